@@ -1,0 +1,203 @@
+/**
+ * Form definitions are data: JSON files in calibration/forms/, validated here. All lengths are millimetres in
+ * page coordinates (origin at the page's top-left corner, x right, y down).
+ *
+ * Grids are compact: a cell row is an origin, a cell size, a count and a pitch; a field repeated down the page
+ * (answer rows 1..40) is one entry with explicit per-instance offsets where the print is irregular.
+ */
+import { z } from 'zod';
+
+const mm = z.number().finite();
+const positiveMm = mm.positive();
+
+export const RectSchema = z.strictObject({ x: mm, y: mm, w: positiveMm, h: positiveMm });
+export type Rect = z.infer<typeof RectSchema>;
+
+const AnchorSchema = RectSchema.extend({
+  id: z.string().min(1),
+  /** False where something is printed over the square (EGE 2022 BR emblem): not usable as a solid fiducial. */
+  solid: z.boolean().default(true),
+});
+
+export const SymbologySchema = z.enum(['ean13', 'qr']);
+export type Symbology = z.infer<typeof SymbologySchema>;
+
+const BarcodeSchema = RectSchema.extend({
+  role: z.string().min(1),
+  symbology: SymbologySchema,
+  /** Counter-clockwise rotation of the printed symbol: 90 = bars horizontal, start guard at the bottom. */
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).default(0),
+});
+
+/** A straight run of equal cells: `count` cells of `size`, the first at `origin`, each `pitch` after the last. */
+const CellRunSchema = z
+  .strictObject({
+    origin: z.tuple([mm, mm]),
+    size: z.tuple([positiveMm, positiveMm]),
+    count: z.number().int().positive(),
+    pitch: z.tuple([mm, mm]).default([0, 0]),
+  })
+  .refine((r) => r.count === 1 || r.pitch[0] !== 0 || r.pitch[1] !== 0, {
+    message: 'a run of more than one cell needs a non-zero pitch',
+    path: ['pitch'],
+  });
+
+/** One field entry standing for several fields: names are the template with {n} replaced by from, from+1, … */
+const RepeatSchema = z
+  .strictObject({
+    from: z.number().int().default(1),
+    count: z.number().int().positive().optional(),
+    step: z.tuple([mm, mm]).optional(),
+    offsets: z
+      .array(z.tuple([mm, mm]))
+      .min(1)
+      .optional(),
+  })
+  .refine((r) => (r.offsets !== undefined) !== (r.count !== undefined && r.step !== undefined), {
+    message: 'repeat takes either offsets, or count and step',
+  });
+
+const fieldBase = {
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*(\.(\{n\}|[a-z0-9_]+))*$/, 'field names are dotted lower-case words'),
+  label: z.string().optional(),
+  repeat: RepeatSchema.optional(),
+};
+
+const BubblesFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('bubbles'),
+  /** One label per bubble, in the order of the run. */
+  labels: z.array(z.string().min(1)).min(1),
+  multiple: z.boolean(),
+  bubbles: CellRunSchema,
+});
+
+const CellsFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('cells'),
+  /** Key into the definition's alphabets. */
+  alphabet: z.string().min(1),
+  cells: CellRunSchema,
+  /** Long answers may be written across the cells, ignoring them. */
+  mayOverflow: z.boolean().default(false),
+  /** Pre-printed values (EGE header codes) are read like handwriting but not by a participant. */
+  preprinted: z.boolean().default(false),
+});
+
+const LinkFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('link'),
+  /** The sheet kind whose barcode number the cells hold. */
+  target: z.string().min(1),
+  cells: CellRunSchema,
+});
+
+const WritingFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('writing'),
+  area: RectSchema,
+});
+
+export const FieldSchema = z.discriminatedUnion('kind', [
+  BubblesFieldSchema,
+  CellsFieldSchema,
+  LinkFieldSchema,
+  WritingFieldSchema,
+]);
+export type FieldDefinition = z.infer<typeof FieldSchema>;
+
+/** What the renderer draws besides fields, anchors and barcodes; recognition ignores it. */
+const PrintSchema = z.discriminatedUnion('type', [
+  RectSchema.extend({ type: z.literal('bar'), grey: z.number().int().min(0).max(255).default(21) }),
+  RectSchema.extend({
+    type: z.literal('frame'),
+    stroke: positiveMm.default(0.1),
+    dotted: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('text'),
+    x: mm,
+    y: mm,
+    size: positiveMm,
+    text: z.string(),
+    bold: z.boolean().default(false),
+    align: z.enum(['start', 'middle', 'end']).default('start'),
+  }),
+]);
+
+export const SheetKindSchema = z.enum([
+  'registration',
+  'answer-sheet-1',
+  'answer-sheet-2',
+  'additional-answer-sheet-2',
+  'protocol',
+  'bubble-sheet',
+]);
+export type SheetKind = z.infer<typeof SheetKindSchema>;
+
+export const FormDefinitionSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string().min(1),
+    kind: SheetKindSchema,
+    edition: z.string().min(1),
+    /** Free text: where the layout comes from (measured on a real form, or designed here). */
+    source: z.string().min(1),
+    page: z.strictObject({ width: positiveMm, height: positiveMm }),
+    anchors: z.array(AnchorSchema).min(3),
+    barcodes: z.array(BarcodeSchema),
+    /**
+     * The sheet number: which barcode roles carry it, the pattern that identifies this form by barcode, and
+     * which digits every code of one sheet must agree on (cross-check against misreads).
+     */
+    sheetNumber: z
+      .strictObject({
+        pattern: z.string().min(1),
+        agree: z.tuple([z.number().int().min(0), z.number().int().min(1)]).optional(),
+      })
+      .optional(),
+    alphabets: z.record(z.string(), z.string().min(1)),
+    fields: z.array(FieldSchema),
+    print: z.array(PrintSchema).default([]),
+    /** Derived fields computed from read ones (EGE AS1: results after replacements). */
+    derive: z.array(z.literal('ege-replacements')).default([]),
+  })
+  .superRefine((def, ctx) => {
+    def.fields.forEach((f, i) => {
+      if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'alphabet'],
+          message: `unknown alphabet "${f.alphabet}"; known: ${Object.keys(def.alphabets).join(', ')}`,
+        });
+      }
+      if (f.kind === 'bubbles' && f.labels.length !== f.bubbles.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'labels'],
+          message: `${f.labels.length} labels for ${f.bubbles.count} bubbles`,
+        });
+      }
+      if (f.name.includes('{n}') !== (f.repeat !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'name'],
+          message: 'a repeated field names its instances with {n}, and only a repeated field does',
+        });
+      }
+    });
+    try {
+      new RegExp(def.sheetNumber?.pattern ?? '');
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sheetNumber', 'pattern'],
+        message: 'not a valid regular expression',
+      });
+    }
+  });
+
+export type FormDefinition = z.infer<typeof FormDefinitionSchema>;
+export type FormDefinitionInput = z.input<typeof FormDefinitionSchema>;

@@ -1,0 +1,134 @@
+/** `rcoi recognise`: pages in, results.jsonl and results.csv out, on every core. */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import { countPages, type PageResult } from '../pipeline/page-job.ts';
+import { createThreadPool } from '../workers/pool.ts';
+import type { PageTask } from '../workers/recognise-thread.ts';
+
+const IMAGE_EXTENSIONS = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.webp', '.pdf']);
+
+/** Files named on the command line, with directories expanded (recursively) to the images inside them. */
+export async function collectInputs(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const full = resolve(p);
+    const s = await stat(full);
+    if (s.isDirectory()) {
+      const entries = (await readdir(full, { recursive: true })).sort();
+      for (const e of entries) {
+        if (IMAGE_EXTENSIONS.has(extname(e).toLowerCase())) out.push(join(full, e));
+      }
+    } else out.push(full);
+  }
+  return out;
+}
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const CSV_HEADER = [
+  'source',
+  'page',
+  'sha256',
+  'form',
+  'status',
+  'reason',
+  'field',
+  'value',
+  'confidence',
+  'doubt',
+];
+
+/** Long format: one row per field of each page (one row with no field for a page that has none). */
+export function csvRows(r: PageResult): string[] {
+  const base = [r.source, r.page, r.sha256, r.form ?? '', r.status, r.reason ?? ''];
+  const fields = Object.entries(r.fields);
+  const rows = fields.length
+    ? fields.map(([name, f]) => [...base, name, f.value, f.confidence, f.doubt.join(' ')])
+    : [[...base, '', '', '', r.doubt.join(' ')]];
+  return rows.map((row) => row.map(csvCell).join(','));
+}
+
+function progress(done: number, total: number, started: number): void {
+  const width = 30;
+  const filled = Math.round((done / Math.max(1, total)) * width);
+  const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
+  process.stderr.write(
+    `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} pages, ${rate.toFixed(1)}/s`,
+  );
+}
+
+function endStream(s: WriteStream): Promise<void> {
+  return new Promise((res, rej) => s.end((err?: Error | null) => (err ? rej(err) : res())));
+}
+
+export interface RecogniseRun {
+  results: PageResult[];
+  seconds: number;
+}
+
+export async function recogniseFiles(
+  files: string[],
+  forms: FormDefinition[],
+  opts: { jobs?: number; outDir?: string; progress?: boolean },
+): Promise<RecogniseRun> {
+  const jobs = opts.jobs ?? availableParallelism();
+  const tasks: { path: string; page: number }[] = [];
+  for (const path of files) {
+    const pages = await countPages(await readFile(path).catch(() => new Uint8Array()));
+    for (let page = 0; page < pages; page++) tasks.push({ path, page });
+  }
+  let jsonl: WriteStream | undefined;
+  let csv: WriteStream | undefined;
+  if (opts.outDir) {
+    await mkdir(opts.outDir, { recursive: true });
+    jsonl = createWriteStream(join(opts.outDir, 'results.jsonl'));
+    csv = createWriteStream(join(opts.outDir, 'results.csv'));
+    csv.write(`${CSV_HEADER.join(',')}\n`);
+  }
+  const pool = createThreadPool<PageTask, PageResult>(
+    Math.min(jobs, Math.max(1, tasks.length)),
+    new URL('../workers/recognise-thread.ts', import.meta.url),
+    forms,
+  );
+  const started = performance.now();
+  const results: PageResult[] = [];
+  const show = opts.progress ?? process.stderr.isTTY;
+  try {
+    await Promise.all(
+      tasks.map(async (t) => {
+        const r = await pool.run(t).catch(
+          (err: Error): PageResult => ({
+            source: t.path,
+            page: t.page,
+            sha256: '',
+            form: null,
+            status: 'rejected',
+            reason: 'internal-error',
+            detail: err.message,
+            barcodes: [],
+            doubt: [],
+            fields: {},
+            ms: { total: 0 },
+          }),
+        );
+        results.push(r);
+        jsonl?.write(`${JSON.stringify(r)}\n`);
+        for (const row of csvRows(r)) csv?.write(`${row}\n`);
+        if (show) progress(results.length, tasks.length, started);
+      }),
+    );
+  } finally {
+    await pool.close();
+    if (show) process.stderr.write('\n');
+    if (jsonl) await endStream(jsonl);
+    if (csv) await endStream(csv);
+  }
+  results.sort((a, b) => a.source.localeCompare(b.source) || a.page - b.page);
+  return { results, seconds: (performance.now() - started) / 1000 };
+}

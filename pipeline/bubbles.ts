@@ -1,0 +1,147 @@
+/**
+ * Bubble marks with layered thresholds (after OMRChecker): each bubble's darkness is measured inside its
+ * outline; a per-sheet threshold splits marks from empties; a marginal band around it, faint ink in an
+ * otherwise empty bubble, ink spilling around a mark and several marks in a single-choice group each raise a
+ * doubt instead of a guess.
+ */
+import type { BubblesInstance } from '../calibration/forms.ts';
+import { applyHomography, type Matrix3 } from './geometry.ts';
+import { type GreyImage, sampleBilinear } from './image.ts';
+import type { DoubtReason, RecognisedField } from './result.ts';
+
+export const BUBBLE_THRESHOLDS = {
+  /** The sheet threshold is searched between these darkness levels. */
+  minThreshold: 0.3,
+  maxThreshold: 0.6,
+  /** Used when a sheet has too few marks to find its own split. */
+  defaultThreshold: 0.42,
+  /** Half-width of the band around the threshold where a bubble is doubtful. */
+  marginal: 0.12,
+  /** Darker than the sheet's empty bubbles by this much, yet under the band: an erasure or a faint tick. */
+  residue: 0.09,
+  /** Ink around a marked bubble (a cross over it, a tick reaching out): the mark may be cancelled. */
+  spill: 0.2,
+} as const;
+
+export interface BubbleMeasure {
+  /** Mean darkness inside the outline, 0 (paper) to 1 (ink). */
+  fill: number;
+  /** Darkness of the darkest sector of a ring just outside the outline. */
+  ring: number;
+}
+
+const SECTORS = 12;
+
+/**
+ * Mean darkness over an elliptical annulus (inner..outer, in semi-axes), overall and in its darkest of 12
+ * sectors: a stroke crossing the ring darkens one sector a lot and the whole ring only a little.
+ */
+function annulus(
+  img: GreyImage,
+  t: Matrix3,
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  inner: number,
+  outer: number,
+  paper: number,
+): { mean: number; darkestSector: number } {
+  // Polar sampling at ~0.15 mm spacing keeps the count constant whatever the scan's dpi.
+  const sums = new Float64Array(SECTORS);
+  const counts = new Uint32Array(SECTORS);
+  const rings = Math.max(2, Math.round(((outer - inner) * Math.max(rx, ry)) / 0.15));
+  for (let i = 0; i < rings; i++) {
+    const s = inner + ((outer - inner) * (i + 0.5)) / rings;
+    const count = Math.max(SECTORS, Math.round((2 * Math.PI * s * Math.max(rx, ry)) / 0.15));
+    for (let j = 0; j < count; j++) {
+      const a = (2 * Math.PI * j) / count;
+      const [x, y] = applyHomography(t, cx + Math.cos(a) * rx * s, cy + Math.sin(a) * ry * s);
+      const v = sampleBilinear(img, x - 0.5, y - 0.5);
+      const k = Math.floor((j * SECTORS) / count);
+      sums[k]! += Math.max(0, Math.min(1, (paper - v) / paper));
+      counts[k]!++;
+    }
+  }
+  let total = 0;
+  let n = 0;
+  let darkestSector = 0;
+  for (let k = 0; k < SECTORS; k++) {
+    total += sums[k]!;
+    n += counts[k]!;
+    if (counts[k]) darkestSector = Math.max(darkestSector, sums[k]! / counts[k]!);
+  }
+  return { mean: n ? total / n : 0, darkestSector };
+}
+
+export function measureBubbles(
+  img: GreyImage,
+  t: Matrix3,
+  field: BubblesInstance,
+  paper: number,
+): BubbleMeasure[] {
+  return field.rects.map((r) => {
+    const cx = r.x + r.w / 2;
+    const cy = r.y + r.h / 2;
+    return {
+      fill: annulus(img, t, cx, cy, r.w / 2, r.h / 2, 0, 0.72, paper).mean,
+      ring: annulus(img, t, cx, cy, r.w / 2, r.h / 2, 1.25, 1.55, paper).darkestSector,
+    };
+  });
+}
+
+export interface SheetBubbleStats {
+  threshold: number;
+  /** Typical darkness of an empty bubble on this sheet (print inside it, paper tone, noise). */
+  emptyLevel: number;
+}
+
+/** The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like). */
+export function sheetBubbleStats(fills: number[]): SheetBubbleStats {
+  const sorted = [...fills].sort((a, b) => a - b);
+  const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
+  let threshold: number = BUBBLE_THRESHOLDS.defaultThreshold;
+  let bestGap = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const lo = sorted[i - 1]!;
+    const hi = sorted[i]!;
+    const mid = (lo + hi) / 2;
+    if (mid < BUBBLE_THRESHOLDS.minThreshold || mid > BUBBLE_THRESHOLDS.maxThreshold) continue;
+    if (hi - lo > bestGap) {
+      bestGap = hi - lo;
+      threshold = mid;
+    }
+  }
+  // A gap narrower than the marginal band says nothing about this sheet; keep the default.
+  if (bestGap < BUBBLE_THRESHOLDS.marginal) threshold = BUBBLE_THRESHOLDS.defaultThreshold;
+  return { threshold, emptyLevel };
+}
+
+export function decideBubbles(
+  field: BubblesInstance,
+  measures: BubbleMeasure[],
+  stats: SheetBubbleStats,
+): RecognisedField {
+  const { threshold, emptyLevel } = stats;
+  const doubt = new Set<DoubtReason>();
+  const selected: string[] = [];
+  let confidence = 1;
+  measures.forEach((m, i) => {
+    const distance = Math.abs(m.fill - threshold);
+    if (distance < BUBBLE_THRESHOLDS.marginal) doubt.add('marginal-mark');
+    if (m.fill >= threshold) {
+      selected.push(field.labels[i] ?? '');
+      if (m.ring > emptyLevel + BUBBLE_THRESHOLDS.spill) doubt.add('ink-around-mark');
+    } else if (m.fill > emptyLevel + BUBBLE_THRESHOLDS.residue) {
+      doubt.add('erasure-or-faint-mark');
+    }
+    confidence = Math.min(confidence, Math.min(1, distance / (2 * BUBBLE_THRESHOLDS.marginal)));
+  });
+  if (!field.multiple && selected.length > 1) doubt.add('multiple-marks');
+  if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
+  return { value: selected.join(''), confidence: round3(confidence), doubt: [...doubt] };
+}
+
+export function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

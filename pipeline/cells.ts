@@ -1,0 +1,95 @@
+/**
+ * Character-cell fields: one hand-printed symbol per cell, read by the cell classifier within the field's
+ * allowed symbols. Doubts: a character below the accept threshold, a homoglyph whose script the answer does
+ * not settle, a gap inside the answer, and writing that ignores the cells (allowed on EGE AS1 for long answers,
+ * but then cell-by-cell reading is meaningless).
+ */
+import type { CellsInstance, LinkInstance, Rect } from '../calibration/forms.ts';
+import { round3 } from './bubbles.ts';
+import { type CharacterRead, loadCharacterModel, readCharacter, resolveScripts } from './characters.ts';
+import type { Matrix3 } from './geometry.ts';
+import type { GreyImage } from './image.ts';
+import type { DoubtReason, RecognisedField } from './result.ts';
+import { sampleRect } from './sampling.ts';
+
+/** Cells are sampled at this resolution whatever the scan's dpi (≈ 254 dpi). */
+export const CELL_PX_PER_MM = 10;
+
+export const CELL_THRESHOLDS = {
+  /** Ink share in the gap between two cells above which the gap counts as written over. */
+  gapInk: 0.06,
+  /** This many written-over gaps mean the answer ignores the cells. */
+  gapsForOverflow: 2,
+} as const;
+
+/** The crop a glyph may occupy: the cell, a little wider, and lower for commas that descend. */
+function glyphRect(r: Rect): Rect {
+  return { x: r.x - 0.2, y: r.y - 0.2, w: r.w + 0.4, h: r.h + 0.8 };
+}
+
+function darkShare(tile: GreyImage, threshold: number): number {
+  let n = 0;
+  for (const v of tile.data) if (v < threshold) n++;
+  return n / tile.data.length;
+}
+
+/** How many gaps between neighbouring cells carry ink: strokes that cross from one cell to the next. */
+function writtenGaps(img: GreyImage, t: Matrix3, rects: Rect[], inkThreshold: number): number {
+  let count = 0;
+  for (let i = 1; i < rects.length; i++) {
+    const a = rects[i - 1]!;
+    const b = rects[i]!;
+    const gap = b.x - (a.x + a.w);
+    if (gap < 0.5) continue;
+    const tile = sampleRect(
+      img,
+      t,
+      { x: a.x + a.w + 0.2, y: a.y + a.h * 0.2, w: gap - 0.4, h: a.h * 0.6 },
+      CELL_PX_PER_MM,
+    );
+    if (darkShare(tile, inkThreshold) > CELL_THRESHOLDS.gapInk) count++;
+  }
+  return count;
+}
+
+export interface CellsReading {
+  field: RecognisedField;
+  reads: CharacterRead[];
+}
+
+export function readCells(
+  img: GreyImage,
+  t: Matrix3,
+  field: CellsInstance | LinkInstance,
+  paper: number,
+): CellsReading {
+  const accept = loadCharacterModel().header.acceptThreshold;
+  const raw = field.rects.map((r) =>
+    readCharacter(sampleRect(img, t, glyphRect(r), CELL_PX_PER_MM), field.allowed, {
+      pxPerMm: CELL_PX_PER_MM,
+    }),
+  );
+  const reads = resolveScripts(raw);
+  const doubt = new Set<DoubtReason>();
+  const filled = reads.map((r) => !r.blank);
+  const last = filled.lastIndexOf(true);
+  const first = filled.indexOf(true);
+  if (first > 0 || filled.slice(0, last + 1).includes(false)) doubt.add('gap-in-answer');
+  let confidence = 1;
+  reads.forEach((r, i) => {
+    if (r.blank) return;
+    confidence = Math.min(confidence, r.confidence);
+    if (r.confidence < accept)
+      doubt.add(raw[i]!.homoglyphs && r.confidence === 0 ? 'ambiguous-script' : 'low-confidence-character');
+  });
+  if (field.kind === 'cells' && field.mayOverflow && last >= 0) {
+    if (writtenGaps(img, t, field.rects, paper * 0.6) >= CELL_THRESHOLDS.gapsForOverflow)
+      doubt.add('written-across-cells');
+  }
+  const value = reads
+    .slice(0, last + 1)
+    .map((r) => r.symbol)
+    .join('');
+  if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
+  return { field: { value, confidence: round3(confidence), doubt: [...doubt] }, reads };
+}

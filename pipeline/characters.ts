@@ -1,0 +1,754 @@
+/**
+ * Per-cell character classifier: tile normalisation (threshold, dust and border-dot removal, blank detection,
+ * size/position normalisation) and a small CNN evaluated in plain TypeScript, with temperature-calibrated
+ * confidence restricted to the symbols a field allows. Trained by calibration/characters/train.ts.
+ */
+import { readFileSync } from 'node:fs';
+
+/** A crop around one cell at scan resolution (any dpi 150-600), 255 = paper. */
+export interface GreyTile {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface CharacterRead {
+  /** '' when blank. */
+  symbol: string;
+  /** Calibrated P(correct), 0..1; 1 for blank. */
+  confidence: number;
+  /** Most likely allowed symbols, best first (includes `symbol`). */
+  alternatives: { symbol: string; p: number }[];
+  blank: boolean;
+  /**
+   * Allowed symbols whose handwritten shapes cannot be told apart from `symbol` (e.g. 'ОO0'); '' when there is
+   * no such ambiguity. `confidence` covers the whole set; resolveScripts picks the member from the answer's other
+   * characters.
+   */
+  homoglyphs: string;
+}
+
+export interface ReadOptions {
+  /** Grey level below which a pixel is ink; default: Otsu, floored at paper - MIN_CONTRAST. */
+  inkThreshold?: number;
+  /** Scan pixels per mm; default: tile height / TILE_HEIGHT_MM. */
+  pxPerMm?: number;
+  /** Default: the committed model (loadCharacterModel). */
+  model?: CharacterModel;
+}
+
+// Geometry of the model input: the ink box is scaled to fit BOX x BOX inside INPUT x INPUT (MNIST convention).
+export const INPUT = 28;
+const BOX = 20;
+/** Extra inputs beside the pixels: ink height, width, aspect, vertical position, fill (see tileFeatures). */
+export const FEATURES = 5;
+
+/** Assumed tile height when pxPerMm is not given: a 6.53 mm answer cell plus a little margin. */
+const TILE_HEIGHT_MM = 7;
+/** Tiles are block-averaged down to about this resolution first: the model sees ~4 px/mm, and 600 dpi is 24. */
+const WORK_PX_PER_MM = 7;
+/** Paper minus this is the highest ink threshold: keeps a blank tile's threshold out of the paper noise. */
+const MIN_CONTRAST = 60;
+/** Components smaller than this (mm, longest side) are dust or the cell's printed dots (0.15 mm). */
+const SPECK_MM = 0.45;
+/** Small or thin components lying entirely this close to the tile edge are remnants of the dotted outline. */
+const EDGE_BAND_MM = 0.7;
+const EDGE_SMALL_MM = 1.2;
+const EDGE_THIN_MM = 0.3;
+/** Small blobs further than this from the main ink are dust, not Ё's dots or Й's breve. */
+const ISOLATED_MM = 1.5;
+const ISOLATED_SMALL_MM = 0.8;
+/** Ink whose extent stays below this is not a character (the smallest, a comma, is ~1.6 mm tall). */
+const MIN_GLYPH_MM = 1.0;
+
+export interface NormalisedTile {
+  blank: boolean;
+  /** INPUT x INPUT, 0 = paper, 1 = ink; all zero when blank. */
+  pixels: Float32Array;
+  features: Float32Array;
+}
+
+interface Component {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  area: number;
+  keep: boolean;
+}
+
+/** Grow-only work buffers shared by all calls: allocating them per cell cost more than the work itself. */
+const work: {
+  grey: Uint8Array;
+  mask: Uint8Array;
+  labels: Int32Array;
+  stack: Int32Array;
+  strength: Float32Array;
+  rows: Float32Array;
+  box: Float32Array;
+  hist: Uint32Array;
+  inkHist: Uint32Array;
+} = {
+  grey: new Uint8Array(0),
+  mask: new Uint8Array(0),
+  labels: new Int32Array(0),
+  stack: new Int32Array(0),
+  strength: new Float32Array(0),
+  rows: new Float32Array(0),
+  box: new Float32Array(0),
+  hist: new Uint32Array(256),
+  inkHist: new Uint32Array(256),
+};
+
+const growU8 = (b: Uint8Array, n: number): Uint8Array => (b.length >= n ? b : new Uint8Array(2 * n));
+const growI32 = (b: Int32Array, n: number): Int32Array => (b.length >= n ? b : new Int32Array(2 * n));
+const growF32 = (b: Float32Array, n: number): Float32Array => (b.length >= n ? b : new Float32Array(2 * n));
+
+function histogram(data: Uint8Array, n: number): Uint32Array {
+  const h = work.hist.fill(0);
+  for (let i = 0; i < n; i++) {
+    const v = data[i] as number;
+    h[v] = (h[v] as number) + 1;
+  }
+  return h;
+}
+
+function percentile(h: Uint32Array, n: number, q: number): number {
+  const target = q * n;
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += h[v] as number;
+    if (acc >= target) return v;
+  }
+  return 255;
+}
+
+/** Otsu's threshold: the grey level maximising the between-class variance. */
+function otsu(h: Uint32Array, n: number): number {
+  let sum = 0;
+  for (let v = 0; v < 256; v++) sum += v * (h[v] as number);
+  let sumB = 0;
+  let wB = 0;
+  let best = 0;
+  let bestT = 127;
+  for (let t = 0; t < 256; t++) {
+    wB += h[t] as number;
+    if (wB === 0) continue;
+    const wF = n - wB;
+    if (wF === 0) break;
+    sumB += t * (h[t] as number);
+    const d = sumB / wB - (sum - sumB) / wF;
+    const between = wB * wF * d * d;
+    if (between > best) {
+      best = between;
+      bestT = t;
+    }
+  }
+  return bestT;
+}
+
+/** 8-connected components of `mask`; `labels` receives component index + 1 (0 = background). */
+function components(mask: Uint8Array, w: number, h: number, labels: Int32Array): Component[] {
+  const comps: Component[] = [];
+  const stack = (work.stack = growI32(work.stack, w * h));
+  for (let start = 0; start < w * h; start++) {
+    if (!mask[start] || labels[start]) continue;
+    const id = comps.length + 1;
+    const c: Component = { x0: w, y0: h, x1: -1, y1: -1, area: 0, keep: true };
+    labels[start] = id;
+    let top = 0;
+    stack[top++] = start;
+    while (top > 0) {
+      const p = stack[--top] as number;
+      const y = Math.floor(p / w);
+      const x = p - y * w;
+      c.area++;
+      if (x < c.x0) c.x0 = x;
+      if (x > c.x1) c.x1 = x;
+      if (y < c.y0) c.y0 = y;
+      if (y > c.y1) c.y1 = y;
+      const xa = x > 0 ? -1 : 0;
+      const xb = x < w - 1 ? 1 : 0;
+      for (let yy = y > 0 ? y - 1 : y; yy <= y + 1 && yy < h; yy++) {
+        const row = yy * w + x;
+        for (let q = row + xa; q <= row + xb; q++) {
+          if (mask[q] && !labels[q]) {
+            labels[q] = id;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    comps.push(c);
+  }
+  return comps;
+}
+
+/** Block average by an integer factor (the ragged right/bottom remainder is dropped). */
+function shrink(tile: GreyTile, f: number): GreyTile {
+  const width = Math.floor(tile.width / f);
+  const height = Math.floor(tile.height / f);
+  const data = (work.grey = growU8(work.grey, width * height));
+  const sums = new Uint32Array(width);
+  const area = f * f;
+  for (let y = 0; y < height; y++) {
+    sums.fill(0);
+    for (let dy = 0; dy < f; dy++) {
+      const row = (y * f + dy) * tile.width;
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let dx = 0; dx < f; dx++) acc += tile.data[row + x * f + dx] as number;
+        sums[x] = (sums[x] as number) + acc;
+      }
+    }
+    for (let x = 0; x < width; x++) data[y * width + x] = Math.round((sums[x] as number) / area);
+  }
+  return { data, width, height };
+}
+
+/** Area-averaging weights mapping nSrc samples onto nOut (works for up- and down-scaling). */
+function resampleWeights(
+  nSrc: number,
+  nOut: number,
+): { start: Int32Array; end: Int32Array; w: Float32Array } {
+  const step = nSrc / nOut;
+  const start = new Int32Array(nOut);
+  const end = new Int32Array(nOut);
+  const w = new Float32Array(nOut * (Math.ceil(step) + 2));
+  const stride = Math.ceil(step) + 2;
+  for (let j = 0; j < nOut; j++) {
+    const a = j * step;
+    const b = a + step;
+    const s = Math.floor(a);
+    const e = Math.min(nSrc, Math.ceil(b));
+    start[j] = s;
+    end[j] = e;
+    for (let i = s; i < e; i++) w[j * stride + i - s] = (Math.min(b, i + 1) - Math.max(a, i)) / step;
+  }
+  return { start, end, w };
+}
+
+/**
+ * Finds the ink, drops specks and border-dot remnants, decides blank, and scales the ink box into the model's
+ * input frame, centred by mass. Also returns the geometric features that scaling throws away (size and position
+ * in the cell), which tell a comma from a 1 and a minus from a Т's bar.
+ */
+export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): NormalisedTile {
+  const pixels = new Float32Array(INPUT * INPUT);
+  const features = new Float32Array(FEATURES);
+  const blank = { blank: true, pixels, features };
+  const scanPxmm = opts.pxPerMm ?? tile.height / TILE_HEIGHT_MM;
+  const f = Math.max(1, Math.round(scanPxmm / WORK_PX_PER_MM));
+  const { width: w, height: h, data } = f > 1 ? shrink(tile, f) : tile;
+  const n = w * h;
+  if (n === 0) return blank;
+  const pxmm = scanPxmm / f;
+
+  const hist = histogram(data, n);
+  // Ink covers well under half a cell, so this percentile sits on the paper even for heavy glyphs.
+  const paper = percentile(hist, n, 0.6);
+  const threshold = opts.inkThreshold ?? Math.min(otsu(hist, n), paper - MIN_CONTRAST);
+  const mask = (work.mask = growU8(work.mask, n));
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const ink = (data[i] as number) < threshold ? 1 : 0;
+    mask[i] = ink;
+    if (ink) any = true;
+  }
+  if (!any) return blank;
+
+  const labels = (work.labels = growI32(work.labels, n)).fill(0, 0, n);
+  const comps = components(mask, w, h, labels);
+  const speck = SPECK_MM * pxmm;
+  const band = EDGE_BAND_MM * pxmm;
+  let main: Component | undefined;
+  for (const c of comps) {
+    const cw = c.x1 - c.x0 + 1;
+    const ch = c.y1 - c.y0 + 1;
+    const long = Math.max(cw, ch);
+    const inBand = c.x1 < band || c.x0 >= w - band || c.y1 < band || c.y0 >= h - band;
+    if (long < speck) c.keep = false;
+    else if (inBand && (long < EDGE_SMALL_MM * pxmm || Math.min(cw, ch) < EDGE_THIN_MM * pxmm))
+      c.keep = false;
+    else if (!main || c.area > main.area) main = c;
+  }
+  if (!main) return blank;
+  const near = ISOLATED_MM * pxmm;
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (const c of comps) {
+    if (!c.keep) continue;
+    const gap = Math.max(main.x0 - c.x1, c.x0 - main.x1, main.y0 - c.y1, c.y0 - main.y1);
+    if (gap > near && Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1 < ISOLATED_SMALL_MM * pxmm) {
+      c.keep = false;
+      continue;
+    }
+    x0 = Math.min(x0, c.x0);
+    y0 = Math.min(y0, c.y0);
+    x1 = Math.max(x1, c.x1);
+    y1 = Math.max(y1, c.y1);
+  }
+  const bw = x1 - x0 + 1;
+  const bh = y1 - y0 + 1;
+  if (Math.max(bw, bh) < MIN_GLYPH_MM * pxmm) return blank;
+
+  // Ink strength of kept pixels, stretched between paper and the tile's own ink level so pen darkness is moot.
+  const strength = (work.strength = growF32(work.strength, bw * bh)).fill(0, 0, bw * bh);
+  const inkHist = work.inkHist.fill(0);
+  let inkCount = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const i = y * w + x;
+      const label = labels[i] as number;
+      if (label && comps[label - 1]?.keep) {
+        const v = data[i] as number;
+        inkHist[v] = (inkHist[v] as number) + 1;
+        inkCount++;
+      }
+    }
+  }
+  const darkest = percentile(inkHist, inkCount, 0.1);
+  const span = Math.max(1, paper - darkest);
+  let mass = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const i = y * w + x;
+      const label = labels[i] as number;
+      if (!label || !comps[label - 1]?.keep) continue;
+      const s = Math.min(1, (paper - (data[i] as number)) / span);
+      strength[(y - y0) * bw + x - x0] = s;
+      mass += s;
+    }
+  }
+
+  const scale = BOX / Math.max(bw, bh);
+  const ow = Math.max(1, Math.min(BOX, Math.round(bw * scale)));
+  const oh = Math.max(1, Math.min(BOX, Math.round(bh * scale)));
+  const rx = resampleWeights(bw, ow);
+  const ry = resampleWeights(bh, oh);
+  const strideX = rx.w.length / ow;
+  const strideY = ry.w.length / oh;
+  const rows = (work.rows = growF32(work.rows, bh * ow));
+  for (let y = 0; y < bh; y++) {
+    for (let j = 0; j < ow; j++) {
+      let acc = 0;
+      const s = rx.start[j] as number;
+      const e = rx.end[j] as number;
+      for (let i = s; i < e; i++)
+        acc += (rx.w[j * strideX + i - s] as number) * (strength[y * bw + i] as number);
+      rows[y * ow + j] = acc;
+    }
+  }
+  const box = (work.box = growF32(work.box, oh * ow));
+  let m = 0;
+  let mx = 0;
+  let my = 0;
+  for (let k = 0; k < oh; k++) {
+    const s = ry.start[k] as number;
+    const e = ry.end[k] as number;
+    for (let j = 0; j < ow; j++) {
+      let acc = 0;
+      for (let i = s; i < e; i++) acc += (ry.w[k * strideY + i - s] as number) * (rows[i * ow + j] as number);
+      box[k * ow + j] = acc;
+      m += acc;
+      mx += acc * j;
+      my += acc * k;
+    }
+  }
+  const cx = m > 0 ? mx / m + 0.5 : ow / 2;
+  const cy = m > 0 ? my / m + 0.5 : oh / 2;
+  const ox = Math.max(0, Math.min(INPUT - ow, Math.round(INPUT / 2 - cx)));
+  const oy = Math.max(0, Math.min(INPUT - oh, Math.round(INPUT / 2 - cy)));
+  for (let k = 0; k < oh; k++) {
+    for (let j = 0; j < ow; j++) pixels[(oy + k) * INPUT + ox + j] = box[k * ow + j] as number;
+  }
+
+  features[0] = bh / pxmm / 5;
+  features[1] = bw / pxmm / 5;
+  features[2] = Math.log(bw / bh) / 2;
+  features[3] = ((y0 + y1 + 1) / 2 - h / 2) / pxmm / 3;
+  features[4] = mass / (bw * bh);
+  return { blank: false, pixels, features };
+}
+
+export interface NetShape {
+  c1: number;
+  c2: number;
+  hidden: number;
+  classes: number;
+}
+
+/** Flattened parameter tensors, in file order. */
+export interface NetWeights {
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  w3: Float32Array;
+  b3: Float32Array;
+  w4: Float32Array;
+  b4: Float32Array;
+}
+
+export const TENSOR_NAMES = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3', 'w4', 'b4'] as const;
+
+export function tensorSizes(s: NetShape): Record<keyof NetWeights, number> {
+  const fcIn = s.c2 * 49 + FEATURES;
+  return {
+    w1: s.c1 * 9,
+    b1: s.c1,
+    w2: s.c2 * s.c1 * 9,
+    b2: s.c2,
+    w3: fcIn * s.hidden,
+    b3: s.hidden,
+    w4: s.classes * s.hidden,
+    b4: s.classes,
+  };
+}
+
+/**
+ * conv3x3(1→c1)+ReLU+maxpool2 → conv3x3(c1→c2)+ReLU+maxpool2 → [7·7·c2 + features] → FC(hidden)+ReLU → FC(classes).
+ * Convolutions run in scatter form over non-zero inputs only: the glyph covers a fraction of the frame and ReLU
+ * zeroes about half of the rest, so this does a third of the work of a dense loop. Activations are channel-last.
+ * Weights: w1 [tap][c1], w2 [c1][tap][c2], w3 [input][hidden] (input-major), w4 [class][hidden].
+ * Activations stay in public buffers so the trainer's backward pass can read them after forward().
+ */
+export class CharacterNet {
+  readonly fcIn: number;
+  /** Pre-pool conv outputs, [y][x][channel]. */
+  readonly c1out: Float32Array;
+  readonly c2out: Float32Array;
+  /** Pooled conv1 output [14][14][c1]. */
+  readonly a1: Float32Array;
+  /** For each pooled unit, the c1out/c2out index of the max, or -1 when ReLU cut it. */
+  readonly arg1: Int32Array;
+  /** FC input: pooled conv2 output [7][7][c2], then the features. */
+  readonly a2: Float32Array;
+  readonly arg2: Int32Array;
+  readonly hidden: Float32Array;
+  readonly logits: Float32Array;
+
+  constructor(
+    readonly shape: NetShape,
+    readonly weights: NetWeights,
+  ) {
+    this.fcIn = shape.c2 * 49 + FEATURES;
+    this.c1out = new Float32Array(784 * shape.c1);
+    this.c2out = new Float32Array(196 * shape.c2);
+    this.a1 = new Float32Array(196 * shape.c1);
+    this.arg1 = new Int32Array(196 * shape.c1);
+    this.a2 = new Float32Array(this.fcIn);
+    this.arg2 = new Int32Array(49 * shape.c2);
+    this.hidden = new Float32Array(shape.hidden);
+    this.logits = new Float32Array(shape.classes);
+  }
+
+  forward(pixels: Float32Array, features: Float32Array): Float32Array {
+    const { c1, c2, hidden: nh } = this.shape;
+    const { w1, b1, w2, b2, w3, b3 } = this.weights;
+    const c1out = this.c1out;
+    for (let p = 0; p < 784; p++) c1out.set(b1, p * c1);
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const v = pixels[y * 28 + x] as number;
+        if (v === 0) continue;
+        // Input (y, x) is tap (ky, kx) of the output at (y - ky + 1, x - kx + 1).
+        for (let ky = 0; ky < 3; ky++) {
+          const oy = y - ky + 1;
+          if (oy < 0 || oy >= 28) continue;
+          for (let kx = 0; kx < 3; kx++) {
+            const ox = x - kx + 1;
+            if (ox < 0 || ox >= 28) continue;
+            const out = (oy * 28 + ox) * c1;
+            const wk = (ky * 3 + kx) * c1;
+            for (let o = 0; o < c1; o++) c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
+          }
+        }
+      }
+    }
+    pool(c1out, 28, c1, this.a1, this.arg1);
+
+    const a1 = this.a1;
+    const c2out = this.c2out;
+    for (let p = 0; p < 196; p++) c2out.set(b2, p * c2);
+    for (let y = 0; y < 14; y++) {
+      for (let x = 0; x < 14; x++) {
+        const base = (y * 14 + x) * c1;
+        for (let i = 0; i < c1; i++) {
+          const v = a1[base + i] as number;
+          if (v === 0) continue;
+          for (let ky = 0; ky < 3; ky++) {
+            const oy = y - ky + 1;
+            if (oy < 0 || oy >= 14) continue;
+            for (let kx = 0; kx < 3; kx++) {
+              const ox = x - kx + 1;
+              if (ox < 0 || ox >= 14) continue;
+              const out = (oy * 14 + ox) * c2;
+              const wk = (i * 9 + ky * 3 + kx) * c2;
+              for (let o = 0; o < c2; o++) c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
+            }
+          }
+        }
+      }
+    }
+    const a2 = this.a2;
+    pool(c2out, 14, c2, a2, this.arg2);
+    a2.set(features, c2 * 49);
+
+    // w3 is input-major so the inputs that ReLU zeroed are skipped whole.
+    const hid = this.hidden;
+    hid.set(b3);
+    for (let i = 0; i < this.fcIn; i++) {
+      const v = a2[i] as number;
+      if (v === 0) continue;
+      const row = i * nh;
+      for (let j = 0; j < nh; j++) hid[j] = (hid[j] as number) + (w3[row + j] as number) * v;
+    }
+    for (let j = 0; j < nh; j++) if ((hid[j] as number) < 0) hid[j] = 0;
+    return this.output();
+  }
+
+  /** The last layer alone, from `hidden` (the trainer re-runs it after dropping hidden units). */
+  output(): Float32Array {
+    const { hidden: nh, classes } = this.shape;
+    const { w4, b4 } = this.weights;
+    const hid = this.hidden;
+    for (let c = 0; c < classes; c++) {
+      let acc = b4[c] as number;
+      const row = c * nh;
+      for (let j = 0; j < nh; j++) acc += (w4[row + j] as number) * (hid[j] as number);
+      this.logits[c] = acc;
+    }
+    return this.logits;
+  }
+}
+
+/** 2x2 max-pool + ReLU of a channel-last size x size map; records the index of each winner (-1 if cut). */
+function pool(src: Float32Array, size: number, ch: number, dst: Float32Array, arg: Int32Array): void {
+  const half = size / 2;
+  for (let y = 0; y < half; y++) {
+    for (let x = 0; x < half; x++) {
+      const p00 = (2 * y * size + 2 * x) * ch;
+      const p01 = p00 + ch;
+      const p10 = p00 + size * ch;
+      const p11 = p10 + ch;
+      const out = (y * half + x) * ch;
+      for (let c = 0; c < ch; c++) {
+        let best = src[p00 + c] as number;
+        let at = p00 + c;
+        if ((src[p01 + c] as number) > best) {
+          best = src[p01 + c] as number;
+          at = p01 + c;
+        }
+        if ((src[p10 + c] as number) > best) {
+          best = src[p10 + c] as number;
+          at = p10 + c;
+        }
+        if ((src[p11 + c] as number) > best) {
+          best = src[p11 + c] as number;
+          at = p11 + c;
+        }
+        const positive = best > 0;
+        dst[out + c] = positive ? best : 0;
+        arg[out + c] = positive ? at : -1;
+      }
+    }
+  }
+}
+
+/** Header of model.bin (JSON after the magic and length). */
+export interface ModelHeader {
+  shape: NetShape;
+  /** Class labels: one symbol, or exact-homoglyph twins sharing a class (e.g. 'АA'). */
+  classes: string[];
+  /** Softmax temperature fitted on the validation split. */
+  temperature: number;
+  /** Proposed accept threshold on `confidence` (see the training report in the header). */
+  acceptThreshold: number;
+  /** Free-form provenance: seed, data, split sizes, validation figures. */
+  training: Record<string, unknown>;
+}
+
+export interface CharacterModel {
+  header: ModelHeader;
+  net: CharacterNet;
+  /** symbol → class index. */
+  classOf: Map<string, number>;
+}
+
+const MAGIC = 'RCC1';
+
+export function encodeModel(header: ModelHeader, weights: NetWeights): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLen = 8 + json.length;
+  const pad = (4 - (headerLen % 4)) % 4;
+  const sizes = tensorSizes(header.shape);
+  const total = TENSOR_NAMES.reduce((s, k) => s + sizes[k], 0);
+  const out = new Uint8Array(headerLen + pad + total * 4);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(4, json.length, true);
+  out.set(json, 8);
+  const floats = new Float32Array(out.buffer, headerLen + pad, total);
+  let at = 0;
+  for (const k of TENSOR_NAMES) {
+    floats.set(weights[k], at);
+    at += sizes[k];
+  }
+  return out;
+}
+
+export function decodeModel(bytes: Uint8Array): CharacterModel {
+  const magic = new TextDecoder().decode(bytes.subarray(0, 4));
+  if (magic !== MAGIC) throw new Error(`not a character model (magic '${magic}')`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = view.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as ModelHeader;
+  const headerLen = 8 + len;
+  const start = headerLen + ((4 - (headerLen % 4)) % 4);
+  const sizes = tensorSizes(header.shape);
+  // Copy out so the tensors are aligned whatever the Buffer's byteOffset.
+  const floats = new Float32Array(bytes.slice(start).buffer);
+  const weights = {} as NetWeights;
+  let at = 0;
+  for (const k of TENSOR_NAMES) {
+    if (at + sizes[k] > floats.length) throw new Error('character model file is truncated');
+    weights[k] = floats.slice(at, at + sizes[k]);
+    at += sizes[k];
+  }
+  const classOf = new Map<string, number>();
+  header.classes.forEach((label, c) => {
+    for (const ch of label) classOf.set(ch, c);
+  });
+  return { header, net: new CharacterNet(header.shape, weights), classOf };
+}
+
+export const MODEL_URL = new URL('../calibration/characters/model.bin', import.meta.url);
+
+let cached: CharacterModel | undefined;
+
+/** The committed model, read once. */
+export function loadCharacterModel(): CharacterModel {
+  cached ??= decodeModel(readFileSync(MODEL_URL));
+  return cached;
+}
+
+/**
+ * Shapes that handwriting does not distinguish across scripts. Exact twins share one model class; the looser
+ * pairs (0/О, З/3, 1/I, Ч/4, У/Y) keep their own classes, but their confidence is pooled so that a free-answer
+ * field does not send every О to a human: the answer's other characters decide the script (resolveScripts).
+ */
+const HOMOGLYPH_SETS = [
+  'АA',
+  'ВB',
+  'ЕE',
+  'КK',
+  'МM',
+  'НH',
+  'ОO0',
+  'РP',
+  'СC',
+  'ТT',
+  'ХX',
+  'З3',
+  'I1',
+  'Ч4',
+  'УY',
+];
+const homoglyphSet = new Map<string, string>();
+for (const set of HOMOGLYPH_SETS) for (const ch of set) homoglyphSet.set(ch, set);
+
+const BLANK_READ: CharacterRead = {
+  symbol: '',
+  confidence: 1,
+  alternatives: [],
+  blank: true,
+  homoglyphs: '',
+};
+
+/** Probabilities over `allowed` (symbol order) from the model's logits, temperature-scaled and renormalised. */
+export function allowedProbabilities(model: CharacterModel, logits: Float32Array, allowed: string): number[] {
+  const t = model.header.temperature;
+  const syms = [...allowed];
+  const cls = syms.map((s) => model.classOf.get(s));
+  // Twins sharing a class split its probability, so the pooled set probability stays the class's.
+  const share = new Map<number, number>();
+  for (const c of cls) if (c !== undefined) share.set(c, (share.get(c) ?? 0) + 1);
+  let max = -Infinity;
+  for (const c of share.keys()) max = Math.max(max, (logits[c] as number) / t);
+  const p = cls.map((c) =>
+    c === undefined ? 0 : Math.exp((logits[c] as number) / t - max) / (share.get(c) ?? 1),
+  );
+  const sum = p.reduce((a, b) => a + b, 0);
+  return sum > 0 ? p.map((v) => v / sum) : p;
+}
+
+/**
+ * Reads one cell. `allowed` lists the symbols the field accepts (e.g. ALPHABETS.digits); the result is always one
+ * of them or blank. Accept `symbol` automatically only when `confidence` >= the model's acceptThreshold.
+ */
+export function readCharacter(tile: GreyTile, allowed: string, opts: ReadOptions = {}): CharacterRead {
+  const norm = normaliseTile(tile, opts);
+  if (norm.blank) return BLANK_READ;
+  const model = opts.model ?? loadCharacterModel();
+  const logits = model.net.forward(norm.pixels, norm.features);
+  const syms = [...allowed];
+  const p = allowedProbabilities(model, logits, allowed);
+  const pooled = new Map<string, number>();
+  syms.forEach((s, i) => {
+    const set = homoglyphSet.get(s) ?? s;
+    pooled.set(set, (pooled.get(set) ?? 0) + (p[i] as number));
+  });
+  let bestSet = '';
+  let bestP = -1;
+  for (const [set, v] of pooled) {
+    if (v > bestP) {
+      bestP = v;
+      bestSet = set;
+    }
+  }
+  const order = syms.map((s, i) => ({ symbol: s, p: p[i] as number })).sort((a, b) => b.p - a.p);
+  const members = order.filter((a) => (homoglyphSet.get(a.symbol) ?? a.symbol) === bestSet);
+  const symbol = members[0]?.symbol ?? '';
+  return {
+    symbol,
+    confidence: Math.min(1, Math.max(0, bestP)),
+    alternatives: order.slice(0, 5),
+    blank: false,
+    homoglyphs: members.length > 1 ? members.map((a) => a.symbol).join('') : '',
+  };
+}
+
+type Script = 'digit' | 'cyrillic' | 'latin';
+
+function scriptOf(ch: string): Script | undefined {
+  if (ch >= '0' && ch <= '9') return 'digit';
+  if ((ch >= 'А' && ch <= 'Я') || ch === 'Ё') return 'cyrillic';
+  if (ch >= 'A' && ch <= 'Z') return 'latin';
+  return undefined;
+}
+
+/**
+ * Picks the member of each homoglyph set from the script most common among the answer's unambiguous characters
+ * (digits with a comma or minus count as digits). An answer made only of ambiguous shapes keeps `fallback`'s
+ * script when given, else each read keeps the model's own preference and is marked doubtful by lowering its
+ * confidence to 0, so it goes to a human.
+ */
+export function resolveScripts(reads: CharacterRead[], fallback?: Script): CharacterRead[] {
+  const votes: Record<Script, number> = { digit: 0, cyrillic: 0, latin: 0 };
+  for (const r of reads) {
+    if (r.blank || r.homoglyphs) continue;
+    const s = r.symbol === ',' || r.symbol === '-' ? 'digit' : scriptOf(r.symbol);
+    if (s) votes[s] += r.symbol === '-' ? 0 : 1;
+  }
+  const ranked = (Object.keys(votes) as Script[]).sort((a, b) => votes[b] - votes[a]);
+  const top = ranked[0] as Script;
+  const script = votes[top] > 0 ? top : fallback;
+  return reads.map((r) => {
+    if (!r.homoglyphs) return r;
+    const pick = script ? [...r.homoglyphs].find((ch) => scriptOf(ch) === script) : undefined;
+    if (pick) return { ...r, symbol: pick };
+    return { ...r, confidence: 0 };
+  });
+}

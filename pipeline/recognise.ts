@@ -1,0 +1,173 @@
+/**
+ * The recognition pipeline: a decoded page in, a RecognisedSheet out. Pure apart from reading the shipped
+ * model and wasm: no queues, no storage. Stages: find anchors → register against each candidate form → read
+ * barcodes (they identify the form) → read the fields → derive → decide the sheet's status.
+ */
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import { type ExpandedForm, expandForm } from '../calibration/forms.ts';
+import { ean13CheckDigitValid } from './barcodes.ts';
+import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
+import { readCells } from './cells.ts';
+import { applyDerivations } from './derive.ts';
+import type { Matrix3 } from './geometry.ts';
+import { type GreyImage, percentile } from './image.ts';
+import { findAnchorCandidates, type Registration, type RegistrationFailure, register } from './register.ts';
+import type { BarcodeDoubt, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
+import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
+import { readWriting } from './writing.ts';
+
+const expanded = new WeakMap<FormDefinition, ExpandedForm>();
+
+function expansionOf(def: FormDefinition): ExpandedForm {
+  let e = expanded.get(def);
+  if (!e) {
+    e = expandForm(def);
+    expanded.set(def, e);
+  }
+  return e;
+}
+
+function timer() {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - last;
+    last = now;
+    return Math.round(ms * 10) / 10;
+  };
+}
+
+interface Fit {
+  def: FormDefinition;
+  registration: Registration;
+  share: number;
+}
+
+function rejected(
+  reason: RecognisedSheet['reason'] & string,
+  detail: string,
+  ms: StageTimes,
+  form: string | null = null,
+): RecognisedSheet {
+  return { form, status: 'rejected', reason, detail, barcodes: [], doubt: [], fields: {}, ms };
+}
+
+/** Registers the page against every candidate form; best first (share of solid anchors found, then residual). */
+function fitForms(img: GreyImage, forms: FormDefinition[]): { fits: Fit[]; failure?: RegistrationFailure } {
+  const set = findAnchorCandidates(img);
+  const fits: Fit[] = [];
+  let failure: RegistrationFailure | undefined;
+  for (const def of forms) {
+    const r = register(img, def, set);
+    if (r.ok) {
+      const solid = def.anchors.filter((a) => a.solid).length;
+      fits.push({ def, registration: r.registration, share: r.registration.anchorsUsed.length / solid });
+    } else if (!failure || (r.failure.matched ?? 0) > (failure.matched ?? 0)) failure = r.failure;
+  }
+  fits.sort(
+    (a, b) =>
+      b.share - a.share ||
+      b.registration.anchorsUsed.length - a.registration.anchorsUsed.length ||
+      a.registration.residualMm - b.registration.residualMm,
+  );
+  return failure ? { fits, failure } : { fits };
+}
+
+function readLink(field: RecognisedField): RecognisedField {
+  if (field.value === '' || field.doubt.length > 0) return field;
+  if (field.value.length !== 13)
+    return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['incomplete-link'] };
+  if (!ean13CheckDigitValid(field.value)) {
+    return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['link-check-digit'] };
+  }
+  return field;
+}
+
+function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper: number, ms: StageTimes) {
+  const t = reg.transform;
+  const fields: Record<string, RecognisedField> = {};
+  const lap = timer();
+  const bubbleFields = form.fields.filter((f) => f.kind === 'bubbles');
+  const measures = new Map<string, BubbleMeasure[]>(
+    bubbleFields.map((f) => [f.name, measureBubbles(img, t, f, paper)]),
+  );
+  const stats = sheetBubbleStats([...measures.values()].flat().map((m) => m.fill));
+  for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
+  ms.bubbles = lap();
+  for (const f of form.fields) {
+    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper).field;
+    else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper).field);
+  }
+  ms.characters = lap();
+  for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);
+  ms.writing = lap();
+  return fields;
+}
+
+export interface RecogniseOptions {
+  /** Candidate forms; the page is identified among them. */
+  forms: FormDefinition[];
+}
+
+export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Promise<RecognisedSheet> {
+  const started = performance.now();
+  const lap = timer();
+  const ms: StageTimes = { total: 0 };
+  const finish = (sheet: RecognisedSheet) => {
+    sheet.ms.total = Math.round((performance.now() - started) * 10) / 10;
+    return sheet;
+  };
+
+  const { fits, failure } = fitForms(img, opts.forms);
+  ms.register = lap();
+  if (fits.length === 0) {
+    const f = failure ?? { reason: 'anchors-not-found', detail: 'no candidate form' };
+    return finish(rejected(f.reason, f.detail, ms));
+  }
+
+  // Barcodes identify the form among those whose anchors fit; the layout alone decides only as a fallback.
+  let chosen: Fit | undefined;
+  let codes: SheetBarcodes | undefined;
+  const byLayout = fits[0]!;
+  for (const fit of fits) {
+    const read = await readSheetBarcodes(img, fit.registration.transform, fit.def);
+    if (matchesForm(fit.def, read.sheetNumber)) {
+      chosen = fit;
+      codes = read;
+      break;
+    }
+    if (fit === byLayout) codes = read;
+  }
+  const sheetDoubt: BarcodeDoubt[] = [];
+  if (!chosen) {
+    chosen = byLayout;
+    codes ??= await readSheetBarcodes(img, chosen.registration.transform, chosen.def);
+    if (chosen.def.barcodes.length > 0) sheetDoubt.push('form-identified-by-layout');
+  }
+  ms.barcodes = lap();
+  const form = expansionOf(chosen.def);
+  const reg = chosen.registration;
+  // Darkness is measured against the page's own paper tone (a high percentile of a sparse sample).
+  const paper = Math.max(percentile(img, 0.9, 97), 60);
+  const fields = applyDerivations(form, readFields(img, form, reg, paper, ms));
+  lap();
+
+  const doubt = [...new Set([...(codes?.doubt ?? []), ...sheetDoubt])];
+  const anyFieldDoubt = Object.values(fields).some((f) => f.doubt.length > 0);
+  return finish({
+    form: chosen.def.id,
+    status: doubt.length > 0 || anyFieldDoubt ? 'needs-verification' : 'recognised',
+    ...(codes?.sheetNumber !== undefined && { sheetNumber: codes.sheetNumber }),
+    barcodes: codes?.barcodes ?? [],
+    doubt,
+    registration: {
+      orientation: reg.orientation,
+      residualMm: Math.round(reg.residualMm * 1000) / 1000,
+      model: reg.model,
+      dpi: Math.round(reg.dpi),
+      transform: reg.transform.map((v) => Number(v.toPrecision(9))) as Matrix3,
+    },
+    fields,
+    ms,
+  });
+}

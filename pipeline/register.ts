@@ -1,0 +1,291 @@
+/**
+ * Registration: find the form's solid anchor squares, fit page-mm → image-px, and reject rather than guess when
+ * the fit does not hold. Anchors are found on a ~60-dpi copy (cheap connected components), then each centre is
+ * refined on the full-resolution image.
+ */
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import { darkComponents } from './components.ts';
+import {
+  applyHomography,
+  fitAffine,
+  fitHomography,
+  type Matrix3,
+  type Point,
+  residuals,
+} from './geometry.ts';
+import { downscale, type GreyImage, percentile } from './image.ts';
+
+const MM_PER_INCH = 25.4;
+const WORK_DPI = 60;
+
+export const REGISTRATION_TOLERANCE = {
+  /** Largest anchor residual accepted, mm. */
+  maxResidualMm: 0.5,
+  /** Search radius around an anchor's predicted place during matching, mm. */
+  matchRadiusMm: 6,
+} as const;
+
+export interface AnchorCandidate {
+  /** Centre in full-resolution image pixels. */
+  x: number;
+  y: number;
+  /** Side in full-resolution pixels (mean of the bounding box sides). */
+  side: number;
+}
+
+export interface CandidateSet {
+  candidates: AnchorCandidate[];
+  /** Paper grey level of the page. */
+  paper: number;
+  /** Resolution guessed from the image size, assuming it holds about one A4 page. */
+  dpiGuess: number;
+}
+
+export type Orientation = 0 | 90 | 180 | 270;
+
+export interface Registration {
+  /** Page millimetres → image pixels. */
+  transform: Matrix3;
+  model: 'homography' | 'affine';
+  orientation: Orientation;
+  /** Largest anchor residual, mm. */
+  residualMm: number;
+  anchorsUsed: string[];
+  /** Image pixels per inch along the page, from the fit. */
+  dpi: number;
+}
+
+export type RegistrationFailureReason = 'anchors-not-found' | 'registration-residual';
+
+export interface RegistrationFailure {
+  reason: RegistrationFailureReason;
+  detail: string;
+  /** Solid anchors matched, when some were. */
+  matched?: number;
+}
+
+/** Candidate anchor squares on the page: solid, square-ish blobs of about the anchor's size. */
+export function findAnchorCandidates(img: GreyImage, anchorMm = 5.08): CandidateSet {
+  const longSideMm = 297;
+  const dpiGuess = (Math.max(img.width, img.height) / longSideMm) * MM_PER_INCH;
+  const factor = Math.max(1, Math.round(dpiGuess / WORK_DPI));
+  const small = factor > 1 ? downscale(img, factor) : img;
+  const paper = Math.max(percentile(small, 0.9), 60);
+  const workDpi = dpiGuess / factor;
+  // Scale is only a guess here (crop, zoom): accept a wide band of sizes and let matching decide.
+  const side = (anchorMm / MM_PER_INCH) * workDpi;
+  const candidates: AnchorCandidate[] = [];
+  // Midway between paper and the page's darkest print: a faded, under-exposed scan keeps its anchors.
+  const ink = percentile(small, 0.002, 1);
+  for (const c of darkComponents(small, (paper + ink) / 2)) {
+    const bw = c.x1 - c.x0 + 1;
+    const bh = c.y1 - c.y0 + 1;
+    if (Math.max(bw, bh) > side * 1.7 || Math.min(bw, bh) < side * 0.55) continue;
+    if (bw / bh > 1.5 || bh / bw > 1.5) continue;
+    if (c.n < 0.4 * side * side || c.n / (bw * bh) < 0.6) continue;
+    candidates.push({
+      x: (c.sx / c.n + 0.5) * factor,
+      y: (c.sy / c.n + 0.5) * factor,
+      side: ((bw + bh) / 2) * factor,
+    });
+  }
+  return { candidates, paper, dpiGuess };
+}
+
+/** Sub-pixel centre of the dark square around a coarse centre, on the full-resolution image. */
+function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, paper: number): Point | null {
+  const half = Math.ceil(sidePx * 0.75);
+  const x0 = Math.max(0, Math.round(cx - half));
+  const y0 = Math.max(0, Math.round(cy - half));
+  const x1 = Math.min(img.width - 1, Math.round(cx + half));
+  const y1 = Math.min(img.height - 1, Math.round(cy + half));
+  let darkest = 255;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) darkest = Math.min(darkest, img.data[y * img.width + x]!);
+  }
+  const threshold = (darkest + paper) / 2;
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const v = img.data[y * img.width + x]!;
+      if (v >= threshold) continue;
+      // Weight by darkness so the anti-aliased edge counts by how much of it is ink.
+      const w = Math.min(1, (paper - v) / (paper - darkest + 1e-6));
+      sw += w;
+      sx += w * (x + 0.5);
+      sy += w * (y + 0.5);
+    }
+  }
+  if (sw < sidePx * sidePx * 0.3) return null;
+  return [sx / sw, sy / sw];
+}
+
+const ROTATIONS: Record<Orientation, [number, number, number, number]> = {
+  0: [1, 0, 0, 1],
+  90: [0, -1, 1, 0],
+  180: [-1, 0, 0, -1],
+  270: [0, 1, -1, 0],
+};
+
+interface Hypothesis {
+  orientation: Orientation;
+  matches: { id: string; mm: Point; px: Point; side: number }[];
+  error: number;
+}
+
+/** Best assignment of candidates to the definition's solid anchors, trying each page orientation. */
+function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null {
+  const anchors = def.anchors
+    .filter((a) => a.solid)
+    .map((a) => ({ id: a.id, mm: [a.x + a.w / 2, a.y + a.h / 2] as Point }));
+  if (anchors.length < 2 || set.candidates.length < 2) return null;
+  /** Nearest candidate within the match radius of each anchor's predicted place. */
+  const assign = (project: (p: Point) => Point, scale: number) => {
+    const radius = REGISTRATION_TOLERANCE.matchRadiusMm * scale;
+    const matches: Hypothesis['matches'] = [];
+    let error = 0;
+    for (const a of anchors) {
+      const [px, py] = project(a.mm);
+      let nearest: AnchorCandidate | null = null;
+      let nd = radius;
+      for (const c of set.candidates) {
+        const d = Math.hypot(c.x - px, c.y - py);
+        if (d < nd) {
+          nd = d;
+          nearest = c;
+        }
+      }
+      if (nearest) {
+        matches.push({ id: a.id, mm: a.mm, px: [nearest.x, nearest.y], side: nearest.side });
+        error += nd / scale;
+      }
+    }
+    return { matches, error };
+  };
+  // The pair of anchors farthest apart fixes scale and angle best.
+  let pa = anchors[0]!;
+  let pb = anchors[1]!;
+  for (const a of anchors) {
+    for (const b of anchors) {
+      if (
+        Math.hypot(a.mm[0] - b.mm[0], a.mm[1] - b.mm[1]) >
+        Math.hypot(pa.mm[0] - pb.mm[0], pa.mm[1] - pb.mm[1])
+      ) {
+        pa = a;
+        pb = b;
+      }
+    }
+  }
+  const dmm = Math.hypot(pb.mm[0] - pa.mm[0], pb.mm[1] - pa.mm[1]);
+  const angMm = Math.atan2(pb.mm[1] - pa.mm[1], pb.mm[0] - pa.mm[0]);
+  const pxPerMmGuess = set.dpiGuess / MM_PER_INCH;
+  const orientations: Orientation[] = [0, 180, 90, 270];
+  let best: Hypothesis | null = null;
+  for (const orientation of orientations) {
+    const [r0, , r2] = ROTATIONS[orientation];
+    const rot = Math.atan2(r2, r0);
+    for (const c1 of set.candidates) {
+      for (const c2 of set.candidates) {
+        if (c1 === c2) continue;
+        const dpx = Math.hypot(c2.x - c1.x, c2.y - c1.y);
+        const scale = dpx / dmm;
+        if (scale < pxPerMmGuess * 0.6 || scale > pxPerMmGuess * 1.6) continue;
+        const theta = Math.atan2(c2.y - c1.y, c2.x - c1.x) - angMm;
+        const dTheta = Math.atan2(Math.sin(theta - rot), Math.cos(theta - rot));
+        if (Math.abs(dTheta) > (12 * Math.PI) / 180) continue;
+        const cos = Math.cos(theta) * scale;
+        const sin = Math.sin(theta) * scale;
+        const project = (p: Point): Point => [
+          c1.x + cos * (p[0] - pa.mm[0]) - sin * (p[1] - pa.mm[1]),
+          c1.y + sin * (p[0] - pa.mm[0]) + cos * (p[1] - pa.mm[1]),
+        ];
+        const { matches, error } = assign(project, scale);
+        if (
+          !best ||
+          matches.length > best.matches.length ||
+          (matches.length === best.matches.length && error < best.error)
+        ) {
+          best = { orientation, matches, error };
+        }
+      }
+    }
+  }
+  if (!best || best.matches.length < 3) return best;
+  // A similarity from two anchors misplaces the others under perspective; predict again from a fit of what
+  // matched (projective once four are in), so a keystoned page still finds all its anchors.
+  const src = best.matches.map((m) => m.mm);
+  const dst = best.matches.map((m) => m.px);
+  const fit = best.matches.length >= 4 ? fitHomography(src, dst) : fitAffine(src, dst);
+  if (!fit) return best;
+  const scale = Math.sqrt(Math.abs(fit[0] * fit[4] - fit[1] * fit[3]));
+  const again = assign((p) => applyHomography(fit, p[0], p[1]), scale);
+  return again.matches.length > best.matches.length ? { ...best, ...again } : best;
+}
+
+export function register(
+  img: GreyImage,
+  def: FormDefinition,
+  set: CandidateSet,
+): { ok: true; registration: Registration } | { ok: false; failure: RegistrationFailure } {
+  const solid = def.anchors.filter((a) => a.solid).length;
+  const hyp = matchAnchors(def, set);
+  if (!hyp || hyp.matches.length < 4) {
+    return {
+      ok: false,
+      failure: {
+        reason: 'anchors-not-found',
+        detail: `found ${hyp?.matches.length ?? 0} of ${solid} anchors; at least 4 are needed to check a fit`,
+        matched: hyp?.matches.length ?? 0,
+      },
+    };
+  }
+  const refined = hyp.matches.map((m) => ({
+    ...m,
+    px: refineCentre(img, m.px[0], m.px[1], m.side, set.paper),
+  }));
+  const usable = refined.filter((m): m is typeof m & { px: Point } => m.px !== null);
+  if (usable.length < 4) {
+    return {
+      ok: false,
+      failure: {
+        reason: 'anchors-not-found',
+        detail: 'anchor squares too faint to locate',
+        matched: usable.length,
+      },
+    };
+  }
+  const src = usable.map((m) => m.mm);
+  const dst = usable.map((m) => m.px);
+  // A homography needs a fifth point before its residual says anything; with four, fit an affine map.
+  const model = usable.length >= 5 ? 'homography' : 'affine';
+  const transform = model === 'homography' ? fitHomography(src, dst) : fitAffine(src, dst);
+  if (!transform)
+    return { ok: false, failure: { reason: 'anchors-not-found', detail: 'degenerate anchor layout' } };
+  const [ax, ay] = applyHomography(transform, 0, 0);
+  const [bx, by] = applyHomography(transform, def.page.width, 0);
+  const pxPerMm = Math.hypot(bx - ax, by - ay) / def.page.width;
+  const residualMm = Math.max(...residuals(transform, src, dst)) / pxPerMm;
+  if (residualMm > REGISTRATION_TOLERANCE.maxResidualMm) {
+    return {
+      ok: false,
+      failure: {
+        reason: 'registration-residual',
+        detail: `anchor residual ${residualMm.toFixed(2)} mm exceeds ${REGISTRATION_TOLERANCE.maxResidualMm} mm`,
+        matched: usable.length,
+      },
+    };
+  }
+  return {
+    ok: true,
+    registration: {
+      transform,
+      model,
+      orientation: hyp.orientation,
+      residualMm,
+      anchorsUsed: usable.map((m) => m.id),
+      dpi: pxPerMm * MM_PER_INCH,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/** What recognition says about one page. Every value carries a confidence and the reasons it is doubtful. */
+import type { Matrix3 } from './geometry.ts';
+
+/** Why a value goes to a verifier. Explicit reasons, after VxSuite's adjudication reasons. */
+export type DoubtReason =
+  // bubbles
+  | 'marginal-mark'
+  | 'multiple-marks'
+  | 'erasure-or-faint-mark'
+  | 'ink-around-mark'
+  // characters
+  | 'low-confidence-character'
+  | 'ambiguous-script'
+  | 'gap-in-answer'
+  | 'written-across-cells'
+  | 'symbol-not-allowed'
+  // writing areas
+  | 'uncertain-writing'
+  // link fields
+  | 'link-check-digit'
+  | 'incomplete-link'
+  // derived fields and cross-checks
+  | 'replacement-unreadable'
+  | 'replacement-conflict'
+  | 'replacement-count-mismatch'
+  | 'layout-check-failed';
+
+export type BarcodeDoubt =
+  | 'barcode-disagreement'
+  | 'barcode-missing'
+  | 'barcode-pattern'
+  | 'form-identified-by-layout';
+
+export interface RecognisedField {
+  /** '' when empty; bubbles: the selected labels in order; writing: 'written' or ''. */
+  value: string;
+  /** 0..1; values with doubts are never above 0.5. */
+  confidence: number;
+  doubt: DoubtReason[];
+}
+
+export interface RecognisedBarcode {
+  role: string;
+  format: 'ean13' | 'qr';
+  text: string;
+}
+
+export type SheetStatus = 'recognised' | 'needs-verification' | 'rejected';
+
+export type RejectionReason =
+  | 'unreadable-file'
+  | 'empty-file'
+  | 'unsupported-format'
+  | 'corrupt-image'
+  | 'too-many-pixels'
+  | 'too-many-pages'
+  | 'too-small'
+  | 'anchors-not-found'
+  | 'registration-residual'
+  | 'unknown-form'
+  | 'internal-error';
+
+export interface StageTimes {
+  total: number;
+  decode?: number;
+  register?: number;
+  barcodes?: number;
+  bubbles?: number;
+  characters?: number;
+  writing?: number;
+}
+
+export interface RecognisedSheet {
+  /** The form definition's id, or null when the form was not identified. */
+  form: string | null;
+  status: SheetStatus;
+  reason?: RejectionReason;
+  /** Human-readable detail of a rejection. */
+  detail?: string;
+  /** Sheet number, when the barcodes agree on one. */
+  sheetNumber?: string;
+  barcodes: RecognisedBarcode[];
+  /** Sheet-level doubts (barcodes, identification). */
+  doubt: BarcodeDoubt[];
+  /** How the page was registered; `transform` maps page mm to image px (row-major 3x3), for crops downstream. */
+  registration?: { orientation: number; residualMm: number; model: string; dpi: number; transform: Matrix3 };
+  fields: Record<string, RecognisedField>;
+  ms: StageTimes;
+}

@@ -1,0 +1,134 @@
+/**
+ * The synthetic sample generator: a form definition and a seed in, a degraded page image and its ground truth
+ * out. Deterministic: the same (form, seed, profile) gives the same bytes.
+ */
+
+import sharp from 'sharp';
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import type { ExpandedForm } from '../calibration/forms.ts';
+import { expandForm } from '../calibration/forms.ts';
+import { type Matrix3, multiply3 } from '../pipeline/geometry.ts';
+import { barcodeSvg, ean13WithCheckDigit, renderBarcode } from './barcode-render.ts';
+import { type DegradeParams, type DegradeProfile, degrade, randomDegradeParams } from './degrade.ts';
+import { type FieldTruth, type FillOptions, fillForm } from './fill.ts';
+import { copyImage, type GreyImage, inkPixel, PX_PER_MM, renderBlankForm } from './render.ts';
+import { createRng, type Rng } from './rng.ts';
+
+export interface SheetTruth {
+  form: string;
+  seed: number;
+  profile: DegradeProfile;
+  sheetNumber: string | null;
+  barcodes: { role: string; format: 'ean13' | 'qr'; text: string }[];
+  fields: Record<string, FieldTruth>;
+  /** Page millimetres → output image pixels (pixel centres at +0.5, as the pipeline's sampling assumes). */
+  transform: Matrix3;
+  degrade: DegradeParams;
+}
+
+export interface GeneratedSheet {
+  image: Uint8Array;
+  format: 'png' | 'jpeg';
+  truth: SheetTruth;
+}
+
+/** On the EGE AS1 the third digit tells the codes of one sheet apart (§3 of the form spec). */
+const CODE_TYPE_DIGIT: Record<string, string> = {
+  'sheet-number': '1',
+  'sheet-qr': '2',
+  'sheet-number-vertical': '3',
+};
+
+function sheetCodes(
+  def: FormDefinition,
+  rng: Rng,
+): { sheetNumber: string | null; texts: Map<string, string> } {
+  const texts = new Map<string, string>();
+  const lead = /^\^(\d)/.exec(def.sheetNumber?.pattern ?? '')?.[1] ?? '9';
+  const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
+  const agree = def.sheetNumber?.agree;
+  const body = digits(agree ? 12 - agree[0] : 11);
+  for (const b of def.barcodes) {
+    const first12 = agree ? `${lead}6${CODE_TYPE_DIGIT[b.role] ?? '0'}${body}` : `${lead}${body}`;
+    const ean = ean13WithCheckDigit(first12);
+    // The real payload has 128 lower-case hex digits; in byte mode that does not fit version 10 at level H, so
+    // the generator writes them upper-case (alphanumeric mode) and keeps the printed 57-module geometry.
+    const hex = Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join('');
+    texts.set(b.role, b.symbology === 'qr' ? ean + hex : ean);
+  }
+  const primary = def.barcodes.find((b) => b.symbology === 'ean13') ?? def.barcodes[0];
+  const primaryText = primary ? texts.get(primary.role) : undefined;
+  return { sheetNumber: primaryText ? primaryText.slice(0, 13) : null, texts };
+}
+
+/** Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink. */
+async function drawBarcodes(page: GreyImage, def: FormDefinition, texts: Map<string, string>): Promise<void> {
+  for (const b of def.barcodes) {
+    const text = texts.get(b.role);
+    if (!text) continue;
+    const m = await renderBarcode(b.symbology, text, b.symbology === 'qr' ? { qrVersion: 10 } : {});
+    // Whole-pixel canvas; the symbol keeps its sub-pixel place inside it.
+    const left = Math.floor(b.x * PX_PER_MM);
+    const top = Math.floor(b.y * PX_PER_MM);
+    const width = Math.ceil((b.x + b.w) * PX_PER_MM) - left;
+    const height = Math.ceil((b.y + b.h) * PX_PER_MM) - top;
+    const ox = left / PX_PER_MM;
+    const oy = top / PX_PER_MM;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="${ox} ${oy} ${width / PX_PER_MM} ${height / PX_PER_MM}"><rect x="${ox}" y="${oy}" width="100%" height="100%" fill="#fff"/>` +
+      `${barcodeSvg(m, b.x, b.y, b.w, b.h, b.rotation)}</svg>`;
+    const tile = await sharp(Buffer.from(svg)).toColourspace('b-w').raw().toBuffer();
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = tile[y * width + x]!;
+        if (v < 255) inkPixel(page, left + x, top + y, 0, (255 - v) / 255);
+      }
+    }
+  }
+}
+
+/** The filled, clean page at 300 dpi with its truth; degradation comes after. */
+export async function renderFilledSheet(
+  form: ExpandedForm,
+  seed: number,
+  fill: FillOptions = {},
+): Promise<{
+  page: GreyImage;
+  sheetNumber: string | null;
+  barcodes: SheetTruth['barcodes'];
+  fields: Record<string, FieldTruth>;
+}> {
+  const rng = createRng(`${form.definition.id}:${seed}`);
+  const page = copyImage(await renderBlankForm(form));
+  const { sheetNumber, texts } = sheetCodes(form.definition, rng.fork('codes'));
+  await drawBarcodes(page, form.definition, texts);
+  const fields = fillForm(page, form, rng.fork('fill'), fill);
+  const barcodes = form.definition.barcodes.map((b) => ({
+    role: b.role,
+    format: b.symbology,
+    text: texts.get(b.role) ?? '',
+  }));
+  return { page, sheetNumber, barcodes, fields };
+}
+
+export async function generateSheet(
+  def: FormDefinition,
+  seed: number,
+  profile: DegradeProfile,
+  fill: FillOptions = {},
+): Promise<GeneratedSheet> {
+  const form = expandForm(def);
+  const { page, sheetNumber, barcodes, fields } = await renderFilledSheet(form, seed, fill);
+  const rng = createRng(`${def.id}:${seed}:${profile}`);
+  const params = randomDegradeParams(rng.fork('params'), profile);
+  const out = await degrade(page, params, rng.fork('degrade'));
+  // degrade() puts pixel centres at integers; the pipeline at +0.5: shift on both sides of its transform.
+  const mmToSource: Matrix3 = [PX_PER_MM, 0, -0.5, 0, PX_PER_MM, -0.5, 0, 0, 1];
+  const transform = multiply3([1, 0, 0.5, 0, 1, 0.5, 0, 0, 1], multiply3(out.transform, mmToSource));
+  return {
+    image: out.image,
+    format: out.format,
+    truth: { form: def.id, seed, profile, sheetNumber, barcodes, fields, transform, degrade: out.params },
+  };
+}

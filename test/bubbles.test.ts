@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { BubblesInstance } from '../calibration/forms.ts';
+import { BUBBLE_THRESHOLDS, decideBubbles, sheetBubbleStats } from '../pipeline/bubbles.ts';
+
+const field: BubblesInstance = {
+  kind: 'bubbles',
+  name: 'q.1',
+  template: 'q.{n}',
+  labels: ['A', 'B', 'C', 'D'],
+  multiple: false,
+  rects: [],
+};
+const stats = { threshold: 0.45, emptyLevel: 0.05 };
+const m = (fill: number, ring = 0.04) => ({ fill, ring });
+
+describe('bubble decisions', () => {
+  it.each([
+    ['one clear mark', [0.05, 0.9, 0.06, 0.05], 'B', []],
+    ['no mark', [0.05, 0.06, 0.05, 0.04], '', []],
+    ['two marks in a single-choice group', [0.9, 0.88, 0.05, 0.05], 'AB', ['multiple-marks']],
+    ['a mark in the marginal band', [0.05, 0.5, 0.05, 0.05], 'B', ['marginal-mark']],
+    ['a faint residue (erasure or tick)', [0.05, 0.9, 0.22, 0.05], 'B', ['erasure-or-faint-mark']],
+    ['an almost-threshold empty', [0.05, 0.36, 0.05, 0.05], '', ['marginal-mark', 'erasure-or-faint-mark']],
+  ])('%s', (_what, fills, value, doubt) => {
+    const r = decideBubbles(
+      field,
+      fills.map((f) => m(f)),
+      stats,
+    );
+    expect(r.value).toBe(value);
+    expect(r.doubt.sort()).toEqual([...doubt].sort());
+    expect(r.confidence <= 0.5).toBe(doubt.length > 0);
+  });
+
+  it('flags ink around a mark (a cross over a filled bubble)', () => {
+    const r = decideBubbles(field, [m(0.05), m(0.92, 0.3), m(0.05), m(0.05)], stats);
+    expect(r.doubt).toContain('ink-around-mark');
+  });
+
+  it('allows several marks in a multiple-choice group', () => {
+    const r = decideBubbles({ ...field, multiple: true }, [m(0.9), m(0.05), m(0.85), m(0.05)], stats);
+    expect(r).toMatchObject({ value: 'AC', doubt: [] });
+  });
+
+  it('finds the sheet split in the widest gap, and falls back without one', () => {
+    const light = [0.04, 0.05, 0.06, 0.07, 0.62, 0.65, 0.66, 0.05];
+    expect(sheetBubbleStats(light).threshold).toBeCloseTo((0.07 + 0.62) / 2, 5);
+    expect(sheetBubbleStats([0.05, 0.06, 0.07]).threshold).toBe(BUBBLE_THRESHOLDS.defaultThreshold);
+    const dark = [0.05, 0.06, 0.9, 0.92];
+    expect(sheetBubbleStats(dark).threshold).toBeLessThanOrEqual(BUBBLE_THRESHOLDS.maxThreshold);
+  });
+});
