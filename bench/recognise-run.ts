@@ -9,4 +9,6 @@ import { recogniseFiles } from '../cli/recognise.ts';
 sharp.concurrency(1);
 const [jobs, outDir, ...files] = process.argv.slice(2);
 const run = await recogniseFiles(files, shippedForms(), { jobs: Number(jobs), outDir, progress: false });
-console.log(JSON.stringify({ seconds: run.seconds, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(
+  JSON.stringify({ seconds: run.seconds, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
+);

@@ -65,7 +65,13 @@ function plan(): GenerateTask[] {
     const form = pickWeighted(FORM_MIX, rng.next());
     const profile = pickWeighted(PROFILE_MIX, rng.next());
     const blank = form.startsWith('ege-as2') && rng.chance(0.3);
-    return { form, seed: seed * 100_000 + i, profile, blank, base: join(corpus, `${String(i).padStart(5, '0')}-${form}-${profile}`) };
+    return {
+      form,
+      seed: seed * 100_000 + i,
+      profile,
+      blank,
+      base: join(corpus, `${String(i).padStart(5, '0')}-${form}-${profile}`),
+    };
   });
 }
 
@@ -89,7 +95,10 @@ async function generateCorpus(tasks: GenerateTask[]): Promise<string[]> {
   return tasks.map((t) => existing(t)!);
 }
 
-function measuredRun(jobs: number, files: string[]): { seconds: number; maxRssMb: number; results: PageResult[] } {
+function measuredRun(
+  jobs: number,
+  files: string[],
+): { seconds: number; maxRssMb: number; results: PageResult[] } {
   const out = join('out', `bench-run-${jobs}`);
   const stdout = execFileSync(
     process.execPath,
@@ -120,7 +129,13 @@ interface Tally {
   /** On rejected pages: go back to scanning, not to a verifier. */
   onRejectedPages: number;
 }
-const tally = (): Tally => ({ total: 0, accepted: 0, acceptedWrong: 0, toVerification: 0, onRejectedPages: 0 });
+const tally = (): Tally => ({
+  total: 0,
+  accepted: 0,
+  acceptedWrong: 0,
+  toVerification: 0,
+  onRejectedPages: 0,
+});
 
 function charErrors(read: string, truth: string): number {
   const a = [...read];
@@ -145,8 +160,10 @@ function analyse(results: PageResult[], truthOf: (source: string) => SheetTruth)
     const form = expandForm(def);
     if (r.status === 'rejected') rejections.set(r.reason ?? '?', (rejections.get(r.reason ?? '?') ?? 0) + 1);
     else {
-      if (r.form !== truth.form) silentExamples.push(`${r.source}: identified as ${r.form}, truth ${truth.form}`);
-      if (r.registration && r.form === truth.form) regErrors.push(registrationErrorMm(def, r.registration.transform, truth.transform));
+      if (r.form !== truth.form)
+        silentExamples.push(`${r.source}: identified as ${r.form}, truth ${truth.form}`);
+      if (r.registration && r.form === truth.form)
+        regErrors.push(registrationErrorMm(def, r.registration.transform, truth.transform));
       if (r.sheetNumber === undefined) barcodeMissing++;
       else if (r.sheetNumber === truth.sheetNumber) barcodeRight++;
       else {
@@ -173,7 +190,8 @@ function analyse(results: PageResult[], truthOf: (source: string) => SheetTruth)
       const wrong = kind === 'characters' ? charErrors(f.value, t.value) : f.value === t.value ? 0 : 1;
       if (wrong > 0) {
         k.acceptedWrong += Math.min(wrong, units);
-        if (silentExamples.length < 40) silentExamples.push(`${r.source} ${name}: read "${f.value}", truth "${t.value}"`);
+        if (silentExamples.length < 40)
+          silentExamples.push(`${r.source} ${name}: read "${f.value}", truth "${t.value}"`);
       }
     }
   }
@@ -199,7 +217,9 @@ console.log(`\nbench:recognise: ${pages} pages, seed ${seed}, ${new Date().toISO
 console.log(`forms: ${FORM_MIX.map(([f, w]) => `${f} ${w * 100}%`).join(', ')}`);
 console.log(`profiles: ${PROFILE_MIX.map(([p, w]) => `${p} ${w * 100}%`).join(', ')}\n`);
 
-console.log('| field kind | units | auto-accepted | accuracy of accepted | silent errors | to verification | on rejected pages |');
+console.log(
+  '| field kind | units | auto-accepted | accuracy of accepted | silent errors | to verification | on rejected pages |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const [kind, t] of [...a.kinds].sort()) {
   const unit = kind === 'characters' ? ' chars' : '';
@@ -210,7 +230,9 @@ for (const [kind, t] of [...a.kinds].sort()) {
 const registered = a.regErrors.length;
 const within = a.regErrors.filter((e) => e <= 0.5).length;
 const rejected = [...a.rejections.values()].reduce((s, n) => s + n, 0);
-console.log(`\nbarcodes (sheet number): ${a.barcodeRight} right, ${a.barcodeWrong} wrong, ${a.barcodeMissing} not given (doubt)`);
+console.log(
+  `\nbarcodes (sheet number): ${a.barcodeRight} right, ${a.barcodeWrong} wrong, ${a.barcodeMissing} not given (doubt)`,
+);
 console.log(
   `registration: ${registered} registered, ${within} within 0.5 mm of truth (${pct(within, pages)} of pages), ` +
     `median error ${median(a.regErrors).toFixed(3)} mm, worst ${Math.max(0, ...a.regErrors).toFixed(3)} mm; ` +
@@ -233,7 +255,9 @@ for (const r of one.results) {
 }
 for (const [form, rs] of [...byForm].sort()) {
   const ok = rs.filter((r) => r.status !== 'rejected');
-  console.log(`| ${form} | ${rs.length} | ${stages.map((s) => median(ok.map((r) => r.ms[s] ?? 0)).toFixed(1)).join(' | ')} |`);
+  console.log(
+    `| ${form} | ${rs.length} | ${stages.map((s) => median(ok.map((r) => r.ms[s] ?? 0)).toFixed(1)).join(' | ')} |`,
+  );
 }
 if (a.silentExamples.length > 0) {
   console.log(`\nsilent errors (first ${Math.min(40, a.silentExamples.length)}):`);

@@ -463,7 +463,8 @@ export class CharacterNet {
             if (ox < 0 || ox >= 28) continue;
             const out = (oy * 28 + ox) * c1;
             const wk = (ky * 3 + kx) * c1;
-            for (let o = 0; o < c1; o++) c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
+            for (let o = 0; o < c1; o++)
+              c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
           }
         }
       }
@@ -487,7 +488,8 @@ export class CharacterNet {
               if (ox < 0 || ox >= 14) continue;
               const out = (oy * 14 + ox) * c2;
               const wk = (i * 9 + ky * 3 + kx) * c2;
-              for (let o = 0; o < c2; o++) c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
+              for (let o = 0; o < c2; o++)
+                c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
             }
           }
         }

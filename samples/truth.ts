@@ -40,7 +40,8 @@ export function compare(sheet: RecognisedSheet, truth: SheetTruth): Comparison {
     if (f.doubt.length > 0) c.doubted.push(name);
     if (f.value !== t.value) {
       c.wrong.push(name);
-      if (f.doubt.length === 0 && sheet.status !== 'rejected') c.silent.push(`${name}: read "${f.value}", truth "${t.value}"`);
+      if (f.doubt.length === 0 && sheet.status !== 'rejected')
+        c.silent.push(`${name}: read "${f.value}", truth "${t.value}"`);
     }
   }
   return c;

@@ -18,7 +18,11 @@ interface Job<Task, Result> {
 }
 
 /** `module` is the URL of a module that calls `serveTasks`; `data` reaches it as workerData.data. */
-export function createThreadPool<Task, Result>(size: number, module: URL, data: unknown): ThreadPool<Task, Result> {
+export function createThreadPool<Task, Result>(
+  size: number,
+  module: URL,
+  data: unknown,
+): ThreadPool<Task, Result> {
   const entry = new URL('./thread-entry.js', import.meta.url);
   const idle: Worker[] = [];
   const queue: Job<Task, Result>[] = [];

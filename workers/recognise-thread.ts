@@ -14,4 +14,6 @@ export interface PageTask {
 sharp.concurrency(1);
 const forms = threadData<FormDefinition[]>();
 
-serveTasks<PageTask, PageResult>((task) => recogniseFilePage(task.path, () => readFile(task.path), task.page, forms));
+serveTasks<PageTask, PageResult>((task) =>
+  recogniseFilePage(task.path, () => readFile(task.path), task.page, forms),
+);
