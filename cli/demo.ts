@@ -3,19 +3,20 @@
  * result compares with the ground truth the generator wrote.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { shippedForms } from '../calibration/forms.ts';
 import type { PageResult } from '../pipeline/page-job.ts';
 import type { SheetTruth } from '../samples/generate.ts';
+import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { compare } from '../samples/truth.ts';
 import { collectInputs, recogniseFiles } from './recognise.ts';
 import { printSummary, type TruthCheck } from './summary.ts';
 
-export const CORPUS_DIR = fileURLToPath(new URL('../samples/corpus/', import.meta.url));
-
-export function truthFor(source: string): SheetTruth | null {
+/** The generator's truth beside an image (NAME.json; for a multi-page file, a list with one per page). */
+export function truthFor(source: string, page: number): SheetTruth | null {
   const path = source.replace(/\.(png|jpe?g|tiff?|webp)$/i, '.json');
-  return path !== source && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SheetTruth) : null;
+  if (path === source || !existsSync(path)) return null;
+  const json = JSON.parse(readFileSync(path, 'utf8')) as SheetTruth | SheetTruth[];
+  return Array.isArray(json) ? (json[page] ?? null) : json;
 }
 
 export function checkAgainstTruth(r: PageResult, truth: SheetTruth): TruthCheck {
@@ -30,7 +31,7 @@ export async function runDemo(): Promise<number> {
   const run = await recogniseFiles(files, shippedForms(), { outDir: 'out/demo' });
   const checks = new Map<PageResult, TruthCheck>();
   for (const r of run.results) {
-    const t = truthFor(r.source);
+    const t = truthFor(r.source, r.page);
     if (t) checks.set(r, checkAgainstTruth(r, t));
   }
   printSummary(run.results, run.seconds, checks);

@@ -23,6 +23,9 @@ export const BUBBLE_THRESHOLDS = {
   spill: 0.2,
 } as const;
 
+/** The same keys with any values: calibration sweeps them. */
+export type BubbleThresholds = { readonly [K in keyof typeof BUBBLE_THRESHOLDS]: number };
+
 export interface BubbleMeasure {
   /** Mean darkness inside the outline, 0 (paper) to 1 (ink). */
   fill: number;
@@ -47,13 +50,13 @@ function annulus(
   outer: number,
   paper: number,
 ): { mean: number; darkestSector: number } {
-  // Polar sampling at ~0.15 mm spacing keeps the count constant whatever the scan's dpi.
+  // Polar sampling at ~0.2 mm spacing keeps the count constant whatever the scan's dpi.
   const sums = new Float64Array(SECTORS);
   const counts = new Uint32Array(SECTORS);
-  const rings = Math.max(2, Math.round(((outer - inner) * Math.max(rx, ry)) / 0.15));
+  const rings = Math.max(2, Math.round(((outer - inner) * Math.max(rx, ry)) / 0.2));
   for (let i = 0; i < rings; i++) {
     const s = inner + ((outer - inner) * (i + 0.5)) / rings;
-    const count = Math.max(SECTORS, Math.round((2 * Math.PI * s * Math.max(rx, ry)) / 0.15));
+    const count = Math.max(SECTORS, Math.round((2 * Math.PI * s * Math.max(rx, ry)) / 0.2));
     for (let j = 0; j < count; j++) {
       const a = (2 * Math.PI * j) / count;
       const [x, y] = applyHomography(t, cx + Math.cos(a) * rx * s, cy + Math.sin(a) * ry * s);
@@ -97,23 +100,26 @@ export interface SheetBubbleStats {
 }
 
 /** The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like). */
-export function sheetBubbleStats(fills: number[]): SheetBubbleStats {
+export function sheetBubbleStats(
+  fills: number[],
+  thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
+): SheetBubbleStats {
   const sorted = [...fills].sort((a, b) => a - b);
   const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
-  let threshold: number = BUBBLE_THRESHOLDS.defaultThreshold;
+  let threshold = thresholds.defaultThreshold;
   let bestGap = 0;
   for (let i = 1; i < sorted.length; i++) {
     const lo = sorted[i - 1]!;
     const hi = sorted[i]!;
     const mid = (lo + hi) / 2;
-    if (mid < BUBBLE_THRESHOLDS.minThreshold || mid > BUBBLE_THRESHOLDS.maxThreshold) continue;
+    if (mid < thresholds.minThreshold || mid > thresholds.maxThreshold) continue;
     if (hi - lo > bestGap) {
       bestGap = hi - lo;
       threshold = mid;
     }
   }
   // A gap narrower than the marginal band says nothing about this sheet; keep the default.
-  if (bestGap < BUBBLE_THRESHOLDS.marginal) threshold = BUBBLE_THRESHOLDS.defaultThreshold;
+  if (bestGap < thresholds.marginal) threshold = thresholds.defaultThreshold;
   return { threshold, emptyLevel };
 }
 
@@ -121,6 +127,7 @@ export function decideBubbles(
   field: BubblesInstance,
   measures: BubbleMeasure[],
   stats: SheetBubbleStats,
+  thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
 ): RecognisedField {
   const { threshold, emptyLevel } = stats;
   const doubt = new Set<DoubtReason>();
@@ -128,14 +135,14 @@ export function decideBubbles(
   let confidence = 1;
   measures.forEach((m, i) => {
     const distance = Math.abs(m.fill - threshold);
-    if (distance < BUBBLE_THRESHOLDS.marginal) doubt.add('marginal-mark');
+    if (distance < thresholds.marginal) doubt.add('marginal-mark');
     if (m.fill >= threshold) {
       selected.push(field.labels[i] ?? '');
-      if (m.ring > emptyLevel + BUBBLE_THRESHOLDS.spill) doubt.add('ink-around-mark');
-    } else if (m.fill > emptyLevel + BUBBLE_THRESHOLDS.residue) {
+      if (m.ring > emptyLevel + thresholds.spill) doubt.add('ink-around-mark');
+    } else if (m.fill > emptyLevel + thresholds.residue) {
       doubt.add('erasure-or-faint-mark');
     }
-    confidence = Math.min(confidence, Math.min(1, distance / (2 * BUBBLE_THRESHOLDS.marginal)));
+    confidence = Math.min(confidence, Math.min(1, distance / (2 * thresholds.marginal)));
   });
   if (!field.multiple && selected.length > 1) doubt.add('multiple-marks');
   if (doubt.size > 0) confidence = Math.min(confidence, 0.5);

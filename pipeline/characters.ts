@@ -40,7 +40,7 @@ export interface ReadOptions {
 // Geometry of the model input: the ink box is scaled to fit BOX x BOX inside INPUT x INPUT (MNIST convention).
 export const INPUT = 28;
 const BOX = 20;
-/** Extra inputs beside the pixels: ink height, width, aspect, vertical position, fill (see tileFeatures). */
+/** Extra inputs beside the pixels: ink height, width, aspect, vertical position, fill (see normaliseTile). */
 export const FEATURES = 5;
 
 /** Assumed tile height when pxPerMm is not given: a 6.53 mm answer cell plus a little margin. */
@@ -417,7 +417,7 @@ export function tensorSizes(s: NetShape): Record<keyof NetWeights, number> {
  */
 export class CharacterNet {
   readonly fcIn: number;
-  /** Pre-pool conv outputs, [y][x][channel]. */
+  /** Pre-pool conv outputs without bias, [y][x][channel] with a 1-unit border. */
   readonly c1out: Float32Array;
   readonly c2out: Float32Array;
   /** Pooled conv1 output [14][14][c1]. */
@@ -429,14 +429,19 @@ export class CharacterNet {
   readonly arg2: Int32Array;
   readonly hidden: Float32Array;
   readonly logits: Float32Array;
+  /** Offset, in a padded map, from an input's own position to the output it feeds through each tap. */
+  readonly taps1: Int32Array;
+  readonly taps2: Int32Array;
 
   constructor(
     readonly shape: NetShape,
     readonly weights: NetWeights,
   ) {
     this.fcIn = shape.c2 * 49 + FEATURES;
-    this.c1out = new Float32Array(784 * shape.c1);
-    this.c2out = new Float32Array(196 * shape.c2);
+    this.taps1 = Int32Array.from({ length: 9 }, (_, t) => (Math.floor(t / 3) * C1_SIDE + (t % 3)) * shape.c1);
+    this.taps2 = Int32Array.from({ length: 9 }, (_, t) => (Math.floor(t / 3) * C2_SIDE + (t % 3)) * shape.c2);
+    this.c1out = new Float32Array(C1_SIDE * C1_SIDE * shape.c1);
+    this.c2out = new Float32Array(C2_SIDE * C2_SIDE * shape.c2);
     this.a1 = new Float32Array(196 * shape.c1);
     this.arg1 = new Int32Array(196 * shape.c1);
     this.a2 = new Float32Array(this.fcIn);
@@ -448,55 +453,44 @@ export class CharacterNet {
   forward(pixels: Float32Array, features: Float32Array): Float32Array {
     const { c1, c2, hidden: nh } = this.shape;
     const { w1, b1, w2, b2, w3, b3 } = this.weights;
-    const c1out = this.c1out;
-    for (let p = 0; p < 784; p++) c1out.set(b1, p * c1);
+    // Input (y, x) is tap t = (ky, kx) of the output at (y - ky + 1, x - kx + 1). Outputs carry a 1-unit border
+    // that absorbs the edge taps, so the inner loops need no bounds checks; pooling reads only the interior.
+    const c1out = this.c1out.fill(0);
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < 28; x++) {
         const v = pixels[y * 28 + x] as number;
         if (v === 0) continue;
-        // Input (y, x) is tap (ky, kx) of the output at (y - ky + 1, x - kx + 1).
-        for (let ky = 0; ky < 3; ky++) {
-          const oy = y - ky + 1;
-          if (oy < 0 || oy >= 28) continue;
-          for (let kx = 0; kx < 3; kx++) {
-            const ox = x - kx + 1;
-            if (ox < 0 || ox >= 28) continue;
-            const out = (oy * 28 + ox) * c1;
-            const wk = (ky * 3 + kx) * c1;
-            for (let o = 0; o < c1; o++)
-              c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
-          }
+        const at = ((y + 2) * C1_SIDE + x + 2) * c1;
+        for (let t = 0; t < 9; t++) {
+          const out = at - (this.taps1[t] as number);
+          const wk = t * c1;
+          for (let o = 0; o < c1; o++)
+            c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
         }
       }
     }
-    pool(c1out, 28, c1, this.a1, this.arg1);
+    pool(c1out, C1_SIDE, c1, b1, this.a1, this.arg1);
 
     const a1 = this.a1;
-    const c2out = this.c2out;
-    for (let p = 0; p < 196; p++) c2out.set(b2, p * c2);
+    const c2out = this.c2out.fill(0);
     for (let y = 0; y < 14; y++) {
       for (let x = 0; x < 14; x++) {
         const base = (y * 14 + x) * c1;
+        const at = ((y + 2) * C2_SIDE + x + 2) * c2;
         for (let i = 0; i < c1; i++) {
           const v = a1[base + i] as number;
           if (v === 0) continue;
-          for (let ky = 0; ky < 3; ky++) {
-            const oy = y - ky + 1;
-            if (oy < 0 || oy >= 14) continue;
-            for (let kx = 0; kx < 3; kx++) {
-              const ox = x - kx + 1;
-              if (ox < 0 || ox >= 14) continue;
-              const out = (oy * 14 + ox) * c2;
-              const wk = (i * 9 + ky * 3 + kx) * c2;
-              for (let o = 0; o < c2; o++)
-                c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
-            }
+          for (let t = 0; t < 9; t++) {
+            const out = at - (this.taps2[t] as number);
+            const wk = (i * 9 + t) * c2;
+            for (let o = 0; o < c2; o++)
+              c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
           }
         }
       }
     }
     const a2 = this.a2;
-    pool(c2out, 14, c2, a2, this.arg2);
+    pool(c2out, C2_SIDE, c2, b2, a2, this.arg2);
     a2.set(features, c2 * 49);
 
     // w3 is input-major so the inputs that ReLU zeroed are skipped whole.
@@ -527,14 +521,28 @@ export class CharacterNet {
   }
 }
 
-/** 2x2 max-pool + ReLU of a channel-last size x size map; records the index of each winner (-1 if cut). */
-function pool(src: Float32Array, size: number, ch: number, dst: Float32Array, arg: Int32Array): void {
-  const half = size / 2;
+/** Side of the padded pre-pool maps: 28 (14) plus a 1-unit border on each side. */
+const C1_SIDE = 30;
+const C2_SIDE = 16;
+
+/**
+ * Bias + 2x2 max-pool + ReLU of a channel-last padded map (side = 2·n + 2) into n x n; records the map index of
+ * each winner, or -1 where ReLU cut it.
+ */
+function pool(
+  src: Float32Array,
+  side: number,
+  ch: number,
+  bias: Float32Array,
+  dst: Float32Array,
+  arg: Int32Array,
+): void {
+  const half = (side - 2) / 2;
   for (let y = 0; y < half; y++) {
     for (let x = 0; x < half; x++) {
-      const p00 = (2 * y * size + 2 * x) * ch;
+      const p00 = ((2 * y + 1) * side + 2 * x + 1) * ch;
       const p01 = p00 + ch;
-      const p10 = p00 + size * ch;
+      const p10 = p00 + side * ch;
       const p11 = p10 + ch;
       const out = (y * half + x) * ch;
       for (let c = 0; c < ch; c++) {
@@ -552,6 +560,7 @@ function pool(src: Float32Array, size: number, ch: number, dst: Float32Array, ar
           best = src[p11 + c] as number;
           at = p11 + c;
         }
+        best += bias[c] as number;
         const positive = best > 0;
         dst[out + c] = positive ? best : 0;
         arg[out + c] = positive ? at : -1;
@@ -733,24 +742,21 @@ function scriptOf(ch: string): Script | undefined {
 
 /**
  * Picks the member of each homoglyph set from the script most common among the answer's unambiguous characters
- * (digits with a comma or minus count as digits). An answer made only of ambiguous shapes keeps `fallback`'s
- * script when given, else each read keeps the model's own preference and is marked doubtful by lowering its
- * confidence to 0, so it goes to a human.
+ * (a comma counts as a digit: it only occurs in numbers). With no such characters, or a tie, `fallback` decides
+ * when given; otherwise the ambiguous reads get confidence 0 so that a human decides.
  */
 export function resolveScripts(reads: CharacterRead[], fallback?: Script): CharacterRead[] {
   const votes: Record<Script, number> = { digit: 0, cyrillic: 0, latin: 0 };
   for (const r of reads) {
     if (r.blank || r.homoglyphs) continue;
-    const s = r.symbol === ',' || r.symbol === '-' ? 'digit' : scriptOf(r.symbol);
-    if (s) votes[s] += r.symbol === '-' ? 0 : 1;
+    const s = r.symbol === ',' ? 'digit' : scriptOf(r.symbol);
+    if (s) votes[s]++;
   }
-  const ranked = (Object.keys(votes) as Script[]).sort((a, b) => votes[b] - votes[a]);
-  const top = ranked[0] as Script;
-  const script = votes[top] > 0 ? top : fallback;
+  const [first, second] = (Object.keys(votes) as Script[]).sort((a, b) => votes[b] - votes[a]);
+  const decided = first && votes[first] > 0 && (!second || votes[first] > votes[second]) ? first : fallback;
   return reads.map((r) => {
     if (!r.homoglyphs) return r;
-    const pick = script ? [...r.homoglyphs].find((ch) => scriptOf(ch) === script) : undefined;
-    if (pick) return { ...r, symbol: pick };
-    return { ...r, confidence: 0 };
+    const pick = decided ? [...r.homoglyphs].find((ch) => scriptOf(ch) === decided) : undefined;
+    return pick ? { ...r, symbol: pick } : { ...r, confidence: 0 };
   });
 }

@@ -36,25 +36,25 @@ export function percentile(img: GreyImage, p: number, step = 7): number {
   return 255;
 }
 
-/** Area-average downscale by an integer factor: cheap, and keeps thin print from aliasing away. */
-export function downscale(img: GreyImage, factor: number): GreyImage {
+/**
+ * A small copy for finding large solid marks (anchor squares): each output pixel is the mean of the 2x2 pixels
+ * at the centre of its factor x factor block. A sixth of the reads of a full area average at factor 5, and a
+ * 5-mm square keeps its size and darkness; thin print is not needed at this scale.
+ */
+export function thumbnail(img: GreyImage, factor: number): GreyImage {
   const w = Math.floor(img.width / factor);
   const h = Math.floor(img.height / factor);
   const out = new Uint8Array(w * h);
-  const sums = new Uint32Array(w);
-  const area = factor * factor;
+  const src = img.data;
+  const stride = img.width;
+  const off = Math.max(0, (factor >> 1) - 1);
   for (let y = 0; y < h; y++) {
-    sums.fill(0);
-    for (let dy = 0; dy < factor; dy++) {
-      const row = (y * factor + dy) * img.width;
-      for (let x = 0; x < w; x++) {
-        let s = 0;
-        const base = row + x * factor;
-        for (let dx = 0; dx < factor; dx++) s += img.data[base + dx]!;
-        sums[x]! += s;
-      }
+    const row = (y * factor + off) * stride + off;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x * factor;
+      out[o + x] = (src[i]! + src[i + 1]! + src[i + stride]! + src[i + stride + 1]! + 2) >> 2;
     }
-    for (let x = 0; x < w; x++) out[y * w + x] = Math.round(sums[x]! / area);
   }
   return { data: out, width: w, height: h };
 }

@@ -13,7 +13,7 @@ import {
   type Point,
   residuals,
 } from './geometry.ts';
-import { downscale, type GreyImage, percentile } from './image.ts';
+import { type GreyImage, percentile, thumbnail } from './image.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
@@ -69,7 +69,7 @@ export function findAnchorCandidates(img: GreyImage, anchorMm = 5.08): Candidate
   const longSideMm = 297;
   const dpiGuess = (Math.max(img.width, img.height) / longSideMm) * MM_PER_INCH;
   const factor = Math.max(1, Math.round(dpiGuess / WORK_DPI));
-  const small = factor > 1 ? downscale(img, factor) : img;
+  const small = factor > 1 ? thumbnail(img, factor) : img;
   const paper = Math.max(percentile(small, 0.9), 60);
   const workDpi = dpiGuess / factor;
   // Scale is only a guess here (crop, zoom): accept a wide band of sizes and let matching decide.

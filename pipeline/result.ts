@@ -13,7 +13,6 @@ export type DoubtReason =
   | 'ambiguous-script'
   | 'gap-in-answer'
   | 'written-across-cells'
-  | 'symbol-not-allowed'
   // writing areas
   | 'uncertain-writing'
   // link fields
@@ -22,12 +21,12 @@ export type DoubtReason =
   // derived fields and cross-checks
   | 'replacement-unreadable'
   | 'replacement-conflict'
-  | 'replacement-count-mismatch'
-  | 'layout-check-failed';
+  | 'replacement-count-mismatch';
 
 export type BarcodeDoubt =
   | 'barcode-disagreement'
   | 'barcode-missing'
+  | 'barcode-unconfirmed'
   | 'barcode-pattern'
   | 'form-identified-by-layout';
 

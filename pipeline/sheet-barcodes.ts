@@ -13,12 +13,26 @@ import { inflate, sampleRect } from './sampling.ts';
 /** Barcode crops are sampled at ~300 dpi: 6 px per 0.5 mm module. */
 const BARCODE_PX_PER_MM = 12;
 const QUIET_ZONE_MM = 3;
+/** A second, independent sampling (≈ 200 dpi) for confirming a code that has no sibling to agree with. */
+const CONFIRM_PX_PER_MM = 8;
+
+type Barcode = FormDefinition['barcodes'][number];
 
 export interface SheetBarcodes {
   barcodes: RecognisedBarcode[];
   sheetNumber?: string;
   doubt: BarcodeDoubt[];
 }
+
+async function readOne(img: GreyImage, t: Matrix3, b: Barcode, pxPerMm: number): Promise<string | undefined> {
+  const tile = sampleRect(img, t, inflate(b, QUIET_ZONE_MM), pxPerMm, b.rotation);
+  let reads = await readBarcodes(tile, { formats: [b.symbology], maxSymbols: 1 });
+  if (reads.length === 0)
+    reads = await readBarcodes(tile, { formats: [b.symbology], maxSymbols: 1, tryHarder: true });
+  return reads[0]?.text;
+}
+
+const numberOf = (b: RecognisedBarcode) => (b.format === 'qr' ? b.text.slice(0, 13) : b.text);
 
 export async function readSheetBarcodes(
   img: GreyImage,
@@ -27,35 +41,31 @@ export async function readSheetBarcodes(
 ): Promise<SheetBarcodes> {
   const barcodes: RecognisedBarcode[] = [];
   for (const b of def.barcodes) {
-    const tile = sampleRect(img, t, inflate(b, QUIET_ZONE_MM), BARCODE_PX_PER_MM, b.rotation);
-    let reads = await readBarcodes(tile, { formats: [b.symbology], maxSymbols: 1 });
-    if (reads.length === 0)
-      reads = await readBarcodes(tile, { formats: [b.symbology], maxSymbols: 1, tryHarder: true });
-    const read = reads[0];
-    if (read) barcodes.push({ role: b.role, format: b.symbology, text: read.text });
+    const text = await readOne(img, t, b, BARCODE_PX_PER_MM);
+    if (text !== undefined) barcodes.push({ role: b.role, format: b.symbology, text });
   }
   const doubt: BarcodeDoubt[] = [];
   if (barcodes.length < def.barcodes.length) doubt.push('barcode-missing');
-  const numbers = barcodes.map((b) => (b.format === 'qr' ? b.text.slice(0, 13) : b.text));
   const rule = def.sheetNumber;
-  if (rule?.agree && numbers.length > 1) {
+  if (rule?.agree && barcodes.length > 1) {
     const [from, to] = rule.agree;
-    const parts = new Set(numbers.map((n) => n.slice(from, to)));
-    if (parts.size > 1) doubt.push('barcode-disagreement');
+    if (new Set(barcodes.map((b) => numberOf(b).slice(from, to))).size > 1)
+      doubt.push('barcode-disagreement');
+  }
+  const only = barcodes.length === 1 ? barcodes[0] : undefined;
+  const onlyDef = def.barcodes.find((b) => b.role === only?.role);
+  if (only && onlyDef && only.format === 'ean13') {
+    // One EAN-13 and nothing to cross-check it with: read it again from a differently sampled crop.
+    const again = await readOne(img, t, onlyDef, CONFIRM_PX_PER_MM);
+    if (again === undefined) doubt.push('barcode-unconfirmed');
+    else if (again !== only.text) doubt.push('barcode-disagreement');
   }
   const primary = barcodes.find((b) => b.format === 'ean13') ?? barcodes[0];
-  const sheetNumber = primary
-    ? primary.format === 'qr'
-      ? primary.text.slice(0, 13)
-      : primary.text
-    : undefined;
+  const sheetNumber = primary ? numberOf(primary) : undefined;
   if (rule && sheetNumber !== undefined && !new RegExp(rule.pattern).test(sheetNumber))
     doubt.push('barcode-pattern');
-  return {
-    barcodes,
-    doubt,
-    ...(sheetNumber !== undefined && !doubt.includes('barcode-disagreement') && { sheetNumber }),
-  };
+  const trusted = !doubt.some((d) => d !== 'barcode-missing');
+  return { barcodes, doubt, ...(sheetNumber !== undefined && trusted && { sheetNumber }) };
 }
 
 /** Does a read sheet number identify this form? */

@@ -117,11 +117,13 @@ export async function generateSheet(
   seed: number,
   profile: DegradeProfile,
   fill: FillOptions = {},
+  /** Fixed values over the profile's random ones (the committed corpus pins JPEG quality to stay small). */
+  overrides: Partial<DegradeParams> = {},
 ): Promise<GeneratedSheet> {
   const form = expandForm(def);
   const { page, sheetNumber, barcodes, fields } = await renderFilledSheet(form, seed, fill);
   const rng = createRng(`${def.id}:${seed}:${profile}`);
-  const params = randomDegradeParams(rng.fork('params'), profile);
+  const params = { ...randomDegradeParams(rng.fork('params'), profile), ...overrides };
   const out = await degrade(page, params, rng.fork('degrade'));
   // degrade() puts pixel centres at integers; the pipeline at +0.5: shift on both sides of its transform.
   const mmToSource: Matrix3 = [PX_PER_MM, 0, -0.5, 0, PX_PER_MM, -0.5, 0, 0, 1];

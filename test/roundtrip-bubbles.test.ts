@@ -22,7 +22,10 @@ describe('generator → recogniser round trip: bubble sheet', () => {
       const sheet = await recognisePage(await decodeFirstPage(g.image), { forms: shippedForms() });
       expect(sheet.status, sheet.detail).not.toBe('rejected');
       expect(sheet.form).toBe(def.id);
-      expect(sheet.sheetNumber).toBe(g.truth.sheetNumber);
+      // Never a wrong number; on the worst pages it may be withheld, with the doubt saying why.
+      if (profile === 'harsh' && sheet.sheetNumber === undefined)
+        expect(sheet.doubt.length).toBeGreaterThan(0);
+      else expect(sheet.sheetNumber).toBe(g.truth.sheetNumber);
       expect(sheet.registration?.orientation).toBe(g.truth.degrade.upsideDown ? 180 : 0);
       expect(registrationErrorMm(def, sheet.registration!.transform, g.truth.transform)).toBeLessThan(0.5);
       const c = compare(sheet, g.truth);

@@ -1,0 +1,93 @@
+/**
+ * Writes the small committed corpus in samples/corpus/: `npx tsx samples/make-corpus.ts`. Deterministic, so
+ * the committed files can be regenerated and compared. Each image has its truth beside it (NAME.json; for a
+ * multi-page TIFF, a list with one truth per page). Two files are broken on purpose.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { findShippedForm } from '../calibration/forms.ts';
+import { openSource } from '../pipeline/decode.ts';
+import type { DegradeProfile } from './degrade.ts';
+import { generateSheet, type SheetTruth } from './generate.ts';
+
+export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
+
+const PAGES: [form: string, seed: number, profile: DegradeProfile, blank?: boolean][] = [
+  ['ege-as1-2023', 1, 'scanner'],
+  ['ege-as1-2023', 2, 'phone'],
+  ['ege-as1-2022', 3, 'scanner'],
+  ['ege-as1-2023', 4, 'harsh'],
+  ['bubble-sheet-60x5', 5, 'scanner'],
+  ['bubble-sheet-60x5', 6, 'phone'],
+  ['ege-registration', 7, 'scanner'],
+  ['ege-as2-1', 8, 'scanner'],
+  ['ege-as2-2', 9, 'scanner', true],
+  ['ege-as2-additional', 10, 'scanner'],
+  ['ege-protocol', 11, 'scanner'],
+];
+
+/** Bilevel G4, as high-volume document scanners write: two pages in one TIFF. */
+const TIFF_PAGES: [form: string, seed: number][] = [
+  ['ege-as1-2023', 12],
+  ['ege-registration', 13],
+];
+
+async function bilevelTiff(pages: { image: Uint8Array; truth: SheetTruth }[]): Promise<Buffer> {
+  const decoded = await Promise.all(pages.map(async (p) => (await openSource(p.image)).page(0)));
+  const { width, height } = decoded[0]!;
+  if (decoded.some((d) => d.width !== width || d.height !== height))
+    throw new Error('TIFF pages differ in size');
+  const all = Buffer.concat(decoded.map((d) => Buffer.from(d.data)));
+  return sharp(all, { raw: { width, height: height * decoded.length, channels: 1, pageHeight: height } })
+    .threshold(150)
+    .toColourspace('b-w')
+    .tiff({ compression: 'ccittfax4', bitdepth: 1, xres: 11.811, yres: 11.811 })
+    .toBuffer();
+}
+
+export async function makeCorpus(dir = CORPUS_DIR): Promise<string[]> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [form, seed, profile, blank] of PAGES) {
+    const g = await generateSheet(
+      findShippedForm(form),
+      seed,
+      profile,
+      { blank: blank ?? false },
+      { jpegQuality: 60 },
+    );
+    const name = `${form}-${profile}-${seed}${blank ? '-blank' : ''}`;
+    writeFileSync(`${dir}${name}.${g.format === 'jpeg' ? 'jpg' : 'png'}`, g.image);
+    writeFileSync(`${dir}${name}.json`, `${JSON.stringify(g.truth, null, 1)}\n`);
+    written.push(name);
+  }
+  const tiffPages = await Promise.all(
+    TIFF_PAGES.map(([form, seed]) => generateSheet(findShippedForm(form), seed, 'clean')),
+  );
+  writeFileSync(`${dir}batch-g4.tif`, await bilevelTiff(tiffPages));
+  writeFileSync(
+    `${dir}batch-g4.json`,
+    `${JSON.stringify(
+      tiffPages.map((p) => p.truth),
+      null,
+      1,
+    )}\n`,
+  );
+  written.push('batch-g4');
+  // Broken on purpose: the pipeline must reject these with a reason and carry on with the rest.
+  writeFileSync(`${dir}corrupt.jpg`, Buffer.from('\xff\xd8\xff\xe0 this is not really a JPEG', 'latin1'));
+  const good = await sharp({ create: { width: 1240, height: 1754, channels: 3, background: '#fff' } })
+    .png()
+    .toBuffer();
+  writeFileSync(`${dir}truncated.png`, good.subarray(0, Math.floor(good.length / 3)));
+  written.push('corrupt', 'truncated');
+  return written;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  sharp.concurrency(2);
+  const names = await makeCorpus();
+  console.log(`wrote ${names.length} entries to ${CORPUS_DIR}`);
+}
