@@ -4,35 +4,12 @@
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { GreyImage } from './image.ts';
+import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
+import { openPdf } from './pdf.ts';
+
+export { DECODE_LIMITS, PageRejection };
 
 export type ImageFormat = 'tiff' | 'png' | 'jpeg' | 'webp' | 'pdf';
-
-export const DECODE_LIMITS = {
-  /** A4 at 600 dpi is 35 MP; anything far beyond is a decompression bomb or not a page. */
-  maxPixels: 60_000_000,
-  maxPages: 1000,
-  /** A page smaller than this cannot hold a readable form. */
-  minSide: 300,
-} as const;
-
-export type RejectReason =
-  | 'unreadable-file'
-  | 'empty-file'
-  | 'unsupported-format'
-  | 'corrupt-image'
-  | 'too-many-pixels'
-  | 'too-many-pages'
-  | 'too-small';
-
-export class PageRejection extends Error {
-  constructor(
-    readonly reason: RejectReason,
-    detail: string,
-  ) {
-    super(detail);
-    this.name = 'PageRejection';
-  }
-}
 
 export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
   const b = (i: number) => bytes[i] ?? -1;
@@ -64,12 +41,7 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
   if (bytes.length === 0) throw new PageRejection('empty-file', 'the file is empty');
   const format = sniffFormat(bytes);
   if (!format) throw new PageRejection('unsupported-format', 'not a TIFF, PNG, JPEG, WebP or PDF file');
-  if (format === 'pdf') {
-    throw new PageRejection(
-      'unsupported-format',
-      'PDF pages are not rasterised yet: scan to TIFF, PNG or JPEG',
-    );
-  }
+  if (format === 'pdf') return { format, ...(await openPdf(bytes)) };
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: DECODE_LIMITS.maxPixels }).metadata();

@@ -142,9 +142,34 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   if (!chosen) {
     chosen = byLayout;
     codes ??= await readSheetBarcodes(img, chosen.registration.transform, chosen.def);
+    ms.barcodes = lap();
+    // A trusted sheet number that no candidate form claims: the page is another kind of sheet whose anchors
+    // happen to fit. Reading it with this layout would be a guess.
+    if (codes.sheetNumber !== undefined) {
+      return finish(
+        rejected(
+          'wrong-form',
+          `sheet number ${codes.sheetNumber} belongs to none of: ${opts.forms.map((f) => f.id).join(', ')}`,
+          ms,
+        ),
+      );
+    }
+    // Without a barcode, only a complete anchor match identifies the form: four of five corners fit many of
+    // the designed forms (and fit upside down as well as upright).
+    if (chosen.share < 1) {
+      const used = chosen.registration.anchorsUsed.length;
+      const solid = Math.round(used / chosen.share);
+      return finish(
+        rejected(
+          'anchors-not-found',
+          `${used} of ${solid} anchors of ${chosen.def.id} and no barcode names the form`,
+          ms,
+        ),
+      );
+    }
     if (chosen.def.barcodes.length > 0) sheetDoubt.push('form-identified-by-layout');
   }
-  ms.barcodes = lap();
+  ms.barcodes ??= lap();
   const form = expansionOf(chosen.def);
   const reg = chosen.registration;
   // Darkness is measured against the page's own paper tone (a high percentile of a sparse sample).

@@ -56,7 +56,7 @@ export type RejectionReason =
   | 'too-small'
   | 'anchors-not-found'
   | 'registration-residual'
-  | 'unknown-form'
+  | 'wrong-form'
   | 'internal-error';
 
 export interface StageTimes {

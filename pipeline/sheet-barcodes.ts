@@ -64,7 +64,8 @@ export async function readSheetBarcodes(
   const sheetNumber = primary ? numberOf(primary) : undefined;
   if (rule && sheetNumber !== undefined && !new RegExp(rule.pattern).test(sheetNumber))
     doubt.push('barcode-pattern');
-  const trusted = !doubt.some((d) => d !== 'barcode-missing');
+  // The number stands when its reads agree; whether it fits this form is for the caller to judge.
+  const trusted = !doubt.includes('barcode-disagreement') && !doubt.includes('barcode-unconfirmed');
   return { barcodes, doubt, ...(sheetNumber !== undefined && trusted && { sheetNumber }) };
 }
 

@@ -53,7 +53,7 @@ describe('decode', () => {
   it.each([
     ['an empty file', async () => new Uint8Array(), 'empty-file'],
     ['text', async () => new TextEncoder().encode('not an image at all'), 'unsupported-format'],
-    ['a PDF', async () => new TextEncoder().encode('%PDF-1.4\n%%EOF'), 'unsupported-format'],
+    ['a broken PDF', async () => new TextEncoder().encode('%PDF-1.4\n%%EOF'), 'corrupt-image'],
     ['a truncated JPEG', async () => (await page(800, 1100, 'jpeg')).subarray(0, 700), 'corrupt-image'],
     ['a truncated PNG', async () => (await page(800, 1100, 'png')).subarray(0, 200), 'corrupt-image'],
     ['a tiny image', async () => page(120, 90, 'png'), 'too-small'],

@@ -52,3 +52,37 @@ describe('generator → recogniser round trip: bubble sheet', () => {
     expect(sheet.status).toBe('recognised');
   });
 });
+
+describe('wrong form', () => {
+  it('rejects a page forced to a form it is not, instead of reading it', async () => {
+    const g = await generateSheet(def, 21, 'scanner');
+    const img = await decodeFirstPage(g.image);
+    for (const other of ['ege-as1-2023', 'ege-registration', 'ege-protocol']) {
+      const sheet = await recognisePage(img, { forms: [findShippedForm(other)] });
+      expect(sheet.status, other).toBe('rejected');
+      expect(['anchors-not-found', 'registration-residual']).toContain(sheet.reason);
+    }
+  });
+});
+
+describe('scanned PDF', () => {
+  it('reads every page of a PDF batch like the images themselves', async () => {
+    const { PDFDocument } = await import('pdf-lib');
+    const { recogniseFilePage } = await import('../pipeline/page-job.ts');
+    const sheets = await Promise.all(
+      [51, 52].map((s) => generateSheet(def, s, 'scanner', {}, { jpegQuality: 70 })),
+    );
+    const doc = await PDFDocument.create();
+    for (const g of sheets) {
+      const jpg = await doc.embedJpg(g.image);
+      doc.addPage([595, 842]).drawImage(jpg, { x: 0, y: 0, width: 595, height: 842 });
+    }
+    const pdf = await doc.save();
+    for (const [i, g] of sheets.entries()) {
+      const r = await recogniseFilePage('batch.pdf', async () => pdf, i, [def]);
+      expect(r.status, r.detail).not.toBe('rejected');
+      expect(r.sheetNumber).toBe(g.truth.sheetNumber);
+      expect(compare(r, g.truth).silent).toEqual([]);
+    }
+  });
+});
