@@ -26,6 +26,14 @@ interface Layout {
     cell_w: number;
     cell_h: number;
     columns: { rows: [number, number]; cell_x: number[]; row_y: number[] }[];
+    row_separator_bars: {
+      left_x: number;
+      right_x: number;
+      w: number;
+      h: number;
+      y_left: number[];
+      y_right: number[];
+    };
   };
   replacement_grid: {
     cell_w: number;
@@ -104,15 +112,16 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
 
   const print: FormDefinitionInput['print'] = [
     ...Object.values(layout.lines).map((l) => ({ type: 'bar' as const, ...box(l) })),
+    // Title lines fitted to their measured width: drawn wider, they would touch anchors TL and TR.
     {
       type: 'text',
-      x: 113.7,
+      x: 54.95,
       y: 11.0,
       size: 3.5,
+      w: 117.6,
       text: `ЕДИНЫЙ ГОСУДАРСТВЕННЫЙ ЭКЗАМЕН - ${edition}`,
-      align: 'middle',
     },
-    { type: 'text', x: 113.5, y: 18.2, size: 5.1, text: 'БЛАНК ОТВЕТОВ № 1', bold: true, align: 'middle' },
+    { type: 'text', x: 74.34, y: 18.2, size: 5.1, w: 78.32, text: 'БЛАНК ОТВЕТОВ № 1', bold: true },
     ...[
       [54.1, 'Код', 'региона'],
       [71.0, 'Код', 'предмета'],
@@ -224,7 +233,12 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
         align: 'middle' as const,
       },
     ]),
-    ...replRows.map((r) => ({ type: 'bar' as const, ...box(r.dash) })),
+  ];
+  const bars = grid.row_separator_bars;
+  const marks = [
+    ...bars.y_left.map((y) => ({ x: bars.left_x, y, w: bars.w, h: bars.h })),
+    ...bars.y_right.map((y) => ({ x: bars.right_x, y, w: bars.w, h: bars.h })),
+    ...replRows.map((r) => box(r.dash)),
   ];
 
   return {
@@ -241,6 +255,8 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
       { role: 'sheet-number', symbology: 'ean13', ...box(bc.ean13_horizontal) },
       { role: 'sheet-number-vertical', symbology: 'ean13', rotation: 90, ...box(bc.ean13_vertical) },
     ],
+    // The row-separator bars and replacement dashes are secondary registration points.
+    marks,
     // Digit 3 tells the code apart (1 horizontal, 2 QR, 3 vertical); digits 4-12 are the sheet's own number.
     sheetNumber: { pattern: '^2\\d{12}$', agree: [3, 12] },
     alphabets: { digits: ALPHABETS.digits, letters: ALPHABETS.cyrillic, answer: ALPHABETS.answer },

@@ -121,6 +121,8 @@ const PrintSchema = z.discriminatedUnion('type', [
     x: mm,
     y: mm,
     size: positiveMm,
+    /** Ink width to fit the text to (as measured on the real form); natural width when absent. */
+    w: positiveMm.optional(),
     text: z.string(),
     bold: z.boolean().default(false),
     align: z.enum(['start', 'middle', 'end']).default('start'),
@@ -148,6 +150,11 @@ export const FormDefinitionSchema = z
     page: z.strictObject({ width: positiveMm, height: positiveMm }),
     anchors: z.array(AnchorSchema).min(3),
     barcodes: z.array(BarcodeSchema),
+    /**
+     * Small solid print elements at known places (EGE row-separator bars): secondary registration points,
+     * drawn by the renderer like anchors.
+     */
+    marks: z.array(RectSchema).default([]),
     /**
      * The sheet number: which barcode roles carry it, the pattern that identifies this form by barcode, and
      * which digits every code of one sheet must agree on (cross-check against misreads).

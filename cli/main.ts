@@ -6,9 +6,11 @@ import sharp from 'sharp';
 import { FormDefinitionError, findShippedForm, resolveForm, shippedForms } from '../calibration/forms.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet } from '../samples/generate.ts';
+import { calibrateCommand } from './calibrate.ts';
 import { runDemo } from './demo.ts';
 import { collectInputs, recogniseFiles } from './recognise.ts';
 import { printSummary } from './summary.ts';
+import { UsageError } from './usage.ts';
 
 const HELP = `rcoi: scanning and form processing for a regional exam-processing centre
 
@@ -24,10 +26,14 @@ Usage:
       until the service exists.
   rcoi forms
       Lists the shipped form definitions.
+  rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
+      Measures how a printed edition deviates from its definition (registration, field outline offsets)
+      and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.
+  rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
+      Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
+      beside each image, as generate writes them) and prints accepted errors against verification load.
   rcoi --help
 `;
-
-class UsageError extends Error {}
 
 const PROFILES: DegradeProfile[] = ['clean', 'scanner', 'phone', 'harsh'];
 
@@ -116,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runDemo();
       case 'forms':
         return formsCommand();
+      case 'calibrate':
+        return await calibrateCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -100,26 +100,23 @@ export interface SheetBubbleStats {
 }
 
 /** The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like). */
-export function sheetBubbleStats(
-  fills: number[],
-  thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
-): SheetBubbleStats {
+export function sheetBubbleStats(fills: number[]): SheetBubbleStats {
   const sorted = [...fills].sort((a, b) => a - b);
   const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
-  let threshold = thresholds.defaultThreshold;
+  let threshold: number = BUBBLE_THRESHOLDS.defaultThreshold;
   let bestGap = 0;
   for (let i = 1; i < sorted.length; i++) {
     const lo = sorted[i - 1]!;
     const hi = sorted[i]!;
     const mid = (lo + hi) / 2;
-    if (mid < thresholds.minThreshold || mid > thresholds.maxThreshold) continue;
+    if (mid < BUBBLE_THRESHOLDS.minThreshold || mid > BUBBLE_THRESHOLDS.maxThreshold) continue;
     if (hi - lo > bestGap) {
       bestGap = hi - lo;
       threshold = mid;
     }
   }
   // A gap narrower than the marginal band says nothing about this sheet; keep the default.
-  if (bestGap < thresholds.marginal) threshold = thresholds.defaultThreshold;
+  if (bestGap < BUBBLE_THRESHOLDS.marginal) threshold = BUBBLE_THRESHOLDS.defaultThreshold;
   return { threshold, emptyLevel };
 }
 

@@ -17,12 +17,18 @@ import { type GreyImage, percentile, thumbnail } from './image.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
+/** How far around a mark's predicted place to look for it, mm. */
+const MARK_SEARCH_MM = 1.2;
 
 export const REGISTRATION_TOLERANCE = {
   /** Largest anchor residual accepted, mm. */
   maxResidualMm: 0.5,
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
+  /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
+  markOutlierMm: 0.8,
+  /** Marks found before they take part in the fit. */
+  minMarks: 6,
 } as const;
 
 export interface AnchorCandidate {
@@ -46,11 +52,13 @@ export type Orientation = 0 | 90 | 180 | 270;
 export interface Registration {
   /** Page millimetres → image pixels. */
   transform: Matrix3;
-  model: 'homography' | 'affine';
+  model: 'homography' | 'affine' | 'homography+marks';
   orientation: Orientation;
   /** Largest anchor residual, mm. */
   residualMm: number;
   anchorsUsed: string[];
+  /** Secondary marks that took part in the fit. */
+  marksUsed: number;
   /** Image pixels per inch along the page, from the fit. */
   dpi: number;
 }
@@ -92,13 +100,20 @@ export function findAnchorCandidates(img: GreyImage, anchorMm = 5.08): Candidate
   return { candidates, paper, dpiGuess };
 }
 
-/** Sub-pixel centre of the dark square around a coarse centre, on the full-resolution image. */
-function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, paper: number): Point | null {
-  const half = Math.ceil(sidePx * 0.75);
-  const x0 = Math.max(0, Math.round(cx - half));
-  const y0 = Math.max(0, Math.round(cy - half));
-  const x1 = Math.min(img.width - 1, Math.round(cx + half));
-  const y1 = Math.min(img.height - 1, Math.round(cy + half));
+/**
+ * Sub-pixel centre of the dark blob in a window of the full-resolution image, weighted by darkness so the
+ * anti-aliased edge counts by how much of it is ink; null when the window holds less ink than `minInk` px.
+ */
+function darkCentroid(
+  img: GreyImage,
+  window: { x0: number; y0: number; x1: number; y1: number },
+  paper: number,
+  minInk: number,
+): { centre: Point; ink: number } | null {
+  const x0 = Math.max(0, Math.round(window.x0));
+  const y0 = Math.max(0, Math.round(window.y0));
+  const x1 = Math.min(img.width - 1, Math.round(window.x1));
+  const y1 = Math.min(img.height - 1, Math.round(window.y1));
   let darkest = 255;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) darkest = Math.min(darkest, img.data[y * img.width + x]!);
@@ -111,15 +126,63 @@ function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, pa
     for (let x = x0; x <= x1; x++) {
       const v = img.data[y * img.width + x]!;
       if (v >= threshold) continue;
-      // Weight by darkness so the anti-aliased edge counts by how much of it is ink.
       const w = Math.min(1, (paper - v) / (paper - darkest + 1e-6));
       sw += w;
       sx += w * (x + 0.5);
       sy += w * (y + 0.5);
     }
   }
-  if (sw < sidePx * sidePx * 0.3) return null;
-  return [sx / sw, sy / sw];
+  if (sw < minInk || paper - darkest < 40) return null;
+  return { centre: [sx / sw, sy / sw], ink: sw };
+}
+
+/** Centre of an anchor square around a coarse centre found on the thumbnail. */
+function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, paper: number): Point | null {
+  const half = Math.ceil(sidePx * 0.75);
+  const found = darkCentroid(
+    img,
+    { x0: cx - half, y0: cy - half, x1: cx + half, y1: cy + half },
+    paper,
+    sidePx * sidePx * 0.3,
+  );
+  return found?.centre ?? null;
+}
+
+/**
+ * Where the form's small solid marks (EGE row-separator bars, replacement dashes) really are, predicted by a
+ * first fit: each one found adds a registration point, so the final fit has many more points than anchors
+ * and its residual means something even when an anchor is missing or the page is keystoned.
+ */
+function findMarks(
+  img: GreyImage,
+  def: FormDefinition,
+  t: Matrix3,
+  paper: number,
+): { mm: Point; px: Point }[] {
+  const found: { mm: Point; px: Point }[] = [];
+  for (const m of def.marks) {
+    const corners = [
+      applyHomography(t, m.x - MARK_SEARCH_MM, m.y - MARK_SEARCH_MM),
+      applyHomography(t, m.x + m.w + MARK_SEARCH_MM, m.y - MARK_SEARCH_MM),
+      applyHomography(t, m.x - MARK_SEARCH_MM, m.y + m.h + MARK_SEARCH_MM),
+      applyHomography(t, m.x + m.w + MARK_SEARCH_MM, m.y + m.h + MARK_SEARCH_MM),
+    ];
+    const xs = corners.map((c) => c[0]);
+    const ys = corners.map((c) => c[1]);
+    const [ax, ay] = applyHomography(t, 0, 0);
+    const [bx, by] = applyHomography(t, 1, 0);
+    const pxPerMm = Math.hypot(bx - ax, by - ay);
+    const area = m.w * m.h * pxPerMm * pxPerMm;
+    const hit = darkCentroid(
+      img,
+      { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) },
+      paper,
+      area * 0.5,
+    );
+    // More ink than the mark holds means something else is in the window (handwriting, dust): skip it.
+    if (hit && hit.ink < area * 1.8) found.push({ mm: [m.x + m.w / 2, m.y + m.h / 2], px: hit.centre });
+  }
+  return found;
 }
 
 const ROTATIONS: Record<Orientation, [number, number, number, number]> = {
@@ -256,16 +319,38 @@ export function register(
       },
     };
   }
-  const src = usable.map((m) => m.mm);
-  const dst = usable.map((m) => m.px);
+  let src: Point[] = usable.map((m) => m.mm);
+  let dst: Point[] = usable.map((m) => m.px);
   // A homography needs a fifth point before its residual says anything; with four, fit an affine map.
-  const model = usable.length >= 5 ? 'homography' : 'affine';
-  const transform = model === 'homography' ? fitHomography(src, dst) : fitAffine(src, dst);
+  let model: Registration['model'] = usable.length >= 5 ? 'homography' : 'affine';
+  let transform = model === 'homography' ? fitHomography(src, dst) : fitAffine(src, dst);
   if (!transform)
     return { ok: false, failure: { reason: 'anchors-not-found', detail: 'degenerate anchor layout' } };
-  const [ax, ay] = applyHomography(transform, 0, 0);
-  const [bx, by] = applyHomography(transform, def.page.width, 0);
-  const pxPerMm = Math.hypot(bx - ax, by - ay) / def.page.width;
+  const scaleOf = (m: Matrix3) => {
+    const [ax, ay] = applyHomography(m, 0, 0);
+    const [bx, by] = applyHomography(m, def.page.width, 0);
+    return Math.hypot(bx - ax, by - ay) / def.page.width;
+  };
+  let marksUsed = 0;
+  if (def.marks.length > 0) {
+    let marks = findMarks(img, def, transform, set.paper);
+    for (let pass = 0; pass < 2 && marks.length >= REGISTRATION_TOLERANCE.minMarks; pass++) {
+      const all = fitHomography([...src, ...marks.map((m) => m.mm)], [...dst, ...marks.map((m) => m.px)]);
+      if (!all) break;
+      const limit = REGISTRATION_TOLERANCE.markOutlierMm * scaleOf(all);
+      const kept = marks.filter((m) => residuals(all, [m.mm], [m.px])[0]! <= limit);
+      if (pass === 1 || kept.length === marks.length) {
+        src = [...src, ...kept.map((m) => m.mm)];
+        dst = [...dst, ...kept.map((m) => m.px)];
+        transform = fitHomography(src, dst) ?? all;
+        model = 'homography+marks';
+        marksUsed = kept.length;
+        break;
+      }
+      marks = kept;
+    }
+  }
+  const pxPerMm = scaleOf(transform);
   const residualMm = Math.max(...residuals(transform, src, dst)) / pxPerMm;
   if (residualMm > REGISTRATION_TOLERANCE.maxResidualMm) {
     return {
@@ -285,6 +370,7 @@ export function register(
       orientation: hyp.orientation,
       residualMm,
       anchorsUsed: usable.map((m) => m.id),
+      marksUsed,
       dpi: pxPerMm * MM_PER_INCH,
     },
   };

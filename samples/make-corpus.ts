@@ -3,11 +3,12 @@
  * the committed files can be regenerated and compared. Each image has its truth beside it (NAME.json; for a
  * multi-page TIFF, a list with one truth per page). Two files are broken on purpose.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { findShippedForm } from '../calibration/forms.ts';
+import { findShippedForm, shippedForms } from '../calibration/forms.ts';
 import { openSource } from '../pipeline/decode.ts';
+import { countPages, type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import type { DegradeProfile } from './degrade.ts';
 import { generateSheet, type SheetTruth } from './generate.ts';
 
@@ -86,8 +87,56 @@ export async function makeCorpus(dir = CORPUS_DIR): Promise<string[]> {
   return written;
 }
 
+/** What the golden test pins for a page: everything a downstream consumer acts on, timings aside. */
+export interface GoldenPage {
+  status: string;
+  form: string | null;
+  reason?: string;
+  sheetNumber?: string;
+  doubt: string[];
+  fields: Record<string, string>;
+  doubted: string[];
+}
+
+export function goldenOf(r: PageResult): GoldenPage {
+  const fields = Object.entries(r.fields);
+  return {
+    status: r.status,
+    form: r.form,
+    ...(r.reason !== undefined && { reason: r.reason }),
+    ...(r.sheetNumber !== undefined && { sheetNumber: r.sheetNumber }),
+    doubt: [...r.doubt].sort(),
+    fields: Object.fromEntries(fields.map(([name, f]) => [name, f.value])),
+    doubted: fields
+      .filter(([, f]) => f.doubt.length > 0)
+      .map(([name]) => name)
+      .sort(),
+  };
+}
+
+/** Records the reviewed results the golden test compares against. */
+export async function writeExpected(dir = CORPUS_DIR): Promise<void> {
+  const expected: Record<string, GoldenPage> = {};
+  for (const name of readdirSync(dir)
+    .filter((f) => /\.(png|jpe?g|tiff?)$/.test(f))
+    .sort()) {
+    const bytes = readFileSync(dir + name);
+    const pages = await countPages(bytes);
+    for (let p = 0; p < pages; p++) {
+      expected[`${name}#${p + 1}`] = goldenOf(
+        await recogniseFilePage(dir + name, async () => bytes, p, shippedForms()),
+      );
+    }
+  }
+  writeFileSync(`${dir}expected.json`, `${JSON.stringify(expected, null, 1)}\n`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   sharp.concurrency(2);
-  const names = await makeCorpus();
-  console.log(`wrote ${names.length} entries to ${CORPUS_DIR}`);
+  if (!process.argv.includes('--expected')) {
+    const names = await makeCorpus();
+    console.log(`wrote ${names.length} entries to ${CORPUS_DIR}`);
+  }
+  await writeExpected();
+  console.log(`recorded ${CORPUS_DIR}expected.json: review its diff before committing`);
 }

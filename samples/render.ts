@@ -79,13 +79,26 @@ function printItemSvg(p: FormDefinition['print'][number]): string {
       return p.dotted
         ? dottedCell(p, 'none')
         : `<rect x="${px(p.x)}" y="${px(p.y)}" width="${px(p.w)}" height="${px(p.h)}" fill="none" stroke="${printColour}" stroke-width="${px(p.stroke)}"/>`;
-    case 'text':
-      return `<text x="${px(p.x)}" y="${px(p.y)}" font-family="DejaVu Serif" font-size="${px(p.size * 1.4)}" font-weight="${p.bold ? 'bold' : 'normal'}" fill="${printColour}" text-anchor="${p.align}">${escapeXml(p.text)}</text>`;
+    case 'text': {
+      // librsvg ignores textLength, so a text with a measured width gets a font size that fits it
+      // (DejaVu capitals advance about 0.7 em).
+      const size = p.w ? Math.min(p.size * 1.4, p.w / (p.text.length * 0.7)) : p.size * 1.4;
+      return `<text x="${px(p.x)}" y="${px(p.y)}" font-family="DejaVu Serif" font-size="${px(size)}" font-weight="${p.bold ? 'bold' : 'normal'}" fill="${printColour}" text-anchor="${p.align}">${escapeXml(p.text)}</text>`;
+    }
   }
 }
 
 function printSvg(def: FormDefinition): string {
   return def.print.map(printItemSvg).join('');
+}
+
+function marksSvg(def: FormDefinition): string {
+  return def.marks
+    .map(
+      (m) =>
+        `<rect x="${px(m.x)}" y="${px(m.y)}" width="${px(m.w)}" height="${px(m.h)}" fill="${printColour}"/>`,
+    )
+    .join('');
 }
 
 function anchorSvg(def: FormDefinition): string {
@@ -108,7 +121,7 @@ export function blankFormSvg(form: ExpandedForm): string {
   const { width, height } = pageSizePx(def);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${anchorSvg(def)}${form.fields.map(fieldSvg).join('')}${bubbleNumbers(form)}</svg>`
+    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${anchorSvg(def)}${marksSvg(def)}${form.fields.map(fieldSvg).join('')}${bubbleNumbers(form)}</svg>`
   );
 }
 

@@ -1,0 +1,300 @@
+/**
+ * `rcoi calibrate thresholds`: the doubt thresholds against labelled scans. Each page is read once into raw
+ * measures (bubble fills, character reads with their confidence); the decision rules are then replayed for a
+ * range of thresholds, giving the trade-off between wrong values accepted without a doubt and the share sent
+ * to a human. The recommendation is the least verification that accepts no error (or the fewest).
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  BUBBLE_THRESHOLDS,
+  type BubbleMeasure,
+  decideBubbles,
+  measureBubbles,
+  sheetBubbleStats,
+} from '../pipeline/bubbles.ts';
+import { readCells } from '../pipeline/cells.ts';
+import { loadCharacterModel } from '../pipeline/characters.ts';
+import { openSource, PageRejection } from '../pipeline/decode.ts';
+import type { GreyImage } from '../pipeline/image.ts';
+import { findAnchorCandidates, register } from '../pipeline/register.ts';
+import type { SheetTruth } from '../samples/generate.ts';
+import { paperLevel } from './calibrate-form.ts';
+import { type BubblesInstance, expandForm, type FormDefinition } from './forms.ts';
+
+/** Marginal-band half-widths, widest (most verification) first. */
+export const BAND_SWEEP = [0.2, 0.18, 0.16, 0.14, 0.12, 0.1, 0.08, 0.06, 0.04];
+/** Character accept thresholds, strictest first. */
+export const ACCEPT_SWEEP = [0.999, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5];
+
+interface BubbleSample {
+  field: BubblesInstance;
+  measures: BubbleMeasure[];
+  truth: string;
+}
+
+/** One page's bubbles: the sheet threshold is found over all of them, the sweep scores the labelled ones. */
+export interface PageBubbles {
+  fills: number[];
+  fields: BubbleSample[];
+}
+
+export interface CharacterSample {
+  field: string;
+  symbol: string;
+  confidence: number;
+  blank: boolean;
+  /** The character the truth has in this cell, '' for none. */
+  truth: string;
+}
+
+export interface ThresholdMeasures {
+  pages: number;
+  skipped: { source: string; reason: string }[];
+  bubbles: PageBubbles[];
+  characters: CharacterSample[];
+  /** Why characters were not measured, when they were not. */
+  charactersSkipped?: string;
+}
+
+/** Whether the character model can be loaded; the reason when it cannot. */
+function characterModelProblem(): string | null {
+  try {
+    loadCharacterModel();
+    return null;
+  } catch (err) {
+    return `character model not available (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+/** Registers a labelled page and reads its raw measures; the reason when the page cannot be used. */
+export function measureLabelledPage(
+  img: GreyImage,
+  def: FormDefinition,
+  truth: SheetTruth,
+  withCharacters: boolean,
+): { bubbles: PageBubbles; characters: CharacterSample[] } | string {
+  if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
+  const r = register(img, def, findAnchorCandidates(img));
+  if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
+  const t = r.registration.transform;
+  const paper = paperLevel(img);
+  const bubbles: PageBubbles = { fills: [], fields: [] };
+  const characters: CharacterSample[] = [];
+  for (const f of expandForm(def).fields) {
+    const label = truth.fields[f.name];
+    if (f.kind === 'bubbles') {
+      const measures = measureBubbles(img, t, f, paper);
+      bubbles.fills.push(...measures.map((m) => m.fill));
+      if (label && !label.ambiguous) bubbles.fields.push({ field: f, measures, truth: label.value });
+    } else if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label && !label.overflow) {
+      const expected = [...label.value];
+      readCells(img, t, f, paper).reads.forEach((read, i) => {
+        characters.push({
+          field: f.name,
+          symbol: read.symbol,
+          confidence: read.confidence,
+          blank: read.blank,
+          truth: expected[i] ?? '',
+        });
+      });
+    }
+  }
+  return { bubbles, characters };
+}
+
+export interface SweepRow {
+  /** The swept threshold. */
+  value: number;
+  items: number;
+  verified: number;
+  verifiedShare: number;
+  accepted: number;
+  /** Wrong values accepted without a doubt. */
+  acceptedErrors: number;
+  errorRate: number;
+}
+
+function row(value: number, items: number, verified: number, acceptedErrors: number): SweepRow {
+  const accepted = items - verified;
+  return {
+    value,
+    items,
+    verified,
+    verifiedShare: items ? verified / items : 0,
+    accepted,
+    acceptedErrors,
+    errorRate: accepted ? acceptedErrors / accepted : 0,
+  };
+}
+
+/**
+ * Bubble fields sent to verification, and wrong ones accepted, for each marginal-band half-width. Each page's
+ * threshold is found as recognition finds it today: sheetBubbleStats also uses the band (a gap narrower than it
+ * keeps the default threshold), and sweeping that too would mix a second effect into the table.
+ */
+export function sweepBubbles(pages: PageBubbles[], bands: number[] = BAND_SWEEP): SweepRow[] {
+  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills) }));
+  return bands.map((marginal) => {
+    const thresholds = { ...BUBBLE_THRESHOLDS, marginal };
+    let items = 0;
+    let verified = 0;
+    let wrong = 0;
+    for (const page of sheets) {
+      for (const s of page.fields) {
+        const read = decideBubbles(s.field, s.measures, page.stats, thresholds);
+        items++;
+        if (read.doubt.length > 0) verified++;
+        else if (read.value !== s.truth) wrong++;
+      }
+    }
+    return row(marginal, items, verified, wrong);
+  });
+}
+
+/**
+ * Characters sent to verification, and wrong ones accepted, for each accept threshold. Cells both read and
+ * labelled blank are left out: they are most cells and say nothing about the threshold. A blank read of a
+ * written cell is accepted whatever the threshold (blank reads have confidence 1).
+ */
+export function sweepCharacters(samples: CharacterSample[], accepts: number[] = ACCEPT_SWEEP): SweepRow[] {
+  const relevant = samples.filter((s) => !s.blank || s.truth !== '');
+  return accepts.map((accept) => {
+    let verified = 0;
+    let wrong = 0;
+    for (const s of relevant) {
+      if (!s.blank && s.confidence < accept) verified++;
+      else if (s.symbol !== s.truth) wrong++;
+    }
+    return row(accept, relevant.length, verified, wrong);
+  });
+}
+
+/**
+ * The row with the fewest accepted errors, and among those the least verification; rows come strictest first,
+ * so a tie keeps the stricter value.
+ */
+export function recommend(rows: SweepRow[]): SweepRow | undefined {
+  let best: SweepRow | undefined;
+  for (const r of rows) {
+    if (
+      !best ||
+      r.acceptedErrors < best.acceptedErrors ||
+      (r.acceptedErrors === best.acceptedErrors && r.verified < best.verified)
+    ) {
+      best = r;
+    }
+  }
+  return best;
+}
+
+export interface ThresholdCalibration {
+  form: string;
+  measures: ThresholdMeasures;
+  bubbles: { rows: SweepRow[]; current: number; recommended?: SweepRow };
+  characters?: { rows: SweepRow[]; current: number; recommended?: SweepRow };
+}
+
+/** The sweep with the current value in it, so that its row is in the table. */
+function withCurrent(sweep: number[], current: number): number[] {
+  return [...new Set([...sweep, current])].sort((a, b) => b - a);
+}
+
+export function calibrateThresholds(def: FormDefinition, measures: ThresholdMeasures): ThresholdCalibration {
+  const band = BUBBLE_THRESHOLDS.marginal;
+  const bubbleRows = sweepBubbles(measures.bubbles, withCurrent(BAND_SWEEP, band));
+  const out: ThresholdCalibration = {
+    form: def.id,
+    measures,
+    bubbles: { rows: bubbleRows, current: band, recommended: recommend(bubbleRows) },
+  };
+  if (measures.charactersSkipped === undefined) {
+    const accept = loadCharacterModel().header.acceptThreshold;
+    const rows = sweepCharacters(measures.characters, withCurrent(ACCEPT_SWEEP, accept));
+    out.characters = { rows, current: accept, recommended: recommend(rows) };
+  }
+  return out;
+}
+
+/** Reads each labelled image (NAME.ext with NAME.json beside it, as `rcoi generate` writes them). */
+export async function measureLabelledFiles(
+  def: FormDefinition,
+  images: string[],
+): Promise<ThresholdMeasures> {
+  const hasCells = expandForm(def).fields.some((f) => f.kind === 'cells' || f.kind === 'link');
+  const modelProblem = hasCells ? characterModelProblem() : null;
+  const measures: ThresholdMeasures = { pages: 0, skipped: [], bubbles: [], characters: [] };
+  if (!hasCells) measures.charactersSkipped = `form ${def.id} has no character cells`;
+  else if (modelProblem) measures.charactersSkipped = modelProblem;
+  for (const source of images) {
+    let truth: SheetTruth;
+    try {
+      truth = JSON.parse(await readFile(source.replace(/\.[^./]+$/, '.json'), 'utf8')) as SheetTruth;
+    } catch (err) {
+      measures.skipped.push({ source, reason: `no ground truth: ${(err as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    let img: GreyImage;
+    try {
+      img = await (await openSource(await readFile(source))).page(0);
+    } catch (err) {
+      if (!(err instanceof PageRejection)) throw err;
+      measures.skipped.push({ source, reason: `${err.reason}: ${err.message}` });
+      continue;
+    }
+    const page = measureLabelledPage(img, def, truth, measures.charactersSkipped === undefined);
+    if (typeof page === 'string') {
+      measures.skipped.push({ source, reason: page });
+      continue;
+    }
+    measures.pages++;
+    measures.bubbles.push(page.bubbles);
+    measures.characters.push(...page.characters);
+  }
+  return measures;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`.padStart(7);
+
+function table(name: string, rows: SweepRow[], current: number, digits: number): string[] {
+  const lines = [`${name.padStart(9)}  items  verified   share  accepted  wrong  error rate`];
+  for (const r of rows) {
+    lines.push(
+      `${r.value.toFixed(digits).padStart(7)}${r.value === current ? ' *' : '  '}${String(r.items).padStart(7)}` +
+        `${String(r.verified).padStart(10)} ${pct(r.verifiedShare)}${String(r.accepted).padStart(10)}` +
+        `${String(r.acceptedErrors).padStart(7)}    ${pct(r.errorRate)}`,
+    );
+  }
+  return lines;
+}
+
+function advice(what: string, rec: SweepRow | undefined, current: number, digits: number): string {
+  if (!rec || rec.items === 0) return `${what}: nothing to calibrate on`;
+  const errors =
+    rec.acceptedErrors === 0 ? 'no accepted errors' : `${rec.acceptedErrors} accepted error(s), the fewest`;
+  return (
+    `recommended ${what} ${rec.value.toFixed(digits)} (current ${current.toFixed(digits)}): ` +
+    `${pct(rec.verifiedShare).trim()} to verification, ${errors}`
+  );
+}
+
+export function formatThresholdReport(c: ThresholdCalibration): string {
+  const m = c.measures;
+  const lines = [`form ${c.form}: ${m.pages} labelled page(s) measured, ${m.skipped.length} skipped`];
+  for (const s of m.skipped) lines.push(`  skipped ${s.source}: ${s.reason}`);
+  const fields = c.bubbles.rows[0]?.items ?? 0;
+  lines.push(
+    '',
+    `bubble fields: ${fields} (ambiguous ones left out), each page's threshold as recognition finds it; ` +
+      '* = current marginal band',
+  );
+  lines.push(...table('band', c.bubbles.rows, c.bubbles.current, 2));
+  lines.push(advice('marginal band', c.bubbles.recommended, c.bubbles.current, 2), '');
+  if (!c.characters) lines.push(`characters: skipped, ${m.charactersSkipped}`);
+  else {
+    const n = c.characters.rows[0]?.items ?? 0;
+    lines.push(`characters: ${n} written or read cells; * = current accept threshold`);
+    lines.push(...table('accept', c.characters.rows, c.characters.current, 3));
+    lines.push(advice('accept threshold', c.characters.recommended, c.characters.current, 3));
+  }
+  return lines.join('\n');
+}
