@@ -58,7 +58,7 @@ async function recogniseCommand(args: string[]): Promise<number> {
   });
   const outDir = values.out ?? join('out', 'recognise');
   const run = await recogniseFiles(files, forms, {
-    jobs: positiveInt('jobs', values.jobs, 0) || undefined,
+    jobs: values.jobs === undefined ? undefined : positiveInt('jobs', values.jobs, 1),
     outDir,
   });
   printSummary(run.results, run.seconds);

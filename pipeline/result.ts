@@ -1,5 +1,7 @@
 /** What recognition says about one page. Every value carries a confidence and the reasons it is doubtful. */
 import type { Matrix3 } from './geometry.ts';
+import type { RejectReason } from './page-rejection.ts';
+import type { RegistrationFailureReason } from './register.ts';
 
 /** Why a value goes to a verifier. Explicit reasons, after VxSuite's adjudication reasons. */
 export type DoubtReason =
@@ -46,18 +48,8 @@ export interface RecognisedBarcode {
 
 export type SheetStatus = 'recognised' | 'needs-verification' | 'rejected';
 
-export type RejectionReason =
-  | 'unreadable-file'
-  | 'empty-file'
-  | 'unsupported-format'
-  | 'corrupt-image'
-  | 'too-many-pixels'
-  | 'too-many-pages'
-  | 'too-small'
-  | 'anchors-not-found'
-  | 'registration-residual'
-  | 'wrong-form'
-  | 'internal-error';
+/** Why a page was rejected: it could not be decoded, registered, or identified, or the code failed. */
+export type RejectionReason = RejectReason | RegistrationFailureReason | 'wrong-form' | 'internal-error';
 
 export interface StageTimes {
   total: number;
