@@ -21,9 +21,9 @@ export interface CharacterRead {
   alternatives: { symbol: string; p: number }[];
   blank: boolean;
   /**
-   * Allowed symbols whose handwritten shapes cannot be told apart from `symbol` (e.g. 'ОO0'); '' when there is
-   * no such ambiguity. `confidence` covers the whole set; resolveScripts picks the member from the answer's other
-   * characters.
+   * Allowed symbols whose handwritten shapes cannot be told apart from `symbol` (e.g. 'ОO0'); '' when there
+   * is no such ambiguity. `confidence` covers the whole set; resolveScripts picks the member from the
+   * answer's other characters.
    */
   homoglyphs: string;
 }
@@ -37,7 +37,7 @@ export interface ReadOptions {
   model?: CharacterModel;
 }
 
-// Geometry of the model input: the ink box is scaled to fit BOX x BOX inside INPUT x INPUT (MNIST convention).
+// Model input: the ink box is scaled to fit BOX x BOX inside INPUT x INPUT (the MNIST convention).
 export const INPUT = 28;
 const BOX = 20;
 /** Extra inputs beside the pixels: ink height, width, aspect, vertical position, fill (see normaliseTile). */
@@ -45,12 +45,17 @@ export const FEATURES = 5;
 
 /** Assumed tile height when pxPerMm is not given: a 6.53 mm answer cell plus a little margin. */
 const TILE_HEIGHT_MM = 7;
-/** Tiles are block-averaged down to about this resolution first: the model sees ~4 px/mm, and 600 dpi is 24. */
+/** Tiles are block-averaged to about this resolution first: the model sees ~4 px/mm; 600 dpi is 24. */
 const WORK_PX_PER_MM = 7;
 /** Paper minus this is the highest ink threshold: keeps a blank tile's threshold out of the paper noise. */
-const MIN_CONTRAST = 60;
-/** Components smaller than this (mm, longest side) are dust or the cell's printed dots (0.15 mm). */
+export const MIN_CONTRAST = 60;
+/** A column inked over this share of the crop's height is a scanner streak: glyphs stay inside the cell. */
+const STREAK_SHARE = 0.9;
+/** How far below the paper a streak's tone must stay along its column. */
+const STREAK_CONTRAST = 25;
+/** Components shorter than this (mm) are dust, unless they sit within DOT_GAP_MM of the glyph. */
 const SPECK_MM = 0.45;
+const DOT_GAP_MM = 0.9;
 /** Small or thin components lying entirely this close to the tile edge are remnants of the dotted outline. */
 const EDGE_BAND_MM = 0.7;
 const EDGE_SMALL_MM = 1.2;
@@ -63,6 +68,11 @@ const MIN_GLYPH_MM = 1.0;
 
 export interface NormalisedTile {
   blank: boolean;
+  /**
+   * A mark removed as a border-dot remnant sat just above the glyph: it may have been Ё's dots or Й's breve
+   * written close to the crop edge, so an Е or И read is not safe to accept.
+   */
+  markAboveDropped: boolean;
   /** INPUT x INPUT, 0 = paper, 1 = ink; all zero when blank. */
   pixels: Float32Array;
   features: Float32Array;
@@ -75,6 +85,8 @@ interface Component {
   y1: number;
   area: number;
   keep: boolean;
+  /** Dropped as a remnant of the printed dotted outline. */
+  border: boolean;
 }
 
 /** Grow-only work buffers shared by all calls: allocating them per cell cost more than the work itself. */
@@ -154,7 +166,7 @@ function components(mask: Uint8Array, w: number, h: number, labels: Int32Array):
   for (let start = 0; start < w * h; start++) {
     if (!mask[start] || labels[start]) continue;
     const id = comps.length + 1;
-    const c: Component = { x0: w, y0: h, x1: -1, y1: -1, area: 0, keep: true };
+    const c: Component = { x0: w, y0: h, x1: -1, y1: -1, area: 0, keep: true, border: false };
     labels[start] = id;
     let top = 0;
     stack[top++] = start;
@@ -230,13 +242,13 @@ function resampleWeights(
 
 /**
  * Finds the ink, drops specks and border-dot remnants, decides blank, and scales the ink box into the model's
- * input frame, centred by mass. Also returns the geometric features that scaling throws away (size and position
- * in the cell), which tell a comma from a 1 and a minus from a Т's bar.
+ * input frame, centred by mass. Also returns the geometric features that scaling throws away (size and
+ * position in the cell), which tell a comma from a 1 and a minus from a Т's bar.
  */
 export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): NormalisedTile {
   const pixels = new Float32Array(INPUT * INPUT);
   const features = new Float32Array(FEATURES);
-  const blank = { blank: true, pixels, features };
+  const blank = { blank: true, markAboveDropped: false, pixels, features };
   const scanPxmm = opts.pxPerMm ?? tile.height / TILE_HEIGHT_MM;
   const f = Math.max(1, Math.round(scanPxmm / WORK_PX_PER_MM));
   const { width: w, height: h, data } = f > 1 ? shrink(tile, f) : tile;
@@ -256,24 +268,36 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
     if (ink) any = true;
   }
   if (!any) return blank;
+  // Scanner streaks run along the feed, through every cell of a column: clear columns inked from the top of
+  // the crop to its bottom (the crop reaches beyond the cell, which no glyph does).
+  // A streak can be lighter than ink, so any tone clearly below the paper counts along the column.
+  const streakTone = paper - STREAK_CONTRAST;
+  for (let x = 0; x < w; x++) {
+    let toned = 0;
+    for (let y = 0; y < h; y++) if ((data[y * w + x] as number) < streakTone) toned++;
+    if (toned < STREAK_SHARE * h) continue;
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+      for (let y = 0; y < h; y++) mask[y * w + xx] = 0;
+    }
+  }
 
   const labels = (work.labels = growI32(work.labels, n)).fill(0, 0, n);
   const comps = components(mask, w, h, labels);
   const speck = SPECK_MM * pxmm;
   const band = EDGE_BAND_MM * pxmm;
+  // The main stroke is the largest component that is neither speck-sized nor a border remnant.
   let main: Component | undefined;
   for (const c of comps) {
     const cw = c.x1 - c.x0 + 1;
     const ch = c.y1 - c.y0 + 1;
     const long = Math.max(cw, ch);
     const inBand = c.x1 < band || c.x0 >= w - band || c.y1 < band || c.y0 >= h - band;
-    if (long < speck) c.keep = false;
-    else if (inBand && (long < EDGE_SMALL_MM * pxmm || Math.min(cw, ch) < EDGE_THIN_MM * pxmm))
+    if (inBand && (long < EDGE_SMALL_MM * pxmm || Math.min(cw, ch) < EDGE_THIN_MM * pxmm)) {
       c.keep = false;
-    else if (!main || c.area > main.area) main = c;
+      c.border = true;
+    } else if (long >= speck && (!main || c.area > main.area)) main = c;
   }
   if (!main) return blank;
-  const near = ISOLATED_MM * pxmm;
   let x0 = w;
   let y0 = h;
   let x1 = -1;
@@ -281,7 +305,12 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
   for (const c of comps) {
     if (!c.keep) continue;
     const gap = Math.max(main.x0 - c.x1, c.x0 - main.x1, main.y0 - c.y1, c.y0 - main.y1);
-    if (gap > near && Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1 < ISOLATED_SMALL_MM * pxmm) {
+    const long = Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1;
+    // Specks count only right beside the main stroke (Ё's dots); further out, small blobs are dust.
+    if (
+      (long < speck && gap > DOT_GAP_MM * pxmm) ||
+      (long < ISOLATED_SMALL_MM * pxmm && gap > ISOLATED_MM * pxmm)
+    ) {
       c.keep = false;
       continue;
     }
@@ -294,7 +323,8 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
   const bh = y1 - y0 + 1;
   if (Math.max(bw, bh) < MIN_GLYPH_MM * pxmm) return blank;
 
-  // Ink strength of kept pixels, stretched between paper and the tile's own ink level so pen darkness is moot.
+  // Ink strength of kept pixels, stretched between paper and the tile's own ink level so pen darkness is
+  // moot.
   const strength = (work.strength = growF32(work.strength, bw * bh)).fill(0, 0, bw * bh);
   const inkHist = work.inkHist.fill(0);
   let inkCount = 0;
@@ -370,7 +400,11 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
   features[2] = Math.log(bw / bh) / 2;
   features[3] = ((y0 + y1 + 1) / 2 - h / 2) / pxmm / 3;
   features[4] = mass / (bw * bh);
-  return { blank: false, pixels, features };
+  const dotGap = DOT_GAP_MM * pxmm;
+  const markAboveDropped = comps.some(
+    (c) => c.border && c.y1 < y0 && y0 - c.y1 <= dotGap && c.x1 >= x0 && c.x0 <= x1,
+  );
+  return { blank: false, markAboveDropped, pixels, features };
 }
 
 export interface NetShape {
@@ -380,16 +414,19 @@ export interface NetShape {
   classes: number;
 }
 
-/** Flattened parameter tensors, in file order. */
+/**
+ * Flattened parameter tensors, in file order. Stored as float32 in the file, held as float64: V8 computes in
+ * doubles, and float32 arrays cost a conversion on every load and store.
+ */
 export interface NetWeights {
-  w1: Float32Array;
-  b1: Float32Array;
-  w2: Float32Array;
-  b2: Float32Array;
-  w3: Float32Array;
-  b3: Float32Array;
-  w4: Float32Array;
-  b4: Float32Array;
+  w1: Float64Array;
+  b1: Float64Array;
+  w2: Float64Array;
+  b2: Float64Array;
+  w3: Float64Array;
+  b3: Float64Array;
+  w4: Float64Array;
+  b4: Float64Array;
 }
 
 export const TENSOR_NAMES = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3', 'w4', 'b4'] as const;
@@ -403,32 +440,35 @@ export function tensorSizes(s: NetShape): Record<keyof NetWeights, number> {
     b2: s.c2,
     w3: fcIn * s.hidden,
     b3: s.hidden,
-    w4: s.classes * s.hidden,
+    w4: s.hidden * s.classes,
     b4: s.classes,
   };
 }
 
 /**
- * conv3x3(1→c1)+ReLU+maxpool2 → conv3x3(c1→c2)+ReLU+maxpool2 → [7·7·c2 + features] → FC(hidden)+ReLU → FC(classes).
- * Convolutions run in scatter form over non-zero inputs only: the glyph covers a fraction of the frame and ReLU
- * zeroes about half of the rest, so this does a third of the work of a dense loop. Activations are channel-last.
- * Weights: w1 [tap][c1], w2 [c1][tap][c2], w3 [input][hidden] (input-major), w4 [class][hidden].
+ * conv3x3(1→c1)+ReLU+maxpool2 → conv3x3(c1→c2)+ReLU+maxpool2 → [7·7·c2 + features] → FC(hidden)+ReLU →
+ * FC(classes). Every layer skips zero inputs: the glyph covers a fraction of the frame and ReLU zeroes most of
+ * the rest, so the convolutions run in scatter form (each non-zero input adds its taps to the outputs it feeds)
+ * and the fully connected layers are input-major. Activations are channel-last. Weights: w1 [tap][c1],
+ * w2 [c1][tap][c2], w3 [input][hidden], w4 [hidden][class]. Layer widths are multiples of 4 so the inner
+ * loops can be unrolled by 4.
+ *
  * Activations stay in public buffers so the trainer's backward pass can read them after forward().
  */
 export class CharacterNet {
   readonly fcIn: number;
   /** Pre-pool conv outputs without bias, [y][x][channel] with a 1-unit border. */
-  readonly c1out: Float32Array;
-  readonly c2out: Float32Array;
+  readonly c1out: Float64Array;
+  readonly c2out: Float64Array;
   /** Pooled conv1 output [14][14][c1]. */
-  readonly a1: Float32Array;
+  readonly a1: Float64Array;
   /** For each pooled unit, the c1out/c2out index of the max, or -1 when ReLU cut it. */
   readonly arg1: Int32Array;
   /** FC input: pooled conv2 output [7][7][c2], then the features. */
-  readonly a2: Float32Array;
+  readonly a2: Float64Array;
   readonly arg2: Int32Array;
-  readonly hidden: Float32Array;
-  readonly logits: Float32Array;
+  readonly hidden: Float64Array;
+  readonly logits: Float64Array;
   /** Offset, in a padded map, from an input's own position to the output it feeds through each tap. */
   readonly taps1: Int32Array;
   readonly taps2: Int32Array;
@@ -437,86 +477,59 @@ export class CharacterNet {
     readonly shape: NetShape,
     readonly weights: NetWeights,
   ) {
+    if ([shape.c1, shape.c2, shape.hidden, shape.classes].some((n) => n % 4 !== 0)) {
+      throw new Error(`layer widths must be multiples of 4: ${JSON.stringify(shape)}`);
+    }
     this.fcIn = shape.c2 * 49 + FEATURES;
     this.taps1 = Int32Array.from({ length: 9 }, (_, t) => (Math.floor(t / 3) * C1_SIDE + (t % 3)) * shape.c1);
     this.taps2 = Int32Array.from({ length: 9 }, (_, t) => (Math.floor(t / 3) * C2_SIDE + (t % 3)) * shape.c2);
-    this.c1out = new Float32Array(C1_SIDE * C1_SIDE * shape.c1);
-    this.c2out = new Float32Array(C2_SIDE * C2_SIDE * shape.c2);
-    this.a1 = new Float32Array(196 * shape.c1);
+    this.c1out = new Float64Array(C1_SIDE * C1_SIDE * shape.c1);
+    this.c2out = new Float64Array(C2_SIDE * C2_SIDE * shape.c2);
+    this.a1 = new Float64Array(196 * shape.c1);
     this.arg1 = new Int32Array(196 * shape.c1);
-    this.a2 = new Float32Array(this.fcIn);
+    this.a2 = new Float64Array(this.fcIn);
     this.arg2 = new Int32Array(49 * shape.c2);
-    this.hidden = new Float32Array(shape.hidden);
-    this.logits = new Float32Array(shape.classes);
+    this.hidden = new Float64Array(shape.hidden);
+    this.logits = new Float64Array(shape.classes);
   }
 
-  forward(pixels: Float32Array, features: Float32Array): Float32Array {
-    const { c1, c2, hidden: nh } = this.shape;
-    const { w1, b1, w2, b2, w3, b3 } = this.weights;
-    // Input (y, x) is tap t = (ky, kx) of the output at (y - ky + 1, x - kx + 1). Outputs carry a 1-unit border
-    // that absorbs the edge taps, so the inner loops need no bounds checks; pooling reads only the interior.
+  forward(pixels: Float32Array, features: Float32Array): Float64Array {
+    const { c1, c2 } = this.shape;
+    const { w1, b1, w2, b2 } = this.weights;
+    // Input (y, x) is tap t = (ky, kx) of the output at (y - ky + 1, x - kx + 1). Outputs carry a 1-unit
+    // border that absorbs the edge taps, so the inner loops need no bounds checks; pooling reads the interior.
     const c1out = this.c1out.fill(0);
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < 28; x++) {
         const v = pixels[y * 28 + x] as number;
-        if (v === 0) continue;
-        const at = ((y + 2) * C1_SIDE + x + 2) * c1;
-        for (let t = 0; t < 9; t++) {
-          const out = at - (this.taps1[t] as number);
-          const wk = t * c1;
-          for (let o = 0; o < c1; o++)
-            c1out[out + o] = (c1out[out + o] as number) + v * (w1[wk + o] as number);
-        }
+        if (v !== 0) scatter(c1out, ((y + 2) * C1_SIDE + x + 2) * c1, this.taps1, w1, 0, c1, v);
       }
     }
     pool(c1out, C1_SIDE, c1, b1, this.a1, this.arg1);
 
     const a1 = this.a1;
     const c2out = this.c2out.fill(0);
-    for (let y = 0; y < 14; y++) {
-      for (let x = 0; x < 14; x++) {
-        const base = (y * 14 + x) * c1;
-        const at = ((y + 2) * C2_SIDE + x + 2) * c2;
-        for (let i = 0; i < c1; i++) {
-          const v = a1[base + i] as number;
-          if (v === 0) continue;
-          for (let t = 0; t < 9; t++) {
-            const out = at - (this.taps2[t] as number);
-            const wk = (i * 9 + t) * c2;
-            for (let o = 0; o < c2; o++)
-              c2out[out + o] = (c2out[out + o] as number) + v * (w2[wk + o] as number);
-          }
-        }
+    for (let p = 0; p < 196; p++) {
+      const y = Math.floor(p / 14);
+      const at = ((y + 2) * C2_SIDE + p - y * 14 + 2) * c2;
+      for (let i = 0; i < c1; i++) {
+        const v = a1[p * c1 + i] as number;
+        if (v !== 0) scatter(c2out, at, this.taps2, w2, i * 9 * c2, c2, v);
       }
     }
     const a2 = this.a2;
     pool(c2out, C2_SIDE, c2, b2, a2, this.arg2);
-    a2.set(features, c2 * 49);
+    for (let f = 0; f < FEATURES; f++) a2[c2 * 49 + f] = features[f] as number;
 
-    // w3 is input-major so the inputs that ReLU zeroed are skipped whole.
     const hid = this.hidden;
-    hid.set(b3);
-    for (let i = 0; i < this.fcIn; i++) {
-      const v = a2[i] as number;
-      if (v === 0) continue;
-      const row = i * nh;
-      for (let j = 0; j < nh; j++) hid[j] = (hid[j] as number) + (w3[row + j] as number) * v;
-    }
-    for (let j = 0; j < nh; j++) if ((hid[j] as number) < 0) hid[j] = 0;
+    dense(a2, this.fcIn, this.weights.w3, this.weights.b3, hid);
+    for (let j = 0; j < hid.length; j++) if ((hid[j] as number) < 0) hid[j] = 0;
     return this.output();
   }
 
   /** The last layer alone, from `hidden` (the trainer re-runs it after dropping hidden units). */
-  output(): Float32Array {
-    const { hidden: nh, classes } = this.shape;
-    const { w4, b4 } = this.weights;
-    const hid = this.hidden;
-    for (let c = 0; c < classes; c++) {
-      let acc = b4[c] as number;
-      const row = c * nh;
-      for (let j = 0; j < nh; j++) acc += (w4[row + j] as number) * (hid[j] as number);
-      this.logits[c] = acc;
-    }
+  output(): Float64Array {
+    dense(this.hidden, this.shape.hidden, this.weights.w4, this.weights.b4, this.logits);
     return this.logits;
   }
 }
@@ -525,45 +538,81 @@ export class CharacterNet {
 const C1_SIDE = 30;
 const C2_SIDE = 16;
 
+/** out[at - taps[t] + o] += v · w[w0 + t·n + o] for the 9 taps and n (a multiple of 4) channels. */
+function scatter(
+  out: Float64Array,
+  at: number,
+  taps: Int32Array,
+  w: Float64Array,
+  w0: number,
+  n: number,
+  v: number,
+): void {
+  for (let t = 0; t < 9; t++) {
+    const p0 = at - (taps[t] as number);
+    const q0 = w0 + t * n;
+    for (let o = 0; o < n; o += 4) {
+      const p = p0 + o;
+      const q = q0 + o;
+      out[p] = (out[p] as number) + v * (w[q] as number);
+      out[p + 1] = (out[p + 1] as number) + v * (w[q + 1] as number);
+      out[p + 2] = (out[p + 2] as number) + v * (w[q + 2] as number);
+      out[p + 3] = (out[p + 3] as number) + v * (w[q + 3] as number);
+    }
+  }
+}
+
+/** out = b + Σ_i x[i] · w[i][·] over the first nIn inputs, skipping zeros (w input-major, out.length wide). */
+function dense(x: Float64Array, nIn: number, w: Float64Array, b: Float64Array, out: Float64Array): void {
+  const n = out.length;
+  out.set(b);
+  for (let i = 0; i < nIn; i++) {
+    const v = x[i] as number;
+    if (v === 0) continue;
+    const row = i * n;
+    for (let j = 0; j < n; j += 4) {
+      const q = row + j;
+      out[j] = (out[j] as number) + v * (w[q] as number);
+      out[j + 1] = (out[j + 1] as number) + v * (w[q + 1] as number);
+      out[j + 2] = (out[j + 2] as number) + v * (w[q + 2] as number);
+      out[j + 3] = (out[j + 3] as number) + v * (w[q + 3] as number);
+    }
+  }
+}
+
 /**
- * Bias + 2x2 max-pool + ReLU of a channel-last padded map (side = 2·n + 2) into n x n; records the map index of
- * each winner, or -1 where ReLU cut it.
+ * Bias + 2x2 max-pool + ReLU of a channel-last padded map (side = 2·n + 2) into n x n; records the map index
+ * of each winner, or -1 where ReLU cut it.
  */
 function pool(
-  src: Float32Array,
+  src: Float64Array,
   side: number,
   ch: number,
-  bias: Float32Array,
-  dst: Float32Array,
+  bias: Float64Array,
+  dst: Float64Array,
   arg: Int32Array,
 ): void {
   const half = (side - 2) / 2;
   for (let y = 0; y < half; y++) {
     for (let x = 0; x < half; x++) {
       const p00 = ((2 * y + 1) * side + 2 * x + 1) * ch;
-      const p01 = p00 + ch;
       const p10 = p00 + side * ch;
-      const p11 = p10 + ch;
       const out = (y * half + x) * ch;
       for (let c = 0; c < ch; c++) {
-        let best = src[p00 + c] as number;
-        let at = p00 + c;
-        if ((src[p01 + c] as number) > best) {
-          best = src[p01 + c] as number;
-          at = p01 + c;
+        const a = src[p00 + c] as number;
+        const b = src[p00 + ch + c] as number;
+        const d = src[p10 + c] as number;
+        const e = src[p10 + ch + c] as number;
+        const top = Math.max(a, b);
+        const bottom = Math.max(d, e);
+        const best = Math.max(top, bottom) + (bias[c] as number);
+        if (best > 0) {
+          dst[out + c] = best;
+          arg[out + c] = top >= bottom ? (a >= b ? p00 + c : p00 + ch + c) : d >= e ? p10 + c : p10 + ch + c;
+        } else {
+          dst[out + c] = 0;
+          arg[out + c] = -1;
         }
-        if ((src[p10 + c] as number) > best) {
-          best = src[p10 + c] as number;
-          at = p10 + c;
-        }
-        if ((src[p11 + c] as number) > best) {
-          best = src[p11 + c] as number;
-          at = p11 + c;
-        }
-        best += bias[c] as number;
-        const positive = best > 0;
-        dst[out + c] = positive ? best : 0;
-        arg[out + c] = positive ? at : -1;
       }
     }
   }
@@ -619,13 +668,15 @@ export function decodeModel(bytes: Uint8Array): CharacterModel {
   const headerLen = 8 + len;
   const start = headerLen + ((4 - (headerLen % 4)) % 4);
   const sizes = tensorSizes(header.shape);
-  // Copy out so the tensors are aligned whatever the Buffer's byteOffset.
-  const floats = new Float32Array(bytes.slice(start).buffer);
+  // Copy into a fresh buffer so the floats are aligned: a Buffer's slice() is a view into a shared pool.
+  const body = new Uint8Array(bytes.length - start);
+  body.set(bytes.subarray(start));
+  const floats = new Float32Array(body.buffer);
   const weights = {} as NetWeights;
   let at = 0;
   for (const k of TENSOR_NAMES) {
     if (at + sizes[k] > floats.length) throw new Error('character model file is truncated');
-    weights[k] = floats.slice(at, at + sizes[k]);
+    weights[k] = Float64Array.from(floats.subarray(at, at + sizes[k]));
     at += sizes[k];
   }
   const classOf = new Map<string, number>();
@@ -647,8 +698,9 @@ export function loadCharacterModel(): CharacterModel {
 
 /**
  * Shapes that handwriting does not distinguish across scripts. Exact twins share one model class; the looser
- * pairs (0/О, З/3, 1/I, Ч/4, У/Y) keep their own classes, but their confidence is pooled so that a free-answer
- * field does not send every О to a human: the answer's other characters decide the script (resolveScripts).
+ * pairs (0/О, З/3, 1/I, Ч/4, У/Y) keep their own classes, but their confidence is pooled so that a
+ * free-answer field does not send every О to a human: the answer's other characters decide the script
+ * (resolveScripts).
  */
 const HOMOGLYPH_SETS = [
   'АA',
@@ -670,7 +722,13 @@ const HOMOGLYPH_SETS = [
 const homoglyphSet = new Map<string, string>();
 for (const set of HOMOGLYPH_SETS) for (const ch of set) homoglyphSet.set(ch, set);
 
-const BLANK_READ: CharacterRead = {
+/** Letters that a lost mark above turns into another allowed letter. */
+const DIACRITIC_TWIN: Record<string, string> = { Е: 'Ё', И: 'Й' };
+/** Confidence given to a read the normaliser may have spoilt: below any sensible accept threshold. */
+const DOUBT_CONFIDENCE = 0.5;
+
+/** The read of an empty cell. */
+export const BLANK_READ: CharacterRead = {
   symbol: '',
   confidence: 1,
   alternatives: [],
@@ -678,8 +736,10 @@ const BLANK_READ: CharacterRead = {
   homoglyphs: '',
 };
 
-/** Probabilities over `allowed` (symbol order) from the model's logits, temperature-scaled and renormalised. */
-export function allowedProbabilities(model: CharacterModel, logits: Float32Array, allowed: string): number[] {
+/**
+ * Probabilities over `allowed` (symbol order) from the model's logits, temperature-scaled and renormalised.
+ */
+export function allowedProbabilities(model: CharacterModel, logits: Float64Array, allowed: string): number[] {
   const t = model.header.temperature;
   const syms = [...allowed];
   const cls = syms.map((s) => model.classOf.get(s));
@@ -696,8 +756,8 @@ export function allowedProbabilities(model: CharacterModel, logits: Float32Array
 }
 
 /**
- * Reads one cell. `allowed` lists the symbols the field accepts (e.g. ALPHABETS.digits); the result is always one
- * of them or blank. Accept `symbol` automatically only when `confidence` >= the model's acceptThreshold.
+ * Reads one cell. `allowed` lists the symbols the field accepts (e.g. ALPHABETS.digits); the result is always
+ * one of them or blank. Accept `symbol` automatically only when `confidence` >= the model's acceptThreshold.
  */
 export function readCharacter(tile: GreyTile, allowed: string, opts: ReadOptions = {}): CharacterRead {
   const norm = normaliseTile(tile, opts);
@@ -722,9 +782,11 @@ export function readCharacter(tile: GreyTile, allowed: string, opts: ReadOptions
   const order = syms.map((s, i) => ({ symbol: s, p: p[i] as number })).sort((a, b) => b.p - a.p);
   const members = order.filter((a) => (homoglyphSet.get(a.symbol) ?? a.symbol) === bestSet);
   const symbol = members[0]?.symbol ?? '';
+  const twin = DIACRITIC_TWIN[symbol];
+  const unsafe = norm.markAboveDropped && twin !== undefined && allowed.includes(twin);
   return {
     symbol,
-    confidence: Math.min(1, Math.max(0, bestP)),
+    confidence: Math.min(unsafe ? DOUBT_CONFIDENCE : 1, Math.max(0, bestP)),
     alternatives: order.slice(0, 5),
     blank: false,
     homoglyphs: members.length > 1 ? members.map((a) => a.symbol).join('') : '',
@@ -741,22 +803,35 @@ function scriptOf(ch: string): Script | undefined {
 }
 
 /**
- * Picks the member of each homoglyph set from the script most common among the answer's unambiguous characters
- * (a comma counts as a digit: it only occurs in numbers). With no such characters, or a tie, `fallback` decides
- * when given; otherwise the ambiguous reads get confidence 0 so that a human decides.
+ * Picks the member of each homoglyph set (Cyrillic А / Latin A, digit 1 / letter I …) from the answer's
+ * unambiguous characters. A digit is chosen only in an answer with digits (or a comma or minus) and no
+ * letter; a letter only in an answer with no digit, whose letters are all of one script. Anything else
+ * cannot be settled: `fallback` decides when given, otherwise the ambiguous reads get confidence 0 so that a
+ * human decides.
  */
 export function resolveScripts(reads: CharacterRead[], fallback?: Script): CharacterRead[] {
-  const votes: Record<Script, number> = { digit: 0, cyrillic: 0, latin: 0 };
+  let cyrillic = 0;
+  let latin = 0;
+  let numeric = 0;
   for (const r of reads) {
     if (r.blank || r.homoglyphs) continue;
-    const s = r.symbol === ',' ? 'digit' : scriptOf(r.symbol);
-    if (s) votes[s]++;
+    const s = scriptOf(r.symbol);
+    if (s === 'cyrillic') cyrillic++;
+    else if (s === 'latin') latin++;
+    else if (s === 'digit' || r.symbol === ',' || r.symbol === '-') numeric++;
   }
-  const [first, second] = (Object.keys(votes) as Script[]).sort((a, b) => votes[b] - votes[a]);
-  const decided = first && votes[first] > 0 && (!second || votes[first] > votes[second]) ? first : fallback;
+  const letters = cyrillic + latin;
+  const script: Script | undefined =
+    numeric > 0 && letters === 0
+      ? 'digit'
+      : numeric === 0 && cyrillic > 0 && latin === 0
+        ? 'cyrillic'
+        : numeric === 0 && latin > 0 && cyrillic === 0
+          ? 'latin'
+          : fallback;
   return reads.map((r) => {
     if (!r.homoglyphs) return r;
-    const pick = decided ? [...r.homoglyphs].find((ch) => scriptOf(ch) === decided) : undefined;
+    const pick = script ? [...r.homoglyphs].find((ch) => scriptOf(ch) === script) : undefined;
     return pick ? { ...r, symbol: pick } : { ...r, confidence: 0 };
   });
 }
