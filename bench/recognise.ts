@@ -25,6 +25,10 @@ const { values } = parseArgs({
     corpus: { type: 'string', default: 'out/bench-corpus' },
     /** Restrict the mix to one form (a quick look at one kind; not a benchmark figure). */
     only: { type: 'string' },
+    /** Write the corpus and stop (to prepare it while the machine is busy with something else). */
+    'generate-only': { type: 'boolean' },
+    /** Generation threads (default: every core). */
+    threads: { type: 'string' },
   },
 });
 const pages = Number(values.pages);
@@ -82,7 +86,7 @@ async function generateCorpus(tasks: GenerateTask[]): Promise<string[]> {
   if (missing.length > 0) {
     process.stderr.write(`generating ${missing.length} pages into ${corpus} …\n`);
     const pool = createThreadPool<GenerateTask, string>(
-      availableParallelism(),
+      Number(values.threads ?? availableParallelism()),
       new URL('./generate-thread.ts', import.meta.url),
       null,
     );
@@ -200,6 +204,7 @@ function analyse(results: PageResult[], truthOf: (source: string) => SheetTruth)
 
 const tasks = plan();
 const files = await generateCorpus(tasks);
+if (values['generate-only']) process.exit(0);
 const truthBySource = new Map(files.map((f, i) => [f, tasks[i]!]));
 const truthOf = (source: string): SheetTruth => {
   const t = truthBySource.get(source);

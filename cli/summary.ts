@@ -19,7 +19,7 @@ export function printSummary(
   seconds: number,
   truth?: Map<PageResult, TruthCheck>,
 ): void {
-  const head = `${pad('page', 34)} ${pad('form', 20)} ${pad('status', 19)} ${pad('fields', 6)} ${pad('doubts', 6)} ${pad('ms', 6)}`;
+  const head = `${pad('page', 34)} ${pad('form', 20)} ${pad('status', 26)} ${pad('fields', 6)} ${pad('doubts', 6)} ${pad('ms', 6)}`;
   console.log(truth ? `${head} truth (correct/total, silent errors)` : head);
   for (const r of results) {
     const fields = Object.values(r.fields);
@@ -27,7 +27,7 @@ export function printSummary(
     const t = truth?.get(r);
     const name = `${basename(r.source)}${r.page > 0 ? `#${r.page + 1}` : ''}`;
     const status = r.status === 'rejected' ? `rejected: ${r.reason}` : r.status;
-    const line = `${pad(name, 34)} ${pad(r.form ?? '-', 20)} ${pad(status, 19)} ${pad(fields.length, 6)} ${pad(doubts, 6)} ${pad(Math.round(r.ms.total), 6)}`;
+    const line = `${pad(name, 34)} ${pad(r.form ?? '-', 20)} ${pad(status, 26)} ${pad(fields.length, 6)} ${pad(doubts, 6)} ${pad(Math.round(r.ms.total), 6)}`;
     console.log(t ? `${line} ${t.correct}/${t.total}, ${t.silent} silent` : line);
   }
   const by = (s: string) => results.filter((r) => r.status === s).length;

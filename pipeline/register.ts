@@ -26,7 +26,7 @@ export const REGISTRATION_TOLERANCE = {
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
   /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
-  markOutlierMm: 0.8,
+  markOutlierMm: 0.4,
   /** Marks found before they take part in the fit. */
   minMarks: 6,
 } as const;
@@ -139,11 +139,12 @@ function darkCentroid(
 /** Centre of an anchor square around a coarse centre found on the thumbnail. */
 function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, paper: number): Point | null {
   const half = Math.ceil(sidePx * 0.75);
+  // A solid square holds about side² of ink; an emblem printed over one (EGE 2022 BR) holds far less.
   const found = darkCentroid(
     img,
     { x0: cx - half, y0: cy - half, x1: cx + half, y1: cy + half },
     paper,
-    sidePx * sidePx * 0.3,
+    sidePx * sidePx * 0.6,
   );
   return found?.centre ?? null;
 }

@@ -13,6 +13,7 @@ import { inflate, sampleRect } from './sampling.ts';
 /** Barcode crops are sampled at ~300 dpi: 6 px per 0.5 mm module. */
 const BARCODE_PX_PER_MM = 12;
 const QUIET_ZONE_MM = 3;
+export const SHEET_NUMBER_ROLE = 'sheet-number';
 /** A second, independent sampling (≈ 200 dpi) for confirming a code that has no sibling to agree with. */
 const CONFIRM_PX_PER_MM = 8;
 
@@ -60,7 +61,9 @@ export async function readSheetBarcodes(
     if (again === undefined) doubt.push('barcode-unconfirmed');
     else if (again !== only.text) doubt.push('barcode-disagreement');
   }
-  const primary = barcodes.find((b) => b.format === 'ean13') ?? barcodes[0];
+  // The sheet's number is its 'sheet-number' code; the others only vouch for it (on AS1 they differ from it
+  // in the code-type digit), so without that code there is no number to give.
+  const primary = barcodes.find((b) => b.role === SHEET_NUMBER_ROLE);
   const sheetNumber = primary ? numberOf(primary) : undefined;
   if (rule && sheetNumber !== undefined && !new RegExp(rule.pattern).test(sheetNumber))
     doubt.push('barcode-pattern');

@@ -215,11 +215,15 @@ export function randomAnswer(rng: Rng, allowed: string, max: number): string {
     () => String(rng.int(100000, 999999)),
     () => rng.pick(WORDS_RU),
     () => rng.pick(WORDS_EN),
-    () =>
-      Array.from(
-        { length: rng.int(1, Math.min(max, 12)) },
-        () => allowed[rng.int(0, allowed.length - 1)],
-      ).join(''),
+    // Random letters, all of one script: answers are words or numbers, and a handwritten Latin M cannot be
+    // told from a Cyrillic М, so a mixed string would have no knowable truth.
+    () => {
+      const scripts = [ALPHABETS.cyrillic, ALPHABETS.latin, ALPHABETS.digits]
+        .map((script) => [...script].filter((c) => allowed.includes(c)))
+        .filter((pool) => pool.length > 0);
+      const pool = rng.pick(scripts);
+      return Array.from({ length: rng.int(1, Math.min(max, 12)) }, () => rng.pick(pool)).join('');
+    },
   ];
   for (let tries = 0; tries < 20; tries++) {
     const s = rng.pick(candidates)();
