@@ -239,6 +239,9 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
     ...bars.y_left.map((y) => ({ x: bars.left_x, y, w: bars.w, h: bars.h })),
     ...bars.y_right.map((y) => ({ x: bars.right_x, y, w: bars.w, h: bars.h })),
     ...replRows.map((r) => box(r.dash)),
+    // 2022 prints an emblem over BR: no solid anchor, but its dark corners and centre are symmetric about
+    // the square's centre, so it still serves as a mark (and the page's lower right has no other).
+    ...(edition === '2022' ? [{ x: a.BR?.x ?? 0, y: a.BR?.y ?? 0, w: a.BR?.w ?? 0, h: a.BR?.h ?? 0 }] : []),
   ];
 
   return {

@@ -1,9 +1,10 @@
 /** `rcoi recognise`: pages in, results.jsonl and results.csv out, on every core. */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import type { FormDefinition } from '../calibration/form-schema.ts';
+import { sniffFormat } from '../pipeline/decode.ts';
 import { countPages, type PageResult } from '../pipeline/page-job.ts';
 import { createThreadPool } from '../workers/pool.ts';
 import type { PageTask } from '../workers/recognise-thread.ts';
@@ -67,6 +68,26 @@ function endStream(s: WriteStream): Promise<void> {
   return new Promise((res, rej) => s.end((err?: Error | null) => (err ? rej(err) : res())));
 }
 
+/**
+ * Pages in a file. Only TIFF and PDF hold several, so other files are known from their first bytes and are
+ * not read whole here (a batch of a thousand JPEGs would otherwise pass through memory twice).
+ */
+async function pageCountOf(path: string): Promise<number> {
+  let head: Uint8Array;
+  try {
+    const fd = await open(path, 'r');
+    try {
+      head = (await fd.read(new Uint8Array(16), 0, 16, 0)).buffer;
+    } finally {
+      await fd.close();
+    }
+  } catch {
+    return 1;
+  }
+  const format = sniffFormat(head);
+  return format === 'tiff' || format === 'pdf' ? countPages(await readFile(path)) : 1;
+}
+
 export interface RecogniseRun {
   results: PageResult[];
   seconds: number;
@@ -80,7 +101,7 @@ export async function recogniseFiles(
   const jobs = opts.jobs ?? availableParallelism();
   const tasks: { path: string; page: number }[] = [];
   for (const path of files) {
-    const pages = await countPages(await readFile(path).catch(() => new Uint8Array()));
+    const pages = await pageCountOf(path);
     for (let page = 0; page < pages; page++) tasks.push({ path, page });
   }
   let jsonl: WriteStream | undefined;

@@ -73,6 +73,8 @@ export interface NormalisedTile {
    * written close to the crop edge, so an Е or И read is not safe to accept.
    */
   markAboveDropped: boolean;
+  /** A scanner streak was cleared through the glyph's ink box. */
+  streakThroughInk: boolean;
   /** INPUT x INPUT, 0 = paper, 1 = ink; all zero when blank. */
   pixels: Float32Array;
   features: Float32Array;
@@ -248,7 +250,7 @@ function resampleWeights(
 export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): NormalisedTile {
   const pixels = new Float32Array(INPUT * INPUT);
   const features = new Float32Array(FEATURES);
-  const blank = { blank: true, markAboveDropped: false, pixels, features };
+  const blank = { blank: true, markAboveDropped: false, streakThroughInk: false, pixels, features };
   const scanPxmm = opts.pxPerMm ?? tile.height / TILE_HEIGHT_MM;
   const f = Math.max(1, Math.round(scanPxmm / WORK_PX_PER_MM));
   const { width: w, height: h, data } = f > 1 ? shrink(tile, f) : tile;
@@ -268,17 +270,23 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
     if (ink) any = true;
   }
   if (!any) return blank;
-  // Scanner streaks run along the feed, through every cell of a column: clear columns inked from the top of
-  // the crop to its bottom (the crop reaches beyond the cell, which no glyph does).
-  // A streak can be lighter than ink, so any tone clearly below the paper counts along the column.
+  // Scanner streaks run along the feed, through every cell of a column: clear columns toned from the crop's
+  // top row to its bottom row. A glyph never touches both (the crop reaches beyond the cell), while a tall
+  // stroke may well cover 90 % of a tight crop, so both ends are required. A streak can be lighter than ink,
+  // so any tone clearly below the paper counts along the column.
   const streakTone = paper - STREAK_CONTRAST;
+  let streakLo = w;
+  let streakHi = -1;
   for (let x = 0; x < w; x++) {
+    if ((data[x] as number) >= streakTone || (data[(h - 1) * w + x] as number) >= streakTone) continue;
     let toned = 0;
     for (let y = 0; y < h; y++) if ((data[y * w + x] as number) < streakTone) toned++;
     if (toned < STREAK_SHARE * h) continue;
     for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
       for (let y = 0; y < h; y++) mask[y * w + xx] = 0;
     }
+    streakLo = Math.min(streakLo, x - 1);
+    streakHi = Math.max(streakHi, x + 1);
   }
 
   const labels = (work.labels = growI32(work.labels, n)).fill(0, 0, n);
@@ -404,7 +412,9 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
   const markAboveDropped = comps.some(
     (c) => c.border && c.y1 < y0 && y0 - c.y1 <= dotGap && c.x1 >= x0 && c.x0 <= x1,
   );
-  return { blank: false, markAboveDropped, pixels, features };
+  // A streak cleared through or beside the glyph may have taken a whole stroke (or hidden one): not safe.
+  const streakThroughInk = streakHi >= 0 && streakHi >= x0 - dotGap && streakLo <= x1 + dotGap;
+  return { blank: false, markAboveDropped, streakThroughInk, pixels, features };
 }
 
 export interface NetShape {
@@ -783,7 +793,8 @@ export function readCharacter(tile: GreyTile, allowed: string, opts: ReadOptions
   const members = order.filter((a) => (homoglyphSet.get(a.symbol) ?? a.symbol) === bestSet);
   const symbol = members[0]?.symbol ?? '';
   const twin = DIACRITIC_TWIN[symbol];
-  const unsafe = norm.markAboveDropped && twin !== undefined && allowed.includes(twin);
+  const unsafe =
+    norm.streakThroughInk || (norm.markAboveDropped && twin !== undefined && allowed.includes(twin));
   return {
     symbol,
     confidence: Math.min(unsafe ? DOUBT_CONFIDENCE : 1, Math.max(0, bestP)),

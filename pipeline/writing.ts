@@ -21,6 +21,8 @@ export const WRITING_THRESHOLDS = {
   /** A strike: at most this many strokes, together spanning most of the area. */
   strikeStrokes: 3,
   strikeSpan: 0.5,
+  /** Widest a scanner streak is taken to be, mm. */
+  streakMm: 1.5,
   /** Inset from the frame, mm, so the printed frame is not counted. */
   insetMm: 1.5,
 } as const;
@@ -40,8 +42,12 @@ export function readWriting(
     WRITING_PX_PER_MM,
   );
   const minPx = WRITING_THRESHOLDS.minStrokeMm * WRITING_PX_PER_MM;
+  // Scanner streaks run the whole height of the area, thin: they are no one's writing.
+  const streakPx = WRITING_THRESHOLDS.streakMm * WRITING_PX_PER_MM;
   const strokes = darkComponents(tile, paper * 0.6).filter(
-    (c) => Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1 >= minPx,
+    (c) =>
+      Math.max(c.x1 - c.x0, c.y1 - c.y0) + 1 >= minPx &&
+      !(c.y1 - c.y0 + 1 >= 0.9 * tile.height && c.x1 - c.x0 + 1 <= streakPx),
   );
   if (strokes.length === 0) return { value: '', confidence: 1, doubt: [] };
   if (strokes.length >= WRITING_THRESHOLDS.writtenStrokes) {

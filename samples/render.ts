@@ -92,6 +92,7 @@ function printSvg(def: FormDefinition): string {
   return def.print.map(printItemSvg).join('');
 }
 
+/** Drawn before the anchors, so an emblem over a non-solid anchor (EGE 2022 BR) stays on top. */
 function marksSvg(def: FormDefinition): string {
   return def.marks
     .map(
@@ -121,7 +122,7 @@ export function blankFormSvg(form: ExpandedForm): string {
   const { width, height } = pageSizePx(def);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${anchorSvg(def)}${marksSvg(def)}${form.fields.map(fieldSvg).join('')}${bubbleNumbers(form)}</svg>`
+    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${marksSvg(def)}${anchorSvg(def)}${form.fields.map(fieldSvg).join('')}${bubbleNumbers(form)}</svg>`
   );
 }
 

@@ -10,8 +10,10 @@ export interface PageTask {
   page: number;
 }
 
-// One libvips thread per worker: the pool already spreads pages over the cores.
+// One libvips thread per worker: the pool already spreads pages over the cores. No operation cache: every
+// page is new, and the cache only holds decoded pages in memory.
 sharp.concurrency(1);
+sharp.cache(false);
 const forms = threadData<FormDefinition[]>();
 
 serveTasks<PageTask, PageResult>((task) =>
