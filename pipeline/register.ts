@@ -148,7 +148,7 @@ function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, pa
     img,
     { x0: cx - half, y0: cy - half, x1: cx + half, y1: cy + half },
     paper,
-    sidePx * sidePx * 0.6,
+    sidePx * sidePx * 0.45,
   );
   return found?.centre ?? null;
 }

@@ -26,10 +26,10 @@ function paperTile(seed: number): GreyTile {
 }
 
 /** The form's own hand-printed style (samples/glyphs.ts), 4.5 mm tall, 0.6 mm pen, centred in the cell. */
-function glyphTile(ch: string, seed: number): GreyTile {
+function glyphTile(ch: string, seed: number, heightMm = 4.5): GreyTile {
   const rng = createRng(seed);
   const tile = paperTile(seed);
-  const style = randomGlyphStyle(rng, { heightPx: 4.5 * PX_MM, strokePx: 0.6 * PX_MM });
+  const style = randomGlyphStyle(rng, { heightPx: heightMm * PX_MM, strokePx: 0.6 * PX_MM });
   const ink = rasterizeStrokes(
     placeGlyph(ch, style, rng),
     style.strokePx,
@@ -59,6 +59,15 @@ function withEdgeDots(tile: GreyTile): GreyTile {
   for (let x = 6; x < w; x += 0.8 * PX_MM) {
     dot(x, 0, 1.5);
     dot(x, h - 3, 1.4);
+  }
+  return tile;
+}
+
+/** A dark scanner streak (0.2 mm wide, grey 150) down the whole tile at `at` (share of the width). */
+function withStreak(tile: GreyTile, at: number): GreyTile {
+  const x0 = Math.round(at * tile.width);
+  for (let y = 0; y < tile.height; y++) {
+    for (let x = x0; x < x0 + Math.round(0.2 * PX_MM); x++) tile.data[y * tile.width + x] = 150;
   }
   return tile;
 }
@@ -93,6 +102,19 @@ describe('character classifier', () => {
   it('keeps a glyph that has border dots around it', () => {
     const r = readCharacter(withEdgeDots(glyphTile('7', 3)), NUMERIC);
     expect(r.symbol).toBe('7');
+  });
+
+  it('clears a full-height scanner streak, and sends a glyph it crosses to a human', () => {
+    expect(readCharacter(withStreak(paperTile(4), 0.3), ALPHABETS.answer).blank).toBe(true);
+    const crossed = readCharacter(withStreak(glyphTile('5', 5), 0.5), NUMERIC);
+    expect(crossed.blank).toBe(false);
+    expect(crossed.confidence).toBeLessThan(accept);
+  });
+
+  it('does not take a tall stroke filling most of the crop for a streak', () => {
+    // 6.2 mm tall in a 6.9 mm crop: the stroke covers over 90 % of the height but touches neither edge.
+    const r = readCharacter(glyphTile('1', 6, 6.2), NUMERIC);
+    expect(r.symbol).toBe('1');
   });
 
   const cases: [string, string][] = [
