@@ -3,8 +3,6 @@
 export type Matrix3 = [number, number, number, number, number, number, number, number, number];
 export type Point = readonly [number, number];
 
-export const IDENTITY: Matrix3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-
 export function applyHomography(m: Matrix3, x: number, y: number): [number, number] {
   const w = m[6] * x + m[7] * y + m[8];
   return [(m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w];

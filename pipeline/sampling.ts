@@ -5,7 +5,7 @@
  */
 
 import type { Rect } from '../calibration/forms.ts';
-import { applyHomography, type Matrix3 } from './geometry.ts';
+import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 
 /** How the content is printed, counter-clockwise: the tile is turned back so that it comes out upright. */
@@ -60,14 +60,6 @@ export function sampleRect(
     }
   }
   return { data: out, width, height };
-}
-
-/** Image pixels per page millimetre near a point: the local scale of the transform. */
-export function localScale(transform: Matrix3, x: number, y: number): number {
-  const [x0, y0] = applyHomography(transform, x, y);
-  const [x1, y1] = applyHomography(transform, x + 1, y);
-  const [x2, y2] = applyHomography(transform, x, y + 1);
-  return (Math.hypot(x1 - x0, y1 - y0) + Math.hypot(x2 - x0, y2 - y0)) / 2;
 }
 
 export function inflate(r: Rect, dx: number, dy = dx): Rect {

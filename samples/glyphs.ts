@@ -326,20 +326,6 @@ export function placeGlyph(ch: string, style: GlyphStyle, rng: Rng, variant?: nu
   });
 }
 
-/** SVG path data (M/L, 2 decimals) for strokes translated by (dx, dy); draw with round caps and joins. */
-export function strokesToSvgPath(strokes: Point[][], dx: number, dy: number): string {
-  const parts: string[] = [];
-  for (const s of strokes) {
-    s.forEach(([x, y], i) => {
-      parts.push(`${i === 0 ? 'M' : 'L'}${(x + dx).toFixed(2)} ${(y + dy).toFixed(2)}`);
-    });
-    // A lone point still needs a (zero-length) segment for its round cap to be drawn.
-    const only = s.length === 1 ? s[0] : undefined;
-    if (only) parts.push(`L${(only[0] + dx).toFixed(2)} ${(only[1] + dy).toFixed(2)}`);
-  }
-  return parts.join('');
-}
-
 /**
  * Draws strokes (pixel coordinates around (cx, cy)) into a greyscale tile, 255 = paper, 0 = ink. Coverage falls
  * linearly over 1 px centred on the stroke edge, so the ink area matches strokePx. With `out`, each pixel keeps

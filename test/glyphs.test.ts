@@ -10,7 +10,6 @@ import {
   placeGlyph,
   randomGlyphStyle,
   rasterizeStrokes,
-  strokesToSvgPath,
 } from '../samples/glyphs.ts';
 import { createRng } from '../samples/rng.ts';
 
@@ -130,21 +129,6 @@ describe('placement', () => {
     });
     expect(moved).toBeGreaterThan(0.5);
     expect(maxBend).toBeLessThan(0.5);
-  });
-
-  it('writes SVG path data', () => {
-    const d = strokesToSvgPath(
-      [
-        [
-          [0, 0],
-          [1.234, -2],
-        ],
-        [[5, 5]],
-      ],
-      10,
-      20,
-    );
-    expect(d).toBe('M10.00 20.00L11.23 18.00M15.00 25.00L15.00 25.00');
   });
 });
 
