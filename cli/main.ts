@@ -16,7 +16,7 @@ const HELP = `rcoi: scanning and form processing for a regional exam-processing 
 
 Usage:
   rcoi recognise [--form ID|PATH] [--out DIR] [--jobs N] FILE|DIR...
-      Recognise scanned pages (TIFF, PNG, JPEG, WebP). Writes DIR/results.jsonl and DIR/results.csv
+      Recognise scanned pages (TIFF, PNG, JPEG, WebP, scanned PDF). Writes DIR/results.jsonl and DIR/results.csv
       (default DIR: ./out/recognise) and prints a summary. Without --form the form is identified among
       the shipped definitions.
   rcoi generate --form ID [--count N] [--seed S] [--profile clean|scanner|phone|harsh] [--blank] --out DIR
