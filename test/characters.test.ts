@@ -9,10 +9,10 @@ import { createRng } from '../samples/rng.ts';
 
 const PX_MM = 300 / 25.4;
 /**
- * The committed model measured 95.4 % top-1, 74 % accepted and 1 accepted error on the 500 corpus tiles of
+ * The committed model measured 96.0 % top-1, 72 % accepted and 2 accepted errors on the 500 corpus tiles of
  * the last test; the floors leave room for retraining noise, not for a real regression.
  */
-const CORPUS_FLOOR = { accuracy: 0.93, accepted: 0.65, acceptedErrors: 3 };
+const CORPUS_FLOOR = { accuracy: 0.93, accepted: 0.62, acceptedErrors: 4 };
 const NUMERIC = `${ALPHABETS.digits},-`;
 
 /** A 300 dpi crop of one answer cell (4.32 x 6.53 mm plus a small margin) on slightly noisy paper. */
