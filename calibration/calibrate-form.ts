@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
-import { type GreyImage, percentile, sampleBilinear } from '../pipeline/image.ts';
+import { type GreyImage, paperLevel, sampleBilinear } from '../pipeline/image.ts';
 import { findAnchorCandidates, type Orientation, type Registration, register } from '../pipeline/register.ts';
 import { sampleRect } from '../pipeline/sampling.ts';
 import type { FormDefinitionInput } from './form-schema.ts';
@@ -103,11 +103,6 @@ export interface FormCalibration {
   form: string;
   scans: ScanMeasurement[];
   entries: EntryReport[];
-}
-
-/** Paper grey of a page, as recognition measures it. */
-export function paperLevel(img: GreyImage): number {
-  return Math.max(percentile(img, 0.9, 97), 60);
 }
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));

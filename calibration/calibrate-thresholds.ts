@@ -16,9 +16,9 @@ import { readCells } from '../pipeline/cells.ts';
 import { loadCharacterModel } from '../pipeline/characters.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, register } from '../pipeline/register.ts';
 import type { SheetTruth } from '../samples/generate.ts';
-import { paperLevel } from './calibrate-form.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from './forms.ts';
 
 /** Marginal-band half-widths, widest (most verification) first. */

@@ -36,6 +36,11 @@ export function percentile(img: GreyImage, p: number, step = 7): number {
   return 255;
 }
 
+/** The page's paper tone, for darkness measures: a high percentile of a sparse sample, floored for black pages. */
+export function paperLevel(img: GreyImage): number {
+  return Math.max(percentile(img, 0.9, 97), 60);
+}
+
 /**
  * A small copy for finding large solid marks (anchor squares): each output pixel is the mean of the 2x2 pixels
  * at the centre of its factor x factor block. A sixth of the reads of a full area average at factor 5, and a

@@ -10,7 +10,7 @@ import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } f
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import type { Matrix3 } from './geometry.ts';
-import { type GreyImage, percentile } from './image.ts';
+import { type GreyImage, paperLevel } from './image.ts';
 import { findAnchorCandidates, type Registration, type RegistrationFailure, register } from './register.ts';
 import type { BarcodeDoubt, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
@@ -172,8 +172,7 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   ms.barcodes ??= lap();
   const form = expansionOf(chosen.def);
   const reg = chosen.registration;
-  // Darkness is measured against the page's own paper tone (a high percentile of a sparse sample).
-  const paper = Math.max(percentile(img, 0.9, 97), 60);
+  const paper = paperLevel(img);
   const fields = applyDerivations(form, readFields(img, form, reg, paper, ms));
   lap();
 
