@@ -19,18 +19,30 @@ const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
 /** How far around a mark's predicted place to look for it, mm. */
 const MARK_SEARCH_MM = 1.2;
+/** Share of a search window's pixels darker than its ink level: a mark fills more of its window. */
+const INK_LEVEL_PERCENTILE = 0.04;
+/** Searches for the marks, each from the previous fit. */
+const MARK_PASSES = 3;
 
 export const REGISTRATION_TOLERANCE = {
   /**
-   * Largest residual accepted, mm. Tighter than the 0.5 mm the fields can bear: on the 1000-page bench every
-   * page whose true error exceeded 0.5 mm (keystoned 2022 sheets, whose lower right has no anchor) had a
-   * residual of 0.35-0.45 mm, and none at or under 0.3 mm did.
+   * Largest residual accepted, mm, over the anchors and the marks kept. Tighter than the 0.5 mm the fields
+   * can bear: a fit whose points disagree by more has something wrong that the residual cannot show (on the
+   * 1000-page bench, pages fitted from four anchors alone were off by up to 1.1 mm with 0.35-0.45 mm
+   * residuals; every page registered now is within 0.26 mm of the truth).
    */
   maxResidualMm: 0.3,
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
   /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
-  markOutlierMm: 0.4,
+  markOutlierMm: 0.2,
+  /**
+   * An anchor whose core is lighter than this share of the page's typical anchor core is not solid: on the
+   * bench the 2022 emblem measured at most 0.81, solid squares at least 0.95.
+   */
+  solidCoreShare: 0.9,
+  /** Share of the marks found that must agree with the anchors for the marks to take part. */
+  minMarkAgreement: 0.6,
   /** Marks found before they take part in the fit. */
   minMarks: 6,
 } as const;
@@ -118,10 +130,15 @@ function darkCentroid(
   const y0 = Math.max(0, Math.round(window.y0));
   const x1 = Math.min(img.width - 1, Math.round(window.x1));
   const y1 = Math.min(img.height - 1, Math.round(window.y1));
-  let darkest = 255;
+  // The ink level is a low percentile, not the minimum: a black dust speck in the window would otherwise set
+  // it, and a grey, under-exposed square would weigh too little to count as ink.
+  const histogram = new Uint32Array(256);
   for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) darkest = Math.min(darkest, img.data[y * img.width + x]!);
+    for (let x = x0; x <= x1; x++) histogram[img.data[y * img.width + x]!]!++;
   }
+  const inkRank = Math.max(1, (x1 - x0 + 1) * (y1 - y0 + 1) * INK_LEVEL_PERCENTILE);
+  let darkest = 0;
+  for (let seen = histogram[0]!; seen < inkRank; ) seen += histogram[++darkest]!;
   const threshold = (darkest + paper) / 2;
   let sw = 0;
   let sx = 0;
@@ -138,6 +155,21 @@ function darkCentroid(
   }
   if (sw < minInk || paper - darkest < 40) return null;
   return { centre: [sx / sw, sy / sw], ink: sw };
+}
+
+/** Mean darkness (paper minus grey) of the central 60% of an anchor square. */
+function coreDarkness(img: GreyImage, centre: Point, sidePx: number, paper: number): number {
+  const half = sidePx * 0.3;
+  let sum = 0;
+  let n = 0;
+  for (let y = Math.round(centre[1] - half); y <= Math.round(centre[1] + half); y++) {
+    for (let x = Math.round(centre[0] - half); x <= Math.round(centre[0] + half); x++) {
+      if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
+      sum += paper - img.data[y * img.width + x]!;
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : 0;
 }
 
 /** Centre of an anchor square around a coarse centre found on the thumbnail. */
@@ -158,13 +190,8 @@ function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, pa
  * first fit: each one found adds a registration point, so the final fit has many more points than anchors
  * and its residual means something even when an anchor is missing or the page is keystoned.
  */
-function findMarks(
-  img: GreyImage,
-  def: FormDefinition,
-  t: Matrix3,
-  paper: number,
-): { mm: Point; px: Point }[] {
-  const found: { mm: Point; px: Point }[] = [];
+function findMarks(img: GreyImage, def: FormDefinition, t: Matrix3, paper: number): MarkPoint[] {
+  const found: MarkPoint[] = [];
   for (const m of def.marks) {
     const corners = [
       applyHomography(t, m.x - MARK_SEARCH_MM, m.y - MARK_SEARCH_MM),
@@ -174,10 +201,7 @@ function findMarks(
     ];
     const xs = corners.map((c) => c[0]);
     const ys = corners.map((c) => c[1]);
-    const [ax, ay] = applyHomography(t, 0, 0);
-    const [bx, by] = applyHomography(t, 1, 0);
-    const pxPerMm = Math.hypot(bx - ax, by - ay);
-    const area = m.w * m.h * pxPerMm * pxPerMm;
+    const area = m.w * m.h * pxPerMmOf(t) ** 2;
     const hit = darkCentroid(
       img,
       { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) },
@@ -190,12 +214,68 @@ function findMarks(
   return found;
 }
 
-const ROTATIONS: Record<Orientation, [number, number, number, number]> = {
-  0: [1, 0, 0, 1],
-  90: [0, -1, 1, 0],
-  180: [-1, 0, 0, -1],
-  270: [0, 1, -1, 0],
-};
+/** Image pixels per page millimetre near the page origin. */
+function pxPerMmOf(m: Matrix3): number {
+  const [ax, ay] = applyHomography(m, 0, 0);
+  const [bx, by] = applyHomography(m, 1, 0);
+  return Math.hypot(bx - ax, by - ay);
+}
+
+type MarkPoint = { mm: Point; px: Point };
+
+/**
+ * Fit of anchors plus marks, dropping the worst-fitting mark one at a time until every mark left is within
+ * limitMm; anchors are never dropped, so they stay the reference the marks must agree with.
+ */
+function fitDroppingOutliers(
+  src: Point[],
+  dst: Point[],
+  marks: MarkPoint[],
+  limitMm: number,
+): { transform: Matrix3; marks: MarkPoint[] } | null {
+  let kept = marks;
+  while (kept.length >= REGISTRATION_TOLERANCE.minMarks) {
+    const t = fitHomography([...src, ...kept.map((m) => m.mm)], [...dst, ...kept.map((m) => m.px)]);
+    if (!t) return null;
+    const r = residuals(
+      t,
+      kept.map((m) => m.mm),
+      kept.map((m) => m.px),
+    );
+    let worst = 0;
+    for (let i = 1; i < r.length; i++) if (r[i]! > r[worst]!) worst = i;
+    if (r[worst]! <= limitMm * pxPerMmOf(t)) return { transform: t, marks: kept };
+    kept = kept.filter((_, i) => i !== worst);
+  }
+  return null;
+}
+
+/**
+ * Anchors plus the marks they predict, searched again from each better fit: a first fit from four anchors is
+ * affine and misplaces a keystoned page's marks by a millimetre or more, so its search windows catch part of
+ * a mark or a stroke beside it. The outlier limit halves each pass, down to markOutlierMm on the last.
+ */
+function fitWithMarks(
+  img: GreyImage,
+  def: FormDefinition,
+  paper: number,
+  src: Point[],
+  dst: Point[],
+  start: Matrix3,
+): { transform: Matrix3; marks: MarkPoint[] } | null {
+  let best: { transform: Matrix3; marks: MarkPoint[] } | null = null;
+  let transform = start;
+  for (let pass = 0; pass < MARK_PASSES; pass++) {
+    const found = findMarks(img, def, transform, paper);
+    const limitMm = REGISTRATION_TOLERANCE.markOutlierMm * 2 ** (MARK_PASSES - 1 - pass);
+    const fit = fitDroppingOutliers(src, dst, found, limitMm);
+    // Most marks must agree with the anchors; a fit that keeps only a few has explained the page away.
+    if (!fit || fit.marks.length < found.length * REGISTRATION_TOLERANCE.minMarkAgreement) return null;
+    best = fit;
+    transform = fit.transform;
+  }
+  return best;
+}
 
 interface Hypothesis {
   orientation: Orientation;
@@ -210,11 +290,13 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
     .map((a) => ({ id: a.id, mm: [a.x + a.w / 2, a.y + a.h / 2] as Point }));
   if (anchors.length < 2 || set.candidates.length < 2) return null;
   /** Nearest candidate within the match radius of each anchor's predicted place. */
-  const assign = (project: (p: Point) => Point, scale: number) => {
+  /** Null as soon as fewer than `atLeast` anchors can still match: most hypotheses are abandoned early. */
+  const assign = (project: (p: Point) => Point, scale: number, atLeast = 0) => {
     const radius = REGISTRATION_TOLERANCE.matchRadiusMm * scale;
     const matches: Hypothesis['matches'] = [];
     let error = 0;
-    for (const a of anchors) {
+    for (const [i, a] of anchors.entries()) {
+      if (matches.length + anchors.length - i < atLeast) return null;
       const [px, py] = project(a.mm);
       let nearest: AnchorCandidate | null = null;
       let nd = radius;
@@ -232,50 +314,58 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
     }
     return { matches, error };
   };
-  // The pair of anchors farthest apart fixes scale and angle best.
-  let pa = anchors[0]!;
-  let pb = anchors[1]!;
-  for (const a of anchors) {
-    for (const b of anchors) {
-      if (
-        Math.hypot(a.mm[0] - b.mm[0], a.mm[1] - b.mm[1]) >
-        Math.hypot(pa.mm[0] - pb.mm[0], pa.mm[1] - pb.mm[1])
-      ) {
-        pa = a;
-        pb = b;
-      }
+  // Two anchors fix scale and angle, the farther apart the better. When the page hides one of the farthest
+  // pair (a streak across it, a fold), the farthest pair without that anchor still finds the rest.
+  const distance = (a: (typeof anchors)[number], b: (typeof anchors)[number]) =>
+    Math.hypot(b.mm[0] - a.mm[0], b.mm[1] - a.mm[1]);
+  const farthest = (pool: typeof anchors) => {
+    let pair: [(typeof anchors)[number], (typeof anchors)[number]] | null = null;
+    for (const [i, a] of pool.entries()) {
+      for (const b of pool.slice(i + 1)) if (!pair || distance(a, b) > distance(...pair)) pair = [a, b];
     }
-  }
-  const dmm = Math.hypot(pb.mm[0] - pa.mm[0], pb.mm[1] - pa.mm[1]);
-  const angMm = Math.atan2(pb.mm[1] - pa.mm[1], pb.mm[0] - pa.mm[0]);
+    return pair;
+  };
+  const first = farthest(anchors)!;
+  const pairs = [
+    first,
+    farthest(anchors.filter((a) => a !== first[0])),
+    farthest(anchors.filter((a) => a !== first[1])),
+  ];
   const pxPerMmGuess = set.dpiGuess / MM_PER_INCH;
-  const orientations: Orientation[] = [0, 180, 90, 270];
+  const maxTilt = (12 * Math.PI) / 180;
   let best: Hypothesis | null = null;
-  for (const orientation of orientations) {
-    const [r0, , r2] = ROTATIONS[orientation];
-    const rot = Math.atan2(r2, r0);
+  for (const pair of pairs) {
+    if (!pair || best?.matches.length === anchors.length) break;
+    const [pa, pb] = pair;
+    const dmm = distance(pa, pb);
+    const angMm = Math.atan2(pb.mm[1] - pa.mm[1], pb.mm[0] - pa.mm[0]);
     for (const c1 of set.candidates) {
       for (const c2 of set.candidates) {
         if (c1 === c2) continue;
-        const dpx = Math.hypot(c2.x - c1.x, c2.y - c1.y);
-        const scale = dpx / dmm;
+        const scale = Math.hypot(c2.x - c1.x, c2.y - c1.y) / dmm;
         if (scale < pxPerMmGuess * 0.6 || scale > pxPerMmGuess * 1.6) continue;
         const theta = Math.atan2(c2.y - c1.y, c2.x - c1.x) - angMm;
-        const dTheta = Math.atan2(Math.sin(theta - rot), Math.cos(theta - rot));
-        if (Math.abs(dTheta) > (12 * Math.PI) / 180) continue;
+        // The page lies within a few degrees of one of the four orientations, or this pair is not it.
+        const quarter = Math.round(theta / (Math.PI / 2));
+        if (Math.abs(theta - (quarter * Math.PI) / 2) > maxTilt) continue;
+        const orientation = ((((quarter % 4) + 4) % 4) * 90) as Orientation;
         const cos = Math.cos(theta) * scale;
         const sin = Math.sin(theta) * scale;
-        const project = (p: Point): Point => [
-          c1.x + cos * (p[0] - pa.mm[0]) - sin * (p[1] - pa.mm[1]),
-          c1.y + sin * (p[0] - pa.mm[0]) + cos * (p[1] - pa.mm[1]),
-        ];
-        const { matches, error } = assign(project, scale);
+        const found = assign(
+          (p) => [
+            c1.x + cos * (p[0] - pa.mm[0]) - sin * (p[1] - pa.mm[1]),
+            c1.y + sin * (p[0] - pa.mm[0]) + cos * (p[1] - pa.mm[1]),
+          ],
+          scale,
+          best?.matches.length,
+        );
+        if (!found) continue;
         if (
           !best ||
-          matches.length > best.matches.length ||
-          (matches.length === best.matches.length && error < best.error)
+          found.matches.length > best.matches.length ||
+          (found.matches.length === best.matches.length && found.error < best.error)
         ) {
-          best = { orientation, matches, error };
+          best = { orientation, ...found };
         }
       }
     }
@@ -288,8 +378,8 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
   const fit = best.matches.length >= 4 ? fitHomography(src, dst) : fitAffine(src, dst);
   if (!fit) return best;
   const scale = Math.sqrt(Math.abs(fit[0] * fit[4] - fit[1] * fit[3]));
-  const again = assign((p) => applyHomography(fit, p[0], p[1]), scale);
-  return again.matches.length > best.matches.length ? { ...best, ...again } : best;
+  const again = assign((p) => applyHomography(fit, p[0], p[1]), scale, best.matches.length + 1);
+  return again ? { ...best, ...again } : best;
 }
 
 export function register(
@@ -313,7 +403,12 @@ export function register(
     ...m,
     px: refineCentre(img, m.px[0], m.px[1], m.side, set.paper),
   }));
-  const usable = refined.filter((m): m is typeof m & { px: Point } => m.px !== null);
+  const located = refined.filter((m): m is typeof m & { px: Point } => m.px !== null);
+  // A solid anchor is as dark inside as the page's other anchors; an emblem printed over the square (EGE 2022
+  // BR) is lighter, and taking it for a solid anchor would also take a 2022 sheet for the 2023 edition.
+  const cores = located.map((m) => coreDarkness(img, m.px, m.side, set.paper));
+  const typical = [...cores].sort((a, b) => a - b)[Math.floor(cores.length / 2)] ?? 0;
+  const usable = located.filter((_, i) => cores[i]! >= typical * REGISTRATION_TOLERANCE.solidCoreShare);
   if (usable.length < 4) {
     return {
       ok: false,
@@ -331,31 +426,18 @@ export function register(
   let transform = model === 'homography' ? fitHomography(src, dst) : fitAffine(src, dst);
   if (!transform)
     return { ok: false, failure: { reason: 'anchors-not-found', detail: 'degenerate anchor layout' } };
-  const scaleOf = (m: Matrix3) => {
-    const [ax, ay] = applyHomography(m, 0, 0);
-    const [bx, by] = applyHomography(m, def.page.width, 0);
-    return Math.hypot(bx - ax, by - ay) / def.page.width;
-  };
   let marksUsed = 0;
   if (def.marks.length > 0) {
-    let marks = findMarks(img, def, transform, set.paper);
-    for (let pass = 0; pass < 2 && marks.length >= REGISTRATION_TOLERANCE.minMarks; pass++) {
-      const all = fitHomography([...src, ...marks.map((m) => m.mm)], [...dst, ...marks.map((m) => m.px)]);
-      if (!all) break;
-      const limit = REGISTRATION_TOLERANCE.markOutlierMm * scaleOf(all);
-      const kept = marks.filter((m) => residuals(all, [m.mm], [m.px])[0]! <= limit);
-      if (pass === 1 || kept.length === marks.length) {
-        src = [...src, ...kept.map((m) => m.mm)];
-        dst = [...dst, ...kept.map((m) => m.px)];
-        transform = fitHomography(src, dst) ?? all;
-        model = 'homography+marks';
-        marksUsed = kept.length;
-        break;
-      }
-      marks = kept;
+    const withMarks = fitWithMarks(img, def, set.paper, src, dst, transform);
+    if (withMarks) {
+      src = [...src, ...withMarks.marks.map((m) => m.mm)];
+      dst = [...dst, ...withMarks.marks.map((m) => m.px)];
+      transform = withMarks.transform;
+      model = 'homography+marks';
+      marksUsed = withMarks.marks.length;
     }
   }
-  const pxPerMm = scaleOf(transform);
+  const pxPerMm = pxPerMmOf(transform);
   const residualMm = Math.max(...residuals(transform, src, dst)) / pxPerMm;
   if (residualMm > REGISTRATION_TOLERANCE.maxResidualMm) {
     return {

@@ -60,7 +60,7 @@ describe('wrong form', () => {
     for (const other of ['ege-as1-2023', 'ege-registration', 'ege-protocol']) {
       const sheet = await recognisePage(img, { forms: [findShippedForm(other)] });
       expect(sheet.status, other).toBe('rejected');
-      expect(['anchors-not-found', 'registration-residual']).toContain(sheet.reason);
+      expect(['anchors-not-found', 'registration-residual', 'wrong-form']).toContain(sheet.reason);
     }
   });
 });
