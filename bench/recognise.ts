@@ -14,7 +14,7 @@ import type { PageResult } from '../pipeline/page-job.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { createRng } from '../samples/rng.ts';
-import { registrationErrorMm } from '../samples/truth.ts';
+import { characterErrors, registrationErrorMm } from '../samples/truth.ts';
 import { createThreadPool } from '../workers/pool.ts';
 import type { GenerateTask } from './generate-thread.ts';
 
@@ -141,14 +141,6 @@ const tally = (): Tally => ({
   onRejectedPages: 0,
 });
 
-function charErrors(read: string, truth: string): number {
-  const a = [...read];
-  const b = [...truth];
-  let n = Math.abs(a.length - b.length);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
-  return n;
-}
-
 function analyse(results: PageResult[], truthOf: (source: string) => SheetTruth) {
   const kinds = new Map<string, Tally>();
   const get = (k: string) => kinds.get(k) ?? kinds.set(k, tally()).get(k)!;
@@ -191,7 +183,7 @@ function analyse(results: PageResult[], truthOf: (source: string) => SheetTruth)
         continue;
       }
       k.accepted += units;
-      const wrong = kind === 'characters' ? charErrors(f.value, t.value) : f.value === t.value ? 0 : 1;
+      const wrong = kind === 'characters' ? characterErrors(f.value, t.value) : f.value === t.value ? 0 : 1;
       if (wrong > 0) {
         k.acceptedWrong += Math.min(wrong, units);
         if (silentExamples.length < 40)

@@ -19,6 +19,7 @@ import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, register } from '../pipeline/register.ts';
 import type { SheetTruth } from '../samples/generate.ts';
+import { characterErrors } from '../samples/truth.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from './forms.ts';
 
 /** Marginal-band half-widths, widest (most verification) first. */
@@ -47,11 +48,25 @@ export interface CharacterSample {
   truth: string;
 }
 
+/** One labelled reading of a cells or link field, reduced to what the accept threshold decides on. */
+export interface FieldSample {
+  field: string;
+  /** Characters the truth has (1 for an empty field), as the recognition bench counts them. */
+  units: number;
+  /** Characters of the read value that differ from the truth (samples/truth.ts characterErrors). */
+  wrong: number;
+  /** A doubt any threshold keeps (a gap, writing across cells, a homoglyph of unknown script). */
+  fixedDoubt: boolean;
+  /** Least confidence among the field's written cells; 1 when none is written. */
+  minConfidence: number;
+}
+
 export interface ThresholdMeasures {
   pages: number;
   skipped: { source: string; reason: string }[];
   bubbles: PageBubbles[];
   characters: CharacterSample[];
+  fields: FieldSample[];
   /** Why characters were not measured, when they were not. */
   charactersSkipped?: string;
 }
@@ -72,7 +87,7 @@ export function measureLabelledPage(
   def: FormDefinition,
   truth: SheetTruth,
   withCharacters: boolean,
-): { bubbles: PageBubbles; characters: CharacterSample[] } | string {
+): { bubbles: PageBubbles; characters: CharacterSample[]; fields: FieldSample[] } | string {
   if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
   const r = register(img, def, findAnchorCandidates(img));
   if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
@@ -80,15 +95,27 @@ export function measureLabelledPage(
   const paper = paperLevel(img);
   const bubbles: PageBubbles = { fills: [], fields: [] };
   const characters: CharacterSample[] = [];
+  const fields: FieldSample[] = [];
   for (const f of expandForm(def).fields) {
     const label = truth.fields[f.name];
     if (f.kind === 'bubbles') {
       const measures = measureBubbles(img, t, f, paper);
       bubbles.fills.push(...measures.map((m) => m.fill));
       if (label && !label.ambiguous) bubbles.fields.push({ field: f, measures, truth: label.value });
-    } else if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label && !label.overflow) {
+    } else if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
+      // Threshold 0 leaves out the low-confidence doubt: what remains is the doubt no threshold removes.
+      const reading = readCells(img, t, f, paper, 0);
+      const written = reading.reads.filter((r) => !r.blank);
+      fields.push({
+        field: f.name,
+        units: Math.max(1, [...label.value].length),
+        wrong: characterErrors(reading.field.value, label.value),
+        fixedDoubt: reading.field.doubt.length > 0,
+        minConfidence: Math.min(1, ...written.map((r) => r.confidence)),
+      });
+      if (label.overflow) continue;
       const expected = [...label.value];
-      readCells(img, t, f, paper).reads.forEach((read, i) => {
+      reading.reads.forEach((read, i) => {
         characters.push({
           field: f.name,
           symbol: read.symbol,
@@ -99,7 +126,7 @@ export function measureLabelledPage(
       });
     }
   }
-  return { bubbles, characters };
+  return { bubbles, characters, fields };
 }
 
 export interface SweepRow {
@@ -170,6 +197,35 @@ export function sweepCharacters(samples: CharacterSample[], accepts: number[] = 
 }
 
 /**
+ * The sweep as recognition decides it: a field goes to verification as a whole when any written cell is below
+ * the threshold or a doubt no threshold removes is raised, so all its characters count as verified; a wrong
+ * character is accepted only when its whole field is.
+ */
+export function sweepCharacterFields(fields: FieldSample[], accepts: number[] = ACCEPT_SWEEP): SweepRow[] {
+  return accepts.map((accept) => {
+    let items = 0;
+    let verified = 0;
+    let wrong = 0;
+    for (const f of fields) {
+      items += f.units;
+      if (f.fixedDoubt || f.minConfidence < accept) verified += f.units;
+      else wrong += Math.min(f.wrong, f.units);
+    }
+    return row(accept, items, verified, wrong);
+  });
+}
+
+/**
+ * The least verification whose accepted error rate stays within `budget`; the row with the fewest errors
+ * when none does.
+ */
+export function recommendWithin(rows: SweepRow[], budget: number): SweepRow | undefined {
+  let best: SweepRow | undefined;
+  for (const r of rows) if (r.errorRate <= budget && (!best || r.verified < best.verified)) best = r;
+  return best ?? recommend(rows);
+}
+
+/**
  * The row with the fewest accepted errors, and among those the least verification; rows come strictest first,
  * so a tie keeps the stricter value.
  */
@@ -191,8 +247,21 @@ export interface ThresholdCalibration {
   form: string;
   measures: ThresholdMeasures;
   bubbles: { rows: SweepRow[]; current: number; recommended?: SweepRow };
-  characters?: { rows: SweepRow[]; current: number; recommended?: SweepRow };
+  characters?: {
+    rows: SweepRow[];
+    /** The field-level sweep: what recognition sends to verification and accepts at each threshold. */
+    fieldRows: SweepRow[];
+    current: number;
+    /** From the field-level sweep, within CHARACTER_ERROR_BUDGET. */
+    recommended?: SweepRow;
+  };
 }
+
+/**
+ * Accepted characters that may be wrong when a threshold is recommended: a fifth of the 0.1% the recognition
+ * targets allow, so that a calibration set's luck does not spend the whole budget.
+ */
+export const CHARACTER_ERROR_BUDGET = 0.0002;
 
 /** The sweep with the current value in it, so that its row is in the table. */
 function withCurrent(sweep: number[], current: number): number[] {
@@ -208,9 +277,15 @@ export function calibrateThresholds(def: FormDefinition, measures: ThresholdMeas
     bubbles: { rows: bubbleRows, current: band, recommended: recommend(bubbleRows) },
   };
   if (measures.charactersSkipped === undefined) {
-    const accept = loadCharacterModel().header.acceptThreshold;
-    const rows = sweepCharacters(measures.characters, withCurrent(ACCEPT_SWEEP, accept));
-    out.characters = { rows, current: accept, recommended: recommend(rows) };
+    const accept = def.thresholds.characterAccept ?? loadCharacterModel().header.acceptThreshold;
+    const sweep = withCurrent(ACCEPT_SWEEP, accept);
+    const fieldRows = sweepCharacterFields(measures.fields, sweep);
+    out.characters = {
+      rows: sweepCharacters(measures.characters, sweep),
+      fieldRows,
+      current: accept,
+      recommended: recommendWithin(fieldRows, CHARACTER_ERROR_BUDGET),
+    };
   }
   return out;
 }
@@ -222,7 +297,7 @@ export async function measureLabelledFiles(
 ): Promise<ThresholdMeasures> {
   const hasCells = expandForm(def).fields.some((f) => f.kind === 'cells' || f.kind === 'link');
   const modelProblem = hasCells ? characterModelProblem() : null;
-  const measures: ThresholdMeasures = { pages: 0, skipped: [], bubbles: [], characters: [] };
+  const measures: ThresholdMeasures = { pages: 0, skipped: [], bubbles: [], characters: [], fields: [] };
   if (!hasCells) measures.charactersSkipped = `form ${def.id} has no character cells`;
   else if (modelProblem) measures.charactersSkipped = modelProblem;
   for (const source of images) {
@@ -249,11 +324,12 @@ export async function measureLabelledFiles(
     measures.pages++;
     measures.bubbles.push(page.bubbles);
     measures.characters.push(...page.characters);
+    measures.fields.push(...page.fields);
   }
   return measures;
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`.padStart(7);
+const pct = (v: number, digits = 1) => `${(v * 100).toFixed(digits)}%`.padStart(7);
 
 function table(name: string, rows: SweepRow[], current: number, digits: number): string[] {
   const lines = [`${name.padStart(9)}  items  verified   share  accepted  wrong  error rate`];
@@ -261,16 +337,26 @@ function table(name: string, rows: SweepRow[], current: number, digits: number):
     lines.push(
       `${r.value.toFixed(digits).padStart(7)}${r.value === current ? ' *' : '  '}${String(r.items).padStart(7)}` +
         `${String(r.verified).padStart(10)} ${pct(r.verifiedShare)}${String(r.accepted).padStart(10)}` +
-        `${String(r.acceptedErrors).padStart(7)}    ${pct(r.errorRate)}`,
+        `${String(r.acceptedErrors).padStart(7)}    ${pct(r.errorRate, 3)}`,
     );
   }
   return lines;
 }
 
-function advice(what: string, rec: SweepRow | undefined, current: number, digits: number): string {
+function advice(
+  what: string,
+  rec: SweepRow | undefined,
+  current: number,
+  digits: number,
+  budget?: number,
+): string {
   if (!rec || rec.items === 0) return `${what}: nothing to calibrate on`;
   const errors =
-    rec.acceptedErrors === 0 ? 'no accepted errors' : `${rec.acceptedErrors} accepted error(s), the fewest`;
+    rec.acceptedErrors === 0
+      ? 'no accepted errors'
+      : budget !== undefined && rec.errorRate <= budget
+        ? `${rec.acceptedErrors} accepted error(s), within the ${pct(budget, 2).trim()} budget`
+        : `${rec.acceptedErrors} accepted error(s), the fewest`;
   return (
     `recommended ${what} ${rec.value.toFixed(digits)} (current ${current.toFixed(digits)}): ` +
     `${pct(rec.verifiedShare).trim()} to verification, ${errors}`
@@ -292,9 +378,16 @@ export function formatThresholdReport(c: ThresholdCalibration): string {
   if (!c.characters) lines.push(`characters: skipped, ${m.charactersSkipped}`);
   else {
     const n = c.characters.rows[0]?.items ?? 0;
-    lines.push(`characters: ${n} written or read cells; * = current accept threshold`);
+    lines.push(`characters one by one: ${n} written or read cells; * = current accept threshold`);
     lines.push(...table('accept', c.characters.rows, c.characters.current, 3));
-    lines.push(advice('accept threshold', c.characters.recommended, c.characters.current, 3));
+    lines.push(
+      '',
+      'characters as recognition decides them (a field with one doubtful cell is verified whole):',
+    );
+    lines.push(...table('accept', c.characters.fieldRows, c.characters.current, 3));
+    lines.push(
+      advice('accept threshold', c.characters.recommended, c.characters.current, 3, CHARACTER_ERROR_BUDGET),
+    );
   }
   return lines.join('\n');
 }

@@ -170,6 +170,12 @@ export const FormDefinitionSchema = z
     print: z.array(PrintSchema).default([]),
     /** Derived fields computed from read ones (EGE AS1: results after replacements). */
     derive: z.array(z.literal('ege-replacements')).default([]),
+    /**
+     * Doubt thresholds tuned for this form on labelled scans (`rcoi calibrate thresholds`); absent ones are the
+     * defaults. characterAccept: the least confidence at which a cell's read is accepted (default: the
+     * character model's own, set on isolated tiles).
+     */
+    thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
   })
   .superRefine((def, ctx) => {
     def.fields.forEach((f, i) => {

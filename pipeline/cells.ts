@@ -29,9 +29,13 @@ export const CELL_THRESHOLDS = {
   gapsForOverflow: 2,
 } as const;
 
+/** How far the glyph crop reaches beyond the cell above and at the sides, mm: the outline is this far in. */
+const CROP_MARGIN_MM = 0.2;
+
 /** The crop a glyph may occupy: the cell, a little wider, and lower for commas that descend. */
 function glyphRect(r: Rect): Rect {
-  return { x: r.x - 0.2, y: r.y - 0.2, w: r.w + 0.4, h: r.h + 0.8 };
+  const m = CROP_MARGIN_MM;
+  return { x: r.x - m, y: r.y - m, w: r.w + 2 * m, h: r.h + m + 0.6 };
 }
 
 function darkShare(tile: GreyImage, threshold: number): number {
@@ -89,13 +93,15 @@ export function readCells(
   t: Matrix3,
   field: CellsInstance | LinkInstance,
   paper: number,
+  /** Least confidence accepted; default: the character model's. */
+  accept = loadCharacterModel().header.acceptThreshold,
 ): CellsReading {
-  const accept = loadCharacterModel().header.acceptThreshold;
   const inkBelow = paper - MIN_CONTRAST;
   const raw = field.rects.map((r) =>
     mayHoldInk(img, t, r, inkBelow)
       ? readCharacter(sampleRect(img, t, glyphRect(r), CELL_PX_PER_MM), field.allowed, {
           pxPerMm: CELL_PX_PER_MM,
+          outlineMm: CROP_MARGIN_MM,
         })
       : BLANK_READ,
   );

@@ -35,6 +35,11 @@ export interface ReadOptions {
   pxPerMm?: number;
   /** Default: the committed model (loadCharacterModel). */
   model?: CharacterModel;
+  /**
+   * Where the cell's printed top outline runs, mm below the tile's top edge. Border remnants lying on it are
+   * print, not Ё's dots or Й's breve written close to the edge; without it every remnant above counts.
+   */
+  outlineMm?: number;
 }
 
 // Model input: the ink box is scaled to fit BOX x BOX inside INPUT x INPUT (the MNIST convention).
@@ -60,6 +65,8 @@ const DOT_GAP_MM = 0.9;
 const EDGE_BAND_MM = 0.7;
 const EDGE_SMALL_MM = 1.2;
 const EDGE_THIN_MM = 0.3;
+/** How far from the printed outline (ReadOptions.outlineMm) a remnant may reach and still be print. */
+const OUTLINE_BAND_MM = 0.3;
 /** Small blobs further than this from the main ink are dust, not Ё's dots or Й's breve. */
 const ISOLATED_MM = 1.5;
 const ISOLATED_SMALL_MM = 0.8;
@@ -409,8 +416,13 @@ export function normaliseTile(tile: GreyTile, opts: ReadOptions = {}): Normalise
   features[3] = ((y0 + y1 + 1) / 2 - h / 2) / pxmm / 3;
   features[4] = mass / (bw * bh);
   const dotGap = DOT_GAP_MM * pxmm;
+  const outline = opts.outlineMm === undefined ? undefined : opts.outlineMm * pxmm;
+  const onOutline = (c: Component) =>
+    outline !== undefined &&
+    c.y0 >= outline - OUTLINE_BAND_MM * pxmm &&
+    c.y1 <= outline + OUTLINE_BAND_MM * pxmm;
   const markAboveDropped = comps.some(
-    (c) => c.border && c.y1 < y0 && y0 - c.y1 <= dotGap && c.x1 >= x0 && c.x0 <= x1,
+    (c) => c.border && c.y1 < y0 && y0 - c.y1 <= dotGap && c.x1 >= x0 && c.x0 <= x1 && !onOutline(c),
   );
   // A streak cleared through or beside the glyph may have taken a whole stroke (or hidden one): not safe.
   const streakThroughInk = streakHi >= 0 && streakHi >= x0 - dotGap && streakLo <= x1 + dotGap;

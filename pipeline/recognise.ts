@@ -94,9 +94,10 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   const stats = sheetBubbleStats([...measures.values()].flat().map((m) => m.fill));
   for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
   ms.bubbles = lap();
+  const accept = form.definition.thresholds.characterAccept;
   for (const f of form.fields) {
-    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper).field;
-    else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper).field);
+    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept).field;
+    else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
   }
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);

@@ -46,3 +46,12 @@ export function compare(sheet: RecognisedSheet, truth: SheetTruth): Comparison {
   }
   return c;
 }
+
+/** Characters a read gets wrong against the truth, position by position, plus the difference in length. */
+export function characterErrors(read: string, truth: string): number {
+  const a = [...read];
+  const b = [...truth];
+  let n = Math.abs(a.length - b.length);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
+  return n;
+}

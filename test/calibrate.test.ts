@@ -7,8 +7,11 @@ import {
   BAND_SWEEP,
   type CharacterSample,
   calibrateThresholds,
+  type FieldSample,
   measureLabelledFiles,
   recommend,
+  recommendWithin,
+  sweepCharacterFields,
   sweepCharacters,
 } from '../calibration/calibrate-thresholds.ts';
 import type { FormDefinitionInput } from '../calibration/form-schema.ts';
@@ -202,6 +205,32 @@ describe('calibrate thresholds', () => {
       [4, 0, 2],
     ]);
     expect(recommend(rows)?.value).toBe(0.99);
+  });
+
+  it('replays the field-level decision: one doubtful cell or a fixed doubt sends the whole field', () => {
+    const f = (units: number, wrong: number, minConfidence: number, fixedDoubt = false): FieldSample => ({
+      field: 'answer',
+      units,
+      wrong,
+      fixedDoubt,
+      minConfidence,
+    });
+    const fields = [
+      f(3, 2, 0.7), // two wrong cells, hidden in a field that an unsure right cell sends to verification
+      f(2, 0, 0.995), // read right and sure
+      f(4, 2, 0.999, true), // wrong but with a gap: verified at any threshold
+      f(1, 1, 0.96), // one confident wrong character
+    ];
+    const rows = sweepCharacterFields(fields, [0.99, 0.9, 0.5]);
+    expect(rows.map((r) => [r.items, r.verified, r.acceptedErrors])).toEqual([
+      [10, 8, 0],
+      [10, 7, 1],
+      [10, 4, 3],
+    ]);
+    expect(recommendWithin(rows, 0)?.value).toBe(0.99);
+    expect(recommendWithin(rows, 1 / 3)?.value).toBe(0.9);
+    // Nothing within the budget: the fewest errors.
+    expect(recommendWithin(rows.slice(1), 0)?.value).toBe(0.9);
   });
 });
 
