@@ -104,6 +104,31 @@ describe('character classifier', () => {
     expect(r.symbol).toBe('7');
   });
 
+  it('tells the printed outline above a glyph from a mark written there (Ё, Й)', () => {
+    const dots = (tile: GreyTile, yMm: number, rMm: number, xs: number[]): GreyTile => {
+      const { width: w, data } = tile;
+      for (const cx of xs) {
+        const cy = yMm * PX_MM;
+        const r = rMm * PX_MM;
+        for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.ceil(cy + r); y++) {
+          for (let x = Math.floor(cx - r); x <= Math.ceil(cx + r); x++) {
+            if (Math.hypot(x - cx, y - cy) <= r) data[y * w + x] = 21;
+          }
+        }
+      }
+      return tile;
+    };
+    const glyph = () => glyphTile('Е', 8, 4.8);
+    const every = (step: number) => Array.from({ length: 6 }, (_, i) => (i + 0.5) * step * PX_MM);
+    // The cell's dotted outline 0.2 mm below the crop's top edge, as cells.ts crops it.
+    const outline = dots(glyph(), 0.2, 0.13, every(0.8));
+    expect(normaliseTile(outline, { pxPerMm: PX_MM }).markAboveDropped).toBe(true);
+    expect(normaliseTile(outline, { pxPerMm: PX_MM, outlineMm: 0.2 }).markAboveDropped).toBe(false);
+    // Two pen dots written just under the outline, over the letter: they may be Ё's.
+    const written = dots(glyph(), 0.42, 0.14, [1.9 * PX_MM, 2.7 * PX_MM]);
+    expect(normaliseTile(written, { pxPerMm: PX_MM, outlineMm: 0.2 }).markAboveDropped).toBe(true);
+  });
+
   it('clears a full-height scanner streak, and sends a glyph it crosses to a human', () => {
     expect(readCharacter(withStreak(paperTile(4), 0.3), ALPHABETS.answer).blank).toBe(true);
     const crossed = readCharacter(withStreak(glyphTile('5', 5), 0.5), NUMERIC);
