@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addMonths,
+  type ExamDay,
+  loadRetentionPolicies,
+  type MaterialKind,
+  parseDay,
+  planSweep,
+  policyLookup,
+  RetentionPoliciesSchema,
+  type RetentionRule,
+  retentionWindow,
+  startOfDay,
+} from '../domain/retention.ts';
+
+const AS2: RetentionRule = { kind: 'fixed-day', yearsAfterExam: 1, month: 3, day: 1 };
+
+describe('retention windows', () => {
+  it.each([
+    // zone, exam day, first instant of deletion (UTC), deadline (UTC)
+    ['Europe/Moscow', '2026-06-01', '2027-02-28T21:00:00.000Z', '2027-03-01T21:00:00.000Z'],
+    ['Europe/Kaliningrad', '2026-06-01', '2027-02-28T22:00:00.000Z', '2027-03-01T22:00:00.000Z'],
+    ['Asia/Kamchatka', '2026-06-01', '2027-02-28T12:00:00.000Z', '2027-03-01T12:00:00.000Z'],
+    ['Asia/Vladivostok', '2026-07-03', '2027-02-28T14:00:00.000Z', '2027-03-01T14:00:00.000Z'],
+    // 1 March after a leap day: the day before is 29 February 2028.
+    ['Europe/Moscow', '2027-06-01', '2028-02-29T21:00:00.000Z', '2028-03-01T21:00:00.000Z'],
+    // An exam late in the year still waits for 1 March of the next one.
+    ['Europe/Samara', '2026-12-31', '2027-02-28T20:00:00.000Z', '2027-03-01T20:00:00.000Z'],
+  ])('AS2 images of an exam in %s on %s: from %s, by %s', (timeZone, date, from, by) => {
+    const w = retentionWindow(AS2, { date, timeZone });
+    expect(w.notBefore.toISOString()).toBe(from);
+    expect(w.deadline.toISOString()).toBe(by);
+  });
+
+  it.each([
+    // a period never ends early: a missing day rolls over to the 1st of the next month
+    ['2024-02-29', { years: 3, months: 0 }, '2027-03-01'],
+    ['2024-02-29', { years: 4, months: 0 }, '2028-02-29'],
+    ['2026-08-31', { years: 0, months: 6 }, '2027-03-01'],
+    ['2027-08-31', { years: 0, months: 6 }, '2028-03-01'],
+    ['2027-08-29', { years: 0, months: 6 }, '2028-02-29'],
+    ['2026-06-15', { years: 0, months: 6 }, '2026-12-15'],
+    ['2026-12-31', { years: 0, months: 2 }, '2027-03-01'],
+  ])('%s plus %o is %s', (from, period, to) => {
+    const d = addMonths(parseDay(from), period.years * 12 + period.months);
+    expect(`${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`).toBe(to);
+  });
+
+  it('finds local midnight across daylight-saving changes', () => {
+    expect(startOfDay({ year: 2026, month: 3, day: 29 }, 'Europe/London').toISOString()).toBe(
+      '2026-03-29T00:00:00.000Z',
+    );
+    expect(startOfDay({ year: 2026, month: 3, day: 30 }, 'Europe/London').toISOString()).toBe(
+      '2026-03-29T23:00:00.000Z',
+    );
+    expect(startOfDay({ year: 2026, month: 10, day: 25 }, 'Europe/London').toISOString()).toBe(
+      '2026-10-24T23:00:00.000Z',
+    );
+  });
+
+  it('refuses an unknown zone or a malformed day instead of assuming UTC', () => {
+    expect(() => retentionWindow(AS2, { date: '2026-06-01', timeZone: 'Europe/Moskva' })).toThrow(
+      /time zone/,
+    );
+    expect(() => retentionWindow(AS2, { date: '2026-02-30', timeZone: 'Europe/Moscow' })).toThrow(
+      /calendar day/,
+    );
+  });
+});
+
+describe('sweep plan', () => {
+  const policyFor = policyLookup();
+  const moscow: ExamDay = { date: '2026-06-01', timeZone: 'Europe/Moscow' };
+  const kamchatka: ExamDay = { date: '2026-06-01', timeZone: 'Asia/Kamchatka' };
+  const object = (key: string, material: MaterialKind, exam: ExamDay, held = false) => ({
+    key,
+    material,
+    exam,
+    held,
+  });
+  const objects = [
+    object('msk-as2', 'as2-image', moscow),
+    object('kam-as2', 'as2-image', kamchatka),
+    object('msk-add', 'additional-as2-image', moscow),
+    object('msk-held', 'as2-image', moscow, true),
+    object('msk-conflict', 'conflict-protocol', moscow),
+  ];
+  const keys = (xs: { object: { key: string } }[]) => xs.map((x) => x.object.key).sort();
+
+  it('deletes nothing a second before 1 March begins in the exam’s zone', () => {
+    const plan = planSweep(objects, policyFor, new Date('2027-02-28T11:59:59Z'));
+    expect(plan.destroy).toEqual([]);
+    expect(keys(plan.upcoming)).toEqual(['kam-as2', 'msk-add', 'msk-as2', 'msk-held']);
+  });
+
+  it('deletes Kamchatka’s AS2 when its 1 March begins, Moscow’s nine hours later', () => {
+    const kam = planSweep(objects, policyFor, new Date('2027-02-28T12:00:00Z'));
+    expect(keys(kam.destroy)).toEqual(['kam-as2']);
+    const msk = planSweep(objects, policyFor, new Date('2027-02-28T21:00:00Z'));
+    expect(keys(msk.destroy)).toEqual(['kam-as2', 'msk-add', 'msk-as2']);
+    expect(msk.destroy.every((d) => !d.late)).toBe(true);
+  });
+
+  it('keeps a held object past its date and reports it on every run', () => {
+    for (const now of ['2027-03-01T00:00:00Z', '2027-06-01T00:00:00Z']) {
+      const plan = planSweep(objects, policyFor, new Date(now));
+      expect(keys(plan.heldPastDate)).toEqual(['msk-held']);
+      expect(keys(plan.destroy)).not.toContain('msk-held');
+    }
+  });
+
+  it('marks a deletion after the day has ended as late', () => {
+    const plan = planSweep(objects, policyFor, new Date('2027-03-02T00:00:00Z'));
+    expect(plan.destroy.find((d) => d.object.key === 'msk-as2')?.late).toBe(true);
+  });
+
+  it('keeps conflict-commission protocols three years', () => {
+    expect(keys(planSweep(objects, policyFor, new Date('2029-05-31T20:59:59Z')).destroy)).not.toContain(
+      'msk-conflict',
+    );
+    expect(keys(planSweep(objects, policyFor, new Date('2029-05-31T21:00:00Z')).destroy)).toContain(
+      'msk-conflict',
+    );
+  });
+
+  it('lists only what falls due within the look-ahead', () => {
+    expect(planSweep(objects, policyFor, new Date('2027-01-29T00:00:00Z')).upcoming).toEqual([]);
+    expect(planSweep(objects, policyFor, new Date('2027-01-30T00:00:00Z')).upcoming).toHaveLength(4);
+  });
+});
+
+describe('retention policies as data', () => {
+  it('ships a valid set for 2026 with AS2 images due on 1 March of the next year', () => {
+    const set = loadRetentionPolicies(2026);
+    expect(set.policies.find((p) => p.material === 'as2-image')?.rule).toEqual(AS2);
+  });
+
+  it('refuses a year without policies rather than guessing', () => {
+    expect(() => loadRetentionPolicies(1999)).toThrow(/no retention policies for exam year 1999/);
+  });
+
+  it('names what is wrong in a bad set', () => {
+    const set = loadRetentionPolicies(2026);
+    const missing = RetentionPoliciesSchema.safeParse({
+      ...set,
+      policies: set.policies.filter((p) => p.material !== 'ppe-video'),
+    });
+    expect(missing.success).toBe(false);
+    expect(missing.error?.issues.map((i) => i.message)).toContain('ppe-video: 0 policies, need 1');
+    const leapDay = RetentionPoliciesSchema.safeParse({
+      ...set,
+      policies: set.policies.map((p) =>
+        p.material === 'as2-image' ? { ...p, rule: { ...AS2, month: 2, day: 29 } } : p,
+      ),
+    });
+    expect(leapDay.error?.issues.map((i) => i.message)).toContain('not a day of every year');
+  });
+});
