@@ -1,0 +1,75 @@
+/** Connection settings of the private test services that `scripts/services.sh start` exports (see `npm test`). */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface S3Settings {
+  endPoint: string;
+  port: number;
+  /** Always false: the test gateway speaks plain HTTP on loopback. */
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+export interface TestServices {
+  databaseUrl: string;
+  redisUrl: string;
+  s3: S3Settings;
+}
+
+const names = [
+  'TEST_DATABASE_URL',
+  'TEST_REDIS_URL',
+  'TEST_S3_ENDPOINT',
+  'TEST_S3_PORT',
+  'TEST_S3_ACCESS_KEY',
+  'TEST_S3_SECRET_KEY',
+  'TEST_S3_REGION',
+] as const;
+
+/** Reads the TEST_* variables; throws one message naming every missing one, so a bare `vitest` run says why. */
+export function testServices(): TestServices {
+  const missing = names.filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    const verb = missing.length === 1 ? 'is' : 'are';
+    throw new Error(
+      `${missing.join(', ')} ${verb} not set: run the suite with \`npm test\`, which starts the services`,
+    );
+  }
+  const env = (name: (typeof names)[number]) => process.env[name]!;
+  const port = Number(env('TEST_S3_PORT'));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`TEST_S3_PORT is not a port number: ${env('TEST_S3_PORT')}`);
+  }
+  return {
+    databaseUrl: env('TEST_DATABASE_URL'),
+    redisUrl: env('TEST_REDIS_URL'),
+    s3: {
+      endPoint: env('TEST_S3_ENDPOINT'),
+      port,
+      useSSL: false,
+      accessKey: env('TEST_S3_ACCESS_KEY'),
+      secretKey: env('TEST_S3_SECRET_KEY'),
+      region: env('TEST_S3_REGION'),
+    },
+  };
+}
+
+/**
+ * Creates an empty database on the test server and returns its URL, so a test that migrates or fills a
+ * schema never meets another test's tables. Databases are left behind: the server is thrown away after the run.
+ */
+export async function freshPostgresDatabase(): Promise<string> {
+  const url = new URL(testServices().databaseUrl);
+  const name = `rcoi_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${name}`;
+  return url.href;
+}
