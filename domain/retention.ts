@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export const MATERIAL_KINDS = [
+  /** A file as the scanner delivered it: its pages may be of any kind, AS2 among them. */
+  'scan-file',
   'registration-image',
   'as1-image',
   'as2-image',

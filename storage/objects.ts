@@ -4,7 +4,6 @@
  * material kind (`2026/as2-image/ab/abcdef…`), so retention and lifecycle rules work on prefixes, and every
  * object carries its material kind, exam date and SHA-256 as metadata.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import * as Minio from 'minio';
@@ -37,10 +36,6 @@ export interface ObjectStore {
    * never the guard); false when the store has no such rules.
    */
   setExpiryBackstop(id: string, prefix: string, after: Date): Promise<boolean>;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Where an object of this material, exam year and content lives. */

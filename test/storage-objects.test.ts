@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../pipeline/page-job.ts';
 import {
   folderObjectStore,
   type ObjectMeta,
   type ObjectStore,
   objectKey,
   s3ObjectStore,
-  sha256Hex,
 } from '../storage/objects.ts';
 import { testServices } from './services.ts';
 
@@ -40,7 +40,7 @@ const stores: [string, () => Promise<ObjectStore>][] = [
 
 describe.each(stores)('object store: %s', (_name, make) => {
   const body = new TextEncoder().encode('a scanned page, or something like it');
-  const sha = sha256Hex(body);
+  const sha = sha256(body);
   const meta: ObjectMeta = {
     material: 'as2-image',
     examDate: '2026-06-01',
@@ -62,7 +62,7 @@ describe.each(stores)('object store: %s', (_name, make) => {
     expect(await store.stat(key)).toEqual({ key, bytes: body.length, meta });
     expect(await store.list('2026/as2-image/')).toEqual([key]);
     expect(await store.list('2026/')).toEqual([other, key].sort());
-    expect(sha256Hex(await store.get(key))).toBe(sha);
+    expect(sha256(await store.get(key))).toBe(sha);
     await store.delete(key);
     expect(await store.stat(key)).toBeNull();
     expect(await store.list('2026/as2-image/')).toEqual([]);

@@ -48,7 +48,6 @@ create table batch_items (
   batch_id text not null references batches (id),
   source_name text not null,
   image_sha256 text not null references images (sha256),
-  duplicate_of_batch text references batches (id),
   received_at timestamptz not null default now(),
   primary key (batch_id, source_name)
 );

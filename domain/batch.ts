@@ -1,0 +1,79 @@
+/**
+ * A scanner batch as it arrives (its manifest) and the count reconciliation an operator checks it by:
+ * declared (the manifest, from the room's forms) against received (pages stored) against recognised (pages
+ * read, by the kind of sheet the recogniser found).
+ */
+import { z } from 'zod';
+import { SheetKindSchema } from '../calibration/form-schema.ts';
+
+export const BatchManifestSchema = z.strictObject({
+  /** The batch's own id at its station: a redelivery with the same id is the same batch. */
+  batch: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  station: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+  exam: z.string().min(1).max(100),
+  ppe: z.string().max(20).optional(),
+  room: z.string().max(20).optional(),
+  /** Pages declared per sheet kind. */
+  declared: z.partialRecord(SheetKindSchema, z.number().int().min(0).max(100_000)).default({}),
+});
+export type BatchManifest = z.infer<typeof BatchManifestSchema>;
+
+export function parseBatchManifest(raw: unknown, where: string): BatchManifest {
+  const parsed = BatchManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid batch manifest ${where}:\n  ${issues.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+export type KindCounts = Partial<Record<z.infer<typeof SheetKindSchema> | 'unidentified', number>>;
+
+export interface ReconciliationInput {
+  declared: KindCounts;
+  /** Pages stored for the batch (every page of every file, duplicates of earlier batches included). */
+  receivedPages: number;
+  /** Pages still waiting for recognition. */
+  pendingPages: number;
+  /** Recognised pages by the sheet kind found; rejected pages as 'unidentified'. */
+  recognised: KindCounts;
+}
+
+export interface Reconciliation {
+  declaredPages: number;
+  receivedPages: number;
+  pendingPages: number;
+  byKind: { kind: string; declared: number; recognised: number }[];
+  /** Human-readable discrepancies; empty when the batch adds up. */
+  discrepancies: string[];
+}
+
+/** Declared vs received vs recognised: what an operator must look at before the batch is closed. */
+export function reconcile(input: ReconciliationInput): Reconciliation {
+  const kinds = [...new Set([...Object.keys(input.declared), ...Object.keys(input.recognised)])].sort();
+  const count = (c: KindCounts, k: string) => c[k as keyof KindCounts] ?? 0;
+  const byKind = kinds.map((kind) => ({
+    kind,
+    declared: count(input.declared, kind),
+    recognised: count(input.recognised, kind),
+  }));
+  const declaredPages = byKind.reduce((n, k) => n + k.declared, 0);
+  const discrepancies: string[] = [];
+  if (input.receivedPages !== declaredPages)
+    discrepancies.push(`received ${input.receivedPages} pages, declared ${declaredPages}`);
+  if (input.pendingPages === 0) {
+    for (const k of byKind) {
+      if (k.kind === 'unidentified') {
+        if (k.recognised > 0) discrepancies.push(`${k.recognised} pages rejected or unidentified`);
+      } else if (k.recognised !== k.declared)
+        discrepancies.push(`${k.kind}: recognised ${k.recognised}, declared ${k.declared}`);
+    }
+  }
+  return {
+    declaredPages,
+    receivedPages: input.receivedPages,
+    pendingPages: input.pendingPages,
+    byKind,
+    discrepancies,
+  };
+}

@@ -1,0 +1,59 @@
+/** What the database knows about a batch: its pages by status and its count reconciliation. */
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import { type KindCounts, type Reconciliation, reconcile } from '../domain/batch.ts';
+import type { Queryable } from './db.ts';
+
+export interface BatchReport {
+  id: string;
+  files: number;
+  pagesByStatus: Record<string, number>;
+  reconciliation: Reconciliation;
+}
+
+export async function batchReport(
+  db: Queryable,
+  forms: FormDefinition[],
+  id: string,
+): Promise<BatchReport | null> {
+  const [batch] = await db.query<{ declared: KindCounts }>('select declared from batches where id = $1', [
+    id,
+  ]);
+  if (!batch) return null;
+  // Every page of every file the batch delivered, whichever delivery first stored it.
+  const rows = await db.query<{ status: string; form: string | null; n: number }>(
+    `select p.status, p.form, count(*)::int as n
+     from (select distinct image_sha256 from batch_items where batch_id = $1) b
+     join pages p on p.image_sha256 = b.image_sha256
+     group by p.status, p.form`,
+    [id],
+  );
+  const [files] = await db.query<{ n: number }>(
+    'select count(*)::int as n from batch_items where batch_id = $1',
+    [id],
+  );
+  const kindOf = new Map(forms.map((f) => [f.id, f.kind]));
+  const pagesByStatus: Record<string, number> = {};
+  const recognised: KindCounts = {};
+  let received = 0;
+  let pending = 0;
+  for (const r of rows) {
+    received += r.n;
+    pagesByStatus[r.status] = (pagesByStatus[r.status] ?? 0) + r.n;
+    if (r.status === 'pending') pending += r.n;
+    else {
+      const kind = (r.status !== 'rejected' && r.form && kindOf.get(r.form)) || 'unidentified';
+      recognised[kind] = (recognised[kind] ?? 0) + r.n;
+    }
+  }
+  return {
+    id,
+    files: files?.n ?? 0,
+    pagesByStatus,
+    reconciliation: reconcile({
+      declared: batch.declared,
+      receivedPages: received,
+      pendingPages: pending,
+      recognised,
+    }),
+  };
+}

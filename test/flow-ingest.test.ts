@@ -1,0 +1,163 @@
+/**
+ * A scanner batch from delivery to recognised pages and verification tasks, on the embedded default (PGlite
+ * and a folder) and on the real services (PostgreSQL and the S3 server): idempotent delivery, one
+ * recognition per page, count reconciliation.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shippedForms } from '../calibration/forms.ts';
+import type { BatchManifest, KindCounts } from '../domain/batch.ts';
+import { sha256 } from '../pipeline/page-job.ts';
+import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { batchReport } from '../storage/batches.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { migrate } from '../storage/migrate.ts';
+import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../storage/objects.ts';
+import { ingestBatch, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
+import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { freshPostgresDatabase, testServices } from './services.ts';
+
+const forms = shippedForms();
+const expected = JSON.parse(readFileSync(join(CORPUS_DIR, 'expected.json'), 'utf8')) as Record<
+  string,
+  GoldenPage
+>;
+const corpus = readdirSync(CORPUS_DIR)
+  .filter((f) => /\.(jpg|png|tif)$/.test(f))
+  .sort()
+  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+const kindOf = new Map(forms.map((f) => [f.id, f.kind]));
+/** What the room's forms would declare: the kinds of the pages that can be read. */
+const declared: KindCounts = {};
+for (const page of Object.values(expected)) {
+  const kind = page.form ? kindOf.get(page.form) : undefined;
+  if (kind) declared[kind] = (declared[kind] ?? 0) + 1;
+}
+const manifest = (batch: string): BatchManifest => ({
+  batch,
+  station: 'ppe-0101-scan-1',
+  exam: '2026-ege-02',
+  ppe: '0101',
+  room: '12',
+  declared,
+});
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+const backends: [string, () => Promise<{ deps: StageDeps; second: () => Database }>][] = [
+  [
+    'embedded (PGlite, folder)',
+    async () => {
+      const db = await pgliteDatabase();
+      const dir = mkdtempSync(join(tmpdir(), 'rcoi-flow-'));
+      cleanup.push(
+        () => db.close(),
+        () => rmSync(dir, { recursive: true, force: true }),
+      );
+      return { deps: { db, objects: folderObjectStore(dir) }, second: () => db };
+    },
+  ],
+  [
+    'services (PostgreSQL, S3)',
+    async () => {
+      const url = await freshPostgresDatabase();
+      const db = postgresDatabase(url);
+      const objects: ObjectStore = await s3ObjectStore({
+        ...testServices().s3,
+        bucket: `rcoi-flow-${Date.now().toString(36)}`,
+      });
+      const second = postgresDatabase(url);
+      cleanup.push(
+        () => db.close(),
+        () => second.close(),
+      );
+      return { deps: { db, objects }, second: () => second };
+    },
+  ],
+];
+
+describe.each(backends)('batch flow on %s', (_name, make) => {
+  it('stores each file once, recognises each page once, and reconciles the counts', async () => {
+    const { deps, second } = await make();
+    const { db } = deps;
+    await migrate(db);
+    await expect(ingestBatch(deps, manifest('b1'), 'hot-folder', corpus)).rejects.toBeInstanceOf(
+      UnknownExamError,
+    );
+    await db.query(
+      `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
+       values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
+    );
+
+    const first = await ingestBatch(deps, manifest('b1'), 'hot-folder', corpus);
+    expect(first.newImages).toBe(corpus.length);
+    expect(first.newPages).toHaveLength(Object.keys(expected).length);
+    // The same batch again, and another batch sharing one file: nothing new is stored.
+    const again = await ingestBatch(deps, manifest('b1'), 'hot-folder', corpus);
+    expect(again).toMatchObject({
+      batchId: first.batchId,
+      newImages: 0,
+      duplicates: corpus.length,
+      newPages: [],
+    });
+    const other = await ingestBatch(deps, manifest('b2'), 'upload', corpus.slice(0, 1));
+    expect(other).toMatchObject({ newImages: 0, duplicates: 1, newPages: [] });
+    const objects = await deps.objects.list('2026/scan-file/');
+    expect(objects).toHaveLength(corpus.length);
+
+    // Two workers on the same pages at once (on PostgreSQL, two connections): each page is written once.
+    const [a, b] = [deps, { ...deps, db: second() }];
+    const outcomes = await Promise.all(
+      first.newPages.flatMap((id) => [recognisePageStage(a, forms, id), recognisePageStage(b, forms, id)]),
+    );
+    expect(outcomes.filter((o) => o !== 'already-done')).toHaveLength(first.newPages.length);
+    expect(await recognisePageStage(deps, forms, first.newPages[0]!)).toBe('already-done');
+
+    const pages = await db.query<{
+      id: string;
+      status: string;
+      form: string | null;
+      sheet_number: string | null;
+    }>('select id, status, form, sheet_number from pages order by id');
+    // Each page as the golden corpus records it, found by the SHA-256 of its file and its number.
+    for (const [key, golden] of Object.entries(expected)) {
+      const [name, n] = key.split('#');
+      const file = corpus.find((f) => f.name === name)!;
+      const page = pages.find((p) => p.id === `${sha256(file.bytes)}#${n}`);
+      expect(page, key).toMatchObject({
+        status: golden.status,
+        form: golden.form,
+        sheet_number: golden.sheetNumber ?? null,
+      });
+    }
+
+    // Every doubtful field has a task; accepted fields carry their final value.
+    const [counts] = await db.query<{ doubtful: number; tasks: number; accepted_unset: number }>(
+      `select (select count(*)::int from fields where status = 'doubtful') as doubtful,
+              (select count(*)::int from verification_tasks) as tasks,
+              (select count(*)::int from fields where status = 'accepted' and final_value is null) as accepted_unset`,
+    );
+    const golden = Object.values(expected);
+    expect(counts).toEqual({
+      doubtful: golden.reduce((n, p) => n + p.doubted.length, 0),
+      // and a sheet whose number is in doubt gets a task for it
+      tasks: golden.reduce((n, p) => n + p.doubted.length + (p.doubt.length > 0 ? 1 : 0), 0),
+      accepted_unset: 0,
+    });
+    const [fieldRows] = await db.query<{ n: number }>('select count(*)::int as n from fields');
+    expect(fieldRows?.n).toBe(golden.reduce((n, p) => n + Object.keys(p.fields).length, 0));
+
+    const report = await batchReport(db, forms, first.batchId);
+    expect(report?.files).toBe(corpus.length);
+    expect(report?.reconciliation.pendingPages).toBe(0);
+    expect(report?.reconciliation.discrepancies).toEqual([
+      `received ${Object.keys(expected).length} pages, declared ${Object.keys(expected).length - 2}`,
+      '2 pages rejected or unidentified',
+    ]);
+  });
+});

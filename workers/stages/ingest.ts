@@ -1,0 +1,134 @@
+/**
+ * The ingest stage: a batch's files into object storage and the database, once per SHA-256 of their bytes
+ * however often they arrive. A file is stored before its rows are written, so a crash in between leaves an
+ * object that the next delivery finds and records, never a row pointing at nothing.
+ */
+import type { BatchManifest } from '../../domain/batch.ts';
+import { openSource, PageRejection, sniffFormat } from '../../pipeline/decode.ts';
+import { sha256 } from '../../pipeline/page-job.ts';
+import type { Database } from '../../storage/db.ts';
+import { type ObjectStore, objectKey } from '../../storage/objects.ts';
+
+export interface StageDeps {
+  db: Database;
+  objects: ObjectStore;
+}
+
+export interface IncomingFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type BatchSource = 'hot-folder' | 'upload' | 'ppe-package';
+
+export interface IngestResult {
+  batchId: string;
+  files: number;
+  /** Files seen for the first time. */
+  newImages: number;
+  /** Files whose bytes were already stored, from this batch or another. */
+  duplicates: number;
+  /** Pages created by this delivery, waiting for recognition. */
+  newPages: string[];
+}
+
+const MEDIA_TYPES = {
+  tiff: 'image/tiff',
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+} as const;
+
+export class UnknownExamError extends Error {}
+
+export function pageId(imageSha256: string, index: number): string {
+  return `${imageSha256}#${index + 1}`;
+}
+
+/** The page count a file will be read with; a file that cannot be opened is one rejected page. */
+async function pagesOf(bytes: Uint8Array): Promise<{ count: number; rejected?: string }> {
+  try {
+    return { count: (await openSource(bytes)).pageCount };
+  } catch (err) {
+    const why = err instanceof PageRejection ? `${err.reason}: ${err.message}` : String(err);
+    return { count: 1, rejected: why };
+  }
+}
+
+export async function ingestBatch(
+  deps: StageDeps,
+  manifest: BatchManifest,
+  source: BatchSource,
+  files: IncomingFile[],
+): Promise<IngestResult> {
+  const { db, objects } = deps;
+  const [exam] = await db.query<{ year: number; date: string }>(
+    `select year, to_char(exam_date, 'YYYY-MM-DD') as date from exams where id = $1`,
+    [manifest.exam],
+  );
+  if (!exam) throw new UnknownExamError(`batch ${manifest.batch}: unknown exam ${manifest.exam}`);
+  const batchId = `${manifest.station}/${manifest.batch}`;
+  await db.query(
+    `insert into batches (id, station, external_id, exam_id, ppe_code, room, source, declared)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (station, external_id) do nothing`,
+    [
+      batchId,
+      manifest.station,
+      manifest.batch,
+      manifest.exam,
+      manifest.ppe ?? null,
+      manifest.room ?? null,
+      source,
+      JSON.stringify(manifest.declared),
+    ],
+  );
+  const result: IngestResult = { batchId, files: files.length, newImages: 0, duplicates: 0, newPages: [] };
+  for (const file of files) {
+    const hash = sha256(file.bytes);
+    const [known] = await db.query('select 1 from images where sha256 = $1', [hash]);
+    if (!known) {
+      const format = sniffFormat(file.bytes);
+      const contentType = format ? MEDIA_TYPES[format] : 'application/octet-stream';
+      const key = objectKey(exam.year, 'scan-file', hash);
+      await objects.put(key, file.bytes, {
+        material: 'scan-file',
+        examDate: exam.date,
+        sha256: hash,
+        contentType,
+      });
+      const pages = await pagesOf(file.bytes);
+      const created = await db.transaction(async (tx) => {
+        const inserted = await tx.query(
+          `insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)
+           values ($1, $2, $3, $4, $5, $6) on conflict (sha256) do nothing returning sha256`,
+          [hash, key, file.bytes.length, contentType, pages.count, pages.rejected ?? null],
+        );
+        // Another delivery of the same bytes got there first: its rows stand.
+        if (inserted.length === 0) return [];
+        await tx.query(
+          `insert into stored_objects (object_key, material, exam_id, sha256, bytes)
+           values ($1, 'scan-file', $2, $3, $4) on conflict (object_key) do nothing`,
+          [key, manifest.exam, hash, file.bytes.length],
+        );
+        const ids = Array.from({ length: pages.count }, (_, i) => pageId(hash, i));
+        await tx.query(
+          `insert into pages (id, image_sha256, page_index)
+           select id, $2, ord - 1 from unnest($1::text[]) with ordinality as t(id, ord)`,
+          [ids, hash],
+        );
+        return ids;
+      });
+      if (created.length > 0) {
+        result.newImages++;
+        result.newPages.push(...created);
+      } else result.duplicates++;
+    } else result.duplicates++;
+    await db.query(
+      `insert into batch_items (batch_id, source_name, image_sha256) values ($1, $2, $3)
+       on conflict (batch_id, source_name) do nothing`,
+      [batchId, file.name, hash],
+    );
+  }
+  return result;
+}
