@@ -11,6 +11,7 @@ import { runDemo } from './demo.ts';
 import { collectInputs, recogniseFiles } from './recognise.ts';
 import { printSummary } from './summary.ts';
 import { UsageError } from './usage.ts';
+import { workerCommand } from './worker.ts';
 
 const HELP = `rcoi: scanning and form processing for a regional exam-processing centre
 
@@ -32,6 +33,9 @@ Usage:
   rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
       Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
       beside each image, as generate writes them) and prints accepted errors against verification load.
+  rcoi worker [--concurrency N]
+      Consumes the service's stage queues (needs REDIS_URL, DATABASE_URL and the S3_* settings) until
+      SIGTERM or SIGINT, then finishes the jobs in hand.
   rcoi --help
 `;
 
@@ -124,6 +128,8 @@ export async function main(argv: string[]): Promise<number> {
         return formsCommand();
       case 'calibrate':
         return await calibrateCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

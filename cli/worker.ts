@@ -1,0 +1,43 @@
+/**
+ * `rcoi worker`: consumes the stage queues of a deployment (REDIS_URL, DATABASE_URL, S3_*) until SIGTERM or
+ * SIGINT, then finishes the jobs in hand and exits. Start as many as there are cores, on as many machines.
+ */
+import { parseArgs } from 'node:util';
+import { shippedForms } from '../calibration/forms.ts';
+import { configFromEnv, openAdapters } from '../service/config.ts';
+import { bullmqWorkers, redisConnection } from '../workers/queues.ts';
+import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { UsageError } from './usage.ts';
+
+export async function workerCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { concurrency: { type: 'string' } } });
+  const concurrency = Number(values.concurrency ?? 1);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency takes a whole number of at least 1, got "${values.concurrency}"`);
+  const config = configFromEnv(process.env);
+  if (!config.redisUrl || !config.databaseUrl)
+    throw new UsageError(
+      'worker needs REDIS_URL and DATABASE_URL (the embedded default runs its stages itself)',
+    );
+  const adapters = await openAdapters(config);
+  const forms = shippedForms();
+  const workers = bullmqWorkers(
+    redisConnection(config.redisUrl),
+    { recognise: ({ pageId }) => recognisePageStage(adapters, forms, pageId) },
+    {
+      prefix: config.queuePrefix,
+      concurrency: { recognise: concurrency },
+      lockDurationMs: config.lockMs,
+      onFailed: (stage, jobId, err) => console.error(`${stage} ${jobId} failed: ${err.message}`),
+    },
+  );
+  console.log(`worker ${process.pid}: consuming ${config.queuePrefix} queues, concurrency ${concurrency}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await workers.close();
+  await adapters.close();
+  console.log(`worker ${process.pid}: stopped`);
+  return 0;
+}

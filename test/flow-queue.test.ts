@@ -1,0 +1,146 @@
+/**
+ * The recognise stage on BullMQ with real `rcoi worker` processes, PostgreSQL and the S3 server: a worker
+ * killed mid-batch loses no page and has none recognised twice; a job that cannot succeed ends as a dead
+ * letter with its reason; SIGTERM stops a worker cleanly.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
+import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
+import { ingestBatch } from '../workers/stages/ingest.ts';
+import { freshPostgresDatabase, testServices } from './services.ts';
+
+const expected = JSON.parse(readFileSync(join(CORPUS_DIR, 'expected.json'), 'utf8')) as Record<
+  string,
+  GoldenPage
+>;
+const corpus = readdirSync(CORPUS_DIR)
+  .filter((f) => /\.(jpg|png|tif)$/.test(f))
+  .sort()
+  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+
+const children: ChildProcess[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const close of closers) await close();
+});
+
+async function deployment() {
+  const svc = testServices();
+  const id = randomBytes(4).toString('hex');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: await freshPostgresDatabase(),
+    REDIS_URL: svc.redisUrl,
+    S3_ENDPOINT: svc.s3.endPoint,
+    S3_PORT: String(svc.s3.port),
+    S3_USE_SSL: 'false',
+    S3_ACCESS_KEY: svc.s3.accessKey,
+    S3_SECRET_KEY: svc.s3.secretKey,
+    S3_REGION: svc.s3.region,
+    S3_BUCKET: `rcoi-queue-${id}`,
+    RCOI_QUEUE_PREFIX: `t-${id}`,
+    RCOI_LOCK_MS: '2000',
+  };
+  const config = configFromEnv(env);
+  const adapters: Adapters = await openAdapters(config);
+  const queues: StageQueues = bullmqQueues(redisConnection(svc.redisUrl), config.queuePrefix, {
+    attempts: 2,
+    backoffMs: 100,
+  });
+  closers.push(
+    () => queues.close(),
+    () => adapters.close(),
+  );
+  await adapters.db.query(
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
+     values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
+  );
+  return { env, adapters, queues };
+}
+
+function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, ['bin/rcoi.js', 'worker'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d) => output.push(String(d)));
+  child.stderr?.on('data', (d) => output.push(String(d)));
+  children.push(child);
+  return Object.assign(child, { output });
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((resolve) =>
+    c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', resolve),
+  );
+
+describe('recognise stage on BullMQ', () => {
+  it('loses no page and recognises none twice when a worker is killed mid-batch', async () => {
+    const { env, adapters, queues } = await deployment();
+    const { db } = adapters;
+    const batch = await ingestBatch(
+      adapters,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'hot-folder',
+      corpus,
+    );
+    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+    // A second add of the same job is ignored: a redelivered batch does not queue its pages again.
+    await queues.add('recognise', batch.newPages[0]!, { pageId: batch.newPages[0]! });
+    const done = async () =>
+      (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!.n;
+
+    const first = startWorker(env);
+    await until('the first worker has recognised two pages', async () => (await done()) >= 2);
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(await done()).toBeLessThan(batch.newPages.length);
+
+    const second = startWorker(env);
+    await until('every page is recognised', async () => (await done()) === batch.newPages.length);
+    await until('the queue is empty', async () => {
+      const c = await queues.counts('recognise');
+      return c.waiting === 0 && c.active === 0;
+    });
+    second.kill('SIGTERM');
+    expect(await exited(second)).toBe(0);
+    expect(second.output.join('')).toContain('stopped');
+
+    const golden = Object.values(expected);
+    const [rows] = await db.query<{ fields: number; tasks: number }>(
+      `select (select count(*)::int from fields) as fields, (select count(*)::int from verification_tasks) as tasks`,
+    );
+    expect(rows).toEqual({
+      fields: golden.reduce((n, p) => n + Object.keys(p.fields).length, 0),
+      tasks: golden.reduce((n, p) => n + p.doubted.length + (p.doubt.length > 0 ? 1 : 0), 0),
+    });
+    expect(await queues.deadLetters('recognise')).toEqual([]);
+  }, 180_000);
+
+  it('keeps a job that cannot succeed as a dead letter with its reason', async () => {
+    const { env, queues } = await deployment();
+    await queues.add('recognise', 'no-such-page', { pageId: 'no-such-page' });
+    const worker = startWorker(env);
+    await until('the job is dead', async () => (await queues.counts('recognise')).failed === 1, 60_000);
+    expect(await queues.deadLetters('recognise')).toEqual([
+      { jobId: 'no-such-page', reason: 'no page no-such-page', attempts: 2 },
+    ]);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,216 @@
+/**
+ * The service's stages as queues. On a deployment they are BullMQ queues in Redis, consumed by `rcoi worker`
+ * processes on any number of machines; on the embedded default the same handlers run in this process. Either
+ * way a job names its work (a page id, a batch) and the handlers are idempotent, so a job run twice (a
+ * worker killed after its commit, a stalled job taken over) changes nothing the second time.
+ */
+import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+
+export interface StageJobs {
+  recognise: { pageId: string };
+}
+export type Stage = keyof StageJobs;
+export const STAGES: Stage[] = ['recognise'];
+
+export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
+
+export interface RetryPolicy {
+  attempts: number;
+  /** Milliseconds before the first retry; doubled for each next one. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 2000 };
+
+export interface StageQueues {
+  /** Adds a job once: a second add with the same id while the first exists is ignored. */
+  add<S extends Stage>(stage: S, jobId: string, data: StageJobs[S]): Promise<void>;
+  /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
+  counts(stage: Stage): Promise<{ waiting: number; active: number; failed: number; completed: number }>;
+  deadLetters(stage: Stage): Promise<{ jobId: string; reason: string; attempts: number }[]>;
+  close(): Promise<void>;
+}
+
+export interface StageWorkers {
+  /** Finishes the jobs in hand, takes no new ones. */
+  close(): Promise<void>;
+}
+
+/** Redis connection for BullMQ: blocking commands must not time out. */
+export function redisConnection(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password && { password: decodeURIComponent(u.password) }),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function bullmqQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  retry = DEFAULT_RETRY,
+): StageQueues {
+  const queues = new Map(STAGES.map((s) => [s, new Queue(s, { connection, prefix })]));
+  const queue = (s: Stage) => queues.get(s)!;
+  return {
+    async add(stage, jobId, data) {
+      await queue(stage).add(stage, data, {
+        jobId,
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs },
+        removeOnComplete: { count: 10_000 },
+        removeOnFail: false,
+      });
+    },
+    async counts(stage) {
+      const c = await queue(stage).getJobCounts('waiting', 'active', 'failed', 'completed', 'delayed');
+      return {
+        waiting: (c.waiting ?? 0) + (c.delayed ?? 0),
+        active: c.active ?? 0,
+        failed: c.failed ?? 0,
+        completed: c.completed ?? 0,
+      };
+    },
+    async deadLetters(stage) {
+      const failed = await queue(stage).getFailed();
+      return failed.map((j) => ({ jobId: j.id ?? '', reason: j.failedReason, attempts: j.attemptsMade }));
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}
+
+export interface WorkerOptions {
+  /** Key prefix in Redis: one deployment's queues. */
+  prefix: string;
+  concurrency: Partial<Record<Stage, number>>;
+  /** How long a job's lock lasts without renewal: a killed worker's job is taken over after this. */
+  lockDurationMs?: number;
+  onFailed?: (stage: Stage, jobId: string, err: Error) => void;
+}
+
+export function bullmqWorkers(
+  connection: ConnectionOptions,
+  handlers: StageHandlers,
+  opts: WorkerOptions,
+): StageWorkers {
+  const lock = opts.lockDurationMs ?? 30_000;
+  const workers = STAGES.map((stage) => {
+    const w = new Worker(stage, (job: Job) => handlers[stage](job.data), {
+      connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency[stage] ?? 1,
+      lockDuration: lock,
+      stalledInterval: Math.max(1000, lock / 2),
+      maxStalledCount: 2,
+    });
+    w.on('failed', (job, err) => opts.onFailed?.(stage, job?.id ?? '', err));
+    // Connection trouble is retried by ioredis; the event only needs a listener so it cannot crash us.
+    w.on('error', () => {});
+    return w;
+  });
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
+
+/**
+ * The embedded default: the same stages in this process, with the same retry policy and a dead-letter list.
+ * Nothing survives a restart here; the embedded service re-queues pending pages from the database at start.
+ */
+export function inProcessStages(
+  handlers: StageHandlers,
+  concurrency = 1,
+  retry = DEFAULT_RETRY,
+): StageQueues & StageWorkers & { idle(): Promise<void> } {
+  type Item = { stage: Stage; jobId: string; data: StageJobs[Stage]; attempt: number };
+  const pending: Item[] = [];
+  const known = new Set<string>();
+  const dead = new Map<Stage, { jobId: string; reason: string; attempts: number }[]>();
+  const completed = new Map<Stage, number>();
+  let active = 0;
+  /** Retries waiting for their backoff to pass. */
+  let scheduled = 0;
+  let closed = false;
+  let waiters: (() => void)[] = [];
+  const settle = () => {
+    if (active === 0 && scheduled === 0 && pending.length === 0) {
+      for (const w of waiters) w();
+      waiters = [];
+    }
+  };
+  const failed = (item: Item, err: Error) => {
+    if (item.attempt + 1 < retry.attempts) {
+      scheduled++;
+      setTimeout(
+        () => {
+          scheduled--;
+          pending.push({ ...item, attempt: item.attempt + 1 });
+          pump();
+        },
+        retry.backoffMs * 2 ** item.attempt,
+      );
+      return;
+    }
+    const list = dead.get(item.stage) ?? [];
+    list.push({ jobId: item.jobId, reason: err.message, attempts: item.attempt + 1 });
+    dead.set(item.stage, list);
+  };
+  const pump = () => {
+    while (!closed && active < concurrency && pending.length > 0) {
+      const item = pending.shift()!;
+      active++;
+      (handlers[item.stage] as (d: StageJobs[Stage]) => Promise<unknown>)(item.data)
+        .then(
+          () => {
+            completed.set(item.stage, (completed.get(item.stage) ?? 0) + 1);
+            known.delete(`${item.stage}:${item.jobId}`);
+          },
+          (err: Error) => failed(item, err),
+        )
+        .finally(() => {
+          active--;
+          pump();
+          settle();
+        });
+    }
+  };
+  return {
+    async add(stage, jobId, data) {
+      const key = `${stage}:${jobId}`;
+      if (known.has(key)) return;
+      known.add(key);
+      pending.push({ stage, jobId, data, attempt: 0 });
+      pump();
+    },
+    async counts(stage) {
+      return {
+        waiting: pending.filter((p) => p.stage === stage).length,
+        active,
+        failed: dead.get(stage)?.length ?? 0,
+        completed: completed.get(stage) ?? 0,
+      };
+    },
+    async deadLetters(stage) {
+      return [...(dead.get(stage) ?? [])];
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        settle();
+      });
+    },
+    async close() {
+      closed = true;
+      await new Promise<void>((resolve) => {
+        const check = () => (active === 0 ? resolve() : setTimeout(check, 10));
+        check();
+      });
+    },
+  };
+}
