@@ -99,7 +99,9 @@ create table verification_tasks (
   -- Lower first: the most doubtful fields are verified first.
   priority real not null,
   allowed text not null,
-  status text not null default 'open' check (status in ('open', 'leased', 'escalated', 'done')),
+  status text not null default 'open' check (status in ('open', 'leased', 'done')),
+  -- Escalated by a verifier: only a senior verifier takes it from then on.
+  escalated boolean not null default false,
   leased_by text,
   leased_until timestamptz,
   created_at timestamptz not null default now(),

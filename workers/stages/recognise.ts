@@ -6,12 +6,12 @@
 import type { FormDefinition } from '../../calibration/form-schema.ts';
 import { type ExpandedForm, expandForm } from '../../calibration/forms.ts';
 import { type PageResult, recogniseFilePage } from '../../pipeline/page-job.ts';
+import type { RecognisedField } from '../../pipeline/result.ts';
+import { SHEET_NUMBER_TASK } from '../../storage/verification.ts';
 import type { StageDeps } from './ingest.ts';
 
 export type PageOutcome = PageResult['status'] | 'already-done';
 
-/** The verification task for a page's sheet number; not a form field, so it cannot clash with one. */
-export const SHEET_NUMBER_TASK = '@sheet-number';
 const DIGITS = '0123456789';
 
 /** The symbols a verifier may enter for a field: cells' alphabet, bubbles' labels. */
@@ -81,7 +81,20 @@ export async function recognisePageStage(
         ],
       );
     }
-    const doubtful: [string, { confidence: number }][] = entries.filter(([, f]) => f.doubt.length > 0);
+    // A derived field that only copies its answer (no replacement row names the task) shares the answer's
+    // task, and the page derives again once it is verified; any other doubtful field gets its own.
+    const copiesAnswer = (n: string, f: RecognisedField) => {
+      const answer = r.fields[n.replace(/^result\./, 'answer.')];
+      return (
+        !form?.byName.has(n) &&
+        answer !== undefined &&
+        answer.value === f.value &&
+        answer.doubt.join() === f.doubt.join()
+      );
+    };
+    const doubtful: [string, { confidence: number }][] = entries.filter(
+      ([n, f]) => f.doubt.length > 0 && !copiesAnswer(n, f),
+    );
     // A doubtful sheet number (unread, unconfirmed) is entered by a verifier like any field.
     if (r.doubt.length > 0) doubtful.unshift([SHEET_NUMBER_TASK, { confidence: 0 }]);
     if (form && doubtful.length > 0) {

@@ -1,0 +1,203 @@
+/**
+ * Verification on recognised pages, on the embedded default and on PostgreSQL: most doubtful first, never one
+ * task to two verifiers, corrections only within the field's symbols, escalation to seniors, leases that run
+ * out, every decision audited, and a page final (its derived fields recomputed) when its last task closes.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shippedForms } from '../calibration/forms.ts';
+import { truthFor } from '../cli/demo.ts';
+import { sha256 } from '../pipeline/page-job.ts';
+import { CORPUS_DIR } from '../samples/make-corpus.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { migrate } from '../storage/migrate.ts';
+import { folderObjectStore } from '../storage/objects.ts';
+import { decide, SHEET_NUMBER_TASK, takeNextTask, VerificationError } from '../storage/verification.ts';
+import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
+import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { freshPostgresDatabase } from './services.ts';
+
+const forms = shippedForms();
+const files = readdirSync(CORPUS_DIR)
+  .filter((f) => /\.(jpg|png|tif)$/.test(f))
+  .sort()
+  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function recognisedCorpus(db: Database): Promise<StageDeps> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcoi-verify-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const deps = { db, objects: folderObjectStore(dir) };
+  await migrate(db);
+  await db.query(
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
+     values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
+  );
+  const batch = await ingestBatch(
+    deps,
+    { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+    'upload',
+    files,
+  );
+  for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+  return deps;
+}
+
+/** The truth for a task: the corpus generator's value for the field (or the sheet number). */
+function truthOf(pageId: string, field: string): string | undefined {
+  const [hash, n] = pageId.split('#');
+  const file = files.find((f) => sha256(f.bytes) === hash)!;
+  const truth = truthFor(join(CORPUS_DIR, file.name), Number(n) - 1);
+  if (field === SHEET_NUMBER_TASK) return truth?.sheetNumber ?? undefined;
+  return truth?.fields[field]?.value;
+}
+
+const backends: [string, () => Promise<Database>][] = [
+  [
+    'PGlite',
+    async () => {
+      const db = await pgliteDatabase();
+      cleanup.push(() => db.close());
+      return db;
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const db = postgresDatabase(await freshPostgresDatabase());
+      cleanup.push(() => db.close());
+      return db;
+    },
+  ],
+];
+
+const ana = { id: 'verifier-ana', senior: false };
+const boris = { id: 'verifier-boris', senior: false };
+const sofia = { id: 'senior-sofia', senior: true };
+
+describe.each(backends)('verification on %s', (_name, open) => {
+  it('hands out the most doubtful first, each task once, and ends with final pages', async () => {
+    const db = await open();
+    await recognisedCorpus(db);
+    const [{ n: total } = { n: 0 }] = await db.query<{ n: number }>(
+      'select count(*)::int as n from verification_tasks',
+    );
+    expect(total).toBeGreaterThan(20);
+
+    // Ten verifiers at once: ten different tasks.
+    const taken = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => takeNextTask(db, { id: `v${i}`, senior: false })),
+    );
+    const ids = taken.map((t) => t!.id);
+    expect(new Set(ids).size).toBe(10);
+    const priorities = await db.query<{ priority: number }>(
+      `select priority from verification_tasks where id = any($1::bigint[]) order by priority`,
+      [ids],
+    );
+    const [{ least } = { least: 0 }] = await db.query<{ least: number }>(
+      `select max(priority) as least from (select priority from verification_tasks order by priority, id limit 10) t`,
+    );
+    expect(priorities.at(-1)?.priority).toBeLessThanOrEqual(least);
+
+    // A value outside the field's symbols is refused, and so is a task leased to someone else.
+    const first = taken[0]!;
+    await expect(
+      decide(db, forms, boris, first.id, {
+        action: 'correct',
+        value: truthOf(first.pageId, first.field) ?? '',
+      }),
+    ).rejects.toMatchObject({ code: 'not-yours' });
+    const badValue = first.field === SHEET_NUMBER_TASK ? '123' : '§';
+    await expect(
+      decide(db, forms, { id: 'v0', senior: false }, first.id, { action: 'correct', value: badValue }),
+    ).rejects.toBeInstanceOf(VerificationError);
+
+    // Every task answered with the truth, as a careful verifier would.
+    let finals = 0;
+    for (const [i, t] of taken.entries()) {
+      if (!t) continue;
+      const truth = truthOf(t.pageId, t.field) ?? t.value;
+      const out = await decide(db, forms, { id: `v${i}`, senior: false }, t.id, {
+        action: truth === t.value ? 'confirm' : 'correct',
+        value: truth,
+      });
+      if (out.pageFinal) finals++;
+    }
+    for (;;) {
+      const t = await takeNextTask(db, ana);
+      if (!t) break;
+      const truth = truthOf(t.pageId, t.field) ?? t.value;
+      const out = await decide(db, forms, ana, t.id, { action: 'correct', value: truth });
+      if (out.pageFinal) finals++;
+    }
+    const pages = await db.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from pages group by status order by status`,
+    );
+    expect(pages).toEqual([
+      { status: 'final', n: finals },
+      { status: 'recognised', n: 4 },
+      { status: 'rejected', n: 2 },
+    ]);
+
+    // Verified values are the truth, derived results included; nothing is left without a final value.
+    const rows = await db.query<{ page_id: string; name: string; final_value: string | null }>(
+      `select f.page_id, f.name, f.final_value from fields f join pages p on p.id = f.page_id
+       where p.status = 'final'`,
+    );
+    expect(rows.filter((r) => r.final_value === null)).toEqual([]);
+    const wrong = rows.filter((r) => {
+      const truth = truthOf(r.page_id, r.name.replace(/^result\./, 'answer.'));
+      return !r.name.startsWith('result.') && truth !== undefined && truth !== r.final_value;
+    });
+    expect(wrong).toEqual([]);
+    const [sheets] = await db.query<{ n: number }>(
+      `select count(*)::int as n from sheets where status = 'final'`,
+    );
+    expect(sheets?.n).toBe(finals + 4);
+
+    // Every decision is recorded and audited: who, when, old and new.
+    const [c] = await db.query<{ corrections: number; audits: number }>(
+      `select (select count(*)::int from corrections) as corrections,
+              (select count(*)::int from audit_events where action like 'verification.c%') as audits`,
+    );
+    expect(c).toEqual({ corrections: total, audits: total });
+  }, 120_000);
+
+  it('sends an escalated task to senior verifiers only, and gives back a lease that ran out', async () => {
+    const db = await open();
+    await recognisedCorpus(db);
+    const t0 = new Date('2026-06-02T09:00:00Z');
+    const task = (await takeNextTask(db, ana, t0, 60_000))!;
+    await decide(db, forms, ana, task.id, { action: 'escalate' }, t0);
+    const next = (await takeNextTask(db, boris, t0))!;
+    expect(next.id).not.toBe(task.id);
+    const senior = (await takeNextTask(db, sofia, t0))!;
+    expect(senior.id).toBe(task.id);
+    await expect(decide(db, forms, sofia, task.id, { action: 'escalate' }, t0)).rejects.toMatchObject({
+      code: 'not-allowed',
+    });
+    // Boris walks away from his task; after the lease Ana gets it, and Boris may no longer decide it.
+    const later = new Date(t0.getTime() + 11 * 60_000);
+    const reclaimed = (await takeNextTask(db, ana, later))!;
+    expect(reclaimed.id).toBe(next.id);
+    await expect(decide(db, forms, boris, next.id, { action: 'confirm' }, later)).rejects.toMatchObject({
+      code: 'not-yours',
+    });
+    const value = truthOf(task.pageId, task.field) ?? task.value;
+    await decide(db, forms, sofia, task.id, { action: 'correct', value }, t0);
+    const log = await db.query<{ action: string; actor: string }>(
+      `select action, actor from corrections where task_id = $1 order by id`,
+      [task.id],
+    );
+    expect(log).toEqual([
+      { action: 'escalate', actor: ana.id },
+      { action: 'correct', actor: sofia.id },
+    ]);
+  });
+});
