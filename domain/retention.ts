@@ -242,18 +242,22 @@ export function planSweep<T extends RetainedObject>(
   return plan;
 }
 
-/** The policy for a material, from the set of its exam's year. */
+/** The policy for a material, from the set of its exam's year; `setOf` gives a year's whole set. */
 export function policyLookup(load: (year: number) => RetentionPolicies = loadRetentionPolicies) {
   const sets = new Map<number, RetentionPolicies>();
-  return (material: MaterialKind, exam: ExamDay): RetentionPolicy => {
-    const year = parseDay(exam.date).year;
+  const setOf = (year: number): RetentionPolicies => {
     let set = sets.get(year);
     if (!set) {
       set = load(year);
       sets.set(year, set);
     }
-    const policy = set.policies.find((p) => p.material === material);
+    return set;
+  };
+  const lookup = (material: MaterialKind, exam: ExamDay): RetentionPolicy => {
+    const year = parseDay(exam.date).year;
+    const policy = setOf(year).policies.find((p) => p.material === material);
     if (!policy) throw new Error(`no retention policy for ${material} in ${year}`);
     return policy;
   };
+  return Object.assign(lookup, { setOf });
 }
