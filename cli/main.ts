@@ -9,6 +9,7 @@ import { generateSheet } from '../samples/generate.ts';
 import { calibrateCommand } from './calibrate.ts';
 import { runDemo } from './demo.ts';
 import { collectInputs, recogniseFiles } from './recognise.ts';
+import { serveCommand } from './serve.ts';
 import { printSummary } from './summary.ts';
 import { UsageError } from './usage.ts';
 import { workerCommand } from './worker.ts';
@@ -33,6 +34,10 @@ Usage:
   rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
       Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
       beside each image, as generate writes them) and prints accepted errors against verification load.
+  rcoi serve [--demo]
+      The processing service: HTTP API (PORT, default 8080), hot-folder inbox, and the stages. Without
+      DATABASE_URL, REDIS_URL and S3_* it runs embedded (PGlite, a folder, in-process stages) in
+      RCOI_DATA_DIR (default out/service). --demo adds a demo exam, users and the bundled sample batch.
   rcoi worker [--concurrency N]
       Consumes the service's stage queues (needs REDIS_URL, DATABASE_URL and the S3_* settings) until
       SIGTERM or SIGINT, then finishes the jobs in hand.
@@ -130,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
         return await calibrateCommand(rest);
       case 'worker':
         return await workerCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -4,8 +4,10 @@
  * multi-page TIFF, a list with one truth per page). Two files are broken on purpose.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import type { SheetKind } from '../calibration/form-schema.ts';
 import { findShippedForm, shippedForms } from '../calibration/forms.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { countPages, type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
@@ -112,6 +114,22 @@ export function goldenOf(r: PageResult): GoldenPage {
       .map(([name]) => name)
       .sort(),
   };
+}
+
+/** The committed corpus's recorded results, by "file#page". */
+export function corpusExpected(dir = CORPUS_DIR): Record<string, GoldenPage> {
+  return JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, GoldenPage>;
+}
+
+/** What a room's forms would declare for the corpus as one batch: its readable pages by sheet kind. */
+export function corpusDeclared(dir = CORPUS_DIR): Partial<Record<SheetKind, number>> {
+  const kindOf = new Map(shippedForms().map((f) => [f.id, f.kind]));
+  const declared: Partial<Record<SheetKind, number>> = {};
+  for (const page of Object.values(corpusExpected(dir))) {
+    const kind = page.form ? kindOf.get(page.form) : undefined;
+    if (kind) declared[kind] = (declared[kind] ?? 0) + 1;
+  }
+  return declared;
 }
 
 /** Records the reviewed results the golden test compares against. */

@@ -3,6 +3,7 @@
  * embedded) when no DATABASE_URL is set. Callers write PostgreSQL 15 SQL with $1 parameters and get plain
  * rows back; the adapters smooth over the two drivers' differences (bigint as number, one connection).
  */
+import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
 
 export interface Queryable {
@@ -61,6 +62,7 @@ export function postgresDatabase(connectionString: string, max = 10): Database {
  */
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   const on = (q: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
     query: async <T extends object>(sql: string, params?: unknown[]) => (await q.query<T>(sql, params)).rows,

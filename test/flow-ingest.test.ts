@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
-import type { BatchManifest, KindCounts } from '../domain/batch.ts';
+import type { BatchManifest } from '../domain/batch.ts';
 import { sha256 } from '../pipeline/page-job.ts';
-import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { CORPUS_DIR, corpusDeclared, corpusExpected } from '../samples/make-corpus.ts';
 import { batchReport } from '../storage/batches.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -21,21 +21,12 @@ import { expectedTasks } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
 const forms = shippedForms();
-const expected = JSON.parse(readFileSync(join(CORPUS_DIR, 'expected.json'), 'utf8')) as Record<
-  string,
-  GoldenPage
->;
+const expected = corpusExpected();
 const corpus = readdirSync(CORPUS_DIR)
   .filter((f) => /\.(jpg|png|tif)$/.test(f))
   .sort()
   .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
-const kindOf = new Map(forms.map((f) => [f.id, f.kind]));
-/** What the room's forms would declare: the kinds of the pages that can be read. */
-const declared: KindCounts = {};
-for (const page of Object.values(expected)) {
-  const kind = page.form ? kindOf.get(page.form) : undefined;
-  if (kind) declared[kind] = (declared[kind] ?? 0) + 1;
-}
+const declared = corpusDeclared();
 const manifest = (batch: string): BatchManifest => ({
   batch,
   station: 'ppe-0101-scan-1',

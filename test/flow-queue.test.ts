@@ -8,17 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { CORPUS_DIR, corpusExpected } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { expectedTasks } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
-const expected = JSON.parse(readFileSync(join(CORPUS_DIR, 'expected.json'), 'utf8')) as Record<
-  string,
-  GoldenPage
->;
+const expected = corpusExpected();
 const corpus = readdirSync(CORPUS_DIR)
   .filter((f) => /\.(jpg|png|tif)$/.test(f))
   .sort()

@@ -68,7 +68,7 @@ export async function ingestBatch(
     [manifest.exam],
   );
   if (!exam) throw new UnknownExamError(`batch ${manifest.batch}: unknown exam ${manifest.exam}`);
-  const batchId = `${manifest.station}/${manifest.batch}`;
+  const batchId = `${manifest.station}:${manifest.batch}`;
   await db.query(
     `insert into batches (id, station, external_id, exam_id, ppe_code, room, source, declared)
      values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (station, external_id) do nothing`,

@@ -1,0 +1,129 @@
+/**
+ * The service in one process: the API, the hot-folder inbox, and, on the embedded default (no REDIS_URL),
+ * the stages themselves. With REDIS_URL the stages run in `rcoi worker` processes and this one only queues.
+ */
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { shippedForms } from '../calibration/forms.ts';
+import type { BatchManifest } from '../domain/batch.ts';
+import { CORPUS_DIR, corpusDeclared } from '../samples/make-corpus.ts';
+import { issueUser, type User } from '../storage/users.ts';
+import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
+import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { buildApi } from './api.ts';
+import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
+import { type InboxResult, scanInbox } from './inbox.ts';
+
+export interface RunningService {
+  app: FastifyInstance;
+  adapters: Adapters;
+  queues: StageQueues;
+  inbox: string;
+  /** One pass over the inbox (the poller runs it every few seconds). */
+  scan(): Promise<InboxResult[]>;
+  /** Resolves when the in-process stages have nothing left to do (embedded default only). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: boolean;
+  /** Listen on config.port; tests use app.inject instead. */
+  listen?: boolean;
+  pollMs?: number;
+  concurrency?: number;
+}
+
+export const DEMO_EXAM = 'demo-2026-ege-02';
+
+export async function startService(
+  config: ServiceConfig,
+  opts: ServiceOptions = {},
+): Promise<RunningService> {
+  const adapters = await openAdapters(config);
+  const forms = shippedForms();
+  const embedded = !config.redisUrl;
+  const stages = embedded
+    ? inProcessStages(
+        { recognise: ({ pageId }) => recognisePageStage(adapters, forms, pageId) },
+        opts.concurrency ?? Math.max(1, availableParallelism() - 1),
+      )
+    : undefined;
+  const queues: StageQueues = stages ?? bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
+  if (stages) {
+    // Nothing queued survives a restart in-process: pages still pending are queued again (each is recognised once).
+    const pending = await adapters.db.query<{ id: string }>(`select id from pages where status = 'pending'`);
+    for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
+  }
+  const app = buildApi({ ...adapters, forms, queues }, { logger: opts.logger ?? false });
+  const inbox = join(config.dataDir, 'inbox');
+  let scanning: Promise<InboxResult[]> | null = null;
+  const scan = () => {
+    scanning ??= scanInbox(adapters, queues, inbox).then((results) => {
+      for (const r of results) {
+        if (r.outcome === 'ingested') app.log.info({ batch: r.batchId, pages: r.newPages }, 'batch ingested');
+        else app.log.warn({ folder: r.folder, reason: r.reason }, 'batch quarantined');
+      }
+      return results;
+    });
+    return scanning.finally(() => {
+      scanning = null;
+    });
+  };
+  const timer = setInterval(
+    () => void scan().catch((err) => app.log.error({ err }, 'inbox scan failed')),
+    opts.pollMs ?? 2000,
+  );
+  if (opts.listen) await app.listen({ port: config.port, host: '0.0.0.0' });
+  return {
+    app,
+    adapters,
+    queues,
+    inbox,
+    scan,
+    idle: () => stages?.idle() ?? Promise.resolve(),
+    async stop() {
+      clearInterval(timer);
+      await scanning;
+      await app.close();
+      await queues.close();
+      await adapters.close();
+    },
+  };
+}
+
+/**
+ * The newcomer's first minute: a demo exam, the bundled sample pages dropped into the inbox as a batch, and
+ * an operator, a verifier and a senior verifier with fresh tokens (printed once; only hashes are stored).
+ */
+export async function seedDemo(service: RunningService): Promise<Record<string, string>> {
+  const { db } = service.adapters;
+  await db.query(
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
+     values ($1, 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow') on conflict (id) do nothing`,
+    [DEMO_EXAM],
+  );
+  const users: User[] = [
+    { id: 'demo-operator', name: 'Demo operator', role: 'operator' },
+    { id: 'demo-verifier', name: 'Demo verifier', role: 'verifier' },
+    { id: 'demo-senior', name: 'Demo senior verifier', role: 'senior-verifier' },
+  ];
+  const tokens: Record<string, string> = {};
+  for (const u of users) tokens[u.id] = await issueUser(db, u);
+  const folder = join(service.inbox, 'sample-batch');
+  await mkdir(folder, { recursive: true });
+  const pages = (await readdir(CORPUS_DIR)).filter((f) => /\.(jpg|png|tif)$/.test(f));
+  for (const f of pages) await copyFile(join(CORPUS_DIR, f), join(folder, f));
+  const manifest: BatchManifest = {
+    batch: 'sample-batch',
+    station: 'demo-station',
+    exam: DEMO_EXAM,
+    // What the room's forms would declare: every readable page, by kind (two of the files are broken).
+    declared: corpusDeclared(),
+  };
+  // The manifest last: a folder without it is still being written.
+  await writeFile(join(folder, 'batch.json'), JSON.stringify(manifest, null, 1));
+  return tokens;
+}

@@ -1,0 +1,33 @@
+/** Users, their roles and API tokens. A token is shown once when issued; only its SHA-256 is stored. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from './db.ts';
+
+export const ROLES = ['operator', 'verifier', 'senior-verifier', 'expert', 'chair', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Creates (or re-keys) a user and returns the new token. */
+export async function issueUser(db: Queryable, user: User): Promise<string> {
+  const token = randomBytes(24).toString('base64url');
+  await db.query(
+    `insert into users (id, name, role, token_sha256) values ($1, $2, $3, $4)
+     on conflict (id) do update set name = $2, role = $3, token_sha256 = $4, disabled_at = null`,
+    [user.id, user.name, user.role, hash(token)],
+  );
+  return token;
+}
+
+export async function userByToken(db: Queryable, token: string): Promise<User | null> {
+  const [row] = await db.query<User>(
+    'select id, name, role from users where token_sha256 = $1 and disabled_at is null',
+    [hash(token)],
+  );
+  return row ?? null;
+}

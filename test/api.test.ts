@@ -1,0 +1,129 @@
+/**
+ * The service as a newcomer meets it: the embedded default (PGlite, a folder, in-process stages) with the demo
+ * batch in its inbox, driven over HTTP. Roles are enforced on every route; a verifier sees only the task
+ * leased to them; an image shown is audited; a bad manifest quarantines its batch and loses nothing else.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../service/config.ts';
+import { type RunningService, seedDemo, startService } from '../service/run.ts';
+
+let service: RunningService;
+let tokens: Record<string, string>;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rcoi-api-'));
+  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
+  tokens = await seedDemo(service);
+  const scanned = await service.scan();
+  expect(scanned).toMatchObject([{ folder: 'sample-batch', outcome: 'ingested', newPages: 15 }]);
+  await service.idle();
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = (method: 'GET' | 'POST', url: string, who?: string, payload?: object) =>
+  service.app.inject({
+    method,
+    url,
+    ...(who && { headers: { authorization: `Bearer ${tokens[who]}` } }),
+    ...(payload && { payload }),
+  });
+
+describe('service API on the embedded default', () => {
+  it('answers health without a token, and nothing else', async () => {
+    expect((await call('GET', '/health')).json()).toEqual({
+      status: 'ok',
+      database: 'pglite',
+      objects: 'folder',
+    });
+    expect((await call('GET', '/api/batches')).statusCode).toBe(401);
+    const forged = await service.app.inject({
+      method: 'GET',
+      url: '/api/batches',
+      headers: { authorization: 'Bearer not-a-token' },
+    });
+    expect(forged.statusCode).toBe(401);
+  });
+
+  it('lets each role use only its own routes', async () => {
+    expect((await call('GET', '/api/batches', 'demo-verifier')).statusCode).toBe(403);
+    expect((await call('POST', '/api/verification/next', 'demo-operator')).statusCode).toBe(403);
+    expect((await call('GET', '/api/me', 'demo-operator')).json()).toEqual({
+      id: 'demo-operator',
+      name: 'Demo operator',
+      role: 'operator',
+    });
+  });
+
+  it('shows an operator the batch, its progress and its reconciliation', async () => {
+    const list = (await call('GET', '/api/batches', 'demo-operator')).json() as {
+      id: string;
+      files: number;
+    }[];
+    expect(list).toMatchObject([{ id: 'demo-station:sample-batch', files: 14 }]);
+    const report = await call('GET', `/api/batches/${encodeURIComponent(list[0]!.id)}`, 'demo-operator');
+    expect(report.json()).toMatchObject({
+      files: 14,
+      pagesByStatus: { recognised: 4, 'needs-verification': 9, rejected: 2 },
+      reconciliation: {
+        receivedPages: 15,
+        declaredPages: 13,
+        pendingPages: 0,
+        discrepancies: ['received 15 pages, declared 13', '2 pages rejected or unidentified'],
+      },
+    });
+    expect((await call('GET', '/api/batches/nope', 'demo-operator')).statusCode).toBe(404);
+  });
+
+  it('gives a verifier the next task with its image, and takes a decision within the field’s symbols', async () => {
+    const next = await call('POST', '/api/verification/next', 'demo-verifier');
+    expect(next.statusCode).toBe(200);
+    const task = next.json() as { id: number; field: string; allowed: string; value: string; pageId: string };
+    const image = await call('GET', `/api/verification/tasks/${task.id}/image`, 'demo-verifier');
+    expect(image.headers['content-type']).toBe('image/png');
+    const meta = await sharp(image.rawPayload).metadata();
+    expect(meta.width).toBeGreaterThan(20);
+    // Not leased to the senior: no image for them.
+    expect((await call('GET', `/api/verification/tasks/${task.id}/image`, 'demo-senior')).statusCode).toBe(
+      403,
+    );
+    const bad = await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', {
+      action: 'correct',
+      value: '§§',
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(
+      (await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', { action: 'shrug' }))
+        .statusCode,
+    ).toBe(400);
+    const escalated = await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', {
+      action: 'escalate',
+    });
+    expect(escalated.json()).toEqual({ pageFinal: false });
+    const senior = (await call('POST', '/api/verification/next', 'demo-senior')).json() as { id: number };
+    expect(senior.id).toBe(task.id);
+    const views = await service.adapters.db.query<{ actor: string; subject: string }>(
+      `select actor, subject from audit_events where action = 'image.view'`,
+    );
+    expect(views).toEqual([{ actor: 'demo-verifier', subject: `${task.pageId}/${task.field}` }]);
+  });
+
+  it('quarantines a batch with a bad manifest, with the reason beside it', async () => {
+    const folder = join(service.inbox, 'broken');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'page.jpg'), 'not really a jpeg');
+    writeFileSync(join(folder, 'batch.json'), JSON.stringify({ batch: 'x', station: 's' }));
+    const [r] = await service.scan();
+    expect(r).toMatchObject({ folder: 'broken', outcome: 'quarantined' });
+    const why = readFileSync(join(service.inbox, 'quarantine', 'broken', 'QUARANTINED.txt'), 'utf8');
+    expect(why).toMatch(/invalid batch manifest broken\/batch.json:\n {2}exam/);
+  });
+});
