@@ -8,6 +8,7 @@ import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { calibrateCommand } from './calibrate.ts';
 import { runDemo } from './demo.ts';
+import { keysCommand, packageCommand } from './package.ts';
 import { collectInputs, recogniseFiles } from './recognise.ts';
 import { serveCommand } from './serve.ts';
 import { printSummary } from './summary.ts';
@@ -38,6 +39,10 @@ Usage:
       The processing service: HTTP API (PORT, default 8080), hot-folder inbox, and the stages. Without
       DATABASE_URL, REDIS_URL and S3_* it runs embedded (PGlite, a folder, in-process stages) in
       RCOI_DATA_DIR (default out/service). --demo adds a demo exam, users and the bundled sample batch.
+  rcoi keys --rcoi|--ppe CODE --out DIR
+      Makes a key pair: the RCOI's (packages are sealed for it) or a PPE's (packages are signed with it).
+  rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
+      Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.
   rcoi worker [--concurrency N]
       Consumes the service's stage queues (needs REDIS_URL, DATABASE_URL and the S3_* settings) until
       SIGTERM or SIGINT, then finishes the jobs in hand.
@@ -137,6 +142,10 @@ export async function main(argv: string[]): Promise<number> {
         return await workerCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'keys':
+        return await keysCommand(rest);
+      case 'package':
+        return await packageCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

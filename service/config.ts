@@ -2,8 +2,11 @@
  * The service's settings, all from the environment (secrets included: never from files in the repository),
  * and the adapters they select: PostgreSQL or embedded PGlite, S3 or a folder, Redis queues or in-process.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type PackageKeys, privateKeyFrom, publicKeyFrom } from '../domain/ppe-package.ts';
 import { type Database, openDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore, type ObjectStore, type S3Settings, s3ObjectStore } from '../storage/objects.ts';
@@ -27,6 +30,10 @@ const EnvSchema = z.object({
   /** Milliseconds a job's lock lasts: a killed worker's job is taken over after this. */
   RCOI_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** This RCOI's X25519 private key (PEM file): PPE packages are opened with it. */
+  RCOI_PACKAGE_KEY_FILE: z.string().min(1).optional(),
+  /** Registered PPE signing keys: one Ed25519 public key per PPE, CODE.pem. */
+  RCOI_PPE_KEYS_DIR: z.string().min(1).optional(),
 });
 
 export interface ServiceConfig {
@@ -37,6 +44,19 @@ export interface ServiceConfig {
   queuePrefix: string;
   lockMs: number;
   port: number;
+  packageKeys?: PackageKeys;
+}
+
+/** The RCOI's package key and the PPE keys it trusts, read once at start. */
+function loadPackageKeys(keyFile: string, ppeDir: string | undefined): PackageKeys {
+  const privateKey = privateKeyFrom(readFileSync(keyFile, 'utf8'));
+  const ppe = new Map<string, KeyObject>();
+  if (ppeDir) {
+    for (const f of readdirSync(ppeDir)) {
+      if (f.endsWith('.pem')) ppe.set(f.slice(0, -4), publicKeyFrom(readFileSync(join(ppeDir, f), 'utf8')));
+    }
+  }
+  return { rcoi: { privateKey, publicKey: createPublicKey(privateKey) }, ppe: (code) => ppe.get(code) };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
@@ -68,6 +88,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     queuePrefix: e.RCOI_QUEUE_PREFIX,
     lockMs: e.RCOI_LOCK_MS,
     port: e.PORT,
+    ...(e.RCOI_PACKAGE_KEY_FILE && {
+      packageKeys: loadPackageKeys(e.RCOI_PACKAGE_KEY_FILE, e.RCOI_PPE_KEYS_DIR),
+    }),
   };
 }
 

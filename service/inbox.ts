@@ -1,12 +1,14 @@
 /**
  * Hot folders: a scanning station drops a batch as a folder of page files with its manifest, batch.json,
- * written last. Each scan of the inbox takes the complete folders, ingests them, queues their new pages, and
- * moves them to done/ or, with the reason beside them, to quarantine/. A bad file is a rejected page, never
- * a lost batch; only a batch that cannot be taken at all (no valid manifest, unknown exam) is quarantined.
+ * written last; a PPE headquarters drops a sealed package (FILE.rcoipkg). Each scan of the inbox takes what
+ * is complete, ingests it, queues its new pages, and moves it to done/, or to quarantine/ with the reason
+ * beside it (NAME.QUARANTINED.txt). A bad page file is a rejected page, never a lost batch; only a batch that
+ * cannot be taken at all (no valid manifest, unknown exam, a package that does not open) is quarantined.
  */
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBatchManifest } from '../domain/batch.ts';
+import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
+import { openPackage, type PackageKeys } from '../domain/ppe-package.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type IncomingFile, ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 
@@ -37,10 +39,58 @@ async function moveAside(inbox: string, folder: string, to: 'done' | 'quarantine
   return target;
 }
 
-export async function scanInbox(deps: StageDeps, queues: StageQueues, inbox: string): Promise<InboxResult[]> {
+/** Ingests a batch and queues its new pages. */
+async function take(
+  deps: StageDeps,
+  queues: StageQueues,
+  manifest: BatchManifest,
+  source: 'hot-folder' | 'ppe-package',
+  files: IncomingFile[],
+  folder: string,
+): Promise<InboxResult> {
+  const ingested = await ingestBatch(deps, manifest, source, files);
+  for (const pageId of ingested.newPages) await queues.add('recognise', pageId, { pageId });
+  return { folder, outcome: 'ingested', batchId: ingested.batchId, newPages: ingested.newPages.length };
+}
+
+async function quarantine(inbox: string, name: string, err: unknown): Promise<InboxResult> {
+  const reason = err instanceof Error ? err.message : String(err);
+  const target = await moveAside(inbox, name, 'quarantine');
+  await writeFile(`${target}.QUARANTINED.txt`, `${reason}\n`);
+  return { folder: name, outcome: 'quarantined', reason };
+}
+
+export const PACKAGE_SUFFIX = '.rcoipkg';
+
+/**
+ * One pass over the inbox: batch folders whose batch.json is there, and sealed PPE packages (FILE.rcoipkg),
+ * opened with `packageKeys` (without them a package is quarantined: this RCOI does not take packages).
+ */
+export async function scanInbox(
+  deps: StageDeps,
+  queues: StageQueues,
+  inbox: string,
+  packageKeys?: PackageKeys,
+): Promise<InboxResult[]> {
   await mkdir(inbox, { recursive: true });
   const results: InboxResult[] = [];
   for (const entry of await readdir(inbox, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith(PACKAGE_SUFFIX)) {
+      try {
+        if (!packageKeys)
+          throw new Error('PPE packages are not taken here: no RCOI package key is configured');
+        const opened = openPackage(
+          new Uint8Array(await readFile(join(inbox, entry.name))),
+          packageKeys.rcoi,
+          packageKeys.ppe,
+        );
+        results.push(await take(deps, queues, opened.manifest, 'ppe-package', opened.files, entry.name));
+        await moveAside(inbox, entry.name, 'done');
+      } catch (err) {
+        results.push(await quarantine(inbox, entry.name, err));
+      }
+      continue;
+    }
     if (!entry.isDirectory() || entry.name === 'done' || entry.name === 'quarantine') continue;
     const dir = join(inbox, entry.name);
     const names = await readdir(dir);
@@ -59,20 +109,10 @@ export async function scanInbox(deps: StageDeps, queues: StageQueues, inbox: str
           throw new Error(`${name}: ${st.size} bytes, more than a batch file may be`);
         files.push({ name, bytes: new Uint8Array(await readFile(join(dir, name))) });
       }
-      const ingested = await ingestBatch(deps, manifest, 'hot-folder', files);
-      for (const pageId of ingested.newPages) await queues.add('recognise', pageId, { pageId });
+      results.push(await take(deps, queues, manifest, 'hot-folder', files, entry.name));
       await moveAside(inbox, entry.name, 'done');
-      results.push({
-        folder: entry.name,
-        outcome: 'ingested',
-        batchId: ingested.batchId,
-        newPages: ingested.newPages.length,
-      });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const target = await moveAside(inbox, entry.name, 'quarantine');
-      await writeFile(join(target, 'QUARANTINED.txt'), `${reason}\n`);
-      results.push({ folder: entry.name, outcome: 'quarantined', reason });
+      results.push(await quarantine(inbox, entry.name, err));
     }
   }
   return results;

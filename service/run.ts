@@ -61,7 +61,7 @@ export async function startService(
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
   const scan = () => {
-    scanning ??= scanInbox(adapters, queues, inbox).then((results) => {
+    scanning ??= scanInbox(adapters, queues, inbox, config.packageKeys).then((results) => {
       for (const r of results) {
         if (r.outcome === 'ingested') app.log.info({ batch: r.batchId, pages: r.newPages }, 'batch ingested');
         else app.log.warn({ folder: r.folder, reason: r.reason }, 'batch quarantined');

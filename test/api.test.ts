@@ -123,7 +123,7 @@ describe('service API on the embedded default', () => {
     writeFileSync(join(folder, 'batch.json'), JSON.stringify({ batch: 'x', station: 's' }));
     const [r] = await service.scan();
     expect(r).toMatchObject({ folder: 'broken', outcome: 'quarantined' });
-    const why = readFileSync(join(service.inbox, 'quarantine', 'broken', 'QUARANTINED.txt'), 'utf8');
+    const why = readFileSync(join(service.inbox, 'quarantine', 'broken.QUARANTINED.txt'), 'utf8');
     expect(why).toMatch(/invalid batch manifest broken\/batch.json:\n {2}exam/);
   });
 });
