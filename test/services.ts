@@ -1,21 +1,13 @@
 /** Connection settings of the private test services that `scripts/services.sh start` exports (see `npm test`). */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-
-export interface S3Settings {
-  endPoint: string;
-  port: number;
-  /** Always false: the test gateway speaks plain HTTP on loopback. */
-  useSSL: boolean;
-  accessKey: string;
-  secretKey: string;
-  region: string;
-}
+import type { S3Settings } from '../storage/objects.ts';
 
 export interface TestServices {
   databaseUrl: string;
   redisUrl: string;
-  s3: S3Settings;
+  /** Without a bucket: each test makes its own. The test gateway speaks plain HTTP on loopback. */
+  s3: Omit<S3Settings, 'bucket'>;
 }
 
 const names = [
