@@ -8,6 +8,7 @@ import type { FormDefinition } from '../calibration/form-schema.ts';
 import { batchReport } from '../storage/batches.ts';
 import { type Role, type User, userByToken } from '../storage/users.ts';
 import { audit, type Decision, decide, takeNextTask, VerificationError } from '../storage/verification.ts';
+import { assembleWorks, importKits } from '../storage/works.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import type { StageDeps } from '../workers/stages/ingest.ts';
 import { fieldCrop } from './crops.ts';
@@ -86,6 +87,25 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
       return report ?? reply.code(404).send({ error: `no batch ${req.params.id}` });
     },
   );
+
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.post<{ Body: string }>('/api/kits', { config: { roles: OPERATORS } }, async (req, reply) => {
+    if (typeof req.body !== 'string')
+      return reply.code(415).send({ error: 'send the kit manifest as text/csv' });
+    const result = await importKits(deps.db, req.body);
+    await audit(deps.db, req.user!.id, 'kits.import', 'kits', {
+      kits: result.kits,
+      errors: result.errors.length,
+    });
+    return result;
+  });
+
+  app.post('/api/works/assemble', { config: { roles: OPERATORS } }, async () => assembleWorks(deps.db));
 
   const verifier = (req: FastifyRequest) => ({
     id: req.user!.id,

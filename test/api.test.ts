@@ -116,6 +116,31 @@ describe('service API on the embedded default', () => {
     expect(views).toEqual([{ actor: 'demo-verifier', subject: `${task.pageId}/${task.field}` }]);
   });
 
+  it('imports a kit manifest and assembles works for operators only', async () => {
+    const csv =
+      'kit_id,registration,as1,as2_1,as2_2\nK1,2613421604887,2623421604886,2633421604885,2643421604884\n';
+    const asVerifier = await service.app.inject({
+      method: 'POST',
+      url: '/api/kits',
+      headers: { authorization: `Bearer ${tokens['demo-verifier']}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(asVerifier.statusCode).toBe(403);
+    const imported = await service.app.inject({
+      method: 'POST',
+      url: '/api/kits',
+      headers: { authorization: `Bearer ${tokens['demo-operator']}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(imported.json()).toEqual({ kits: 1, errors: [] });
+    const report = (await call('POST', '/api/works/assemble', 'demo-operator')).json() as {
+      works: { kitId: string; status: string }[];
+      orphans: unknown[];
+    };
+    expect(report.works).toMatchObject([{ kitId: 'K1', status: 'incomplete' }]);
+    expect(report.orphans.length).toBeGreaterThan(0);
+  });
+
   it('quarantines a batch with a bad manifest, with the reason beside it', async () => {
     const folder = join(service.inbox, 'broken');
     mkdirSync(folder, { recursive: true });

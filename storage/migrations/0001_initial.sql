@@ -132,7 +132,7 @@ create table kits (
 create table works (
   id text primary key,
   exam_id text references exams (id),
-  kit_id text,
+  kit_id text unique,
   status text not null default 'incomplete' check (status in ('incomplete', 'complete')),
   created_at timestamptz not null default now()
 );

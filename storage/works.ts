@@ -1,0 +1,212 @@
+/**
+ * Work assembly: one participant's registration form, AS1, AS2 sheets 1 and 2 and the chain of additional
+ * AS2s hanging off sheet 2, put together by barcode. The printing system's kit manifest says which sheet
+ * numbers were issued together; the additional-AS2 chain is read from the verified link fields. A work is
+ * known by a random code; the link between a participant and that code lives only in personal.*.
+ */
+import { randomBytes } from 'node:crypto';
+import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
+import type { Database, Queryable } from './db.ts';
+
+const KIT_ROLES = ['registration', 'as1', 'as2-1', 'as2-2'] as const;
+type KitRole = (typeof KIT_ROLES)[number];
+const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
+
+/** Which kit role a sheet of this form fills. */
+const ROLE_OF_FORM: Record<string, KitRole> = {
+  'ege-registration': 'registration',
+  'ege-as1-2022': 'as1',
+  'ege-as1-2023': 'as1',
+  'ege-as2-1': 'as2-1',
+  'ege-as2-2': 'as2-2',
+};
+
+/**
+ * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
+ * kit per line. Lines with a malformed barcode are reported and skipped, the rest imported.
+ */
+export async function importKits(db: Database, csv: string): Promise<{ kits: number; errors: string[] }> {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
+  if (header.join(',') !== KIT_COLUMNS.join(','))
+    return { kits: 0, errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`] };
+  const errors: string[] = [];
+  const rows: { kit: string; role: KitRole; sheet: string }[] = [];
+  lines.forEach((line, i) => {
+    const cells = line.split(',').map((c) => c.trim());
+    const [kit, ...sheets] = cells;
+    if (cells.length !== KIT_COLUMNS.length || !kit) {
+      errors.push(`line ${i + 2}: ${cells.length} columns, need ${KIT_COLUMNS.length}`);
+      return;
+    }
+    const bad = sheets.filter((s) => !/^\d{13}$/.test(s) || !ean13CheckDigitValid(s));
+    if (bad.length > 0) {
+      errors.push(`line ${i + 2}: not an EAN-13 sheet number: ${bad.join(', ')}`);
+      return;
+    }
+    KIT_ROLES.forEach((role, r) => rows.push({ kit, role, sheet: sheets[r]! }));
+  });
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `insert into kits (kit_id, role, sheet_number)
+       select * from unnest($1::text[], $2::text[], $3::text[])
+       on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
+      [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
+    );
+  });
+  return { kits: rows.length / KIT_ROLES.length, errors };
+}
+
+export interface AssembledWork {
+  id: string;
+  kitId: string;
+  status: 'complete' | 'incomplete';
+  /** Why a work is incomplete: sheets not received, not yet verified, a broken chain. */
+  missing: string[];
+  additionalSheets: number;
+}
+
+export interface AssemblyReport {
+  works: AssembledWork[];
+  /** Recognised sheets that belong to no kit and no chain. */
+  orphans: { sheetNumber: string; form: string }[];
+}
+
+function newWorkCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return `W${[...randomBytes(9)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+async function linkValue(
+  tx: Queryable,
+  sheet: string,
+  field: string,
+): Promise<{ value: string | null } | null> {
+  const [row] = await tx.query<{ value: string | null }>(
+    `select f.final_value as value from sheets s join fields f on f.page_id = s.page_id and f.name = $2
+     where s.sheet_number = $1`,
+    [sheet, field],
+  );
+  return row ?? null;
+}
+
+/** Assembles every imported kit (again: assembly is repeatable as sheets arrive and are verified). */
+export async function assembleWorks(db: Database): Promise<AssemblyReport> {
+  return db.transaction(async (tx) => {
+    const kitRows = await tx.query<{ kit_id: string; role: KitRole; sheet_number: string }>(
+      'select kit_id, role, sheet_number from kits order by kit_id',
+    );
+    const sheets = new Map(
+      (
+        await tx.query<{ sheet_number: string; form: string; status: string }>(
+          'select sheet_number, form, status from sheets',
+        )
+      ).map((s) => [s.sheet_number, s]),
+    );
+    const kits = new Map<string, Map<KitRole, string>>();
+    for (const k of kitRows)
+      kits.set(k.kit_id, (kits.get(k.kit_id) ?? new Map()).set(k.role, k.sheet_number));
+    const works: AssembledWork[] = [];
+    const claimed = new Set<string>();
+    for (const [kitId, roles] of kits) {
+      const missing: string[] = [];
+      const members: { sheet: string; role: string; position: number | null }[] = [];
+      for (const role of KIT_ROLES) {
+        const number = roles.get(role)!;
+        const sheet = sheets.get(number);
+        if (!sheet) missing.push(`${role} ${number} not received`);
+        else {
+          if (ROLE_OF_FORM[sheet.form] !== role)
+            missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
+          else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
+          members.push({ sheet: number, role, position: null });
+        }
+      }
+      // The additional-AS2 chain: sheet 2's link, then each additional sheet's next-sheet link.
+      let from = roles.get('as2-2')!;
+      let link = sheets.has(from) ? await linkValue(tx, from, 'additional_sheet') : null;
+      for (let position = 1; link; position++) {
+        if (link.value === null) {
+          missing.push(`link on ${from} not verified yet`);
+          break;
+        }
+        if (link.value === '') break;
+        const next = link.value;
+        if (members.some((m) => m.sheet === next)) {
+          missing.push(`additional AS2 chain loops back to ${next}`);
+          break;
+        }
+        const sheet = sheets.get(next);
+        if (!sheet) {
+          missing.push(`additional AS2 ${next} (linked from ${from}) not received`);
+          break;
+        }
+        members.push({ sheet: next, role: 'additional-as2', position });
+        from = next;
+        link = await linkValue(tx, next, 'next_sheet');
+      }
+      const [existing] = await tx.query<{ id: string }>('select id from works where kit_id = $1', [kitId]);
+      const id = existing?.id ?? newWorkCode();
+      const status = missing.length === 0 ? 'complete' : 'incomplete';
+      await tx.query(
+        `insert into works (id, kit_id, status) values ($1, $2, $3) on conflict (id) do update set status = $3`,
+        [id, kitId, status],
+      );
+      await tx.query('delete from work_sheets where work_id = $1', [id]);
+      for (const m of members) {
+        claimed.add(m.sheet);
+        await tx.query(
+          `insert into work_sheets (work_id, sheet_number, role, chain_position) values ($1, $2, $3, $4)
+           on conflict (sheet_number) do nothing`,
+          [id, m.sheet, m.role, m.position],
+        );
+        await tx.query('update sheets set work_id = $1 where sheet_number = $2', [id, m.sheet]);
+      }
+      await linkParticipant(tx, id, roles.get('registration')!, sheets);
+      works.push({
+        id,
+        kitId,
+        status,
+        missing,
+        additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
+      });
+    }
+    const orphans = [...sheets.values()]
+      .filter((s) => !claimed.has(s.sheet_number))
+      .map((s) => ({ sheetNumber: s.sheet_number, form: s.form }));
+    return { works, orphans };
+  });
+}
+
+/** The registration form's personal fields, kept apart, and the one link from the participant to the work. */
+async function linkParticipant(
+  tx: Queryable,
+  workId: string,
+  registration: string,
+  sheets: Map<string, { status: string }>,
+): Promise<void> {
+  if (sheets.get(registration)?.status !== 'final') return;
+  const rows = await tx.query<{ name: string; value: string }>(
+    `select f.name, f.final_value as value from sheets s join fields f on f.page_id = s.page_id
+     where s.sheet_number = $1 and f.name in ('surname', 'name', 'patronymic', 'document_series', 'document_number')`,
+    [registration],
+  );
+  const v = Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  const [participant] = await tx.query<{ id: number }>(
+    `insert into personal.participants (surname, name, patronymic, document, registration_sheet)
+     values ($1, $2, $3, $4, $5)
+     on conflict (registration_sheet) do update set surname = $1, name = $2, patronymic = $3, document = $4
+     returning id`,
+    [
+      v.surname ?? '',
+      v.name ?? '',
+      v.patronymic ?? '',
+      `${v.document_series ?? ''} ${v.document_number ?? ''}`.trim(),
+      registration,
+    ],
+  );
+  await tx.query(
+    `insert into personal.participant_works (participant_id, work_id) values ($1, $2) on conflict do nothing`,
+    [participant!.id, workId],
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Work assembly on PGlite and PostgreSQL, from sheets as recognition and verification leave them: kits from
+ * the printing system's CSV, additional AS2 chains from the verified link fields, incomplete works and
+ * orphan sheets reported, personal data only in personal.*.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { migrate } from '../storage/migrate.ts';
+import { assembleWorks, importKits } from '../storage/works.ts';
+import { freshPostgresDatabase } from './services.ts';
+
+/** A valid EAN-13 from 12 digits. */
+function ean(twelve: string): string {
+  const sum = [...twelve].reduce((s, d, i) => s + Number(d) * (i % 2 ? 3 : 1), 0);
+  return `${twelve}${(10 - (sum % 10)) % 10}`;
+}
+
+/** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
+async function sheet(db: Database, number: string, form: string, fields: Record<string, string | null> = {}) {
+  const sha = createHash('sha256').update(number).digest('hex');
+  await db.query(
+    `insert into images (sha256, object_key, bytes, media_type) values ($1, $1, 1, 'image/png')`,
+    [sha],
+  );
+  await db.query(
+    `insert into pages (id, image_sha256, page_index, status, form, sheet_number) values ($1, $2, 0, 'final', $3, $4)`,
+    [`${sha}#1`, sha, form, number],
+  );
+  const kind = form.startsWith('ege-as1') ? 'answer-sheet-1' : form;
+  await db.query(
+    `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, 'final')`,
+    [number, `${sha}#1`, form, kind],
+  );
+  for (const [name, value] of Object.entries(fields)) {
+    await db.query(
+      `insert into fields (page_id, name, value, confidence, final_value, status) values ($1, $2, $3, 1, $4, $5)`,
+      [`${sha}#1`, name, value ?? '?', value, value === null ? 'doubtful' : 'accepted'],
+    );
+  }
+}
+
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanup) await c();
+});
+
+const backends: [string, () => Promise<Database>][] = [
+  ['PGlite', () => pgliteDatabase()],
+  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
+];
+
+describe.each(backends)('work assembly on %s', (_name, open) => {
+  it('puts each kit together with its additional AS2 chain and says what is missing', async () => {
+    const db = await open();
+    cleanup.push(() => db.close());
+    await migrate(db);
+    const n = (k: number, role: number) => ean(`20260${k}${role}000000`.slice(0, 12));
+    const [add1, add2, stray] = [ean('500000000001'), ean('500000000002'), ean('500000000009')];
+    // Kit 1: everything, two additional sheets chained. Kit 2: AS2 sheet 2 missing, a link unverified.
+    await sheet(db, n(1, 1), 'ege-registration', {
+      surname: 'ИВАНОВА',
+      name: 'МАРИЯ',
+      patronymic: 'ПЕТРОВНА',
+      document_series: '4510',
+      document_number: '123456',
+    });
+    await sheet(db, n(1, 2), 'ege-as1-2023');
+    await sheet(db, n(1, 3), 'ege-as2-1');
+    await sheet(db, n(1, 4), 'ege-as2-2', { additional_sheet: add1 });
+    await sheet(db, add1, 'ege-as2-additional', { next_sheet: add2 });
+    await sheet(db, add2, 'ege-as2-additional', { next_sheet: '' });
+    await sheet(db, n(2, 1), 'ege-registration');
+    await sheet(db, n(2, 2), 'ege-as1-2023');
+    await sheet(db, n(2, 3), 'ege-as2-1', {});
+    await sheet(db, stray, 'ege-as2-additional', { next_sheet: null });
+
+    const csv = [
+      'kit_id,registration,as1,as2_1,as2_2',
+      `K1,${n(1, 1)},${n(1, 2)},${n(1, 3)},${n(1, 4)}`,
+      `K2,${n(2, 1)},${n(2, 2)},${n(2, 3)},${n(2, 4)}`,
+      'K3,1,2,3,4',
+    ].join('\n');
+    expect(await importKits(db, csv)).toEqual({
+      kits: 2,
+      errors: ['line 4: not an EAN-13 sheet number: 1, 2, 3, 4'],
+    });
+    const report = await assembleWorks(db);
+    const k1 = report.works.find((w) => w.kitId === 'K1')!;
+    const k2 = report.works.find((w) => w.kitId === 'K2')!;
+    expect(k1).toMatchObject({ status: 'complete', missing: [], additionalSheets: 2 });
+    expect(k1.id).toMatch(/^W[A-Z2-9]{9}$/);
+    expect(k2).toMatchObject({ status: 'incomplete', missing: [`as2-2 ${n(2, 4)} not received`] });
+    expect(report.orphans).toEqual([{ sheetNumber: stray, form: 'ege-as2-additional' }]);
+    const chain = await db.query<{ sheet_number: string; role: string; chain_position: number | null }>(
+      `select sheet_number, role, chain_position from work_sheets where work_id = $1 and role = 'additional-as2'
+       order by chain_position`,
+      [k1.id],
+    );
+    expect(chain).toEqual([
+      { sheet_number: add1, role: 'additional-as2', chain_position: 1 },
+      { sheet_number: add2, role: 'additional-as2', chain_position: 2 },
+    ]);
+
+    // Assembly is repeatable: the same kit keeps its work code, and personal data stays in personal.*.
+    const again = await assembleWorks(db);
+    expect(again.works.find((w) => w.kitId === 'K1')?.id).toBe(k1.id);
+    const [person] = await db.query<{ surname: string; work_id: string }>(
+      `select p.surname, l.work_id from personal.participants p join personal.participant_works l on l.participant_id = p.id`,
+    );
+    expect(person).toEqual({ surname: 'ИВАНОВА', work_id: k1.id });
+    const works = JSON.stringify(await db.query('select * from works'));
+    expect(works).not.toContain('ИВАНОВА');
+  });
+
+  it('refuses a manifest without the expected header', async () => {
+    const db = await open();
+    cleanup.push(() => db.close());
+    await migrate(db);
+    expect(await importKits(db, 'kit,a,b\nK1,1,2')).toEqual({
+      kits: 0,
+      errors: ['line 1: header must be kit_id,registration,as1,as2_1,as2_2, got kit,a,b'],
+    });
+  });
+});
