@@ -12,6 +12,7 @@ import { assembleWorks, importKits } from '../storage/works.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import type { StageDeps } from '../workers/stages/ingest.ts';
 import { fieldCrop } from './crops.ts';
+import { metricsText } from './metrics.ts';
 
 export interface ApiDeps extends StageDeps {
   forms: FormDefinition[];
@@ -42,7 +43,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
   app.decorateRequest('user', null);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.url.startsWith('/api/')) return;
+    if (!req.url.startsWith('/api/') && !req.url.startsWith('/metrics')) return;
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     req.user = token ? await userByToken(deps.db, token) : null;
@@ -64,6 +65,11 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     await deps.db.query('select 1');
     return { status: 'ok', database: deps.db.kind, objects: deps.objects.kind };
   });
+
+  // Prometheus scrapes with an admin's bearer token: the counts say nothing personal, but they are not public.
+  app.get('/metrics', { config: { roles: ['admin'] } }, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(await metricsText(deps)),
+  );
 
   app.get(
     '/api/me',

@@ -53,6 +53,22 @@ describe('service API on the embedded default', () => {
     expect(forged.statusCode).toBe(401);
   });
 
+  it('reports metrics to an admin only, in Prometheus text format', async () => {
+    const { issueUser } = await import('../storage/users.ts');
+    tokens['demo-admin'] = await issueUser(service.adapters.db, {
+      id: 'demo-admin',
+      name: 'Admin',
+      role: 'admin',
+    });
+    expect((await call('GET', '/metrics')).statusCode).toBe(401);
+    expect((await call('GET', '/metrics', 'demo-operator')).statusCode).toBe(403);
+    const text = (await call('GET', '/metrics', 'demo-admin')).body;
+    expect(text).toContain('rcoi_pages{status="rejected"} 2');
+    expect(text).toContain('rcoi_queue_jobs{stage="recognise",state="completed"} 15');
+    expect(text).toMatch(/rcoi_recognise_ms\{quantile="0.5"\} \d+/);
+    expect(text).toContain('rcoi_recognised_last_hour 15');
+  });
+
   it('lets each role use only its own routes', async () => {
     expect((await call('GET', '/api/batches', 'demo-verifier')).statusCode).toBe(403);
     expect((await call('POST', '/api/verification/next', 'demo-operator')).statusCode).toBe(403);
