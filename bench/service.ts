@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:service`: pages through the whole service on real services (PostgreSQL, Redis, the S3
+ * server, started privately as the tests do) with `rcoi worker` processes, against the bare pipeline on the
+ * same cores in the same run.
+ *
+ * Pages: the recognition bench's corpus (out/bench-corpus, generated when missing), cycled to --pages. A
+ * repeated file gets a distinct trailer after its image data (decoders ignore it), so each copy has its own
+ * SHA-256 and is stored and recognised like a new scan; the pixels, and so the work, are the same.
+ *
+ * Prints pages/s end to end (ingest to the last page recognised), the bare pipeline's pages/s, queue wait
+ * p50/p95 (job queued to job started), database rows and bytes per page, object bytes per page.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { shippedForms } from '../calibration/forms.ts';
+import { recogniseFiles } from '../cli/recognise.ts';
+import { configFromEnv, openAdapters } from '../service/config.ts';
+import { bullmqQueues, redisConnection } from '../workers/queues.ts';
+import { ingestBatch } from '../workers/stages/ingest.ts';
+
+const { values } = parseArgs({
+  options: {
+    pages: { type: 'string', default: '5000' },
+    workers: { type: 'string', default: '2' },
+    corpus: { type: 'string', default: 'out/bench-corpus' },
+    batch: { type: 'string', default: '100' },
+    /** Jobs each worker process runs at once: one computes while another waits for S3 or the database. */
+    concurrency: { type: 'string', default: '2' },
+  },
+});
+const pages = Number(values.pages);
+const workerCount = Number(values.workers);
+const batchSize = Number(values.batch);
+const corpusDir = values.corpus;
+
+if (!existsSync(corpusDir) || readdirSync(corpusDir).filter((f) => !f.endsWith('.json')).length < 1000) {
+  console.error(`generating the recognition corpus into ${corpusDir} …`);
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/recognise.ts', '--generate-only', '--corpus', corpusDir],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
+const sources = readdirSync(corpusDir)
+  .filter((f) => /\.(png|jpg)$/.test(f))
+  .sort()
+  .map((f) => join(corpusDir, f));
+
+const median = (xs: number[], q = 0.5) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+};
+
+// 1. The bare pipeline: the same pages, the same cores, worker threads, no storage.
+const bareFiles = Array.from({ length: pages }, (_, i) => sources[i % sources.length]!);
+console.error(`bare pipeline: ${pages} pages on ${workerCount} threads …`);
+const bare = await recogniseFiles(bareFiles, shippedForms(), { jobs: workerCount, progress: false });
+const barePagesPerSecond = bare.results.length / bare.seconds;
+
+// 2. The service.
+const svcDir = mkdtempSync(join(tmpdir(), 'rcoi-bench-svc-'));
+console.error('starting PostgreSQL, Redis and the S3 server …');
+execFileSync('bash', ['scripts/services.sh', 'start', svcDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+const children: ChildProcess[] = [];
+try {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(svcDir, 'env'), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!;
+  }
+  const serviceEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: env.TEST_DATABASE_URL,
+    REDIS_URL: env.TEST_REDIS_URL,
+    S3_ENDPOINT: env.TEST_S3_ENDPOINT,
+    S3_PORT: env.TEST_S3_PORT,
+    S3_USE_SSL: 'false',
+    S3_ACCESS_KEY: env.TEST_S3_ACCESS_KEY,
+    S3_SECRET_KEY: env.TEST_S3_SECRET_KEY,
+    S3_REGION: env.TEST_S3_REGION,
+    S3_BUCKET: 'rcoi-bench',
+    RCOI_QUEUE_PREFIX: 'bench',
+  };
+  const config = configFromEnv(serviceEnv);
+  const adapters = await openAdapters(config);
+  const queues = bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
+  await adapters.db.query(
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
+     values ('bench', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
+  );
+  for (let i = 0; i < workerCount; i++) {
+    const child = spawn(process.execPath, ['bin/rcoi.js', 'worker', '--concurrency', values.concurrency], {
+      env: serviceEnv,
+      stdio: 'ignore',
+    });
+    children.push(child);
+  }
+  // Let the workers load (the pipeline's model and wasm) before the clock starts, as a running service has.
+  await new Promise((r) => setTimeout(r, 4000));
+  console.error(
+    `service: ${pages} pages in batches of ${batchSize} through ${workerCount} rcoi worker processes …`,
+  );
+  const started = performance.now();
+  let queued = 0;
+  for (let b = 0; b * batchSize < pages; b++) {
+    const files = [];
+    for (let i = b * batchSize; i < Math.min(pages, (b + 1) * batchSize); i++) {
+      const bytes = readFileSync(sources[i % sources.length]!);
+      const copy = Math.floor(i / sources.length);
+      files.push({
+        name: `${i}-${sources[i % sources.length]!.split('/').pop()}`,
+        bytes:
+          copy === 0
+            ? new Uint8Array(bytes)
+            : new Uint8Array(Buffer.concat([bytes, Buffer.from(`\nrcoi-bench-copy-${copy}`)])),
+      });
+    }
+    const r = await ingestBatch(
+      adapters,
+      { batch: `b${b}`, station: 'bench', exam: 'bench', declared: {} },
+      'hot-folder',
+      files,
+    );
+    for (const pageId of r.newPages) await queues.add('recognise', pageId, { pageId });
+    queued += r.newPages.length;
+  }
+  const ingestSeconds = (performance.now() - started) / 1000;
+  for (;;) {
+    const [row] = await adapters.db.query<{ n: number }>(
+      `select count(*)::int as n from pages where status <> 'pending'`,
+    );
+    if ((row?.n ?? 0) >= queued) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const queue = new Queue('recognise', {
+    connection: redisConnection(config.redisUrl!),
+    prefix: config.queuePrefix,
+  });
+  const jobs = await queue.getJobs(['completed'], 0, -1);
+  const waits = jobs.filter((j) => j.processedOn).map((j) => j.processedOn! - j.timestamp);
+  const failed = (await queues.counts('recognise')).failed;
+  await queue.close();
+  const tables = await adapters.db.query<{ name: string; rows: number }>(
+    `select relname as name, n_live_tup::int as rows from pg_stat_user_tables order by relname`,
+  );
+  const [size] = await adapters.db.query<{ bytes: number }>(
+    'select pg_database_size(current_database()) as bytes',
+  );
+  const [objects] = await adapters.db.query<{ bytes: number }>(
+    'select sum(bytes)::bigint as bytes from images',
+  );
+  const rows = tables.reduce((n, t) => n + t.rows, 0);
+  await queues.close();
+  await adapters.close();
+
+  const endToEnd = queued / seconds;
+  console.log(
+    `bench:service: ${queued} pages, ${workerCount} rcoi worker processes, ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(`machine: ${availableParallelism()} cores, ${cpus()[0]?.model ?? '?'}`);
+  console.log('');
+  console.log('| run | pages | seconds | pages/s |');
+  console.log('|---|---|---|---|');
+  console.log(
+    `| bare pipeline, ${workerCount} threads | ${bare.results.length} | ${bare.seconds.toFixed(1)} | ${barePagesPerSecond.toFixed(2)} |`,
+  );
+  console.log(
+    `| service end to end (ingest to last page recognised) | ${queued} | ${seconds.toFixed(1)} | ${endToEnd.toFixed(2)} |`,
+  );
+  console.log('');
+  console.log(`end to end / bare: ${((100 * endToEnd) / barePagesPerSecond).toFixed(1)}% (target 80%)`);
+  console.log(
+    `ingest (hash, S3 put, rows, queue) of all pages: ${ingestSeconds.toFixed(1)} s, overlapping recognition`,
+  );
+  console.log(
+    `queue wait (queued to started): p50 ${(median(waits) / 1000).toFixed(1)} s, p95 ${(median(waits, 0.95) / 1000).toFixed(1)} s`,
+  );
+  console.log(`dead letters: ${failed}`);
+  console.log(
+    `database: ${(rows / queued).toFixed(1)} rows per page, ${((size?.bytes ?? 0) / queued / 1024).toFixed(1)} KiB per page (pg_database_size)`,
+  );
+  console.log(`objects: ${((Number(objects?.bytes) || 0) / queued / 1024).toFixed(1)} KiB per page`);
+  console.log(
+    `rows by table: ${tables
+      .filter((t) => t.rows > 0)
+      .map((t) => `${t.name} ${t.rows}`)
+      .join(', ')}`,
+  );
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+  execFileSync('bash', ['scripts/services.sh', 'stop', svcDir], { stdio: 'ignore' });
+  rmSync(svcDir, { recursive: true, force: true });
+}
