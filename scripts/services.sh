@@ -10,6 +10,8 @@ PGBIN=/usr/lib/postgresql/15/bin
 PACKAGES=(redis-server radosgw ceph-mon ceph-osd ceph-common curl)
 # Seconds a service may take to answer; Ceph's first start creates the RGW pools, which is the slow part.
 TIMEOUT=${SERVICES_TIMEOUT:-120}
+# The S3 store lives in memory: 1 GiB holds the tests; bench:service asks for more (about 1.2 MB a page).
+S3_MEMORY_BYTES=${SERVICES_S3_MEMORY_BYTES:-1073741824}
 # Marks DIR as ours, so `start` never wipes a directory it did not create.
 MARKER=.rcoi-services
 
@@ -190,6 +192,7 @@ mon_cluster_log_file = $DIR/log/ceph-cluster.log
 mon_data = $c/mon/ceph-\$id
 osd_data = $c/osd/ceph-\$id
 osd_objectstore = memstore
+memstore_device_bytes = $S3_MEMORY_BYTES
 osd_pool_default_size = 1
 osd_pool_default_min_size = 1
 osd_pool_default_pg_num = 8
