@@ -72,10 +72,13 @@ const barePagesPerSecond = bare.pages / bare.seconds;
 // 2. The service.
 const svcDir = mkdtempSync(join(tmpdir(), 'rcoi-bench-svc-'));
 console.error('starting PostgreSQL, Redis and the S3 server …');
-// The S3 server keeps objects in memory: room for every page (about 1.2 MB each) and then some.
+// The S3 server keeps objects in memory: room for every page (1.2 MB on average) and then some.
 execFileSync('bash', ['scripts/services.sh', 'start', svcDir], {
   stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, SERVICES_S3_MEMORY_BYTES: String(Math.max(2 ** 30, pages * 2 * 2 ** 20)) },
+  env: {
+    ...process.env,
+    SERVICES_S3_MEMORY_BYTES: String(Math.max(2 ** 30, Math.round(pages * 1.5 * 2 ** 20))),
+  },
 });
 const children: ChildProcess[] = [];
 try {

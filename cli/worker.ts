@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { shippedForms } from '../calibration/forms.ts';
 import { configFromEnv, openAdapters } from '../service/config.ts';
+import { stageHandlers } from '../workers/handlers.ts';
 import { bullmqWorkers, redisConnection } from '../workers/queues.ts';
-import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { UsageError } from './usage.ts';
 
 export async function workerCommand(args: string[]): Promise<number> {
@@ -21,16 +21,12 @@ export async function workerCommand(args: string[]): Promise<number> {
     );
   const adapters = await openAdapters(config);
   const forms = shippedForms();
-  const workers = bullmqWorkers(
-    redisConnection(config.redisUrl),
-    { recognise: ({ pageId }) => recognisePageStage(adapters, forms, pageId) },
-    {
-      prefix: config.queuePrefix,
-      concurrency: { recognise: concurrency },
-      lockDurationMs: config.lockMs,
-      onFailed: (stage, jobId, err) => console.error(`${stage} ${jobId} failed: ${err.message}`),
-    },
-  );
+  const workers = bullmqWorkers(redisConnection(config.redisUrl), stageHandlers(adapters, forms), {
+    prefix: config.queuePrefix,
+    concurrency: { recognise: concurrency, retention: 1 },
+    lockDurationMs: config.lockMs,
+    onFailed: (stage, jobId, err) => console.error(`${stage} ${jobId} failed: ${err.message}`),
+  });
   console.log(`worker ${process.pid}: consuming ${config.queuePrefix} queues, concurrency ${concurrency}`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);

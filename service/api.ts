@@ -3,14 +3,21 @@
  * known by a bearer token. Verifiers see only the task leased to them, and every image they are shown is an
  * audit event.
  */
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FormDefinition } from '../calibration/form-schema.ts';
+import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { batchReport } from '../storage/batches.ts';
 import { type Role, type User, userByToken } from '../storage/users.ts';
 import { audit, type Decision, decide, takeNextTask, VerificationError } from '../storage/verification.ts';
 import { assembleWorks, importKits } from '../storage/works.ts';
 import type { StageQueues } from '../workers/queues.ts';
-import type { StageDeps } from '../workers/stages/ingest.ts';
+import {
+  type IncomingFile,
+  ingestBatch,
+  type StageDeps,
+  UnknownExamError,
+} from '../workers/stages/ingest.ts';
 import { fieldCrop } from './crops.ts';
 import { metricsText } from './metrics.ts';
 
@@ -28,6 +35,9 @@ declare module 'fastify' {
   }
 }
 
+/** A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room). */
+const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5 };
+
 const VERIFIERS = ['verifier', 'senior-verifier'] as const;
 const OPERATORS = ['operator', 'admin'] as const;
 
@@ -41,6 +51,7 @@ const STATUS_OF: Record<VerificationError['code'], number> = {
 export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024 });
   app.decorateRequest('user', null);
+  app.register(multipart, { limits: UPLOAD_LIMITS });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!req.url.startsWith('/api/') && !req.url.startsWith('/metrics')) return;
@@ -56,6 +67,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof VerificationError) return reply.code(STATUS_OF[err.code]).send({ error: err.message });
+    if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
@@ -84,6 +96,39 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
        from batches b order by b.created_at desc limit 500`,
     ),
   );
+
+  // Upload: multipart/form-data with a `manifest` field (the batch.json) and the page files.
+  app.post('/api/batches', { config: { roles: OPERATORS } }, async (req, reply) => {
+    if (!req.isMultipart()) return reply.code(415).send({ error: 'send the batch as multipart/form-data' });
+    let manifest: BatchManifest | undefined;
+    const files: IncomingFile[] = [];
+    for await (const part of req.parts()) {
+      if (part.type === 'field' && part.fieldname === 'manifest') {
+        try {
+          manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
+        } catch (err) {
+          return reply.code(400).send({ error: (err as Error).message });
+        }
+      } else if (part.type === 'file') {
+        const bytes = new Uint8Array(await part.toBuffer());
+        // A file over the limit arrives cut short: refuse the batch rather than keep a cut page.
+        if (part.file.truncated)
+          return reply
+            .code(413)
+            .send({ error: `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes` });
+        files.push({ name: part.filename, bytes });
+      }
+    }
+    if (!manifest) return reply.code(400).send({ error: 'the upload has no manifest field' });
+    if (files.length === 0) return reply.code(400).send({ error: 'the upload has no files' });
+    const result = await ingestBatch(deps, manifest, 'upload', files);
+    for (const pageId of result.newPages) await deps.queues.add('recognise', pageId, { pageId });
+    await audit(deps.db, req.user!.id, 'batch.upload', result.batchId, {
+      files: files.length,
+      newPages: result.newPages.length,
+    });
+    return reply.code(201).send({ ...result, newPages: result.newPages.length });
+  });
 
   app.get<{ Params: { id: string } }>(
     '/api/batches/:id',

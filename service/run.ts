@@ -10,8 +10,8 @@ import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { CORPUS_DIR, corpusDeclared } from '../samples/make-corpus.ts';
 import { issueUser, type User } from '../storage/users.ts';
+import { RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
-import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { buildApi } from './api.ts';
 import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
 import { type InboxResult, scanInbox } from './inbox.ts';
@@ -47,7 +47,7 @@ export async function startService(
   const embedded = !config.redisUrl;
   const stages = embedded
     ? inProcessStages(
-        { recognise: ({ pageId }) => recognisePageStage(adapters, forms, pageId) },
+        stageHandlers(adapters, forms),
         opts.concurrency ?? Math.max(1, availableParallelism() - 1),
       )
     : undefined;
@@ -57,6 +57,8 @@ export async function startService(
     const pending = await adapters.db.query<{ id: string }>(`select id from pages where status = 'pending'`);
     for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
   }
+  // Defined once for the deployment however many service processes start: the scheduler id is the key.
+  await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, { runBy: 'retention-sweeper' });
   const app = buildApi({ ...adapters, forms, queues }, { logger: opts.logger ?? false });
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;

@@ -44,7 +44,7 @@ export async function importKits(db: Database, csv: string): Promise<{ kits: num
       errors.push(`line ${i + 2}: not an EAN-13 sheet number: ${bad.join(', ')}`);
       return;
     }
-    KIT_ROLES.forEach((role, r) => rows.push({ kit, role, sheet: sheets[r]! }));
+    for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
   });
   await db.transaction(async (tx) => {
     await tx.query(

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { configFromEnv } from '../service/config.ts';
-import { type RunningService, seedDemo, startService } from '../service/run.ts';
+import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
 
 let service: RunningService;
 let tokens: Record<string, string>;
@@ -155,6 +156,52 @@ describe('service API on the embedded default', () => {
     };
     expect(report.works).toMatchObject([{ kitId: 'K1', status: 'incomplete' }]);
     expect(report.orphans.length).toBeGreaterThan(0);
+  });
+
+  it('takes an uploaded batch from an operator, stores only what is new, and queues it', async () => {
+    const page = readFileSync(join(CORPUS_DIR, 'ege-as2-1-scanner-8.jpg'));
+    const upload = (who: string, manifest: object, files: [string, Buffer][]) => {
+      const form = new FormData();
+      form.append('manifest', JSON.stringify(manifest));
+      for (const [name, bytes] of files) form.append('files', new Blob([new Uint8Array(bytes)]), name);
+      return service.app.inject({
+        method: 'POST',
+        url: '/api/batches',
+        headers: { authorization: `Bearer ${tokens[who]}` },
+        payload: form,
+      });
+    };
+    const manifest = {
+      batch: 'up-1',
+      station: 'rcoi-scan-2',
+      exam: DEMO_EXAM,
+      declared: { 'answer-sheet-2': 2 },
+    };
+    // The same bytes as a page of the sample batch, and a new scan (bytes after the image data differ).
+    const files: [string, Buffer][] = [
+      ['a.jpg', page],
+      ['b.jpg', Buffer.concat([page, Buffer.from('rescan')])],
+    ];
+    expect((await upload('demo-verifier', manifest, files)).statusCode).toBe(403);
+    const bad = await upload('demo-operator', { ...manifest, exam: undefined }, files);
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.json().error).toMatch(/invalid batch manifest in the upload/);
+    const unknownExam = await upload('demo-operator', { ...manifest, exam: 'no-such-exam' }, files);
+    expect(unknownExam.statusCode).toBe(422);
+    const ok = await upload('demo-operator', manifest, files);
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({
+      batchId: 'rcoi-scan-2:up-1',
+      files: 2,
+      newImages: 1,
+      duplicates: 1,
+      newPages: 1,
+    });
+    await service.idle();
+    const report = (
+      await call('GET', `/api/batches/${encodeURIComponent('rcoi-scan-2:up-1')}`, 'demo-operator')
+    ).json();
+    expect(report).toMatchObject({ pagesByStatus: { recognised: 2 }, reconciliation: { discrepancies: [] } });
   });
 
   it('quarantines a batch with a bad manifest, with the reason beside it', async () => {

@@ -18,6 +18,7 @@ describe('in-process stages', () => {
           if (pageId === 'flaky' && calls.get(pageId) === 1) throw new Error('transient');
           if (pageId === 'broken') throw new Error('no page broken');
         },
+        retention: async () => {},
       },
       2,
       { attempts: 3, backoffMs: 5 },

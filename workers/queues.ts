@@ -8,9 +8,11 @@ import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 
 export interface StageJobs {
   recognise: { pageId: string };
+  /** A retention sweep; `runBy` names the scheduler in the destruction act. */
+  retention: { runBy: string };
 }
 export type Stage = keyof StageJobs;
-export const STAGES: Stage[] = ['recognise'];
+export const STAGES: Stage[] = ['recognise', 'retention'];
 
 export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
 
@@ -28,6 +30,8 @@ export interface StageQueues {
   /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
   counts(stage: Stage): Promise<{ waiting: number; active: number; failed: number; completed: number }>;
   deadLetters(stage: Stage): Promise<{ jobId: string; reason: string; attempts: number }[]>;
+  /** A job repeated every `everyMs`, defined once however many processes ask for it. */
+  schedule<S extends Stage>(stage: S, id: string, everyMs: number, data: StageJobs[S]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,9 @@ export function bullmqQueues(
     async deadLetters(stage) {
       const failed = await queue(stage).getFailed();
       return failed.map((j) => ({ jobId: j.id ?? '', reason: j.failedReason, attempts: j.attemptsMade }));
+    },
+    async schedule(stage, id, everyMs, data) {
+      await queue(stage).upsertJobScheduler(id, { every: everyMs }, { name: stage, data });
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
@@ -133,6 +140,7 @@ export function inProcessStages(
   const known = new Set<string>();
   const dead = new Map<Stage, { jobId: string; reason: string; attempts: number }[]>();
   const completed = new Map<Stage, number>();
+  const timers: NodeJS.Timeout[] = [];
   let active = 0;
   /** Retries waiting for their backoff to pass. */
   let scheduled = 0;
@@ -180,14 +188,15 @@ export function inProcessStages(
         });
     }
   };
+  const add = async <S extends Stage>(stage: S, jobId: string, data: StageJobs[S]) => {
+    const key = `${stage}:${jobId}`;
+    if (known.has(key)) return;
+    known.add(key);
+    pending.push({ stage, jobId, data, attempt: 0 });
+    pump();
+  };
   return {
-    async add(stage, jobId, data) {
-      const key = `${stage}:${jobId}`;
-      if (known.has(key)) return;
-      known.add(key);
-      pending.push({ stage, jobId, data, attempt: 0 });
-      pump();
-    },
+    add,
     async counts(stage) {
       return {
         waiting: pending.filter((p) => p.stage === stage).length,
@@ -199,6 +208,11 @@ export function inProcessStages(
     async deadLetters(stage) {
       return [...(dead.get(stage) ?? [])];
     },
+    async schedule(stage, id, everyMs, data) {
+      const run = () => void add(stage, `${id}:${Date.now()}`, data);
+      run();
+      timers.push(setInterval(run, everyMs));
+    },
     idle() {
       return new Promise<void>((resolve) => {
         waiters.push(resolve);
@@ -207,6 +221,7 @@ export function inProcessStages(
     },
     async close() {
       closed = true;
+      for (const t of timers) clearInterval(t);
       await new Promise<void>((resolve) => {
         const check = () => (active === 0 ? resolve() : setTimeout(check, 10));
         check();
