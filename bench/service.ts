@@ -175,7 +175,7 @@ try {
 
   const endToEnd = queued / seconds;
   console.log(
-    `bench:service: ${queued} pages, ${workerCount} rcoi worker processes, ${new Date().toISOString().slice(0, 10)}`,
+    `bench:service: ${queued} pages, ${workerCount} rcoi worker processes (${values.concurrency} jobs each at once), ${new Date().toISOString().slice(0, 10)}`,
   );
   console.log(`machine: ${availableParallelism()} cores, ${cpus()[0]?.model ?? '?'}`);
   console.log('');
