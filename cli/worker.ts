@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { shippedForms } from '../calibration/forms.ts';
 import { configFromEnv, openAdapters } from '../service/config.ts';
 import { stageHandlers } from '../workers/handlers.ts';
-import { bullmqWorkers, redisConnection } from '../workers/queues.ts';
+import { bullmqQueues, bullmqWorkers, redisConnection } from '../workers/queues.ts';
 import { UsageError } from './usage.ts';
 
 export async function workerCommand(args: string[]): Promise<number> {
@@ -21,9 +21,11 @@ export async function workerCommand(args: string[]): Promise<number> {
     );
   const adapters = await openAdapters(config);
   const forms = shippedForms();
-  const workers = bullmqWorkers(redisConnection(config.redisUrl), stageHandlers(adapters, forms), {
+  const connection = redisConnection(config.redisUrl);
+  const queues = bullmqQueues(connection, config.queuePrefix);
+  const workers = bullmqWorkers(connection, stageHandlers(adapters, forms, queues), {
     prefix: config.queuePrefix,
-    concurrency: { recognise: concurrency, retention: 1 },
+    concurrency: { recognise: concurrency, retention: 1, requeue: 1 },
     lockDurationMs: config.lockMs,
     onFailed: (stage, jobId, err) => console.error(`${stage} ${jobId} failed: ${err.message}`),
   });
@@ -33,6 +35,7 @@ export async function workerCommand(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
   });
   await workers.close();
+  await queues.close();
   await adapters.close();
   console.log(`worker ${process.pid}: stopped`);
   return 0;

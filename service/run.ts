@@ -10,7 +10,7 @@ import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { CORPUS_DIR, corpusDeclared } from '../samples/make-corpus.ts';
 import { issueUser, type User } from '../storage/users.ts';
-import { RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
+import { REQUEUE_EVERY_MS, RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { buildApi } from './api.ts';
 import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
@@ -45,9 +45,11 @@ export async function startService(
   const adapters = await openAdapters(config);
   const forms = shippedForms();
   const embedded = !config.redisUrl;
+  // The requeue handler adds to whichever queues this process has, made just below.
+  const target: Pick<StageQueues, 'add'> = { add: (stage, id, data) => queues.add(stage, id, data) };
   const stages = embedded
     ? inProcessStages(
-        stageHandlers(adapters, forms),
+        stageHandlers(adapters, forms, target),
         opts.concurrency ?? Math.max(1, availableParallelism() - 1),
       )
     : undefined;
@@ -59,6 +61,9 @@ export async function startService(
   }
   // Defined once for the deployment however many service processes start: the scheduler id is the key.
   await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, { runBy: 'retention-sweeper' });
+  // In-process, nothing is lost while the process lives and pending pages are queued at start; Redis may lose
+  // its data, so a deployment queues pending pages again every minute.
+  if (!stages) await queues.schedule('requeue', 'requeue-pending', REQUEUE_EVERY_MS, {});
   const app = buildApi({ ...adapters, forms, queues }, { logger: opts.logger ?? false });
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;

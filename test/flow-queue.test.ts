@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS_DIR, corpusExpected } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
@@ -129,6 +130,34 @@ describe('recognise stage on BullMQ', () => {
     });
     expect(await queues.deadLetters('recognise')).toEqual([]);
   }, 180_000);
+
+  it('queues pending pages again when Redis has lost their jobs', async () => {
+    const { env, adapters, queues } = await deployment();
+    const batch = await ingestBatch(
+      adapters,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'hot-folder',
+      corpus.slice(0, 4),
+    );
+    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+    // Redis loses this deployment's data (a restart without persistence, a failover to an empty replica).
+    const redis = new Redis(testServices().redisUrl, { maxRetriesPerRequest: null });
+    const keys = await redis.keys(`${env.RCOI_QUEUE_PREFIX}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    await redis.quit();
+    expect((await queues.counts('recognise')).waiting).toBe(0);
+    await queues.schedule('requeue', 'requeue-pending', 1000, {});
+    const worker = startWorker(env);
+    await until('every page is recognised', async () => {
+      const [row] = await adapters.db.query<{ n: number }>(
+        `select count(*)::int as n from pages where status = 'pending'`,
+      );
+      return row?.n === 0;
+    });
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+  }, 120_000);
 
   it('keeps a job that cannot succeed as a dead letter with its reason', async () => {
     const { env, queues } = await deployment();

@@ -19,6 +19,7 @@ describe('in-process stages', () => {
           if (pageId === 'broken') throw new Error('no page broken');
         },
         retention: async () => {},
+        requeue: async () => {},
       },
       2,
       { attempts: 3, backoffMs: 5 },

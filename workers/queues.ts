@@ -10,9 +10,11 @@ export interface StageJobs {
   recognise: { pageId: string };
   /** A retention sweep; `runBy` names the scheduler in the destruction act. */
   retention: { runBy: string };
+  /** Queues every page still pending again: jobs lost with Redis's data are recreated (the rest are no-ops). */
+  requeue: Record<string, never>;
 }
 export type Stage = keyof StageJobs;
-export const STAGES: Stage[] = ['recognise', 'retention'];
+export const STAGES: Stage[] = ['recognise', 'retention', 'requeue'];
 
 export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
 
