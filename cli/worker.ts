@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { shippedForms } from '../calibration/forms.ts';
 import { configFromEnv, openAdapters } from '../service/config.ts';
+import { log } from '../service/log.ts';
 import { stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, bullmqWorkers, redisConnection } from '../workers/queues.ts';
 import { UsageError } from './usage.ts';
@@ -27,9 +28,11 @@ export async function workerCommand(args: string[]): Promise<number> {
     prefix: config.queuePrefix,
     concurrency: { recognise: concurrency, retention: 1, requeue: 1 },
     lockDurationMs: config.lockMs,
-    onFailed: (stage, jobId, err) => console.error(`${stage} ${jobId} failed: ${err.message}`),
+    onFailed: (stage, jobId, err) => log.warn({ stage, jobId, err: err.message }, 'job failed'),
+    onDone: ({ stage, jobId, ms, result }) =>
+      log.info({ stage, jobId, ms, ...(stage === 'recognise' && { outcome: result }) }, 'job done'),
   });
-  console.log(`worker ${process.pid}: consuming ${config.queuePrefix} queues, concurrency ${concurrency}`);
+  log.info({ prefix: config.queuePrefix, concurrency }, 'worker started');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
@@ -37,6 +40,6 @@ export async function workerCommand(args: string[]): Promise<number> {
   await workers.close();
   await queues.close();
   await adapters.close();
-  console.log(`worker ${process.pid}: stopped`);
+  log.info('worker stopped');
   return 0;
 }

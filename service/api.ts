@@ -19,6 +19,7 @@ import {
   UnknownExamError,
 } from '../workers/stages/ingest.ts';
 import { fieldCrop } from './crops.ts';
+import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
 
 export interface ApiDeps extends StageDeps {
@@ -49,7 +50,11 @@ const STATUS_OF: Record<VerificationError['code'], number> = {
 };
 
 export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024 });
+  // The shared pino logger's type is narrower than Fastify's default instance type; the instance is the same.
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: log } : { logger: false }),
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
   app.decorateRequest('user', null);
   app.register(multipart, { limits: UPLOAD_LIMITS });
 

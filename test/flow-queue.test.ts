@@ -118,7 +118,17 @@ describe('recognise stage on BullMQ', () => {
     });
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
-    expect(second.output.join('')).toContain('stopped');
+    // The log names jobs and pages, never a recognised value.
+    const lines = second.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; stage?: string; jobId?: string; outcome?: string });
+    expect(lines.at(-1)?.msg).toBe('worker stopped');
+    const jobLines = lines.filter((l) => l.msg === 'job done' && l.stage === 'recognise');
+    expect(jobLines.length).toBeGreaterThan(0);
+    expect(jobLines.every((l) => /^[0-9a-f]{64}#\d+$/.test(l.jobId ?? ''))).toBe(true);
+    expect(second.output.join('')).not.toMatch(/"value"/);
 
     const golden = Object.values(expected);
     const [rows] = await db.query<{ fields: number; tasks: number }>(

@@ -92,6 +92,13 @@ export function bullmqQueues(
   };
 }
 
+export interface JobDone {
+  stage: Stage;
+  jobId: string;
+  ms: number;
+  result: unknown;
+}
+
 export interface WorkerOptions {
   /** Key prefix in Redis: one deployment's queues. */
   prefix: string;
@@ -99,6 +106,7 @@ export interface WorkerOptions {
   /** How long a job's lock lasts without renewal: a killed worker's job is taken over after this. */
   lockDurationMs?: number;
   onFailed?: (stage: Stage, jobId: string, err: Error) => void;
+  onDone?: (done: JobDone) => void;
 }
 
 export function bullmqWorkers(
@@ -108,7 +116,13 @@ export function bullmqWorkers(
 ): StageWorkers {
   const lock = opts.lockDurationMs ?? 30_000;
   const workers = STAGES.map((stage) => {
-    const w = new Worker(stage, (job: Job) => handlers[stage](job.data), {
+    const run = async (job: Job) => {
+      const started = performance.now();
+      const result = await handlers[stage](job.data);
+      opts.onDone?.({ stage, jobId: job.id ?? '', ms: Math.round(performance.now() - started), result });
+      return result;
+    };
+    const w = new Worker(stage, run, {
       connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency[stage] ?? 1,
