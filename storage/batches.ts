@@ -31,6 +31,15 @@ export async function batchReport(
     'select count(*)::int as n from batch_items where batch_id = $1',
     [id],
   );
+  // A sheet scanned twice (a rescan, a page fed again) shows as one sheet number on several pages.
+  const rescans = await db.query<{ sheet_number: string; n: number }>(
+    `select p.sheet_number, count(*)::int as n from pages p
+     where p.sheet_number in (
+       select q.sheet_number from batch_items b join pages q on q.image_sha256 = b.image_sha256
+       where b.batch_id = $1 and q.sheet_number is not null)
+     group by p.sheet_number having count(*) > 1 order by p.sheet_number`,
+    [id],
+  );
   const kindOf = new Map(forms.map((f) => [f.id, f.kind]));
   const pagesByStatus: Record<string, number> = {};
   const recognised: KindCounts = {};
@@ -45,15 +54,12 @@ export async function batchReport(
       recognised[kind] = (recognised[kind] ?? 0) + r.n;
     }
   }
-  return {
-    id,
-    files: files?.n ?? 0,
-    pagesByStatus,
-    reconciliation: reconcile({
-      declared: batch.declared,
-      receivedPages: received,
-      pendingPages: pending,
-      recognised,
-    }),
-  };
+  const reconciliation = reconcile({
+    declared: batch.declared,
+    receivedPages: received,
+    pendingPages: pending,
+    recognised,
+  });
+  for (const r of rescans) reconciliation.discrepancies.push(`sheet ${r.sheet_number} scanned ${r.n} times`);
+  return { id, files: files?.n ?? 0, pagesByStatus, reconciliation };
 }

@@ -201,7 +201,16 @@ describe('service API on the embedded default', () => {
     const report = (
       await call('GET', `/api/batches/${encodeURIComponent('rcoi-scan-2:up-1')}`, 'demo-operator')
     ).json();
-    expect(report).toMatchObject({ pagesByStatus: { recognised: 2 }, reconciliation: { discrepancies: [] } });
+    // The rescan carries the same sheet number: the counts add up, the second scan is reported.
+    const sheet = (
+      await service.adapters.db.query<{ n: string }>(
+        `select sheet_number as n from pages where form = 'ege-as2-1' limit 1`,
+      )
+    )[0]!.n;
+    expect(report).toMatchObject({
+      pagesByStatus: { recognised: 2 },
+      reconciliation: { discrepancies: [`sheet ${sheet} scanned 2 times`] },
+    });
   });
 
   it('quarantines a batch with a bad manifest, with the reason beside it', async () => {
