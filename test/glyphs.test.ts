@@ -173,27 +173,26 @@ describe('rasterizeStrokes', () => {
     expect(inkInRow(tile, 32, 4)).toBeGreaterThan(0);
   });
 
-  it('rasterises 10,000 32x32 glyph tiles quickly', () => {
-    const rng = createRng('speed');
-    const glyphs = Array.from({ length: 200 }, (_, i) => {
-      const ch = GLYPH_CHARS[i % GLYPH_CHARS.length] ?? 'A';
-      return placeGlyph(ch, randomGlyphStyle(rng, { heightPx: 24, strokePx: 3 }), rng);
-    });
+  it('draws into the tile it is given, so training can rasterise many tiles without allocating', () => {
+    const rng = createRng('reuse');
     const tile = new Uint8Array(32 * 32);
-    const run = () => {
-      for (let i = 0; i < 10_000; i++) {
-        tile.fill(255);
-        rasterizeStrokes(glyphs[i % glyphs.length] ?? [], 3, 32, 32, 16, 16, tile);
-      }
-    };
-    run();
-    const t0 = performance.now();
-    run();
-    const ms = performance.now() - t0;
-    console.log(
-      `rasterised 10,000 32x32 tiles in ${ms.toFixed(1)} ms (${((ms / 10_000) * 1000).toFixed(1)} µs each)`,
-    );
-    expect(ms / 10_000).toBeLessThan(0.1);
+    for (const ch of [...GLYPH_CHARS].slice(0, 20)) {
+      tile.fill(255);
+      const out = rasterizeStrokes(
+        placeGlyph(ch, randomGlyphStyle(rng, { heightPx: 24, strokePx: 3 }), rng),
+        3,
+        32,
+        32,
+        16,
+        16,
+        tile,
+      );
+      expect(out).toBe(tile);
+      expect(
+        tile.some((v) => v < 128),
+        ch,
+      ).toBe(true);
+    }
   });
 
   it('renders a contact sheet of every glyph variant to out/glyph-sheet.png', async () => {
