@@ -201,7 +201,22 @@ function expandField(def: FormDefinition, field: FieldDefinition): FieldInstance
   return instanceOffsets(field).map(({ n, dx, dy }) => instance(def, field, n, dx, dy));
 }
 
+const expansions = new WeakMap<FormDefinition, ExpandedForm>();
+
+/**
+ * A definition's field instances, worked out once per definition object: recognition, verification and crops
+ * all ask again for every page. Callers must treat the result as read-only.
+ */
 export function expandForm(definition: FormDefinition): ExpandedForm {
+  let e = expansions.get(definition);
+  if (!e) {
+    e = expandUncached(definition);
+    expansions.set(definition, e);
+  }
+  return e;
+}
+
+function expandUncached(definition: FormDefinition): ExpandedForm {
   const fields = definition.fields.flatMap((f) => expandField(definition, f));
   const byName = new Map<string, FieldInstance>();
   for (const f of fields) {

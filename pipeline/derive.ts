@@ -3,7 +3,7 @@
  * which case the replacement's answer wins. A replacement that cannot be read, or two that disagree about one
  * task, make that result doubtful rather than picked.
  */
-import type { ExpandedForm } from '../calibration/forms.ts';
+import type { ExpandedForm, FieldInstance } from '../calibration/forms.ts';
 import type { RecognisedField } from './result.ts';
 
 const DOUBTFUL_CONFIDENCE = 0.5;
@@ -73,4 +73,16 @@ export function applyDerivations(
     if (rule === 'ege-replacements') out = egeReplacements(form, out);
   }
   return out;
+}
+
+/** The read field a value comes from: the field itself, or for a derived EGE result.N its answer.N. */
+export function sourceField(form: ExpandedForm, name: string): FieldInstance | undefined {
+  return form.byName.get(name) ?? form.byName.get(name.replace(/^result\./, 'answer.'));
+}
+
+/** The symbols a verifier may enter for a field: its cells' alphabet, its bubbles' labels; '' for writing. */
+export function allowedSymbols(form: ExpandedForm, name: string): string {
+  const f = sourceField(form, name);
+  if (!f || f.kind === 'writing') return '';
+  return f.kind === 'bubbles' ? f.labels.join('') : f.allowed;
 }

@@ -38,13 +38,21 @@ function rejectedPage(source: string, page: number, hash: string, err: unknown, 
   };
 }
 
-/** How many pages a file holds; a file that cannot be opened counts as one (rejected) page. */
-export async function countPages(bytes: Uint8Array): Promise<number> {
+/**
+ * How many pages a file holds, and why it cannot be opened when it cannot: such a file counts as one
+ * (rejected) page.
+ */
+export async function inspectPages(bytes: Uint8Array): Promise<{ count: number; rejected?: string }> {
   try {
-    return (await openSource(bytes)).pageCount;
-  } catch {
-    return 1;
+    return { count: (await openSource(bytes)).pageCount };
+  } catch (err) {
+    const why = err instanceof PageRejection ? `${err.reason}: ${err.message}` : String(err);
+    return { count: 1, rejected: why };
   }
+}
+
+export async function countPages(bytes: Uint8Array): Promise<number> {
+  return (await inspectPages(bytes)).count;
 }
 
 export async function recogniseFilePage(

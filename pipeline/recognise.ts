@@ -16,17 +16,6 @@ import type { BarcodeDoubt, RecognisedField, RecognisedSheet, StageTimes } from 
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
 import { readWriting } from './writing.ts';
 
-const expanded = new WeakMap<FormDefinition, ExpandedForm>();
-
-function expansionOf(def: FormDefinition): ExpandedForm {
-  let e = expanded.get(def);
-  if (!e) {
-    e = expandForm(def);
-    expanded.set(def, e);
-  }
-  return e;
-}
-
 function timer() {
   let last = performance.now();
   return () => {
@@ -171,7 +160,7 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
     if (chosen.def.barcodes.length > 0) sheetDoubt.push('form-identified-by-layout');
   }
   ms.barcodes ??= lap();
-  const form = expansionOf(chosen.def);
+  const form = expandForm(chosen.def);
   const reg = chosen.registration;
   const paper = paperLevel(img);
   const fields = applyDerivations(form, readFields(img, form, reg, paper, ms));

@@ -192,6 +192,7 @@ function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, pa
  */
 function findMarks(img: GreyImage, def: FormDefinition, t: Matrix3, paper: number): MarkPoint[] {
   const found: MarkPoint[] = [];
+  const pxPerMm = pxPerMmOf(t);
   for (const m of def.marks) {
     const corners = [
       applyHomography(t, m.x - MARK_SEARCH_MM, m.y - MARK_SEARCH_MM),
@@ -201,7 +202,7 @@ function findMarks(img: GreyImage, def: FormDefinition, t: Matrix3, paper: numbe
     ];
     const xs = corners.map((c) => c[0]);
     const ys = corners.map((c) => c[1]);
-    const area = m.w * m.h * pxPerMmOf(t) ** 2;
+    const area = m.w * m.h * pxPerMm ** 2;
     const hit = darkCentroid(
       img,
       { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) },

@@ -116,6 +116,14 @@ export function goldenOf(r: PageResult): GoldenPage {
   };
 }
 
+/** The committed corpus's page files (images, the corrupt and truncated ones included), by name. */
+export function corpusFiles(dir = CORPUS_DIR): { name: string; bytes: Uint8Array }[] {
+  return readdirSync(dir)
+    .filter((f) => /\.(jpg|png|tif)$/.test(f))
+    .sort()
+    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) }));
+}
+
 /** The committed corpus's recorded results, by "file#page". */
 export function corpusExpected(dir = CORPUS_DIR): Record<string, GoldenPage> {
   return JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, GoldenPage>;

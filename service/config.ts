@@ -102,10 +102,7 @@ export interface Adapters {
 
 /** Opens and migrates the database and opens the object store the settings name. */
 export async function openAdapters(config: ServiceConfig): Promise<Adapters> {
-  const db = await openDatabase(
-    config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {},
-    join(config.dataDir, 'db'),
-  );
+  const db = await openDatabase(config.databaseUrl, join(config.dataDir, 'db'));
   await migrate(db);
   const objects = config.s3
     ? await s3ObjectStore(config.s3)

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { expandForm, type Rect } from '../calibration/forms.ts';
 import { openSource } from '../pipeline/decode.ts';
+import { sourceField } from '../pipeline/derive.ts';
 import type { Matrix3 } from '../pipeline/geometry.ts';
 import { inflate, sampleRect } from '../pipeline/sampling.ts';
 import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
@@ -25,8 +26,7 @@ function union(rects: Rect[]): Rect {
 /** Where a field (or the sheet number's barcode) is printed on its form, mm. */
 export function fieldArea(def: FormDefinition, field: string): Rect | null {
   if (field === SHEET_NUMBER_TASK) return def.barcodes.find((b) => b.role === 'sheet-number') ?? null;
-  const form = expandForm(def);
-  const f = form.byName.get(field) ?? form.byName.get(field.replace(/^result\./, 'answer.'));
+  const f = sourceField(expandForm(def), field);
   if (!f) return null;
   return f.kind === 'writing' ? f.area : union(f.rects);
 }

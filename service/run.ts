@@ -2,13 +2,13 @@
  * The service in one process: the API, the hot-folder inbox, and, on the embedded default (no REDIS_URL),
  * the stages themselves. With REDIS_URL the stages run in `rcoi worker` processes and this one only queues.
  */
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
-import { CORPUS_DIR, corpusDeclared } from '../samples/make-corpus.ts';
+import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
 import { issueUser, type User } from '../storage/users.ts';
 import { REQUEUE_EVERY_MS, RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
@@ -121,8 +121,7 @@ export async function seedDemo(service: RunningService): Promise<Record<string, 
   for (const u of users) tokens[u.id] = await issueUser(db, u);
   const folder = join(service.inbox, 'sample-batch');
   await mkdir(folder, { recursive: true });
-  const pages = (await readdir(CORPUS_DIR)).filter((f) => /\.(jpg|png|tif)$/.test(f));
-  for (const f of pages) await copyFile(join(CORPUS_DIR, f), join(folder, f));
+  for (const f of corpusFiles()) await writeFile(join(folder, f.name), f.bytes);
   const manifest: BatchManifest = {
     batch: 'sample-batch',
     station: 'demo-station',

@@ -78,7 +78,7 @@ export async function pgliteDatabase(dataDir?: string): Promise<Database> {
   };
 }
 
-/** DATABASE_URL when set, else an embedded database in `embeddedDir`. */
-export async function openDatabase(env: NodeJS.ProcessEnv, embeddedDir: string): Promise<Database> {
-  return env.DATABASE_URL ? postgresDatabase(env.DATABASE_URL) : pgliteDatabase(embeddedDir);
+/** PostgreSQL at `url` when there is one, else an embedded database in `embeddedDir`. */
+export async function openDatabase(url: string | undefined, embeddedDir: string): Promise<Database> {
+  return url ? postgresDatabase(url) : pgliteDatabase(embeddedDir);
 }

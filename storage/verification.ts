@@ -7,7 +7,7 @@
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { type ExpandedForm, expandForm } from '../calibration/forms.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
-import { applyDerivations } from '../pipeline/derive.ts';
+import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
 import type { Database, Queryable } from './db.ts';
 
@@ -98,9 +98,7 @@ export async function takeNextTask(
 /** Whether a verifier's value may stand in this field. */
 export function checkValue(field: string, allowed: string, value: string): string | null {
   if (field === SHEET_NUMBER_TASK)
-    return /^\d{13}$/.test(value) && ean13CheckDigitValid(value)
-      ? null
-      : 'a sheet number is 13 digits with a valid check digit';
+    return ean13CheckDigitValid(value) ? null : 'a sheet number is 13 digits with a valid check digit';
   if (allowed === '')
     return value === '' || value === 'written' ? null : 'a writing area is "written" or empty';
   const bad = [...value].filter((ch) => !allowed.includes(ch));
@@ -232,7 +230,7 @@ async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | un
         await tx.query(
           `insert into verification_tasks (page_id, field, priority, allowed)
            values ($1, $2, 0, $3) on conflict (page_id, field) do update set status = 'open'`,
-          [pageId, name, allowedOfDerived(form, name)],
+          [pageId, name, allowedSymbols(form, name)],
         );
       } else {
         await tx.query(
@@ -265,9 +263,4 @@ async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | un
     );
   }
   return true;
-}
-
-function allowedOfDerived(form: ExpandedForm, name: string): string {
-  const source = form.byName.get(name.replace(/^result\./, 'answer.'));
-  return source && (source.kind === 'cells' || source.kind === 'link') ? source.allowed : '';
 }

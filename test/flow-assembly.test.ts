@@ -5,16 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ean13WithCheckDigit } from '../samples/barcode-render.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
 import { assembleWorks, importKits } from '../storage/works.ts';
 import { freshPostgresDatabase } from './services.ts';
-
-/** A valid EAN-13 from 12 digits. */
-function ean(twelve: string): string {
-  const sum = [...twelve].reduce((s, d, i) => s + Number(d) * (i % 2 ? 3 : 1), 0);
-  return `${twelve}${(10 - (sum % 10)) % 10}`;
-}
 
 /** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
 async function sheet(db: Database, number: string, form: string, fields: Record<string, string | null> = {}) {
@@ -55,8 +50,12 @@ describe.each(backends)('work assembly on %s', (_name, open) => {
     const db = await open();
     cleanup.push(() => db.close());
     await migrate(db);
-    const n = (k: number, role: number) => ean(`20260${k}${role}000000`.slice(0, 12));
-    const [add1, add2, stray] = [ean('500000000001'), ean('500000000002'), ean('500000000009')];
+    const n = (k: number, role: number) => ean13WithCheckDigit(`20260${k}${role}000000`.slice(0, 12));
+    const [add1, add2, stray] = [
+      ean13WithCheckDigit('500000000001'),
+      ean13WithCheckDigit('500000000002'),
+      ean13WithCheckDigit('500000000009'),
+    ];
     // Kit 1: everything, two additional sheets chained. Kit 2: AS2 sheet 2 missing, a link unverified.
     await sheet(db, n(1, 1), 'ege-registration', {
       surname: 'ИВАНОВА',

@@ -3,14 +3,14 @@
  * and a folder) and on the real services (PostgreSQL and the S3 server): idempotent delivery, one
  * recognition per page, count reconciliation.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { sha256 } from '../pipeline/page-job.ts';
-import { CORPUS_DIR, corpusDeclared, corpusExpected } from '../samples/make-corpus.ts';
+import { corpusDeclared, corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { batchReport } from '../storage/batches.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -22,10 +22,7 @@ import { freshPostgresDatabase, testServices } from './services.ts';
 
 const forms = shippedForms();
 const expected = corpusExpected();
-const corpus = readdirSync(CORPUS_DIR)
-  .filter((f) => /\.(jpg|png|tif)$/.test(f))
-  .sort()
-  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+const corpus = corpusFiles();
 const declared = corpusDeclared();
 const manifest = (batch: string): BatchManifest => ({
   batch,

@@ -5,11 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPUS_DIR, corpusExpected } from '../samples/make-corpus.ts';
+import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
@@ -17,10 +15,7 @@ import { expectedTasks } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
 const expected = corpusExpected();
-const corpus = readdirSync(CORPUS_DIR)
-  .filter((f) => /\.(jpg|png|tif)$/.test(f))
-  .sort()
-  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+const corpus = corpusFiles();
 
 const children: ChildProcess[] = [];
 const closers: (() => Promise<void>)[] = [];

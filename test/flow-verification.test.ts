@@ -3,14 +3,14 @@
  * task to two verifiers, corrections only within the field's symbols, escalation to seniors, leases that run
  * out, every decision audited, and a page final (its derived fields recomputed) when its last task closes.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
 import { truthFor } from '../cli/demo.ts';
 import { sha256 } from '../pipeline/page-job.ts';
-import { CORPUS_DIR } from '../samples/make-corpus.ts';
+import { CORPUS_DIR, corpusFiles } from '../samples/make-corpus.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore } from '../storage/objects.ts';
@@ -20,10 +20,7 @@ import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const forms = shippedForms();
-const files = readdirSync(CORPUS_DIR)
-  .filter((f) => /\.(jpg|png|tif)$/.test(f))
-  .sort()
-  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) }));
+const files = corpusFiles();
 
 const cleanup: (() => unknown)[] = [];
 afterAll(async () => {

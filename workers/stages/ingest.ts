@@ -4,8 +4,8 @@
  * object that the next delivery finds and records, never a row pointing at nothing.
  */
 import type { BatchManifest } from '../../domain/batch.ts';
-import { openSource, PageRejection, sniffFormat } from '../../pipeline/decode.ts';
-import { sha256 } from '../../pipeline/page-job.ts';
+import { sniffFormat } from '../../pipeline/decode.ts';
+import { inspectPages, sha256 } from '../../pipeline/page-job.ts';
 import type { Database } from '../../storage/db.ts';
 import { type ObjectStore, objectKey } from '../../storage/objects.ts';
 
@@ -44,16 +44,6 @@ export class UnknownExamError extends Error {}
 
 export function pageId(imageSha256: string, index: number): string {
   return `${imageSha256}#${index + 1}`;
-}
-
-/** The page count a file will be read with; a file that cannot be opened is one rejected page. */
-async function pagesOf(bytes: Uint8Array): Promise<{ count: number; rejected?: string }> {
-  try {
-    return { count: (await openSource(bytes)).pageCount };
-  } catch (err) {
-    const why = err instanceof PageRejection ? `${err.reason}: ${err.message}` : String(err);
-    return { count: 1, rejected: why };
-  }
 }
 
 export async function ingestBatch(
@@ -97,7 +87,7 @@ export async function ingestBatch(
         sha256: hash,
         contentType,
       });
-      const pages = await pagesOf(file.bytes);
+      const pages = await inspectPages(file.bytes);
       const created = await db.transaction(async (tx) => {
         const inserted = await tx.query(
           `insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)

@@ -4,7 +4,8 @@
  * a page still pending, so a job run twice (a worker killed after the commit, a retry) changes nothing.
  */
 import type { FormDefinition } from '../../calibration/form-schema.ts';
-import { type ExpandedForm, expandForm } from '../../calibration/forms.ts';
+import { expandForm } from '../../calibration/forms.ts';
+import { allowedSymbols, sourceField } from '../../pipeline/derive.ts';
 import { type PageResult, recogniseFilePage } from '../../pipeline/page-job.ts';
 import type { RecognisedField } from '../../pipeline/result.ts';
 import { SHEET_NUMBER_TASK } from '../../storage/verification.ts';
@@ -13,15 +14,6 @@ import type { StageDeps } from './ingest.ts';
 export type PageOutcome = PageResult['status'] | 'already-done';
 
 const DIGITS = '0123456789';
-
-/** The symbols a verifier may enter for a field: cells' alphabet, bubbles' labels. */
-export function allowedSymbols(form: ExpandedForm, name: string): string {
-  const f = form.byName.get(name) ?? form.byName.get(name.replace(/^result\./, 'answer.'));
-  if (!f) return '';
-  if (f.kind === 'bubbles') return f.labels.join('');
-  if (f.kind === 'writing') return '';
-  return f.allowed;
-}
 
 export async function recognisePageStage(
   deps: StageDeps,
@@ -84,13 +76,9 @@ export async function recognisePageStage(
     // A derived field that only copies its answer (no replacement row names the task) shares the answer's
     // task, and the page derives again once it is verified; any other doubtful field gets its own.
     const copiesAnswer = (n: string, f: RecognisedField) => {
-      const answer = r.fields[n.replace(/^result\./, 'answer.')];
-      return (
-        !form?.byName.has(n) &&
-        answer !== undefined &&
-        answer.value === f.value &&
-        answer.doubt.join() === f.doubt.join()
-      );
+      if (!form || form.byName.has(n)) return false;
+      const answer = r.fields[sourceField(form, n)?.name ?? ''];
+      return answer !== undefined && answer.value === f.value && answer.doubt.join() === f.doubt.join();
     };
     const doubtful: [string, { confidence: number }][] = entries.filter(
       ([n, f]) => f.doubt.length > 0 && !copiesAnswer(n, f),
