@@ -19,6 +19,7 @@ import { Queue } from 'bullmq';
 import { shippedForms } from '../calibration/forms.ts';
 import { recogniseFiles } from '../cli/recognise.ts';
 import { configFromEnv, openAdapters } from '../service/config.ts';
+import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 
@@ -103,10 +104,14 @@ try {
   const config = configFromEnv(serviceEnv);
   const adapters = await openAdapters(config);
   const queues = bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
-  await adapters.db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-     values ('bench', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-  );
+  await registerExam(adapters.db, {
+    id: 'bench',
+    kind: 'EGE',
+    subjectCode: '02',
+    date: '2026-06-01',
+    region: '77',
+    timeZone: 'Europe/Moscow',
+  });
   for (let i = 0; i < workerCount; i++) {
     const child = spawn(process.execPath, ['bin/rcoi.js', 'worker', '--concurrency', values.concurrency], {
       env: serviceEnv,

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
+import { registerExam } from '../storage/exams.ts';
 import { issueUser, type User } from '../storage/users.ts';
 import { REQUEUE_EVERY_MS, RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
@@ -107,11 +108,14 @@ export async function startService(
  */
 export async function seedDemo(service: RunningService): Promise<Record<string, string>> {
   const { db } = service.adapters;
-  await db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-     values ($1, 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow') on conflict (id) do nothing`,
-    [DEMO_EXAM],
-  );
+  await registerExam(db, {
+    id: DEMO_EXAM,
+    kind: 'EGE',
+    subjectCode: '02',
+    date: '2026-06-01',
+    region: '77',
+    timeZone: 'Europe/Moscow',
+  });
   const users: User[] = [
     { id: 'demo-operator', name: 'Demo operator', role: 'operator' },
     { id: 'demo-verifier', name: 'Demo verifier', role: 'verifier' },

@@ -13,6 +13,7 @@ import { sha256 } from '../pipeline/page-job.ts';
 import { corpusDeclared, corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { batchReport } from '../storage/batches.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../storage/objects.ts';
 import { ingestBatch, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
@@ -78,10 +79,14 @@ describe.each(backends)('batch flow on %s', (_name, make) => {
     await expect(ingestBatch(deps, manifest('b1'), 'hot-folder', corpus)).rejects.toBeInstanceOf(
       UnknownExamError,
     );
-    await db.query(
-      `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-       values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-    );
+    await registerExam(db, {
+      id: '2026-ege-02',
+      kind: 'EGE',
+      subjectCode: '02',
+      date: '2026-06-01',
+      region: '77',
+      timeZone: 'Europe/Moscow',
+    });
 
     const first = await ingestBatch(deps, manifest('b1'), 'hot-folder', corpus);
     expect(first.newImages).toBe(corpus.length);

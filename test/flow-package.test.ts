@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { configFromEnv } from '../service/config.ts';
 import { type RunningService, startService } from '../service/run.ts';
+import { registerExam } from '../storage/exams.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcoi-package-'));
 let service: RunningService | undefined;
@@ -65,10 +66,14 @@ describe('PPE packages through the inbox', () => {
       }),
       { pollMs: 60_000, concurrency: 1 },
     );
-    await service.adapters.db.query(
-      `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-       values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-    );
+    await registerExam(service.adapters.db, {
+      id: '2026-ege-02',
+      kind: 'EGE',
+      subjectCode: '02',
+      date: '2026-06-01',
+      region: '77',
+      timeZone: 'Europe/Moscow',
+    });
     const results = await service.scan();
     const byName = Object.fromEntries(results.map((r) => [r.folder, r]));
     expect(byName['r12.rcoipkg']).toMatchObject({

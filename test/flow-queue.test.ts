@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
+import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { expectedTasks } from './helpers.ts';
@@ -51,10 +52,14 @@ async function deployment() {
     () => queues.close(),
     () => adapters.close(),
   );
-  await adapters.db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-     values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-  );
+  await registerExam(adapters.db, {
+    id: '2026-ege-02',
+    kind: 'EGE',
+    subjectCode: '02',
+    date: '2026-06-01',
+    region: '77',
+    timeZone: 'Europe/Moscow',
+  });
   return { env, adapters, queues };
 }
 

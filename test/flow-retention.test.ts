@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../storage/objects.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
@@ -54,11 +55,9 @@ describe.each(backends)('retention sweeper on %s', (_name, make) => {
     const deps = await make();
     const { db, objects } = deps;
     await migrate(db);
-    await db.query(
-      `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone) values
-       ('msk', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow'),
-       ('kam', 2026, 'EGE', '02', '2026-06-01', '41', 'Asia/Kamchatka')`,
-    );
+    const exam = { kind: 'EGE', subjectCode: '02', date: '2026-06-01' } as const;
+    await registerExam(db, { ...exam, id: 'msk', region: '77', timeZone: 'Europe/Moscow' });
+    await registerExam(db, { ...exam, id: 'kam', region: '41', timeZone: 'Asia/Kamchatka' });
     const batch = (exam: string, names: string[]) =>
       ingestBatch(deps, { batch: `${exam}-1`, station: 's', exam, declared: {} }, 'upload', names.map(file));
     await batch('msk', ['ege-as2-1-scanner-8.jpg', 'ege-as2-2-scanner-9-blank.jpg']);
@@ -145,10 +144,14 @@ describe.each(backends)('retention sweeper on %s', (_name, make) => {
     const deps = await make();
     const { db } = deps;
     await migrate(db);
-    await db.query(
-      `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-       values ('msk', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-    );
+    await registerExam(db, {
+      id: 'msk',
+      kind: 'EGE',
+      subjectCode: '02',
+      date: '2026-06-01',
+      region: '77',
+      timeZone: 'Europe/Moscow',
+    });
     await ingestBatch(
       deps,
       { batch: 'b', station: 's', exam: 'msk', declared: {} },

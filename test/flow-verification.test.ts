@@ -12,6 +12,7 @@ import { truthFor } from '../cli/demo.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { CORPUS_DIR, corpusFiles } from '../samples/make-corpus.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore } from '../storage/objects.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask, VerificationError } from '../storage/verification.ts';
@@ -32,10 +33,14 @@ async function recognisedCorpus(db: Database): Promise<StageDeps> {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const deps = { db, objects: folderObjectStore(dir) };
   await migrate(db);
-  await db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-     values ('2026-ege-02', 2026, 'EGE', '02', '2026-06-01', '77', 'Europe/Moscow')`,
-  );
+  await registerExam(db, {
+    id: '2026-ege-02',
+    kind: 'EGE',
+    subjectCode: '02',
+    date: '2026-06-01',
+    region: '77',
+    timeZone: 'Europe/Moscow',
+  });
   const batch = await ingestBatch(
     deps,
     { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
