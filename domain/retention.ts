@@ -261,3 +261,29 @@ export function policyLookup(load: (year: number) => RetentionPolicies = loadRet
   };
   return Object.assign(lookup, { setOf });
 }
+
+/**
+ * The object store's own expiry rules behind the sweeper, one per key prefix: from the first midnight UTC at
+ * or after the latest deadline of any live object under it, so the store expires nothing before its day has
+ * ended where its exam was sat, and only what a failed sweeper left behind. Where the store cannot hold
+ * objects itself, a prefix with a held object gets no rule: the hold must win.
+ */
+export function expiryBackstops<T extends RetainedObject>(
+  objects: Iterable<T>,
+  policyFor: (material: MaterialKind, exam: ExamDay) => RetentionPolicy,
+  prefixOf: (object: T) => string,
+  storeEnforcesHolds: boolean,
+): { prefix: string; from: Date }[] {
+  const latest = new Map<string, number>();
+  const unprotected = new Set<string>();
+  for (const object of objects) {
+    const prefix = prefixOf(object);
+    const { deadline } = retentionWindow(policyFor(object.material, object.exam).rule, object.exam);
+    latest.set(prefix, Math.max(latest.get(prefix) ?? 0, deadline.getTime()));
+    if (object.held && !storeEnforcesHolds) unprotected.add(prefix);
+  }
+  return [...latest]
+    .filter(([prefix]) => !unprotected.has(prefix))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([prefix, t]) => ({ prefix, from: new Date(Math.ceil(t / DAY_MS) * DAY_MS) }));
+}

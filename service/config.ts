@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   S3_SECRET_KEY: z.string().min(1).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('rcoi'),
+  /** A bucket the service creates gets S3 object lock, so legal holds bind the store as well. */
+  S3_OBJECT_LOCK: z.enum(['true', 'false']).default('true'),
   /** Embedded database, object folder and inbox live here. */
   RCOI_DATA_DIR: z.string().min(1).default('out/service'),
   RCOI_QUEUE_PREFIX: z
@@ -82,6 +84,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
         secretKey: e.S3_SECRET_KEY!,
         region: e.S3_REGION,
         bucket: e.S3_BUCKET,
+        objectLock: e.S3_OBJECT_LOCK === 'true',
       },
     }),
     dataDir: e.RCOI_DATA_DIR,

@@ -29,19 +29,41 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array>;
   /** null when there is no such object. */
   stat(key: string): Promise<StoredObject | null>;
+  /** Deletes every version of the object; refused by a store that holds it. */
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
   /**
-   * Asks the store itself to expire everything under `prefix` after `after` (a backstop behind the sweeper,
-   * never the guard); false when the store has no such rules.
+   * Whether the store itself refuses to delete an object under legal hold (S3 object lock): a second guard
+   * beside the database's holds, against any deleter, the lifecycle backstop included.
    */
-  setExpiryBackstop(id: string, prefix: string, after: Date): Promise<boolean>;
+  readonly enforcesHolds: boolean;
+  /**
+   * Puts the store's legal hold on every version of the object, or lifts it; putting it also removes a
+   * delete marker that an expiry rule laid over a held object. A no-op where the store enforces no holds.
+   */
+  setLegalHold(key: string, on: boolean): Promise<void>;
+  /**
+   * Replaces the store's own expiry rules with these (a backstop behind the sweeper, never the guard); false
+   * when the store has no such rules.
+   */
+  setExpiryBackstops(rules: ExpiryBackstop[]): Promise<boolean>;
+}
+
+/** Everything under `prefix` may be expired by the store from `from` (a midnight UTC) on. */
+export interface ExpiryBackstop {
+  prefix: string;
+  from: Date;
 }
 
 /** Where an object of this material, exam year and content lives. */
 export function objectKey(examYear: number, material: MaterialKind, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
   return `${examYear}/${material}/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/** The year-and-material prefix of a key: what the store's expiry rules select. */
+export function objectPrefix(key: string): string {
+  return `${key.split('/', 2).join('/')}/`;
 }
 
 const META_HEADERS = {
@@ -58,6 +80,8 @@ export interface S3Settings {
   secretKey: string;
   region: string;
   bucket: string;
+  /** Create the bucket with S3 object lock, so legal holds bind the store too (default true). */
+  objectLock?: boolean;
 }
 
 /** An S3 bucket, created on first use. */
@@ -72,15 +96,31 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
   });
   if (!(await client.bucketExists(s.bucket))) {
     try {
-      await client.makeBucket(s.bucket, s.region);
+      await client.makeBucket(s.bucket, s.region, { ObjectLocking: s.objectLock ?? true });
     } catch (err) {
       // Another process made it in the meantime.
       if (!(await client.bucketExists(s.bucket))) throw err;
     }
   }
-  const rules = new Map<string, Minio.LifecycleRule>();
+  // Object lock is fixed when a bucket is made: an existing bucket without it keeps only the database's holds.
+  // (The client's typings list a void overload first.)
+  const lockConfig = client.getObjectLockConfig(s.bucket) as unknown as Promise<Minio.ObjectLockInfo>;
+  const enforcesHolds = await lockConfig.then(
+    (c) => c.objectLockEnabled === 'Enabled',
+    () => false,
+  );
+  const versionsOf = async (key: string) => {
+    const versions: { versionId: string; isDeleteMarker: boolean }[] = [];
+    for await (const item of client.listObjects(s.bucket, key, false, { IncludeVersion: true })) {
+      const v = item as Minio.BucketItem & { versionId?: string; isDeleteMarker?: boolean };
+      if (v.name === key)
+        versions.push({ versionId: v.versionId ?? 'null', isDeleteMarker: !!v.isDeleteMarker });
+    }
+    return versions;
+  };
   return {
     kind: 's3',
+    enforcesHolds,
     async put(key, body, meta) {
       await client.putObject(s.bucket, key, Buffer.from(body), body.length, {
         'Content-Type': meta.contentType,
@@ -114,7 +154,17 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
       }
     },
     async delete(key) {
-      await client.removeObject(s.bucket, key);
+      if (!enforcesHolds) return client.removeObject(s.bucket, key);
+      // A versioned bucket keeps a deleted object's bytes as an old version: destruction removes them all.
+      for (const v of await versionsOf(key)) {
+        try {
+          await client.removeObject(s.bucket, key, { versionId: v.versionId });
+        } catch (err) {
+          if ((err as { code?: string }).code === 'AccessDenied')
+            throw new Error(`${key} is under a legal hold in the object store`);
+          throw err;
+        }
+      }
     },
     async list(prefix) {
       const keys: string[] = [];
@@ -123,12 +173,32 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
       }
       return keys.sort();
     },
-    async setExpiryBackstop(id, prefix, after) {
-      // Lifecycle dates are midnights UTC: the first one after `after`.
-      const day = new Date(Math.ceil(after.getTime() / 86_400_000) * 86_400_000);
-      const expiration = { Date: day.toISOString() } as Minio.LifecycleRule['Expiration'];
-      rules.set(id, { ID: id, Status: 'Enabled', Filter: { Prefix: prefix }, Expiration: expiration });
-      await client.setBucketLifecycle(s.bucket, { Rule: [...rules.values()] });
+    async setLegalHold(key, on) {
+      if (!enforcesHolds) return;
+      for (const v of await versionsOf(key)) {
+        if (v.isDeleteMarker) {
+          if (on) await client.removeObject(s.bucket, key, { versionId: v.versionId });
+          continue;
+        }
+        await client.setObjectLegalHold(s.bucket, key, { status: on ? 'ON' : 'OFF', versionId: v.versionId });
+      }
+    },
+    async setExpiryBackstops(backstops) {
+      if (backstops.length === 0) {
+        await client.removeBucketLifecycle(s.bucket);
+        return true;
+      }
+      const rules = backstops.map(
+        (b): Minio.LifecycleRule => ({
+          ID: `rcoi:${b.prefix}`,
+          Status: 'Enabled',
+          Filter: { Prefix: b.prefix },
+          Expiration: { Date: b.from.toISOString() } as Minio.LifecycleRule['Expiration'],
+          // Expiry lays a delete marker in a versioned bucket; the bytes go a day later, held ones never.
+          ...(enforcesHolds && { NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        }),
+      );
+      await client.setBucketLifecycle(s.bucket, { Rule: rules });
       return true;
     },
   };
@@ -185,7 +255,9 @@ export function folderObjectStore(root: string): ObjectStore {
       await walk(root);
       return keys.filter((k) => k.startsWith(prefix)).sort();
     },
-    async setExpiryBackstop() {
+    enforcesHolds: false,
+    async setLegalHold() {},
+    async setExpiryBackstops() {
       return false;
     },
   };

@@ -70,6 +70,52 @@ describe('service API on the embedded default', () => {
     expect(text).toContain('rcoi_recognised_last_hour 15');
   });
 
+  it('lets an admin hold the exam’s images with a reason, see the hold and the outlook, and release it', async () => {
+    const { issueUser } = await import('../storage/users.ts');
+    tokens['retention-admin'] = await issueUser(service.adapters.db, {
+      id: 'retention-admin',
+      name: 'Admin',
+      role: 'admin',
+    });
+    expect((await call('GET', '/api/retention', 'demo-operator')).statusCode).toBe(403);
+    const hold = (body: object) => call('POST', '/api/retention/holds', 'retention-admin', body);
+    expect((await hold({ reason: 'no target' })).statusCode).toBe(400);
+    expect((await hold({ examId: DEMO_EXAM, objectKey: 'x', reason: 'both' })).statusCode).toBe(400);
+    expect((await hold({ examId: 'no-such-exam', reason: 'appeal' })).statusCode).toBe(404);
+    expect((await hold({ examId: DEMO_EXAM, reason: '  ' })).statusCode).toBe(400);
+    const placed = await hold({ examId: DEMO_EXAM, reason: 'appeal in the conflict commission' });
+    expect(placed.statusCode).toBe(201);
+    const { id } = placed.json() as { id: number };
+    const outlook = (await call('GET', '/api/retention', 'retention-admin')).json();
+    expect(outlook).toMatchObject({
+      due: [],
+      holds: [
+        {
+          id,
+          examId: DEMO_EXAM,
+          placedBy: 'retention-admin',
+          reason: 'appeal in the conflict commission',
+        },
+      ],
+      acts: [],
+    });
+    expect((await call('POST', `/api/retention/holds/${id}/release`, 'retention-admin')).json()).toEqual({
+      id,
+      released: true,
+    });
+    expect((await call('POST', `/api/retention/holds/${id}/release`, 'retention-admin')).statusCode).toBe(
+      404,
+    );
+    expect((await call('GET', '/api/retention', 'retention-admin')).json().holds).toEqual([]);
+    const audited = await service.adapters.db.query<{ action: string; actor: string }>(
+      `select action, actor from audit_events where action like 'retention.%' order by id`,
+    );
+    expect(audited).toEqual([
+      { action: 'retention.hold', actor: 'retention-admin' },
+      { action: 'retention.release', actor: 'retention-admin' },
+    ]);
+  });
+
   it('lets each role use only its own routes', async () => {
     expect((await call('GET', '/api/batches', 'demo-verifier')).statusCode).toBe(403);
     expect((await call('POST', '/api/verification/next', 'demo-operator')).statusCode).toBe(403);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addMonths,
   type ExamDay,
+  expiryBackstops,
   loadRetentionPolicies,
   type MaterialKind,
   parseDay,
@@ -126,6 +127,59 @@ describe('sweep plan', () => {
   it('lists only what falls due within the look-ahead', () => {
     expect(planSweep(objects, policyFor, new Date('2027-01-29T00:00:00Z')).upcoming).toEqual([]);
     expect(planSweep(objects, policyFor, new Date('2027-01-30T00:00:00Z')).upcoming).toHaveLength(4);
+  });
+});
+
+describe('expiry backstops for the object store', () => {
+  const policyFor = policyLookup();
+  const exam = (date: string, timeZone: string): ExamDay => ({ date, timeZone });
+  const object = (key: string, material: MaterialKind, e: ExamDay, held = false) => ({
+    key,
+    material,
+    exam: e,
+    held,
+  });
+  const prefixOf = (o: { key: string }) => `${o.key.split('/', 2).join('/')}/`;
+  const objects = [
+    object('2026/as2-image/kam', 'as2-image', exam('2026-06-01', 'Asia/Kamchatka')),
+    // Kaliningrad's 1 March ends last (2 March 00:00 local = 1 March 22:00 UTC).
+    object('2026/as2-image/kgd', 'as2-image', exam('2026-06-01', 'Europe/Kaliningrad')),
+    object('2026/conflict-protocol/a', 'conflict-protocol', exam('2026-06-01', 'Europe/Moscow')),
+    object('2026/conflict-protocol/b', 'conflict-protocol', exam('2026-07-03', 'Europe/Moscow')),
+    object('2026/ppe-video/held', 'ppe-video', exam('2026-06-01', 'Europe/Moscow'), true),
+  ];
+
+  it.each([
+    // store enforces holds, expected rules
+    [
+      true,
+      [
+        ['2026/as2-image/', '2027-03-02T00:00:00.000Z'],
+        // The later exam's protocols decide: 3 years after 3 July, that day ended in Moscow.
+        ['2026/conflict-protocol/', '2029-07-04T00:00:00.000Z'],
+        ['2026/ppe-video/', '2027-03-02T00:00:00.000Z'],
+      ],
+    ],
+    // A store that cannot hold an object gets no rule over a held one.
+    [
+      false,
+      [
+        ['2026/as2-image/', '2027-03-02T00:00:00.000Z'],
+        ['2026/conflict-protocol/', '2029-07-04T00:00:00.000Z'],
+      ],
+    ],
+  ] as const)('store enforces holds: %s', (enforces, expected) => {
+    const rules = expiryBackstops(objects, policyFor, prefixOf, enforces);
+    expect(rules.map((r) => [r.prefix, r.from.toISOString()])).toEqual(expected);
+  });
+
+  it('never lets the store expire an object before its deadline has passed', () => {
+    for (const rule of expiryBackstops(objects, policyFor, prefixOf, true)) {
+      for (const o of objects.filter((x) => prefixOf(x) === rule.prefix)) {
+        const { deadline } = retentionWindow(policyFor(o.material, o.exam).rule, o.exam);
+        expect(rule.from.getTime()).toBeGreaterThanOrEqual(deadline.getTime());
+      }
+    }
   });
 });
 

@@ -4,10 +4,13 @@
  * domain/retention.ts's planSweep; this module only reads the store's state and carries the decision out.
  * Objects are deleted before the act that lists them is committed, so an act never names a survivor; a
  * crash in between leaves objects already gone that the next run finds (deleting nothing) and records.
+ * Where the object store can, holds bind it too (S3 object lock) and its own expiry rules stand behind the
+ * sweeper as a backstop; both follow the database on every run.
  */
 import { createHash } from 'node:crypto';
 import {
   type ExamDay,
+  expiryBackstops,
   type MaterialKind,
   planSweep,
   policyLookup,
@@ -15,7 +18,7 @@ import {
   type RetentionPolicies,
   type RetentionWindow,
 } from '../../domain/retention.ts';
-import type { Queryable } from '../../storage/db.ts';
+import { objectPrefix } from '../../storage/objects.ts';
 import { audit } from '../../storage/verification.ts';
 import type { StageDeps } from './ingest.ts';
 
@@ -29,6 +32,10 @@ export interface SweepReport {
     holds: { by: string; reason: string }[];
   }[];
   upcoming: { key: string; material: MaterialKind; notBefore: string }[];
+  /** Due, but the object store refused to delete them: kept for the next run, out of the act. */
+  failed: { key: string; error: string }[];
+  /** The store's expiry rules as set this run; null where the store has none. */
+  backstops: { prefix: string; from: string }[] | null;
 }
 
 interface LiveObject extends RetainedObject {
@@ -39,13 +46,35 @@ interface LiveObject extends RetainedObject {
 const isoDay = (w: RetentionWindow) =>
   `${w.day.year}-${String(w.day.month).padStart(2, '0')}-${String(w.day.day).padStart(2, '0')}`;
 
-/** Places a legal hold on one object or on every object of an exam; audited. */
+const HELD = `exists (select 1 from legal_holds h
+  where h.released_at is null and (h.object_key = o.object_key or h.exam_id = o.exam_id))`;
+
+/**
+ * Brings the store's own holds in line with the database's: on for every held object that lacks it (and for
+ * `recheck`, held objects an expiry rule may have reached), off where the last hold was released.
+ */
+async function syncStoreHolds(deps: StageDeps, recheck: string[] = []): Promise<void> {
+  const { db, objects } = deps;
+  if (!objects.enforcesHolds) return;
+  const rows = await db.query<{ object_key: string; held: boolean }>(
+    `select o.object_key, ${HELD} as held from stored_objects o
+     where o.destroyed_at is null and (o.store_hold <> ${HELD} or o.object_key = any($1::text[]))`,
+    [recheck],
+  );
+  for (const r of rows) {
+    await objects.setLegalHold(r.object_key, r.held);
+    await db.query('update stored_objects set store_hold = $2 where object_key = $1', [r.object_key, r.held]);
+  }
+}
+
+/** Places a legal hold on one object or on every object of an exam, in the store too; audited. */
 export async function placeHold(
-  db: Queryable,
+  deps: StageDeps,
   target: { objectKey: string } | { examId: string },
   by: string,
   reason: string,
 ): Promise<number> {
+  const { db } = deps;
   if (reason.trim() === '') throw new Error('a legal hold needs a reason');
   const [row] = await db.query<{ id: number }>(
     `insert into legal_holds (object_key, exam_id, placed_by, reason) values ($1, $2, $3, $4) returning id`,
@@ -54,10 +83,12 @@ export async function placeHold(
   await audit(db, by, 'retention.hold', 'objectKey' in target ? target.objectKey : `exam:${target.examId}`, {
     reason,
   });
+  await syncStoreHolds(deps);
   return row!.id;
 }
 
-export async function releaseHold(db: Queryable, id: number, by: string): Promise<void> {
+export async function releaseHold(deps: StageDeps, id: number, by: string): Promise<void> {
+  const { db } = deps;
   const rows = await db.query(
     `update legal_holds set released_by = $2, released_at = now() where id = $1 and released_at is null
      returning id`,
@@ -65,16 +96,12 @@ export async function releaseHold(db: Queryable, id: number, by: string): Promis
   );
   if (rows.length === 0) throw new Error(`no active legal hold ${id}`);
   await audit(db, by, 'retention.release', `hold:${id}`, {});
+  await syncStoreHolds(deps);
 }
 
-export async function sweepRetention(
-  deps: StageDeps,
-  now: Date,
-  runBy: string,
-  load?: (year: number) => RetentionPolicies,
-): Promise<SweepReport> {
-  const { db, objects } = deps;
-  const rows = await db.query<{
+/** The live objects, their holds and what a sweep at `now` would do with them. */
+async function retentionState(deps: StageDeps, now: Date, load?: (year: number) => RetentionPolicies) {
+  const rows = await deps.db.query<{
     object_key: string;
     material: MaterialKind;
     sha256: string;
@@ -102,14 +129,10 @@ export async function sweepRetention(
   }));
   const policyFor = policyLookup(load);
   const plan = planSweep(live, policyFor, now);
-  const report: SweepReport = {
-    actId: null,
-    destroyed: plan.destroy.map((d) => ({
-      key: d.object.key,
-      material: d.object.material,
-      dueDay: isoDay(d.window),
-      late: d.late,
-    })),
+  return {
+    live,
+    policyFor,
+    plan,
     heldPastDate: plan.heldPastDate.map((h) => ({
       key: h.object.key,
       material: h.object.material,
@@ -122,10 +145,65 @@ export async function sweepRetention(
       notBefore: u.window.notBefore.toISOString(),
     })),
   };
-  if (plan.destroy.length === 0) return report;
-  for (const d of plan.destroy) await objects.delete(d.object.key);
+}
+
+/** What a sweep now would destroy, what is held past its date and what falls due soon; changes nothing. */
+export async function retentionOutlook(deps: StageDeps, now: Date) {
+  const { plan, heldPastDate, upcoming } = await retentionState(deps, now);
+  const due = plan.destroy.map((d) => ({
+    key: d.object.key,
+    material: d.object.material,
+    dueDay: isoDay(d.window),
+  }));
+  return { due, heldPastDate, upcoming };
+}
+
+export async function sweepRetention(
+  deps: StageDeps,
+  now: Date,
+  runBy: string,
+  load?: (year: number) => RetentionPolicies,
+): Promise<SweepReport> {
+  const { db, objects } = deps;
+  const { live, policyFor, plan, heldPastDate, upcoming } = await retentionState(deps, now, load);
+  await syncStoreHolds(
+    deps,
+    plan.heldPastDate.map((h) => h.object.key),
+  );
+  const failed: SweepReport['failed'] = [];
+  const destroy: typeof plan.destroy = [];
+  for (const d of plan.destroy) {
+    try {
+      await objects.delete(d.object.key);
+      destroy.push(d);
+    } catch (err) {
+      failed.push({ key: d.object.key, error: (err as Error).message });
+    }
+  }
+  const gone = new Set(destroy.map((d) => d.object.key));
+  const rules = expiryBackstops(
+    live.filter((o) => !gone.has(o.key)),
+    policyFor,
+    (o) => objectPrefix(o.key),
+    objects.enforcesHolds,
+  );
+  const backstopsSet = await objects.setExpiryBackstops(rules);
+  const report: SweepReport = {
+    actId: null,
+    destroyed: destroy.map((d) => ({
+      key: d.object.key,
+      material: d.object.material,
+      dueDay: isoDay(d.window),
+      late: d.late,
+    })),
+    heldPastDate,
+    upcoming,
+    failed,
+    backstops: backstopsSet ? rules.map((r) => ({ prefix: r.prefix, from: r.from.toISOString() })) : null,
+  };
+  if (destroy.length === 0) return report;
   // One act per run; the policy sets it applied are recorded by content, so the act says which rules held.
-  const years = [...new Set(plan.destroy.map((d) => Number(d.object.exam.date.slice(0, 4))))];
+  const years = [...new Set(destroy.map((d) => Number(d.object.exam.date.slice(0, 4))))];
   report.actId = await db.transaction(async (tx) => {
     const sets = years.map((y) => {
       const body = JSON.stringify(policyFor.setOf(y));
@@ -141,7 +219,7 @@ export async function sweepRetention(
       `insert into destruction_acts (at, run_by, policy_year, policy_sha256) values ($1, $2, $3, $4) returning id`,
       [now, runBy, sets[0]!.year, sets.map((s) => s.sha256).join(',')],
     );
-    for (const d of plan.destroy) {
+    for (const d of destroy) {
       await tx.query(
         `insert into destruction_act_items (act_id, object_key, sha256, material, due_day, late)
          values ($1, $2, $3, $4, $5, $6)`,
@@ -152,7 +230,7 @@ export async function sweepRetention(
         now,
       ]);
     }
-    await audit(tx, runBy, 'retention.destroy', `act:${act!.id}`, { objects: plan.destroy.length });
+    await audit(tx, runBy, 'retention.destroy', `act:${act!.id}`, { objects: destroy.length });
     return act!.id;
   });
   return report;

@@ -1,0 +1,82 @@
+/** Intake: batch uploads and their reconciliation, the kit manifest, work assembly. */
+import type { FastifyInstance } from 'fastify';
+import { type BatchManifest, parseBatchManifest } from '../../domain/batch.ts';
+import { batchReport } from '../../storage/batches.ts';
+import { audit } from '../../storage/verification.ts';
+import { assembleWorks, importKits } from '../../storage/works.ts';
+import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
+import { type ApiDeps, OPERATORS } from '../api.ts';
+
+/** A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room). */
+export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5 };
+
+export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get('/api/batches', { config: { roles: OPERATORS } }, async () =>
+    deps.db.query(
+      `select b.id, b.station, b.external_id, b.exam_id, b.source, b.created_at,
+         (select count(*)::int from batch_items i where i.batch_id = b.id) as files
+       from batches b order by b.created_at desc limit 500`,
+    ),
+  );
+
+  // Upload: multipart/form-data with a `manifest` field (the batch.json) and the page files.
+  app.post('/api/batches', { config: { roles: OPERATORS } }, async (req, reply) => {
+    if (!req.isMultipart()) return reply.code(415).send({ error: 'send the batch as multipart/form-data' });
+    let manifest: BatchManifest | undefined;
+    const files: IncomingFile[] = [];
+    for await (const part of req.parts()) {
+      if (part.type === 'field' && part.fieldname === 'manifest') {
+        try {
+          manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
+        } catch (err) {
+          return reply.code(400).send({ error: (err as Error).message });
+        }
+      } else if (part.type === 'file') {
+        const bytes = new Uint8Array(await part.toBuffer());
+        // A file over the limit arrives cut short: refuse the batch rather than keep a cut page.
+        if (part.file.truncated)
+          return reply
+            .code(413)
+            .send({ error: `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes` });
+        files.push({ name: part.filename, bytes });
+      }
+    }
+    if (!manifest) return reply.code(400).send({ error: 'the upload has no manifest field' });
+    if (files.length === 0) return reply.code(400).send({ error: 'the upload has no files' });
+    const result = await ingestBatch(deps, manifest, 'upload', files);
+    for (const pageId of result.newPages) await deps.queues.add('recognise', pageId, { pageId });
+    await audit(deps.db, req.user!.id, 'batch.upload', result.batchId, {
+      files: files.length,
+      newPages: result.newPages.length,
+    });
+    return reply.code(201).send({ ...result, newPages: result.newPages.length });
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/api/batches/:id',
+    { config: { roles: OPERATORS } },
+    async (req, reply) => {
+      const report = await batchReport(deps.db, deps.forms, req.params.id);
+      return report ?? reply.code(404).send({ error: `no batch ${req.params.id}` });
+    },
+  );
+
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.post<{ Body: string }>('/api/kits', { config: { roles: OPERATORS } }, async (req, reply) => {
+    if (typeof req.body !== 'string')
+      return reply.code(415).send({ error: 'send the kit manifest as text/csv' });
+    const result = await importKits(deps.db, req.body);
+    await audit(deps.db, req.user!.id, 'kits.import', 'kits', {
+      kits: result.kits,
+      errors: result.errors.length,
+    });
+    return result;
+  });
+
+  app.post('/api/works/assemble', { config: { roles: OPERATORS } }, async () => assembleWorks(deps.db));
+}

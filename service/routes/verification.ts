@@ -1,0 +1,63 @@
+/** The verifier's loop: the next doubtful field, its image crop, a decision. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit, type Decision, decide, takeNextTask } from '../../storage/verification.ts';
+import type { ApiDeps } from '../api.ts';
+import { fieldCrop } from '../crops.ts';
+
+const VERIFIERS = ['verifier', 'senior-verifier'] as const;
+
+export function verificationRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const verifier = (req: FastifyRequest) => ({
+    id: req.user!.id,
+    senior: req.user!.role === 'senior-verifier',
+  });
+
+  app.post('/api/verification/next', { config: { roles: VERIFIERS } }, async (req, reply) => {
+    const task = await takeNextTask(deps.db, verifier(req));
+    return task ?? reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/api/verification/tasks/:id/image',
+    { config: { roles: VERIFIERS } },
+    async (req, reply) => {
+      const [task] = await deps.db.query<{ page_id: string; field: string; leased_by: string | null }>(
+        'select page_id, field, leased_by from verification_tasks where id = $1',
+        [Number(req.params.id) || 0],
+      );
+      if (!task) return reply.code(404).send({ error: `no verification task ${req.params.id}` });
+      if (task.leased_by !== req.user!.id)
+        return reply.code(403).send({ error: 'this task is not leased to you' });
+      const png = await fieldCrop(deps, deps.forms, task.page_id, task.field);
+      if (!png) return reply.code(404).send({ error: 'no image for this field' });
+      await audit(deps.db, req.user!.id, 'image.view', `${task.page_id}/${task.field}`, {});
+      return reply.type('image/png').send(Buffer.from(png));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Decision }>(
+    '/api/verification/tasks/:id',
+    {
+      config: { roles: VERIFIERS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['action'],
+          additionalProperties: false,
+          properties: {
+            action: { enum: ['confirm', 'correct', 'escalate'] },
+            value: { type: 'string', maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const body = req.body;
+      const decision: Decision =
+        body.action === 'correct'
+          ? { action: 'correct', value: (body as { value?: string }).value ?? '' }
+          : body;
+      return decide(deps.db, deps.forms, verifier(req), Number(req.params.id) || 0, decision);
+    },
+  );
+}
