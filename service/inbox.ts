@@ -107,7 +107,7 @@ export async function scanInbox(
         if (!st.isFile()) continue;
         if (st.size > MAX_FILE_BYTES)
           throw new Error(`${name}: ${st.size} bytes, more than a batch file may be`);
-        files.push({ name, bytes: new Uint8Array(await readFile(join(dir, name))) });
+        files.push({ name, bytes: async () => new Uint8Array(await readFile(join(dir, name))) });
       }
       results.push(await take(deps, queues, manifest, 'hot-folder', files, entry.name));
       await moveAside(inbox, entry.name, 'done');

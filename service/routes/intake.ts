@@ -1,4 +1,9 @@
 /** Intake: batch uploads and their reconciliation, the kit manifest, work assembly. */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { type BatchManifest, parseBatchManifest } from '../../domain/batch.ts';
 import { batchReport } from '../../storage/batches.ts';
@@ -24,33 +29,44 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!req.isMultipart()) return reply.code(415).send({ error: 'send the batch as multipart/form-data' });
     let manifest: BatchManifest | undefined;
     const files: IncomingFile[] = [];
-    for await (const part of req.parts()) {
-      if (part.type === 'field' && part.fieldname === 'manifest') {
-        try {
-          manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
-        } catch (err) {
-          return reply.code(400).send({ error: (err as Error).message });
+    // Each file goes to disk as it arrives and is read back when ingest comes to it.
+    const spool = await mkdtemp(join(tmpdir(), 'rcoi-upload-'));
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'field' && part.fieldname === 'manifest') {
+          try {
+            manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
+          } catch (err) {
+            return reply.code(400).send({ error: (err as Error).message });
+          }
+        } else if (part.type === 'file') {
+          const path = join(spool, String(files.length));
+          await pipeline(part.file, createWriteStream(path));
+          // A file over the limit arrives cut short: refuse the batch rather than keep a cut page.
+          if (part.file.truncated)
+            return reply
+              .code(413)
+              .send({ error: `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes` });
+          files.push({ name: part.filename, bytes: async () => new Uint8Array(await readFile(path)) });
         }
-      } else if (part.type === 'file') {
-        const bytes = new Uint8Array(await part.toBuffer());
-        // A file over the limit arrives cut short: refuse the batch rather than keep a cut page.
-        if (part.file.truncated)
-          return reply
-            .code(413)
-            .send({ error: `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes` });
-        files.push({ name: part.filename, bytes });
       }
+      if (!manifest) return reply.code(400).send({ error: 'the upload has no manifest field' });
+      if (files.length === 0) return reply.code(400).send({ error: 'the upload has no files' });
+      return reply.code(201).send(await ingestUpload(manifest, files, req.user!.id));
+    } finally {
+      await rm(spool, { recursive: true, force: true });
     }
-    if (!manifest) return reply.code(400).send({ error: 'the upload has no manifest field' });
-    if (files.length === 0) return reply.code(400).send({ error: 'the upload has no files' });
+  });
+
+  const ingestUpload = async (manifest: BatchManifest, files: IncomingFile[], by: string) => {
     const result = await ingestBatch(deps, manifest, 'upload', files);
     for (const pageId of result.newPages) await deps.queues.add('recognise', pageId, { pageId });
-    await audit(deps.db, req.user!.id, 'batch.upload', result.batchId, {
+    await audit(deps.db, by, 'batch.upload', result.batchId, {
       files: files.length,
       newPages: result.newPages.length,
     });
-    return reply.code(201).send({ ...result, newPages: result.newPages.length });
-  });
+    return { ...result, newPages: result.newPages.length };
+  };
 
   app.get<{ Params: { id: string } }>(
     '/api/batches/:id',

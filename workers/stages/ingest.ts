@@ -16,7 +16,8 @@ export interface StageDeps {
 
 export interface IncomingFile {
   name: string;
-  bytes: Uint8Array;
+  /** The bytes, or how to read them when the file's turn comes, so a batch is never all in memory at once. */
+  bytes: Uint8Array | (() => Promise<Uint8Array>);
 }
 
 export type BatchSource = 'hot-folder' | 'upload' | 'ppe-package';
@@ -75,31 +76,32 @@ export async function ingestBatch(
   );
   const result: IngestResult = { batchId, files: files.length, newImages: 0, duplicates: 0, newPages: [] };
   for (const file of files) {
-    const hash = sha256(file.bytes);
+    const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
+    const hash = sha256(bytes);
     const [known] = await db.query('select 1 from images where sha256 = $1', [hash]);
     if (!known) {
-      const format = sniffFormat(file.bytes);
+      const format = sniffFormat(bytes);
       const contentType = format ? MEDIA_TYPES[format] : 'application/octet-stream';
       const key = objectKey(exam.year, 'scan-file', hash);
-      await objects.put(key, file.bytes, {
+      await objects.put(key, bytes, {
         material: 'scan-file',
         examDate: exam.date,
         sha256: hash,
         contentType,
       });
-      const pages = await inspectPages(file.bytes);
+      const pages = await inspectPages(bytes);
       const created = await db.transaction(async (tx) => {
         const inserted = await tx.query(
           `insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)
            values ($1, $2, $3, $4, $5, $6) on conflict (sha256) do nothing returning sha256`,
-          [hash, key, file.bytes.length, contentType, pages.count, pages.rejected ?? null],
+          [hash, key, bytes.length, contentType, pages.count, pages.rejected ?? null],
         );
         // Another delivery of the same bytes got there first: its rows stand.
         if (inserted.length === 0) return [];
         await tx.query(
           `insert into stored_objects (object_key, material, exam_id, sha256, bytes)
            values ($1, 'scan-file', $2, $3, $4) on conflict (object_key) do nothing`,
-          [key, manifest.exam, hash, file.bytes.length],
+          [key, manifest.exam, hash, bytes.length],
         );
         const ids = Array.from({ length: pages.count }, (_, i) => pageId(hash, i));
         await tx.query(
