@@ -40,6 +40,8 @@ export interface FillOptions {
   difficultMarks?: boolean;
   /** AS2 sheets: blank with a "Z" strike instead of writing. */
   blank?: boolean;
+  /** What to write in link fields ('' for none), e.g. to chain an additional AS2 to a given sheet. */
+  links?: Record<string, string>;
 }
 
 /** A participant's hand: consistent size, stroke and ink across the sheet, with per-glyph variation on top. */
@@ -402,9 +404,11 @@ export function fillForm(
       case 'writing':
         truth[f.name] = fillWriting(page, f, hand, frng, opts.blank ?? false);
         break;
-      case 'link':
-        truth[f.name] = fillCells(page, f, frng.chance(0.5) ? linkNumber(frng) : '', hand, frng);
+      case 'link': {
+        const random = frng.chance(0.5) ? linkNumber(frng) : '';
+        truth[f.name] = fillCells(page, f, opts.links?.[f.name] ?? random, hand, frng);
         break;
+      }
       case 'cells': {
         let text: string;
         if (f.preprinted) text = PREPRINTED[f.name] ?? randomAnswer(frng, f.allowed, f.rects.length);

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics, computed at scrape time from the queues and the database, so every API process reports
  * the same figures whichever worker did the work: queue depths by stage and state, pages by status,
- * verification tasks by status, and recognition time quantiles over the last hour.
+ * verification tasks by status, works by status and route, and recognition time quantiles over the last hour.
  */
 import { STAGES } from '../workers/queues.ts';
 import type { ApiDeps } from './api.ts';
@@ -38,6 +38,14 @@ export async function metricsText(deps: Pick<ApiDeps, 'db' | 'queues'>): Promise
     'rcoi_verification_tasks',
     'Verification tasks by status.',
     tasks.map((t) => [{ status: t.status }, t.n]),
+  );
+  const works = await deps.db.query<{ status: string; route: string | null; n: number }>(
+    'select status, route, count(*)::int as n from works group by status, route order by status, route',
+  );
+  gauge(
+    'rcoi_works',
+    'Works by assembly status and where they were routed (none: not yet).',
+    works.map((w) => [{ status: w.status, route: w.route ?? 'none' }, w.n]),
   );
   const [ms] = await deps.db.query<{ p50: number | null; p95: number | null; n: number }>(
     `select percentile_cont(0.5) within group (order by (recognition->'ms'->>'total')::float) as p50,

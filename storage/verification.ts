@@ -117,6 +117,7 @@ export async function audit(tx: Queryable, actor: string, action: string, subjec
 export interface DecisionOutcome {
   /** The page has no open task left and every field has its final value. */
   pageFinal: boolean;
+  pageId: string;
 }
 
 export async function decide(
@@ -169,7 +170,7 @@ export async function decide(
         [taskId, task.page_id, task.field, old, verifier.id],
       );
       await audit(tx, verifier.id, 'verification.escalate', subject, {});
-      return { pageFinal: false };
+      return { pageFinal: false, pageId: task.page_id };
     }
     const value = decision.action === 'correct' ? decision.value : old;
     const problem = checkValue(task.field, task.allowed, value);
@@ -194,7 +195,10 @@ export async function decide(
     ]);
     await audit(tx, verifier.id, `verification.${decision.action}`, subject, { old, new: value });
     const def = forms.find((f) => f.id === page?.form);
-    return { pageFinal: await finishPage(tx, task.page_id, def ? expandForm(def) : undefined) };
+    return {
+      pageFinal: await finishPage(tx, task.page_id, def ? expandForm(def) : undefined),
+      pageId: task.page_id,
+    };
   });
 }
 

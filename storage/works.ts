@@ -25,11 +25,18 @@ const ROLE_OF_FORM: Record<string, KitRole> = {
  * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
  * kit per line. Lines with a malformed barcode are reported and skipped, the rest imported.
  */
-export async function importKits(db: Database, csv: string): Promise<{ kits: number; errors: string[] }> {
+export async function importKits(
+  db: Database,
+  csv: string,
+): Promise<{ kits: number; kitIds: string[]; errors: string[] }> {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
   if (header.join(',') !== KIT_COLUMNS.join(','))
-    return { kits: 0, errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`] };
+    return {
+      kits: 0,
+      kitIds: [],
+      errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`],
+    };
   const errors: string[] = [];
   const rows: { kit: string; role: KitRole; sheet: string }[] = [];
   lines.forEach((line, i) => {
@@ -54,7 +61,8 @@ export async function importKits(db: Database, csv: string): Promise<{ kits: num
       [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
     );
   });
-  return { kits: rows.length / KIT_ROLES.length, errors };
+  const kitIds = [...new Set(rows.map((r) => r.kit))];
+  return { kits: kitIds.length, kitIds, errors };
 }
 
 export interface AssembledWork {
@@ -90,102 +98,165 @@ async function linkValue(
   return row ?? null;
 }
 
-/** Assembles every imported kit (again: assembly is repeatable as sheets arrive and are verified). */
-export async function assembleWorks(db: Database): Promise<AssemblyReport> {
-  return db.transaction(async (tx) => {
-    const kitRows = await tx.query<{ kit_id: string; role: KitRole; sheet_number: string }>(
-      'select kit_id, role, sheet_number from kits order by kit_id',
-    );
-    const sheets = new Map(
-      (
-        await tx.query<{ sheet_number: string; form: string; status: string }>(
-          'select sheet_number, form, status from sheets',
-        )
-      ).map((s) => [s.sheet_number, s]),
-    );
-    const kits = new Map<string, Map<KitRole, string>>();
-    for (const k of kitRows)
-      kits.set(k.kit_id, (kits.get(k.kit_id) ?? new Map()).set(k.role, k.sheet_number));
-    const works: AssembledWork[] = [];
-    const claimed = new Set<string>();
-    for (const [kitId, roles] of kits) {
-      const missing: string[] = [];
-      const members: { sheet: string; role: string; position: number | null }[] = [];
-      for (const role of KIT_ROLES) {
-        const number = roles.get(role)!;
-        const sheet = sheets.get(number);
-        if (!sheet) missing.push(`${role} ${number} not received`);
-        else {
-          if (ROLE_OF_FORM[sheet.form] !== role)
-            missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
-          else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
-          members.push({ sheet: number, role, position: null });
-        }
-      }
-      // The additional-AS2 chain: sheet 2's link, then each additional sheet's next-sheet link.
-      let from = roles.get('as2-2')!;
-      let link = sheets.has(from) ? await linkValue(tx, from, 'additional_sheet') : null;
-      for (let position = 1; link; position++) {
-        if (link.value === null) {
-          missing.push(`link on ${from} not verified yet`);
-          break;
-        }
-        if (link.value === '') break;
-        const next = link.value;
-        if (members.some((m) => m.sheet === next)) {
-          missing.push(`additional AS2 chain loops back to ${next}`);
-          break;
-        }
-        const sheet = sheets.get(next);
-        if (!sheet) {
-          missing.push(`additional AS2 ${next} (linked from ${from}) not received`);
-          break;
-        }
-        members.push({ sheet: next, role: 'additional-as2', position });
-        from = next;
-        link = await linkValue(tx, next, 'next_sheet');
-      }
-      const [existing] = await tx.query<{ id: string }>('select id from works where kit_id = $1', [kitId]);
-      const id = existing?.id ?? newWorkCode();
-      const status = missing.length === 0 ? 'complete' : 'incomplete';
-      await tx.query(
-        `insert into works (id, kit_id, status) values ($1, $2, $3) on conflict (id) do update set status = $3`,
-        [id, kitId, status],
-      );
-      await tx.query('delete from work_sheets where work_id = $1', [id]);
-      for (const m of members) {
-        claimed.add(m.sheet);
-        await tx.query(
-          `insert into work_sheets (work_id, sheet_number, role, chain_position) values ($1, $2, $3, $4)
-           on conflict (sheet_number) do nothing`,
-          [id, m.sheet, m.role, m.position],
-        );
-        await tx.query('update sheets set work_id = $1 where sheet_number = $2', [id, m.sheet]);
-      }
-      await linkParticipant(tx, id, roles.get('registration')!, sheets);
-      works.push({
-        id,
-        kitId,
-        status,
-        missing,
-        additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
-      });
+interface SheetRow {
+  sheet_number: string;
+  form: string;
+  status: string;
+}
+
+async function sheetRow(tx: Queryable, number: string): Promise<SheetRow | undefined> {
+  const [row] = await tx.query<SheetRow>(
+    'select sheet_number, form, status from sheets where sheet_number = $1',
+    [number],
+  );
+  return row;
+}
+
+/**
+ * Puts one kit's work together from the sheets there are now (again: assembly is repeatable as sheets arrive
+ * and are verified). Runs under a lock on the kit, so two stages finishing its sheets at once make one work.
+ */
+export async function assembleKit(tx: Queryable, kitId: string): Promise<AssembledWork | null> {
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`kit:${kitId}`]);
+  const kitRows = await tx.query<{ role: KitRole; sheet_number: string }>(
+    'select role, sheet_number from kits where kit_id = $1',
+    [kitId],
+  );
+  if (kitRows.length === 0) return null;
+  const roles = new Map(kitRows.map((k) => [k.role, k.sheet_number]));
+  const missing: string[] = [];
+  const members: { sheet: string; role: string; position: number | null }[] = [];
+  for (const role of KIT_ROLES) {
+    const number = roles.get(role)!;
+    const sheet = await sheetRow(tx, number);
+    if (!sheet) missing.push(`${role} ${number} not received`);
+    else {
+      if (ROLE_OF_FORM[sheet.form] !== role)
+        missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
+      else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
+      members.push({ sheet: number, role, position: null });
     }
-    const orphans = [...sheets.values()]
-      .filter((s) => !claimed.has(s.sheet_number))
-      .map((s) => ({ sheetNumber: s.sheet_number, form: s.form }));
-    return { works, orphans };
-  });
+  }
+  // The additional-AS2 chain: sheet 2's link, then each additional sheet's next-sheet link.
+  let from = roles.get('as2-2')!;
+  let link = members.some((m) => m.sheet === from) ? await linkValue(tx, from, 'additional_sheet') : null;
+  for (let position = 1; link; position++) {
+    if (link.value === null) {
+      missing.push(`link on ${from} not verified yet`);
+      break;
+    }
+    if (link.value === '') break;
+    const next = link.value;
+    if (members.some((m) => m.sheet === next)) {
+      missing.push(`additional AS2 chain loops back to ${next}`);
+      break;
+    }
+    const sheet = await sheetRow(tx, next);
+    if (!sheet) {
+      missing.push(`additional AS2 ${next} (linked from ${from}) not received`);
+      break;
+    }
+    if (sheet.status !== 'final') missing.push(`additional AS2 ${next} not verified yet`);
+    members.push({ sheet: next, role: 'additional-as2', position });
+    from = next;
+    link = await linkValue(tx, next, 'next_sheet');
+  }
+  const [existing] = await tx.query<{ id: string }>('select id from works where kit_id = $1', [kitId]);
+  const id = existing?.id ?? newWorkCode();
+  const status = missing.length === 0 ? 'complete' : 'incomplete';
+  // The exam is the one its sheets were delivered for.
+  const [exam] = await tx.query<{ exam_id: string }>(
+    `select b.exam_id from sheets s join pages p on p.id = s.page_id
+       join batch_items i on i.image_sha256 = p.image_sha256 join batches b on b.id = i.batch_id
+     where s.sheet_number = any($1::text[]) and b.exam_id is not null limit 1`,
+    [members.map((m) => m.sheet)],
+  );
+  await tx.query(
+    `insert into works (id, kit_id, status, exam_id) values ($1, $2, $3, $4)
+     on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4)`,
+    [id, kitId, status, exam?.exam_id ?? null],
+  );
+  await tx.query('delete from work_sheets where work_id = $1', [id]);
+  for (const m of members) {
+    await tx.query(
+      `insert into work_sheets (work_id, sheet_number, role, chain_position) values ($1, $2, $3, $4)
+       on conflict (sheet_number) do nothing`,
+      [id, m.sheet, m.role, m.position],
+    );
+    await tx.query('update sheets set work_id = $1 where sheet_number = $2', [id, m.sheet]);
+  }
+  await linkParticipant(tx, id, roles.get('registration')!);
+  return {
+    id,
+    kitId,
+    status,
+    missing,
+    additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
+  };
+}
+
+/** The kit a sheet belongs to: its own, or, for an additional AS2, the kit at the head of its chain. */
+export async function kitOfSheet(db: Queryable, sheetNumber: string): Promise<string | null> {
+  const seen = new Set<string>();
+  for (let sheet = sheetNumber; !seen.has(sheet); ) {
+    seen.add(sheet);
+    const [kit] = await db.query<{ kit_id: string }>('select kit_id from kits where sheet_number = $1', [
+      sheet,
+    ]);
+    if (kit) return kit.kit_id;
+    const [previous] = await db.query<{ sheet_number: string }>(
+      `select s.sheet_number from fields f join sheets s on s.page_id = f.page_id
+       where f.final_value = $1 and f.name in ('additional_sheet', 'next_sheet') limit 1`,
+      [sheet],
+    );
+    if (!previous) return null;
+    sheet = previous.sheet_number;
+  }
+  return null;
+}
+
+/** Assembles every imported kit and lists the sheets no kit claims. */
+export async function assembleWorks(db: Database): Promise<AssemblyReport> {
+  const kits = await db.query<{ kit_id: string }>('select distinct kit_id from kits order by kit_id');
+  const works: AssembledWork[] = [];
+  for (const { kit_id } of kits) {
+    const work = await db.transaction((tx) => assembleKit(tx, kit_id));
+    if (work) works.push(work);
+  }
+  const orphans = await db.query<{ sheetNumber: string; form: string }>(
+    `select s.sheet_number as "sheetNumber", s.form from sheets s
+     where not exists (select 1 from work_sheets w where w.sheet_number = s.sheet_number)
+     order by s.sheet_number`,
+  );
+  return { works, orphans };
+}
+
+export type WorkRoute = 'blank-screening' | 'checking';
+
+/**
+ * Sends a complete work on, once: to blank-AS2 screening when every AS2 sheet of it was read (and verified)
+ * as blank, otherwise to expert checking. Null when the work is not complete or was routed before.
+ */
+export async function routeWork(db: Queryable, workId: string): Promise<WorkRoute | null> {
+  const answers = await db.query<{ value: string | null }>(
+    `select f.final_value as value from work_sheets w join sheets s on s.sheet_number = w.sheet_number
+       join fields f on f.page_id = s.page_id and f.name = 'answer'
+     where w.work_id = $1 and w.role in ('as2-1', 'as2-2', 'additional-as2')`,
+    [workId],
+  );
+  if (answers.length === 0 || answers.some((a) => a.value === null)) return null;
+  const route: WorkRoute = answers.every((a) => a.value === '') ? 'blank-screening' : 'checking';
+  const [routed] = await db.query<{ route: WorkRoute }>(
+    `update works set route = $2, routed_at = now() where id = $1 and status = 'complete' and routed_at is null
+     returning route`,
+    [workId, route],
+  );
+  return routed?.route ?? null;
 }
 
 /** The registration form's personal fields, kept apart, and the one link from the participant to the work. */
-async function linkParticipant(
-  tx: Queryable,
-  workId: string,
-  registration: string,
-  sheets: Map<string, { status: string }>,
-): Promise<void> {
-  if (sheets.get(registration)?.status !== 'final') return;
+async function linkParticipant(tx: Queryable, workId: string, registration: string): Promise<void> {
+  if ((await sheetRow(tx, registration))?.status !== 'final') return;
   const rows = await tx.query<{ name: string; value: string }>(
     `select f.name, f.final_value as value from sheets s join fields f on f.page_id = s.page_id
      where s.sheet_number = $1 and f.name in ('surname', 'name', 'patronymic', 'document_series', 'document_number')`,

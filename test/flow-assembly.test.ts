@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ean13WithCheckDigit } from '../samples/barcode-render.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
-import { assembleWorks, importKits } from '../storage/works.ts';
+import { assembleWorks, importKits, routeWork } from '../storage/works.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 /** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
@@ -82,6 +82,7 @@ describe.each(backends)('work assembly on %s', (_name, open) => {
     ].join('\n');
     expect(await importKits(db, csv)).toEqual({
       kits: 2,
+      kitIds: ['K1', 'K2'],
       errors: ['line 4: not an EAN-13 sheet number: 1, 2, 3, 4'],
     });
     const report = await assembleWorks(db);
@@ -112,12 +113,39 @@ describe.each(backends)('work assembly on %s', (_name, open) => {
     expect(works).not.toContain('ИВАНОВА');
   });
 
+  it.each([
+    // AS2 answers (sheet 1, sheet 2), route
+    ['blank, blank', '', '', 'blank-screening'],
+    ['written, blank', 'written', '', 'checking'],
+    ['blank, written', '', 'written', 'checking'],
+    ['written, not verified yet', 'written', null, null],
+  ] as const)('routes a complete work once: AS2 %s', async (_case, first, second, route) => {
+    const db = await open();
+    cleanup.push(() => db.close());
+    await migrate(db);
+    const n = (role: number) => ean13WithCheckDigit(`2026099${role}00000`.slice(0, 12));
+    await sheet(db, n(1), 'ege-registration');
+    await sheet(db, n(2), 'ege-as1-2023');
+    await sheet(db, n(3), 'ege-as2-1', { answer: first });
+    await sheet(db, n(4), 'ege-as2-2', { answer: second, additional_sheet: '' });
+    await importKits(db, `kit_id,registration,as1,as2_1,as2_2\nK9,${n(1)},${n(2)},${n(3)},${n(4)}`);
+    const [work] = (await assembleWorks(db)).works;
+    expect(await routeWork(db, work!.id)).toBe(route);
+    // Decided once: a second route changes nothing.
+    expect(await routeWork(db, work!.id)).toBeNull();
+    const [row] = await db.query<{ route: string | null }>('select route from works where id = $1', [
+      work!.id,
+    ]);
+    expect(row?.route).toBe(route);
+  });
+
   it('refuses a manifest without the expected header', async () => {
     const db = await open();
     cleanup.push(() => db.close());
     await migrate(db);
     expect(await importKits(db, 'kit,a,b\nK1,1,2')).toEqual({
       kits: 0,
+      kitIds: [],
       errors: ['line 1: header must be kit_id,registration,as1,as2_1,as2_2, got kit,a,b'],
     });
   });

@@ -8,9 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
-import { truthFor } from '../cli/demo.ts';
-import { sha256 } from '../pipeline/page-job.ts';
-import { CORPUS_DIR, corpusFiles } from '../samples/make-corpus.ts';
+import { corpusFiles } from '../samples/make-corpus.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -18,6 +16,7 @@ import { folderObjectStore } from '../storage/objects.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask, VerificationError } from '../storage/verification.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { corpusTruth } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const forms = shippedForms();
@@ -49,15 +48,6 @@ async function recognisedCorpus(db: Database): Promise<StageDeps> {
   );
   for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
   return deps;
-}
-
-/** The truth for a task: the corpus generator's value for the field (or the sheet number). */
-function truthOf(pageId: string, field: string): string | undefined {
-  const [hash, n] = pageId.split('#');
-  const file = files.find((f) => sha256(f.bytes) === hash)!;
-  const truth = truthFor(join(CORPUS_DIR, file.name), Number(n) - 1);
-  if (field === SHEET_NUMBER_TASK) return truth?.sheetNumber ?? undefined;
-  return truth?.fields[field]?.value;
 }
 
 const backends: [string, () => Promise<Database>][] = [
@@ -112,7 +102,7 @@ describe.each(backends)('verification on %s', (_name, open) => {
     await expect(
       decide(db, forms, boris, first.id, {
         action: 'correct',
-        value: truthOf(first.pageId, first.field) ?? '',
+        value: corpusTruth(files, first.pageId, first.field) ?? '',
       }),
     ).rejects.toMatchObject({ code: 'not-yours' });
     const badValue = first.field === SHEET_NUMBER_TASK ? '123' : '§';
@@ -124,7 +114,7 @@ describe.each(backends)('verification on %s', (_name, open) => {
     let finals = 0;
     for (const [i, t] of taken.entries()) {
       if (!t) continue;
-      const truth = truthOf(t.pageId, t.field) ?? t.value;
+      const truth = corpusTruth(files, t.pageId, t.field) ?? t.value;
       const out = await decide(db, forms, { id: `v${i}`, senior: false }, t.id, {
         action: truth === t.value ? 'confirm' : 'correct',
         value: truth,
@@ -134,7 +124,7 @@ describe.each(backends)('verification on %s', (_name, open) => {
     for (;;) {
       const t = await takeNextTask(db, ana);
       if (!t) break;
-      const truth = truthOf(t.pageId, t.field) ?? t.value;
+      const truth = corpusTruth(files, t.pageId, t.field) ?? t.value;
       const out = await decide(db, forms, ana, t.id, { action: 'correct', value: truth });
       if (out.pageFinal) finals++;
     }
@@ -154,7 +144,7 @@ describe.each(backends)('verification on %s', (_name, open) => {
     );
     expect(rows.filter((r) => r.final_value === null)).toEqual([]);
     const wrong = rows.filter((r) => {
-      const truth = truthOf(r.page_id, r.name.replace(/^result\./, 'answer.'));
+      const truth = corpusTruth(files, r.page_id, r.name.replace(/^result\./, 'answer.'));
       return !r.name.startsWith('result.') && truth !== undefined && truth !== r.final_value;
     });
     expect(wrong).toEqual([]);
@@ -191,7 +181,7 @@ describe.each(backends)('verification on %s', (_name, open) => {
     await expect(decide(db, forms, boris, next.id, { action: 'confirm' }, later)).rejects.toMatchObject({
       code: 'not-yours',
     });
-    const value = truthOf(task.pageId, task.field) ?? task.value;
+    const value = corpusTruth(files, task.pageId, task.field) ?? task.value;
     await decide(db, forms, sofia, task.id, { action: 'correct', value }, t0);
     const log = await db.query<{ action: string; actor: string }>(
       `select action, actor from corrections where task_id = $1 order by id`,

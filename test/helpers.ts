@@ -1,6 +1,11 @@
 /** Shared by tests. */
+
+import { join } from 'node:path';
+import { truthFor } from '../cli/demo.ts';
 import { openSource } from '../pipeline/decode.ts';
-import type { GoldenPage } from '../samples/make-corpus.ts';
+import { sha256 } from '../pipeline/page-job.ts';
+import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
 
 export { compare, registrationErrorMm } from '../samples/truth.ts';
 
@@ -18,4 +23,17 @@ export function expectedTasks(page: GoldenPage): number {
     return answer !== n && page.doubted.includes(answer) && page.fields[n] === page.fields[answer];
   });
   return page.doubted.length - copies.length + (page.doubt.length > 0 ? 1 : 0);
+}
+
+/** The truth for a verification task on a corpus page: the generator's value for the field, or the sheet number. */
+export function corpusTruth(
+  files: { name: string; bytes: Uint8Array }[],
+  pageId: string,
+  field: string,
+): string | undefined {
+  const [hash, n] = pageId.split('#');
+  const file = files.find((f) => sha256(f.bytes) === hash)!;
+  const truth = truthFor(join(CORPUS_DIR, file.name), Number(n) - 1);
+  if (field === SHEET_NUMBER_TASK) return truth?.sheetNumber ?? undefined;
+  return truth?.fields[field]?.value;
 }

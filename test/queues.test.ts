@@ -18,6 +18,8 @@ describe('in-process stages', () => {
           if (pageId === 'flaky' && calls.get(pageId) === 1) throw new Error('transient');
           if (pageId === 'broken') throw new Error('no page broken');
         },
+        assemble: async () => {},
+        route: async () => {},
         retention: async () => {},
         requeue: async () => {},
       },

@@ -8,13 +8,17 @@ import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 
 export interface StageJobs {
   recognise: { pageId: string };
+  /** Puts together the work of a kit, named directly or by one of its sheets that has become final. */
+  assemble: { sheetNumber: string } | { kitId: string };
+  /** Sends a complete work to blank-AS2 screening or to expert checking. */
+  route: { workId: string };
   /** A retention sweep; `runBy` names the scheduler in the destruction act. */
   retention: { runBy: string };
   /** Queues every page still pending again: jobs lost with Redis's data are recreated (the rest are no-ops). */
   requeue: Record<string, never>;
 }
 export type Stage = keyof StageJobs;
-export const STAGES: Stage[] = ['recognise', 'retention', 'requeue'];
+export const STAGES: Stage[] = ['recognise', 'assemble', 'route', 'retention', 'requeue'];
 
 export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
 
@@ -27,7 +31,10 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 2000 };
 
 export interface StageQueues {
-  /** Adds a job once: a second add with the same id while the first exists is ignored. */
+  /**
+   * Adds a job once: a second add with the same id while the first exists is ignored. Ids may not contain
+   * ':' (BullMQ's separator): build them with `jobId`.
+   */
   add<S extends Stage>(stage: S, jobId: string, data: StageJobs[S]): Promise<void>;
   /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
   counts(stage: Stage): Promise<{ waiting: number; active: number; failed: number; completed: number }>;
@@ -40,6 +47,11 @@ export interface StageQueues {
 export interface StageWorkers {
   /** Finishes the jobs in hand, takes no new ones. */
   close(): Promise<void>;
+}
+
+/** A job id from its parts, safe for BullMQ whatever the parts hold. */
+export function jobId(...parts: string[]): string {
+  return parts.map((p) => encodeURIComponent(p)).join('@');
 }
 
 /** Redis connection for BullMQ: blocking commands must not time out. */

@@ -9,6 +9,7 @@ import { type BatchManifest, parseBatchManifest } from '../../domain/batch.ts';
 import { batchReport } from '../../storage/batches.ts';
 import { audit } from '../../storage/verification.ts';
 import { assembleWorks, importKits } from '../../storage/works.ts';
+import { jobId } from '../../workers/queues.ts';
 import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
 import { type ApiDeps, OPERATORS } from '../api.ts';
 
@@ -86,7 +87,10 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: string }>('/api/kits', { config: { roles: OPERATORS } }, async (req, reply) => {
     if (typeof req.body !== 'string')
       return reply.code(415).send({ error: 'send the kit manifest as text/csv' });
-    const result = await importKits(deps.db, req.body);
+    const { kitIds, ...result } = await importKits(deps.db, req.body);
+    // Each kit is assembled from whatever of its sheets are already here; the rest follow as they become final.
+    const stamp = new Date().toISOString();
+    for (const kitId of kitIds) await deps.queues.add('assemble', jobId('kit', kitId, stamp), { kitId });
     await audit(deps.db, req.user!.id, 'kits.import', 'kits', {
       kits: result.kits,
       errors: result.errors.length,

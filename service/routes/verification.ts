@@ -1,6 +1,7 @@
 /** The verifier's loop: the next doubtful field, its image crop, a decision. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit, type Decision, decide, takeNextTask } from '../../storage/verification.ts';
+import { queueAssembly } from '../../workers/handlers.ts';
 import type { ApiDeps } from '../api.ts';
 import { fieldCrop } from '../crops.ts';
 
@@ -57,7 +58,9 @@ export function verificationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         body.action === 'correct'
           ? { action: 'correct', value: (body as { value?: string }).value ?? '' }
           : body;
-      return decide(deps.db, deps.forms, verifier(req), Number(req.params.id) || 0, decision);
+      const outcome = await decide(deps.db, deps.forms, verifier(req), Number(req.params.id) || 0, decision);
+      if (outcome.pageFinal) await queueAssembly(deps.db, deps.queues, outcome.pageId);
+      return { pageFinal: outcome.pageFinal };
     },
   );
 }

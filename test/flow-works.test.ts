@@ -1,0 +1,132 @@
+/**
+ * From recognised sheets to a routed work through the stages themselves (in-process, on PGlite and on
+ * PostgreSQL): a kit imported before its sheets are verified is assembled again as each page becomes final,
+ * its additional AS2 found through sheet 2's link, and the complete work is routed once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shippedForms } from '../calibration/forms.ts';
+import { sha256 } from '../pipeline/page-job.ts';
+import { generateSheet } from '../samples/generate.ts';
+import { corpusFiles } from '../samples/make-corpus.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { registerExam } from '../storage/exams.ts';
+import { migrate } from '../storage/migrate.ts';
+import { folderObjectStore } from '../storage/objects.ts';
+import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../storage/verification.ts';
+import { importKits } from '../storage/works.ts';
+import { queueAssembly, stageHandlers } from '../workers/handlers.ts';
+import { inProcessStages, jobId, type StageQueues } from '../workers/queues.ts';
+import { ingestBatch } from '../workers/stages/ingest.ts';
+import { corpusTruth } from './helpers.ts';
+import { freshPostgresDatabase } from './services.ts';
+
+const forms = shippedForms();
+const KIT_FILES = [
+  'ege-registration-scanner-7.jpg',
+  'ege-as1-2023-scanner-1.jpg',
+  'ege-as2-1-scanner-8.jpg',
+  'ege-as2-additional-scanner-10.jpg',
+];
+const corpus = corpusFiles().filter((f) => KIT_FILES.includes(f.name));
+const ADDITIONAL = '5378564199832';
+
+/** AS2 sheet 2 of the same participant, its link naming the corpus's additional sheet. */
+async function sheetTwo() {
+  const def = forms.find((f) => f.id === 'ege-as2-2')!;
+  const sheet = await generateSheet(def, 41, 'scanner', { links: { additional_sheet: ADDITIONAL } });
+  return { file: { name: `as2-2.${sheet.format}`, bytes: sheet.image }, truth: sheet.truth };
+}
+
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+const backends: [string, () => Promise<Database>][] = [
+  ['PGlite', () => pgliteDatabase()],
+  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
+];
+
+describe.each(backends)('works through the stages on %s', (_name, open) => {
+  it('assembles a kit again as its pages become final and routes the complete work once', async () => {
+    const db = await open();
+    const dir = mkdtempSync(join(tmpdir(), 'rcoi-works-'));
+    cleanup.push(
+      () => db.close(),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+    const deps = { db, objects: folderObjectStore(dir) };
+    await migrate(db);
+    await registerExam(db, {
+      id: 'exam-1',
+      kind: 'EGE',
+      subjectCode: '02',
+      date: '2026-06-01',
+      region: '77',
+      timeZone: 'Europe/Moscow',
+    });
+    const target: Pick<StageQueues, 'add'> = { add: (s, id, d) => stages.add(s, id, d) };
+    const stages = inProcessStages(stageHandlers(deps, forms, target), 2);
+    cleanup.push(() => stages.close());
+    const two = await sheetTwo();
+    const truthOf = (pageId: string, field: string) =>
+      pageId.startsWith(sha256(two.file.bytes))
+        ? field === SHEET_NUMBER_TASK
+          ? (two.truth.sheetNumber ?? undefined)
+          : two.truth.fields[field]?.value
+        : corpusTruth(corpus, pageId, field);
+    const batch = await ingestBatch(
+      deps,
+      { batch: 'b1', station: 's1', exam: 'exam-1', declared: {} },
+      'upload',
+      [...corpus, two.file],
+    );
+    for (const pageId of batch.newPages) await stages.add('recognise', pageId, { pageId });
+    await stages.idle();
+
+    const sheets = await db.query<{ sheet_number: string; form: string }>(
+      'select sheet_number, form from sheets order by form',
+    );
+    const number = (form: string) => sheets.find((s) => s.form.startsWith(form))!.sheet_number;
+    const csv = `kit_id,registration,as1,as2_1,as2_2\nK1,${number('ege-registration')},${number('ege-as1')},${number('ege-as2-1')},${number('ege-as2-2')}\n`;
+    const { kitIds } = await importKits(db, csv);
+    for (const kitId of kitIds) await stages.add('assemble', jobId('kit', kitId, 'import'), { kitId });
+    await stages.idle();
+    const workOf = async () =>
+      (
+        await db.query<{ id: string; status: string; route: string | null; exam_id: string | null }>(
+          'select id, status, route, exam_id from works',
+        )
+      )[0];
+    // Doubtful fields are still open on some of the five pages: assembled, not complete, not routed.
+    const before = await workOf();
+    expect(before).toMatchObject({ status: 'incomplete', route: null, exam_id: 'exam-1' });
+
+    // The verifiers finish every page; each page that becomes final assembles its kit again.
+    const verifier = { id: 'verifier-ana', senior: false };
+    let finals = 0;
+    for (let task = await takeNextTask(db, verifier); task; task = await takeNextTask(db, verifier)) {
+      const value = truthOf(task.pageId, task.field) ?? task.value;
+      const out = await decide(db, forms, verifier, task.id, { action: 'correct', value });
+      if (out.pageFinal) {
+        finals++;
+        await queueAssembly(db, stages, out.pageId);
+      }
+    }
+    await stages.idle();
+    expect(finals).toBeGreaterThan(0);
+    const after = await workOf();
+    // The corpus's AS2 sheet 1 has writing on it: the work goes to the experts, under the same code.
+    expect(after).toEqual({ id: before!.id, status: 'complete', route: 'checking', exam_id: 'exam-1' });
+    const roles = await db.query<{ role: string }>(
+      'select role from work_sheets where work_id = $1 order by role',
+      [after!.id],
+    );
+    expect(roles.map((r) => r.role)).toEqual(['additional-as2', 'as1', 'as2-1', 'as2-2', 'registration']);
+    expect((await stages.counts('route')).completed).toBe(1);
+    expect(await stages.deadLetters('assemble')).toEqual([]);
+  });
+});
