@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { shippedForms } from '../calibration/forms.ts';
 import { configFromEnv, openAdapters } from '../service/config.ts';
 import { log } from '../service/log.ts';
-import { stageHandlers } from '../workers/handlers.ts';
+import { scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, bullmqWorkers, redisConnection } from '../workers/queues.ts';
 import { UsageError } from './usage.ts';
 
@@ -33,11 +33,19 @@ export async function workerCommand(args: string[]): Promise<number> {
     onDone: ({ stage, jobId, ms, result }) =>
       log.info({ stage, jobId, ms, ...(stage === 'recognise' && { outcome: result }) }, 'job done'),
   });
+  // Redis forgets the recurring jobs when it restarts empty: every worker defines them again now and then.
+  const define = () =>
+    scheduleRecurring(queues, config.requeueMs).catch((err: Error) =>
+      log.warn({ err: err.message }, 'could not define the recurring jobs'),
+    );
+  await define();
+  const reschedule = setInterval(define, config.requeueMs);
   log.info({ prefix: config.queuePrefix, concurrency }, 'worker started');
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  clearInterval(reschedule);
   await workers.close();
   await queues.close();
   await adapters.close();

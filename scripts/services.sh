@@ -3,6 +3,8 @@
 #   bash scripts/services.sh start DIR   install what is missing, start all three, write DIR/env
 #   bash scripts/services.sh stop DIR    stop whatever DIR's services left running (never fails)
 #   bash scripts/services.sh status DIR  print which are running; exit 3 if any is not
+#   bash scripts/services.sh restart postgres|redis DIR  stop one and start it again on its port (for tests
+#                                        of outages; Redis comes back empty, as it runs without persistence)
 # Runs as root: apt-get needs it, and PostgreSQL runs as `postgres` through runuser.
 set -euo pipefail
 
@@ -16,7 +18,7 @@ S3_MEMORY_BYTES=${SERVICES_S3_MEMORY_BYTES:-1073741824}
 MARKER=.rcoi-services
 
 usage() {
-  echo "usage: bash scripts/services.sh start|stop|status DIR" >&2
+  echo "usage: bash scripts/services.sh start|stop|status DIR, or restart postgres|redis DIR" >&2
   exit 2
 }
 
@@ -144,6 +146,12 @@ start_postgres() {
     tail -n 30 "$log" >&2
     return 1
   }
+  run_postgres
+  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c 'create database rcoi_test' >/dev/null
+}
+
+run_postgres() {
+  local data=$DIR/pg/data log=$DIR/log/postgres.log
   # No fsync, synchronous commit or full-page writes: a test database is thrown away, so durability only costs time.
   (cd "$DIR" && runuser -u postgres -- "$PGBIN/pg_ctl" start -D "$data" -l "$log" -w -t "$TIMEOUT" \
     -o "-p $PG_PORT -k $DIR/pg/run -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off") \
@@ -153,7 +161,6 @@ start_postgres() {
     return 1
   }
   wait_for postgres "$log" pg_isready -q -h 127.0.0.1 -p "$PG_PORT"
-  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c 'create database rcoi_test' >/dev/null
 }
 
 start_redis() {
@@ -300,11 +307,42 @@ EOF
   echo "services started in $(since "$t0"); settings in $DIR/env"
 }
 
-[ $# -eq 2 ] || usage
+cmd_restart() {
+  local url t
+  t=$(now)
+  url=$(sed -n 's/^TEST_DATABASE_URL=//p' "$DIR/env")
+  PG_PORT=${url##*:}
+  PG_PORT=${PG_PORT%%/*}
+  url=$(sed -n 's/^TEST_REDIS_URL=//p' "$DIR/env")
+  REDIS_PORT=${url##*:}
+  # SERVICES_DOWN_SECONDS: how long the outage lasts, so clients are seen to live through it.
+  case $1 in
+  postgres)
+    stop_service postgres "$DIR/pg/data/postmaster.pid" postgres
+    sleep "${SERVICES_DOWN_SECONDS:-0}"
+    run_postgres
+    ;;
+  redis)
+    stop_service redis "$DIR/redis/redis.pid" redis-server
+    sleep "${SERVICES_DOWN_SECONDS:-0}"
+    start_redis
+    ;;
+  *) usage ;;
+  esac
+  echo "restarted $1 in $(since "$t")"
+}
+
 [ "$(id -u)" = 0 ] || {
   echo "error: run as root (apt-get, and PostgreSQL runs as the postgres user)" >&2
   exit 1
 }
+if [ "${1:-}" = restart ]; then
+  [ $# -eq 3 ] && [ -f "$3/env" ] || usage
+  DIR=$(cd "$3" && pwd -P)
+  cmd_restart "$2"
+  exit 0
+fi
+[ $# -eq 2 ] || usage
 DIR=$2
 case $1 in
 start) cmd_start ;;

@@ -31,6 +31,8 @@ const EnvSchema = z.object({
     .default('rcoi'),
   /** Milliseconds a job's lock lasts: a killed worker's job is taken over after this. */
   RCOI_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Milliseconds between passes that queue again what Redis may have lost (and define the recurring jobs). */
+  RCOI_REQUEUE_MS: z.coerce.number().int().min(500).default(60_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** This RCOI's X25519 private key (PEM file): PPE packages are opened with it. */
   RCOI_PACKAGE_KEY_FILE: z.string().min(1).optional(),
@@ -45,6 +47,7 @@ export interface ServiceConfig {
   dataDir: string;
   queuePrefix: string;
   lockMs: number;
+  requeueMs: number;
   port: number;
   packageKeys?: PackageKeys;
 }
@@ -90,6 +93,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     dataDir: e.RCOI_DATA_DIR,
     queuePrefix: e.RCOI_QUEUE_PREFIX,
     lockMs: e.RCOI_LOCK_MS,
+    requeueMs: e.RCOI_REQUEUE_MS,
     port: e.PORT,
     ...(e.RCOI_PACKAGE_KEY_FILE && {
       packageKeys: loadPackageKeys(e.RCOI_PACKAGE_KEY_FILE, e.RCOI_PPE_KEYS_DIR),

@@ -11,7 +11,7 @@ import type { BatchManifest } from '../domain/batch.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
 import { registerExam } from '../storage/exams.ts';
 import { issueUser, type User } from '../storage/users.ts';
-import { REQUEUE_EVERY_MS, RETENTION_EVERY_MS, stageHandlers } from '../workers/handlers.ts';
+import { RETENTION_EVERY_MS, scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { buildApi } from './api.ts';
 import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
@@ -47,7 +47,10 @@ export async function startService(
   const forms = shippedForms();
   const embedded = !config.redisUrl;
   // The requeue handler adds to whichever queues this process has, made just below.
-  const target: Pick<StageQueues, 'add'> = { add: (stage, id, data) => queues.add(stage, id, data) };
+  const target: Pick<StageQueues, 'add' | 'retryDead'> = {
+    add: (stage, id, data) => queues.add(stage, id, data),
+    retryDead: (stage, ids) => queues.retryDead(stage, ids),
+  };
   const stages = embedded
     ? inProcessStages(
         stageHandlers(adapters, forms, target),
@@ -55,16 +58,23 @@ export async function startService(
       )
     : undefined;
   const queues: StageQueues = stages ?? bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
+  let reschedule: NodeJS.Timeout | undefined;
   if (stages) {
-    // Nothing queued survives a restart in-process: pages still pending are queued again (each is recognised once).
-    const pending = await adapters.db.query<{ id: string }>(`select id from pages where status = 'pending'`);
-    for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
+    // Nothing queued survives a restart in-process: what the last run left undone is queued again once.
+    await queues.add('requeue', 'at-start', {});
+    await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, {
+      runBy: 'retention-sweeper',
+    });
+  } else {
+    await scheduleRecurring(queues, config.requeueMs);
+    reschedule = setInterval(
+      () =>
+        void scheduleRecurring(queues, config.requeueMs).catch((err: Error) =>
+          app.log.warn({ err: err.message }, 'could not define the recurring jobs'),
+        ),
+      config.requeueMs,
+    );
   }
-  // Defined once for the deployment however many service processes start: the scheduler id is the key.
-  await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, { runBy: 'retention-sweeper' });
-  // In-process, nothing is lost while the process lives and pending pages are queued at start; Redis may lose
-  // its data, so a deployment queues pending pages again every minute.
-  if (!stages) await queues.schedule('requeue', 'requeue-pending', REQUEUE_EVERY_MS, {});
   const app = buildApi({ ...adapters, forms, queues }, { logger: opts.logger ?? false });
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
@@ -94,6 +104,7 @@ export async function startService(
     idle: () => stages?.idle() ?? Promise.resolve(),
     async stop() {
       clearInterval(timer);
+      clearInterval(reschedule);
       await scanning;
       await app.close();
       await queues.close();

@@ -40,6 +40,13 @@ export function postgresDatabase(connectionString: string, max = 10): Database {
     ...on(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client that loses its server emits 'error' on itself, not on the pool: without a
+      // listener the process dies. The transaction's query fails instead, and the client is thrown away.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const result = await fn(on(client));
@@ -49,7 +56,8 @@ export function postgresDatabase(connectionString: string, max = 10): Database {
         await client.query('rollback').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost);
       }
     },
     close: () => pool.end(),

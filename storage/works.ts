@@ -173,7 +173,7 @@ export async function assembleKit(tx: Queryable, kitId: string): Promise<Assembl
   );
   await tx.query(
     `insert into works (id, kit_id, status, exam_id) values ($1, $2, $3, $4)
-     on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4)`,
+     on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4), assembled_at = now()`,
     [id, kitId, status, exam?.exam_id ?? null],
   );
   await tx.query('delete from work_sheets where work_id = $1', [id]);

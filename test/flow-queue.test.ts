@@ -1,7 +1,8 @@
 /**
  * The recognise stage on BullMQ with real `rcoi worker` processes, PostgreSQL and the S3 server: a worker
- * killed mid-batch loses no page and has none recognised twice; a job that cannot succeed ends as a dead
- * letter with its reason; SIGTERM stops a worker cleanly.
+ * killed mid-batch loses no page and has none recognised twice; so do a PostgreSQL outage and a Redis that
+ * restarts empty; a job that cannot succeed ends as a dead letter with its reason; SIGTERM stops a worker
+ * cleanly.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { expectedTasks } from './helpers.ts';
-import { freshPostgresDatabase, testServices } from './services.ts';
+import { freshPostgresDatabase, privateServices, type TestServices, testServices } from './services.ts';
 
 const expected = corpusExpected();
 const corpus = corpusFiles();
@@ -25,12 +26,13 @@ afterAll(async () => {
   for (const close of closers) await close();
 });
 
-async function deployment() {
-  const svc = testServices();
+/** A deployment on the shared services (its own database, bucket and queue prefix), or on a private set. */
+async function deployment(own?: TestServices) {
+  const svc = own ?? testServices();
   const id = randomBytes(4).toString('hex');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: await freshPostgresDatabase(),
+    DATABASE_URL: own ? own.databaseUrl : await freshPostgresDatabase(),
     REDIS_URL: svc.redisUrl,
     S3_ENDPOINT: svc.s3.endPoint,
     S3_PORT: String(svc.s3.port),
@@ -41,6 +43,8 @@ async function deployment() {
     S3_BUCKET: `rcoi-queue-${id}`,
     RCOI_QUEUE_PREFIX: `t-${id}`,
     RCOI_LOCK_MS: '2000',
+    // Redis that restarts empty is noticed within a second (the default is a minute).
+    RCOI_REQUEUE_MS: '1000',
   };
   const config = configFromEnv(env);
   const adapters: Adapters = await openAdapters(config);
@@ -88,6 +92,18 @@ const exited = (c: ChildProcess) =>
     c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', resolve),
   );
 
+/** Every page's fields and tasks written exactly once: the counts the corpus's golden results give. */
+async function expectEachPageOnce(db: Adapters['db']): Promise<void> {
+  const golden = Object.values(expected);
+  const [rows] = await db.query<{ fields: number; tasks: number }>(
+    `select (select count(*)::int from fields) as fields, (select count(*)::int from verification_tasks) as tasks`,
+  );
+  expect(rows).toEqual({
+    fields: golden.reduce((n, p) => n + Object.keys(p.fields).length, 0),
+    tasks: golden.reduce((n, p) => n + expectedTasks(p), 0),
+  });
+}
+
 describe('recognise stage on BullMQ', () => {
   it('loses no page and recognises none twice when a worker is killed mid-batch', async () => {
     const { env, adapters, queues } = await deployment();
@@ -129,19 +145,41 @@ describe('recognise stage on BullMQ', () => {
     expect(jobLines.length).toBeGreaterThan(0);
     expect(jobLines.every((l) => /^[0-9a-f]{64}#\d+$/.test(l.jobId ?? ''))).toBe(true);
     expect(second.output.join('')).not.toMatch(/"value"/);
-
-    const golden = Object.values(expected);
-    const [rows] = await db.query<{ fields: number; tasks: number }>(
-      `select (select count(*)::int from fields) as fields, (select count(*)::int from verification_tasks) as tasks`,
-    );
-    expect(rows).toEqual({
-      fields: golden.reduce((n, p) => n + Object.keys(p.fields).length, 0),
-      tasks: golden.reduce((n, p) => n + expectedTasks(p), 0),
-    });
+    await expectEachPageOnce(db);
     expect(await queues.deadLetters('recognise')).toEqual([]);
   }, 180_000);
 
-  it('queues pending pages again when Redis has lost their jobs', async () => {
+  it('lives through a PostgreSQL outage and a Redis restart that loses every job', async () => {
+    const svc = await privateServices();
+    closers.push(() => svc.stop());
+    const { env, adapters, queues } = await deployment(svc);
+    const { db } = adapters;
+    const batch = await ingestBatch(
+      adapters,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'hot-folder',
+      corpus,
+    );
+    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+    const done = async () =>
+      (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!.n;
+    const worker = startWorker(env);
+    await until('two pages are recognised', async () => (await done()) >= 2);
+    // PostgreSQL is down for 3 s: the jobs of the moment spend their attempts and die; the pools reconnect,
+    // and the requeue pass gives the dead jobs of pending pages another round.
+    await svc.restart('postgres', 3);
+    const afterOutage = await done();
+    await until('recognition goes on after the outage', async () => (await done()) > afterOutage);
+    // Redis comes back empty: jobs and schedules are gone; the worker defines the schedules again and the
+    // requeue pass finds the pages still pending.
+    await svc.restart('redis', 1);
+    await until('every page is recognised', async () => (await done()) === batch.newPages.length, 150_000);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+    await expectEachPageOnce(db);
+  }, 240_000);
+
+  it('queues pending pages again when Redis has lost their jobs and schedules', async () => {
     const { env, adapters, queues } = await deployment();
     const batch = await ingestBatch(
       adapters,
@@ -157,7 +195,6 @@ describe('recognise stage on BullMQ', () => {
     await redis.del(...keys);
     await redis.quit();
     expect((await queues.counts('recognise')).waiting).toBe(0);
-    await queues.schedule('requeue', 'requeue-pending', 1000, {});
     const worker = startWorker(env);
     await until('every page is recognised', async () => {
       const [row] = await adapters.db.query<{ n: number }>(

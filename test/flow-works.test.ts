@@ -68,7 +68,10 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
       region: '77',
       timeZone: 'Europe/Moscow',
     });
-    const target: Pick<StageQueues, 'add'> = { add: (s, id, d) => stages.add(s, id, d) };
+    const target: Pick<StageQueues, 'add' | 'retryDead'> = {
+      add: (s, id, d) => stages.add(s, id, d),
+      retryDead: (s, ids) => stages.retryDead(s, ids),
+    };
     const stages = inProcessStages(stageHandlers(deps, forms, target), 2);
     cleanup.push(() => stages.close());
     const two = await sheetTwo();

@@ -1,5 +1,10 @@
 /** Connection settings of the private test services that `scripts/services.sh start` exports (see `npm test`). */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { S3Settings } from '../storage/objects.ts';
 
@@ -21,15 +26,15 @@ const names = [
 ] as const;
 
 /** Reads the TEST_* variables; throws one message naming every missing one, so a bare `vitest` run says why. */
-export function testServices(): TestServices {
-  const missing = names.filter((name) => !process.env[name]);
+export function testServices(vars: NodeJS.ProcessEnv = process.env): TestServices {
+  const missing = names.filter((name) => !vars[name]);
   if (missing.length > 0) {
     const verb = missing.length === 1 ? 'is' : 'are';
     throw new Error(
       `${missing.join(', ')} ${verb} not set: run the suite with \`npm test\`, which starts the services`,
     );
   }
-  const env = (name: (typeof names)[number]) => process.env[name]!;
+  const env = (name: (typeof names)[number]) => vars[name]!;
   const port = Number(env('TEST_S3_PORT'));
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new Error(`TEST_S3_PORT is not a port number: ${env('TEST_S3_PORT')}`);
@@ -64,4 +69,41 @@ export async function freshPostgresDatabase(): Promise<string> {
   }
   url.pathname = `/${name}`;
   return url.href;
+}
+
+export interface PrivateServices extends TestServices {
+  /** Stops one service, keeps it down `downSeconds`, starts it again on its port (Redis comes back empty). */
+  restart(name: 'postgres' | 'redis', downSeconds: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+/**
+ * A set of the services of its own, for a test that takes them down: the shared ones other test files are
+ * using stay up. Started and stopped with the same script as the suite's (`scripts/services.sh`).
+ */
+export async function privateServices(): Promise<PrivateServices> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcoi-private-services-'));
+  const script = ['scripts/services.sh'];
+  const env = { ...process.env, SERVICES_S3_MEMORY_BYTES: String(256 * 1024 * 1024) };
+  await run('bash', [...script, 'start', dir], { env });
+  const vars = Object.fromEntries(
+    readFileSync(join(dir, 'env'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return {
+    ...testServices(vars),
+    async restart(name, downSeconds) {
+      await run('bash', [...script, 'restart', name, dir], {
+        env: { ...env, SERVICES_DOWN_SECONDS: String(downSeconds) },
+      });
+    },
+    async stop() {
+      await run('bash', [...script, 'stop', dir], { env });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -26,10 +26,48 @@ export async function queueAssembly(
     await queues.add('assemble', jobId('sheet', sheet.sheet_number), { sheetNumber: sheet.sheet_number });
 }
 
+/**
+ * Queues again what Redis may have lost: pages still pending (and retries their dead jobs), kits with a sheet
+ * that changed after their last assembly, complete works not yet routed. A job that still exists (waiting, running or dead) keeps its id,
+ * so adding it again changes nothing; each id names the state it was made for.
+ */
+async function requeueLost(db: Queryable, queues: Pick<StageQueues, 'add' | 'retryDead'>) {
+  const pending = await db.query<{ id: string }>(`select id from pages where status = 'pending' order by id`);
+  for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
+  // A page whose job died (its attempts spent while the database was down, say) is not done: it gets
+  // another round. A page that cannot be read is rejected, not failed, so only outages and bugs land here.
+  const retried = await queues.retryDead(
+    'recognise',
+    pending.map((p) => p.id),
+  );
+  const kits = await db.query<{ kit_id: string; since: string }>(
+    `select k.kit_id, coalesce(max(w.assembled_at)::text, 'never') as since
+     from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
+       left join works w on w.kit_id = k.kit_id
+     group by k.kit_id having max(w.assembled_at) is null or max(s.updated_at) > max(w.assembled_at)`,
+  );
+  for (const k of kits) await queues.add('assemble', jobId('kit', k.kit_id, k.since), { kitId: k.kit_id });
+  const works = await db.query<{ id: string }>(
+    `select id from works where status = 'complete' and routed_at is null`,
+  );
+  for (const { id } of works) await queues.add('route', jobId('work', id), { workId: id });
+  return { pages: pending.length, retried, kits: kits.length, works: works.length };
+}
+
+/**
+ * The deployment's recurring jobs. Redis keeps their schedules and forgets them if it restarts empty, so
+ * every process defines them again at start and then every `requeueMs` (an upsert: one schedule however
+ * many processes ask).
+ */
+export async function scheduleRecurring(queues: StageQueues, requeueMs = REQUEUE_EVERY_MS): Promise<void> {
+  await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, { runBy: 'retention-sweeper' });
+  await queues.schedule('requeue', 'requeue-pending', requeueMs, {});
+}
+
 export function stageHandlers(
   deps: StageDeps,
   forms: FormDefinition[],
-  queues: Pick<StageQueues, 'add'>,
+  queues: Pick<StageQueues, 'add' | 'retryDead'>,
 ): StageHandlers {
   return {
     recognise: async ({ pageId }) => {
@@ -46,13 +84,6 @@ export function stageHandlers(
     },
     route: ({ workId }) => routeWork(deps.db, workId),
     retention: ({ runBy }) => sweepRetention(deps, new Date(), runBy),
-    requeue: async () => {
-      const pending = await deps.db.query<{ id: string }>(
-        `select id from pages where status = 'pending' order by id`,
-      );
-      // A job that still exists (waiting, running or dead) keeps its id, so adding it again changes nothing.
-      for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
-      return pending.length;
-    },
+    requeue: () => requeueLost(deps.db, queues),
   };
 }

@@ -4,7 +4,7 @@
  * way a job names its work (a page id, a batch) and the handlers are idempotent, so a job run twice (a
  * worker killed after its commit, a stalled job taken over) changes nothing the second time.
  */
-import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 
 export interface StageJobs {
   recognise: { pageId: string };
@@ -39,6 +39,8 @@ export interface StageQueues {
   /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
   counts(stage: Stage): Promise<{ waiting: number; active: number; failed: number; completed: number }>;
   deadLetters(stage: Stage): Promise<{ jobId: string; reason: string; attempts: number }[]>;
+  /** Gives dead jobs a new round of attempts; returns how many there were. */
+  retryDead(stage: Stage, jobIds: string[]): Promise<number>;
   /** A job repeated every `everyMs`, defined once however many processes ask for it. */
   schedule<S extends Stage>(stage: S, id: string, everyMs: number, data: StageJobs[S]): Promise<void>;
   close(): Promise<void>;
@@ -70,7 +72,14 @@ export function bullmqQueues(
   prefix: string,
   retry = DEFAULT_RETRY,
 ): StageQueues {
-  const queues = new Map(STAGES.map((s) => [s, new Queue(s, { connection, prefix })]));
+  const queues = new Map(
+    STAGES.map((s) => {
+      const q = new Queue(s, { connection, prefix });
+      // ioredis reconnects by itself; a call made while Redis is away fails on its own, with its reason.
+      q.on('error', () => {});
+      return [s, q];
+    }),
+  );
   const queue = (s: Stage) => queues.get(s)!;
   return {
     async add(stage, jobId, data) {
@@ -97,6 +106,17 @@ export function bullmqQueues(
     },
     async schedule(stage, id, everyMs, data) {
       await queue(stage).upsertJobScheduler(id, { every: everyMs }, { name: stage, data });
+    },
+    async retryDead(stage, jobIds) {
+      let n = 0;
+      for (const id of jobIds) {
+        const job = await Job.fromId(queue(stage), id);
+        if (job && (await job.isFailed())) {
+          await job.retry('failed');
+          n++;
+        }
+      }
+      return n;
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
@@ -166,7 +186,10 @@ export function inProcessStages(
   type Item = { stage: Stage; jobId: string; data: StageJobs[Stage]; attempt: number };
   const pending: Item[] = [];
   const known = new Set<string>();
-  const dead = new Map<Stage, { jobId: string; reason: string; attempts: number }[]>();
+  const dead = new Map<
+    Stage,
+    { jobId: string; reason: string; attempts: number; data: StageJobs[Stage] }[]
+  >();
   const completed = new Map<Stage, number>();
   const timers: NodeJS.Timeout[] = [];
   let active = 0;
@@ -194,7 +217,7 @@ export function inProcessStages(
       return;
     }
     const list = dead.get(item.stage) ?? [];
-    list.push({ jobId: item.jobId, reason: err.message, attempts: item.attempt + 1 });
+    list.push({ jobId: item.jobId, reason: err.message, attempts: item.attempt + 1, data: item.data });
     dead.set(item.stage, list);
   };
   const pump = () => {
@@ -234,7 +257,20 @@ export function inProcessStages(
       };
     },
     async deadLetters(stage) {
-      return [...(dead.get(stage) ?? [])];
+      return (dead.get(stage) ?? []).map(({ jobId, reason, attempts }) => ({ jobId, reason, attempts }));
+    },
+    async retryDead(stage, jobIds) {
+      const list = dead.get(stage) ?? [];
+      const again = list.filter((d) => jobIds.includes(d.jobId));
+      dead.set(
+        stage,
+        list.filter((d) => !jobIds.includes(d.jobId)),
+      );
+      for (const d of again) {
+        known.delete(`${stage}:${d.jobId}`);
+        await add(stage, d.jobId, d.data as StageJobs[typeof stage]);
+      }
+      return again.length;
     },
     async schedule(stage, id, everyMs, data) {
       const run = () => void add(stage, `${id}:${Date.now()}`, data);
