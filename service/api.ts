@@ -6,18 +6,21 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FormDefinition } from '../calibration/form-schema.ts';
+import { CheckingError, type RulesOf } from '../storage/checking.ts';
 import { type Role, type User, userByToken } from '../storage/users.ts';
 import { VerificationError } from '../storage/verification.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
+import { checkingRoutes } from './routes/checking.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from './routes/intake.ts';
 import { retentionRoutes } from './routes/retention.ts';
 import { verificationRoutes } from './routes/verification.ts';
 
 export interface ApiDeps extends StageDeps {
   forms: FormDefinition[];
+  rulesOf: RulesOf;
   queues: StageQueues;
 }
 
@@ -30,11 +33,14 @@ declare module 'fastify' {
   }
 }
 
-const STATUS_OF: Record<VerificationError['code'], number> = {
+const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], number> = {
   'no-such-task': 404,
+  'no-such-check': 404,
   'not-yours': 403,
   'not-allowed': 403,
   'bad-value': 422,
+  'bad-scores': 422,
+  'no-rules': 409,
 };
 
 /** Who works the intake: scanner operators, and administrators standing in. */
@@ -62,7 +68,8 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof VerificationError) return reply.code(STATUS_OF[err.code]).send({ error: err.message });
+    if (err instanceof VerificationError || err instanceof CheckingError)
+      return reply.code(STATUS_OF[err.code]).send({ error: err.message });
     if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -88,6 +95,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
   intakeRoutes(app, deps);
   verificationRoutes(app, deps);
   retentionRoutes(app, deps);
+  checkingRoutes(app, deps);
 
   return app;
 }

@@ -1,6 +1,6 @@
 /**
- * The image a verifier decides by: the field's area of the stored page, sampled upright through the page's
- * registration (never a whole-page warp), with a margin so the neighbouring print gives context.
+ * Images people decide by, sampled upright through each page's registration: a verifier's field crop (the
+ * field's area with a margin, so the neighbouring print gives context) and an expert's whole page.
  */
 import sharp from 'sharp';
 import type { FormDefinition } from '../calibration/form-schema.ts';
@@ -31,13 +31,7 @@ export function fieldArea(def: FormDefinition, field: string): Rect | null {
   return f.kind === 'writing' ? f.area : union(f.rects);
 }
 
-/** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
-export async function fieldCrop(
-  deps: StageDeps,
-  forms: FormDefinition[],
-  pageId: string,
-  field: string,
-): Promise<Uint8Array | null> {
+async function registeredPage(deps: StageDeps, pageId: string) {
   const [page] = await deps.db.query<{
     object_key: string;
     page_index: number;
@@ -48,14 +42,46 @@ export async function fieldCrop(
      from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
     [pageId],
   );
-  const def = forms.find((f) => f.id === page?.form);
-  const area = def && fieldArea(def, field);
-  if (!page?.transform || !area) return null;
-  const img = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
-  const tile = sampleRect(img, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM);
+  if (!page?.transform) return null;
+  const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+  return { form: page.form, transform: page.transform, image };
+}
+
+async function png(tile: { data: Uint8Array; width: number; height: number }): Promise<Uint8Array> {
   return new Uint8Array(
     await sharp(tile.data, { raw: { width: tile.width, height: tile.height, channels: 1 } })
       .png()
       .toBuffer(),
   );
+}
+
+/**
+ * PNG of a whole page as its form lays it out: upright and square whatever the scan's skew, at `pxPerMm`
+ * (the expert's view of an answer sheet 2). Null when the page has no registration.
+ */
+export async function pageImage(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  pageId: string,
+  pxPerMm = 5,
+): Promise<Uint8Array | null> {
+  const page = await registeredPage(deps, pageId);
+  const def = forms.find((f) => f.id === page?.form);
+  if (!page || !def) return null;
+  const area = { x: 0, y: 0, w: def.page.width, h: def.page.height };
+  return png(sampleRect(page.image, page.transform, area, pxPerMm));
+}
+
+/** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
+export async function fieldCrop(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  pageId: string,
+  field: string,
+): Promise<Uint8Array | null> {
+  const page = await registeredPage(deps, pageId);
+  const def = forms.find((f) => f.id === page?.form);
+  const area = def && fieldArea(def, field);
+  if (!page || !area) return null;
+  return png(sampleRect(page.image, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM));
 }

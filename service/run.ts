@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { shippedForms } from '../calibration/forms.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
+import { shippedRules } from '../storage/checking.ts';
 import { registerExam } from '../storage/exams.ts';
 import { issueUser, type User } from '../storage/users.ts';
 import { RETENTION_EVERY_MS, scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
@@ -45,6 +46,7 @@ export async function startService(
 ): Promise<RunningService> {
   const adapters = await openAdapters(config);
   const forms = shippedForms();
+  const rulesOf = shippedRules();
   const embedded = !config.redisUrl;
   // The requeue handler adds to whichever queues this process has, made just below.
   const target: Pick<StageQueues, 'add' | 'retryDead'> = {
@@ -53,7 +55,7 @@ export async function startService(
   };
   const stages = embedded
     ? inProcessStages(
-        stageHandlers(adapters, forms, target),
+        stageHandlers(adapters, forms, target, rulesOf),
         opts.concurrency ?? Math.max(1, availableParallelism() - 1),
       )
     : undefined;
@@ -75,7 +77,7 @@ export async function startService(
       config.requeueMs,
     );
   }
-  const app = buildApi({ ...adapters, forms, queues }, { logger: opts.logger ?? false });
+  const app = buildApi({ ...adapters, forms, rulesOf, queues }, { logger: opts.logger ?? false });
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
   const scan = () => {

@@ -130,6 +130,15 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
     );
     expect(roles.map((r) => r.role)).toEqual(['additional-as2', 'as1', 'as2-1', 'as2-2', 'registration']);
     expect((await stages.counts('route')).completed).toBe(1);
+    // Routed to checking: the first and second checks are open for the experts.
+    const checks = await db.query<{ round: string; status: string }>(
+      'select round, status from checks where work_id = $1 order by round',
+      [after!.id],
+    );
+    expect(checks).toEqual([
+      { round: 'first', status: 'open' },
+      { round: 'second', status: 'open' },
+    ]);
     expect(await stages.deadLetters('assemble')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** What each stage does, the same in `rcoi worker` processes and in the embedded service. */
 import type { FormDefinition } from '../calibration/form-schema.ts';
+import { openChecks, type RulesOf, shippedRules } from '../storage/checking.ts';
 import type { Queryable } from '../storage/db.ts';
 import { assembleKit, kitOfSheet, routeWork } from '../storage/works.ts';
 import { jobId, type StageHandlers, type StageQueues } from './queues.ts';
@@ -68,6 +69,7 @@ export function stageHandlers(
   deps: StageDeps,
   forms: FormDefinition[],
   queues: Pick<StageQueues, 'add' | 'retryDead'>,
+  rulesOf: RulesOf = shippedRules(),
 ): StageHandlers {
   return {
     recognise: async ({ pageId }) => {
@@ -82,7 +84,13 @@ export function stageHandlers(
       if (work?.status === 'complete') await queues.add('route', jobId('work', work.id), { workId: work.id });
       return work?.status ?? 'no-kit';
     },
-    route: ({ workId }) => routeWork(deps.db, workId),
+    // Routed and its checks opened in one transaction: a routed work always has its checks.
+    route: ({ workId }) =>
+      deps.db.transaction(async (tx) => {
+        const route = await routeWork(tx, workId);
+        if (route) await openChecks(tx, rulesOf, workId, route);
+        return route;
+      }),
     retention: ({ runBy }) => sweepRetention(deps, new Date(), runBy),
     requeue: () => requeueLost(deps.db, queues),
   };

@@ -1,0 +1,183 @@
+/**
+ * Expert checking over HTTP. An expert sees only checks handed to them, by work code, with the answer-sheet-2
+ * pages as images and nothing of the participant; every page view and every score is audited. Chairs
+ * register experts, hand checks out or take them back, and follow progress.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  as2Pages,
+  assignChecks,
+  checkView,
+  registerExpert,
+  submitScores,
+  submitScreening,
+  takeNextCheck,
+} from '../../storage/checking.ts';
+import { audit } from '../../storage/verification.ts';
+import type { ApiDeps } from '../api.ts';
+import { pageImage } from '../crops.ts';
+
+const EXPERTS = ['expert', 'chair'] as const;
+const CHAIRS = ['chair', 'admin'] as const;
+
+const idOf = (raw: string) => Number(raw) || 0;
+
+export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/api/checking/next', { config: { roles: EXPERTS } }, async (req, reply: FastifyReply) => {
+    const id = await takeNextCheck(deps.db, req.user!.id);
+    return id === null ? reply.code(204).send() : checkView(deps.db, deps.rulesOf, id, req.user!.id);
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/api/checking/checks/:id',
+    { config: { roles: EXPERTS } },
+    async (req) => checkView(deps.db, deps.rulesOf, idOf(req.params.id), req.user!.id),
+  );
+
+  app.get<{ Params: { id: string; n: string } }>(
+    '/api/checking/checks/:id/pages/:n',
+    { config: { roles: EXPERTS } },
+    async (req, reply) => {
+      const view = await checkView(deps.db, deps.rulesOf, idOf(req.params.id), req.user!.id);
+      const n = idOf(req.params.n);
+      const pageId = (await as2Pages(deps.db, view.workCode))[n - 1];
+      if (!pageId) return reply.code(404).send({ error: `the work has ${view.pages} pages` });
+      const png = await pageImage(deps, deps.forms, pageId);
+      if (!png) return reply.code(404).send({ error: 'no image for this page' });
+      await audit(deps.db, req.user!.id, 'image.view', `check:${view.id}/page:${n}`, { work: view.workCode });
+      return reply.type('image/png').send(Buffer.from(png));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { scores: Record<string, number> } }>(
+    '/api/checking/checks/:id/scores',
+    {
+      config: { roles: EXPERTS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['scores'],
+          additionalProperties: false,
+          properties: {
+            scores: { type: 'object', maxProperties: 200, additionalProperties: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    async (req) => submitScores(deps.db, deps.rulesOf, req.user!.id, idOf(req.params.id), req.body.scores),
+  );
+
+  app.post<{ Params: { id: string }; Body: { blank: boolean } }>(
+    '/api/checking/checks/:id/screening',
+    {
+      config: { roles: EXPERTS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['blank'],
+          additionalProperties: false,
+          properties: { blank: { type: 'boolean' } },
+        },
+      },
+    },
+    async (req) => submitScreening(deps.db, deps.rulesOf, req.user!.id, idOf(req.params.id), req.body.blank),
+  );
+
+  app.post<{ Body: { checkIds: number[]; expertId: string | null } }>(
+    '/api/checking/assign',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['checkIds', 'expertId'],
+          additionalProperties: false,
+          properties: {
+            checkIds: { type: 'array', maxItems: 5000, items: { type: 'integer' } },
+            expertId: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+    async (req) => assignChecks(deps.db, req.user!.id, req.body.checkIds, req.body.expertId),
+  );
+
+  app.post<{
+    Body: {
+      userId: string;
+      year: number;
+      subjectCode: string;
+      status: 'leading' | 'senior' | 'main';
+      trained: boolean;
+      qualified: boolean;
+      briefed: boolean;
+      seminar: boolean;
+      conflict?: 'none' | 'declared' | 'cleared' | 'barred';
+      screening?: boolean;
+    };
+  }>(
+    '/api/checking/experts',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['userId', 'year', 'subjectCode', 'status', 'trained', 'qualified', 'briefed', 'seminar'],
+          additionalProperties: false,
+          properties: {
+            userId: { type: 'string', minLength: 1 },
+            year: { type: 'integer', minimum: 2000, maximum: 2100 },
+            subjectCode: { type: 'string', pattern: '^[0-9]{2}$' },
+            status: { enum: ['leading', 'senior', 'main'] },
+            trained: { type: 'boolean' },
+            qualified: { type: 'boolean' },
+            briefed: { type: 'boolean' },
+            seminar: { type: 'boolean' },
+            conflict: { enum: ['none', 'declared', 'cleared', 'barred'] },
+            screening: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const [user] = await deps.db.query<{ role: string }>('select role from users where id = $1', [
+        req.body.userId,
+      ]);
+      if (!user || !EXPERTS.includes(user.role as (typeof EXPERTS)[number]))
+        return reply.code(422).send({ error: `${req.body.userId} is not an expert or chair user` });
+      await registerExpert(deps.db, req.body);
+      await audit(deps.db, req.user!.id, 'checking.expert', `expert:${req.body.userId}`, {
+        year: req.body.year,
+        subject: req.body.subjectCode,
+        status: req.body.status,
+      });
+      return reply.code(201).send({ ok: true });
+    },
+  );
+
+  app.get<{ Querystring: { exam?: string } }>(
+    '/api/checking/progress',
+    { config: { roles: CHAIRS } },
+    async (req) => {
+      const exam = req.query.exam ?? null;
+      const rounds = await deps.db.query(
+        `select c.exam_id as "examId", c.round, c.status, count(*)::int as checks
+         from checks c where $1::text is null or c.exam_id = $1
+         group by c.exam_id, c.round, c.status order by 1, 2, 3`,
+        [exam],
+      );
+      // First and second checks are due the day before the processing deadline, in the exam's region.
+      const overdue = await deps.db.query(
+        `select c.id as "checkId", c.work_id as "workCode", c.round, c.expert_id as "expertId",
+           to_char(e.processing_deadline - 1, 'YYYY-MM-DD') as "dueDay"
+         from checks c join exams e on e.id = c.exam_id
+         where c.status <> 'submitted' and c.round in ('first', 'second') and e.processing_deadline is not null
+           and (now() at time zone e.time_zone)::date > e.processing_deadline - 1
+           and ($1::text is null or c.exam_id = $1)
+         order by c.id limit 1000`,
+        [exam],
+      );
+      return { rounds, overdue };
+    },
+  );
+}

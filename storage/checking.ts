@@ -1,0 +1,428 @@
+/**
+ * Expert checking in the database: who may check, how checks are handed out, what an expert is shown, and
+ * what follows a submitted score. Works reach experts by work code only; two experts check each work
+ * independently; a significant discrepancy (domain/checking.ts) opens a third check for a leading or senior
+ * expert who has done first or second checks this year and has not checked this work. Checks are taken with
+ * `FOR UPDATE SKIP LOCKED`, and a unique index keeps one expert to one check of a work whatever races.
+ */
+import {
+  checkScores,
+  type ExpertStatus,
+  loadSubjectRules,
+  resultScores,
+  type Scores,
+  type SubjectRules,
+  thirdCheckDecision,
+  total,
+} from '../domain/checking.ts';
+import type { Database, Queryable } from './db.ts';
+import { audit } from './verification.ts';
+
+export type Round = 'screening' | 'first' | 'second' | 'third' | 'appeal';
+
+export class CheckingError extends Error {
+  constructor(
+    readonly code: 'no-such-check' | 'not-yours' | 'not-allowed' | 'bad-scores' | 'no-rules',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ExamKey {
+  year: number;
+  kind: string;
+  subjectCode: string;
+}
+
+/** The rule set of an exam's subject, from the year's shipped files; a subject without rules is an error. */
+export type RulesOf = (exam: ExamKey) => SubjectRules;
+
+export function shippedRules(load: (year: number) => SubjectRules[] = loadSubjectRules): RulesOf {
+  const years = new Map<number, SubjectRules[]>();
+  return (exam) => {
+    let sets = years.get(exam.year);
+    if (!sets) {
+      sets = load(exam.year);
+      years.set(exam.year, sets);
+    }
+    const rules = sets.find((r) => r.exam === exam.kind && r.subjectCode === exam.subjectCode);
+    if (!rules)
+      throw new CheckingError(
+        'no-rules',
+        `no checking rules for ${exam.kind} subject ${exam.subjectCode} in ${exam.year}`,
+      );
+    return rules;
+  };
+}
+
+export interface ExpertRegistration {
+  userId: string;
+  year: number;
+  subjectCode: string;
+  status: ExpertStatus;
+  trained: boolean;
+  qualified: boolean;
+  briefed: boolean;
+  seminar: boolean;
+  conflict?: 'none' | 'declared' | 'cleared' | 'barred';
+  screening?: boolean;
+}
+
+export async function registerExpert(db: Queryable, e: ExpertRegistration): Promise<void> {
+  await db.query(
+    `insert into experts (user_id, year, subject_code, status, trained, qualified, briefed, seminar, conflict, screening)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     on conflict (user_id, year, subject_code) do update set status = $4, trained = $5, qualified = $6,
+       briefed = $7, seminar = $8, conflict = $9, screening = $10`,
+    [
+      e.userId,
+      e.year,
+      e.subjectCode,
+      e.status,
+      e.trained,
+      e.qualified,
+      e.briefed,
+      e.seminar,
+      e.conflict ?? 'none',
+      e.screening ?? false,
+    ],
+  );
+}
+
+async function examOfWork(tx: Queryable, workId: string) {
+  const [exam] = await tx.query<{ id: string; year: number; kind: string; subject_code: string }>(
+    `select e.id, e.year, e.kind, e.subject_code from works w join exams e on e.id = w.exam_id where w.id = $1`,
+    [workId],
+  );
+  if (!exam) throw new CheckingError('no-such-check', `work ${workId} has no exam`);
+  return { id: exam.id, key: { year: exam.year, kind: exam.kind, subjectCode: exam.subject_code } };
+}
+
+/** Opens the checks a routed work needs: screening for a blank AS2, else the first and second checks. */
+export async function openChecks(
+  tx: Queryable,
+  rulesOf: RulesOf,
+  workId: string,
+  route: 'blank-screening' | 'checking',
+): Promise<void> {
+  const exam = await examOfWork(tx, workId);
+  const tasks = rulesOf(exam.key).tasks.map((t) => t.task);
+  const rounds: Round[] = route === 'blank-screening' ? ['screening'] : ['first', 'second'];
+  for (const round of rounds) {
+    await tx.query(
+      `insert into checks (work_id, exam_id, round, tasks) values ($1, $2, $3, $4)
+       on conflict (work_id, round) where round <> 'appeal' do nothing`,
+      [workId, exam.id, round, tasks],
+    );
+  }
+}
+
+/**
+ * Who may take a check of the pool: an eligible expert of the exam's year and subject (training,
+ * qualification, briefing, seminar; no unresolved or barring conflict) who has no check of this work; third
+ * checks and appeals only for leading and senior experts with first or second checks done this year;
+ * screening only for experts the chair appointed.
+ */
+const ELIGIBLE = `
+  x.trained and x.qualified and x.briefed and x.seminar and x.conflict in ('none', 'cleared')
+  and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1)
+  and (
+    c.round in ('first', 'second')
+    or (c.round = 'screening' and x.screening)
+    or (c.round in ('third', 'appeal') and x.status in ('leading', 'senior') and exists (
+      select 1 from checks d join exams de on de.id = d.exam_id
+      where d.expert_id = $1 and d.status = 'submitted' and d.round in ('first', 'second') and de.year = e.year))
+  )`;
+
+/** The check in hand (a chair's assignment, or an unexpired lease), else the next one of the pool. */
+export async function takeNextCheck(
+  db: Database,
+  expertId: string,
+  leaseMs = 3_600_000,
+  now = new Date(),
+): Promise<number | null> {
+  const until = new Date(now.getTime() + leaseMs);
+  return db.transaction(async (tx) => {
+    const [held] = await tx.query<{ id: number }>(
+      `update checks set leased_until = case when assigned_by is null then $3 else leased_until end
+       where id = (select id from checks where expert_id = $1 and status = 'assigned'
+                   and (assigned_by is not null or leased_until >= $2) order by id limit 1)
+       returning id`,
+      [expertId, now, until],
+    );
+    if (held) return held.id;
+    const [next] = await tx.query<{ id: number }>(
+      `select c.id from checks c
+         join exams e on e.id = c.exam_id
+         join experts x on x.user_id = $1 and x.year = e.year and x.subject_code = e.subject_code
+       where (c.status = 'open' or (c.status = 'assigned' and c.assigned_by is null and c.leased_until < $2))
+         and ${ELIGIBLE}
+       order by case c.round when 'appeal' then 0 when 'third' then 1 when 'screening' then 2 else 3 end, c.id
+       limit 1
+       for update of c skip locked`,
+      [expertId, now],
+    );
+    if (!next) return null;
+    await tx.query(`update checks set status = 'assigned', expert_id = $2, leased_until = $3 where id = $1`, [
+      next.id,
+      expertId,
+      until,
+    ]);
+    await audit(tx, expertId, 'checking.take', `check:${next.id}`, {});
+    return next.id;
+  });
+}
+
+/** A chair hands checks to an expert (or back to the pool with `expertId` null); each one audited. */
+export async function assignChecks(
+  db: Database,
+  chairId: string,
+  checkIds: number[],
+  expertId: string | null,
+): Promise<{ assigned: number[]; refused: { id: number; reason: string }[] }> {
+  const assigned: number[] = [];
+  const refused: { id: number; reason: string }[] = [];
+  for (const id of checkIds) {
+    await db.transaction(async (tx) => {
+      const [c] = await tx.query<{ status: string; expert_id: string | null }>(
+        'select status, expert_id from checks where id = $1 for update',
+        [id],
+      );
+      if (!c) return void refused.push({ id, reason: 'no such check' });
+      if (c.status === 'submitted') return void refused.push({ id, reason: 'already scored' });
+      if (expertId === null) {
+        await tx.query(
+          `update checks set status = 'open', expert_id = null, assigned_by = null, leased_until = null where id = $1`,
+          [id],
+        );
+      } else {
+        // The same rules as a pull, for this one check and this expert (their own earlier hold aside).
+        const [ok] = await tx.query(
+          `select 1 from checks c join exams e on e.id = c.exam_id
+             join experts x on x.user_id = $1 and x.year = e.year and x.subject_code = e.subject_code
+           where c.id = $2 and ${ELIGIBLE.replace('o.expert_id = $1', 'o.expert_id = $1 and o.id <> c.id')}`,
+          [expertId, id],
+        );
+        if (!ok) return void refused.push({ id, reason: `${expertId} may not take this check` });
+        await tx.query(
+          `update checks set status = 'assigned', expert_id = $2, assigned_by = $3, leased_until = null where id = $1`,
+          [id, expertId, chairId],
+        );
+      }
+      await audit(tx, chairId, 'checking.assign', `check:${id}`, { expert: expertId, before: c.expert_id });
+      assigned.push(id);
+    });
+  }
+  return { assigned, refused };
+}
+
+interface CheckRow {
+  id: number;
+  work_id: string;
+  exam_id: string;
+  round: Round;
+  tasks: string[];
+  status: string;
+  expert_id: string | null;
+  assigned_by: string | null;
+  leased_until: Date | null;
+}
+
+async function ownCheck(tx: Queryable, checkId: number, expertId: string, now: Date): Promise<CheckRow> {
+  const [c] = await tx.query<CheckRow>(
+    `select id, work_id, exam_id, round, tasks, status, expert_id, assigned_by, leased_until
+     from checks where id = $1 for update`,
+    [checkId],
+  );
+  if (!c) throw new CheckingError('no-such-check', `no check ${checkId}`);
+  const held = c.assigned_by !== null || (c.leased_until !== null && c.leased_until >= now);
+  if (c.expert_id !== expertId || c.status !== 'assigned' || !held)
+    throw new CheckingError('not-yours', `check ${checkId} is not assigned to you`);
+  return c;
+}
+
+/** What an expert sees of a check: the work code, the tasks and criteria, and for a third check the earlier scores. */
+export interface CheckView {
+  id: number;
+  workCode: string;
+  round: Round;
+  tasks: { task: string; criteria: { id: string; max: number; title?: string }[] }[];
+  /** Answer-sheet-2 pages, in order: fetched one by one by number (1..pages). */
+  pages: number;
+  /** First and second checks are due a day before the exam's processing deadline. */
+  dueDay: string | null;
+  leasedUntil: string | null;
+  /** Earlier experts' scores for a third check or an appeal re-check, by round, without their names. */
+  earlier: { round: Round; scores: Scores }[];
+}
+
+/** The work's answer-sheet-2 pages in reading order: sheet 1, sheet 2, then the additional sheets' chain. */
+export async function as2Pages(db: Queryable, workId: string): Promise<string[]> {
+  const rows = await db.query<{ page_id: string }>(
+    `select s.page_id from work_sheets w join sheets s on s.sheet_number = w.sheet_number
+     where w.work_id = $1 and w.role in ('as2-1', 'as2-2', 'additional-as2')
+     order by case w.role when 'as2-1' then 0 when 'as2-2' then 1 else 2 end, w.chain_position`,
+    [workId],
+  );
+  return rows.map((r) => r.page_id);
+}
+
+export async function checkView(
+  db: Database,
+  rulesOf: RulesOf,
+  checkId: number,
+  expertId: string,
+  now = new Date(),
+): Promise<CheckView> {
+  return db.transaction(async (tx) => {
+    const c = await ownCheck(tx, checkId, expertId, now);
+    const exam = await examOfWork(tx, c.work_id);
+    const rules = rulesOf(exam.key);
+    const [deadline] = await tx.query<{ due: string | null }>(
+      `select to_char(processing_deadline - 1, 'YYYY-MM-DD') as due from exams where id = $1`,
+      [c.exam_id],
+    );
+    const earlier =
+      c.round === 'third' || c.round === 'appeal'
+        ? await submittedScores(tx, c.work_id, c.round === 'third' ? ['first', 'second'] : undefined)
+        : [];
+    return {
+      id: c.id,
+      workCode: c.work_id,
+      round: c.round,
+      tasks: rules.tasks.filter((t) => c.tasks.includes(t.task)),
+      pages: (await as2Pages(tx, c.work_id)).length,
+      dueDay: c.round === 'first' || c.round === 'second' ? (deadline?.due ?? null) : null,
+      leasedUntil: c.assigned_by === null ? (c.leased_until?.toISOString() ?? null) : null,
+      earlier: earlier.map(({ round, scores }) => ({ round, scores })),
+    };
+  });
+}
+
+async function submittedScores(tx: Queryable, workId: string, rounds?: Round[]) {
+  const rows = await tx.query<{
+    id: number;
+    round: Round;
+    tasks: string[];
+    expert_id: string;
+    scores: Scores | null;
+  }>(
+    `select c.id, c.round, c.tasks, c.expert_id,
+       (select json_object_agg(s.criterion, s.points) from scores s where s.check_id = c.id) as scores
+     from checks c where c.work_id = $1 and c.status = 'submitted' order by c.submitted_at, c.id`,
+    [workId],
+  );
+  return rows
+    .filter((r) => !rounds || rounds.includes(r.round))
+    .map((r) => ({ ...r, scores: r.scores ?? {} }));
+}
+
+export type AfterScore =
+  | { next: 'waiting' }
+  | { next: 'third-check'; reasons: string[]; tasks: string[] }
+  | { next: 'result'; total: number };
+
+/** Records an expert's scores for their check: final once given. Then the work moves on by the rules. */
+export async function submitScores(
+  db: Database,
+  rulesOf: RulesOf,
+  expertId: string,
+  checkId: number,
+  scores: Scores,
+  now = new Date(),
+): Promise<AfterScore> {
+  return db.transaction(async (tx) => {
+    const c = await ownCheck(tx, checkId, expertId, now);
+    if (c.round === 'screening')
+      throw new CheckingError('not-allowed', 'a screening check is answered blank or not blank, not scored');
+    const rules = rulesOf((await examOfWork(tx, c.work_id)).key);
+    try {
+      checkScores(rules, scores, c.tasks);
+    } catch (err) {
+      throw new CheckingError('bad-scores', (err as Error).message);
+    }
+    const criteria = Object.keys(scores);
+    await tx.query(
+      `insert into scores (check_id, criterion, points) select $1, * from unnest($2::text[], $3::int[])`,
+      [checkId, criteria, criteria.map((k) => scores[k])],
+    );
+    await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
+    await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
+    return settle(tx, rules, c.work_id, c.exam_id);
+  });
+}
+
+/** After a score: a third check when the first two diverge, otherwise (or after the third) the result. */
+async function settle(
+  tx: Queryable,
+  rules: SubjectRules,
+  workId: string,
+  examId: string,
+): Promise<AfterScore> {
+  const done = await submittedScores(tx, workId);
+  const by = (round: Round) => done.find((d) => d.round === round);
+  const first = by('first');
+  const second = by('second');
+  if (!first || !second) return { next: 'waiting' };
+  const third = by('third');
+  if (!third) {
+    const decision = thirdCheckDecision(rules, first.scores, second.scores);
+    if (decision.due) {
+      await tx.query(
+        `insert into checks (work_id, exam_id, round, tasks, reasons) values ($1, $2, 'third', $3, $4)
+         on conflict (work_id, round) where round <> 'appeal' do nothing`,
+        [workId, examId, decision.tasks, decision.reasons],
+      );
+      return { next: 'third-check', reasons: decision.reasons, tasks: decision.tasks };
+    }
+  }
+  const result = resultScores(
+    rules,
+    first.scores,
+    second.scores,
+    third && { scores: third.scores, tasks: third.tasks },
+  );
+  return recordResult(tx, rules, workId, result, third ? 'third-check' : 'two-experts');
+}
+
+async function recordResult(
+  tx: Queryable,
+  rules: SubjectRules,
+  workId: string,
+  scores: Scores,
+  basis: 'two-experts' | 'third-check' | 'screening' | 'appeal',
+): Promise<AfterScore> {
+  const sum = total(rules, scores);
+  await tx.query(
+    `insert into work_results (work_id, scores, total, basis) values ($1, $2, $3, $4)
+     on conflict (work_id) do update set scores = $2, total = $3, basis = $4, decided_at = now()`,
+    [workId, JSON.stringify(scores), sum, basis],
+  );
+  return { next: 'result', total: sum };
+}
+
+/** A screening expert's answer: blank (the work scores 0) or not blank (it goes to two experts). */
+export async function submitScreening(
+  db: Database,
+  rulesOf: RulesOf,
+  expertId: string,
+  checkId: number,
+  blank: boolean,
+  now = new Date(),
+): Promise<AfterScore | { next: 'checking' }> {
+  return db.transaction(async (tx) => {
+    const c = await ownCheck(tx, checkId, expertId, now);
+    if (c.round !== 'screening')
+      throw new CheckingError('not-allowed', `check ${checkId} is not a screening`);
+    await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
+    await audit(tx, expertId, 'checking.screening', `check:${checkId}`, { work: c.work_id, blank });
+    if (!blank) {
+      await openChecks(tx, rulesOf, c.work_id, 'checking');
+      return { next: 'checking' as const };
+    }
+    const rules = rulesOf((await examOfWork(tx, c.work_id)).key);
+    const zeros = Object.fromEntries(rules.tasks.flatMap((t) => t.criteria.map((k) => [k.id, 0])));
+    return recordResult(tx, rules, c.work_id, zeros, 'screening');
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * Expert checking over HTTP on the embedded service, with works made of the demo batch's real answer sheets
+ * 2: a chair registers experts, two experts score a work blind, a significant discrepancy opens a third
+ * check that only a senior expert with checks done this year gets, and nothing an expert fetches carries the
+ * participant's identity (every response is searched for the names and document number).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../service/config.ts';
+import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
+import { openChecks, shippedRules } from '../storage/checking.ts';
+import { issueUser } from '../storage/users.ts';
+
+let service: RunningService;
+let dir: string;
+const tokens: Record<string, string> = {};
+/** Everything an expert was sent, to search for identity afterwards. */
+const expertSaw: string[] = [];
+const identity: string[] = [];
+
+async function work(id: string, as2: string[], registration: string | undefined) {
+  const db = service.adapters.db;
+  await db.query(`insert into works (id, exam_id, status, route) values ($1, $2, 'complete', 'checking')`, [
+    id,
+    DEMO_EXAM,
+  ]);
+  const roles = ['as2-1', 'as2-2'];
+  for (const [i, sheet] of as2.entries())
+    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, $3)`, [
+      id,
+      sheet,
+      roles[i],
+    ]);
+  if (registration)
+    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'registration')`, [
+      id,
+      registration,
+    ]);
+  await db.transaction((tx) => openChecks(tx, shippedRules(), id, 'checking'));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rcoi-api-checking-'));
+  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
+  Object.assign(tokens, await seedDemo(service));
+  await service.scan();
+  await service.idle();
+  const db = service.adapters.db;
+  for (const [id, role] of [
+    ['chair-olga', 'chair'],
+    ['expert-anna', 'expert'],
+    ['expert-boris', 'expert'],
+    ['expert-vera', 'expert'],
+    ['senior-sergei', 'expert'],
+  ] as const)
+    tokens[id] = await issueUser(db, { id, name: id, role });
+  const sheets = await db.query<{ sheet_number: string; form: string }>(
+    'select sheet_number, form from sheets order by sheet_number',
+  );
+  const of = (form: string) => sheets.filter((s) => s.form === form).map((s) => s.sheet_number);
+  const registration = of('ege-registration')[0];
+  // The participant as the registration form and the personal tables know them.
+  const person = {
+    surname: 'ЗАХАРЧЕНКО',
+    name: 'ЕВДОКИЯ',
+    patronymic: 'ПАНКРАТЬЕВНА',
+    document: '4519 731864',
+  };
+  const [p] = await db.query<{ id: number }>(
+    `insert into personal.participants (surname, name, patronymic, document, registration_sheet)
+     values ($1, $2, $3, $4, $5) returning id`,
+    [person.surname, person.name, person.patronymic, person.document, registration],
+  );
+  identity.push(...Object.values(person), person.document.replace(' ', ''));
+  const read = await db.query<{ value: string }>(
+    `select coalesce(f.final_value, f.value) as value from fields f join sheets s on s.page_id = f.page_id
+     where s.sheet_number = $1 and f.name in ('surname', 'name', 'patronymic', 'document_number')
+       and length(coalesce(f.final_value, f.value)) >= 4`,
+    [registration],
+  );
+  identity.push(...read.map((r) => r.value));
+  await work('WAPITEST01', [of('ege-as2-1')[0]!, of('ege-as2-2')[0]!], registration);
+  await db.query('insert into personal.participant_works (participant_id, work_id) values ($1, $2)', [
+    p!.id,
+    'WAPITEST01',
+  ]);
+  await work('WAPITEST02', [], undefined);
+}, 120_000);
+
+afterAll(async () => {
+  await service?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = async (method: 'GET' | 'POST', url: string, who: string, payload?: object) => {
+  const res = await service.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${tokens[who]}` },
+    ...(payload && { payload }),
+  });
+  if (who.startsWith('expert') || who.startsWith('senior'))
+    expertSaw.push(
+      JSON.stringify(res.headers),
+      String(res.headers['content-type']).startsWith('image/') ? '' : res.body,
+    );
+  return res;
+};
+
+const register = (userId: string, status: string, extra: object = {}) =>
+  call('POST', '/api/checking/experts', 'chair-olga', {
+    userId,
+    year: 2026,
+    subjectCode: '02',
+    status,
+    trained: true,
+    qualified: true,
+    briefed: true,
+    seminar: true,
+    ...extra,
+  });
+
+describe('expert checking over the API', () => {
+  it('lets a chair register experts, and no one else', async () => {
+    expect((await register('expert-anna', 'main')).statusCode).toBe(201);
+    expect((await register('expert-boris', 'main')).statusCode).toBe(201);
+    expect((await register('expert-vera', 'main')).statusCode).toBe(201);
+    expect((await register('senior-sergei', 'senior')).statusCode).toBe(201);
+    expect((await register('demo-operator', 'main')).statusCode).toBe(422);
+    const byExpert = await call('POST', '/api/checking/experts', 'expert-anna', { userId: 'expert-anna' });
+    expect(byExpert.statusCode).toBe(403);
+    expect((await call('POST', '/api/checking/next', 'demo-verifier')).statusCode).toBe(403);
+  });
+
+  it('runs a work through two blind checks and a senior third check, showing experts no identity', async () => {
+    const a = (await call('POST', '/api/checking/next', 'expert-anna')).json();
+    expect(a).toMatchObject({ workCode: 'WAPITEST01', round: 'first', pages: 2, earlier: [] });
+    expect(a.tasks.map((t: { task: string }) => t.task)).toEqual(['13', '14', '15', '16', '17', '18', '19']);
+    const page = await call('GET', `/api/checking/checks/${a.id}/pages/1`, 'expert-anna');
+    expect(page.headers['content-type']).toBe('image/png');
+    // The whole form, upright: 210 x 297 mm at 5 px/mm.
+    expect(await sharp(page.rawPayload).metadata()).toMatchObject({ width: 1050, height: 1485 });
+    expect((await call('GET', `/api/checking/checks/${a.id}/pages/3`, 'expert-anna')).statusCode).toBe(404);
+    // Boris gets the second check of the same work and cannot open Anna's.
+    const b = (await call('POST', '/api/checking/next', 'expert-boris')).json();
+    expect(b).toMatchObject({ workCode: 'WAPITEST01', round: 'second' });
+    expect((await call('GET', `/api/checking/checks/${a.id}`, 'expert-boris')).statusCode).toBe(403);
+    expect((await call('GET', `/api/checking/checks/${a.id}/pages/1`, 'expert-boris')).statusCode).toBe(403);
+
+    const scores = (points: number[]) => Object.fromEntries(points.map((p, i) => [String(13 + i), p]));
+    const bad = await call('POST', `/api/checking/checks/${a.id}/scores`, 'expert-anna', {
+      scores: scores([3, 0, 0, 0, 0, 0, 0]),
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error).toMatch(/13/);
+    expect(
+      (
+        await call('POST', `/api/checking/checks/${a.id}/scores`, 'expert-anna', {
+          scores: scores([2, 3, 2, 2, 3, 4, 4]),
+        })
+      ).json(),
+    ).toEqual({ next: 'waiting' });
+    expect(
+      (
+        await call('POST', `/api/checking/checks/${b.id}/scores`, 'expert-boris', {
+          scores: scores([0, 3, 2, 2, 3, 4, 1]),
+        })
+      ).json(),
+    ).toMatchObject({ next: 'third-check', tasks: ['13', '19'] });
+
+    // Vera (main) never gets the third check; Sergei (senior) gets it once he has checked a work this year.
+    const vera = await call('POST', '/api/checking/next', 'expert-vera');
+    expect(vera.json()).toMatchObject({ workCode: 'WAPITEST02', round: 'first' });
+    const own = (await call('POST', '/api/checking/next', 'senior-sergei')).json();
+    expect(own).toMatchObject({ workCode: 'WAPITEST02', round: 'second' });
+    await call('POST', `/api/checking/checks/${own.id}/scores`, 'senior-sergei', {
+      scores: scores([1, 1, 1, 1, 1, 1, 1]),
+    });
+    const third = (await call('POST', '/api/checking/next', 'senior-sergei')).json();
+    expect(third).toMatchObject({ workCode: 'WAPITEST01', round: 'third' });
+    expect(third.tasks.map((t: { task: string }) => t.task)).toEqual(['13', '19']);
+    expect(third.earlier.map((e: { round: string }) => e.round)).toEqual(['first', 'second']);
+    expect(
+      (
+        await call('POST', `/api/checking/checks/${third.id}/scores`, 'senior-sergei', {
+          scores: { '13': 1, '19': 3 },
+        })
+      ).json(),
+    ).toEqual({ next: 'result', total: 1 + 3 + 2 + 2 + 3 + 4 + 3 });
+
+    const views = await service.adapters.db.query<{ actor: string; subject: string }>(
+      `select actor, subject from audit_events where action = 'image.view' and subject like 'check:%'`,
+    );
+    expect(views).toEqual([{ actor: 'expert-anna', subject: `check:${a.id}/page:1` }]);
+  });
+
+  it('lets a chair follow progress, and nothing an expert fetched names the participant', async () => {
+    const progress = (await call('GET', `/api/checking/progress?exam=${DEMO_EXAM}`, 'chair-olga')).json();
+    expect(progress.rounds).toContainEqual({
+      examId: DEMO_EXAM,
+      round: 'third',
+      status: 'submitted',
+      checks: 1,
+    });
+    expect((await call('GET', '/api/checking/progress', 'expert-anna')).statusCode).toBe(403);
+    expect(identity.length).toBeGreaterThanOrEqual(5);
+    const everything = expertSaw.join('\n');
+    expect(everything.length).toBeGreaterThan(1000);
+    const leaks = identity.filter((s) => everything.includes(s));
+    expect(leaks).toEqual([]);
+  });
+});
