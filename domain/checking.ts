@@ -207,6 +207,21 @@ export function resultScores(
   return out;
 }
 
+/**
+ * Whose fault a third check was: an expert whose points on any task the third expert checked differ from
+ * the third expert's (both, when the third agrees with neither).
+ */
+export function thirdCheckFault(
+  rules: SubjectRules,
+  first: Scores,
+  second: Scores,
+  third: { scores: Scores; tasks: readonly string[] },
+): { first: boolean; second: boolean } {
+  const differs = (scores: Scores) =>
+    third.tasks.some((t) => taskTotal(rules, scores, t) !== taskTotal(rules, third.scores, t));
+  return { first: differs(first), second: differs(second) };
+}
+
 const RULES_DIR = new URL('../calibration/checking/', import.meta.url);
 
 function readJson(file: URL, name: string): unknown {

@@ -349,8 +349,31 @@ export async function submitScores(
     );
     await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
     await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
+    if (c.round === 'appeal') return decideAppeal(tx, rules, checkId, c.work_id, scores);
     return settle(tx, rules, c.work_id, c.exam_id);
   });
+}
+
+/**
+ * The appeal re-check's scores become the work's result; the appeal is upheld when they change its total.
+ * (The conflict commission hears the appeal on the re-checking expert's opinion; the recalculated result is
+ * what it confirms.)
+ */
+async function decideAppeal(
+  tx: Queryable,
+  rules: SubjectRules,
+  checkId: number,
+  workId: string,
+  scores: Scores,
+): Promise<AfterScore> {
+  const after = await recordResult(tx, rules, workId, scores, 'appeal');
+  await tx.query(
+    `update appeals set status = 'decided', decided_at = now(), total_after = $2,
+       outcome = case when total_before = $2 then 'rejected' else 'upheld' end
+     where check_id = $1`,
+    [checkId, after.next === 'result' ? after.total : null],
+  );
+  return after;
 }
 
 /** After a score: a third check when the first two diverge, otherwise (or after the third) the result. */
@@ -392,7 +415,7 @@ async function recordResult(
   workId: string,
   scores: Scores,
   basis: 'two-experts' | 'third-check' | 'screening' | 'appeal',
-): Promise<AfterScore> {
+): Promise<{ next: 'result'; total: number }> {
   const sum = total(rules, scores);
   await tx.query(
     `insert into work_results (work_id, scores, total, basis) values ($1, $2, $3, $4)
@@ -424,5 +447,110 @@ export async function submitScreening(
     const rules = rulesOf((await examOfWork(tx, c.work_id)).key);
     const zeros = Object.fromEntries(rules.tasks.flatMap((t) => t.criteria.map((k) => [k.id, 0])));
     return recordResult(tx, rules, c.work_id, zeros, 'screening');
+  });
+}
+
+/**
+ * Registers a score appeal on a work with a result, and opens its re-check (all tasks) for a leading or
+ * senior expert who has checked this year and never checked this work. Audited.
+ */
+export async function registerAppeal(
+  db: Database,
+  rulesOf: RulesOf,
+  workId: string,
+  by: string,
+  reason: string,
+): Promise<{ appealId: number; checkId: number }> {
+  if (reason.trim() === '') throw new CheckingError('not-allowed', 'an appeal needs its reason');
+  return db.transaction(async (tx) => {
+    const [result] = await tx.query<{ total: number }>(
+      'select total from work_results where work_id = $1 for update',
+      [workId],
+    );
+    if (!result) throw new CheckingError('not-allowed', `work ${workId} has no result to appeal yet`);
+    const [open] = await tx.query(`select 1 from appeals where work_id = $1 and status = 'rechecking'`, [
+      workId,
+    ]);
+    if (open) throw new CheckingError('not-allowed', `work ${workId} already has an appeal being re-checked`);
+    const exam = await examOfWork(tx, workId);
+    const tasks = rulesOf(exam.key).tasks.map((t) => t.task);
+    const [check] = await tx.query<{ id: number }>(
+      `insert into checks (work_id, exam_id, round, tasks, reasons) values ($1, $2, 'appeal', $3, $4) returning id`,
+      [workId, exam.id, tasks, [reason]],
+    );
+    const [appeal] = await tx.query<{ id: number }>(
+      `insert into appeals (work_id, registered_by, reason, check_id, total_before) values ($1, $2, $3, $4, $5)
+       returning id`,
+      [workId, by, reason, check!.id, result.total],
+    );
+    await audit(tx, by, 'appeal.register', `appeal:${appeal!.id}`, { work: workId });
+    return { appealId: appeal!.id, checkId: check!.id };
+  });
+}
+
+/**
+ * A chair's correction of a submitted first or second score (a keying slip, say): a new entry with the
+ * reason, the expert's request and the chair's approval, audited; the work is then settled again. After a
+ * third check or a result the scores stand, and a change is an appeal's business.
+ */
+export async function correctScore(
+  db: Database,
+  rulesOf: RulesOf,
+  c: { checkId: number; criterion: string; points: number; reason: string; approvedBy: string },
+): Promise<AfterScore> {
+  if (c.reason.trim() === '') throw new CheckingError('not-allowed', 'a correction needs its reason');
+  return db.transaction(async (tx) => {
+    const [check] = await tx.query<CheckRow>(
+      `select id, work_id, exam_id, round, tasks, status, expert_id, assigned_by, leased_until
+       from checks where id = $1 for update`,
+      [c.checkId],
+    );
+    if (check?.status !== 'submitted')
+      throw new CheckingError('no-such-check', `no submitted check ${c.checkId}`);
+    if (check.round !== 'first' && check.round !== 'second')
+      throw new CheckingError(
+        'not-allowed',
+        'only first and second checks are corrected; the rest is appealed',
+      );
+    const [settled] = await tx.query(
+      `select 1 from work_results where work_id = $1 union all select 1 from checks where work_id = $1 and round = 'third'`,
+      [check.work_id],
+    );
+    if (settled) throw new CheckingError('not-allowed', `work ${check.work_id} is past its first two checks`);
+    const rules = rulesOf((await examOfWork(tx, check.work_id)).key);
+    const [old] = await tx.query<{ points: number }>(
+      'select points from scores where check_id = $1 and criterion = $2 for update',
+      [c.checkId, c.criterion],
+    );
+    if (!old) throw new CheckingError('bad-scores', `${c.criterion}: not scored in check ${c.checkId}`);
+    const current = Object.fromEntries(
+      (
+        await tx.query<{ criterion: string; points: number }>(
+          'select criterion, points from scores where check_id = $1',
+          [c.checkId],
+        )
+      ).map((r) => [r.criterion, r.points]),
+    );
+    try {
+      checkScores(rules, { ...current, [c.criterion]: c.points }, check.tasks);
+    } catch (err) {
+      throw new CheckingError('bad-scores', (err as Error).message);
+    }
+    await tx.query('update scores set points = $3 where check_id = $1 and criterion = $2', [
+      c.checkId,
+      c.criterion,
+      c.points,
+    ]);
+    await tx.query(
+      `insert into score_corrections (check_id, criterion, old_points, new_points, reason, requested_by, approved_by)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [c.checkId, c.criterion, old.points, c.points, c.reason, check.expert_id, c.approvedBy],
+    );
+    await audit(tx, c.approvedBy, 'checking.correct', `check:${c.checkId}`, {
+      criterion: c.criterion,
+      old: old.points,
+      new: c.points,
+    });
+    return settle(tx, rules, check.work_id, check.exam_id);
   });
 }

@@ -197,6 +197,35 @@ describe('expert checking over the API', () => {
     expect(views).toEqual([{ actor: 'expert-anna', subject: `check:${a.id}/page:1` }]);
   });
 
+  it('gives chairs the experts’ figures and takes appeals from chairs only', async () => {
+    const stats = await call('GET', '/api/checking/statistics?year=2026&subject=02', 'chair-olga');
+    const byId = Object.fromEntries(
+      (stats.json() as { expertId: string; checked: number; thirdByFault: number }[]).map((s) => [
+        s.expertId,
+        s,
+      ]),
+    );
+    // The third expert gave 1 and 3 on tasks 13 and 19: Anna (2, 4) and Boris (0, 1) were both off.
+    expect(byId['expert-anna']).toMatchObject({ checked: 1, thirdByFault: 1 });
+    expect(byId['expert-boris']).toMatchObject({ checked: 1, thirdByFault: 1 });
+    expect(byId['senior-sergei']).toMatchObject({ checked: 1, thirdByFault: 0 });
+    expect((await call('GET', '/api/checking/statistics?year=2026', 'chair-olga')).statusCode).toBe(400);
+    expect(
+      (await call('GET', '/api/checking/statistics?year=2026&subject=02', 'expert-anna')).statusCode,
+    ).toBe(403);
+    expect(
+      (await call('POST', '/api/appeals', 'expert-anna', { workId: 'WAPITEST01', reason: 'x' })).statusCode,
+    ).toBe(403);
+    const appeal = await call('POST', '/api/appeals', 'chair-olga', {
+      workId: 'WAPITEST01',
+      reason: 'task 19',
+    });
+    expect(appeal.statusCode).toBe(201);
+    expect((await call('GET', '/api/appeals', 'chair-olga')).json()).toMatchObject([
+      { workCode: 'WAPITEST01', status: 'rechecking', totalBefore: 18 },
+    ]);
+  });
+
   it('lets a chair follow progress, and nothing an expert fetched names the participant', async () => {
     const progress = (await call('GET', `/api/checking/progress?exam=${DEMO_EXAM}`, 'chair-olga')).json();
     expect(progress.rounds).toContainEqual({

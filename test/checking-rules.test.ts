@@ -18,6 +18,7 @@ import {
   SubjectRulesSchema,
   type ThirdCheckDecision,
   thirdCheckDecision,
+  thirdCheckFault,
   total,
 } from '../domain/checking.ts';
 
@@ -550,5 +551,76 @@ describe('expertStanding against the 2026 standards', () => {
 
   it('refuses a subject the standards do not list rather than passing it', () => {
     expect(() => expertStanding(STANDARDS, 'Astrology', record({}))).toThrow(/Astrology/);
+  });
+});
+
+describe('whose fault a third check was', () => {
+  const rules: SubjectRules = {
+    year: 2026,
+    exam: 'EGE',
+    subjectCode: '02',
+    subject: 'fault-fixture',
+    example: true,
+    basis: 'test fixture',
+    standardsSubject: 'Mathematics',
+    tasks: [
+      { task: '1', criteria: [{ id: '1', max: 4 }] },
+      {
+        task: '2',
+        criteria: [
+          { id: '2.K1', max: 2 },
+          { id: '2.K2', max: 2 },
+        ],
+      },
+    ],
+    thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
+    combine: { kind: 'mean', rounding: 'up' },
+  };
+  it.each([
+    // first, second, third (on the tasks listed), expected fault
+    [
+      'the third agrees with the first',
+      { '1': 4 },
+      { '1': 1 },
+      { '1': 4 },
+      ['1'],
+      { first: false, second: true },
+    ],
+    [
+      'the third agrees with the second',
+      { '1': 4 },
+      { '1': 1 },
+      { '1': 1 },
+      ['1'],
+      { first: true, second: false },
+    ],
+    [
+      'the third agrees with neither',
+      { '1': 4 },
+      { '1': 1 },
+      { '1': 2 },
+      ['1'],
+      { first: true, second: true },
+    ],
+    // Task totals decide: the same total by other criteria is a confirmation.
+    [
+      'same task total, other criteria',
+      { '2.K1': 2, '2.K2': 0 },
+      { '2.K1': 0, '2.K2': 0 },
+      { '2.K1': 0, '2.K2': 2 },
+      ['2'],
+      { first: false, second: true },
+    ],
+    // Tasks the third expert did not check do not count.
+    [
+      'a difference outside the checked tasks',
+      { '1': 4, '2.K1': 2 },
+      { '1': 1, '2.K1': 0 },
+      { '1': 4 },
+      ['1'],
+      { first: false, second: true },
+    ],
+  ] as const)('%s', (_name, first, second, third, tasks, fault) => {
+    expect(thirdCheckFault(rules, first, second, { scores: third, tasks })).toEqual(fault);
   });
 });

@@ -6,12 +6,15 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SubjectRules } from '../domain/checking.ts';
+import { loadExpertStandards } from '../domain/checking.ts';
 import {
   assignChecks,
   CheckingError,
   checkView,
+  correctScore,
   type ExpertRegistration,
   openChecks,
+  registerAppeal,
   registerExpert,
   submitScores,
   submitScreening,
@@ -20,6 +23,7 @@ import {
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
+import { expertStatistics } from '../storage/statistics.ts';
 import { issueUser } from '../storage/users.ts';
 import { freshPostgresDatabase } from './services.ts';
 
@@ -256,5 +260,180 @@ describe.each(backends)('expert checking on %s', (_name, open) => {
     // The screener saw this work: they will not check it.
     expect(await takeNextCheck(db, 'screener')).toBeNull();
     expect(await takeNextCheck(db, 'anna')).not.toBeNull();
+  });
+
+  it('re-checks an appeal by a senior who never checked the work, and recalculates the result', async () => {
+    const { db } = await season(
+      open,
+      [
+        { userId: 'anna' },
+        { userId: 'boris' },
+        { userId: 'sergei', status: 'senior' },
+        { userId: 'lena', status: 'leading' },
+      ],
+      2,
+    );
+    await issueUser(db, { id: 'chair-olga', name: 'Olga', role: 'chair' });
+    const score = async (who: string, scores: Record<string, number>) =>
+      submitScores(db, rulesOf, who, (await takeNextCheck(db, who))!, scores);
+    await score('anna', { '13': 2, '14': 2, '15': 1 });
+    expect(await score('boris', { '13': 2, '14': 3, '15': 1 })).toEqual({ next: 'result', total: 6 });
+    await score('sergei', { '13': 1, '14': 1, '15': 1 });
+    await score('lena', { '13': 1, '14': 1, '15': 1 });
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', ' ')).rejects.toThrow(/reason/);
+    const { appealId, checkId } = await registerAppeal(
+      db,
+      rulesOf,
+      'W001',
+      'chair-olga',
+      'task 14 underscored',
+    );
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'again')).rejects.toThrow(/already/);
+    // Its experts may not re-check it; Sergei, a senior who never saw it, may.
+    expect(await takeNextCheck(db, 'anna')).toBeNull();
+    expect(await takeNextCheck(db, 'boris')).toBeNull();
+    expect(await takeNextCheck(db, 'sergei')).toBe(checkId);
+    const view = await checkView(db, rulesOf, checkId, 'sergei');
+    expect(view.earlier.map((e) => e.round)).toEqual(['first', 'second']);
+    expect(await submitScores(db, rulesOf, 'sergei', checkId, { '13': 2, '14': 3, '15': 2 })).toEqual({
+      next: 'result',
+      total: 7,
+    });
+    const [appeal] = await db.query('select id, status, outcome, total_before, total_after from appeals');
+    expect(appeal).toEqual({
+      id: appealId,
+      status: 'decided',
+      outcome: 'upheld',
+      total_before: 6,
+      total_after: 7,
+    });
+    const [result] = await db.query(`select total, basis from work_results where work_id = 'W001'`);
+    expect(result).toEqual({ total: 7, basis: 'appeal' });
+    await expect(registerAppeal(db, rulesOf, 'W009', 'chair-olga', 'no such work')).rejects.toThrow(
+      /no result/,
+    );
+  });
+
+  it('corrects a first score with a reason and the chair’s approval while the work is open, never after', async () => {
+    const { db } = await season(open, [{ userId: 'anna' }, { userId: 'boris' }], 1);
+    await issueUser(db, { id: 'chair-olga', name: 'Olga', role: 'chair' });
+    const a = (await takeNextCheck(db, 'anna'))!;
+    await submitScores(db, rulesOf, 'anna', a, { '13': 0, '14': 3, '15': 1 });
+    const fix = (points: number) =>
+      correctScore(db, rulesOf, {
+        checkId: a,
+        criterion: '13',
+        points,
+        reason: 'keyed 0 for 2',
+        approvedBy: 'chair-olga',
+      });
+    await expect(fix(5)).rejects.toMatchObject({ code: 'bad-scores' });
+    expect(await fix(2)).toEqual({ next: 'waiting' });
+    const [row] = await db.query(
+      'select criterion, old_points, new_points, requested_by, approved_by from score_corrections',
+    );
+    expect(row).toEqual({
+      criterion: '13',
+      old_points: 0,
+      new_points: 2,
+      requested_by: 'anna',
+      approved_by: 'chair-olga',
+    });
+    // With the corrected 2 there is no discrepancy on task 13: the result follows without a third check.
+    const b = (await takeNextCheck(db, 'boris'))!;
+    expect(await submitScores(db, rulesOf, 'boris', b, { '13': 2, '14': 3, '15': 1 })).toEqual({
+      next: 'result',
+      total: 6,
+    });
+    await expect(fix(1)).rejects.toThrow(/past its first two checks/);
+  });
+
+  it('computes each expert’s figures for the year and the status they qualify for', async () => {
+    const experts = [
+      { userId: 'anna' },
+      { userId: 'boris' },
+      { userId: 'vera' },
+      { userId: 'sergei', status: 'senior' as const },
+    ];
+    const { db } = await season(open, experts, 0);
+    await issueUser(db, { id: 'chair-olga', name: 'Olga', role: 'chair' });
+    const seed = async (work: string, checks: [string, string, Record<string, number>, string[]?][]) => {
+      await db.query(
+        `insert into works (id, exam_id, status, route) values ($1, 'ege-02', 'complete', 'checking')`,
+        [work],
+      );
+      for (const [round, expert, scores, tasks] of checks) {
+        const [c] = await db.query<{ id: number }>(
+          `insert into checks (work_id, exam_id, round, tasks, status, expert_id, submitted_at)
+           values ($1, 'ege-02', $2, $3, 'submitted', $4, now()) returning id`,
+          [work, round, tasks ?? ['13', '14', '15'], expert],
+        );
+        for (const [k, v] of Object.entries(scores))
+          await db.query('insert into scores (check_id, criterion, points) values ($1, $2, $3)', [
+            c!.id,
+            k,
+            v,
+          ]);
+      }
+    };
+    const same = { '13': 1, '14': 1, '15': 1 };
+    // W1: Boris is off by 2 on task 13, and the third expert agrees with Anna.
+    await seed('W1', [
+      ['first', 'anna', { '13': 2, '14': 3, '15': 2 }],
+      ['second', 'boris', { '13': 0, '14': 3, '15': 2 }],
+      ['third', 'sergei', { '13': 2 }, ['13']],
+    ]);
+    await seed('W2', [
+      ['first', 'anna', same],
+      ['second', 'vera', same],
+    ]);
+    await seed('W3', [
+      ['first', 'boris', same],
+      ['second', 'vera', same],
+    ]);
+    // W3's appeal was upheld: it counts against Boris and Vera.
+    const [ap] = await db.query<{ id: number }>(
+      `insert into checks (work_id, exam_id, round, tasks, status, expert_id) values ('W3', 'ege-02', 'appeal', '{13}', 'submitted', 'sergei') returning id`,
+    );
+    await db.query(
+      `insert into appeals (work_id, registered_by, reason, check_id, status, outcome, total_before, total_after)
+       values ('W3', 'chair-olga', 'r', $1, 'decided', 'upheld', 3, 4)`,
+      [ap!.id],
+    );
+    // W4 is a reference work: Anna matches all three criteria, Boris two.
+    await seed('W4', [
+      ['first', 'anna', { '13': 2, '14': 1, '15': 0 }],
+      ['second', 'boris', { '13': 2, '14': 1, '15': 1 }],
+    ]);
+    for (const [k, v] of Object.entries({ '13': 2, '14': 1, '15': 0 }))
+      await db.query(`insert into reference_scores (work_id, criterion, points) values ('W4', $1, $2)`, [
+        k,
+        v,
+      ]);
+
+    const stats = await expertStatistics(db, rulesOf, loadExpertStandards(2026), {
+      year: 2026,
+      kind: 'EGE',
+      subjectCode: '02',
+    });
+    const pick = (id: string) => {
+      const s = stats.find((x) => x.expertId === id)!;
+      return [
+        s.checked,
+        s.thirdByFault,
+        s.appealed,
+        s.appealsUpheld,
+        s.referenceScored,
+        s.referenceMatched,
+        s.qualifiesFor,
+      ];
+    };
+    expect(pick('anna')).toEqual([3, 0, 0, 0, 3, 3, 'leading']);
+    // A third of Boris's works went to a third check through his fault: below every status's 90%.
+    expect(pick('boris')).toEqual([3, 1, 1, 1, 3, 2, null]);
+    // Vera: every work consistent, but her one appealed work was upheld (100% > 31.5%).
+    expect(pick('vera')).toEqual([2, 0, 1, 1, 0, 0, null]);
+    // Sergei did only a third check and an appeal re-check: nothing to judge him by.
+    expect(pick('sergei')).toEqual([0, 0, 0, 0, 0, 0, null]);
   });
 });

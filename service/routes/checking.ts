@@ -4,15 +4,19 @@
  * register experts, hand checks out or take them back, and follow progress.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { loadExpertStandards } from '../../domain/checking.ts';
 import {
   as2Pages,
   assignChecks,
   checkView,
+  correctScore,
+  registerAppeal,
   registerExpert,
   submitScores,
   submitScreening,
   takeNextCheck,
 } from '../../storage/checking.ts';
+import { expertStatistics } from '../../storage/statistics.ts';
 import { audit } from '../../storage/verification.ts';
 import type { ApiDeps } from '../api.ts';
 import { pageImage } from '../crops.ts';
@@ -179,5 +183,73 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       );
       return { rounds, overdue };
     },
+  );
+
+  app.post<{ Params: { id: string }; Body: { criterion: string; points: number; reason: string } }>(
+    '/api/checking/checks/:id/corrections',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['criterion', 'points', 'reason'],
+          additionalProperties: false,
+          properties: {
+            criterion: { type: 'string', minLength: 1 },
+            points: { type: 'integer' },
+            reason: { type: 'string', minLength: 1, maxLength: 2000 },
+          },
+        },
+      },
+    },
+    async (req) =>
+      correctScore(deps.db, deps.rulesOf, {
+        checkId: idOf(req.params.id),
+        ...req.body,
+        approvedBy: req.user!.id,
+      }),
+  );
+
+  app.get<{ Querystring: { year?: string; kind?: string; subject?: string } }>(
+    '/api/checking/statistics',
+    { config: { roles: CHAIRS } },
+    async (req, reply) => {
+      const year = Number(req.query.year);
+      const subjectCode = req.query.subject ?? '';
+      if (!Number.isInteger(year) || !/^\d{2}$/.test(subjectCode))
+        return reply.code(400).send({ error: 'give year=YYYY and subject=NN (and kind, EGE by default)' });
+      const subject = { year, kind: req.query.kind ?? 'EGE', subjectCode };
+      return expertStatistics(deps.db, deps.rulesOf, loadExpertStandards(year), subject);
+    },
+  );
+
+  app.post<{ Body: { workId: string; reason: string } }>(
+    '/api/appeals',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['workId', 'reason'],
+          additionalProperties: false,
+          properties: {
+            workId: { type: 'string', minLength: 1 },
+            reason: { type: 'string', minLength: 1, maxLength: 2000 },
+          },
+        },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await registerAppeal(deps.db, deps.rulesOf, req.body.workId, req.user!.id, req.body.reason)),
+  );
+
+  app.get('/api/appeals', { config: { roles: CHAIRS } }, async () =>
+    deps.db.query(
+      `select id, work_id as "workCode", registered_by as "registeredBy", registered_at as "registeredAt", reason,
+         status, outcome, total_before as "totalBefore", total_after as "totalAfter", decided_at as "decidedAt"
+       from appeals order by id desc limit 1000`,
+    ),
   );
 }
