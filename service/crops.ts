@@ -47,29 +47,30 @@ async function registeredPage(deps: StageDeps, pageId: string) {
   return { form: page.form, transform: page.transform, image };
 }
 
-async function png(tile: { data: Uint8Array; width: number; height: number }): Promise<Uint8Array> {
-  return new Uint8Array(
-    await sharp(tile.data, { raw: { width: tile.width, height: tile.height, channels: 1 } })
-      .png()
-      .toBuffer(),
-  );
+async function encode(
+  tile: { data: Uint8Array; width: number; height: number },
+  format: 'png' | 'jpeg' = 'png',
+): Promise<Uint8Array> {
+  const raw = sharp(tile.data, { raw: { width: tile.width, height: tile.height, channels: 1 } });
+  return new Uint8Array(await (format === 'png' ? raw.png() : raw.jpeg({ quality: 85 })).toBuffer());
 }
 
 /**
- * PNG of a whole page as its form lays it out: upright and square whatever the scan's skew, at `pxPerMm`
- * (the expert's view of an answer sheet 2). Null when the page has no registration.
+ * A whole page as its form lays it out: upright and square whatever the scan's skew, at `pxPerMm` (the
+ * expert's view of an answer sheet 2; a printed kit's page), as PNG or JPEG. Null when the page has no
+ * registration.
  */
 export async function pageImage(
   deps: StageDeps,
   forms: FormDefinition[],
   pageId: string,
-  pxPerMm = 5,
+  opts: { pxPerMm?: number; format?: 'png' | 'jpeg' } = {},
 ): Promise<Uint8Array | null> {
   const page = await registeredPage(deps, pageId);
   const def = forms.find((f) => f.id === page?.form);
   if (!page || !def) return null;
   const area = { x: 0, y: 0, w: def.page.width, h: def.page.height };
-  return png(sampleRect(page.image, page.transform, area, pxPerMm));
+  return encode(sampleRect(page.image, page.transform, area, opts.pxPerMm ?? 5), opts.format);
 }
 
 /** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
@@ -83,5 +84,5 @@ export async function fieldCrop(
   const def = forms.find((f) => f.id === page?.form);
   const area = def && fieldArea(def, field);
   if (!page || !area) return null;
-  return png(sampleRect(page.image, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM));
+  return encode(sampleRect(page.image, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM));
 }

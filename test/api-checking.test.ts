@@ -226,6 +226,27 @@ describe('expert checking over the API', () => {
     ]);
   });
 
+  it('prints the appeal kit and a batch of works as PDFs with the right pages, for chairs only', async () => {
+    const { PDFDocument } = await import('pdf-lib');
+    const [appeal] = (await call('GET', '/api/appeals', 'chair-olga')).json() as { id: number }[];
+    const kit = await call('GET', `/api/appeals/${appeal!.id}/kit`, 'chair-olga');
+    expect(kit.headers['content-type']).toBe('application/pdf');
+    const doc = await PDFDocument.load(kit.rawPayload);
+    // Cover; registration, AS2 sheets 1 and 2 (image + recognition results each); three protocols; result.
+    expect(doc.getPageCount()).toBe(1 + 3 * 2 + 3 + 1);
+    expect((await call('GET', '/api/appeals/999/kit', 'chair-olga')).statusCode).toBe(404);
+    expect((await call('GET', `/api/appeals/${appeal!.id}/kit`, 'expert-anna')).statusCode).toBe(403);
+    const batch = await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST01'] });
+    expect((await PDFDocument.load(batch.rawPayload)).getPageCount()).toBe(2);
+    expect(
+      (await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST02'] })).statusCode,
+    ).toBe(404);
+    const exports = await service.adapters.db.query<{ action: string }>(
+      `select action from audit_events where action like 'export.%' order by id`,
+    );
+    expect(exports.map((e) => e.action)).toEqual(['export.appeal-kit', 'export.works-pdf']);
+  });
+
   it('lets a chair follow progress, and nothing an expert fetched names the participant', async () => {
     const progress = (await call('GET', `/api/checking/progress?exam=${DEMO_EXAM}`, 'chair-olga')).json();
     expect(progress.rounds).toContainEqual({

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadExpertStandards } from '../../domain/checking.ts';
+import { appealKit, KitError, worksBatch } from '../../print/kits.ts';
 import {
   as2Pages,
   assignChecks,
@@ -251,5 +252,48 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
          status, outcome, total_before as "totalBefore", total_after as "totalAfter", decided_at as "decidedAt"
        from appeals order by id desc limit 1000`,
     ),
+  );
+
+  // Printing and exports carry images out of the system: each one is an audit event.
+  app.get<{ Params: { id: string } }>(
+    '/api/appeals/:id/kit',
+    { config: { roles: CHAIRS } },
+    async (req, reply) => {
+      try {
+        const pdf = await appealKit(deps, deps.forms, idOf(req.params.id));
+        await audit(deps.db, req.user!.id, 'export.appeal-kit', `appeal:${req.params.id}`, {
+          bytes: pdf.length,
+        });
+        return reply.type('application/pdf').send(Buffer.from(pdf));
+      } catch (err) {
+        if (err instanceof KitError) return reply.code(404).send({ error: err.message });
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Body: { workIds: string[] } }>(
+    '/api/checking/batch-pdf',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['workIds'],
+          additionalProperties: false,
+          properties: { workIds: { type: 'array', minItems: 1, maxItems: 500, items: { type: 'string' } } },
+        },
+      },
+    },
+    async (req, reply) => {
+      try {
+        const pdf = await worksBatch(deps, deps.forms, req.body.workIds);
+        await audit(deps.db, req.user!.id, 'export.works-pdf', 'works', { works: req.body.workIds });
+        return reply.type('application/pdf').send(Buffer.from(pdf));
+      } catch (err) {
+        if (err instanceof KitError) return reply.code(404).send({ error: err.message });
+        throw err;
+      }
+    },
   );
 }

@@ -1,0 +1,132 @@
+/**
+ * What is printed: the appeal kit (images of every form of the work, each form's recognition results, the
+ * checking protocols, the result) and a chair's batch of works for checking on paper (answer sheets 2 only,
+ * by work code: nothing of the participant). Experts are numbered, never named.
+ */
+import type { FormDefinition } from '../calibration/form-schema.ts';
+import { pageImage } from '../service/crops.ts';
+import { as2Pages } from '../storage/checking.ts';
+import type { StageDeps } from '../workers/stages/ingest.ts';
+import { PdfBook } from './pdf.ts';
+
+const ROLE_TITLES: Record<string, string> = {
+  registration: 'Бланк регистрации',
+  as1: 'Бланк ответов № 1',
+  'as2-1': 'Бланк ответов № 2, лист 1',
+  'as2-2': 'Бланк ответов № 2, лист 2',
+  'additional-as2': 'Дополнительный бланк ответов № 2',
+};
+
+const ROUND_TITLES: Record<string, string> = {
+  first: 'первая проверка',
+  second: 'вторая проверка',
+  third: 'третья проверка',
+  appeal: 'перепроверка по апелляции',
+  screening: 'проверка пустого бланка',
+};
+
+/** Kits print at 6 px/mm (about 150 dpi): legible handwriting, a few hundred KB a page. */
+const PRINT_PX_PER_MM = 6;
+
+export class KitError extends Error {}
+
+export async function appealKit(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  appealId: number,
+): Promise<Uint8Array> {
+  const { db } = deps;
+  const [appeal] = await db.query<{
+    work_id: string;
+    reason: string;
+    registered_at: Date;
+    status: string;
+    outcome: string | null;
+    total_before: number;
+    total_after: number | null;
+  }>(
+    'select work_id, reason, registered_at, status, outcome, total_before, total_after from appeals where id = $1',
+    [appealId],
+  );
+  if (!appeal) throw new KitError(`no appeal ${appealId}`);
+  const book = await PdfBook.create(`Апелляционный комплект ${appealId}`);
+  book.textPages(`Апелляция № ${appealId}`, [
+    `Работа: ${appeal.work_id}`,
+    `Зарегистрирована: ${appeal.registered_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `Основание: ${appeal.reason}`,
+    `Первичный балл до апелляции: ${appeal.total_before}`,
+    appeal.status === 'decided'
+      ? `Решение: ${appeal.outcome === 'upheld' ? 'удовлетворена' : 'отклонена'}, балл ${appeal.total_after}`
+      : 'Решение: перепроверка не завершена',
+  ]);
+  const sheets = await db.query<{ role: string; sheet_number: string; page_id: string }>(
+    `select w.role, w.sheet_number, s.page_id from work_sheets w join sheets s on s.sheet_number = w.sheet_number
+     where w.work_id = $1
+     order by case w.role when 'registration' then 0 when 'as1' then 1 when 'as2-1' then 2 when 'as2-2' then 3
+       else 4 end, w.chain_position`,
+    [appeal.work_id],
+  );
+  for (const sheet of sheets) {
+    const title = `${ROLE_TITLES[sheet.role] ?? sheet.role}, № ${sheet.sheet_number}`;
+    const jpeg = await pageImage(deps, forms, sheet.page_id, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+    if (jpeg) await book.imagePage(jpeg, title);
+    else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
+    const fields = await db.query<{
+      name: string;
+      value: string;
+      final_value: string | null;
+      status: string;
+    }>('select name, value, final_value, status from fields where page_id = $1 order by name', [
+      sheet.page_id,
+    ]);
+    book.textPages(
+      `Результаты распознавания: ${title}`,
+      fields.map(
+        (f) =>
+          `${f.name}: ${f.final_value ?? f.value}${f.status === 'corrected' ? `  (распознано «${f.value}», исправлено верификатором)` : ''}`,
+      ),
+    );
+  }
+  const checks = await db.query<{ id: number; round: string; scores: Record<string, number> | null }>(
+    `select c.id, c.round,
+       (select json_object_agg(s.criterion, s.points) from scores s where s.check_id = c.id) as scores
+     from checks c where c.work_id = $1 and c.status = 'submitted' order by c.submitted_at, c.id`,
+    [appeal.work_id],
+  );
+  checks.forEach((c, i) => {
+    const lines = Object.entries(c.scores ?? {})
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([criterion, points]) => `${criterion}: ${points}`);
+    book.textPages(`Протокол проверки: ${ROUND_TITLES[c.round] ?? c.round}, эксперт ${i + 1}`, lines);
+  });
+  const [result] = await db.query<{ total: number; basis: string; scores: Record<string, number> }>(
+    'select total, basis, scores from work_results where work_id = $1',
+    [appeal.work_id],
+  );
+  if (result)
+    book.textPages('Результат', [
+      `Первичный балл: ${result.total} (${result.basis})`,
+      ...Object.entries(result.scores).map(([k, v]) => `${k}: ${v}`),
+    ]);
+  return book.bytes();
+}
+
+/** The answer sheets 2 of these works, one page each, captioned by work code and page number only. */
+export async function worksBatch(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  workIds: string[],
+): Promise<Uint8Array> {
+  const book = await PdfBook.create('Работы для проверки');
+  for (const workId of workIds) {
+    const pages = await as2Pages(deps.db, workId);
+    if (pages.length === 0) throw new KitError(`work ${workId} has no answer sheets 2`);
+    for (const [i, pageId] of pages.entries()) {
+      const title = `Работа ${workId}, страница ${i + 1} из ${pages.length}`;
+      const jpeg = await pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+      if (jpeg) await book.imagePage(jpeg, title);
+      else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
+    }
+  }
+  return book.bytes();
+}
