@@ -22,6 +22,7 @@ import { configFromEnv, openAdapters } from '../service/config.ts';
 import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
+import { quantile } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,11 +53,6 @@ const sources = readdirSync(corpusDir)
   .filter((f) => /\.(png|jpg)$/.test(f))
   .sort()
   .map((f) => join(corpusDir, f));
-
-const median = (xs: number[], q = 0.5) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-};
 
 // 1. The bare pipeline: the same pages, the same cores, worker threads, no storage.
 const bareFiles = Array.from({ length: pages }, (_, i) => sources[i % sources.length]!);
@@ -198,7 +194,7 @@ try {
     `ingest (hash, S3 put, rows, queue) of all pages: ${ingestSeconds.toFixed(1)} s, overlapping recognition`,
   );
   console.log(
-    `queue wait (queued to started): p50 ${(median(waits) / 1000).toFixed(1)} s, p95 ${(median(waits, 0.95) / 1000).toFixed(1)} s`,
+    `queue wait (queued to started): p50 ${(quantile(waits) / 1000).toFixed(1)} s, p95 ${(quantile(waits, 0.95) / 1000).toFixed(1)} s`,
   );
   console.log(`dead letters: ${failed}`);
   console.log(

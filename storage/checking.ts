@@ -119,21 +119,48 @@ export async function openChecks(
 }
 
 /**
- * Who may take a check of the pool: an eligible expert of the exam's year and subject (training,
- * qualification, briefing, seminar; no unresolved or barring conflict) who has no check of this work; third
- * checks and appeals only for leading and senior experts with first or second checks done this year;
- * screening only for experts the chair appointed.
+ * What an expert may take in one exam: nothing without training, qualification, briefing and the seminar or
+ * with an unresolved or barring conflict; first and second checks otherwise; screening if the chair
+ * appointed them; third checks and appeals if they are leading or senior and have done first or second
+ * checks this year. (Never a second check of a work they have one of: the pool query and a unique index.)
  */
-const ELIGIBLE = `
-  x.trained and x.qualified and x.briefed and x.seminar and x.conflict in ('none', 'cleared')
-  and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1)
-  and (
-    c.round in ('first', 'second')
-    or (c.round = 'screening' and x.screening)
-    or (c.round in ('third', 'appeal') and x.status in ('leading', 'senior') and exists (
-      select 1 from checks d join exams de on de.id = d.exam_id
-      where d.expert_id = $1 and d.status = 'submitted' and d.round in ('first', 'second') and de.year = e.year))
-  )`;
+interface MayTake {
+  firstOrSecond: boolean;
+  screening: boolean;
+  thirdOrAppeal: boolean;
+}
+
+async function mayTake(tx: Queryable, expertId: string, examId: string): Promise<MayTake> {
+  const [x] = await tx.query<{
+    status: ExpertStatus;
+    screening: boolean;
+    eligible: boolean;
+    checked: boolean;
+  }>(
+    `select x.status, x.screening,
+       x.trained and x.qualified and x.briefed and x.seminar and x.conflict in ('none', 'cleared') as eligible,
+       exists (select 1 from checks d join exams de on de.id = d.exam_id
+               where d.expert_id = $1 and d.status = 'submitted' and d.round in ('first', 'second')
+                 and de.year = e.year) as checked
+     from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
+     where e.id = $2 and x.user_id = $1`,
+    [expertId, examId],
+  );
+  const eligible = x?.eligible ?? false;
+  return {
+    firstOrSecond: eligible,
+    screening: eligible && x!.screening,
+    thirdOrAppeal: eligible && x!.status !== 'main' && x!.checked,
+  };
+}
+
+/** Rounds an expert may take, as a condition on `c` with the flags as $3..$5. */
+const ROUND_ALLOWED = `(
+  (c.round in ('first', 'second') and $3::boolean)
+  or (c.round = 'screening' and $4::boolean)
+  or (c.round in ('third', 'appeal') and $5::boolean))`;
+
+const flags = (m: MayTake) => [m.firstOrSecond, m.screening, m.thirdOrAppeal];
 
 /** The check in hand (a chair's assignment, or an unexpired lease), else the next one of the pool. */
 export async function takeNextCheck(
@@ -152,17 +179,38 @@ export async function takeNextCheck(
       [expertId, now, until],
     );
     if (held) return held.id;
-    const [next] = await tx.query<{ id: number }>(
-      `select c.id from checks c
-         join exams e on e.id = c.exam_id
-         join experts x on x.user_id = $1 and x.year = e.year and x.subject_code = e.subject_code
-       where (c.status = 'open' or (c.status = 'assigned' and c.assigned_by is null and c.leased_until < $2))
-         and ${ELIGIBLE}
-       order by case c.round when 'appeal' then 0 when 'third' then 1 when 'screening' then 2 else 3 end, c.id
-       limit 1
-       for update of c skip locked`,
-      [expertId, now],
+    // Exam by exam (an expert's subject has one or a few exam days): open checks in hand-out order along the
+    // pool index, then checks whose lease ran out. The query reads only `checks`, so it walks the index and
+    // stops at the first check the expert may take instead of sorting the pool.
+    const exams = await tx.query<{ id: string }>(
+      `select e.id from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
+       where x.user_id = $1 order by e.exam_date, e.id`,
+      [expertId],
     );
+    let next: { id: number } | undefined;
+    for (const exam of exams) {
+      const may = await mayTake(tx, expertId, exam.id);
+      if (!may.firstOrSecond) continue;
+      for (const [pool, params] of [
+        [`c.status = 'open' order by c.priority, c.id`, []],
+        [
+          `c.status = 'assigned' and c.assigned_by is null and c.leased_until < $6 order by c.leased_until`,
+          [now],
+        ],
+      ] as const) {
+        [next] = await tx.query<{ id: number }>(
+          `select c.id from checks c
+           where c.exam_id = $2 and ${ROUND_ALLOWED}
+             and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1)
+             and ${pool}
+           limit 1
+           for update of c skip locked`,
+          [expertId, exam.id, ...flags(may), ...params],
+        );
+        if (next) break;
+      }
+      if (next) break;
+    }
     if (!next) return null;
     await tx.query(`update checks set status = 'assigned', expert_id = $2, leased_until = $3 where id = $1`, [
       next.id,
@@ -185,8 +233,8 @@ export async function assignChecks(
   const refused: { id: number; reason: string }[] = [];
   for (const id of checkIds) {
     await db.transaction(async (tx) => {
-      const [c] = await tx.query<{ status: string; expert_id: string | null }>(
-        'select status, expert_id from checks where id = $1 for update',
+      const [c] = await tx.query<{ status: string; expert_id: string | null; exam_id: string }>(
+        'select status, expert_id, exam_id from checks where id = $1 for update',
         [id],
       );
       if (!c) return void refused.push({ id, reason: 'no such check' });
@@ -199,10 +247,9 @@ export async function assignChecks(
       } else {
         // The same rules as a pull, for this one check and this expert (their own earlier hold aside).
         const [ok] = await tx.query(
-          `select 1 from checks c join exams e on e.id = c.exam_id
-             join experts x on x.user_id = $1 and x.year = e.year and x.subject_code = e.subject_code
-           where c.id = $2 and ${ELIGIBLE.replace('o.expert_id = $1', 'o.expert_id = $1 and o.id <> c.id')}`,
-          [expertId, id],
+          `select 1 from checks c where c.id = $2 and ${ROUND_ALLOWED}
+             and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1 and o.id <> c.id)`,
+          [expertId, id, ...flags(await mayTake(tx, expertId, c.exam_id))],
         );
         if (!ok) return void refused.push({ id, reason: `${expertId} may not take this check` });
         await tx.query(
@@ -552,5 +599,33 @@ export async function correctScore(
       new: c.points,
     });
     return settle(tx, rules, check.work_id, check.exam_id);
+  });
+}
+
+/**
+ * Marks a work as a reference work with its known scores: it goes through the pool like any other, and each
+ * expert's scores on it are compared with these (expert statistics). Audited.
+ */
+export async function setReferenceScores(
+  db: Database,
+  rulesOf: RulesOf,
+  workId: string,
+  scores: Scores,
+  by: string,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const rules = rulesOf((await examOfWork(tx, workId)).key);
+    try {
+      checkScores(rules, scores);
+    } catch (err) {
+      throw new CheckingError('bad-scores', (err as Error).message);
+    }
+    const criteria = Object.keys(scores);
+    await tx.query('delete from reference_scores where work_id = $1', [workId]);
+    await tx.query(
+      `insert into reference_scores (work_id, criterion, points) select $1, * from unnest($2::text[], $3::int[])`,
+      [workId, criteria, criteria.map((k) => scores[k])],
+    );
+    await audit(tx, by, 'checking.reference', `work:${workId}`, {});
   });
 }

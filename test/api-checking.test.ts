@@ -197,6 +197,23 @@ describe('expert checking over the API', () => {
     expect(views).toEqual([{ actor: 'expert-anna', subject: `check:${a.id}/page:1` }]);
   });
 
+  it('lets a chair mark a reference work with its known scores, checked against the criteria', async () => {
+    const scores = { '13': 2, '14': 3, '15': 2, '16': 2, '17': 3, '18': 4, '19': 4 };
+    expect(
+      (await call('POST', '/api/checking/reference', 'chair-olga', { workId: 'WAPITEST02', scores }))
+        .statusCode,
+    ).toBe(201);
+    const bad = await call('POST', '/api/checking/reference', 'chair-olga', {
+      workId: 'WAPITEST02',
+      scores: { ...scores, '19': 9 },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(
+      (await call('POST', '/api/checking/reference', 'expert-anna', { workId: 'WAPITEST02', scores }))
+        .statusCode,
+    ).toBe(403);
+  });
+
   it('gives chairs the experts’ figures and takes appeals from chairs only', async () => {
     const stats = await call('GET', '/api/checking/statistics?year=2026&subject=02', 'chair-olga');
     const byId = Object.fromEntries(
@@ -208,7 +225,13 @@ describe('expert checking over the API', () => {
     // The third expert gave 1 and 3 on tasks 13 and 19: Anna (2, 4) and Boris (0, 1) were both off.
     expect(byId['expert-anna']).toMatchObject({ checked: 1, thirdByFault: 1 });
     expect(byId['expert-boris']).toMatchObject({ checked: 1, thirdByFault: 1 });
-    expect(byId['senior-sergei']).toMatchObject({ checked: 1, thirdByFault: 0 });
+    // Sergei scored the reference work 1 on every task: 0 of its 7 criteria match.
+    expect(byId['senior-sergei']).toMatchObject({
+      checked: 1,
+      thirdByFault: 0,
+      referenceScored: 7,
+      referenceMatched: 0,
+    });
     expect((await call('GET', '/api/checking/statistics?year=2026', 'chair-olga')).statusCode).toBe(400);
     expect(
       (await call('GET', '/api/checking/statistics?year=2026&subject=02', 'expert-anna')).statusCode,

@@ -13,6 +13,7 @@ import {
   correctScore,
   registerAppeal,
   registerExpert,
+  setReferenceScores,
   submitScores,
   submitScreening,
   takeNextCheck,
@@ -183,6 +184,28 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
         [exam],
       );
       return { rounds, overdue };
+    },
+  );
+
+  app.post<{ Body: { workId: string; scores: Record<string, number> } }>(
+    '/api/checking/reference',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['workId', 'scores'],
+          additionalProperties: false,
+          properties: {
+            workId: { type: 'string', minLength: 1 },
+            scores: { type: 'object', maxProperties: 200, additionalProperties: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      await setReferenceScores(deps.db, deps.rulesOf, req.body.workId, req.body.scores, req.user!.id);
+      return reply.code(201).send({ workId: req.body.workId });
     },
   );
 
