@@ -49,9 +49,10 @@ export async function startService(
   const rulesOf = shippedRules();
   const embedded = !config.redisUrl;
   // The requeue handler adds to whichever queues this process has, made just below.
-  const target: Pick<StageQueues, 'add' | 'retryDead'> = {
+  const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
     add: (stage, id, data) => queues.add(stage, id, data),
     retryDead: (stage, ids) => queues.retryDead(stage, ids),
+    counts: (stage) => queues.counts(stage),
   };
   const stages = embedded
     ? inProcessStages(

@@ -68,9 +68,10 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
       region: '77',
       timeZone: 'Europe/Moscow',
     });
-    const target: Pick<StageQueues, 'add' | 'retryDead'> = {
+    const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
       add: (s, id, d) => stages.add(s, id, d),
       retryDead: (s, ids) => stages.retryDead(s, ids),
+      counts: (s) => stages.counts(s),
     };
     const stages = inProcessStages(stageHandlers(deps, forms, target), 2);
     cleanup.push(() => stages.close());

@@ -32,9 +32,13 @@ export async function queueAssembly(
  * that changed after their last assembly, complete works not yet routed. A job that still exists (waiting, running or dead) keeps its id,
  * so adding it again changes nothing; each id names the state it was made for.
  */
-async function requeueLost(db: Queryable, queues: Pick<StageQueues, 'add' | 'retryDead'>) {
+async function requeueLost(db: Queryable, queues: Pick<StageQueues, 'add' | 'retryDead' | 'counts'>) {
   const pending = await db.query<{ id: string }>(`select id from pages where status = 'pending' order by id`);
-  for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
+  // While the queue holds at least as many live jobs as there are pending pages, Redis has lost nothing:
+  // one count instead of a call per page every pass. Redis restarting empty leaves it short.
+  const live = await queues.counts('recognise');
+  if (live.waiting + live.active < pending.length)
+    for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
   // A page whose job died (its attempts spent while the database was down, say) is not done: it gets
   // another round. A page that cannot be read is rejected, not failed, so only outages and bugs land here.
   const retried = await queues.retryDead(
@@ -68,7 +72,7 @@ export async function scheduleRecurring(queues: StageQueues, requeueMs = REQUEUE
 export function stageHandlers(
   deps: StageDeps,
   forms: FormDefinition[],
-  queues: Pick<StageQueues, 'add' | 'retryDead'>,
+  queues: Pick<StageQueues, 'add' | 'retryDead' | 'counts'>,
   rulesOf: RulesOf = shippedRules(),
 ): StageHandlers {
   return {

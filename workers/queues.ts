@@ -4,7 +4,7 @@
  * way a job names its work (a page id, a batch) and the handlers are idempotent, so a job run twice (a
  * worker killed after its commit, a stalled job taken over) changes nothing the second time.
  */
-import { type ConnectionOptions, Job, Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 
 export interface StageJobs {
   recognise: { pageId: string };
@@ -108,10 +108,11 @@ export function bullmqQueues(
       await queue(stage).upsertJobScheduler(id, { every: everyMs }, { name: stage, data });
     },
     async retryDead(stage, jobIds) {
+      // Dead letters are few: read them once rather than asking Redis about every job id.
+      const wanted = new Set(jobIds);
       let n = 0;
-      for (const id of jobIds) {
-        const job = await Job.fromId(queue(stage), id);
-        if (job && (await job.isFailed())) {
+      for (const job of await queue(stage).getFailed()) {
+        if (job.id && wanted.has(job.id)) {
           await job.retry('failed');
           n++;
         }
