@@ -19,8 +19,12 @@ export async function queueAssembly(
   queues: Pick<StageQueues, 'add'>,
   pageId: string,
 ): Promise<void> {
+  // A sheet no kit names yet is assembled when its kit manifest is imported; an additional AS2 is in no kit
+  // and finds its kit through the links.
   const [sheet] = await db.query<{ sheet_number: string }>(
-    `select sheet_number from sheets where page_id = $1 and status = 'final'`,
+    `select s.sheet_number from sheets s
+     where s.page_id = $1 and s.status = 'final'
+       and (s.kind = 'additional-answer-sheet-2' or exists (select 1 from kits k where k.sheet_number = s.sheet_number))`,
     [pageId],
   );
   if (sheet)
