@@ -25,6 +25,7 @@ import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { expertStatistics } from '../storage/statistics.ts';
 import { issueUser } from '../storage/users.ts';
+import { MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 /** A small subject: three tasks, a third check on a 2-point difference in any task, means rounded up. */
@@ -62,14 +63,7 @@ async function season(open: () => Promise<Database>, experts: Partial<ExpertRegi
   const db = await open();
   cleanup.push(() => db.close());
   await migrate(db);
-  await registerExam(db, {
-    id: 'ege-02',
-    kind: 'EGE',
-    subjectCode: '02',
-    date: '2026-06-01',
-    region: '77',
-    timeZone: 'Europe/Moscow',
-  });
+  await registerExam(db, { ...MOSCOW_EGE_02, id: 'ege-02' });
   for (const e of experts) {
     await issueUser(db, { id: e.userId!, name: e.userId!, role: 'expert' });
     await registerExpert(db, {

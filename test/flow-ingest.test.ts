@@ -18,7 +18,7 @@ import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../storage/objects.ts';
 import { ingestBatch, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
-import { expectedTasks } from './helpers.ts';
+import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
 const forms = shippedForms();
@@ -79,14 +79,7 @@ describe.each(backends)('batch flow on %s', (_name, make) => {
     await expect(ingestBatch(deps, manifest('b1'), 'hot-folder', corpus)).rejects.toBeInstanceOf(
       UnknownExamError,
     );
-    await registerExam(db, {
-      id: '2026-ege-02',
-      kind: 'EGE',
-      subjectCode: '02',
-      date: '2026-06-01',
-      region: '77',
-      timeZone: 'Europe/Moscow',
-    });
+    await registerExam(db, MOSCOW_EGE_02);
 
     const first = await ingestBatch(deps, manifest('b1'), 'hot-folder', corpus);
     expect(first.newImages).toBe(corpus.length);

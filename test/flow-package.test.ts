@@ -12,6 +12,7 @@ import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { configFromEnv } from '../service/config.ts';
 import { type RunningService, startService } from '../service/run.ts';
 import { registerExam } from '../storage/exams.ts';
+import { MOSCOW_EGE_02 } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcoi-package-'));
 let service: RunningService | undefined;
@@ -66,14 +67,7 @@ describe('PPE packages through the inbox', () => {
       }),
       { pollMs: 60_000, concurrency: 1 },
     );
-    await registerExam(service.adapters.db, {
-      id: '2026-ege-02',
-      kind: 'EGE',
-      subjectCode: '02',
-      date: '2026-06-01',
-      region: '77',
-      timeZone: 'Europe/Moscow',
-    });
+    await registerExam(service.adapters.db, MOSCOW_EGE_02);
     const results = await service.scan();
     const byName = Object.fromEntries(results.map((r) => [r.folder, r]));
     expect(byName['r12.rcoipkg']).toMatchObject({

@@ -13,7 +13,7 @@ import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts
 import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
-import { expectedTasks } from './helpers.ts';
+import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, privateServices, type TestServices, testServices } from './services.ts';
 
 const expected = corpusExpected();
@@ -56,14 +56,7 @@ async function deployment(own?: TestServices) {
     () => queues.close(),
     () => adapters.close(),
   );
-  await registerExam(adapters.db, {
-    id: '2026-ege-02',
-    kind: 'EGE',
-    subjectCode: '02',
-    date: '2026-06-01',
-    region: '77',
-    timeZone: 'Europe/Moscow',
-  });
+  await registerExam(adapters.db, MOSCOW_EGE_02);
   return { env, adapters, queues };
 }
 
@@ -92,6 +85,23 @@ const exited = (c: ChildProcess) =>
     c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', resolve),
   );
 
+/** The corpus ingested as one batch, each new page queued for recognition. */
+async function queueCorpus(adapters: Adapters, queues: StageQueues) {
+  const batch = await ingestBatch(
+    adapters,
+    { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+    'hot-folder',
+    corpus,
+  );
+  for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+  return batch;
+}
+
+async function recognisedPages(db: Adapters['db']): Promise<number> {
+  return (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!
+    .n;
+}
+
 /** Every page's fields and tasks written exactly once: the counts the corpus's golden results give. */
 async function expectEachPageOnce(db: Adapters['db']): Promise<void> {
   const golden = Object.values(expected);
@@ -108,17 +118,10 @@ describe('recognise stage on BullMQ', () => {
   it('loses no page and recognises none twice when a worker is killed mid-batch', async () => {
     const { env, adapters, queues } = await deployment();
     const { db } = adapters;
-    const batch = await ingestBatch(
-      adapters,
-      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
-      'hot-folder',
-      corpus,
-    );
-    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+    const batch = await queueCorpus(adapters, queues);
     // A second add of the same job is ignored: a redelivered batch does not queue its pages again.
     await queues.add('recognise', batch.newPages[0]!, { pageId: batch.newPages[0]! });
-    const done = async () =>
-      (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!.n;
+    const done = () => recognisedPages(db);
 
     const first = startWorker(env);
     await until('the first worker has recognised two pages', async () => (await done()) >= 2);
@@ -154,15 +157,8 @@ describe('recognise stage on BullMQ', () => {
     closers.push(() => svc.stop());
     const { env, adapters, queues } = await deployment(svc);
     const { db } = adapters;
-    const batch = await ingestBatch(
-      adapters,
-      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
-      'hot-folder',
-      corpus,
-    );
-    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
-    const done = async () =>
-      (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!.n;
+    const batch = await queueCorpus(adapters, queues);
+    const done = () => recognisedPages(db);
     const worker = startWorker(env);
     await until('two pages are recognised', async () => (await done()) >= 2);
     // PostgreSQL is down for 3 s: the jobs of the moment spend their attempts and die; the pools reconnect,

@@ -14,6 +14,7 @@ import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../storage/objects.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { placeHold, releaseHold, sweepRetention } from '../workers/stages/retention.ts';
+import { MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
 const file = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, name))) });
@@ -151,14 +152,7 @@ describe.each(backends)('retention sweeper on %s', (_name, make) => {
     const deps = await make();
     const { db } = deps;
     await migrate(db);
-    await registerExam(db, {
-      id: 'msk',
-      kind: 'EGE',
-      subjectCode: '02',
-      date: '2026-06-01',
-      region: '77',
-      timeZone: 'Europe/Moscow',
-    });
+    await registerExam(db, { ...MOSCOW_EGE_02, id: 'msk' });
     await ingestBatch(
       deps,
       { batch: 'b', station: 's', exam: 'msk', declared: {} },

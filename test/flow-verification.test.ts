@@ -16,7 +16,7 @@ import { folderObjectStore } from '../storage/objects.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask, VerificationError } from '../storage/verification.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
-import { corpusTruth } from './helpers.ts';
+import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const forms = shippedForms();
@@ -32,14 +32,7 @@ async function recognisedCorpus(db: Database): Promise<StageDeps> {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const deps = { db, objects: folderObjectStore(dir) };
   await migrate(db);
-  await registerExam(db, {
-    id: '2026-ege-02',
-    kind: 'EGE',
-    subjectCode: '02',
-    date: '2026-06-01',
-    region: '77',
-    timeZone: 'Europe/Moscow',
-  });
+  await registerExam(db, MOSCOW_EGE_02);
   const batch = await ingestBatch(
     deps,
     { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },

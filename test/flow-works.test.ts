@@ -20,7 +20,7 @@ import { importKits } from '../storage/works.ts';
 import { queueAssembly, stageHandlers } from '../workers/handlers.ts';
 import { inProcessStages, jobId, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
-import { corpusTruth } from './helpers.ts';
+import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const forms = shippedForms();
@@ -60,14 +60,7 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
     );
     const deps = { db, objects: folderObjectStore(dir) };
     await migrate(db);
-    await registerExam(db, {
-      id: 'exam-1',
-      kind: 'EGE',
-      subjectCode: '02',
-      date: '2026-06-01',
-      region: '77',
-      timeZone: 'Europe/Moscow',
-    });
+    await registerExam(db, { ...MOSCOW_EGE_02, id: 'exam-1' });
     const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
       add: (s, id, d) => stages.add(s, id, d),
       retryDead: (s, ids) => stages.retryDead(s, ids),

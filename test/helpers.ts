@@ -37,3 +37,13 @@ export function corpusTruth(
   if (field === SHEET_NUMBER_TASK) return truth?.sheetNumber ?? undefined;
   return truth?.fields[field]?.value;
 }
+
+/** The exam most tests process: EGE subject 02 on 1 June 2026, in Moscow. */
+export const MOSCOW_EGE_02 = {
+  id: '2026-ege-02',
+  kind: 'EGE',
+  subjectCode: '02',
+  date: '2026-06-01',
+  region: '77',
+  timeZone: 'Europe/Moscow',
+} as const;

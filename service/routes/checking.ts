@@ -11,6 +11,7 @@ import {
   assignChecks,
   checkView,
   correctScore,
+  type ExpertRegistration,
   registerAppeal,
   registerExpert,
   setReferenceScores,
@@ -108,20 +109,7 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req) => assignChecks(deps.db, req.user!.id, req.body.checkIds, req.body.expertId),
   );
 
-  app.post<{
-    Body: {
-      userId: string;
-      year: number;
-      subjectCode: string;
-      status: 'leading' | 'senior' | 'main';
-      trained: boolean;
-      qualified: boolean;
-      briefed: boolean;
-      seminar: boolean;
-      conflict?: 'none' | 'declared' | 'cleared' | 'barred';
-      screening?: boolean;
-    };
-  }>(
+  app.post<{ Body: ExpertRegistration }>(
     '/api/checking/experts',
     {
       config: { roles: CHAIRS },
