@@ -22,7 +22,17 @@ import { configFromEnv, openAdapters } from '../service/config.ts';
 import { registerExam } from '../storage/exams.ts';
 import { bullmqQueues, redisConnection } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
+import { cpuSnapshot, cpuSpent } from './cpu.ts';
 import { quantile } from './stats.ts';
+
+/** The services' processes by name, as scripts/services.sh starts them. */
+const SERVICE_PROCESSES: Record<string, string> = {
+  postgres: 'PostgreSQL',
+  'redis-server': 'Redis',
+  radosgw: 'S3 server (radosgw)',
+  'ceph-osd': 'S3 server (ceph-osd)',
+  'ceph-mon': 'S3 server (ceph-mon)',
+};
 
 const { values } = parseArgs({
   options: {
@@ -57,6 +67,7 @@ const sources = readdirSync(corpusDir)
 // 1. The bare pipeline: the same pages, the same cores, worker threads, no storage.
 const bareFiles = Array.from({ length: pages }, (_, i) => sources[i % sources.length]!);
 console.error(`bare pipeline: ${pages} pages on ${workerCount} threads …`);
+const bareCpu = cpuSnapshot();
 // Only the figures are kept: 5,000 results with every field would weigh on this process's heap later.
 const bare = await recogniseFiles(bareFiles, shippedForms(), { jobs: workerCount, progress: false }).then(
   (r) => ({
@@ -65,6 +76,9 @@ const bare = await recogniseFiles(bareFiles, shippedForms(), { jobs: workerCount
   }),
 );
 const barePagesPerSecond = bare.pages / bare.seconds;
+const bareSpent = cpuSpent(bareCpu, cpuSnapshot(), (pid, name) =>
+  pid === process.pid ? 'bare pipeline' : `other: ${name}`,
+);
 
 // 2. The service.
 const svcDir = mkdtempSync(join(tmpdir(), 'rcoi-bench-svc-'));
@@ -120,6 +134,7 @@ try {
   console.error(
     `service: ${pages} pages in batches of ${batchSize} through ${workerCount} rcoi worker processes …`,
   );
+  const serviceCpu = cpuSnapshot();
   const started = performance.now();
   let queued = 0;
   for (let b = 0; b * batchSize < pages; b++) {
@@ -153,6 +168,12 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   const seconds = (performance.now() - started) / 1000;
+  const workerPids = new Set(children.map((c) => c.pid));
+  const serviceSpent = cpuSpent(serviceCpu, cpuSnapshot(), (pid, name) => {
+    if (workerPids.has(pid)) return 'rcoi worker processes';
+    if (pid === process.pid) return 'ingest (this process)';
+    return SERVICE_PROCESSES[name] ?? `other: ${name}`;
+  });
   const queue = new Queue('recognise', {
     connection: redisConnection(config.redisUrl!),
     prefix: config.queuePrefix,
@@ -200,6 +221,24 @@ try {
   console.log(
     `database: ${(rows / queued).toFixed(1)} rows per page, ${((size?.bytes ?? 0) / queued / 1024).toFixed(1)} KiB per page (pg_database_size)`,
   );
+  const perPage = (s: number, n: number) => `${((1000 * s) / n).toFixed(0)} ms`;
+  console.log('');
+  console.log('CPU seconds by process (from /proc), per page, and the cores left idle:');
+  console.log('');
+  console.log('| phase | process | CPU s | per page |');
+  console.log('|---|---|---|---|');
+  for (const g of bareSpent.groups.filter((g) => g.seconds >= 1))
+    console.log(`| bare | ${g.name} | ${g.seconds.toFixed(1)} | ${perPage(g.seconds, bare.pages)} |`);
+  console.log(
+    `| bare | idle | ${(100 * bareSpent.idleShare).toFixed(1)}% of ${bare.seconds.toFixed(0)} s × ${availableParallelism()} cores | |`,
+  );
+  // Processes under a second (shells, kernel threads now and then) are left out of the table.
+  for (const g of serviceSpent.groups.filter((g) => g.seconds >= 1))
+    console.log(`| service | ${g.name} | ${g.seconds.toFixed(1)} | ${perPage(g.seconds, queued)} |`);
+  console.log(
+    `| service | idle | ${(100 * serviceSpent.idleShare).toFixed(1)}% of ${seconds.toFixed(0)} s × ${availableParallelism()} cores | |`,
+  );
+  console.log('');
   console.log(`objects: ${((Number(objects?.bytes) || 0) / queued / 1024).toFixed(1)} KiB per page`);
   console.log(
     `rows by table: ${tables
