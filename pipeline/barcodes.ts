@@ -58,6 +58,15 @@ function prepareReader(): Promise<unknown> {
   return readerReady;
 }
 
+/** Appends the EAN-13 check digit to 12 digits. */
+export function ean13WithCheckDigit(first12: string): string {
+  if (!/^\d{12}$/.test(first12))
+    throw new RangeError(`ean13WithCheckDigit: expected 12 digits, got '${first12}'`);
+  let sum = 0;
+  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (i % 2 === 0 ? 1 : 3);
+  return first12 + String((10 - (sum % 10)) % 10);
+}
+
 /**
  * EAN-13 check digit: weights 1,3,1,3,... over the first 12 digits; the 13th makes the sum a multiple of 10.
  * False for anything that is not exactly 13 ASCII digits.

@@ -1,8 +1,12 @@
 /**
- * What is printed: the appeal kit (images of every form of the work, each form's recognition results, the
- * checking protocols, the result) and a chair's batch of works for checking on paper (answer sheets 2 only,
- * by work code: nothing of the participant). Experts are numbered, never named.
+ * What is printed and exported: the appeal kit (images of every form of the work, each form's recognition
+ * results, the checking protocols, the result) and a chair's batch of works for checking on paper, as a PDF or
+ * a ZIP of images (answer sheets 2 only, by work code: nothing of the participant). Experts are numbered,
+ * never named.
  */
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { Zip, ZipPassThrough } from 'fflate';
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { pageImage } from '../service/crops.ts';
 import { as2Pages } from '../storage/checking.ts';
@@ -111,6 +115,17 @@ export async function appealKit(
   return book.bytes();
 }
 
+/** The answer-sheet-2 pages of these works, checked first: a work without any is refused before anything is made. */
+async function worksPages(deps: StageDeps, workIds: string[]): Promise<[string, string[]][]> {
+  const works: [string, string[]][] = [];
+  for (const workId of workIds) {
+    const pages = await as2Pages(deps.db, workId);
+    if (pages.length === 0) throw new KitError(`work ${workId} has no answer sheets 2`);
+    works.push([workId, pages]);
+  }
+  return works;
+}
+
 /** The answer sheets 2 of these works, one page each, captioned by work code and page number only. */
 export async function worksBatch(
   deps: StageDeps,
@@ -118,9 +133,7 @@ export async function worksBatch(
   workIds: string[],
 ): Promise<Uint8Array> {
   const book = await PdfBook.create('Работы для проверки');
-  for (const workId of workIds) {
-    const pages = await as2Pages(deps.db, workId);
-    if (pages.length === 0) throw new KitError(`work ${workId} has no answer sheets 2`);
+  for (const [workId, pages] of await worksPages(deps, workIds)) {
     for (const [i, pageId] of pages.entries()) {
       const title = `Работа ${workId}, страница ${i + 1} из ${pages.length}`;
       const jpeg = await pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
@@ -129,4 +142,45 @@ export async function worksBatch(
     }
   }
   return book.bytes();
+}
+
+/**
+ * The same pages as a ZIP of JPEG images, `WORK/page-NN.jpg`, streamed as they are made (a batch of hundreds
+ * of works is hundreds of megabytes). Images are stored, not deflated: JPEG does not compress further.
+ */
+export async function worksZip(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  workIds: string[],
+): Promise<Readable> {
+  const works = await worksPages(deps, workIds);
+  const out = new PassThrough();
+  const zip = new Zip((err, chunk, final) => {
+    if (err) return void out.destroy(err);
+    out.write(chunk);
+    if (final) out.end();
+  });
+  const put = (name: string, bytes: Uint8Array) => {
+    const entry = new ZipPassThrough(name);
+    zip.add(entry);
+    entry.push(bytes, true);
+  };
+  (async () => {
+    for (const [workId, pages] of works) {
+      for (const [i, pageId] of pages.entries()) {
+        const name = `${workId}/page-${String(i + 1).padStart(2, '0')}`;
+        const jpeg = await pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+        if (jpeg) put(`${name}.jpg`, jpeg);
+        else
+          put(
+            `${name}.txt`,
+            new TextEncoder().encode('Изображение недоступно: страница не зарегистрирована.\n'),
+          );
+        // A slow reader holds the next image back rather than the whole batch piling up in memory.
+        if (out.writableNeedDrain) await once(out, 'drain');
+      }
+    }
+    zip.end();
+  })().catch((err: Error) => out.destroy(err));
+  return out;
 }

@@ -47,6 +47,13 @@ export class PdfBook {
     page.drawImage(image, { x: (A4.width - w) / 2, y: MARGIN + (box.h - h) / 2, width: w, height: h });
   }
 
+  /** A form to fill in by hand, printed at its true size: the image covers the whole A4 page. */
+  async formPage(jpeg: Uint8Array): Promise<void> {
+    const image = await this.doc.embedJpg(jpeg);
+    const page = this.doc.addPage([A4.width, A4.height]);
+    page.drawImage(image, { x: 0, y: 0, width: A4.width, height: A4.height });
+  }
+
   /** A heading and lines of text, continued on as many pages as they need. */
   textPages(heading: string, lines: string[]): void {
     const size = 10;

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { prepareZXingModule, writeBarcode } from 'zxing-wasm/writer';
 import { type BarcodeFormat, ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 
+export { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
+
 /** A barcode as modules: row-major, 1 = dark, no quiet zone. EAN-13 is 95 x 1 (bars only). */
 export interface ModuleMatrix {
   width: number;
@@ -25,15 +27,6 @@ function prepareWriter(): Promise<unknown> {
     writerReady = prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
   }
   return writerReady;
-}
-
-/** Appends the EAN-13 check digit to 12 digits. */
-export function ean13WithCheckDigit(first12: string): string {
-  if (!/^\d{12}$/.test(first12))
-    throw new RangeError(`ean13WithCheckDigit: expected 12 digits, got '${first12}'`);
-  let sum = 0;
-  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (i % 2 === 0 ? 1 : 3);
-  return first12 + String((10 - (sum % 10)) % 10);
 }
 
 /**

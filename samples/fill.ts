@@ -42,6 +42,11 @@ export interface FillOptions {
   blank?: boolean;
   /** What to write in link fields ('' for none), e.g. to chain an additional AS2 to a given sheet. */
   links?: Record<string, string>;
+  /**
+   * Write exactly these cell fields and leave every other field blank: a form printed with its own content
+   * (a checking protocol) filled in by hand.
+   */
+  exactly?: Record<string, string>;
 }
 
 /** A participant's hand: consistent size, stroke and ink across the sheet, with per-glyph variation on top. */
@@ -392,6 +397,12 @@ export function fillForm(
   const hand = newHand(rng.fork('hand'));
   const printHand: Hand = { heightFrac: 0.8, strokeMm: 0.6, ink: 0 };
   const truth: Record<string, FieldTruth> = {};
+  if (opts.exactly) {
+    for (const f of form.fields)
+      if (f.kind === 'cells' && !f.preprinted)
+        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', hand, rng.fork(f.name));
+    return truth;
+  }
   const emptyRate = opts.emptyRate ?? 0.25;
   const replacementsWanted = rng.chance(0.3) ? rng.int(1, 2) : 0;
   let replacements = 0;

@@ -62,7 +62,11 @@ function sheetCodes(
 }
 
 /** Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink. */
-async function drawBarcodes(page: GreyImage, def: FormDefinition, texts: Map<string, string>): Promise<void> {
+export async function drawBarcodes(
+  page: GreyImage,
+  def: FormDefinition,
+  texts: Map<string, string>,
+): Promise<void> {
   for (const b of def.barcodes) {
     const text = texts.get(b.role);
     if (!text) continue;

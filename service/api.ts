@@ -14,6 +14,7 @@ import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
 import { checkingRoutes } from './routes/checking.ts';
+import { examRoutes } from './routes/exams.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from './routes/intake.ts';
 import { retentionRoutes } from './routes/retention.ts';
 import { verificationRoutes } from './routes/verification.ts';
@@ -41,6 +42,8 @@ const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], numbe
   'bad-value': 422,
   'bad-scores': 422,
   'no-rules': 409,
+  conflict: 409,
+  'not-printable': 422,
 };
 
 /** Who works the intake: scanner operators, and administrators standing in. */
@@ -92,6 +95,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     async (req) => req.user,
   );
 
+  examRoutes(app, deps);
   intakeRoutes(app, deps);
   verificationRoutes(app, deps);
   retentionRoutes(app, deps);

@@ -22,7 +22,14 @@ export type Round = 'screening' | 'first' | 'second' | 'third' | 'appeal';
 
 export class CheckingError extends Error {
   constructor(
-    readonly code: 'no-such-check' | 'not-yours' | 'not-allowed' | 'bad-scores' | 'no-rules',
+    readonly code:
+      | 'no-such-check'
+      | 'not-yours'
+      | 'not-allowed'
+      | 'bad-scores'
+      | 'no-rules'
+      | 'conflict'
+      | 'not-printable',
     message: string,
   ) {
     super(message);
@@ -162,6 +169,43 @@ const ROUND_ALLOWED = `(
 
 const flags = (m: MayTake) => [m.firstOrSecond, m.screening, m.thirdOrAppeal];
 
+/**
+ * The next check of the pool an expert may take, locked: exam by exam (an expert's subject has one or a few
+ * exam days), open checks in hand-out order along the pool index, then checks whose lease ran out. The query
+ * reads only `checks`, so it walks the index and stops at the first check the expert may take instead of
+ * sorting the pool.
+ */
+async function poolCheck(tx: Queryable, expertId: string, now: Date): Promise<number | undefined> {
+  const exams = await tx.query<{ id: string }>(
+    `select e.id from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
+     where x.user_id = $1 order by e.exam_date, e.id`,
+    [expertId],
+  );
+  for (const exam of exams) {
+    const may = await mayTake(tx, expertId, exam.id);
+    if (!may.firstOrSecond) continue;
+    for (const [pool, params] of [
+      [`c.status = 'open' order by c.priority, c.id`, []],
+      [
+        `c.status = 'assigned' and c.assigned_by is null and c.leased_until < $6 order by c.leased_until`,
+        [now],
+      ],
+    ] as const) {
+      const [next] = await tx.query<{ id: number }>(
+        `select c.id from checks c
+         where c.exam_id = $2 and ${ROUND_ALLOWED}
+           and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1)
+           and ${pool}
+         limit 1
+         for update of c skip locked`,
+        [expertId, exam.id, ...flags(may), ...params],
+      );
+      if (next) return next.id;
+    }
+  }
+  return undefined;
+}
+
 /** The check in hand (a chair's assignment, or an unexpired lease), else the next one of the pool. */
 export async function takeNextCheck(
   db: Database,
@@ -179,46 +223,44 @@ export async function takeNextCheck(
       [expertId, now, until],
     );
     if (held) return held.id;
-    // Exam by exam (an expert's subject has one or a few exam days): open checks in hand-out order along the
-    // pool index, then checks whose lease ran out. The query reads only `checks`, so it walks the index and
-    // stops at the first check the expert may take instead of sorting the pool.
-    const exams = await tx.query<{ id: string }>(
-      `select e.id from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
-       where x.user_id = $1 order by e.exam_date, e.id`,
-      [expertId],
-    );
-    let next: { id: number } | undefined;
-    for (const exam of exams) {
-      const may = await mayTake(tx, expertId, exam.id);
-      if (!may.firstOrSecond) continue;
-      for (const [pool, params] of [
-        [`c.status = 'open' order by c.priority, c.id`, []],
-        [
-          `c.status = 'assigned' and c.assigned_by is null and c.leased_until < $6 order by c.leased_until`,
-          [now],
-        ],
-      ] as const) {
-        [next] = await tx.query<{ id: number }>(
-          `select c.id from checks c
-           where c.exam_id = $2 and ${ROUND_ALLOWED}
-             and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1)
-             and ${pool}
-           limit 1
-           for update of c skip locked`,
-          [expertId, exam.id, ...flags(may), ...params],
-        );
-        if (next) break;
-      }
-      if (next) break;
-    }
-    if (!next) return null;
+    const next = await poolCheck(tx, expertId, now);
+    if (next === undefined) return null;
     await tx.query(`update checks set status = 'assigned', expert_id = $2, leased_until = $3 where id = $1`, [
-      next.id,
+      next,
       expertId,
       until,
     ]);
-    await audit(tx, expertId, 'checking.take', `check:${next.id}`, {});
-    return next.id;
+    await audit(tx, expertId, 'checking.take', `check:${next}`, {});
+    return next;
+  });
+}
+
+/**
+ * A chair pulls up to `count` checks from the pool for one expert (a batch to mark, on screen or on paper):
+ * the checks a pull by that expert would get, in the same order, held by the chair's assignment (no lease).
+ */
+export async function pullChecks(
+  db: Database,
+  chairId: string,
+  expertId: string,
+  count: number,
+  now = new Date(),
+): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    const pulled: number[] = [];
+    // One at a time: each assignment is visible to the next pick, so no work is handed to the expert twice.
+    while (pulled.length < count) {
+      const next = await poolCheck(tx, expertId, now);
+      if (next === undefined) break;
+      await tx.query(
+        `update checks set status = 'assigned', expert_id = $2, assigned_by = $3, leased_until = null where id = $1`,
+        [next, expertId, chairId],
+      );
+      pulled.push(next);
+    }
+    if (pulled.length > 0)
+      await audit(tx, chairId, 'checking.pull', `expert:${expertId}`, { checks: pulled });
+    return pulled;
   });
 }
 
@@ -371,7 +413,7 @@ export type AfterScore =
   | { next: 'result'; total: number };
 
 /** Records an expert's scores for their check: final once given. Then the work moves on by the rules. */
-export async function submitScores(
+export function submitScores(
   db: Database,
   rulesOf: RulesOf,
   expertId: string,
@@ -379,26 +421,36 @@ export async function submitScores(
   scores: Scores,
   now = new Date(),
 ): Promise<AfterScore> {
-  return db.transaction(async (tx) => {
-    const c = await ownCheck(tx, checkId, expertId, now);
-    if (c.round === 'screening')
-      throw new CheckingError('not-allowed', 'a screening check is answered blank or not blank, not scored');
-    const rules = rulesOf((await examOfWork(tx, c.work_id)).key);
-    try {
-      checkScores(rules, scores, c.tasks);
-    } catch (err) {
-      throw new CheckingError('bad-scores', (err as Error).message);
-    }
-    const criteria = Object.keys(scores);
-    await tx.query(
-      `insert into scores (check_id, criterion, points) select $1, * from unnest($2::text[], $3::int[])`,
-      [checkId, criteria, criteria.map((k) => scores[k])],
-    );
-    await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
-    await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
-    if (c.round === 'appeal') return decideAppeal(tx, rules, checkId, c.work_id, scores);
-    return settle(tx, rules, c.work_id, c.exam_id);
-  });
+  return db.transaction((tx) => scoreCheck(tx, rulesOf, expertId, checkId, scores, now));
+}
+
+/** `submitScores` inside the caller's transaction (a paper protocol's checks are scored together). */
+export async function scoreCheck(
+  tx: Queryable,
+  rulesOf: RulesOf,
+  expertId: string,
+  checkId: number,
+  scores: Scores,
+  now = new Date(),
+): Promise<AfterScore> {
+  const c = await ownCheck(tx, checkId, expertId, now);
+  if (c.round === 'screening')
+    throw new CheckingError('not-allowed', 'a screening check is answered blank or not blank, not scored');
+  const rules = rulesOf((await examOfWork(tx, c.work_id)).key);
+  try {
+    checkScores(rules, scores, c.tasks);
+  } catch (err) {
+    throw new CheckingError('bad-scores', (err as Error).message);
+  }
+  const criteria = Object.keys(scores);
+  await tx.query(
+    `insert into scores (check_id, criterion, points) select $1, * from unnest($2::text[], $3::int[])`,
+    [checkId, criteria, criteria.map((k) => scores[k])],
+  );
+  await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
+  await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
+  if (c.round === 'appeal') return decideAppeal(tx, rules, checkId, c.work_id, scores);
+  return settle(tx, rules, c.work_id, c.exam_id);
 }
 
 /**

@@ -11,14 +11,16 @@ export interface Exam {
   region: string;
   /** IANA zone of the region: retention days and deadlines are local days there. */
   timeZone: string;
+  /** YYYY-MM-DD, the region's last day for processing; first and second checks are due the day before. */
+  processingDeadline?: string | null;
 }
 
-/** Registers an exam once; registering it again changes nothing. */
-export async function registerExam(db: Queryable, exam: Exam): Promise<void> {
+/** Registers an exam once; registering it again changes nothing (and answers false). */
+export async function registerExam(db: Queryable, exam: Exam): Promise<boolean> {
   assertTimeZone(exam.timeZone);
-  await db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone)
-     values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing`,
+  const rows = await db.query(
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone, processing_deadline)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing returning id`,
     [
       exam.id,
       Number(exam.date.slice(0, 4)),
@@ -27,6 +29,25 @@ export async function registerExam(db: Queryable, exam: Exam): Promise<void> {
       exam.date,
       exam.region,
       exam.timeZone,
+      exam.processingDeadline ?? null,
     ],
   );
+  return rows.length > 0;
+}
+
+export async function listExams(db: Queryable): Promise<Exam[]> {
+  return db.query<Exam>(
+    `select id, kind, subject_code as "subjectCode", to_char(exam_date, 'YYYY-MM-DD') as date, region,
+       time_zone as "timeZone", to_char(processing_deadline, 'YYYY-MM-DD') as "processingDeadline"
+     from exams order by exam_date, id`,
+  );
+}
+
+/** Sets (or clears, with null) an exam's processing deadline. */
+export async function setProcessingDeadline(
+  db: Queryable,
+  examId: string,
+  deadline: string | null,
+): Promise<void> {
+  await db.query('update exams set processing_deadline = $2 where id = $1', [examId, deadline]);
 }

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../service/config.ts';
@@ -55,6 +56,7 @@ beforeAll(async () => {
     ['expert-boris', 'expert'],
     ['expert-vera', 'expert'],
     ['senior-sergei', 'expert'],
+    ['admin-ivan', 'admin'],
   ] as const)
     tokens[id] = await issueUser(db, { id, name: id, role });
   const sheets = await db.query<{ sheet_number: string; form: string }>(
@@ -95,7 +97,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const call = async (method: 'GET' | 'POST', url: string, who: string, payload?: object) => {
+const call = async (method: 'GET' | 'POST' | 'PUT', url: string, who: string, payload?: object) => {
   const res = await service.app.inject({
     method,
     url,
@@ -264,10 +266,132 @@ describe('expert checking over the API', () => {
     expect(
       (await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST02'] })).statusCode,
     ).toBe(404);
+    const zip = await call('POST', '/api/checking/batch-zip', 'chair-olga', { workIds: ['WAPITEST01'] });
+    expect(zip.headers['content-type']).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(zip.rawPayload));
+    expect(Object.keys(files)).toEqual(['WAPITEST01/page-01.jpg', 'WAPITEST01/page-02.jpg']);
+    for (const jpeg of Object.values(files))
+      expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg' });
+    expect(
+      (await call('POST', '/api/checking/batch-zip', 'expert-anna', { workIds: ['WAPITEST01'] })).statusCode,
+    ).toBe(403);
     const exports = await service.adapters.db.query<{ action: string }>(
       `select action from audit_events where action like 'export.%' order by id`,
     );
-    expect(exports.map((e) => e.action)).toEqual(['export.appeal-kit', 'export.works-pdf']);
+    expect(exports.map((e) => e.action)).toEqual([
+      'export.appeal-kit',
+      'export.works-pdf',
+      'export.works-zip',
+    ]);
+  });
+
+  it('lets a chair pull a batch of checks for an expert, never two checks of one work', async () => {
+    await work('WAPITEST03', [], undefined);
+    await work('WAPITEST04', [], undefined);
+    const pull = (expertId: string, count: number, who = 'chair-olga') =>
+      call('POST', '/api/checking/pull', who, { expertId, count });
+    const anna = (await pull('expert-anna', 5)).json().checks as number[];
+    const boris = (await pull('expert-boris', 1)).json().checks as number[];
+    const checks = await service.adapters.db.query<{ id: number; work_id: string; round: string }>(
+      'select id, work_id, round from checks where id = any($1) order by id',
+      [[...anna, ...boris]],
+    );
+    // Anna gets the first check of each new work and not their second; Boris the next in hand-out order.
+    expect(checks.filter((c) => anna.includes(c.id)).map((c) => [c.work_id, c.round])).toEqual([
+      ['WAPITEST03', 'first'],
+      ['WAPITEST04', 'first'],
+    ]);
+    expect(checks.filter((c) => boris.includes(c.id)).map((c) => [c.work_id, c.round])).toEqual([
+      ['WAPITEST03', 'second'],
+    ]);
+    // A chair's batch is held without a lease: Anna's next is the first of it.
+    expect((await call('POST', '/api/checking/next', 'expert-anna')).json()).toMatchObject({
+      id: anna[0],
+      workCode: 'WAPITEST03',
+      leasedUntil: null,
+    });
+    expect((await pull('expert-anna', 5)).json().checks).toEqual([]);
+    expect((await pull('expert-boris', 0)).statusCode).toBe(400);
+    expect((await pull('expert-anna', 1, 'expert-anna')).statusCode).toBe(403);
+
+    // On paper: the two checks in Anna's hand as one protocol (7 criteria each: two lines a work).
+    const { PDFDocument } = await import('pdf-lib');
+    const print = (checkIds: number[], who = 'chair-olga') =>
+      call('POST', '/api/checking/protocols', who, { expertId: 'expert-anna', checkIds });
+    expect((await print(anna, 'expert-anna')).statusCode).toBe(403);
+    expect((await print([boris[0]!])).statusCode).toBe(409);
+    const pdf = await print(anna);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect((await PDFDocument.load(pdf.rawPayload)).getPageCount()).toBe(1);
+    const sheet = String(pdf.headers['x-protocols']);
+    expect(sheet).toMatch(/^6\d{12}$/);
+    expect((await print(anna)).statusCode).toBe(409);
+    expect((await call('GET', '/api/checking/protocols?status=printed', 'chair-olga')).json()).toMatchObject([
+      { sheetNumber: sheet, expertId: 'expert-anna', status: 'printed', checks: 2 },
+    ]);
+    const again = await call('GET', `/api/checking/protocols/${sheet}/pdf`, 'chair-olga');
+    expect((await PDFDocument.load(again.rawPayload)).getPageCount()).toBe(1);
+    const voided = await call('POST', `/api/checking/protocols/${sheet}/void`, 'chair-olga', {
+      reason: 'spoiled',
+    });
+    expect(voided.json()).toEqual({ sheetNumber: sheet, status: 'void' });
+    expect((await call('GET', `/api/checking/protocols/${sheet}/pdf`, 'chair-olga')).statusCode).toBe(404);
+  });
+
+  it('lets an administrator set an exam’s processing deadline, and chairs see what is overdue', async () => {
+    const deadline = (day: unknown, who = 'admin-ivan', exam = DEMO_EXAM) =>
+      call('PUT', `/api/exams/${exam}/deadline`, who, { processingDeadline: day });
+    expect((await deadline('2026-06-05', 'chair-olga')).statusCode).toBe(403);
+    expect((await deadline('2026-02-30')).statusCode).toBe(422);
+    expect((await deadline('2026-05-31')).statusCode).toBe(422);
+    expect((await deadline('2026-06-05', 'admin-ivan', 'no-such-exam')).statusCode).toBe(404);
+    // Far ahead: nothing is overdue yet.
+    expect((await deadline('2099-06-05')).json()).toEqual({
+      id: DEMO_EXAM,
+      processingDeadline: '2099-06-05',
+    });
+    const progress = async () =>
+      (await call('GET', `/api/checking/progress?exam=${DEMO_EXAM}`, 'chair-olga')).json();
+    expect((await progress()).overdue).toEqual([]);
+    expect((await deadline('2026-06-05')).statusCode).toBe(200);
+    const exams = (await call('GET', '/api/exams', 'chair-olga')).json();
+    expect(exams).toContainEqual(
+      expect.objectContaining({ id: DEMO_EXAM, processingDeadline: '2026-06-05' }),
+    );
+    // Due 4 June: every first or second check not yet scored is overdue, in hand or not, and by expert.
+    const p = await progress();
+    const unscored = await service.adapters.db.query<{ id: number }>(
+      `select id from checks where status <> 'submitted' and round in ('first', 'second') order by id`,
+    );
+    expect(unscored.length).toBeGreaterThanOrEqual(5);
+    expect(p.overdue.map((o: { checkId: number }) => o.checkId)).toEqual(unscored.map((c) => c.id));
+    expect(p.overdue[0].dueDay).toBe('2026-06-04');
+    const anna = p.experts.find((e: { expertId: string }) => e.expertId === 'expert-anna');
+    expect(anna).toEqual({ examId: DEMO_EXAM, expertId: 'expert-anna', inHand: 2, scored: 1, overdue: 2 });
+    const audited = await service.adapters.db.query<{ action: string }>(
+      `select action from audit_events where action = 'exam.deadline'`,
+    );
+    // The two that were set; the refused ones changed nothing.
+    expect(audited).toHaveLength(2);
+  });
+
+  it('lets an administrator register an exam once, with real days and a known time zone', async () => {
+    const exam = {
+      id: 'ege-2026-physics',
+      kind: 'EGE',
+      subjectCode: '03',
+      date: '2026-06-11',
+      region: '39',
+      timeZone: 'Europe/Kaliningrad',
+      processingDeadline: '2026-06-20',
+    };
+    const post = (body: object, who = 'admin-ivan') => call('POST', '/api/exams', who, body);
+    expect((await post(exam, 'chair-olga')).statusCode).toBe(403);
+    expect((await post({ ...exam, timeZone: 'Mars/Olympus' })).statusCode).toBe(422);
+    expect((await post({ ...exam, processingDeadline: '2026-06-10' })).statusCode).toBe(422);
+    expect((await post(exam)).statusCode).toBe(201);
+    expect((await post(exam)).statusCode).toBe(409);
+    expect((await call('GET', '/api/exams', 'demo-operator')).json()).toContainEqual(exam);
   });
 
   it('lets a chair follow progress, and nothing an expert fetched names the participant', async () => {

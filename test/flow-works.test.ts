@@ -17,7 +17,7 @@ import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore } from '../storage/objects.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../storage/verification.ts';
 import { importKits } from '../storage/works.ts';
-import { queueAssembly, stageHandlers } from '../workers/handlers.ts';
+import { queueFollowUp, stageHandlers } from '../workers/handlers.ts';
 import { inProcessStages, jobId, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
@@ -110,7 +110,7 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
       const out = await decide(db, forms, verifier, task.id, { action: 'correct', value });
       if (out.pageFinal) {
         finals++;
-        await queueAssembly(db, stages, out.pageId);
+        await queueFollowUp(db, stages, out.pageId);
       }
     }
     await stages.idle();

@@ -20,6 +20,7 @@ describe('in-process stages', () => {
         },
         assemble: async () => {},
         route: async () => {},
+        protocol: async () => {},
         retention: async () => {},
         requeue: async () => {},
       },

@@ -2,6 +2,7 @@
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { openChecks, type RulesOf, shippedRules } from '../storage/checking.ts';
 import type { Queryable } from '../storage/db.ts';
+import { takeProtocol } from '../storage/protocols.ts';
 import { assembleKit, kitOfSheet, routeWork } from '../storage/works.ts';
 import { jobId, type StageHandlers, type StageQueues } from './queues.ts';
 import type { StageDeps } from './stages/ingest.ts';
@@ -13,22 +14,29 @@ export const RETENTION_EVERY_MS = 3_600_000;
 /** How often pending pages are queued again, should Redis have lost their jobs. */
 export const REQUEUE_EVERY_MS = 60_000;
 
-/** Once a page is final, the work its sheet belongs to is assembled (again). */
-export async function queueAssembly(
+/**
+ * What a page's becoming final sets going: the (re)assembly of the work its sheet belongs to, or, for a
+ * checking protocol, the taking of its scores.
+ */
+export async function queueFollowUp(
   db: Queryable,
   queues: Pick<StageQueues, 'add'>,
   pageId: string,
 ): Promise<void> {
   // A sheet no kit names yet is assembled when its kit manifest is imported; an additional AS2 is in no kit
   // and finds its kit through the links.
-  const [sheet] = await db.query<{ sheet_number: string }>(
-    `select s.sheet_number from sheets s
+  const [sheet] = await db.query<{ sheet_number: string; kind: string }>(
+    `select s.sheet_number, s.kind from sheets s
      where s.page_id = $1 and s.status = 'final'
-       and (s.kind = 'additional-answer-sheet-2' or exists (select 1 from kits k where k.sheet_number = s.sheet_number))`,
+       and (s.kind in ('additional-answer-sheet-2', 'protocol')
+            or exists (select 1 from kits k where k.sheet_number = s.sheet_number))`,
     [pageId],
   );
-  if (sheet)
-    await queues.add('assemble', jobId('sheet', sheet.sheet_number), { sheetNumber: sheet.sheet_number });
+  if (!sheet) return;
+  const { sheet_number: sheetNumber } = sheet;
+  if (sheet.kind === 'protocol')
+    await queues.add('protocol', jobId('protocol', sheetNumber), { sheetNumber });
+  else await queues.add('assemble', jobId('sheet', sheetNumber), { sheetNumber });
 }
 
 /**
@@ -82,7 +90,7 @@ export function stageHandlers(
   return {
     recognise: async ({ pageId }) => {
       const outcome = await recognisePageStage(deps, forms, pageId);
-      if (outcome === 'recognised') await queueAssembly(deps.db, queues, pageId);
+      if (outcome === 'recognised') await queueFollowUp(deps.db, queues, pageId);
       return outcome;
     },
     assemble: async (data) => {
@@ -99,6 +107,7 @@ export function stageHandlers(
         if (route) await openChecks(tx, rulesOf, workId, route);
         return route;
       }),
+    protocol: async ({ sheetNumber }) => (await takeProtocol(deps.db, rulesOf, sheetNumber)).status,
     retention: ({ runBy }) => sweepRetention(deps, new Date(), runBy),
     requeue: () => requeueLost(deps.db, queues),
   };

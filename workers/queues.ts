@@ -12,13 +12,15 @@ export interface StageJobs {
   assemble: { sheetNumber: string } | { kitId: string };
   /** Sends a complete work to blank-AS2 screening or to expert checking. */
   route: { workId: string };
+  /** Takes a final scanned checking protocol as the scores of its checks. */
+  protocol: { sheetNumber: string };
   /** A retention sweep; `runBy` names the scheduler in the destruction act. */
   retention: { runBy: string };
   /** Queues every page still pending again: jobs lost with Redis's data are recreated (the rest are no-ops). */
   requeue: Record<string, never>;
 }
 export type Stage = keyof StageJobs;
-export const STAGES: Stage[] = ['recognise', 'assemble', 'route', 'retention', 'requeue'];
+export const STAGES: Stage[] = ['recognise', 'assemble', 'route', 'protocol', 'retention', 'requeue'];
 
 export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
 

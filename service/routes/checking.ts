@@ -3,15 +3,18 @@
  * pages as images and nothing of the participant; every page view and every score is audited. Chairs
  * register experts, hand checks out or take them back, and follow progress.
  */
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadExpertStandards } from '../../domain/checking.ts';
-import { appealKit, KitError, worksBatch } from '../../print/kits.ts';
+import { appealKit, KitError, worksBatch, worksZip } from '../../print/kits.ts';
+import { protocolsPdf } from '../../print/protocols.ts';
 import {
   as2Pages,
   assignChecks,
   checkView,
   correctScore,
   type ExpertRegistration,
+  pullChecks,
   registerAppeal,
   registerExpert,
   setReferenceScores,
@@ -19,6 +22,7 @@ import {
   submitScreening,
   takeNextCheck,
 } from '../../storage/checking.ts';
+import { printedProtocol, printProtocols, voidProtocol } from '../../storage/protocols.ts';
 import { expertStatistics } from '../../storage/statistics.ts';
 import { audit } from '../../storage/verification.ts';
 import type { ApiDeps } from '../api.ts';
@@ -109,6 +113,27 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req) => assignChecks(deps.db, req.user!.id, req.body.checkIds, req.body.expertId),
   );
 
+  app.post<{ Body: { expertId: string; count: number } }>(
+    '/api/checking/pull',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['expertId', 'count'],
+          additionalProperties: false,
+          properties: {
+            expertId: { type: 'string', minLength: 1 },
+            count: { type: 'integer', minimum: 1, maximum: 500 },
+          },
+        },
+      },
+    },
+    async (req) => ({
+      checks: await pullChecks(deps.db, req.user!.id, req.body.expertId, req.body.count),
+    }),
+  );
+
   app.post<{ Body: ExpertRegistration }>(
     '/api/checking/experts',
     {
@@ -171,7 +196,20 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
          order by c.id limit 1000`,
         [exam],
       );
-      return { rounds, overdue };
+      // Per expert: what they hold, what they have scored, and how much of what they hold is overdue.
+      const experts = await deps.db.query(
+        `select c.exam_id as "examId", c.expert_id as "expertId",
+           count(*) filter (where c.status = 'assigned')::int as "inHand",
+           count(*) filter (where c.status = 'submitted')::int as scored,
+           count(*) filter (where c.status = 'assigned' and c.round in ('first', 'second')
+             and e.processing_deadline is not null
+             and (now() at time zone e.time_zone)::date > e.processing_deadline - 1)::int as overdue
+         from checks c join exams e on e.id = c.exam_id
+         where c.expert_id is not null and ($1::text is null or c.exam_id = $1)
+         group by c.exam_id, c.expert_id order by 1, 2`,
+        [exam],
+      );
+      return { rounds, overdue, experts };
     },
   );
 
@@ -283,28 +321,122 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.post<{ Body: { workIds: string[] } }>(
-    '/api/checking/batch-pdf',
+  // A chair's batch of works, depersonalised, as one PDF or a ZIP of images.
+  const worksExport = (
+    url: string,
+    action: string,
+    type: string,
+    make: (workIds: string[]) => Promise<Uint8Array | Readable>,
+  ) =>
+    app.post<{ Body: { workIds: string[] } }>(
+      url,
+      {
+        config: { roles: CHAIRS },
+        schema: {
+          body: {
+            type: 'object',
+            required: ['workIds'],
+            additionalProperties: false,
+            properties: { workIds: { type: 'array', minItems: 1, maxItems: 500, items: { type: 'string' } } },
+          },
+        },
+      },
+      async (req, reply) => {
+        try {
+          const made = await make(req.body.workIds);
+          await audit(deps.db, req.user!.id, action, 'works', { works: req.body.workIds });
+          return reply.type(type).send(made instanceof Uint8Array ? Buffer.from(made) : made);
+        } catch (err) {
+          if (err instanceof KitError) return reply.code(404).send({ error: err.message });
+          throw err;
+        }
+      },
+    );
+  worksExport('/api/checking/batch-pdf', 'export.works-pdf', 'application/pdf', (ids) =>
+    worksBatch(deps, deps.forms, ids),
+  );
+  worksExport('/api/checking/batch-zip', 'export.works-zip', 'application/zip', (ids) =>
+    worksZip(deps, deps.forms, ids),
+  );
+
+  // Paper mode: protocols for the checks an expert holds; their scans come back through the intake.
+  app.post<{ Body: { expertId: string; checkIds: number[] } }>(
+    '/api/checking/protocols',
     {
       config: { roles: CHAIRS },
       schema: {
         body: {
           type: 'object',
-          required: ['workIds'],
+          required: ['expertId', 'checkIds'],
           additionalProperties: false,
-          properties: { workIds: { type: 'array', minItems: 1, maxItems: 500, items: { type: 'string' } } },
+          properties: {
+            expertId: { type: 'string', minLength: 1 },
+            checkIds: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 500,
+              uniqueItems: true,
+              items: { type: 'integer' },
+            },
+          },
         },
       },
     },
     async (req, reply) => {
-      try {
-        const pdf = await worksBatch(deps, deps.forms, req.body.workIds);
-        await audit(deps.db, req.user!.id, 'export.works-pdf', 'works', { works: req.body.workIds });
-        return reply.type('application/pdf').send(Buffer.from(pdf));
-      } catch (err) {
-        if (err instanceof KitError) return reply.code(404).send({ error: err.message });
-        throw err;
-      }
+      const printed = await printProtocols(
+        deps.db,
+        deps.rulesOf,
+        req.user!.id,
+        req.body.expertId,
+        req.body.checkIds,
+      );
+      return reply
+        .type('application/pdf')
+        .header('x-protocols', printed.map((p) => p.sheetNumber).join(','))
+        .send(Buffer.from(await protocolsPdf(deps.forms, printed)));
     },
+  );
+
+  app.get<{ Querystring: { status?: string } }>(
+    '/api/checking/protocols',
+    { config: { roles: CHAIRS } },
+    async (req) =>
+      deps.db.query(
+        `select p.sheet_number as "sheetNumber", p.exam_id as "examId", p.expert_id as "expertId",
+           p.printed_by as "printedBy", p.printed_at as "printedAt", p.status, p.reason, p.settled_at as "settledAt",
+           (select count(distinct l.check_id)::int from protocol_lines l where l.sheet_number = p.sheet_number) as checks
+         from protocols p where $1::text is null or p.status = $1 order by p.printed_at desc limit 1000`,
+        [req.query.status ?? null],
+      ),
+  );
+
+  app.get<{ Params: { sheet: string } }>(
+    '/api/checking/protocols/:sheet/pdf',
+    { config: { roles: CHAIRS } },
+    async (req, reply) => {
+      const p = await printedProtocol(deps.db, req.params.sheet);
+      if (!p) return reply.code(404).send({ error: `no protocol ${req.params.sheet} out with an expert` });
+      await audit(deps.db, req.user!.id, 'print.protocols', `protocol:${p.sheetNumber}`, { reprint: true });
+      return reply.type('application/pdf').send(Buffer.from(await protocolsPdf(deps.forms, [p])));
+    },
+  );
+
+  app.post<{ Params: { sheet: string }; Body: { reason: string } }>(
+    '/api/checking/protocols/:sheet/void',
+    {
+      config: { roles: CHAIRS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['reason'],
+          additionalProperties: false,
+          properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+        },
+      },
+    },
+    async (req, reply) =>
+      (await voidProtocol(deps.db, req.user!.id, req.params.sheet, req.body.reason))
+        ? { sheetNumber: req.params.sheet, status: 'void' }
+        : reply.code(409).send({ error: `protocol ${req.params.sheet} is not printed or rejected` }),
   );
 }

@@ -1,7 +1,7 @@
 /** The verifier's loop: the next doubtful field, its image crop, a decision. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit, type Decision, decide, takeNextTask } from '../../storage/verification.ts';
-import { queueAssembly } from '../../workers/handlers.ts';
+import { queueFollowUp } from '../../workers/handlers.ts';
 import type { ApiDeps } from '../api.ts';
 import { fieldCrop } from '../crops.ts';
 
@@ -59,7 +59,7 @@ export function verificationRoutes(app: FastifyInstance, deps: ApiDeps): void {
           ? { action: 'correct', value: (body as { value?: string }).value ?? '' }
           : body;
       const outcome = await decide(deps.db, deps.forms, verifier(req), Number(req.params.id) || 0, decision);
-      if (outcome.pageFinal) await queueAssembly(deps.db, deps.queues, outcome.pageId);
+      if (outcome.pageFinal) await queueFollowUp(deps.db, deps.queues, outcome.pageId);
       return { pageFinal: outcome.pageFinal };
     },
   );
