@@ -211,6 +211,16 @@ mon_warn_on_pool_no_redundancy = false
 mon_max_pg_per_osd = 1000
 # The mon batches map changes for 1 s by default; RGW's first start makes several pools one after another.
 paxos_propose_interval = 0.1
+# No debug logging, not even to the in-memory ring: at the default levels every request of every daemon
+# formats log entries (CPU that benchmarks on these cores would count against the service).
+debug_rgw = 0/0
+debug_osd = 0/0
+debug_ms = 0/0
+debug_memstore = 0/0
+debug_objclass = 0/0
+debug_monc = 0/0
+debug_rados = 0/0
+debug_objecter = 0/0
 
 [client.rgw.a]
 pid_file = $c/run/radosgw.pid

@@ -94,6 +94,10 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
     secretKey: s.secretKey,
     region: s.region,
   });
+  // Over plain HTTP the client signs each body's SHA-256: every scan hashed once more here and once more by
+  // the store, on top of the hash that names it. The signed Content-MD5 the client sends still guards the
+  // body (as over TLS, where the client signs no payload either). Measured in bench:service (BENCHMARKS.md).
+  client.enableSHA256 = false;
   if (!(await client.bucketExists(s.bucket))) {
     try {
       await client.makeBucket(s.bucket, s.region, { ObjectLocking: s.objectLock ?? true });
