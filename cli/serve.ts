@@ -39,10 +39,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       for (const d of report.reconciliation.discrepancies) console.log(`  ! ${d}`);
     }
     console.log(`  verification tasks waiting: ${tasks?.n ?? 0}`);
-    console.log('\ndemo users (tokens are shown once; only their hashes are stored):');
+    console.log('\ndemo users (keys are shown once; only their hashes are stored):');
     for (const [id, token] of Object.entries(tokens)) console.log(`  ${id.padEnd(14)} ${token}`);
     console.log(
-      `\ntry:\n  curl -H "Authorization: Bearer ${tokens['demo-operator']}" ${url}/api/batches\n` +
+      `\nopen ${url}/ and sign in with one of the keys above (the stations follow the user's role), or try:\n  curl -H "Authorization: Bearer ${tokens['demo-operator']}" ${url}/api/batches\n` +
         `  curl -X POST -H "Authorization: Bearer ${tokens['demo-verifier']}" ${url}/api/verification/next\n` +
         'Drop a batch folder (page files + batch.json) into the inbox to have it processed. Ctrl-C stops.',
     );

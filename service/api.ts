@@ -9,10 +9,12 @@ import type { FormDefinition } from '../calibration/form-schema.ts';
 import { CheckingError, type RulesOf } from '../storage/checking.ts';
 import { type Role, type User, userByToken } from '../storage/users.ts';
 import { VerificationError } from '../storage/verification.ts';
+import { webRoutes } from '../web/routes.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { checkingRoutes } from './routes/checking.ts';
 import { examRoutes } from './routes/exams.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from './routes/intake.ts';
@@ -95,6 +97,8 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     async (req) => req.user,
   );
 
+  webRoutes(app);
+  adminRoutes(app, deps);
   examRoutes(app, deps);
   intakeRoutes(app, deps);
   verificationRoutes(app, deps);

@@ -73,6 +73,27 @@ export async function pageImage(
   return encode(sampleRect(page.image, page.transform, area, opts.pxPerMm ?? 5), opts.format);
 }
 
+/**
+ * A page as it was scanned (no registration needed: an operator looks at why a page was rejected), scaled to
+ * `width` pixels, JPEG. Null when the page cannot be decoded at all.
+ */
+export async function pagePreview(deps: StageDeps, pageId: string, width = 900): Promise<Uint8Array | null> {
+  const [page] = await deps.db.query<{ object_key: string; page_index: number }>(
+    'select i.object_key, p.page_index from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1',
+    [pageId],
+  );
+  if (!page) return null;
+  try {
+    const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+    const raw = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } });
+    return new Uint8Array(
+      await raw.resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer(),
+    );
+  } catch {
+    return null;
+  }
+}
+
 /** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
 export async function fieldCrop(
   deps: StageDeps,

@@ -118,7 +118,8 @@ export async function startService(
 
 /**
  * The newcomer's first minute: a demo exam, the bundled sample pages dropped into the inbox as a batch, and
- * an operator, a verifier and a senior verifier with fresh tokens (printed once; only hashes are stored).
+ * an operator, a verifier, a senior verifier, a chair and an administrator with fresh tokens (printed once; only
+ * hashes are stored).
  */
 export async function seedDemo(service: RunningService): Promise<Record<string, string>> {
   const { db } = service.adapters;
@@ -134,6 +135,8 @@ export async function seedDemo(service: RunningService): Promise<Record<string, 
     { id: 'demo-operator', name: 'Demo operator', role: 'operator' },
     { id: 'demo-verifier', name: 'Demo verifier', role: 'verifier' },
     { id: 'demo-senior', name: 'Demo senior verifier', role: 'senior-verifier' },
+    { id: 'demo-chair', name: 'Demo commission chair', role: 'chair' },
+    { id: 'demo-admin', name: 'Demo RCOI administrator', role: 'admin' },
   ];
   const tokens: Record<string, string> = {};
   for (const u of users) tokens[u.id] = await issueUser(db, u);

@@ -8,6 +8,8 @@ export interface BatchReport {
   files: number;
   pagesByStatus: Record<string, number>;
   reconciliation: Reconciliation;
+  /** Pages that could not be taken, with why: for the operator to rescan or set aside. */
+  rejected: { pageId: string; file: string; page: number; reason: string | null; detail: string | null }[];
 }
 
 export async function batchReport(
@@ -61,5 +63,12 @@ export async function batchReport(
     recognised,
   });
   for (const r of rescans) reconciliation.discrepancies.push(`sheet ${r.sheet_number} scanned ${r.n} times`);
-  return { id, files: files?.n ?? 0, pagesByStatus, reconciliation };
+  const rejected = await db.query<BatchReport['rejected'][number]>(
+    `select p.id as "pageId", min(b.source_name) as file, p.page_index + 1 as page, p.reason, p.detail
+     from batch_items b join pages p on p.image_sha256 = b.image_sha256
+     where b.batch_id = $1 and p.status = 'rejected'
+     group by p.id, p.page_index, p.reason, p.detail order by 2, 3 limit 1000`,
+    [id],
+  );
+  return { id, files: files?.n ?? 0, pagesByStatus, reconciliation, rejected };
 }

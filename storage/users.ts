@@ -31,3 +31,16 @@ export async function userByToken(db: Queryable, token: string): Promise<User | 
   );
   return row ?? null;
 }
+
+export async function listUsers(db: Queryable): Promise<(User & { disabled: boolean })[]> {
+  return db.query(`select id, name, role, disabled_at is not null as disabled from users order by role, id`);
+}
+
+/** Signs a user out for good: their token stops working (issuing them again gives a new one). */
+export async function disableUser(db: Queryable, id: string): Promise<boolean> {
+  const rows = await db.query(
+    'update users set disabled_at = now() where id = $1 and disabled_at is null returning id',
+    [id],
+  );
+  return rows.length > 0;
+}

@@ -12,8 +12,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../service/config.ts';
 import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
-import { openChecks, shippedRules } from '../storage/checking.ts';
+import { shippedRules } from '../storage/checking.ts';
 import { issueUser } from '../storage/users.ts';
+import { ELIGIBLE, seedWork } from './helpers.ts';
 
 let service: RunningService;
 let dir: string;
@@ -22,26 +23,8 @@ const tokens: Record<string, string> = {};
 const expertSaw: string[] = [];
 const identity: string[] = [];
 
-async function work(id: string, as2: string[], registration: string | undefined) {
-  const db = service.adapters.db;
-  await db.query(`insert into works (id, exam_id, status, route) values ($1, $2, 'complete', 'checking')`, [
-    id,
-    DEMO_EXAM,
-  ]);
-  const roles = ['as2-1', 'as2-2'];
-  for (const [i, sheet] of as2.entries())
-    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, $3)`, [
-      id,
-      sheet,
-      roles[i],
-    ]);
-  if (registration)
-    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'registration')`, [
-      id,
-      registration,
-    ]);
-  await db.transaction((tx) => openChecks(tx, shippedRules(), id, 'checking'));
-}
+const work = (id: string, as2: string[], registration: string | undefined) =>
+  seedWork(service.adapters.db, shippedRules(), id, as2, registration);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rcoi-api-checking-'));
@@ -118,10 +101,7 @@ const register = (userId: string, status: string, extra: object = {}) =>
     year: 2026,
     subjectCode: '02',
     status,
-    trained: true,
-    qualified: true,
-    briefed: true,
-    seminar: true,
+    ...ELIGIBLE,
     ...extra,
   });
 

@@ -144,6 +144,87 @@ describe('service API on the embedded default', () => {
       },
     });
     expect((await call('GET', '/api/batches/nope', 'demo-operator')).statusCode).toBe(404);
+    // The rejected pages with why, and a look at each: a broken file has nothing to show, a good page does.
+    const rejected = report.json().rejected as { pageId: string; file: string; reason: string }[];
+    expect(rejected.map((r) => [r.file, r.reason])).toEqual([
+      ['corrupt.jpg', 'corrupt-image'],
+      ['truncated.png', 'corrupt-image'],
+    ]);
+    expect(
+      (await call('GET', `/api/pages/${encodeURIComponent(rejected[0]!.pageId)}/preview`, 'demo-operator'))
+        .statusCode,
+    ).toBe(404);
+    const [good] = await service.adapters.db.query<{ id: string }>(
+      `select id from pages where status <> 'rejected' order by id limit 1`,
+    );
+    const preview = await call('GET', `/api/pages/${encodeURIComponent(good!.id)}/preview`, 'demo-operator');
+    expect(preview.headers['content-type']).toBe('image/jpeg');
+    expect(await sharp(preview.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 900 });
+    const seen = await service.adapters.db.query<{ actor: string }>(
+      `select actor from audit_events where action = 'image.view' and subject = $1`,
+      [`page:${good!.id}`],
+    );
+    expect(seen).toEqual([{ actor: 'demo-operator' }]);
+    expect(
+      (await call('GET', `/api/pages/${encodeURIComponent(good!.id)}/preview`, 'demo-verifier')).statusCode,
+    ).toBe(403);
+  });
+
+  it('lets an admin issue a user a key once, disable it, and see the forms and rules in use', async () => {
+    const issued = await call('POST', '/api/users', 'demo-admin', {
+      id: 'new-op',
+      name: 'Новый',
+      role: 'operator',
+    });
+    expect(issued.statusCode).toBe(201);
+    const key = issued.json().token as string;
+    const me = await service.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${key}` } });
+    expect(me.json()).toEqual({ id: 'new-op', name: 'Новый', role: 'operator' });
+    expect((await call('GET', '/api/users', 'demo-admin')).json()).toContainEqual({
+      id: 'new-op',
+      name: 'Новый',
+      role: 'operator',
+      disabled: false,
+    });
+    expect(
+      (await call('POST', '/api/users', 'demo-operator', { id: 'x1', name: 'x', role: 'admin' })).statusCode,
+    ).toBe(403);
+    expect(
+      (await call('POST', '/api/users', 'demo-admin', { id: 'x1', name: 'x', role: 'root' })).statusCode,
+    ).toBe(400);
+    expect((await call('POST', '/api/users/new-op/disable', 'demo-admin')).json()).toEqual({
+      id: 'new-op',
+      disabled: true,
+    });
+    const after = await service.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${key}` } });
+    expect(after.statusCode).toBe(401);
+    expect((await call('POST', '/api/users/demo-admin/disable', 'demo-admin')).statusCode).toBe(409);
+    const audited = await service.adapters.db.query<{ action: string; detail: object }>(
+      `select action, detail from audit_events where subject = 'user:new-op' order by id`,
+    );
+    expect(audited.map((a) => a.action)).toEqual(['user.issue', 'user.disable']);
+    // The key is the user's alone: it is in no audit record.
+    expect(JSON.stringify(audited)).not.toContain(key);
+    const forms = (await call('GET', '/api/forms', 'demo-admin')).json() as { id: string }[];
+    expect(forms.map((f) => f.id)).toContain('ege-protocol');
+    const rules = (await call('GET', '/api/checking/rules?year=2026', 'demo-admin')).json() as {
+      subjectCode: string;
+      example: boolean;
+    }[];
+    expect(rules.map((r) => r.subjectCode).sort()).toEqual(['01', '02', '03', '07', '09', '12', '18']);
+    expect(rules.every((r) => r.example)).toBe(true);
+    expect((await call('GET', '/api/checking/rules?year=1999', 'demo-admin')).statusCode).toBe(404);
+  });
+
+  it('serves the web stations’ page and assets without a key, with a strict content policy', async () => {
+    const page = await service.app.inject({ url: '/' });
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.body).toContain('/assets/app.js');
+    const js = await service.app.inject({ url: '/assets/app.js' });
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body.length).toBeGreaterThan(10_000);
+    expect((await service.app.inject({ url: '/assets/app.css' })).body).toContain('.verify');
   });
 
   it('gives a verifier the next task with its image, and takes a decision within the field’s symbols', async () => {
@@ -174,7 +255,7 @@ describe('service API on the embedded default', () => {
     const senior = (await call('POST', '/api/verification/next', 'demo-senior')).json() as { id: number };
     expect(senior.id).toBe(task.id);
     const views = await service.adapters.db.query<{ actor: string; subject: string }>(
-      `select actor, subject from audit_events where action = 'image.view'`,
+      `select actor, subject from audit_events where action = 'image.view' and subject not like 'page:%'`,
     );
     expect(views).toEqual([{ actor: 'demo-verifier', subject: `${task.pageId}/${task.field}` }]);
   });

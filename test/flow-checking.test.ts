@@ -25,7 +25,7 @@ import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { expertStatistics } from '../storage/statistics.ts';
 import { issueUser } from '../storage/users.ts';
-import { MOSCOW_EGE_02 } from './helpers.ts';
+import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 /** A small subject: three tasks, a third check on a 2-point difference in any task, means rounded up. */
@@ -57,8 +57,6 @@ const backends: [string, () => Promise<Database>][] = [
   ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
 ];
 
-const eligible = { trained: true, qualified: true, briefed: true, seminar: true };
-
 async function season(open: () => Promise<Database>, experts: Partial<ExpertRegistration>[], works: number) {
   const db = await open();
   cleanup.push(() => db.close());
@@ -70,7 +68,7 @@ async function season(open: () => Promise<Database>, experts: Partial<ExpertRegi
       year: 2026,
       subjectCode: '02',
       status: 'main',
-      ...eligible,
+      ...ELIGIBLE,
       ...e,
     } as ExpertRegistration);
   }

@@ -39,7 +39,7 @@ import { queueFollowUp } from '../workers/handlers.ts';
 import type { StageJobs } from '../workers/queues.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
-import { MOSCOW_EGE_02 } from './helpers.ts';
+import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 /** Seven criteria a check (two lines on a protocol); a third check on a 2-point difference. */
@@ -82,8 +82,6 @@ const backends: [string, () => Promise<Database>][] = [
   ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
 ];
 
-const eligible = { trained: true, qualified: true, briefed: true, seminar: true };
-
 async function setUp(open: () => Promise<Database>): Promise<StageDeps> {
   const db = await open();
   const dir = mkdtempSync(join(tmpdir(), 'rcoi-protocols-'));
@@ -101,7 +99,7 @@ async function setUp(open: () => Promise<Database>): Promise<StageDeps> {
       year: 2026,
       subjectCode: '02',
       status: 'main',
-      ...eligible,
+      ...ELIGIBLE,
     } as ExpertRegistration);
   }
   for (const id of ['W001', 'W002', 'W003']) {

@@ -5,6 +5,9 @@ import { truthFor } from '../cli/demo.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { DEMO_EXAM } from '../service/run.ts';
+import { openChecks, type RulesOf } from '../storage/checking.ts';
+import type { Database } from '../storage/db.ts';
 import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
 
 export { compare, registrationErrorMm } from '../samples/truth.ts';
@@ -47,3 +50,36 @@ export const MOSCOW_EGE_02 = {
   region: '77',
   timeZone: 'Europe/Moscow',
 } as const;
+
+/**
+ * A complete work of the demo exam made directly in the database from recognised answer sheets 2 (and the
+ * registration form, when given), with its first and second checks open.
+ */
+export async function seedWork(
+  db: Database,
+  rulesOf: RulesOf,
+  id: string,
+  as2: string[],
+  registration?: string,
+): Promise<void> {
+  await db.query(`insert into works (id, exam_id, status, route) values ($1, $2, 'complete', 'checking')`, [
+    id,
+    DEMO_EXAM,
+  ]);
+  const roles = ['as2-1', 'as2-2'];
+  for (const [i, sheet] of as2.entries())
+    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, $3)`, [
+      id,
+      sheet,
+      roles[i],
+    ]);
+  if (registration)
+    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'registration')`, [
+      id,
+      registration,
+    ]);
+  await db.transaction((tx) => openChecks(tx, rulesOf, id, 'checking'));
+}
+
+/** An expert with every eligibility the rules ask for: training, qualification, briefing, the seminar. */
+export const ELIGIBLE = { trained: true, qualified: true, briefed: true, seminar: true } as const;

@@ -12,6 +12,7 @@ import { assembleWorks, importKits } from '../../storage/works.ts';
 import { jobId } from '../../workers/queues.ts';
 import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
 import { type ApiDeps, OPERATORS } from '../api.ts';
+import { pagePreview } from '../crops.ts';
 
 /** A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room). */
 export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5 };
@@ -75,6 +76,17 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const report = await batchReport(deps.db, deps.forms, req.params.id);
       return report ?? reply.code(404).send({ error: `no batch ${req.params.id}` });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/pages/:id/preview',
+    { config: { roles: OPERATORS } },
+    async (req, reply) => {
+      const jpeg = await pagePreview(deps, req.params.id);
+      if (!jpeg) return reply.code(404).send({ error: `no image of page ${req.params.id} to show` });
+      await audit(deps.db, req.user!.id, 'image.view', `page:${req.params.id}`, {});
+      return reply.type('image/jpeg').send(Buffer.from(jpeg));
     },
   );
 

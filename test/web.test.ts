@@ -1,0 +1,279 @@
+/**
+ * The web stations in a real browser (Debian's chromium, driven by playwright-core; nothing downloaded), on
+ * the embedded service with the demo batch recognised: a verifier works through every doubtful field by
+ * keyboard and the sheets become final; two experts score a work two points apart and the third check
+ * reaches the senior expert only; a chair downloads a batch PDF; an expert cannot open a check that is not
+ * theirs. Screenshots of each station go to out/screenshots (RCOI_SCREENSHOTS=docs/screenshots refreshes
+ * the README's).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusFiles } from '../samples/make-corpus.ts';
+import { configFromEnv } from '../service/config.ts';
+import { type RunningService, seedDemo, startService } from '../service/run.ts';
+import {
+  assignChecks,
+  registerExpert,
+  shippedRules,
+  submitScores,
+  takeNextCheck,
+} from '../storage/checking.ts';
+import { issueUser } from '../storage/users.ts';
+import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
+import { webBundle } from '../web/build.ts';
+import { corpusTruth, ELIGIBLE, seedWork } from './helpers.ts';
+
+const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = process.env.RCOI_SCREENSHOTS ?? 'out/screenshots';
+
+let service: RunningService;
+let browser: Browser;
+let base: string;
+let dir: string;
+const tokens: Record<string, string> = {};
+const checkOf: Record<string, number> = {};
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no browser at ${CHROMIUM}: scripts/setup.sh installs Debian's chromium (as root)`);
+  dir = mkdtempSync(join(tmpdir(), 'rcoi-web-'));
+  mkdirSync(SHOTS, { recursive: true });
+  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
+  Object.assign(tokens, await seedDemo(service));
+  await service.scan();
+  await service.idle();
+  await service.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+
+  const db = service.adapters.db;
+  for (const [id, role] of [
+    ['chair-olga', 'chair'],
+    ['admin-ivan', 'admin'],
+    ['expert-anna', 'expert'],
+    ['expert-boris', 'expert'],
+    ['expert-vera', 'expert'],
+    ['expert-dmitri', 'expert'],
+    ['senior-sergei', 'expert'],
+  ] as const)
+    tokens[id] = await issueUser(db, { id, name: id, role });
+  for (const [userId, status] of [
+    ['expert-anna', 'main'],
+    ['expert-boris', 'main'],
+    ['expert-vera', 'main'],
+    ['expert-dmitri', 'main'],
+    ['senior-sergei', 'senior'],
+  ] as const)
+    await registerExpert(db, {
+      userId,
+      year: 2026,
+      subjectCode: '02',
+      status,
+      ...ELIGIBLE,
+    });
+  const sheets = await db.query<{ sheet_number: string; form: string }>(
+    'select sheet_number, form from sheets order by sheet_number',
+  );
+  const of = (form: string) => sheets.filter((s) => s.form === form).map((s) => s.sheet_number);
+  const rules = shippedRules();
+  // Sergei has checked a work this year (with Dmitri, in agreement), so he may take third checks.
+  await seedWork(db, rules, 'WEBDONE', []);
+  const same = { '13': 1, '14': 1, '15': 1, '16': 1, '17': 1, '18': 1, '19': 1 };
+  for (const who of ['senior-sergei', 'expert-dmitri']) {
+    const id = (await takeNextCheck(db, who))!;
+    await submitScores(db, rules, who, id, same);
+  }
+  await seedWork(db, rules, 'WEB01', [of('ege-as2-1')[0]!, of('ege-as2-2')[0]!]);
+  const [first, second] = await db.query<{ id: number }>(
+    `select id from checks where work_id = 'WEB01' order by round`,
+  );
+  checkOf.first = first!.id;
+  checkOf.second = second!.id;
+  await assignChecks(db, 'chair-olga', [checkOf.first], 'expert-anna');
+  await assignChecks(db, 'chair-olga', [checkOf.second], 'expert-boris');
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh browser context signed in through the sign-in form with the user's key. */
+async function signIn(who: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel('Ключ доступа').fill(tokens[who]!);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.locator('header .who').waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe('web stations in chromium', () => {
+  it('keeps the script of every station within 300 KB gzipped', async () => {
+    const { jsGzipBytes } = await webBundle();
+    expect(jsGzipBytes).toBeGreaterThan(1000);
+    expect(jsGzipBytes).toBeLessThanOrEqual(300 * 1024);
+  });
+
+  it('refuses a wrong key and shows each role only its stations', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(base);
+    await shot(page, 'signin');
+    await page.getByLabel('Ключ доступа').fill('not-a-key');
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await expect(page.getByText('Ключ доступа не подходит').textContent()).resolves.toBeTruthy();
+    await context.close();
+    const admin = await signIn('admin-ivan');
+    await expect(admin.locator('header nav a').allTextContents()).resolves.toEqual([
+      'Сканирование',
+      'Председатель ПК',
+      'Администрирование',
+    ]);
+    await admin.goto(`${base}/#/admin`);
+    await admin.getByText('Пользователи').waitFor();
+    await admin.getByText('ege-protocol').waitFor();
+    await shot(admin, 'admin');
+    await admin.goto(`${base}/#/operator`);
+    await admin.getByTestId('batch').waitFor();
+    await admin.getByText('Отклонённые страницы').waitFor();
+    await shot(admin, 'operator');
+    await admin.context().close();
+  });
+
+  it('lets a verifier settle every doubtful field by keyboard until every sheet is final', async () => {
+    const db = service.adapters.db;
+    const files = corpusFiles();
+    const page = await signIn('demo-senior');
+    await page.getByTestId('recognised').waitFor();
+    await shot(page, 'verify');
+    const input = page.getByLabel('Исправление');
+    let corrected: { pageId: string; field: string; value: string } | null = null;
+    let decided = 0;
+    // As a verifier would: the value on the image (the generator's truth) typed where the recogniser is
+    // wrong, Enter where it is right, Delete where the field is empty. The first answer field is typed even
+    // if it was read right: a correction, audited like any.
+    while (!(await page.getByText('Сомнительных полей нет').isVisible())) {
+      const id = Number(await page.locator('[data-task]').getAttribute('data-task'));
+      const [task] = await db.query<{ page_id: string; field: string }>(
+        'select page_id, field from verification_tasks where id = $1',
+        [id],
+      );
+      const truth = corpusTruth(files, task!.page_id, task!.field) ?? '';
+      const shown = (await page.getByTestId('recognised').getAttribute('data-value')) ?? '';
+      const typeIt = truth !== shown || (!corrected && task!.field !== SHEET_NUMBER_TASK && truth !== '');
+      if (typeIt && truth === '') await input.press('Delete');
+      else if (typeIt) {
+        await input.pressSequentially(truth);
+        await input.press('Enter');
+        if (!corrected && task!.field !== SHEET_NUMBER_TASK)
+          corrected = { pageId: task!.page_id, field: task!.field, value: truth };
+      } else await input.press('Enter');
+      decided++;
+      // The next task (already loaded) replaces this one, or the station says there is none.
+      await expect
+        .poll(() => page.locator('[data-task]').getAttribute('data-task'), { timeout: 10_000 })
+        .not.toBe(String(id));
+    }
+    expect(corrected).not.toBeNull();
+    await expect(page.getByTestId('rate').textContent()).resolves.toBe(`Проверено за час: ${decided}`);
+    const [field] = await db.query<{ final_value: string | null; status: string }>(
+      `select f.final_value, s.status from fields f join sheets s on s.page_id = f.page_id
+       where f.page_id = $1 and f.name = $2`,
+      [corrected!.pageId, corrected!.field],
+    );
+    expect(field).toEqual({ final_value: corrected!.value, status: 'final' });
+    const left = await db.query<{ n: number }>(
+      `select count(*)::int as n from verification_tasks where status <> 'done'`,
+    );
+    expect(left[0]!.n).toBe(0);
+    const audited = await db.query<{ n: number }>(
+      `select count(*)::int as n from audit_events where actor = 'demo-senior' and action like 'verification.%'
+         and action <> 'verification.take'`,
+    );
+    expect(audited[0]!.n).toBe(decided);
+    await page.context().close();
+  }, 180_000);
+
+  it('sends a two-point discrepancy to a third check that only the senior expert gets', async () => {
+    const score = async (who: string, points: number[], expect13: RegExp) => {
+      const page = await signIn(who);
+      await page.getByTestId('work').waitFor();
+      await expect(page.getByTestId('work').textContent()).resolves.toBe('WEB01');
+      await page.getByText('Лист 1 из 2').waitFor();
+      // The page itself, decoded by the browser (not just requested).
+      const sheet = page.locator('.stage img');
+      await sheet.waitFor();
+      await expect
+        .poll(() => sheet.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+        .toBeGreaterThan(500);
+      for (const [i, p] of points.entries()) await page.getByLabel(`Критерий ${13 + i}`).fill(String(p));
+      if (who === 'expert-anna') await shot(page, 'expert');
+      await page.getByRole('button', { name: 'Отправить баллы' }).click();
+      await page.getByRole('button', { name: 'Отправить', exact: true }).click();
+      await page.getByText(expect13).waitFor();
+      await page.context().close();
+    };
+    await score('expert-anna', [2, 3, 2, 2, 3, 4, 4], /Баллы приняты/);
+    await score('expert-boris', [0, 3, 2, 2, 3, 4, 4], /третью проверку/);
+    const vera = await signIn('expert-vera');
+    await vera.getByText('Работ для проверки нет').waitFor();
+    await vera.context().close();
+    const sergei = await signIn('senior-sergei');
+    await sergei.getByText('третья проверка').first().waitFor();
+    await expect(sergei.getByTestId('work').textContent()).resolves.toBe('WEB01');
+    // The earlier scores are shown beside the criterion in question, without names.
+    await sergei.getByRole('columnheader', { name: 'первая проверка' }).waitFor();
+    await expect(sergei.getByLabel('Критерий 13').count()).resolves.toBe(1);
+    await expect(sergei.getByLabel('Критерий 14').count()).resolves.toBe(0);
+    await sergei.context().close();
+  }, 120_000);
+
+  it('lets a chair download a batch of works as a PDF with a page per answer sheet 2', async () => {
+    const page = await signIn('chair-olga');
+    await page.getByTestId('progress').waitFor();
+    await shot(page, 'chair');
+    await page.getByLabel('Коды работ').fill('WEB01');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Скачать PDF' }).click(),
+    ]);
+    const pdf = await PDFDocument.load(readFileSync((await download.path())!));
+    expect(pdf.getPageCount()).toBe(2);
+    await page.context().close();
+  }, 60_000);
+
+  it('does not open a check for an expert it is not assigned to', async () => {
+    const page = await signIn('expert-vera');
+    const images: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/pages/')) images.push(r.status());
+    });
+    await page.goto(`${base}/#/expert/check/${checkOf.first}`);
+    await page.getByText('Эта работа вам не назначена.').waitFor();
+    await expect(page.getByTestId('work').count()).resolves.toBe(0);
+    expect(images.every((s) => s === 403)).toBe(true);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * The RCOI administrator's station: retention (what is due, what is held past its date, the holds and the
+ * destruction acts), users and their roles, and the form definitions and checking rules in use.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, json } from './api.ts';
+import { Field } from './ui.tsx';
+
+interface Retention {
+  due: { key: string; material: string; dueDay: string }[];
+  heldPastDate: { key: string; material: string; dueDay: string }[];
+  upcoming: { key: string; material: string; notBefore: string }[];
+  holds: { id: number; objectKey: string | null; examId: string | null; placedBy: string; reason: string }[];
+  acts: { id: number; at: string; runBy: string; objects: number }[];
+}
+interface UserRow {
+  id: string;
+  name: string;
+  role: string;
+  disabled: boolean;
+}
+interface Form {
+  id: string;
+  kind: string;
+  title: string;
+  edition: string;
+}
+interface Rules {
+  exam: string;
+  subjectCode: string;
+  subject: string;
+  example: boolean;
+  criteria: number;
+  maxTotal: number;
+}
+
+const ROLES: Record<string, string> = {
+  operator: 'оператор сканирования',
+  verifier: 'верификатор',
+  'senior-verifier': 'старший верификатор',
+  expert: 'эксперт',
+  chair: 'председатель ПК',
+  admin: 'администратор',
+};
+
+function Users() {
+  const [users, setUsers] = useState<UserRow[]>([]);
+  const [draft, setDraft] = useState({ id: '', name: '', role: 'verifier' });
+  const [issued, setIssued] = useState<{ id: string; token: string } | null>(null);
+  const [error, setError] = useState('');
+  const load = () => json<UserRow[]>('GET', '/api/users').then((u) => setUsers(u ?? []));
+  useEffect(() => {
+    void load();
+  }, []);
+  const act = async (f: () => Promise<unknown>) => {
+    setError('');
+    try {
+      await f();
+      await load();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <>
+      <h2>Пользователи</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Логин</th>
+            <th>Имя</th>
+            <th>Роль</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id} class={u.disabled ? 'muted' : ''}>
+              <td>{u.id}</td>
+              <td>{u.name}</td>
+              <td>{ROLES[u.role] ?? u.role}</td>
+              <td>
+                {u.disabled ? (
+                  'отключён'
+                ) : (
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => act(() => json('POST', `/api/users/${u.id}/disable`))}
+                  >
+                    Отключить
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(async () => {
+            const r = await json<{ id: string; token: string }>('POST', '/api/users', draft);
+            setIssued(r);
+            setDraft({ id: '', name: '', role: draft.role });
+          });
+        }}
+      >
+        <Field label="Логин" value={draft.id} onChange={(id) => setDraft({ ...draft, id })} />
+        <Field label="Имя" value={draft.name} onChange={(name) => setDraft({ ...draft, name })} />
+        <select
+          aria-label="Роль"
+          value={draft.role}
+          onChange={(e) => setDraft({ ...draft, role: e.currentTarget.value })}
+        >
+          {Object.entries(ROLES).map(([r, name]) => (
+            <option key={r} value={r}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <button type="submit" disabled={!draft.id || !draft.name}>
+          Выдать ключ
+        </button>
+      </form>
+      {issued && (
+        <p class="notice">
+          Ключ доступа для {issued.id} (показывается один раз): <code>{issued.token}</code>
+        </p>
+      )}
+      {error && <p class="error">{error}</p>}
+    </>
+  );
+}
+
+export function AdminStation() {
+  const [retention, setRetention] = useState<Retention | null>(null);
+  const [forms, setForms] = useState<Form[]>([]);
+  const [rules, setRules] = useState<Rules[]>([]);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const year = new Date().getFullYear();
+    Promise.all([
+      json<Retention>('GET', '/api/retention').then(setRetention),
+      json<Form[]>('GET', '/api/forms').then((f) => setForms(f ?? [])),
+      json<Rules[]>('GET', `/api/checking/rules?year=${year}`)
+        .then((r) => setRules(r ?? []))
+        .catch(() => setRules([])),
+    ]).catch((err: Error) => setError(err.message));
+  }, []);
+  return (
+    <section class="admin">
+      {error && <p class="error">{error}</p>}
+      <h2>Хранение изображений</h2>
+      {retention && (
+        <>
+          <p>
+            К уничтожению сейчас: <b>{retention.due.length}</b> · удерживается после срока:{' '}
+            <b class={retention.heldPastDate.length ? 'error' : ''}>{retention.heldPastDate.length}</b> · в
+            ближайшие 30 дней: <b>{retention.upcoming.length}</b>
+          </p>
+          <h3>Запреты на уничтожение</h3>
+          {retention.holds.length === 0 ? (
+            <p class="muted">Нет.</p>
+          ) : (
+            <ul>
+              {retention.holds.map((h) => (
+                <li key={h.id}>
+                  {h.objectKey ?? `экзамен ${h.examId}`}: {h.reason} ({h.placedBy})
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>Акты уничтожения</h3>
+          {retention.acts.length === 0 ? (
+            <p class="muted">Нет.</p>
+          ) : (
+            <ul>
+              {retention.acts.map((a) => (
+                <li key={a.id}>
+                  Акт № {a.id}, {new Date(a.at).toLocaleString('ru-RU')}: объектов {a.objects} ({a.runBy})
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <Users />
+      <h2>Формы бланков</h2>
+      <ul>
+        {forms.map((f) => (
+          <li key={f.id}>
+            <code>{f.id}</code> {f.title}{' '}
+            <span class="muted">
+              ({f.kind}, {f.edition})
+            </span>
+          </li>
+        ))}
+      </ul>
+      <h2>Правила проверки</h2>
+      <ul>
+        {rules.map((r) => (
+          <li key={`${r.exam}-${r.subjectCode}`}>
+            {r.exam} {r.subjectCode} {r.subject}: критериев {r.criteria}, максимум {r.maxTotal}
+            {r.example && <span class="muted"> (пример, заменить официальными критериями)</span>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

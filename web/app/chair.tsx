@@ -1,0 +1,292 @@
+/**
+ * The subject-commission chair's dashboard: progress by check round, overdue works, each expert's load and
+ * figures against the standards, pulling a batch for an expert, and downloads (a batch of works as PDF or
+ * ZIP, appeal kits).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, download, json } from './api.ts';
+import { Field } from './ui.tsx';
+
+interface Exam {
+  id: string;
+  kind: string;
+  subjectCode: string;
+  date: string;
+  processingDeadline: string | null;
+}
+interface Progress {
+  rounds: { round: string; status: string; checks: number }[];
+  overdue: { checkId: number; workCode: string; round: string; expertId: string | null; dueDay: string }[];
+  experts: { expertId: string; inHand: number; scored: number; overdue: number }[];
+}
+interface Statistics {
+  expertId: string;
+  status: string;
+  checked: number;
+  consistency: number | null;
+  upheldAppealShare: number | null;
+  referenceAgreement: number | null;
+  qualifiesFor: string | null;
+}
+interface Appeal {
+  id: number;
+  workCode: string;
+  status: string;
+  outcome: string | null;
+  totalBefore: number | null;
+  totalAfter: number | null;
+}
+
+const ROUNDS = ['screening', 'first', 'second', 'third', 'appeal'];
+const ROUND_NAMES: Record<string, string> = {
+  screening: 'пустые бланки',
+  first: 'первая',
+  second: 'вторая',
+  third: 'третья',
+  appeal: 'апелляции',
+};
+const STATUS = ['open', 'assigned', 'submitted'];
+const STATUS_NAMES: Record<string, string> = {
+  open: 'в очереди',
+  assigned: 'на руках',
+  submitted: 'проверено',
+};
+const EXPERT_STATUS: Record<string, string> = { leading: 'ведущий', senior: 'старший', main: 'основной' };
+const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+
+function Failure({ error }: { error: string }) {
+  return error ? <p class="error">{error}</p> : null;
+}
+
+export function ChairStation() {
+  const [exams, setExams] = useState<Exam[]>([]);
+  const [exam, setExam] = useState<Exam | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [stats, setStats] = useState<Statistics[]>([]);
+  const [appeals, setAppeals] = useState<Appeal[]>([]);
+  const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
+  const [pull, setPull] = useState({ expertId: '', count: '20' });
+  const [works, setWorks] = useState('');
+
+  const guard = async (f: () => Promise<void>) => {
+    setError('');
+    try {
+      await f();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  useEffect(() => {
+    void guard(async () => {
+      const list = (await json<Exam[]>('GET', '/api/exams')) ?? [];
+      setExams(list);
+      setExam(list[0] ?? null);
+      setAppeals((await json<Appeal[]>('GET', '/api/appeals')) ?? []);
+    });
+  }, []);
+  const refresh = () =>
+    guard(async () => {
+      if (!exam) return;
+      setProgress(await json<Progress>('GET', `/api/checking/progress?exam=${encodeURIComponent(exam.id)}`));
+      const year = exam.date.slice(0, 4);
+      setStats(
+        (await json<Statistics[]>(
+          'GET',
+          `/api/checking/statistics?year=${year}&subject=${exam.subjectCode}&kind=${exam.kind}`,
+        )) ?? [],
+      );
+    });
+  useEffect(() => {
+    void refresh();
+  }, [exam?.id]);
+
+  const count = (round: string, status: string) =>
+    progress?.rounds.find((r) => r.round === round && r.status === status)?.checks ?? 0;
+  const workIds = works
+    .split(/[\s,;]+/)
+    .map((w) => w.trim())
+    .filter(Boolean);
+
+  return (
+    <section class="chair">
+      <label class="exam">
+        Экзамен{' '}
+        <select
+          value={exam?.id ?? ''}
+          onChange={(e) => setExam(exams.find((x) => x.id === e.currentTarget.value) ?? null)}
+        >
+          {exams.map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.id} ({x.date}
+              {x.processingDeadline ? `, обработать до ${x.processingDeadline}` : ''})
+            </option>
+          ))}
+        </select>
+      </label>
+      <Failure error={error} />
+      {notice && <p class="notice">{notice}</p>}
+
+      <h2>Ход проверки</h2>
+      <table data-testid="progress">
+        <thead>
+          <tr>
+            <th>Проверка</th>
+            {STATUS.map((s) => (
+              <th key={s}>{STATUS_NAMES[s]}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {ROUNDS.map((r) => (
+            <tr key={r}>
+              <td>{ROUND_NAMES[r]}</td>
+              {STATUS.map((s) => (
+                <td key={s}>{count(r, s)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {progress && progress.overdue.length > 0 && (
+        <>
+          <h3>Просрочено ({progress.overdue.length})</h3>
+          <ul class="overdue">
+            {progress.overdue.slice(0, 50).map((o) => (
+              <li key={o.checkId}>
+                {o.workCode}, {ROUND_NAMES[o.round]} проверка, {o.expertId ?? 'не выдана'}, срок {o.dueDay}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+
+      <h2>Эксперты</h2>
+      <table data-testid="experts">
+        <thead>
+          <tr>
+            <th>Эксперт</th>
+            <th>Статус</th>
+            <th>На руках</th>
+            <th>Проверено</th>
+            <th>Просрочено</th>
+            <th>Согласованность</th>
+            <th>Апелляции удовл.</th>
+            <th>Эталонные работы</th>
+            <th>Статус на след. год</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stats.map((s) => {
+            const load = progress?.experts.find((e) => e.expertId === s.expertId);
+            return (
+              <tr key={s.expertId}>
+                <td>{s.expertId}</td>
+                <td>{EXPERT_STATUS[s.status] ?? s.status}</td>
+                <td>{load?.inHand ?? 0}</td>
+                <td>{s.checked}</td>
+                <td class={load?.overdue ? 'error' : ''}>{load?.overdue ?? 0}</td>
+                <td>{share(s.consistency)}</td>
+                <td>{share(s.upheldAppealShare)}</td>
+                <td>{share(s.referenceAgreement)}</td>
+                <td>{s.qualifiesFor ? EXPERT_STATUS[s.qualifiesFor] : 'не проходит'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+
+      <h2>Выдать пакет работ</h2>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void guard(async () => {
+            const r = await json<{ checks: number[] }>('POST', '/api/checking/pull', {
+              expertId: pull.expertId,
+              count: Number(pull.count),
+            });
+            setNotice(`Эксперту ${pull.expertId} выдано проверок: ${r?.checks.length ?? 0}`);
+            await refresh();
+          });
+        }}
+      >
+        <Field
+          label="Эксперт"
+          value={pull.expertId}
+          onChange={(expertId) => setPull({ ...pull, expertId })}
+        />
+        <input
+          aria-label="Количество"
+          type="number"
+          min={1}
+          max={500}
+          value={pull.count}
+          onInput={(e) => setPull({ ...pull, count: e.currentTarget.value })}
+        />
+        <button type="submit" disabled={!pull.expertId}>
+          Выдать
+        </button>
+      </form>
+
+      <h2>Работы для печати</h2>
+      <div class="row">
+        <Field label="Коды работ" title="через запятую или пробел" value={works} onChange={setWorks} />
+        {(['pdf', 'zip'] as const).map((kind) => (
+          <button
+            key={kind}
+            type="button"
+            disabled={workIds.length === 0}
+            onClick={() => guard(() => download(`/api/checking/batch-${kind}`, `works.${kind}`, { workIds }))}
+          >
+            Скачать {kind.toUpperCase()}
+          </button>
+        ))}
+      </div>
+
+      <h2>Апелляции</h2>
+      {appeals.length === 0 ? (
+        <p class="muted">Апелляций нет.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>№</th>
+              <th>Работа</th>
+              <th>Состояние</th>
+              <th>Балл до</th>
+              <th>Балл после</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {appeals.map((a) => (
+              <tr key={a.id}>
+                <td>{a.id}</td>
+                <td>{a.workCode}</td>
+                <td>
+                  {a.outcome === 'upheld'
+                    ? 'удовлетворена'
+                    : a.outcome === 'rejected'
+                      ? 'отклонена'
+                      : 'перепроверка'}
+                </td>
+                <td>{a.totalBefore ?? '—'}</td>
+                <td>{a.totalAfter ?? '—'}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => guard(() => download(`/api/appeals/${a.id}/kit`, `appeal-${a.id}.pdf`))}
+                  >
+                    Комплект PDF
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

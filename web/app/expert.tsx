@@ -1,0 +1,283 @@
+/**
+ * The expert's station: the work's answer-sheet-2 pages (zoom and pan with @panzoom/panzoom, rotation, paging
+ * through the additional sheets) beside the criteria form with each criterion's maximum. Scores are final
+ * once sent, so the station asks once more before it sends them. A third check shows the earlier experts'
+ * scores (without their names). The work is known by its code only; nothing of the participant is here.
+ */
+import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, blobUrl, json } from './api.ts';
+
+interface CheckView {
+  id: number;
+  workCode: string;
+  round: 'screening' | 'first' | 'second' | 'third' | 'appeal';
+  tasks: { task: string; criteria: { id: string; max: number; title?: string }[] }[];
+  pages: number;
+  dueDay: string | null;
+  earlier: { round: string; scores: Record<string, number> }[];
+}
+
+const ROUNDS: Record<CheckView['round'], string> = {
+  screening: 'проверка пустого бланка',
+  first: 'первая проверка',
+  second: 'вторая проверка',
+  third: 'третья проверка',
+  appeal: 'перепроверка по апелляции',
+};
+
+function PageViewer({ check }: { check: CheckView }) {
+  const [n, setN] = useState(1);
+  const [angle, setAngle] = useState(0);
+  const [src, setSrc] = useState<string | null>(null);
+  const frame = useRef<HTMLDivElement>(null);
+  const zoom = useRef<PanzoomObject | null>(null);
+  useEffect(() => {
+    let url: string | null = null;
+    setSrc(null);
+    blobUrl(`/api/checking/checks/${check.id}/pages/${n}`).then((u) => {
+      url = u;
+      setSrc(u);
+    });
+    return () => {
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [check.id, n]);
+  useEffect(() => {
+    if (!frame.current) return;
+    const pz = Panzoom(frame.current, { maxScale: 6, minScale: 0.5 });
+    const wheel = (e: WheelEvent) => pz.zoomWithWheel(e);
+    frame.current.parentElement?.addEventListener('wheel', wheel);
+    zoom.current = pz;
+    return () => {
+      frame.current?.parentElement?.removeEventListener('wheel', wheel);
+      pz.destroy();
+    };
+  }, [check.id]);
+  const go = (to: number) => {
+    setN(Math.min(check.pages, Math.max(1, to)));
+    zoom.current?.reset();
+  };
+  return (
+    <div class="viewer">
+      <div class="tools">
+        <button type="button" onClick={() => go(n - 1)} disabled={n <= 1} title="Предыдущий лист">
+          ◀
+        </button>
+        <span data-testid="page">
+          Лист {n} из {check.pages}
+        </span>
+        <button type="button" onClick={() => go(n + 1)} disabled={n >= check.pages} title="Следующий лист">
+          ▶
+        </button>
+        <button type="button" onClick={() => zoom.current?.zoomOut()} title="Уменьшить">
+          −
+        </button>
+        <button type="button" onClick={() => zoom.current?.zoomIn()} title="Увеличить">
+          +
+        </button>
+        <button type="button" onClick={() => setAngle((a) => (a + 270) % 360)} title="Повернуть влево">
+          ⟲
+        </button>
+        <button type="button" onClick={() => setAngle((a) => (a + 90) % 360)} title="Повернуть вправо">
+          ⟳
+        </button>
+        <button type="button" onClick={() => zoom.current?.reset()} title="Исходный масштаб">
+          1:1
+        </button>
+      </div>
+      <div class="stage">
+        <div ref={frame}>
+          {src ? (
+            <img src={src} alt={`Лист ${n}`} class={`turn-${angle}`} draggable={false} />
+          ) : (
+            <p class="muted">Загрузка листа…</p>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: string) => void }) {
+  const criteria = check.tasks.flatMap((t) => t.criteria.map((c) => ({ ...c, task: t.task })));
+  const [scores, setScores] = useState<Record<string, string>>({});
+  const [error, setError] = useState('');
+  const confirm = useRef<HTMLDialogElement>(null);
+  const complete = criteria.every((c) => scores[c.id] !== undefined && scores[c.id] !== '');
+  const send = async () => {
+    confirm.current?.close();
+    try {
+      const body = { scores: Object.fromEntries(criteria.map((c) => [c.id, Number(scores[c.id])])) };
+      const after = await json<{ next: string; total?: number }>(
+        'POST',
+        `/api/checking/checks/${check.id}/scores`,
+        body,
+      );
+      onDone(
+        after?.next === 'result'
+          ? `Баллы приняты. Итог работы: ${after.total}.`
+          : after?.next === 'third-check'
+            ? 'Баллы приняты. Расхождение: работа назначена на третью проверку.'
+            : 'Баллы приняты.',
+      );
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <form
+      class="scores"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (complete) confirm.current?.showModal();
+      }}
+    >
+      <table>
+        <thead>
+          <tr>
+            <th>Критерий</th>
+            <th>Балл</th>
+            <th>Макс.</th>
+            {check.earlier.map((e) => (
+              <th key={e.round}>{ROUNDS[e.round as CheckView['round']] ?? e.round}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {criteria.map((c) => (
+            <tr key={c.id}>
+              <td title={c.title}>{c.id}</td>
+              <td>
+                <input
+                  type="number"
+                  min={0}
+                  max={c.max}
+                  step={1}
+                  required
+                  aria-label={`Критерий ${c.id}`}
+                  value={scores[c.id] ?? ''}
+                  onInput={(e) => setScores({ ...scores, [c.id]: e.currentTarget.value })}
+                />
+              </td>
+              <td>{c.max}</td>
+              {check.earlier.map((e) => (
+                <td key={e.round}>{e.scores[c.id] ?? '—'}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {error && <p class="error">{error}</p>}
+      <button type="submit" disabled={!complete}>
+        Отправить баллы
+      </button>
+      <dialog ref={confirm}>
+        <p>
+          Отправить баллы по работе {check.workCode}? После отправки изменить их нельзя: только исправление с
+          разрешения председателя.
+        </p>
+        <button type="button" onClick={send}>
+          Отправить
+        </button>
+        <button type="button" class="link" onClick={() => confirm.current?.close()}>
+          Вернуться
+        </button>
+      </dialog>
+    </form>
+  );
+}
+
+function Screening({ check, onDone }: { check: CheckView; onDone: (message: string) => void }) {
+  const [error, setError] = useState('');
+  const answer = async (blank: boolean) => {
+    if (
+      !window.confirm(
+        blank ? 'Бланк пустой: работа получит 0 баллов?' : 'Бланк не пустой: на проверку двум экспертам?',
+      )
+    )
+      return;
+    try {
+      await json('POST', `/api/checking/checks/${check.id}/screening`, { blank });
+      onDone('Ответ принят.');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <div class="scores">
+      <p>Бланк ответов № 2 распознан как пустой. Подтвердите или отправьте работу на проверку.</p>
+      <button type="button" onClick={() => answer(true)}>
+        Бланк пустой
+      </button>
+      <button type="button" onClick={() => answer(false)}>
+        Не пустой
+      </button>
+      {error && <p class="error">{error}</p>}
+    </div>
+  );
+}
+
+export function ExpertStation({ rest }: { rest: string[] }) {
+  const [check, setCheck] = useState<CheckView | null | undefined>(undefined);
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  // #/expert/check/ID opens one check (it must be this expert's); #/expert takes the next one.
+  const asked = rest[0] === 'check' ? Number(rest[1]) : null;
+  const load = async () => {
+    setError('');
+    setCheck(undefined);
+    try {
+      setCheck(
+        asked
+          ? await json<CheckView>('GET', `/api/checking/checks/${asked}`)
+          : await json<CheckView>('POST', '/api/checking/next'),
+      );
+    } catch (err) {
+      setCheck(null);
+      setError(
+        err instanceof ApiError && err.status === 403
+          ? 'Эта работа вам не назначена.'
+          : err instanceof ApiError && err.status === 404
+            ? 'Такой проверки нет.'
+            : String(err),
+      );
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [asked]);
+  const done = (m: string) => {
+    setMessage(m);
+    if (asked) location.hash = '#/expert';
+    else void load();
+  };
+  if (check === undefined) return <p class="muted">Загрузка работы…</p>;
+  if (check === null)
+    return (
+      <section>
+        {message && <p class="notice">{message}</p>}
+        {error ? <p class="error">{error}</p> : <p class="empty">Работ для проверки нет.</p>}
+        <button type="button" onClick={() => (asked ? (location.hash = '#/expert') : load())}>
+          Проверить снова
+        </button>
+      </section>
+    );
+  return (
+    <section class="expert">
+      <h2>
+        Работа <span data-testid="work">{check.workCode}</span> · {ROUNDS[check.round]}
+        {check.dueDay && <span class="muted"> · срок {check.dueDay}</span>}
+      </h2>
+      {message && <p class="notice">{message}</p>}
+      <div class="split">
+        <PageViewer check={check} />
+        {check.round === 'screening' ? (
+          <Screening check={check} onDone={done} />
+        ) : (
+          <ScoreForm key={check.id} check={check} onDone={done} />
+        )}
+      </div>
+    </section>
+  );
+}

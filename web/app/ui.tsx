@@ -1,0 +1,20 @@
+/** Small pieces the stations share. */
+
+/** A text input named by its label (for screen readers and tests) and showing it as its placeholder. */
+export function Field(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  title?: string;
+}) {
+  return (
+    <input
+      type="text"
+      aria-label={props.label}
+      placeholder={props.label}
+      title={props.title}
+      value={props.value}
+      onInput={(e) => props.onChange(e.currentTarget.value)}
+    />
+  );
+}
