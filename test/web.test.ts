@@ -250,7 +250,7 @@ describe('web stations in chromium', () => {
     await sergei.context().close();
   }, 120_000);
 
-  it('lets a chair download a batch of works as a PDF with a page per answer sheet 2', async () => {
+  it('lets a chair download a batch PDF with a page per answer sheet 2, and hand a check back', async () => {
     const page = await signIn('chair-olga');
     await page.getByTestId('progress').waitFor();
     await shot(page, 'chair');
@@ -261,6 +261,22 @@ describe('web stations in chromium', () => {
     ]);
     const pdf = await PDFDocument.load(readFileSync((await download.path())!));
     expect(pdf.getPageCount()).toBe(2);
+    // The third check Sergei holds goes back to the pool; Vera (main) may not be handed it.
+    const [third] = await service.adapters.db.query<{ id: number }>(
+      `select id from checks where work_id = 'WEB01' and round = 'third'`,
+    );
+    await page.getByLabel('№ проверки').fill(String(third!.id));
+    await page.getByLabel('Эксперт (пусто: в очередь)').fill('expert-vera');
+    await page.getByRole('button', { name: 'Передать', exact: true }).click();
+    await page.getByText('expert-vera may not take this check').waitFor();
+    await page.getByLabel('Эксперт (пусто: в очередь)').fill('');
+    await page.getByRole('button', { name: 'Передать', exact: true }).click();
+    await page.getByText(`Проверка № ${third!.id} возвращена в очередь`).waitFor();
+    const [after] = await service.adapters.db.query<{ status: string; expert_id: string | null }>(
+      'select status, expert_id from checks where id = $1',
+      [third!.id],
+    );
+    expect(after).toEqual({ status: 'open', expert_id: null });
     await page.context().close();
   }, 60_000);
 

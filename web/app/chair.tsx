@@ -101,6 +101,25 @@ export function ChairStation() {
     void refresh();
   }, [exam?.id]);
 
+  // Hands a check to another expert (within the rules of a pull), or back to the pool with null.
+  const reassign = (checkId: number, expertId: string | null) =>
+    guard(async () => {
+      const r = await json<{ assigned: number[]; refused: { reason: string }[] }>(
+        'POST',
+        '/api/checking/assign',
+        {
+          checkIds: [checkId],
+          expertId,
+        },
+      );
+      setNotice(
+        r?.refused.length
+          ? `Проверка № ${checkId}: ${r.refused[0]!.reason}`
+          : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
+      );
+      await refresh();
+    });
+  const [handOver, setHandOver] = useState({ checkId: '', expertId: '' });
   const count = (round: string, status: string) =>
     progress?.rounds.find((r) => r.round === round && r.status === status)?.checks ?? 0;
   const workIds = works
@@ -154,7 +173,16 @@ export function ChairStation() {
           <ul class="overdue">
             {progress.overdue.slice(0, 50).map((o) => (
               <li key={o.checkId}>
-                {o.workCode}, {ROUND_NAMES[o.round]} проверка, {o.expertId ?? 'не выдана'}, срок {o.dueDay}
+                № {o.checkId}: {o.workCode}, {ROUND_NAMES[o.round]} проверка, {o.expertId ?? 'не выдана'},
+                срок {o.dueDay}
+                {o.expertId && (
+                  <>
+                    {' '}
+                    <button type="button" class="link" onClick={() => reassign(o.checkId, null)}>
+                      вернуть в очередь
+                    </button>
+                  </>
+                )}
               </li>
             ))}
           </ul>
@@ -226,6 +254,29 @@ export function ChairStation() {
         />
         <button type="submit" disabled={!pull.expertId}>
           Выдать
+        </button>
+      </form>
+
+      <h2>Передать проверку</h2>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void reassign(Number(handOver.checkId), handOver.expertId.trim() || null);
+        }}
+      >
+        <Field
+          label="№ проверки"
+          value={handOver.checkId}
+          onChange={(checkId) => setHandOver({ ...handOver, checkId })}
+        />
+        <Field
+          label="Эксперт (пусто: в очередь)"
+          value={handOver.expertId}
+          onChange={(expertId) => setHandOver({ ...handOver, expertId })}
+        />
+        <button type="submit" disabled={!/^\d+$/.test(handOver.checkId)}>
+          Передать
         </button>
       </form>
 
