@@ -126,7 +126,9 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
     kind: 's3',
     enforcesHolds,
     async put(key, body, meta) {
-      await client.putObject(s.bucket, key, Buffer.from(body), body.length, {
+      // A Buffer over the same memory: a scan is a megabyte or more, and the client copies it once already.
+      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      await client.putObject(s.bucket, key, bytes, body.length, {
         'Content-Type': meta.contentType,
         [META_HEADERS.material]: meta.material,
         [META_HEADERS.examDate]: meta.examDate,
@@ -136,7 +138,8 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
     async get(key) {
       const chunks: Buffer[] = [];
       for await (const chunk of await client.getObject(s.bucket, key)) chunks.push(chunk as Buffer);
-      return new Uint8Array(Buffer.concat(chunks));
+      // A Buffer is a Uint8Array: no second copy of the scan.
+      return Buffer.concat(chunks);
     },
     async stat(key) {
       try {
