@@ -25,7 +25,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ? await batchReport(service.adapters.db, shippedForms(), scan.batchId)
       : null;
     const [tasks] = await service.adapters.db.query<{ n: number }>(
-      `select count(*)::int as n from verification_tasks where status <> 'done'`,
+      `select count(*)::int as n from verification_tasks where status in ('open', 'leased')`,
     );
     console.log(
       `\nsample batch ${scan?.batchId ?? '(already ingested)'} in ${((performance.now() - started) / 1000).toFixed(1)} s:`,

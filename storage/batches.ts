@@ -10,6 +10,8 @@ export interface BatchReport {
   reconciliation: Reconciliation;
   /** Pages that could not be taken, with why: for the operator to rescan or set aside. */
   rejected: { pageId: string; file: string; page: number; reason: string | null; detail: string | null }[];
+  /** Sheets scanned more than once: every page, and which one stands for the sheet. */
+  rescans: { sheetNumber: string; pages: { pageId: string; status: string; standing: boolean }[] }[];
 }
 
 export async function batchReport(
@@ -33,15 +35,27 @@ export async function batchReport(
     'select count(*)::int as n from batch_items where batch_id = $1',
     [id],
   );
-  // A sheet scanned twice (a rescan, a page fed again) shows as one sheet number on several pages.
-  const rescans = await db.query<{ sheet_number: string; n: number }>(
-    `select p.sheet_number, count(*)::int as n from pages p
+  // A sheet scanned twice (a rescan, a page fed again) shows as one sheet number on several pages; the
+  // operator sees which of them stands for the sheet and may choose another (storage/sheets.ts).
+  const scans = await db.query<{ sheet_number: string; page_id: string; status: string; standing: boolean }>(
+    `select p.sheet_number, p.id as page_id, p.status, s.page_id = p.id as standing
+     from pages p left join sheets s on s.sheet_number = p.sheet_number
      where p.sheet_number in (
        select q.sheet_number from batch_items b join pages q on q.image_sha256 = b.image_sha256
        where b.batch_id = $1 and q.sheet_number is not null)
-     group by p.sheet_number having count(*) > 1 order by p.sheet_number`,
+       and (select count(*) from pages x where x.sheet_number = p.sheet_number) > 1
+     order by p.sheet_number, p.recognised_at, p.id`,
     [id],
   );
+  const rescans: BatchReport['rescans'] = [];
+  for (const r of scans) {
+    let sheet = rescans.at(-1);
+    if (sheet?.sheetNumber !== r.sheet_number) {
+      sheet = { sheetNumber: r.sheet_number, pages: [] };
+      rescans.push(sheet);
+    }
+    sheet.pages.push({ pageId: r.page_id, status: r.status, standing: r.standing === true });
+  }
   const kindOf = new Map(forms.map((f) => [f.id, f.kind]));
   const pagesByStatus: Record<string, number> = {};
   const recognised: KindCounts = {};
@@ -62,7 +76,8 @@ export async function batchReport(
     pendingPages: pending,
     recognised,
   });
-  for (const r of rescans) reconciliation.discrepancies.push(`sheet ${r.sheet_number} scanned ${r.n} times`);
+  for (const r of rescans)
+    reconciliation.discrepancies.push(`sheet ${r.sheetNumber} scanned ${r.pages.length} times`);
   const rejected = await db.query<BatchReport['rejected'][number]>(
     `select p.id as "pageId", min(b.source_name) as file, p.page_index + 1 as page, p.reason, p.detail
      from batch_items b join pages p on p.image_sha256 = b.image_sha256
@@ -70,5 +85,5 @@ export async function batchReport(
      group by p.id, p.page_index, p.reason, p.detail order by 2, 3 limit 1000`,
     [id],
   );
-  return { id, files: files?.n ?? 0, pagesByStatus, reconciliation, rejected };
+  return { id, files: files?.n ?? 0, pagesByStatus, reconciliation, rejected, rescans };
 }

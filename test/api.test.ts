@@ -165,6 +165,12 @@ describe('service API on the embedded default', () => {
       [`page:${good!.id}`],
     );
     expect(seen).toEqual([{ actor: 'demo-operator' }]);
+    // No sheet of the demo was scanned twice; choosing a scan of an unknown sheet is a 404, and not a verifier's.
+    expect(report.json().rescans).toEqual([]);
+    const choose = (who: string) =>
+      call('POST', '/api/sheets/0000000000000/scan', who, { pageId: good!.id, reason: 'rescan' });
+    expect((await choose('demo-operator')).statusCode).toBe(404);
+    expect((await choose('demo-verifier')).statusCode).toBe(403);
     expect(
       (await call('GET', `/api/pages/${encodeURIComponent(good!.id)}/preview`, 'demo-verifier')).statusCode,
     ).toBe(403);

@@ -111,7 +111,7 @@ describe('migrations on postgres, started at once', () => {
     const b = postgresDatabase(url);
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      expect([...ra, ...rb].sort()).toEqual(shippedMigrations().map((m) => m.version));
+      expect([...ra, ...rb].sort((x, y) => x - y)).toEqual(shippedMigrations().map((m) => m.version));
       const rows = await a.query<{ n: number }>('select count(*)::int as n from schema_migrations');
       expect(rows[0]?.n).toBe(shippedMigrations().length);
     } finally {

@@ -7,8 +7,10 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { type BatchManifest, parseBatchManifest } from '../../domain/batch.ts';
 import { batchReport } from '../../storage/batches.ts';
+import { chooseScan, SheetError } from '../../storage/sheets.ts';
 import { audit } from '../../storage/verification.ts';
 import { assembleWorks, importKits } from '../../storage/works.ts';
+import { queueFollowUp } from '../../workers/handlers.ts';
 import { jobId } from '../../workers/queues.ts';
 import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
 import { type ApiDeps, OPERATORS } from '../api.ts';
@@ -87,6 +89,42 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!jpeg) return reply.code(404).send({ error: `no image of page ${req.params.id} to show` });
       await audit(deps.db, req.user!.id, 'image.view', `page:${req.params.id}`, {});
       return reply.type('image/jpeg').send(Buffer.from(jpeg));
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { pageId: string; reason: string } }>(
+    '/api/sheets/:number/scan',
+    {
+      config: { roles: OPERATORS },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['pageId', 'reason'],
+          additionalProperties: false,
+          properties: {
+            pageId: { type: 'string', minLength: 1 },
+            reason: { type: 'string', minLength: 1, maxLength: 2000 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      try {
+        const choice = await chooseScan(
+          deps.db,
+          req.params.number,
+          req.body.pageId,
+          req.user!.id,
+          req.body.reason,
+        );
+        // A final scan takes the sheet's place in its work at once.
+        if (choice.status === 'final') await queueFollowUp(deps.db, deps.queues, choice.pageId);
+        return choice;
+      } catch (err) {
+        if (err instanceof SheetError)
+          return reply.code(err.code === 'no-such-sheet' ? 404 : 422).send({ error: err.message });
+        throw err;
+      }
     },
   );
 

@@ -27,6 +27,7 @@ interface BatchReport {
     discrepancies: string[];
   };
   rejected: { pageId: string; file: string; page: number; reason: string | null; detail: string | null }[];
+  rescans: { sheetNumber: string; pages: { pageId: string; status: string; standing: boolean }[] }[];
 }
 interface Assembly {
   works: { id: string; kitId: string; status: string; missing: string[] }[];
@@ -73,8 +74,20 @@ function Preview({ pageId }: { pageId: string }) {
 function Batch({ id }: { id: string }) {
   const [report, setReport] = useState<BatchReport | null>(null);
   const [shown, setShown] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const load = () => json<BatchReport>('GET', `/api/batches/${encodeURIComponent(id)}`).then(setReport);
+  // The operator makes another scan of a sheet the one that stands (and is verified), with a reason.
+  const stand = async (sheetNumber: string, pageId: string) => {
+    const reason = window.prompt('Почему этот скан должен стать основным?');
+    if (!reason) return;
+    try {
+      await json('POST', `/api/sheets/${sheetNumber}/scan`, { pageId, reason });
+      await load();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
   useEffect(() => {
-    const load = () => json<BatchReport>('GET', `/api/batches/${encodeURIComponent(id)}`).then(setReport);
     void load();
     // Live progress while pages are still being recognised.
     const t = setInterval(load, 3000);
@@ -119,6 +132,44 @@ function Batch({ id }: { id: string }) {
             <li key={d}>{d}</li>
           ))}
         </ul>
+      )}
+      {error && <p class="error">{error}</p>}
+      {report.rescans.length > 0 && (
+        <>
+          <h4>Повторные сканы</h4>
+          <ul class="rescans">
+            {report.rescans.map((r) => (
+              <li key={r.sheetNumber}>
+                бланк {r.sheetNumber}:
+                <ul>
+                  {r.pages.map((p) => (
+                    <li key={p.pageId}>
+                      <button
+                        type="button"
+                        class="link"
+                        onClick={() => setShown(shown === p.pageId ? null : p.pageId)}
+                      >
+                        {p.pageId.slice(0, 10)}…
+                      </button>{' '}
+                      {PAGE_STATUS[p.status] ?? p.status}
+                      {p.standing ? (
+                        <b> · основной</b>
+                      ) : (
+                        <>
+                          {' '}
+                          <button type="button" onClick={() => stand(r.sheetNumber, p.pageId)}>
+                            Сделать основным
+                          </button>
+                        </>
+                      )}
+                      {shown === p.pageId && <Preview pageId={p.pageId} />}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {report.rejected.length > 0 && (
         <>

@@ -105,6 +105,12 @@ export async function recognisePageStage(
          on conflict (sheet_number) do nothing`,
         [r.sheetNumber, id, def.id, def.kind, r.status === 'recognised' ? 'final' : 'needs-verification'],
       );
+      // A second scan of a sheet another page stands for: its doubts wait until an operator chooses it.
+      await tx.query(
+        `update verification_tasks set status = 'held' where page_id = $1
+           and exists (select 1 from sheets where sheet_number = $2 and page_id <> $1)`,
+        [id, r.sheetNumber],
+      );
     }
     return r.status;
   });
