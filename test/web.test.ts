@@ -250,7 +250,7 @@ describe('web stations in chromium', () => {
     await sergei.context().close();
   }, 120_000);
 
-  it('lets a chair download a batch PDF with a page per answer sheet 2, and hand a check back', async () => {
+  it('lets a chair download a batch PDF, hand a check back, register an appeal and print protocols', async () => {
     const page = await signIn('chair-olga');
     await page.getByTestId('progress').waitFor();
     await shot(page, 'chair');
@@ -277,6 +277,21 @@ describe('web stations in chromium', () => {
       [third!.id],
     );
     expect(after).toEqual({ status: 'open', expert_id: null });
+    // An appeal on the work that has a result, then Sergei's batch printed on paper: one protocol.
+    await page.getByLabel('Код работы').fill('WEBDONE');
+    await page.getByLabel('Суть апелляции').fill('задание 19');
+    await page.getByRole('button', { name: 'Зарегистрировать' }).click();
+    await page.getByText('Апелляция по работе WEBDONE зарегистрирована').waitFor();
+    await page.getByRole('cell', { name: 'WEBDONE' }).waitFor();
+    await page.getByLabel('Эксперт', { exact: true }).fill('senior-sergei');
+    await page.getByRole('button', { name: 'Выдать' }).click();
+    await page.getByText('Эксперту senior-sergei выдано проверок: 1').waitFor();
+    const [printed] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Напечатать бланки-протоколы' }).click(),
+    ]);
+    const protocols = await PDFDocument.load(readFileSync((await printed.path())!));
+    expect(protocols.getPageCount()).toBe(1);
     await page.context().close();
   }, 60_000);
 

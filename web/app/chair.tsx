@@ -67,6 +67,9 @@ export function ChairStation() {
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   const [pull, setPull] = useState({ expertId: '', count: '20' });
+  // The last batch pulled, for printing as checking protocols (paper mode).
+  const [pulled, setPulled] = useState<{ expertId: string; checks: number[] } | null>(null);
+  const [appeal, setAppeal] = useState({ workId: '', reason: '' });
   const [works, setWorks] = useState('');
 
   const guard = async (f: () => Promise<void>) => {
@@ -235,6 +238,7 @@ export function ChairStation() {
               count: Number(pull.count),
             });
             setNotice(`Эксперту ${pull.expertId} выдано проверок: ${r?.checks.length ?? 0}`);
+            setPulled(r?.checks.length ? { expertId: pull.expertId, checks: r.checks } : null);
             await refresh();
           });
         }}
@@ -256,6 +260,25 @@ export function ChairStation() {
           Выдать
         </button>
       </form>
+
+      {pulled && (
+        <p>
+          Проверки № {pulled.checks.join(', ')} у эксперта {pulled.expertId}.{' '}
+          <button
+            type="button"
+            onClick={() =>
+              guard(() =>
+                download('/api/checking/protocols', 'protocols.pdf', {
+                  expertId: pulled.expertId,
+                  checkIds: pulled.checks,
+                }),
+              )
+            }
+          >
+            Напечатать бланки-протоколы
+          </button>
+        </p>
+      )}
 
       <h2>Передать проверку</h2>
       <form
@@ -296,6 +319,32 @@ export function ChairStation() {
       </div>
 
       <h2>Апелляции</h2>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void guard(async () => {
+            await json('POST', '/api/appeals', appeal);
+            setNotice(`Апелляция по работе ${appeal.workId} зарегистрирована`);
+            setAppeal({ workId: '', reason: '' });
+            setAppeals((await json<Appeal[]>('GET', '/api/appeals')) ?? []);
+          });
+        }}
+      >
+        <Field
+          label="Код работы"
+          value={appeal.workId}
+          onChange={(workId) => setAppeal({ ...appeal, workId })}
+        />
+        <Field
+          label="Суть апелляции"
+          value={appeal.reason}
+          onChange={(reason) => setAppeal({ ...appeal, reason })}
+        />
+        <button type="submit" disabled={!appeal.workId || !appeal.reason}>
+          Зарегистрировать
+        </button>
+      </form>
       {appeals.length === 0 ? (
         <p class="muted">Апелляций нет.</p>
       ) : (
