@@ -222,6 +222,12 @@ describe('web stations in chromium', () => {
       await page.getByTestId('work').waitFor();
       await expect(page.getByTestId('work').textContent()).resolves.toBe('WEB01');
       await page.getByText('Лист 1 из 2').waitFor();
+      // PageDown turns to the next sheet while no score field has the focus, PageUp back.
+      await page.locator('.stage').click();
+      await page.keyboard.press('PageDown');
+      await page.getByText('Лист 2 из 2').waitFor();
+      await page.keyboard.press('PageUp');
+      await page.getByText('Лист 1 из 2').waitFor();
       // The page itself, decoded by the browser (not just requested).
       const sheet = page.locator('.stage img');
       await sheet.waitFor();
@@ -292,6 +298,12 @@ describe('web stations in chromium', () => {
     ]);
     const protocols = await PDFDocument.load(readFileSync((await printed.path())!));
     expect(protocols.getPageCount()).toBe(1);
+    // The protocol is listed with the expert holding it; a spoiled one is voided with a reason.
+    const listed = page.getByTestId('protocols');
+    await listed.getByText('у эксперта').waitFor();
+    page.once('dialog', (d) => d.accept('испорчен при печати'));
+    await listed.getByRole('button', { name: 'аннулировать' }).click();
+    await listed.getByText('аннулирован: испорчен при печати').waitFor();
     await page.context().close();
   }, 60_000);
 

@@ -28,6 +28,19 @@ interface Statistics {
   referenceAgreement: number | null;
   qualifiesFor: string | null;
 }
+interface Protocol {
+  sheetNumber: string;
+  expertId: string;
+  status: 'printed' | 'scored' | 'rejected' | 'void';
+  reason: string | null;
+  checks: number;
+}
+const PROTOCOL_STATUS: Record<Protocol['status'], string> = {
+  printed: 'у эксперта',
+  scored: 'баллы приняты',
+  rejected: 'отклонён',
+  void: 'аннулирован',
+};
 interface Appeal {
   id: number;
   workCode: string;
@@ -70,6 +83,17 @@ export function ChairStation() {
   // The last batch pulled, for printing as checking protocols (paper mode).
   const [pulled, setPulled] = useState<{ expertId: string; checks: number[] } | null>(null);
   const [appeal, setAppeal] = useState({ workId: '', reason: '' });
+  const [protocols, setProtocols] = useState<Protocol[]>([]);
+  const loadProtocols = async () =>
+    setProtocols((await json<Protocol[]>('GET', '/api/checking/protocols')) ?? []);
+  // A spoiled or rejected protocol is voided so its checks can be printed again.
+  const voidProtocol = (sheetNumber: string) =>
+    guard(async () => {
+      const reason = window.prompt(`Почему бланк-протокол ${sheetNumber} аннулируется?`);
+      if (!reason) return;
+      await json('POST', `/api/checking/protocols/${sheetNumber}/void`, { reason });
+      await loadProtocols();
+    });
   const [works, setWorks] = useState('');
 
   const guard = async (f: () => Promise<void>) => {
@@ -86,6 +110,7 @@ export function ChairStation() {
       setExams(list);
       setExam(list[0] ?? null);
       setAppeals((await json<Appeal[]>('GET', '/api/appeals')) ?? []);
+      await loadProtocols();
     });
   }, []);
   const refresh = () =>
@@ -267,17 +292,55 @@ export function ChairStation() {
           <button
             type="button"
             onClick={() =>
-              guard(() =>
-                download('/api/checking/protocols', 'protocols.pdf', {
+              guard(async () => {
+                await download('/api/checking/protocols', 'protocols.pdf', {
                   expertId: pulled.expertId,
                   checkIds: pulled.checks,
-                }),
-              )
+                });
+                await loadProtocols();
+              })
             }
           >
             Напечатать бланки-протоколы
           </button>
         </p>
+      )}
+
+      {protocols.length > 0 && (
+        <>
+          <h3>Бланки-протоколы</h3>
+          <table data-testid="protocols">
+            <thead>
+              <tr>
+                <th>Номер</th>
+                <th>Эксперт</th>
+                <th>Проверок</th>
+                <th>Состояние</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {protocols.map((p) => (
+                <tr key={p.sheetNumber}>
+                  <td>{p.sheetNumber}</td>
+                  <td>{p.expertId}</td>
+                  <td>{p.checks}</td>
+                  <td class={p.status === 'rejected' ? 'error' : ''}>
+                    {PROTOCOL_STATUS[p.status]}
+                    {p.reason && `: ${p.reason}`}
+                  </td>
+                  <td>
+                    {(p.status === 'printed' || p.status === 'rejected') && (
+                      <button type="button" class="link" onClick={() => voidProtocol(p.sheetNumber)}>
+                        аннулировать
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
 
       <h2>Передать проверку</h2>

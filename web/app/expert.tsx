@@ -58,16 +58,44 @@ function PageViewer({ check }: { check: CheckView }) {
     setN(Math.min(check.pages, Math.max(1, to)));
     zoom.current?.reset();
   };
+  // Keys for the sheets while no input has the focus (the scores take digits): PageDown/PageUp page through,
+  // + and - zoom, R turns right (Shift+R left), 0 resets.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      const act: Record<string, () => void> = {
+        PageDown: () => go(n + 1),
+        PageUp: () => go(n - 1),
+        '+': () => zoom.current?.zoomIn(),
+        '=': () => zoom.current?.zoomIn(),
+        '-': () => zoom.current?.zoomOut(),
+        r: () => setAngle((a) => (a + 90) % 360),
+        R: () => setAngle((a) => (a + 270) % 360),
+        '0': () => zoom.current?.reset(),
+      };
+      const f = act[e.key];
+      if (!f) return;
+      e.preventDefault();
+      f();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [n, check.pages]);
   return (
     <div class="viewer">
       <div class="tools">
-        <button type="button" onClick={() => go(n - 1)} disabled={n <= 1} title="Предыдущий лист">
+        <button type="button" onClick={() => go(n - 1)} disabled={n <= 1} title="Предыдущий лист (PageUp)">
           ◀
         </button>
         <span data-testid="page">
           Лист {n} из {check.pages}
         </span>
-        <button type="button" onClick={() => go(n + 1)} disabled={n >= check.pages} title="Следующий лист">
+        <button
+          type="button"
+          onClick={() => go(n + 1)}
+          disabled={n >= check.pages}
+          title="Следующий лист (PageDown)"
+        >
           ▶
         </button>
         <button type="button" onClick={() => zoom.current?.zoomOut()} title="Уменьшить">

@@ -44,6 +44,21 @@ const KINDS: Record<string, string> = {
   unidentified: 'не опознан',
 };
 
+/** Why a page was rejected (RejectionReason, pipeline/result.ts), in the operator's words. */
+const REJECTIONS: Record<string, string> = {
+  'unreadable-file': 'файл не читается',
+  'empty-file': 'пустой файл',
+  'unsupported-format': 'неподдерживаемый формат',
+  'corrupt-image': 'повреждённое изображение',
+  'too-many-pixels': 'слишком большое изображение',
+  'too-many-pages': 'слишком много страниц',
+  'too-small': 'слишком маленькое изображение',
+  'anchors-not-found': 'не найдены реперные метки',
+  'registration-residual': 'бланк искажён: метки не совпадают с формой',
+  'wrong-form': 'форма бланка не опознана',
+  'internal-error': 'внутренняя ошибка распознавания',
+};
+
 const PAGE_STATUS: Record<string, string> = {
   pending: 'в очереди',
   recognised: 'распознано',
@@ -184,7 +199,7 @@ function Batch({ id }: { id: string }) {
                 >
                   {p.file}, стр. {p.page}
                 </button>
-                : {p.reason}
+                : {(p.reason && REJECTIONS[p.reason]) ?? p.reason}
                 {p.detail && <span class="muted"> ({p.detail})</span>}
                 {shown === p.pageId && <Preview pageId={p.pageId} />}
               </li>
