@@ -100,17 +100,14 @@ export async function recognisePageStage(
       );
     }
     if (r.sheetNumber && def && r.status !== 'rejected') {
-      await tx.query(
+      const standing = await tx.query(
         `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, $5)
-         on conflict (sheet_number) do nothing`,
+         on conflict (sheet_number) do nothing returning sheet_number`,
         [r.sheetNumber, id, def.id, def.kind, r.status === 'recognised' ? 'final' : 'needs-verification'],
       );
       // A second scan of a sheet another page stands for: its doubts wait until an operator chooses it.
-      await tx.query(
-        `update verification_tasks set status = 'held' where page_id = $1
-           and exists (select 1 from sheets where sheet_number = $2 and page_id <> $1)`,
-        [id, r.sheetNumber],
-      );
+      if (standing.length === 0 && doubtful.length > 0)
+        await tx.query(`update verification_tasks set status = 'held' where page_id = $1`, [id]);
     }
     return r.status;
   });
