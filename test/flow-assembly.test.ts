@@ -4,12 +4,12 @@
  * orphan sheets reported, personal data only in personal.*.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ean13WithCheckDigit } from '../samples/barcode-render.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import type { Database } from '../storage/db.ts';
 import { migrate } from '../storage/migrate.ts';
 import { assembleWorks, importKits, routeWork } from '../storage/works.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { DATABASES, undoAfterAll } from './services.ts';
 
 /** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
 async function sheet(db: Database, number: string, form: string, fields: Record<string, string | null> = {}) {
@@ -35,20 +35,12 @@ async function sheet(db: Database, number: string, form: string, fields: Record<
   }
 }
 
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup) await c();
-});
+const undo = undoAfterAll();
 
-const backends: [string, () => Promise<Database>][] = [
-  ['PGlite', () => pgliteDatabase()],
-  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
-];
-
-describe.each(backends)('work assembly on %s', (_name, open) => {
+describe.each(DATABASES)('work assembly on %s', (_name, open) => {
   it('puts each kit together with its additional AS2 chain and says what is missing', async () => {
     const db = await open();
-    cleanup.push(() => db.close());
+    undo(() => db.close());
     await migrate(db);
     const n = (k: number, role: number) => ean13WithCheckDigit(`20260${k}${role}000000`.slice(0, 12));
     const [add1, add2, stray] = [
@@ -121,7 +113,7 @@ describe.each(backends)('work assembly on %s', (_name, open) => {
     ['written, not verified yet', 'written', null, null],
   ] as const)('routes a complete work once: AS2 %s', async (_case, first, second, route) => {
     const db = await open();
-    cleanup.push(() => db.close());
+    undo(() => db.close());
     await migrate(db);
     const n = (role: number) => ean13WithCheckDigit(`2026099${role}00000`.slice(0, 12));
     await sheet(db, n(1), 'ege-registration');
@@ -141,7 +133,7 @@ describe.each(backends)('work assembly on %s', (_name, open) => {
 
   it('refuses a manifest without the expected header', async () => {
     const db = await open();
-    cleanup.push(() => db.close());
+    undo(() => db.close());
     await migrate(db);
     expect(await importKits(db, 'kit,a,b\nK1,1,2')).toEqual({
       kits: 0,

@@ -4,7 +4,7 @@
  * concurrent pulls that never hand one check (or one work) to two experts, leases, chair assignment,
  * blank-AS2 screening and final scores.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SubjectRules } from '../domain/checking.ts';
 import { loadExpertStandards } from '../domain/checking.ts';
 import {
@@ -20,13 +20,13 @@ import {
   submitScreening,
   takeNextCheck,
 } from '../storage/checking.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import type { Database } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { expertStatistics } from '../storage/statistics.ts';
 import { issueUser } from '../storage/users.ts';
 import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { DATABASES, undoAfterAll } from './services.ts';
 
 /** A small subject: three tasks, a third check on a 2-point difference in any task, means rounded up. */
 const RULES: SubjectRules = {
@@ -47,19 +47,11 @@ const RULES: SubjectRules = {
 };
 const rulesOf = () => RULES;
 
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup) await c();
-});
-
-const backends: [string, () => Promise<Database>][] = [
-  ['PGlite', () => pgliteDatabase()],
-  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
-];
+const undo = undoAfterAll();
 
 async function season(open: () => Promise<Database>, experts: Partial<ExpertRegistration>[], works: number) {
   const db = await open();
-  cleanup.push(() => db.close());
+  undo(() => db.close());
   await migrate(db);
   await registerExam(db, { ...MOSCOW_EGE_02, id: 'ege-02' });
   for (const e of experts) {
@@ -90,7 +82,7 @@ const workOf = async (db: Database, checkId: number) =>
     ])
   )[0]!;
 
-describe.each(backends)('expert checking on %s', (_name, open) => {
+describe.each(DATABASES)('expert checking on %s', (_name, open) => {
   it('has each work checked by two experts, and a third, senior, on the tasks they disagree on', async () => {
     const { db } = await season(
       open,

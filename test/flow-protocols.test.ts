@@ -1,14 +1,5 @@
-/**
- * Paper checking end to end, on PGlite and PostgreSQL: a chair pulls checks for an expert and prints them as
- * protocols; the printed page is filled in by a synthetic hand, scanned in like any sheet, recognised (its
- * doubtful cells verified against what was written), and taken as the scores of its checks. A protocol with
- * another expert's code or a score out of range is rejected whole, and nothing of it is taken.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expandForm, shippedForms } from '../calibration/forms.ts';
 import type { SubjectRules } from '../domain/checking.ts';
 import { scoreField } from '../domain/protocols.ts';
@@ -22,10 +13,8 @@ import {
   registerExpert,
   submitScores,
 } from '../storage/checking.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import type { Database } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
-import { migrate } from '../storage/migrate.ts';
-import { folderObjectStore } from '../storage/objects.ts';
 import {
   type PrintedProtocol,
   printedProtocol,
@@ -40,7 +29,7 @@ import type { StageJobs } from '../workers/queues.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 
 /** Seven criteria a check (two lines on a protocol); a third check on a 2-point difference. */
 const RULES: SubjectRules = {
@@ -72,24 +61,11 @@ const rulesOf = () => RULES;
 const forms = shippedForms();
 const protocolForm = forms.find((f) => f.id === PROTOCOL_FORM)!;
 
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
-
-const backends: [string, () => Promise<Database>][] = [
-  ['PGlite', () => pgliteDatabase()],
-  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
-];
+const undo = undoAfterAll();
 
 async function setUp(open: () => Promise<Database>): Promise<StageDeps> {
-  const db = await open();
-  const dir = mkdtempSync(join(tmpdir(), 'rcoi-protocols-'));
-  cleanup.push(
-    () => db.close(),
-    () => rmSync(dir, { recursive: true, force: true }),
-  );
-  await migrate(db);
+  const deps = await freshStageDeps(open, undo, 'rcoi-protocols');
+  const { db } = deps;
   await registerExam(db, { ...MOSCOW_EGE_02, id: 'ege-02' });
   await issueUser(db, { id: 'chair', name: 'chair', role: 'chair' });
   for (const userId of ['anna', 'boris']) {
@@ -109,7 +85,7 @@ async function setUp(open: () => Promise<Database>): Promise<StageDeps> {
     );
     await db.transaction((tx) => openChecks(tx, rulesOf, id, 'checking'));
   }
-  return { db, objects: folderObjectStore(dir) };
+  return deps;
 }
 
 const codeOf = async (db: Database, userId: string) =>
@@ -177,7 +153,7 @@ const checksOf = (db: Database, ids: number[]) =>
     [ids],
   );
 
-describe.each(backends)('paper checking on %s', (_name, open) => {
+describe.each(DATABASES)('paper checking on %s', (_name, open) => {
   it('prints protocols for an expert’s batch and takes the scanned protocol as their scores', async () => {
     const deps = await setUp(open);
     const { db } = deps;

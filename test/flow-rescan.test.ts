@@ -1,37 +1,19 @@
-/**
- * A sheet scanned twice, on PGlite and PostgreSQL: the first recognised page stands for the sheet and only
- * its doubts are verified; the rescan is reported with its doubts held, until an operator makes it the
- * sheet's page, when the first page's unfinished doubts are held instead and the sheet follows the rescan.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { batchReport } from '../storage/batches.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import type { Database } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
-import { migrate } from '../storage/migrate.ts';
-import { folderObjectStore } from '../storage/objects.ts';
 import { chooseScan, SheetError } from '../storage/sheets.ts';
 import { decide, takeNextTask } from '../storage/verification.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 
 const forms = shippedForms();
 const files = corpusFiles();
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
-
-const backends: [string, () => Promise<Database>][] = [
-  ['PGlite', () => pgliteDatabase()],
-  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
-];
+const undo = undoAfterAll();
 
 async function ingestAndRecognise(deps: StageDeps, batch: string, batchFiles: typeof files) {
   const r = await ingestBatch(
@@ -50,16 +32,10 @@ const tasksOf = (db: Database, pageId: string) =>
     [pageId],
   );
 
-describe.each(backends)('a sheet scanned twice on %s', (_name, open) => {
+describe.each(DATABASES)('a sheet scanned twice on %s', (_name, open) => {
   it('verifies only the standing scan, and lets an operator make the rescan stand instead', async () => {
-    const db = await open();
-    const dir = mkdtempSync(join(tmpdir(), 'rcoi-rescan-'));
-    cleanup.push(
-      () => db.close(),
-      () => rmSync(dir, { recursive: true, force: true }),
-    );
-    const deps = { db, objects: folderObjectStore(dir) };
-    await migrate(db);
+    const deps = await freshStageDeps(open, undo, 'rcoi-rescan');
+    const { db } = deps;
     await registerExam(db, MOSCOW_EGE_02);
     await ingestAndRecognise(deps, 'first', files);
     // An answer sheet 1 with doubts, fed again at the end of the day: a new file of the same sheet.

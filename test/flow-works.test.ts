@@ -1,27 +1,16 @@
-/**
- * From recognised sheets to a routed work through the stages themselves (in-process, on PGlite and on
- * PostgreSQL): a kit imported before its sheets are verified is assembled again as each page becomes final,
- * its additional AS2 found through sheet 2's link, and the complete work is routed once.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shippedForms } from '../calibration/forms.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { registerExam } from '../storage/exams.ts';
-import { migrate } from '../storage/migrate.ts';
-import { folderObjectStore } from '../storage/objects.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../storage/verification.ts';
 import { importKits } from '../storage/works.ts';
 import { queueFollowUp, stageHandlers } from '../workers/handlers.ts';
 import { inProcessStages, jobId, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 
 const forms = shippedForms();
 const KIT_FILES = [
@@ -40,26 +29,12 @@ async function sheetTwo() {
   return { file: { name: `as2-2.${sheet.format}`, bytes: sheet.image }, truth: sheet.truth };
 }
 
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+const undo = undoAfterAll();
 
-const backends: [string, () => Promise<Database>][] = [
-  ['PGlite', () => pgliteDatabase()],
-  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
-];
-
-describe.each(backends)('works through the stages on %s', (_name, open) => {
+describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
   it('assembles a kit again as its pages become final and routes the complete work once', async () => {
-    const db = await open();
-    const dir = mkdtempSync(join(tmpdir(), 'rcoi-works-'));
-    cleanup.push(
-      () => db.close(),
-      () => rmSync(dir, { recursive: true, force: true }),
-    );
-    const deps = { db, objects: folderObjectStore(dir) };
-    await migrate(db);
+    const deps = await freshStageDeps(open, undo, 'rcoi-works');
+    const { db } = deps;
     await registerExam(db, { ...MOSCOW_EGE_02, id: 'exam-1' });
     const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
       add: (s, id, d) => stages.add(s, id, d),
@@ -67,7 +42,7 @@ describe.each(backends)('works through the stages on %s', (_name, open) => {
       counts: (s) => stages.counts(s),
     };
     const stages = inProcessStages(stageHandlers(deps, forms, target), 2);
-    cleanup.push(() => stages.close());
+    undo(() => stages.close());
     const two = await sheetTwo();
     const truthOf = (pageId: string, field: string) =>
       pageId.startsWith(sha256(two.file.bytes))

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { S3Settings } from '../storage/objects.ts';
+import { afterAll } from 'vitest';
+import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
+import { migrate } from '../storage/migrate.ts';
+import { folderObjectStore, type S3Settings } from '../storage/objects.ts';
+import type { StageDeps } from '../workers/stages/ingest.ts';
 
 export interface TestServices {
   databaseUrl: string;
@@ -106,4 +110,35 @@ export async function privateServices(): Promise<PrivateServices> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The two databases a storage flow runs on: the embedded default and the real PostgreSQL. */
+export const DATABASES: [string, () => Promise<Database>][] = [
+  ['PGlite', () => pgliteDatabase()],
+  ['PostgreSQL', async () => postgresDatabase(await freshPostgresDatabase())],
+];
+
+/** Steps to undo after the file's tests, run last first; returns the function that adds them. */
+export function undoAfterAll(): (...steps: (() => unknown)[]) => void {
+  const steps: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const step of steps.reverse()) await step();
+  });
+  return (...more) => void steps.push(...more);
+}
+
+/** A fresh, migrated database from `open` and a folder object store, both gone after the file's tests. */
+export async function freshStageDeps(
+  open: () => Promise<Database>,
+  undo: (...steps: (() => unknown)[]) => void,
+  prefix: string,
+): Promise<StageDeps> {
+  const db = await open();
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  undo(
+    () => db.close(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
+  await migrate(db);
+  return { db, objects: folderObjectStore(dir) };
 }
