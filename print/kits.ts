@@ -32,6 +32,10 @@ const ROUND_TITLES: Record<string, string> = {
 /** Kits print at 6 px/mm (about 150 dpi): legible handwriting, a few hundred KB a page. */
 const PRINT_PX_PER_MM = 6;
 
+/** A page as printed and exported: upright through its registration, JPEG; null when it has none. */
+const printImage = (deps: StageDeps, forms: FormDefinition[], pageId: string) =>
+  pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+
 export class KitError extends Error {}
 
 export async function appealKit(
@@ -72,7 +76,7 @@ export async function appealKit(
   );
   for (const sheet of sheets) {
     const title = `${ROLE_TITLES[sheet.role] ?? sheet.role}, № ${sheet.sheet_number}`;
-    const jpeg = await pageImage(deps, forms, sheet.page_id, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+    const jpeg = await printImage(deps, forms, sheet.page_id);
     if (jpeg) await book.imagePage(jpeg, title);
     else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
     const fields = await db.query<{
@@ -136,7 +140,7 @@ export async function worksBatch(
   for (const [workId, pages] of await worksPages(deps, workIds)) {
     for (const [i, pageId] of pages.entries()) {
       const title = `Работа ${workId}, страница ${i + 1} из ${pages.length}`;
-      const jpeg = await pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+      const jpeg = await printImage(deps, forms, pageId);
       if (jpeg) await book.imagePage(jpeg, title);
       else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
     }
@@ -169,7 +173,7 @@ export async function worksZip(
     for (const [workId, pages] of works) {
       for (const [i, pageId] of pages.entries()) {
         const name = `${workId}/page-${String(i + 1).padStart(2, '0')}`;
-        const jpeg = await pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+        const jpeg = await printImage(deps, forms, pageId);
         if (jpeg) put(`${name}.jpg`, jpeg);
         else
           put(

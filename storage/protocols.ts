@@ -130,12 +130,14 @@ async function protocolLines(tx: Queryable, sheetNumber: string): Promise<Protoc
   }));
 }
 
+/** Protocols `p` with the code `x.code` of the expert each was printed for (in its exam's year and subject). */
+const WITH_EXPERT_CODE = `from protocols p join exams e on e.id = p.exam_id
+  left join experts x on x.user_id = p.expert_id and x.year = e.year and x.subject_code = e.subject_code`;
+
 /** A protocol as it was printed, to print again (the same sheet number: a jammed printer, a lost page). */
 export async function printedProtocol(db: Queryable, sheetNumber: string): Promise<PrintedProtocol | null> {
   const [p] = await db.query<{ exam_id: string; code: string | null }>(
-    `select p.exam_id, x.code from protocols p join exams e on e.id = p.exam_id
-       left join experts x on x.user_id = p.expert_id and x.year = e.year and x.subject_code = e.subject_code
-     where p.sheet_number = $1 and p.status = 'printed'`,
+    `select p.exam_id, x.code ${WITH_EXPERT_CODE} where p.sheet_number = $1 and p.status = 'printed'`,
     [sheetNumber],
   );
   if (!p) return null;
@@ -167,9 +169,7 @@ export async function takeProtocol(
   try {
     return await db.transaction(async (tx) => {
       const [p] = await tx.query<{ status: string; expert_id: string; code: string | null }>(
-        `select p.status, p.expert_id, x.code from protocols p join exams e on e.id = p.exam_id
-           left join experts x on x.user_id = p.expert_id and x.year = e.year and x.subject_code = e.subject_code
-         where p.sheet_number = $1 for update of p`,
+        `select p.status, p.expert_id, x.code ${WITH_EXPERT_CODE} where p.sheet_number = $1 for update of p`,
         [sheetNumber],
       );
       if (!p) return { status: 'unknown' } as const;

@@ -33,6 +33,13 @@ const CHAIRS = ['chair', 'admin'] as const;
 
 const idOf = (raw: string) => Number(raw) || 0;
 
+/**
+ * A first or second check `c` of exam `e` past its due day: the day before the processing deadline, in the
+ * exam's region.
+ */
+const PAST_DUE = `c.round in ('first', 'second') and e.processing_deadline is not null
+  and (now() at time zone e.time_zone)::date > e.processing_deadline - 1`;
+
 export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/checking/next', { config: { roles: EXPERTS } }, async (req, reply: FastifyReply) => {
     const id = await takeNextCheck(deps.db, req.user!.id);
@@ -185,14 +192,11 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
          group by c.exam_id, c.round, c.status order by 1, 2, 3`,
         [exam],
       );
-      // First and second checks are due the day before the processing deadline, in the exam's region.
       const overdue = await deps.db.query(
         `select c.id as "checkId", c.work_id as "workCode", c.round, c.expert_id as "expertId",
            to_char(e.processing_deadline - 1, 'YYYY-MM-DD') as "dueDay"
          from checks c join exams e on e.id = c.exam_id
-         where c.status <> 'submitted' and c.round in ('first', 'second') and e.processing_deadline is not null
-           and (now() at time zone e.time_zone)::date > e.processing_deadline - 1
-           and ($1::text is null or c.exam_id = $1)
+         where c.status <> 'submitted' and ${PAST_DUE} and ($1::text is null or c.exam_id = $1)
          order by c.id limit 1000`,
         [exam],
       );
@@ -201,9 +205,7 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
         `select c.exam_id as "examId", c.expert_id as "expertId",
            count(*) filter (where c.status = 'assigned')::int as "inHand",
            count(*) filter (where c.status = 'submitted')::int as scored,
-           count(*) filter (where c.status = 'assigned' and c.round in ('first', 'second')
-             and e.processing_deadline is not null
-             and (now() at time zone e.time_zone)::date > e.processing_deadline - 1)::int as overdue
+           count(*) filter (where c.status = 'assigned' and ${PAST_DUE})::int as overdue
          from checks c join exams e on e.id = c.exam_id
          where c.expert_id is not null and ($1::text is null or c.exam_id = $1)
          group by c.exam_id, c.expert_id order by 1, 2`,
