@@ -169,21 +169,39 @@ const ROUND_ALLOWED = `(
 
 const flags = (m: MayTake) => [m.firstOrSecond, m.screening, m.thirdOrAppeal];
 
+interface ExamEligibility {
+  examId: string;
+  may: MayTake;
+}
+
+/** The exams of the expert's subject they may check at all, in exam order, with what they may take in each. */
+async function eligibleExams(tx: Queryable, expertId: string): Promise<ExamEligibility[]> {
+  const exams = await tx.query<{ id: string }>(
+    `select e.id from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
+     where x.user_id = $1 order by e.exam_date, e.id`,
+    [expertId],
+  );
+  const eligible: ExamEligibility[] = [];
+  for (const exam of exams) {
+    const may = await mayTake(tx, expertId, exam.id);
+    if (may.firstOrSecond) eligible.push({ examId: exam.id, may });
+  }
+  return eligible;
+}
+
 /**
  * The next check of the pool an expert may take, locked: exam by exam (an expert's subject has one or a few
  * exam days), open checks in hand-out order along the pool index, then checks whose lease ran out. The query
  * reads only `checks`, so it walks the index and stops at the first check the expert may take instead of
  * sorting the pool.
  */
-async function poolCheck(tx: Queryable, expertId: string, now: Date): Promise<number | undefined> {
-  const exams = await tx.query<{ id: string }>(
-    `select e.id from exams e join experts x on x.year = e.year and x.subject_code = e.subject_code
-     where x.user_id = $1 order by e.exam_date, e.id`,
-    [expertId],
-  );
-  for (const exam of exams) {
-    const may = await mayTake(tx, expertId, exam.id);
-    if (!may.firstOrSecond) continue;
+async function poolCheck(
+  tx: Queryable,
+  expertId: string,
+  exams: ExamEligibility[],
+  now: Date,
+): Promise<number | undefined> {
+  for (const { examId, may } of exams) {
     for (const [pool, params] of [
       [`c.status = 'open' order by c.priority, c.id`, []],
       [
@@ -198,7 +216,7 @@ async function poolCheck(tx: Queryable, expertId: string, now: Date): Promise<nu
            and ${pool}
          limit 1
          for update of c skip locked`,
-        [expertId, exam.id, ...flags(may), ...params],
+        [expertId, examId, ...flags(may), ...params],
       );
       if (next) return next.id;
     }
@@ -223,7 +241,7 @@ export async function takeNextCheck(
       [expertId, now, until],
     );
     if (held) return held.id;
-    const next = await poolCheck(tx, expertId, now);
+    const next = await poolCheck(tx, expertId, await eligibleExams(tx, expertId), now);
     if (next === undefined) return null;
     await tx.query(`update checks set status = 'assigned', expert_id = $2, leased_until = $3 where id = $1`, [
       next,
@@ -248,9 +266,11 @@ export async function pullChecks(
 ): Promise<number[]> {
   return db.transaction(async (tx) => {
     const pulled: number[] = [];
-    // One at a time: each assignment is visible to the next pick, so no work is handed to the expert twice.
+    // Eligibility is the expert's for the whole pull; the checks are picked one at a time, so each assignment
+    // is visible to the next pick and no work is handed to the expert twice.
+    const exams = await eligibleExams(tx, expertId);
     while (pulled.length < count) {
-      const next = await poolCheck(tx, expertId, now);
+      const next = await poolCheck(tx, expertId, exams, now);
       if (next === undefined) break;
       await tx.query(
         `update checks set status = 'assigned', expert_id = $2, assigned_by = $3, leased_until = null where id = $1`,
