@@ -21,6 +21,7 @@ import {
   thirdCheckFault,
   total,
 } from '../domain/checking.ts';
+import { fixtureRules } from './helpers.ts';
 
 const RULES = loadSubjectRules(2026);
 const STANDARDS = loadExpertStandards(2026);
@@ -555,15 +556,8 @@ describe('expertStanding against the 2026 standards', () => {
 });
 
 describe('whose fault a third check was', () => {
-  const rules: SubjectRules = {
-    year: 2026,
-    exam: 'EGE',
-    subjectCode: '02',
-    subject: 'fault-fixture',
-    example: true,
-    basis: 'test fixture',
-    standardsSubject: 'Mathematics',
-    tasks: [
+  const rules = fixtureRules(
+    [
       { task: '1', criteria: [{ id: '1', max: 4 }] },
       {
         task: '2',
@@ -573,9 +567,8 @@ describe('whose fault a third check was', () => {
         ],
       },
     ],
-    thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
-    combine: { kind: 'mean', rounding: 'up' },
-  };
+    'fault-fixture',
+  );
   it.each([
     // first, second, third (on the tasks listed), expected fault
     [

@@ -5,7 +5,6 @@
  * blank-AS2 screening and final scores.
  */
 import { describe, expect, it } from 'vitest';
-import type { SubjectRules } from '../domain/checking.ts';
 import { loadExpertStandards } from '../domain/checking.ts';
 import {
   assignChecks,
@@ -25,26 +24,15 @@ import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { expertStatistics } from '../storage/statistics.ts';
 import { issueUser } from '../storage/users.ts';
-import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
+import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
 
 /** A small subject: three tasks, a third check on a 2-point difference in any task, means rounded up. */
-const RULES: SubjectRules = {
-  year: 2026,
-  exam: 'EGE',
-  subjectCode: '02',
-  subject: 'test',
-  example: true,
-  basis: 'test fixture',
-  standardsSubject: 'Mathematics',
-  tasks: [
-    { task: '13', criteria: [{ id: '13', max: 2 }] },
-    { task: '14', criteria: [{ id: '14', max: 3 }] },
-    { task: '15', criteria: [{ id: '15', max: 2 }] },
-  ],
-  thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
-  combine: { kind: 'mean', rounding: 'up' },
-};
+const RULES = fixtureRules([
+  { task: '13', criteria: [{ id: '13', max: 2 }] },
+  { task: '14', criteria: [{ id: '14', max: 3 }] },
+  { task: '15', criteria: [{ id: '15', max: 2 }] },
+]);
 const rulesOf = () => RULES;
 
 const undo = undoAfterAll();

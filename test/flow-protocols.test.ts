@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { expandForm, shippedForms } from '../calibration/forms.ts';
-import type { SubjectRules } from '../domain/checking.ts';
 import { scoreField } from '../domain/protocols.ts';
 import { PROTOCOL_FORM, protocolPage } from '../print/protocols.ts';
 import { fillForm } from '../samples/fill.ts';
@@ -28,35 +27,24 @@ import { queueFollowUp } from '../workers/handlers.ts';
 import type { StageJobs } from '../workers/queues.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
-import { ELIGIBLE, MOSCOW_EGE_02 } from './helpers.ts';
+import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 
 /** Seven criteria a check (two lines on a protocol); a third check on a 2-point difference. */
-const RULES: SubjectRules = {
-  year: 2026,
-  exam: 'EGE',
-  subjectCode: '02',
-  subject: 'test',
-  example: true,
-  basis: 'test fixture',
-  standardsSubject: 'Mathematics',
-  tasks: [
-    { task: '13', criteria: [{ id: '13', max: 2 }] },
-    { task: '14', criteria: [{ id: '14', max: 3 }] },
-    {
-      task: '15',
-      criteria: [
-        { id: '15.K1', max: 2 },
-        { id: '15.K2', max: 2 },
-        { id: '15.K3', max: 1 },
-        { id: '15.K4', max: 3 },
-        { id: '15.K5', max: 1 },
-      ],
-    },
-  ],
-  thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
-  combine: { kind: 'mean', rounding: 'up' },
-};
+const RULES = fixtureRules([
+  { task: '13', criteria: [{ id: '13', max: 2 }] },
+  { task: '14', criteria: [{ id: '14', max: 3 }] },
+  {
+    task: '15',
+    criteria: [
+      { id: '15.K1', max: 2 },
+      { id: '15.K2', max: 2 },
+      { id: '15.K3', max: 1 },
+      { id: '15.K4', max: 3 },
+      { id: '15.K5', max: 1 },
+    ],
+  },
+]);
 const rulesOf = () => RULES;
 const forms = shippedForms();
 const protocolForm = forms.find((f) => f.id === PROTOCOL_FORM)!;

@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import { truthFor } from '../cli/demo.ts';
+import type { SubjectRules } from '../domain/checking.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
@@ -83,3 +84,22 @@ export async function seedWork(
 
 /** An expert with every eligibility the rules ask for: training, qualification, briefing, the seminar. */
 export const ELIGIBLE = { trained: true, qualified: true, briefed: true, seminar: true } as const;
+
+/**
+ * Checking rules for EGE subject 02 in 2026 with the given tasks: a third check on a 2-point difference in
+ * any task, two scores combined as their mean rounded up.
+ */
+export function fixtureRules(tasks: SubjectRules['tasks'], subject = 'test'): SubjectRules {
+  return {
+    year: 2026,
+    exam: 'EGE',
+    subjectCode: '02',
+    subject,
+    example: true,
+    basis: 'test fixture',
+    standardsSubject: 'Mathematics',
+    tasks,
+    thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
+    combine: { kind: 'mean', rounding: 'up' },
+  };
+}
