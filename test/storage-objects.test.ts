@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../pipeline/page-job.ts';
 import {
   folderObjectStore,
+  ObjectIntegrityError,
   type ObjectMeta,
   type ObjectStore,
   objectKey,
@@ -67,6 +68,15 @@ describe.each(stores)('object store: %s', (_name, make) => {
     expect(await store.stat(key)).toBeNull();
     expect(await store.list('2026/as2-image/')).toEqual([]);
     expect(await store.stat(other)).not.toBeNull();
+  });
+
+  it('refuses a body that does not hash to the SHA-256 it is stored under, storing nothing', async () => {
+    const store = await make();
+    const forged = new TextEncoder().encode("another page under the first one's name");
+    await expect(store.put(key, forged, meta)).rejects.toThrow(ObjectIntegrityError);
+    expect(await store.stat(key)).toBeNull();
+    await store.put(key, body, meta);
+    expect(sha256(await store.get(key))).toBe(sha);
   });
 });
 
