@@ -79,48 +79,60 @@ export async function ingestBatch(
     const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
     const hash = sha256(bytes);
     const [known] = await db.query('select 1 from images where sha256 = $1', [hash]);
-    if (!known) {
-      const format = sniffFormat(bytes);
-      const contentType = format ? MEDIA_TYPES[format] : 'application/octet-stream';
-      const key = objectKey(exam.year, 'scan-file', hash);
-      await objects.put(key, bytes, {
-        material: 'scan-file',
-        examDate: exam.date,
-        sha256: hash,
+    if (known) {
+      result.duplicates++;
+      await db.query(
+        `insert into batch_items (batch_id, source_name, image_sha256) values ($1, $2, $3)
+         on conflict (batch_id, source_name) do nothing`,
+        [batchId, file.name, hash],
+      );
+      continue;
+    }
+    const format = sniffFormat(bytes);
+    const contentType = format ? MEDIA_TYPES[format] : 'application/octet-stream';
+    const key = objectKey(exam.year, 'scan-file', hash);
+    await objects.put(key, bytes, {
+      material: 'scan-file',
+      examDate: exam.date,
+      sha256: hash,
+      contentType,
+    });
+    const pages = await inspectPages(bytes);
+    const ids = Array.from({ length: pages.count }, (_, i) => pageId(hash, i));
+    // One statement, so one round trip and all or nothing: the image, its object, its pages, the item.
+    // Another delivery of the same bytes may have got there first: then its rows stand and none are added.
+    const [row] = await db.query<{ created: boolean }>(
+      `with image as (
+         insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)
+         values ($1, $2, $3, $4, $5, $6) on conflict (sha256) do nothing returning sha256
+       ), object as (
+         insert into stored_objects (object_key, material, exam_id, sha256, bytes)
+         select $2, 'scan-file', $7, sha256, $3 from image on conflict (object_key) do nothing
+       ), page as (
+         insert into pages (id, image_sha256, page_index)
+         select t.id, image.sha256, t.ord - 1 from image, unnest($8::text[]) with ordinality as t(id, ord)
+       ), item as (
+         insert into batch_items (batch_id, source_name, image_sha256) values ($9, $10, $1)
+         on conflict (batch_id, source_name) do nothing
+       )
+       select exists (select 1 from image) as created`,
+      [
+        hash,
+        key,
+        bytes.length,
         contentType,
-      });
-      const pages = await inspectPages(bytes);
-      const created = await db.transaction(async (tx) => {
-        const inserted = await tx.query(
-          `insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)
-           values ($1, $2, $3, $4, $5, $6) on conflict (sha256) do nothing returning sha256`,
-          [hash, key, bytes.length, contentType, pages.count, pages.rejected ?? null],
-        );
-        // Another delivery of the same bytes got there first: its rows stand.
-        if (inserted.length === 0) return [];
-        await tx.query(
-          `insert into stored_objects (object_key, material, exam_id, sha256, bytes)
-           values ($1, 'scan-file', $2, $3, $4) on conflict (object_key) do nothing`,
-          [key, manifest.exam, hash, bytes.length],
-        );
-        const ids = Array.from({ length: pages.count }, (_, i) => pageId(hash, i));
-        await tx.query(
-          `insert into pages (id, image_sha256, page_index)
-           select id, $2, ord - 1 from unnest($1::text[]) with ordinality as t(id, ord)`,
-          [ids, hash],
-        );
-        return ids;
-      });
-      if (created.length > 0) {
-        result.newImages++;
-        result.newPages.push(...created);
-      } else result.duplicates++;
-    } else result.duplicates++;
-    await db.query(
-      `insert into batch_items (batch_id, source_name, image_sha256) values ($1, $2, $3)
-       on conflict (batch_id, source_name) do nothing`,
-      [batchId, file.name, hash],
+        pages.count,
+        pages.rejected ?? null,
+        manifest.exam,
+        ids,
+        batchId,
+        file.name,
+      ],
     );
+    if (row?.created) {
+      result.newImages++;
+      result.newPages.push(...ids);
+    } else result.duplicates++;
   }
   return result;
 }
