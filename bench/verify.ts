@@ -17,6 +17,7 @@ import { corpusFiles } from '../samples/make-corpus.ts';
 import { configFromEnv } from '../service/config.ts';
 import { DEMO_EXAM, seedDemo, startService } from '../service/run.ts';
 import { issueUser } from '../storage/users.ts';
+import { queueRecognition } from '../workers/handlers.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { quantile } from './stats.ts';
 
@@ -42,7 +43,7 @@ try {
         bytes: new Uint8Array(Buffer.concat([f.bytes, Buffer.from(`\nrcoi-bench-copy-${c}`)])),
       })),
     );
-    for (const pageId of batch.newPages) await service.queues.add('recognise', pageId, { pageId });
+    await queueRecognition(service.queues, batch.newPages);
   }
   console.error(`recognising ${copies} copies of the corpus (${files.length} files each) …`);
   await service.idle();

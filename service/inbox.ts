@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { openPackage, type PackageKeys } from '../domain/ppe-package.ts';
+import { queueRecognition } from '../workers/handlers.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type IncomingFile, ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 
@@ -49,7 +50,7 @@ async function take(
   folder: string,
 ): Promise<InboxResult> {
   const ingested = await ingestBatch(deps, manifest, source, files);
-  for (const pageId of ingested.newPages) await queues.add('recognise', pageId, { pageId });
+  await queueRecognition(queues, ingested.newPages);
   return { folder, outcome: 'ingested', batchId: ingested.batchId, newPages: ingested.newPages.length };
 }
 

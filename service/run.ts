@@ -12,7 +12,12 @@ import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
 import { shippedRules } from '../storage/checking.ts';
 import { registerExam } from '../storage/exams.ts';
 import { issueUser, type User } from '../storage/users.ts';
-import { RETENTION_EVERY_MS, scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
+import {
+  RETENTION_EVERY_MS,
+  type RequeueTarget,
+  scheduleRecurring,
+  stageHandlers,
+} from '../workers/handlers.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { buildApi } from './api.ts';
 import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
@@ -49,8 +54,9 @@ export async function startService(
   const rulesOf = shippedRules();
   const embedded = !config.redisUrl;
   // The requeue handler adds to whichever queues this process has, made just below.
-  const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
+  const target: RequeueTarget = {
     add: (stage, id, data) => queues.add(stage, id, data),
+    addMany: (stage, jobs) => queues.addMany(stage, jobs),
     retryDead: (stage, ids) => queues.retryDead(stage, ids),
     counts: (stage) => queues.counts(stage),
   };

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
 import { registerExam } from '../storage/exams.ts';
+import { queueRecognition } from '../workers/handlers.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';
@@ -93,7 +94,7 @@ async function queueCorpus(adapters: Adapters, queues: StageQueues) {
     'hot-folder',
     corpus,
   );
-  for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+  await queueRecognition(queues, batch.newPages);
   return batch;
 }
 
@@ -119,7 +120,8 @@ describe('recognise stage on BullMQ', () => {
     const { env, adapters, queues } = await deployment();
     const { db } = adapters;
     const batch = await queueCorpus(adapters, queues);
-    // A second add of the same job is ignored: a redelivered batch does not queue its pages again.
+    // Queueing the same jobs again is ignored: a redelivered batch does not queue its pages twice.
+    await queueRecognition(queues, batch.newPages);
     await queues.add('recognise', batch.newPages[0]!, { pageId: batch.newPages[0]! });
     const done = () => recognisedPages(db);
 
@@ -183,7 +185,7 @@ describe('recognise stage on BullMQ', () => {
       'hot-folder',
       corpus.slice(0, 4),
     );
-    for (const pageId of batch.newPages) await queues.add('recognise', pageId, { pageId });
+    await queueRecognition(queues, batch.newPages);
     // Redis loses this deployment's data (a restart without persistence, a failover to an empty replica).
     const redis = new Redis(testServices().redisUrl, { maxRetriesPerRequest: null });
     const keys = await redis.keys(`${env.RCOI_QUEUE_PREFIX}:*`);

@@ -6,8 +6,8 @@ import { corpusFiles } from '../samples/make-corpus.ts';
 import { registerExam } from '../storage/exams.ts';
 import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../storage/verification.ts';
 import { importKits } from '../storage/works.ts';
-import { queueFollowUp, stageHandlers } from '../workers/handlers.ts';
-import { inProcessStages, jobId, type StageQueues } from '../workers/queues.ts';
+import { queueFollowUp, queueRecognition, type RequeueTarget, stageHandlers } from '../workers/handlers.ts';
+import { inProcessStages, jobId } from '../workers/queues.ts';
 import { ingestBatch } from '../workers/stages/ingest.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
@@ -36,8 +36,9 @@ describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
     const deps = await freshStageDeps(open, undo, 'rcoi-works');
     const { db } = deps;
     await registerExam(db, { ...MOSCOW_EGE_02, id: 'exam-1' });
-    const target: Pick<StageQueues, 'add' | 'retryDead' | 'counts'> = {
+    const target: RequeueTarget = {
       add: (s, id, d) => stages.add(s, id, d),
+      addMany: (s, jobs) => stages.addMany(s, jobs),
       retryDead: (s, ids) => stages.retryDead(s, ids),
       counts: (s) => stages.counts(s),
     };
@@ -56,7 +57,7 @@ describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
       'upload',
       [...corpus, two.file],
     );
-    for (const pageId of batch.newPages) await stages.add('recognise', pageId, { pageId });
+    await queueRecognition(stages, batch.newPages);
     await stages.idle();
 
     const sheets = await db.query<{ sheet_number: string; form: string }>(

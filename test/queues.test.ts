@@ -27,8 +27,12 @@ describe('in-process stages', () => {
       2,
       { attempts: 3, backoffMs: 5 },
     );
-    for (const id of ['a', 'b', 'c', 'flaky', 'broken']) await stages.add('recognise', id, { pageId: id });
+    await stages.addMany(
+      'recognise',
+      ['a', 'b', 'c', 'flaky', 'broken'].map((id) => ({ jobId: id, data: { pageId: id } })),
+    );
     await stages.add('recognise', 'a', { pageId: 'a' });
+    await stages.addMany('recognise', [{ jobId: 'b', data: { pageId: 'b' } }]);
     await stages.idle();
     expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, c: 1, flaky: 2, broken: 3 });
     expect(most).toBe(2);

@@ -14,6 +14,17 @@ export const RETENTION_EVERY_MS = 3_600_000;
 /** How often pending pages are queued again, should Redis have lost their jobs. */
 export const REQUEUE_EVERY_MS = 60_000;
 
+/** What the requeue pass needs of the queues. */
+export type RequeueTarget = Pick<StageQueues, 'add' | 'addMany' | 'retryDead' | 'counts'>;
+
+/** Queues pages for recognition, a batch's at once. */
+export async function queueRecognition(queues: Pick<StageQueues, 'addMany'>, pageIds: string[]) {
+  await queues.addMany(
+    'recognise',
+    pageIds.map((pageId) => ({ jobId: pageId, data: { pageId } })),
+  );
+}
+
 /**
  * What a page's becoming final sets going: the (re)assembly of the work its sheet belongs to, or, for a
  * checking protocol, the taking of its scores.
@@ -44,13 +55,16 @@ export async function queueFollowUp(
  * that changed after their last assembly, complete works not yet routed. A job that still exists (waiting, running or dead) keeps its id,
  * so adding it again changes nothing; each id names the state it was made for.
  */
-async function requeueLost(db: Queryable, queues: Pick<StageQueues, 'add' | 'retryDead' | 'counts'>) {
+async function requeueLost(db: Queryable, queues: RequeueTarget) {
   const pending = await db.query<{ id: string }>(`select id from pages where status = 'pending' order by id`);
   // While the queue holds at least as many live jobs as there are pending pages, Redis has lost nothing:
   // one count instead of a call per page every pass. Redis restarting empty leaves it short.
   const live = await queues.counts('recognise');
   if (live.waiting + live.active < pending.length)
-    for (const { id } of pending) await queues.add('recognise', id, { pageId: id });
+    await queueRecognition(
+      queues,
+      pending.map((p) => p.id),
+    );
   // A page whose job died (its attempts spent while the database was down, say) is not done: it gets
   // another round. A page that cannot be read is rejected, not failed, so only outages and bugs land here.
   const retried = await queues.retryDead(
@@ -84,7 +98,7 @@ export async function scheduleRecurring(queues: StageQueues, requeueMs = REQUEUE
 export function stageHandlers(
   deps: StageDeps,
   forms: FormDefinition[],
-  queues: Pick<StageQueues, 'add' | 'retryDead' | 'counts'>,
+  queues: RequeueTarget,
   rulesOf: RulesOf = shippedRules(),
 ): StageHandlers {
   return {

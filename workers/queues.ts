@@ -38,6 +38,8 @@ export interface StageQueues {
    * ':' (BullMQ's separator): build them with `jobId`.
    */
   add<S extends Stage>(stage: S, jobId: string, data: StageJobs[S]): Promise<void>;
+  /** `add` for many jobs of one stage in one round trip (a batch's pages). */
+  addMany<S extends Stage>(stage: S, jobs: { jobId: string; data: StageJobs[S] }[]): Promise<void>;
   /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
   counts(stage: Stage): Promise<{ waiting: number; active: number; failed: number; completed: number }>;
   deadLetters(stage: Stage): Promise<{ jobId: string; reason: string; attempts: number }[]>;
@@ -83,15 +85,19 @@ export function bullmqQueues(
     }),
   );
   const queue = (s: Stage) => queues.get(s)!;
+  const options = (jobId: string) => ({
+    jobId,
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { count: 10_000 },
+    removeOnFail: false,
+  });
   return {
     async add(stage, jobId, data) {
-      await queue(stage).add(stage, data, {
-        jobId,
-        attempts: retry.attempts,
-        backoff: { type: 'exponential', delay: retry.backoffMs },
-        removeOnComplete: { count: 10_000 },
-        removeOnFail: false,
-      });
+      await queue(stage).add(stage, data, options(jobId));
+    },
+    async addMany(stage, jobs) {
+      await queue(stage).addBulk(jobs.map((j) => ({ name: stage, data: j.data, opts: options(j.jobId) })));
     },
     async counts(stage) {
       const c = await queue(stage).getJobCounts('waiting', 'active', 'failed', 'completed', 'delayed');
@@ -251,6 +257,9 @@ export function inProcessStages(
   };
   return {
     add,
+    async addMany(stage, jobs) {
+      for (const j of jobs) await add(stage, j.jobId, j.data);
+    },
     async counts(stage) {
       return {
         waiting: pending.filter((p) => p.stage === stage).length,

@@ -10,7 +10,7 @@ import { batchReport } from '../../storage/batches.ts';
 import { chooseScan, SheetError } from '../../storage/sheets.ts';
 import { audit } from '../../storage/verification.ts';
 import { assembleWorks, importKits } from '../../storage/works.ts';
-import { queueFollowUp } from '../../workers/handlers.ts';
+import { queueFollowUp, queueRecognition } from '../../workers/handlers.ts';
 import { jobId } from '../../workers/queues.ts';
 import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
 import { type ApiDeps, OPERATORS } from '../api.ts';
@@ -64,7 +64,7 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   const ingestUpload = async (manifest: BatchManifest, files: IncomingFile[], by: string) => {
     const result = await ingestBatch(deps, manifest, 'upload', files);
-    for (const pageId of result.newPages) await deps.queues.add('recognise', pageId, { pageId });
+    await queueRecognition(deps.queues, result.newPages);
     await audit(deps.db, by, 'batch.upload', result.batchId, {
       files: files.length,
       newPages: result.newPages.length,
