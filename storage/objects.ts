@@ -135,9 +135,9 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
     enforcesHolds,
     async put(key, body, meta) {
       // Not putObject: it copies the body twice and hashes it with MD5 for Content-MD5, 3 ms of the client's
-      // CPU per scan (bench:service). The request signed with the SHA-256 the caller knows is one the store
-      // refuses unless the bytes hash to it. The method is typed but marked internal: test/storage-objects.test.ts
-      // puts and reads back through it, and refuses a wrong hash.
+      // CPU per scan (BENCHMARKS.md). A request signed with the SHA-256 the caller knows is one the store
+      // refuses unless the bytes hash to it. The method is typed but marked internal: the store tests
+      // (test/storage-objects.test.ts) put and read back through it, and see a wrong hash refused.
       const res = await client
         .makeRequestStreamAsync(
           {

@@ -1,5 +1,6 @@
 /** The in-process stage runner of the embedded default: same contract as the BullMQ queues. */
 import { describe, expect, it } from 'vitest';
+import { queueRecognition } from '../workers/handlers.ts';
 import { inProcessStages } from '../workers/queues.ts';
 
 describe('in-process stages', () => {
@@ -41,5 +42,29 @@ describe('in-process stages', () => {
     ]);
     expect(await stages.counts('recognise')).toEqual({ waiting: 0, active: 0, failed: 1, completed: 4 });
     await stages.close();
+  });
+});
+
+describe('queueRecognition', () => {
+  it.each([
+    [0, []],
+    [1, [1]],
+    [1000, [1000]],
+    [2500, [1000, 1000, 500]],
+  ])('queues %i pages in calls of %j, each page once, in order', async (pages, calls) => {
+    const seen: string[][] = [];
+    const ids = Array.from({ length: pages }, (_, i) => `page-${i}`);
+    await queueRecognition(
+      {
+        addMany: async (stage, jobs) => {
+          expect(stage).toBe('recognise');
+          seen.push(jobs.map((j) => (j.data as { pageId: string }).pageId));
+          expect(jobs.map((j) => j.jobId)).toEqual(seen.at(-1));
+        },
+      },
+      ids,
+    );
+    expect(seen.map((c) => c.length)).toEqual(calls);
+    expect(seen.flat()).toEqual(ids);
   });
 });

@@ -17,12 +17,16 @@ export const REQUEUE_EVERY_MS = 60_000;
 /** What the requeue pass needs of the queues. */
 export type RequeueTarget = Pick<StageQueues, 'add' | 'addMany' | 'retryDead' | 'counts'>;
 
+/** Pages queued in one call at most: a requeue after Redis lost everything is not one giant pipeline. */
+const QUEUE_CHUNK = 1000;
+
 /** Queues pages for recognition, a batch's at once. */
 export async function queueRecognition(queues: Pick<StageQueues, 'addMany'>, pageIds: string[]) {
-  await queues.addMany(
-    'recognise',
-    pageIds.map((pageId) => ({ jobId: pageId, data: { pageId } })),
-  );
+  for (let i = 0; i < pageIds.length; i += QUEUE_CHUNK)
+    await queues.addMany(
+      'recognise',
+      pageIds.slice(i, i + QUEUE_CHUNK).map((pageId) => ({ jobId: pageId, data: { pageId } })),
+    );
 }
 
 /**
