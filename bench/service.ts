@@ -75,7 +75,10 @@ const sources = readdirSync(corpusDir)
   .sort()
   .map((f) => join(corpusDir, f));
 
-/** A file's bytes with copy n's trailer, read straight into one buffer: the bench's copying is no part of ingest. */
+/**
+ * A file's bytes with copy n's trailer, read straight into one buffer: the bench's own copying is no part
+ * of ingest.
+ */
 function readCopy(path: string, copy: number): Uint8Array {
   const trailer = copy === 0 ? '' : `\nrcoi-bench-copy-${copy}`;
   const fd = openSync(path, 'r');

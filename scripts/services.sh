@@ -15,7 +15,8 @@ TIMEOUT=${SERVICES_TIMEOUT:-120}
 # The S3 store lives in memory: 1 GiB holds the tests; bench:service asks for more (about 1.2 MB a page).
 S3_MEMORY_BYTES=${SERVICES_S3_MEMORY_BYTES:-1073741824}
 # A lifecycle "day" of 10 s lets expiration tests run in seconds. Empty: Ceph's own day, as in production
-# (bench:service: the 10-s day has RGW's lifecycle thread walk the buckets every 10 s, a second of CPU a minute).
+# (bench:service: with the 10-s day RGW's lifecycle thread walks the buckets every 10 s, a second of CPU a
+# minute at idle).
 LIFECYCLE_DAY_SECONDS=${SERVICES_S3_LIFECYCLE_DAY_SECONDS-10}
 # Marks DIR as ours, so `start` never wipes a directory it did not create.
 MARKER=.rcoi-services
