@@ -1,17 +1,17 @@
 /**
- * The HTTP API. Every /api route names the roles that may call it and is refused to anyone else; a caller is
- * known by a bearer token. Verifiers see only the task leased to them, and every image they are shown is an
- * audit event.
+ * The HTTP API. Every route names the roles that may call it or says it is public (service/access.ts); a
+ * caller is known by a bearer token. Verifiers see only the task leased to them, and every image they are
+ * shown is an audit event.
  */
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { CheckingError, type RulesOf } from '../storage/checking.ts';
-import { type Role, type User, userByToken } from '../storage/users.ts';
 import { VerificationError } from '../storage/verification.ts';
 import { webRoutes } from '../web/routes.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
+import { guardRoutes } from './access.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -25,15 +25,6 @@ export interface ApiDeps extends StageDeps {
   forms: FormDefinition[];
   rulesOf: RulesOf;
   queues: StageQueues;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: User | null;
-  }
-  interface FastifyContextConfig {
-    roles?: readonly Role[];
-  }
 }
 
 const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], number> = {
@@ -57,20 +48,8 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     ...(opts.logger ? { loggerInstance: log } : { logger: false }),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
-  app.decorateRequest('user', null);
+  guardRoutes(app, deps.db);
   app.register(multipart, { limits: UPLOAD_LIMITS });
-
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.url.startsWith('/api/') && !req.url.startsWith('/metrics')) return;
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    req.user = token ? await userByToken(deps.db, token) : null;
-    if (!req.user) return reply.code(401).send({ error: 'sign in: a valid bearer token is required' });
-    const roles = req.routeOptions.config.roles;
-    // A route without roles is a mistake, not an open door.
-    if (!roles?.includes(req.user.role))
-      return reply.code(403).send({ error: `role ${req.user.role} may not use this` });
-  });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof VerificationError || err instanceof CheckingError)
@@ -81,7 +60,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
   });
 
-  app.get('/health', async () => {
+  app.get('/health', { config: { public: true } }, async () => {
     await deps.db.query('select 1');
     return { status: 'ok', database: deps.db.kind, objects: deps.objects.kind };
   });

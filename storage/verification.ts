@@ -114,6 +114,39 @@ export async function audit(tx: Queryable, actor: string, action: string, subjec
   ]);
 }
 
+interface Lease {
+  status: string;
+  leased_by: string | null;
+  leased_until: Date | null;
+}
+
+/** A verifier acts on a task, and sees its image, only while their lease on it runs: never once decided. */
+function assertLeased<T extends Lease>(
+  task: T | undefined,
+  taskId: number,
+  verifierId: string,
+  now: Date,
+): asserts task is T {
+  if (!task) throw new VerificationError('no-such-task', `no verification task ${taskId}`);
+  if (task.status !== 'leased' || task.leased_by !== verifierId || (task.leased_until ?? now) < now)
+    throw new VerificationError('not-yours', `task ${taskId} is not leased to ${verifierId}`);
+}
+
+/** The page and field of a task leased to `verifierId`, for its image; a VerificationError otherwise. */
+export async function leasedTaskField(
+  db: Queryable,
+  verifierId: string,
+  taskId: number,
+  now = new Date(),
+): Promise<{ pageId: string; field: string }> {
+  const [task] = await db.query<Lease & { page_id: string; field: string }>(
+    'select page_id, field, status, leased_by, leased_until from verification_tasks where id = $1',
+    [taskId],
+  );
+  assertLeased(task, taskId, verifierId, now);
+  return { pageId: task.page_id, field: task.field };
+}
+
 export interface DecisionOutcome {
   /** The page has no open task left and every field has its final value. */
   pageFinal: boolean;
@@ -140,9 +173,7 @@ export async function decide(
       'select page_id, field, allowed, status, leased_by, leased_until from verification_tasks where id = $1 for update',
       [taskId],
     );
-    if (!task) throw new VerificationError('no-such-task', `no verification task ${taskId}`);
-    if (task.status !== 'leased' || task.leased_by !== verifier.id || (task.leased_until ?? now) < now)
-      throw new VerificationError('not-yours', `task ${taskId} is not leased to ${verifier.id}`);
+    assertLeased(task, taskId, verifier.id, now);
     const subject = `${task.page_id}/${task.field}`;
     const [page] = await tx.query<{ sheet_number: string | null; form: string | null }>(
       'select sheet_number, form from pages where id = $1',

@@ -13,7 +13,13 @@ import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.t
 import { registerExam } from '../storage/exams.ts';
 import { migrate } from '../storage/migrate.ts';
 import { folderObjectStore } from '../storage/objects.ts';
-import { decide, SHEET_NUMBER_TASK, takeNextTask, VerificationError } from '../storage/verification.ts';
+import {
+  decide,
+  leasedTaskField,
+  SHEET_NUMBER_TASK,
+  takeNextTask,
+  VerificationError,
+} from '../storage/verification.ts';
 import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
 import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
@@ -175,7 +181,16 @@ describe.each(backends)('verification on %s', (_name, open) => {
       code: 'not-yours',
     });
     const value = corpusTruth(files, task.pageId, task.field) ?? task.value;
+    // The field's image is shown only to the lessee, only while the lease runs, and never once decided.
+    expect(await leasedTaskField(db, sofia.id, task.id, t0)).toEqual({
+      pageId: task.pageId,
+      field: task.field,
+    });
+    await expect(leasedTaskField(db, ana.id, task.id, t0)).rejects.toMatchObject({ code: 'not-yours' });
+    await expect(leasedTaskField(db, boris.id, next.id, later)).rejects.toMatchObject({ code: 'not-yours' });
     await decide(db, forms, sofia, task.id, { action: 'correct', value }, t0);
+    await expect(leasedTaskField(db, sofia.id, task.id, t0)).rejects.toMatchObject({ code: 'not-yours' });
+    await expect(leasedTaskField(db, sofia.id, 999_999, t0)).rejects.toMatchObject({ code: 'no-such-task' });
     const log = await db.query<{ action: string; actor: string }>(
       `select action, actor from corrections where task_id = $1 order by id`,
       [task.id],

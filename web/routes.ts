@@ -22,17 +22,20 @@ const PAGE = `<!doctype html>
 const CSP =
   "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
 
+// The page and its assets hold no data: anyone may load them, the sign-in happens inside.
+const PUBLIC = { config: { public: true } } as const;
+
 export function webRoutes(app: FastifyInstance): void {
-  app.get('/', async (_req, reply) =>
+  app.get('/', PUBLIC, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE),
   );
-  app.get('/assets/app.js', async (_req, reply) =>
+  app.get('/assets/app.js', PUBLIC, async (_req, reply) =>
     reply
       .type('text/javascript; charset=utf-8')
       .header('cache-control', 'no-cache')
       .send(Buffer.from((await webBundle()).js)),
   );
-  app.get('/assets/app.css', async (_req, reply) =>
+  app.get('/assets/app.css', PUBLIC, async (_req, reply) =>
     reply
       .type('text/css; charset=utf-8')
       .header('cache-control', 'no-cache')

@@ -1,6 +1,6 @@
 /** The verifier's loop: the next doubtful field, its image crop, a decision. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit, type Decision, decide, takeNextTask } from '../../storage/verification.ts';
+import { audit, type Decision, decide, leasedTaskField, takeNextTask } from '../../storage/verification.ts';
 import { queueFollowUp } from '../../workers/handlers.ts';
 import type { ApiDeps } from '../api.ts';
 import { fieldCrop } from '../crops.ts';
@@ -22,16 +22,10 @@ export function verificationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/verification/tasks/:id/image',
     { config: { roles: VERIFIERS } },
     async (req, reply) => {
-      const [task] = await deps.db.query<{ page_id: string; field: string; leased_by: string | null }>(
-        'select page_id, field, leased_by from verification_tasks where id = $1',
-        [Number(req.params.id) || 0],
-      );
-      if (!task) return reply.code(404).send({ error: `no verification task ${req.params.id}` });
-      if (task.leased_by !== req.user!.id)
-        return reply.code(403).send({ error: 'this task is not leased to you' });
-      const png = await fieldCrop(deps, deps.forms, task.page_id, task.field);
+      const task = await leasedTaskField(deps.db, req.user!.id, Number(req.params.id) || 0);
+      const png = await fieldCrop(deps, deps.forms, task.pageId, task.field);
       if (!png) return reply.code(404).send({ error: 'no image for this field' });
-      await audit(deps.db, req.user!.id, 'image.view', `${task.page_id}/${task.field}`, {});
+      await audit(deps.db, req.user!.id, 'image.view', `${task.pageId}/${task.field}`, {});
       return reply.type('image/png').send(Buffer.from(png));
     },
   );
