@@ -43,6 +43,9 @@ export interface ServiceOptions {
   concurrency?: number;
 }
 
+/** How long requests in flight may finish after a stop before their connections are closed. */
+const STOP_GRACE_MS = 1000;
+
 export const DEMO_EXAM = 'demo-2026-ege-02';
 
 export async function startService(
@@ -115,7 +118,10 @@ export async function startService(
       clearInterval(timer);
       clearInterval(reschedule);
       await scanning;
+      // close() waits for every connection; one still sending a refused upload would hold it for minutes.
+      const cutOff = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
       await app.close();
+      clearTimeout(cutOff);
       await queues.close();
       await adapters.close();
     },
