@@ -2,10 +2,11 @@
  * The database adapters and migrations, on the embedded PGlite and on the real PostgreSQL server the test
  * setup starts: the same SQL must behave the same on both.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
 import { migrate, shippedMigrations } from '../storage/migrate.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { freshPostgresDatabase, testServices } from './services.ts';
 
 const backends: [string, () => Promise<{ db: Database; open: () => Database | Promise<Database> }>][] = [
   [
@@ -88,6 +89,19 @@ describe.each(backends)('database on %s', (_name, make) => {
     expect(typeof row?.id).toBe('number');
   });
 
+  it('keeps the audit trail append-only: no update, delete or truncate, not even by a superuser', async () => {
+    const { db } = await setup();
+    await migrate(db);
+    await db.query(`insert into audit_events (actor, action, subject) values ('t', 'view', 'kept')`);
+    for (const sql of [
+      `update audit_events set actor = 'someone else' where subject = 'kept'`,
+      `delete from audit_events where subject = 'kept'`,
+      'truncate audit_events',
+    ])
+      await expect(db.query(sql), sql).rejects.toThrow(/append-only/);
+    expect(await db.query(`select actor from audit_events where subject = 'kept'`)).toEqual([{ actor: 't' }]);
+  });
+
   it('enforces the schema’s own rules', async () => {
     const { db } = await setup();
     await migrate(db);
@@ -117,6 +131,41 @@ describe('migrations on postgres, started at once', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe('the audit trail under the service’s own role on postgres', () => {
+  it('is refused to its owner by privileges too, with the trigger switched off', async () => {
+    const admin = new URL(testServices().databaseUrl);
+    const suffix = randomBytes(5).toString('hex');
+    const role = `rcoi_service_${suffix}`;
+    const database = `rcoi_owned_${suffix}`;
+    const root = postgresDatabase(admin.href);
+    await root.query(`create role ${role} login password 'pw' nosuperuser`);
+    await root.query(`create database ${database} owner ${role}`);
+    const url = new URL(admin.href);
+    url.username = role;
+    url.password = 'pw';
+    url.pathname = `/${database}`;
+    const db = postgresDatabase(url.href);
+    try {
+      await migrate(db);
+      await db.query(`insert into audit_events (actor, action, subject) values ('t', 'view', 'kept')`);
+      // As the owner, the service could switch the trigger off; then its lost privileges still refuse.
+      await db.query('alter table audit_events disable trigger user');
+      for (const sql of [
+        `update audit_events set actor = 'x'`,
+        'delete from audit_events',
+        'truncate audit_events',
+      ])
+        await expect(db.query(sql), sql).rejects.toThrow(/permission denied/);
+      expect(await db.query('select actor from audit_events')).toEqual([{ actor: 't' }]);
+    } finally {
+      await db.close();
+      await root.query(`drop database ${database} with (force)`);
+      await root.query(`drop role ${role}`);
+      await root.close();
     }
   });
 });
