@@ -235,11 +235,12 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
   });
 
   it('re-checks an appeal by a senior who never checked the work, and recalculates the result', async () => {
+    // Boris is a leading expert: his status would let him re-check appeals, but he checked this work.
     const { db } = await season(
       open,
       [
         { userId: 'anna' },
-        { userId: 'boris' },
+        { userId: 'boris', status: 'leading' },
         { userId: 'sergei', status: 'senior' },
         { userId: 'lena', status: 'leading' },
       ],
@@ -261,7 +262,7 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
       'task 14 underscored',
     );
     await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'again')).rejects.toThrow(/already/);
-    // Its experts may not re-check it; Sergei, a senior who never saw it, may.
+    // Its experts may not re-check it, the leading one included; Sergei, a senior who never saw it, may.
     expect(await takeNextCheck(db, 'anna')).toBeNull();
     expect(await takeNextCheck(db, 'boris')).toBeNull();
     expect(await takeNextCheck(db, 'sergei')).toBe(checkId);
