@@ -94,6 +94,12 @@ const LinkFieldSchema = z.strictObject({
   cells: CellRunSchema,
 });
 
+const RedactionSchema = RectSchema.extend({
+  /** What the region would give away (for the reviewer of a new edition). */
+  reason: z.string().trim().min(1),
+});
+export type Redaction = z.infer<typeof RedactionSchema>;
+
 const WritingFieldSchema = z.strictObject({
   ...fieldBase,
   kind: z.literal('writing'),
@@ -139,6 +145,131 @@ export const SheetKindSchema = z.enum([
 ]);
 export type SheetKind = z.infer<typeof SheetKindSchema>;
 
+/** The instances of a field entry: its number n and its offset (mm) from the entry's own position. */
+export function repeatOffsets(field: FieldDefinition): { n: number; dx: number; dy: number }[] {
+  const r = field.repeat;
+  if (!r) return [{ n: 0, dx: 0, dy: 0 }];
+  if (r.offsets) return r.offsets.map(([dx, dy], i) => ({ n: r.from + i, dx, dy }));
+  const [sx, sy] = r.step ?? [0, 0];
+  return Array.from({ length: r.count ?? 0 }, (_, i) => ({ n: r.from + i, dx: i * sx, dy: i * sy }));
+}
+
+/** Blanked beyond every barcode, all round: its quiet zone, where a reader still finds the symbol's edges. */
+const BARCODE_QUIET_MM = 3;
+/** Blanked further below an EAN-13 (in the symbol's own orientation): where human-readable digits go. */
+const BARCODE_DIGITS_MM = 4;
+/** Blanked around a link field's cells: handwriting strays past them. */
+const LINK_MARGIN_MM = 1.5;
+
+type Barcode = z.infer<typeof BarcodeSchema>;
+
+function barcodeArea(b: Barcode): Rect {
+  const q = BARCODE_QUIET_MM;
+  const area = { x: b.x - q, y: b.y - q, w: b.w + 2 * q, h: b.h + 2 * q };
+  if (b.symbology !== 'ean13') return area;
+  const d = BARCODE_DIGITS_MM;
+  // The symbol's bottom edge, turned counter-clockwise by its rotation: down, right, up, left on the page.
+  switch (b.rotation) {
+    case 0:
+      return { ...area, h: area.h + d };
+    case 90:
+      return { ...area, w: area.w + d };
+    case 180:
+      return { ...area, y: area.y - d, h: area.h + d };
+    case 270:
+      return { ...area, x: area.x - d, w: area.w + d };
+  }
+}
+
+/** Each instance of a link field: its run of cells from the first to the last, with the margin. */
+function linkAreas(f: Extract<FieldDefinition, { kind: 'link' }>): Rect[] {
+  const { origin, size, count, pitch } = f.cells;
+  const [x0, x1] = [origin[0], origin[0] + (count - 1) * pitch[0]].sort((a, b) => a - b) as [number, number];
+  const [y0, y1] = [origin[1], origin[1] + (count - 1) * pitch[1]].sort((a, b) => a - b) as [number, number];
+  const m = LINK_MARGIN_MM;
+  return repeatOffsets(f).map(({ dx, dy }) => ({
+    x: x0 + dx - m,
+    y: y0 + dy - m,
+    w: x1 - x0 + size[0] + 2 * m,
+    h: y1 - y0 + size[1] + 2 * m,
+  }));
+}
+
+/** Where an area comes from, as a path into the definition, and why it is blanked. */
+interface SourcedRedaction {
+  path: (string | number)[];
+  area: Redaction;
+}
+
+/**
+ * Everything that names a sheet, each kind derived from the layout so that a new edition cannot forget one:
+ * every barcode (with its quiet zone and an EAN-13's digits) and every link field (another sheet's number,
+ * written in), then the definition's own `redact` regions.
+ */
+function redactionSources(def: FormDefinition): SourcedRedaction[] {
+  return [
+    ...def.barcodes.map((b, i) => ({
+      path: ['barcodes', i],
+      area: { ...barcodeArea(b), reason: `barcode ${b.role}: the sheet's number` },
+    })),
+    ...def.fields.flatMap((f, i) =>
+      f.kind === 'link'
+        ? linkAreas(f).map((a) => ({
+            path: ['fields', i],
+            area: { ...a, reason: `link field ${f.name}: another sheet's number (${f.target})` },
+          }))
+        : [],
+    ),
+    ...def.redact.map((r, i) => ({ path: ['redact', i], area: r })),
+  ];
+}
+
+function clip(r: Redaction, page: { width: number; height: number }): Redaction | null {
+  const x = Math.max(0, r.x);
+  const y = Math.max(0, r.y);
+  const w = Math.min(page.width, r.x + r.w) - x;
+  const h = Math.min(page.height, r.y + r.h) - y;
+  return w > 0 && h > 0 ? { ...r, x, y, w, h } : null;
+}
+
+/** What is blanked in every image an expert gets, mm, within the page. */
+export function redactionAreas(def: FormDefinition): Redaction[] {
+  return redactionSources(def).flatMap((s) => clip(s.area, def.page) ?? []);
+}
+
+const overlaps = (a: Rect, b: Rect) =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/** A listed redaction lies on the page, and no redaction blanks a writing area: experts see the whole answer. */
+function checkRedactions(def: FormDefinition, ctx: z.RefinementCtx): void {
+  const { width, height } = def.page;
+  def.redact.forEach((r, i) => {
+    if (r.x < 0 || r.y < 0 || r.x + r.w > width || r.y + r.h > height)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redact', i],
+        message: `outside the ${width} x ${height} mm page`,
+      });
+  });
+  const writing = def.fields.flatMap((f) =>
+    f.kind === 'writing'
+      ? repeatOffsets(f).map(({ dx, dy }) => ({
+          name: f.name,
+          area: { ...f.area, x: f.area.x + dx, y: f.area.y + dy },
+        }))
+      : [],
+  );
+  for (const { path, area } of redactionSources(def)) {
+    const hidden = writing.find((w) => overlaps(area, w.area));
+    if (hidden)
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `blanking it for experts would hide part of writing field "${hidden.name}"`,
+      });
+  }
+}
+
 export const FormDefinitionSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9-]+$/),
@@ -168,6 +299,12 @@ export const FormDefinitionSchema = z
     alphabets: z.record(z.string(), z.string().min(1)),
     fields: z.array(FieldSchema),
     print: z.array(PrintSchema).default([]),
+    /**
+     * Regions blanked in every image an expert gets because they identify the sheet or the participant, besides
+     * the barcodes and link fields, which always are (`redactionAreas`): a sheet number printed apart from its
+     * barcode, a header field that names a person.
+     */
+    redact: z.array(RedactionSchema).default([]),
     /** Derived fields computed from read ones (EGE AS1: results after replacements). */
     derive: z.array(z.literal('ege-replacements')).default([]),
     /**
@@ -178,6 +315,7 @@ export const FormDefinitionSchema = z
     thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
   })
   .superRefine((def, ctx) => {
+    checkRedactions(def, ctx);
     def.fields.forEach((f, i) => {
       if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {
         ctx.addIssue({

@@ -10,11 +10,15 @@ import {
   type FormDefinition,
   FormDefinitionSchema,
   type Rect,
+  type Redaction,
+  redactionAreas,
+  repeatOffsets,
   type SheetKind,
   type Symbology,
 } from './form-schema.ts';
 
-export type { FormDefinition, Rect, SheetKind, Symbology };
+export type { FormDefinition, Rect, Redaction, SheetKind, Symbology };
+export { redactionAreas };
 
 export class FormDefinitionError extends Error {
   constructor(
@@ -140,14 +144,6 @@ function runRects(run: CellRun, dx: number, dy: number): Rect[] {
   }));
 }
 
-function instanceOffsets(field: FieldDefinition): { n: number; dx: number; dy: number }[] {
-  const r = field.repeat;
-  if (!r) return [{ n: 0, dx: 0, dy: 0 }];
-  if (r.offsets) return r.offsets.map(([dx, dy], i) => ({ n: r.from + i, dx, dy }));
-  const [sx, sy] = r.step ?? [0, 0];
-  return Array.from({ length: r.count ?? 0 }, (_, i) => ({ n: r.from + i, dx: i * sx, dy: i * sy }));
-}
-
 const DIGITS = '0123456789';
 
 function instance(
@@ -198,7 +194,7 @@ function instance(
 }
 
 function expandField(def: FormDefinition, field: FieldDefinition): FieldInstance[] {
-  return instanceOffsets(field).map(({ n, dx, dy }) => instance(def, field, n, dx, dy));
+  return repeatOffsets(field).map(({ n, dx, dy }) => instance(def, field, n, dx, dy));
 }
 
 const expansions = new WeakMap<FormDefinition, ExpandedForm>();

@@ -1,14 +1,14 @@
 /**
  * What is printed and exported: the appeal kit (images of every form of the work, each form's recognition
  * results, the checking protocols, the result) and a chair's batch of works for checking on paper, as a PDF or
- * a ZIP of images (answer sheets 2 only, by work code: nothing of the participant). Experts are numbered,
- * never named.
+ * a ZIP of images (answer sheets 2 only, by work code, redacted as for an expert's screen: nothing of the
+ * participant or the sheet). Experts are numbered, never named.
  */
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
 import type { FormDefinition } from '../calibration/form-schema.ts';
-import { pageImage } from '../service/crops.ts';
+import { type Audience, pageImage } from '../service/crops.ts';
 import { as2Pages } from '../storage/checking.ts';
 import type { StageDeps } from '../workers/stages/ingest.ts';
 import { PdfBook } from './pdf.ts';
@@ -33,8 +33,8 @@ const ROUND_TITLES: Record<string, string> = {
 const PRINT_PX_PER_MM = 6;
 
 /** A page as printed and exported: upright through its registration, JPEG; null when it has none. */
-const printImage = (deps: StageDeps, forms: FormDefinition[], pageId: string) =>
-  pageImage(deps, forms, pageId, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
+const printImage = (deps: StageDeps, forms: FormDefinition[], pageId: string, audience: Audience) =>
+  pageImage(deps, forms, pageId, audience, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
 
 export class KitError extends Error {}
 
@@ -76,7 +76,7 @@ export async function appealKit(
   );
   for (const sheet of sheets) {
     const title = `${ROLE_TITLES[sheet.role] ?? sheet.role}, № ${sheet.sheet_number}`;
-    const jpeg = await printImage(deps, forms, sheet.page_id);
+    const jpeg = await printImage(deps, forms, sheet.page_id, 'appeal-commission');
     if (jpeg) await book.imagePage(jpeg, title);
     else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
     const fields = await db.query<{
@@ -140,7 +140,7 @@ export async function worksBatch(
   for (const [workId, pages] of await worksPages(deps, workIds)) {
     for (const [i, pageId] of pages.entries()) {
       const title = `Работа ${workId}, страница ${i + 1} из ${pages.length}`;
-      const jpeg = await printImage(deps, forms, pageId);
+      const jpeg = await printImage(deps, forms, pageId, 'expert');
       if (jpeg) await book.imagePage(jpeg, title);
       else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
     }
@@ -173,7 +173,7 @@ export async function worksZip(
     for (const [workId, pages] of works) {
       for (const [i, pageId] of pages.entries()) {
         const name = `${workId}/page-${String(i + 1).padStart(2, '0')}`;
-        const jpeg = await printImage(deps, forms, pageId);
+        const jpeg = await printImage(deps, forms, pageId, 'expert');
         if (jpeg) put(`${name}.jpg`, jpeg);
         else
           put(

@@ -1,13 +1,15 @@
 /**
  * Images people decide by, sampled upright through each page's registration: a verifier's field crop (the
- * field's area with a margin, so the neighbouring print gives context) and an expert's whole page.
+ * field's area with a margin, so the neighbouring print gives context) and a whole page, which for an expert
+ * is blanked wherever its form says the sheet can be identified.
  */
 import sharp from 'sharp';
 import type { FormDefinition } from '../calibration/form-schema.ts';
-import { expandForm, type Rect } from '../calibration/forms.ts';
+import { expandForm, type Rect, redactionAreas, type SheetKind } from '../calibration/forms.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sourceField } from '../pipeline/derive.ts';
 import type { Matrix3 } from '../pipeline/geometry.ts';
+import type { GreyImage } from '../pipeline/image.ts';
 import { inflate, sampleRect } from '../pipeline/sampling.ts';
 import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
 import type { StageDeps } from '../workers/stages/ingest.ts';
@@ -56,21 +58,51 @@ async function encode(
 }
 
 /**
+ * Who a whole page is for. An expert checks blind: their image exists only for answer sheets 2 and is blanked
+ * where the form can name the sheet (`redactionAreas`: barcodes, link fields, listed regions), since sheet
+ * number -> kit -> registration names the participant. The appeal commission's kit matches pages to the
+ * participant anyway and keeps the page whole.
+ */
+export type Audience = 'expert' | 'appeal-commission';
+
+const EXPERT_KINDS: ReadonlySet<SheetKind> = new Set(['answer-sheet-2', 'additional-answer-sheet-2']);
+
+/** Paints each area (mm) paper-white on a tile sampled from the page's origin, every pixel it touches. */
+function blank(tile: GreyImage, areas: Rect[], pxPerMm: number): void {
+  for (const r of areas) {
+    const x0 = Math.max(0, Math.floor(r.x * pxPerMm));
+    const x1 = Math.min(tile.width, Math.ceil((r.x + r.w) * pxPerMm));
+    const y0 = Math.max(0, Math.floor(r.y * pxPerMm));
+    const y1 = Math.min(tile.height, Math.ceil((r.y + r.h) * pxPerMm));
+    for (let y = y0; y < y1 && x0 < x1; y++) tile.data.fill(255, y * tile.width + x0, y * tile.width + x1);
+  }
+}
+
+/**
  * A whole page as its form lays it out: upright and square whatever the scan's skew, at `pxPerMm` (the
- * expert's view of an answer sheet 2; a printed kit's page), as PNG or JPEG. Null when the page has no
- * registration.
+ * expert's view of an answer sheet 2; a printed kit's page), as PNG or JPEG, redacted for an expert before it
+ * is encoded. Null when the page has no registration, or is no answer sheet 2 and the audience an expert.
  */
 export async function pageImage(
   deps: StageDeps,
   forms: FormDefinition[],
   pageId: string,
+  audience: Audience,
   opts: { pxPerMm?: number; format?: 'png' | 'jpeg' } = {},
 ): Promise<Uint8Array | null> {
   const page = await registeredPage(deps, pageId);
   const def = forms.find((f) => f.id === page?.form);
   if (!page || !def) return null;
-  const area = { x: 0, y: 0, w: def.page.width, h: def.page.height };
-  return encode(sampleRect(page.image, page.transform, area, opts.pxPerMm ?? 5), opts.format);
+  if (audience === 'expert' && !EXPERT_KINDS.has(def.kind)) return null;
+  const pxPerMm = opts.pxPerMm ?? 5;
+  const tile = sampleRect(
+    page.image,
+    page.transform,
+    { x: 0, y: 0, w: def.page.width, h: def.page.height },
+    pxPerMm,
+  );
+  if (audience === 'expert') blank(tile, redactionAreas(def), pxPerMm);
+  return encode(tile, opts.format);
 }
 
 /**

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { expandForm, FormDefinitionError, parseFormDefinition, shippedForms } from '../calibration/forms.ts';
+import {
+  expandForm,
+  FormDefinitionError,
+  parseFormDefinition,
+  redactionAreas,
+  shippedForms,
+} from '../calibration/forms.ts';
 
 const minimal = {
   id: 'tiny',
@@ -36,6 +42,15 @@ const minimal = {
 function withField(field: unknown) {
   return { ...minimal, fields: [field] };
 }
+
+const answerArea = { name: 'answer', kind: 'writing', area: { x: 10, y: 60, w: 80, h: 30 } };
+const ean = { role: 'sheet-number', symbology: 'ean13', x: 50, y: 10, w: 40, h: 10 };
+const link = {
+  name: 'next',
+  kind: 'link',
+  target: 'additional-answer-sheet-2',
+  cells: { origin: [10, 40], size: [4, 6], count: 13, pitch: [5, 0] },
+};
 
 describe('form definitions', () => {
   it('ships valid definitions with unique field names', () => {
@@ -115,6 +130,56 @@ describe('form definitions', () => {
     ['an unknown key', { ...minimal, colour: 'red' }, '(root)'],
     ['too few anchors', { ...minimal, anchors: minimal.anchors.slice(0, 2) }, 'anchors'],
     ['a bad sheet-number pattern', { ...minimal, sheetNumber: { pattern: '([' } }, 'sheetNumber.pattern'],
+    [
+      'a redaction without a reason',
+      { ...minimal, redact: [{ x: 1, y: 1, w: 5, h: 5 }] },
+      'redact[0].reason',
+    ],
+    [
+      'a redaction with a blank reason',
+      { ...minimal, redact: [{ x: 1, y: 1, w: 5, h: 5, reason: '  ' }] },
+      'redact[0].reason',
+    ],
+    [
+      'a redaction of no width',
+      { ...minimal, redact: [{ x: 1, y: 1, w: 0, h: 5, reason: 'r' }] },
+      'redact[0].w',
+    ],
+    [
+      'a redaction of negative height',
+      { ...minimal, redact: [{ x: 1, y: 1, w: 5, h: -5, reason: 'r' }] },
+      'redact[0].h',
+    ],
+    [
+      'a redaction off the page',
+      { ...minimal, redact: [{ x: 96, y: 1, w: 5, h: 5, reason: 'r' }] },
+      'redact[0]',
+    ],
+    [
+      'a redaction above the page',
+      { ...minimal, redact: [{ x: 1, y: -1, w: 5, h: 5, reason: 'r' }] },
+      'redact[0]',
+    ],
+    [
+      'a redaction with an unknown key',
+      { ...minimal, redact: [{ x: 1, y: 1, w: 5, h: 5, reason: 'r', colour: 'black' }] },
+      'redact[0]',
+    ],
+    [
+      'a redaction over the answer',
+      { ...minimal, fields: [answerArea], redact: [{ x: 40, y: 85, w: 5, h: 10, reason: 'r' }] },
+      'redact[0]',
+    ],
+    [
+      'a barcode whose digits would blank the answer',
+      { ...minimal, fields: [answerArea], barcodes: [{ ...ean, y: 45 }] },
+      'barcodes[0]',
+    ],
+    [
+      'a link field whose margin would blank the answer',
+      { ...minimal, fields: [answerArea, { ...link, cells: { ...link.cells, origin: [10, 53] } }] },
+      'fields[1]',
+    ],
   ])('rejects %s, naming the key', (_what, json, key) => {
     let error: unknown;
     try {
@@ -124,6 +189,59 @@ describe('form definitions', () => {
     }
     expect(error).toBeInstanceOf(FormDefinitionError);
     expect((error as FormDefinitionError).issues.some((i) => i.startsWith(`${key}:`))).toBe(true);
+  });
+
+  it.each([
+    [0, { x: 47, y: 7, w: 46, h: 20 }],
+    [90, { x: 47, y: 7, w: 50, h: 16 }],
+    [180, { x: 47, y: 3, w: 46, h: 20 }],
+    [270, { x: 43, y: 7, w: 50, h: 16 }],
+  ])(
+    'blanks an EAN-13 printed at %i degrees with its quiet zone and the digits below it',
+    (rotation, area) => {
+      const def = parseFormDefinition({ ...minimal, barcodes: [{ ...ean, rotation }] });
+      expect(redactionAreas(def)).toEqual([{ ...area, reason: "barcode sheet-number: the sheet's number" }]);
+    },
+  );
+
+  it('blanks every barcode, link field and listed region, clipped to the page', () => {
+    const def = parseFormDefinition({
+      ...minimal,
+      barcodes: [{ role: 'qr', symbology: 'qr', x: 1, y: 80, w: 15, h: 15 }],
+      fields: [link],
+      redact: [{ x: 60, y: 40, w: 30, h: 8, reason: 'printed sheet number' }],
+    });
+    expect(redactionAreas(def)).toEqual([
+      // The QR's quiet zone runs off the left edge: the page's part of it.
+      { x: 0, y: 77, w: 19, h: 21, reason: "barcode qr: the sheet's number" },
+      {
+        x: 8.5,
+        y: 38.5,
+        w: 67,
+        h: 9,
+        reason: "link field next: another sheet's number (additional-answer-sheet-2)",
+      },
+      { x: 60, y: 40, w: 30, h: 8, reason: 'printed sheet number' },
+    ]);
+  });
+
+  it('blanks every code and link field of each shipped answer sheet 2 for experts', () => {
+    const covers = (outer: { x: number; y: number; w: number; h: number }, inner: typeof outer) =>
+      outer.x <= inner.x &&
+      outer.y <= inner.y &&
+      outer.x + outer.w >= inner.x + inner.w &&
+      outer.y + outer.h >= inner.y + inner.h;
+    const as2 = shippedForms().filter((f) => f.kind.endsWith('answer-sheet-2'));
+    expect(as2.map((f) => f.id)).toEqual(['ege-as2-1', 'ege-as2-2', 'ege-as2-additional']);
+    for (const def of as2) {
+      const areas = redactionAreas(def);
+      // The quiet zone the recogniser samples around each code (3 mm) is blank too.
+      for (const b of def.barcodes)
+        expect(areas.some((a) => covers(a, { x: b.x - 3, y: b.y - 3, w: b.w + 6, h: b.h + 6 }))).toBe(true);
+      for (const f of expandForm(def).fields)
+        if (f.kind === 'link')
+          for (const cell of f.rects) expect(areas.some((a) => covers(a, cell))).toBe(true);
+    }
   });
 
   it('rejects a duplicated field name', () => {

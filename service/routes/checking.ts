@@ -60,7 +60,7 @@ export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const n = idOf(req.params.n);
       const pageId = (await as2Pages(deps.db, view.workCode))[n - 1];
       if (!pageId) return reply.code(404).send({ error: `the work has ${view.pages} pages` });
-      const png = await pageImage(deps, deps.forms, pageId);
+      const png = await pageImage(deps, deps.forms, pageId, 'expert');
       if (!png) return reply.code(404).send({ error: 'no image for this page' });
       await audit(deps.db, req.user!.id, 'image.view', `check:${view.id}/page:${n}`, { work: view.workCode });
       return reply.type('image/png').send(Buffer.from(png));
