@@ -7,6 +7,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { CheckingError, type RulesOf } from '../storage/checking.ts';
+import { InfrastructureError, isInfrastructureFailure } from '../storage/failures.ts';
 import { type Role, type User, userByToken } from '../storage/users.ts';
 import { VerificationError } from '../storage/verification.ts';
 import { webRoutes } from '../web/routes.ts';
@@ -76,6 +77,15 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     if (err instanceof VerificationError || err instanceof CheckingError)
       return reply.code(STATUS_OF[err.code]).send({ error: err.message });
     if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
+    // The store, the database or the queue is away: nothing is wrong with the request, it can come again.
+    if (isInfrastructureFailure(err)) {
+      req.log.warn({ err: err.message }, 'infrastructure unavailable');
+      const what = err instanceof InfrastructureError ? err.service : 'a service';
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .send({ error: `${what} unavailable for the moment: try again shortly` });
+    }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });

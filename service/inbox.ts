@@ -3,12 +3,14 @@
  * written last; a PPE headquarters drops a sealed package (FILE.rcoipkg). Each scan of the inbox takes what
  * is complete, ingests it, queues its new pages, and moves it to done/, or to quarantine/ with the reason
  * beside it (NAME.QUARANTINED.txt). A bad page file is a rejected page, never a lost batch; only a batch that
- * cannot be taken at all (no valid manifest, unknown exam, a package that does not open) is quarantined.
+ * cannot be taken at all (no valid manifest, unknown exam, a package that does not open) is quarantined. A
+ * batch the object store, the database or the queue could not take now stays where it is for the next scan.
  */
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { openPackage, type PackageKeys } from '../domain/ppe-package.ts';
+import { isInfrastructureFailure } from '../storage/failures.ts';
 import { queueRecognition } from '../workers/handlers.ts';
 import type { StageQueues } from '../workers/queues.ts';
 import { type IncomingFile, ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
@@ -18,7 +20,8 @@ const MAX_FILE_BYTES = 200 * 1024 * 1024;
 
 export interface InboxResult {
   folder: string;
-  outcome: 'ingested' | 'quarantined';
+  /** deferred: left in the inbox, as the infrastructure failed (the reason says which), for the next scan. */
+  outcome: 'ingested' | 'quarantined' | 'deferred';
   batchId?: string;
   newPages?: number;
   reason?: string;
@@ -54,8 +57,10 @@ async function take(
   return { folder, outcome: 'ingested', batchId: ingested.batchId, newPages: ingested.newPages.length };
 }
 
+/** Quarantines what its content failed; leaves what the infrastructure failed for the next scan. */
 async function quarantine(inbox: string, name: string, err: unknown): Promise<InboxResult> {
   const reason = err instanceof Error ? err.message : String(err);
+  if (isInfrastructureFailure(err)) return { folder: name, outcome: 'deferred', reason };
   const target = await moveAside(inbox, name, 'quarantine');
   await writeFile(`${target}.QUARANTINED.txt`, `${reason}\n`);
   return { folder: name, outcome: 'quarantined', reason };

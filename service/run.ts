@@ -91,7 +91,7 @@ export async function startService(
     scanning ??= scanInbox(adapters, queues, inbox, config.packageKeys).then((results) => {
       for (const r of results) {
         if (r.outcome === 'ingested') app.log.info({ batch: r.batchId, pages: r.newPages }, 'batch ingested');
-        else app.log.warn({ folder: r.folder, reason: r.reason }, 'batch quarantined');
+        else app.log.warn({ folder: r.folder, reason: r.reason }, `batch ${r.outcome}`);
       }
       return results;
     });

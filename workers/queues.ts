@@ -5,6 +5,7 @@
  * worker killed after its commit, a stalled job taken over) changes nothing the second time.
  */
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import { guarded } from '../storage/failures.ts';
 
 export interface StageJobs {
   recognise: { pageId: string };
@@ -92,7 +93,7 @@ export function bullmqQueues(
     removeOnComplete: { count: 10_000 },
     removeOnFail: false,
   });
-  return {
+  return guarded('queue', {
     async add(stage, jobId, data) {
       await queue(stage).add(stage, data, options(jobId));
     },
@@ -130,7 +131,7 @@ export function bullmqQueues(
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
-  };
+  });
 }
 
 export interface JobDone {
