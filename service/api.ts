@@ -12,7 +12,7 @@ import { type Role, type User, userByToken } from '../storage/users.ts';
 import { VerificationError } from '../storage/verification.ts';
 import { webRoutes } from '../web/routes.ts';
 import type { StageQueues } from '../workers/queues.ts';
-import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
+import { BatchRefusedError, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -77,6 +77,7 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     if (err instanceof VerificationError || err instanceof CheckingError)
       return reply.code(STATUS_OF[err.code]).send({ error: err.message });
     if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
+    if (err instanceof BatchRefusedError) return reply.code(400).send({ error: err.message });
     // The store, the database or the queue is away: nothing is wrong with the request, it can come again.
     if (isInfrastructureFailure(err)) {
       req.log.warn({ err: err.message }, 'infrastructure unavailable');

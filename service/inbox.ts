@@ -82,7 +82,7 @@ async function moveAside(inbox: string, folder: string, to: 'done' | 'quarantine
   return target;
 }
 
-/** Ingests a batch and queues its new pages. */
+/** Ingests a batch, queueing each new file's pages as it is stored. */
 async function take(
   deps: StageDeps,
   queues: StageQueues,
@@ -91,8 +91,7 @@ async function take(
   files: IncomingFile[],
   folder: string,
 ): Promise<InboxResult> {
-  const ingested = await ingestBatch(deps, manifest, source, files);
-  await queueRecognition(queues, ingested.newPages);
+  const ingested = await ingestBatch(deps, manifest, source, files, (ids) => queueRecognition(queues, ids));
   return { folder, outcome: 'ingested', batchId: ingested.batchId, newPages: ingested.newPages.length };
 }
 

@@ -186,7 +186,8 @@ export function bullmqWorkers(
 
 /**
  * The embedded default: the same stages in this process, with the same retry policy and a dead-letter list.
- * Nothing survives a restart here; the embedded service re-queues pending pages from the database at start.
+ * Nothing survives a restart here; the embedded service re-queues pending pages from the database at start
+ * and periodically.
  */
 export function inProcessStages(
   handlers: StageHandlers,
@@ -203,6 +204,9 @@ export function inProcessStages(
   const completed = new Map<Stage, number>();
   const timers: NodeJS.Timeout[] = [];
   let active = 0;
+  // Per stage too: the requeue pass compares the recognise stage's live jobs with the pending pages.
+  const activeIn = new Map<Stage, number>();
+  const running = (stage: Stage, by: number) => activeIn.set(stage, (activeIn.get(stage) ?? 0) + by);
   /** Retries waiting for their backoff to pass. */
   let scheduled = 0;
   let closed = false;
@@ -234,6 +238,7 @@ export function inProcessStages(
     while (!closed && active < concurrency && pending.length > 0) {
       const item = pending.shift()!;
       active++;
+      running(item.stage, 1);
       (handlers[item.stage] as (d: StageJobs[Stage]) => Promise<unknown>)(item.data)
         .then(
           () => {
@@ -244,6 +249,7 @@ export function inProcessStages(
         )
         .finally(() => {
           active--;
+          running(item.stage, -1);
           pump();
           settle();
         });
@@ -264,7 +270,7 @@ export function inProcessStages(
     async counts(stage) {
       return {
         waiting: pending.filter((p) => p.stage === stage).length,
-        active,
+        active: activeIn.get(stage) ?? 0,
         failed: dead.get(stage)?.length ?? 0,
         completed: completed.get(stage) ?? 0,
       };

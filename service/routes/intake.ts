@@ -63,8 +63,9 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   const ingestUpload = async (manifest: BatchManifest, files: IncomingFile[], by: string) => {
-    const result = await ingestBatch(deps, manifest, 'upload', files);
-    await queueRecognition(deps.queues, result.newPages);
+    const result = await ingestBatch(deps, manifest, 'upload', files, (ids) =>
+      queueRecognition(deps.queues, ids),
+    );
     await audit(deps.db, by, 'batch.upload', result.batchId, {
       files: files.length,
       newPages: result.newPages.length,
