@@ -3,7 +3,7 @@
  * regular files only (a link to a secret, a pipe, a device, a folder where a page belongs, a linked batch
  * folder are quarantined with the reason, and nothing of the batch is stored); a control character in a
  * manifest or a file name refuses the batch before anything is stored; what is stored is queued at once,
- * and what is left pending is queued again without a restart.
+ * and what is left pending is queued again without a restart; a manifest over the field limit is a 413.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { configFromEnv } from '../service/config.ts';
 import { readRegularFile } from '../service/inbox.ts';
+import { UPLOAD_LIMITS } from '../service/routes/intake.ts';
 import { type RunningService, startService } from '../service/run.ts';
 import { registerExam } from '../storage/exams.ts';
 import { issueUser } from '../storage/users.ts';
@@ -211,5 +212,14 @@ describe('a batch is refused whole, or what is stored is queued at once', () => 
     const batch = await ingestBatch(service.adapters, manifest('unqueued'), 'upload', [corpus[5]!]);
     expect(batch.newPages).toHaveLength(1);
     await until('the page is recognised', async () => (await pendingOf(batch.newPages)) === 0);
+  });
+});
+
+describe('upload limits', () => {
+  it('answers a manifest over the field limit with a 413 that says so', async () => {
+    const padded = JSON.stringify({ ...manifest('big'), room: 'x'.repeat(UPLOAD_LIMITS.fieldSize) });
+    const r = await upload(padded, [corpus[1]!]);
+    expect(r.statusCode, r.body).toBe(413);
+    expect(r.json().error).toBe(`the manifest is larger than ${UPLOAD_LIMITS.fieldSize} bytes`);
   });
 });
