@@ -6,13 +6,37 @@
 import { z } from 'zod';
 import { SheetKindSchema } from '../calibration/form-schema.ts';
 
+/**
+ * Characters no manifest string or file name may hold: controls (NUL, newline, escape), invisible formatting
+ * (bidi overrides that make a name read other than it is), lone surrogates, line and paragraph separators.
+ * The database refuses a NUL; the rest would mislead whoever reads a name in a report or a log.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** Why `text` may not be a name or a manifest string, or undefined when it may. */
+export function unprintable(text: string): string | undefined {
+  const found = UNPRINTABLE.exec(text)?.[0];
+  if (found === undefined) return undefined;
+  const code = found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `holds the control character U+${code}`;
+}
+
+const printable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((text, ctx) => {
+      const why = unprintable(text);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
+
 export const BatchManifestSchema = z.strictObject({
   /** The batch's own id at its station: a redelivery with the same id is the same batch. */
   batch: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
   station: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
-  exam: z.string().min(1).max(100),
-  ppe: z.string().max(20).optional(),
-  room: z.string().max(20).optional(),
+  exam: printable(100).min(1),
+  ppe: printable(20).optional(),
+  room: printable(20).optional(),
   /** Pages declared per sheet kind. */
   declared: z.partialRecord(SheetKindSchema, z.number().int().min(0).max(100_000)).default({}),
 });

@@ -3,8 +3,9 @@
 #   bash scripts/services.sh start DIR   install what is missing, start all three, write DIR/env
 #   bash scripts/services.sh stop DIR    stop whatever DIR's services left running (never fails)
 #   bash scripts/services.sh status DIR  print which are running; exit 3 if any is not
-#   bash scripts/services.sh restart postgres|redis DIR  stop one and start it again on its port (for tests
-#                                        of outages; Redis comes back empty, as it runs without persistence)
+#   bash scripts/services.sh down|up postgres|redis|s3 DIR  stop one, or start it again on its port (for
+#                                        tests of outages; Redis comes back empty, as it runs without persistence)
+#   bash scripts/services.sh restart postgres|redis|s3 DIR  down, SERVICES_DOWN_SECONDS, up
 # Runs as root: apt-get needs it, and PostgreSQL runs as `postgres` through runuser.
 set -euo pipefail
 
@@ -22,7 +23,7 @@ LIFECYCLE_DAY_SECONDS=${SERVICES_S3_LIFECYCLE_DAY_SECONDS-10}
 MARKER=.rcoi-services
 
 usage() {
-  echo "usage: bash scripts/services.sh start|stop|status DIR, or restart postgres|redis DIR" >&2
+  echo "usage: bash scripts/services.sh start|stop|status DIR, or down|up|restart postgres|redis|s3 DIR" >&2
   exit 2
 }
 
@@ -234,6 +235,11 @@ ${LIFECYCLE_DAY_SECONDS:+rgw_lc_debug_interval = $LIFECYCLE_DAY_SECONDS}
 EOF
 }
 
+start_radosgw() {
+  CEPH_CONF=$DIR/ceph/ceph.conf radosgw -n client.rgw.a >>"$DIR/log/ceph-setup.log" 2>&1
+  wait_for radosgw "$DIR/log/ceph-client.rgw.a.log" curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$RGW_PORT/"
+}
+
 start_ceph() {
   local c=$DIR/ceph osd_uuid t
   t=$(now)
@@ -253,8 +259,7 @@ start_ceph() {
   wait_for ceph-osd "$DIR/log/ceph-osd.0.log" sh -c 'ceph --connect-timeout 5 osd dump | grep -q "^osd\.0 up"'
   echo "  ceph: osd up after $(since "$t")"
 
-  radosgw -n client.rgw.a >>"$DIR/log/ceph-setup.log" 2>&1
-  wait_for radosgw "$DIR/log/ceph-client.rgw.a.log" curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$RGW_PORT/"
+  start_radosgw
   radosgw-admin user create --uid=rcoi-test --display-name='rcoi tests' \
     --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >/dev/null
 }
@@ -320,28 +325,45 @@ EOF
   echo "services started in $(since "$t0"); settings in $DIR/env"
 }
 
-cmd_restart() {
-  local url t
-  t=$(now)
+# The ports of DIR's running set, from its env file.
+read_ports() {
+  local url
   url=$(sed -n 's/^TEST_DATABASE_URL=//p' "$DIR/env")
   PG_PORT=${url##*:}
   PG_PORT=${PG_PORT%%/*}
   url=$(sed -n 's/^TEST_REDIS_URL=//p' "$DIR/env")
   REDIS_PORT=${url##*:}
-  # SERVICES_DOWN_SECONDS: how long the outage lasts, so clients are seen to live through it.
+  RGW_PORT=$(sed -n 's/^TEST_S3_PORT=//p' "$DIR/env")
+}
+
+cmd_down() {
   case $1 in
-  postgres)
-    stop_service postgres "$DIR/pg/data/postmaster.pid" postgres
-    sleep "${SERVICES_DOWN_SECONDS:-0}"
-    run_postgres
-    ;;
-  redis)
-    stop_service redis "$DIR/redis/redis.pid" redis-server
-    sleep "${SERVICES_DOWN_SECONDS:-0}"
-    start_redis
-    ;;
+  postgres) stop_service postgres "$DIR/pg/data/postmaster.pid" postgres ;;
+  redis) stop_service redis "$DIR/redis/redis.pid" redis-server ;;
+  # Only the gateway: the cluster behind it keeps the objects, as a restarted MinIO keeps its disks.
+  s3) stop_service radosgw "$DIR/ceph/run/radosgw.pid" radosgw ;;
   *) usage ;;
   esac
+}
+
+cmd_up() {
+  read_ports
+  case $1 in
+  postgres) run_postgres ;;
+  redis) start_redis ;;
+  s3) start_radosgw ;;
+  *) usage ;;
+  esac
+  echo "started $1"
+}
+
+cmd_restart() {
+  local t
+  t=$(now)
+  cmd_down "$1"
+  # SERVICES_DOWN_SECONDS: how long the outage lasts, so clients are seen to live through it.
+  sleep "${SERVICES_DOWN_SECONDS:-0}"
+  cmd_up "$1"
   echo "restarted $1 in $(since "$t")"
 }
 
@@ -349,12 +371,13 @@ cmd_restart() {
   echo "error: run as root (apt-get, and PostgreSQL runs as the postgres user)" >&2
   exit 1
 }
-if [ "${1:-}" = restart ]; then
+case ${1:-} in down | up | restart)
   [ $# -eq 3 ] && [ -f "$3/env" ] || usage
   DIR=$(cd "$3" && pwd -P)
-  cmd_restart "$2"
+  "cmd_$1" "$2"
   exit 0
-fi
+  ;;
+esac
 [ $# -eq 2 ] || usage
 DIR=$2
 case $1 in

@@ -7,10 +7,11 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FormDefinition } from '../calibration/form-schema.ts';
 import { CheckingError, type RulesOf } from '../storage/checking.ts';
+import { InfrastructureError, isInfrastructureFailure } from '../storage/failures.ts';
 import { VerificationError } from '../storage/verification.ts';
 import { webRoutes } from '../web/routes.ts';
 import type { StageQueues } from '../workers/queues.ts';
-import { type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
+import { BatchRefusedError, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
 import { guardRoutes } from './access.ts';
 import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
@@ -55,6 +56,16 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
     if (err instanceof VerificationError || err instanceof CheckingError)
       return reply.code(STATUS_OF[err.code]).send({ error: err.message });
     if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
+    if (err instanceof BatchRefusedError) return reply.code(400).send({ error: err.message });
+    // The store, the database or the queue is away: nothing is wrong with the request, it can come again.
+    if (isInfrastructureFailure(err)) {
+      req.log.warn({ err: err.message }, 'infrastructure unavailable');
+      const what = err instanceof InfrastructureError ? err.service : 'a service';
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .send({ error: `${what} unavailable for the moment: try again shortly` });
+    }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });

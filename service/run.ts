@@ -72,8 +72,9 @@ export async function startService(
   const queues: StageQueues = stages ?? bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
   let reschedule: NodeJS.Timeout | undefined;
   if (stages) {
-    // Nothing queued survives a restart in-process: what the last run left undone is queued again once.
-    await queues.add('requeue', 'at-start', {});
+    // Nothing queued survives a restart in-process: what the last run left undone is queued again at once,
+    // and then every requeueMs (as on Redis), with another round for jobs that died in an outage.
+    await queues.schedule('requeue', 'requeue-pending', config.requeueMs, {});
     await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, {
       runBy: 'retention-sweeper',
     });
@@ -94,7 +95,7 @@ export async function startService(
     scanning ??= scanInbox(adapters, queues, inbox, config.packageKeys).then((results) => {
       for (const r of results) {
         if (r.outcome === 'ingested') app.log.info({ batch: r.batchId, pages: r.newPages }, 'batch ingested');
-        else app.log.warn({ folder: r.folder, reason: r.reason }, 'batch quarantined');
+        else app.log.warn({ folder: r.folder, reason: r.reason }, `batch ${r.outcome}`);
       }
       return results;
     });

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import pg from 'pg';
+import { guarded } from './failures.ts';
 
 export interface Queryable {
   query<T extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -35,7 +36,7 @@ export function postgresDatabase(connectionString: string, max = 10): Database {
       await client.query(sql);
     },
   });
-  return {
+  return guarded('database', {
     kind: 'postgres',
     ...on(pool),
     async transaction(fn) {
@@ -61,7 +62,7 @@ export function postgresDatabase(connectionString: string, max = 10): Database {
       }
     },
     close: () => pool.end(),
-  };
+  });
 }
 
 /**

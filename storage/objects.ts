@@ -10,6 +10,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
 import * as Minio from 'minio';
 import type { MaterialKind } from '../domain/retention.ts';
+import { guarded } from './failures.ts';
 
 export interface ObjectMeta {
   material: MaterialKind;
@@ -130,7 +131,7 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
     }
     return versions;
   };
-  return {
+  return guarded('object store', {
     kind: 's3',
     enforcesHolds,
     async put(key, body, meta) {
@@ -237,7 +238,7 @@ export async function s3ObjectStore(s: S3Settings): Promise<ObjectStore> {
       await client.setBucketLifecycle(s.bucket, { Rule: rules });
       return true;
     },
-  };
+  });
 }
 
 /** A folder: each object a file, its metadata in a sidecar. For the embedded default and tools. */
@@ -248,7 +249,7 @@ export function folderObjectStore(root: string): ObjectStore {
     return join(root, ...key.split('/'));
   };
   const metaFile = (key: string) => `${file(key)}.meta.json`;
-  return {
+  return guarded('object store', {
     kind: 'folder',
     async put(key, body, meta) {
       if (createHash('sha256').update(body).digest('hex') !== meta.sha256)
@@ -298,5 +299,5 @@ export function folderObjectStore(root: string): ObjectStore {
     async setExpiryBackstops() {
       return false;
     },
-  };
+  });
 }

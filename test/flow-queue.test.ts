@@ -1,15 +1,19 @@
 /**
  * The recognise stage on BullMQ with real `rcoi worker` processes, PostgreSQL and the S3 server: a worker
- * killed mid-batch loses no page and has none recognised twice; so do a PostgreSQL outage and a Redis that
- * restarts empty; a job that cannot succeed ends as a dead letter with its reason; SIGTERM stops a worker
- * cleanly.
+ * killed mid-batch loses no page and has none recognised twice; so do a PostgreSQL outage, a Redis that
+ * restarts empty and an S3 outage (which rejects no page and quarantines no batch); a job that cannot
+ * succeed ends as a dead letter with its reason; SIGTERM stops a worker cleanly.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
+import { scanInbox } from '../service/inbox.ts';
 import { registerExam } from '../storage/exams.ts';
 import { queueRecognition } from '../workers/handlers.ts';
 import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
@@ -174,6 +178,66 @@ describe('recognise stage on BullMQ', () => {
     await until('every page is recognised', async () => (await done()) === batch.newPages.length, 150_000);
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
+    await expectEachPageOnce(db);
+  }, 240_000);
+
+  it('waits out an S3 outage mid-batch and during an inbox drop: no page rejected, lost or doubled', async () => {
+    const svc = await privateServices();
+    closers.push(() => svc.stop());
+    const { env, adapters, queues } = await deployment(svc);
+    const { db } = adapters;
+    // The corpus but its last three files, ingested and queued while the store is up.
+    const held = corpus.slice(-3);
+    const first = await ingestBatch(
+      adapters,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'hot-folder',
+      corpus.slice(0, -3),
+    );
+    await queueRecognition(queues, first.newPages);
+    const worker = startWorker(env);
+    await until('two pages are recognised', async () => (await recognisedPages(db)) >= 2);
+    // Held still while the store goes away, so pages of the batch are left to try without it.
+    worker.kill('SIGSTOP');
+    expect(await recognisedPages(db)).toBeLessThan(first.newPages.length);
+    await svc.down('s3');
+    worker.kill('SIGCONT');
+    const rejectedUnread = async () =>
+      (
+        await db.query<{ n: number }>(`select count(*)::int as n from pages where reason = 'unreadable-file'`)
+      )[0]!.n;
+    await until(
+      'a page has been tried without the store',
+      async () => worker.output.join('').includes('"msg":"job failed"') || (await rejectedUnread()) > 0,
+    );
+    // A valid batch dropped meanwhile: two files already stored, then three new ones the store must take.
+    const inbox = mkdtempSync(join(tmpdir(), 'rcoi-inbox-'));
+    closers.push(async () => rmSync(inbox, { recursive: true, force: true }));
+    mkdirSync(join(inbox, 'b2'));
+    for (const f of [...corpus.slice(0, 2), ...held]) writeFileSync(join(inbox, 'b2', f.name), f.bytes);
+    const manifest = { batch: 'b2', station: 's1', exam: '2026-ege-02', declared: {} };
+    writeFileSync(join(inbox, 'b2', 'batch.json'), JSON.stringify(manifest));
+    expect(await scanInbox(adapters, queues, inbox)).toMatchObject([
+      { folder: 'b2', outcome: 'deferred', reason: expect.stringMatching(/^object store unavailable/) },
+    ]);
+    expect(readdirSync(inbox)).toEqual(['b2']);
+
+    await svc.up('s3');
+    const [taken] = await scanInbox(adapters, queues, inbox);
+    expect(taken).toMatchObject({ folder: 'b2', outcome: 'ingested' });
+    expect(readdirSync(inbox).sort()).toEqual(['done']);
+    const total = Object.keys(expected).length;
+    expect(first.newPages.length + (taken?.newPages ?? 0)).toBe(total);
+    await until('every page is recognised', async () => (await recognisedPages(db)) === total, 150_000);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+    expect(await rejectedUnread()).toBe(0);
+    const statuses = await db.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from pages group by status order by status`,
+    );
+    const golden: Record<string, number> = {};
+    for (const p of Object.values(expected)) golden[p.status] = (golden[p.status] ?? 0) + 1;
+    expect(Object.fromEntries(statuses.map((r) => [r.status, r.n]))).toEqual(golden);
     await expectEachPageOnce(db);
   }, 240_000);
 

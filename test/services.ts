@@ -75,9 +75,14 @@ export async function freshPostgresDatabase(): Promise<string> {
   return url.href;
 }
 
+export type ServiceName = 'postgres' | 'redis' | 's3';
+
 export interface PrivateServices extends TestServices {
   /** Stops one service, keeps it down `downSeconds`, starts it again on its port (Redis comes back empty). */
-  restart(name: 'postgres' | 'redis', downSeconds: number): Promise<void>;
+  restart(name: ServiceName, downSeconds: number): Promise<void>;
+  /** Stops one service until `up`: for what a test does while it is away. */
+  down(name: ServiceName): Promise<void>;
+  up(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +109,12 @@ export async function privateServices(): Promise<PrivateServices> {
       await run('bash', [...script, 'restart', name, dir], {
         env: { ...env, SERVICES_DOWN_SECONDS: String(downSeconds) },
       });
+    },
+    async down(name) {
+      await run('bash', [...script, 'down', name, dir], { env });
+    },
+    async up(name) {
+      await run('bash', [...script, 'up', name, dir], { env });
     },
     async stop() {
       await run('bash', [...script, 'stop', dir], { env });

@@ -5,6 +5,7 @@
  * worker killed after its commit, a stalled job taken over) changes nothing the second time.
  */
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import { guarded } from '../storage/failures.ts';
 
 export interface StageJobs {
   recognise: { pageId: string };
@@ -92,7 +93,7 @@ export function bullmqQueues(
     removeOnComplete: { count: 10_000 },
     removeOnFail: false,
   });
-  return {
+  return guarded('queue', {
     async add(stage, jobId, data) {
       await queue(stage).add(stage, data, options(jobId));
     },
@@ -130,7 +131,7 @@ export function bullmqQueues(
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
-  };
+  });
 }
 
 export interface JobDone {
@@ -185,7 +186,8 @@ export function bullmqWorkers(
 
 /**
  * The embedded default: the same stages in this process, with the same retry policy and a dead-letter list.
- * Nothing survives a restart here; the embedded service re-queues pending pages from the database at start.
+ * Nothing survives a restart here; the embedded service re-queues pending pages from the database at start
+ * and periodically.
  */
 export function inProcessStages(
   handlers: StageHandlers,
@@ -202,6 +204,9 @@ export function inProcessStages(
   const completed = new Map<Stage, number>();
   const timers: NodeJS.Timeout[] = [];
   let active = 0;
+  // Per stage too: the requeue pass compares the recognise stage's live jobs with the pending pages.
+  const activeIn = new Map<Stage, number>();
+  const running = (stage: Stage, by: number) => activeIn.set(stage, (activeIn.get(stage) ?? 0) + by);
   /** Retries waiting for their backoff to pass. */
   let scheduled = 0;
   let closed = false;
@@ -233,6 +238,7 @@ export function inProcessStages(
     while (!closed && active < concurrency && pending.length > 0) {
       const item = pending.shift()!;
       active++;
+      running(item.stage, 1);
       (handlers[item.stage] as (d: StageJobs[Stage]) => Promise<unknown>)(item.data)
         .then(
           () => {
@@ -243,6 +249,7 @@ export function inProcessStages(
         )
         .finally(() => {
           active--;
+          running(item.stage, -1);
           pump();
           settle();
         });
@@ -263,7 +270,7 @@ export function inProcessStages(
     async counts(stage) {
       return {
         waiting: pending.filter((p) => p.stage === stage).length,
-        active,
+        active: activeIn.get(stage) ?? 0,
         failed: dead.get(stage)?.length ?? 0,
         completed: completed.get(stage) ?? 0,
       };

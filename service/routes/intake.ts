@@ -16,8 +16,11 @@ import { type IncomingFile, ingestBatch } from '../../workers/stages/ingest.ts';
 import { type ApiDeps, OPERATORS } from '../api.ts';
 import { pagePreview } from '../crops.ts';
 
-/** A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room). */
-export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5 };
+/**
+ * A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room), and a
+ * manifest of a few hundred bytes (a field: at most 1 MiB).
+ */
+export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5, fieldSize: 1024 * 1024 };
 
 export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/batches', { config: { roles: OPERATORS } }, async () =>
@@ -38,6 +41,11 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     try {
       for await (const part of req.parts()) {
         if (part.type === 'field' && part.fieldname === 'manifest') {
+          // A field over the limit arrives cut short: say so rather than fail to parse what is left.
+          if (part.valueTruncated)
+            return reply
+              .code(413)
+              .send({ error: `the manifest is larger than ${UPLOAD_LIMITS.fieldSize} bytes` });
           try {
             manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
           } catch (err) {
@@ -63,8 +71,9 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   const ingestUpload = async (manifest: BatchManifest, files: IncomingFile[], by: string) => {
-    const result = await ingestBatch(deps, manifest, 'upload', files);
-    await queueRecognition(deps.queues, result.newPages);
+    const result = await ingestBatch(deps, manifest, 'upload', files, (ids) =>
+      queueRecognition(deps.queues, ids),
+    );
     await audit(deps.db, by, 'batch.upload', result.batchId, {
       files: files.length,
       newPages: result.newPages.length,

@@ -3,7 +3,7 @@
  * however often they arrive. A file is stored before its rows are written, so a crash in between leaves an
  * object that the next delivery finds and records, never a row pointing at nothing.
  */
-import type { BatchManifest } from '../../domain/batch.ts';
+import { type BatchManifest, unprintable } from '../../domain/batch.ts';
 import { sniffFormat } from '../../pipeline/decode.ts';
 import { inspectPages, sha256 } from '../../pipeline/page-job.ts';
 import type { Database } from '../../storage/db.ts';
@@ -43,17 +43,30 @@ const MEDIA_TYPES = {
 
 export class UnknownExamError extends Error {}
 
+/** A batch refused for what it holds, before anything of it is stored. */
+export class BatchRefusedError extends Error {}
+
 export function pageId(imageSha256: string, index: number): string {
   return `${imageSha256}#${index + 1}`;
 }
 
+/**
+ * Stores a batch's new files and records all of them. `queue` is given each new file's pages as soon as
+ * they are committed, so a delivery that fails part-way (the store going away) leaves no stored page
+ * waiting for a requeue pass; a delivery again records the rest.
+ */
 export async function ingestBatch(
   deps: StageDeps,
   manifest: BatchManifest,
   source: BatchSource,
   files: IncomingFile[],
+  queue?: (pageIds: string[]) => Promise<void>,
 ): Promise<IngestResult> {
   const { db, objects } = deps;
+  for (const file of files) {
+    const why = unprintable(file.name);
+    if (why) throw new BatchRefusedError(`file ${JSON.stringify(file.name)}: ${why}`);
+  }
   const [exam] = await db.query<{ year: number; date: string }>(
     `select year, to_char(exam_date, 'YYYY-MM-DD') as date from exams where id = $1`,
     [manifest.exam],
@@ -132,6 +145,7 @@ export async function ingestBatch(
     if (row?.created) {
       result.newImages++;
       result.newPages.push(...ids);
+      await queue?.(ids);
     } else result.duplicates++;
   }
   return result;

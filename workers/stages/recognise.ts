@@ -8,6 +8,7 @@ import { expandForm } from '../../calibration/forms.ts';
 import { allowedSymbols, sourceField } from '../../pipeline/derive.ts';
 import { type PageResult, recogniseFilePage } from '../../pipeline/page-job.ts';
 import type { RecognisedField } from '../../pipeline/result.ts';
+import { InfrastructureError } from '../../storage/failures.ts';
 import { SHEET_NUMBER_TASK } from '../../storage/verification.ts';
 import type { StageDeps } from './ingest.ts';
 
@@ -28,12 +29,19 @@ export async function recognisePageStage(
   );
   if (!page) throw new Error(`no page ${id}`);
   if (page.status !== 'pending') return 'already-done';
+  // A file the store cannot give now is not a bad page: the job fails, to be retried, and the page waits.
+  let unavailable: InfrastructureError | undefined;
   const r = await recogniseFilePage(
     page.object_key,
-    () => objects.get(page.object_key),
+    () =>
+      objects.get(page.object_key).catch((err: unknown) => {
+        if (err instanceof InfrastructureError) unavailable = err;
+        throw err;
+      }),
     page.page_index,
     forms,
   );
+  if (unavailable) throw unavailable;
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
   const form = def ? expandForm(def) : undefined;
   return db.transaction(async (tx) => {
