@@ -35,6 +35,9 @@ const USAGE: Record<string, string> = {
   keys: `rcoi keys --rcoi|--ppe CODE --out DIR [--force]
     Makes a key pair: the RCOI's (packages are sealed for it) or a PPE's (packages are signed with it).
     Refuses to replace an existing private key unless --force is given.`,
+  'users add': `rcoi users add --id ID --name NAME --role operator|verifier|senior-verifier|expert|chair|admin
+    Adds a user to the configured database (DATABASE_URL, or the embedded one in RCOI_DATA_DIR) and
+    prints the user's key once: how a deployment gets its first administrator. An existing id is refused.`,
   package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
     Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
 };
@@ -56,10 +59,11 @@ const COMMANDS: Record<string, Run> = {
   worker: async (args) => (await import('./worker.ts')).workerCommand(args),
   keys: async (args) => (await import('./package.ts')).keysCommand(args),
   package: async (args) => (await import('./package.ts')).packageCommand(args),
+  users: async (args) => (await import('./users.ts')).usersCommand(args),
 };
 const ALIASES: Record<string, string> = { recognize: 'recognise' };
 /** Commands that never touch an image, so they need not load sharp. */
-const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms']);
+const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users']);
 
 const indent = (block: string) => `  ${block.replaceAll('\n', '\n  ')}`;
 

@@ -118,7 +118,8 @@ export async function recogniseFiles(
   }
   const pool = createThreadPool<PageTask, PageResult>(
     Math.min(jobs, Math.max(1, tasks.length)),
-    new URL('../workers/recognise-thread.ts', import.meta.url),
+    // The thread's module in this module's language: .ts in a checkout, .js in the build.
+    new URL(`../workers/recognise-thread${extname(import.meta.url)}`, import.meta.url),
     forms,
   );
   const started = performance.now();

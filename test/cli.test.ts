@@ -34,6 +34,7 @@ const COMMANDS = [
   'worker',
   'keys',
   'package',
+  'users add',
 ];
 
 describe('rcoi COMMAND --help', () => {
