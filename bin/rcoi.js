@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources directly (tsx), so a fresh `npm ci` needs no build step.
+// A checkout runs the TypeScript sources directly (tsx): no build step, and never a stale build. The
+// production image runs the build instead (`npm run build` → dist/, `node dist/cli/rcoi.js`).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../cli/rcoi.ts');

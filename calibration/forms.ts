@@ -71,10 +71,15 @@ export function shippedForms(): FormDefinition[] {
   return shipped;
 }
 
+/** A form id that no shipped definition has: the caller named it, so its message lists the ids there are. */
+export class UnknownFormError extends Error {
+  override name = 'UnknownFormError';
+}
+
 export function findShippedForm(id: string): FormDefinition {
   const form = shippedForms().find((f) => f.id === id);
   if (!form) {
-    throw new Error(
+    throw new UnknownFormError(
       `unknown form "${id}"; shipped: ${shippedForms()
         .map((f) => f.id)
         .join(', ')}`,

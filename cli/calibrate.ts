@@ -7,24 +7,9 @@ import {
   formatThresholdReport,
   measureLabelledFiles,
 } from '../calibration/calibrate-thresholds.ts';
-import { type FormDefinition, FormDefinitionError, resolveForm } from '../calibration/forms.ts';
+import { resolveForm } from '../calibration/forms.ts';
 import { collectInputs } from './recognise.ts';
 import { UsageError } from './usage.ts';
-
-/**
- * A usage error. main() prints the help for parseArgs errors, which it tells by their ERR_PARSE_ARGS code;
- * this one carries such a code so that it gets the same treatment.
- */
-
-/** An unknown form id is a usage error; an invalid definition file is reported by main as it is. */
-function form(idOrPath: string): FormDefinition {
-  try {
-    return resolveForm(idOrPath);
-  } catch (err) {
-    if (err instanceof FormDefinitionError) throw err;
-    throw new UsageError((err as Error).message);
-  }
-}
 
 async function inputs(paths: string[]): Promise<string[]> {
   const files = await collectInputs(paths).catch((err: Error) => {
@@ -42,7 +27,7 @@ async function formCommand(args: string[]): Promise<number> {
   });
   if (!values.form) throw new UsageError('calibrate form needs --form ID|PATH');
   if (positionals.length === 0) throw new UsageError('calibrate form needs at least one SCAN');
-  form(values.form);
+  resolveForm(values.form);
   const run = await calibrateFormFiles(values.form, await inputs(positionals), values.out);
   console.log(formatFormReport(run.calibration));
   console.log(`adjusted definition: ${run.definitionPath}\nreport: ${run.reportPath}`);
@@ -63,7 +48,7 @@ async function thresholdsCommand(args: string[]): Promise<number> {
     () => false,
   );
   if (!isDir) throw new UsageError(`${dir} is not a directory`);
-  const def = form(values.form);
+  const def = resolveForm(values.form);
   const measures = await measureLabelledFiles(def, await inputs([dir]));
   console.log(formatThresholdReport(calibrateThresholds(def, measures)));
   return 0;

@@ -1,163 +1,151 @@
-/** The `rcoi` command line. Exit codes: 0 done (bad pages are results, not failures), 2 usage error. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
-import sharp from 'sharp';
-import { FormDefinitionError, findShippedForm, resolveForm, shippedForms } from '../calibration/forms.ts';
-import type { DegradeProfile } from '../samples/degrade.ts';
-import { generateSheet } from '../samples/generate.ts';
-import { calibrateCommand } from './calibrate.ts';
-import { runDemo } from './demo.ts';
-import { keysCommand, packageCommand } from './package.ts';
-import { collectInputs, recogniseFiles } from './recognise.ts';
-import { serveCommand } from './serve.ts';
-import { printSummary } from './summary.ts';
-import { UsageError } from './usage.ts';
-import { workerCommand } from './worker.ts';
+/**
+ * The `rcoi` command line. Exit codes: 0 done (bad pages are results, not failures), 1 a command could not do
+ * its work (the message says why), 2 a usage error. Each command's module is imported only when it runs, so
+ * `--help` and light commands start without loading the image and recognition libraries.
+ */
+import { basename } from 'node:path';
+import { CommandError, UsageError } from './usage.ts';
+
+/** Each command's usage, keyed by the words that name it; `rcoi WORD --help` shows the keys under WORD. */
+const USAGE: Record<string, string> = {
+  recognise: `rcoi recognise [--form ID|PATH] [--out DIR] [--jobs N] FILE|DIR...
+    Recognise scanned pages (TIFF, PNG, JPEG, WebP, scanned PDF). Writes DIR/results.jsonl and DIR/results.csv
+    (default DIR: ./out/recognise) and prints a summary. Without --form the form is identified among
+    the shipped definitions. --jobs: worker threads (default: one per core).`,
+  generate: `rcoi generate --form ID [--count N] [--seed S] [--profile clean|scanner|phone|harsh] [--blank] --out DIR
+    Synthetic filled pages with ground truth (NAME.json beside each image).`,
+  demo: `rcoi demo
+    Recognises the bundled sample pages (samples/corpus) and prints a summary table with each page's
+    comparison against its ground truth.`,
+  forms: `rcoi forms
+    Lists the shipped form definitions.`,
+  'calibrate form': `rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
+    Measures how a printed edition deviates from its definition (registration, field outline offsets)
+    and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.`,
+  'calibrate thresholds': `rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
+    Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
+    beside each image, as generate writes them) and prints accepted errors against verification load.`,
+  serve: `rcoi serve [--demo]
+    The processing service: HTTP API (PORT, default 8080), hot-folder inbox, and the stages. Without
+    DATABASE_URL, REDIS_URL and S3_* it runs embedded (PGlite, a folder, in-process stages) in
+    RCOI_DATA_DIR (default out/service). --demo adds a demo exam, users and the bundled sample batch.`,
+  worker: `rcoi worker [--concurrency N]
+    Consumes the service's stage queues (needs REDIS_URL, DATABASE_URL and the S3_* settings) until
+    SIGTERM or SIGINT, then finishes the jobs in hand.`,
+  keys: `rcoi keys --rcoi|--ppe CODE --out DIR [--force]
+    Makes a key pair: the RCOI's (packages are sealed for it) or a PPE's (packages are signed with it).
+    Refuses to replace an existing private key unless --force is given.`,
+  'users add': `rcoi users add --id ID --name NAME --role operator|verifier|senior-verifier|expert|chair|admin
+    Adds a user to the configured database (DATABASE_URL, or the embedded one in RCOI_DATA_DIR) and
+    prints the user's key once: how a deployment gets its first administrator. An existing id is refused.`,
+  package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
+    Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
+};
+
+type Run = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Run> = {
+  recognise: async (args) => (await import('./recognise.ts')).recogniseCommand(args),
+  generate: async (args) => (await import('./generate.ts')).generateCommand(args),
+  demo: async () => (await import('./demo.ts')).runDemo(),
+  forms: async (args) => {
+    if (args.length > 0) throw new UsageError(`forms takes no arguments, got "${args[0]}"`);
+    const { shippedForms } = await import('../calibration/forms.ts');
+    for (const f of shippedForms()) console.log(`${f.id.padEnd(28)} ${f.kind.padEnd(26)} ${f.title}`);
+    return 0;
+  },
+  calibrate: async (args) => (await import('./calibrate.ts')).calibrateCommand(args),
+  serve: async (args) => (await import('./serve.ts')).serveCommand(args),
+  worker: async (args) => (await import('./worker.ts')).workerCommand(args),
+  keys: async (args) => (await import('./package.ts')).keysCommand(args),
+  package: async (args) => (await import('./package.ts')).packageCommand(args),
+  users: async (args) => (await import('./users.ts')).usersCommand(args),
+};
+const ALIASES: Record<string, string> = { recognize: 'recognise' };
+/** Commands that never touch an image, so they need not load sharp. */
+const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users']);
+
+const indent = (block: string) => `  ${block.replaceAll('\n', '\n  ')}`;
 
 const HELP = `rcoi: scanning and form processing for a regional exam-processing centre
 
 Usage:
-  rcoi recognise [--form ID|PATH] [--out DIR] [--jobs N] FILE|DIR...
-      Recognise scanned pages (TIFF, PNG, JPEG, WebP, scanned PDF). Writes DIR/results.jsonl and DIR/results.csv
-      (default DIR: ./out/recognise) and prints a summary. Without --form the form is identified among
-      the shipped definitions.
-  rcoi generate --form ID [--count N] [--seed S] [--profile clean|scanner|phone|harsh] [--blank] --out DIR
-      Synthetic filled pages with ground truth (NAME.json beside each image).
-  rcoi demo
-      Recognises the bundled sample pages (samples/corpus) and prints a summary table: the main job
-      until the service exists.
-  rcoi forms
-      Lists the shipped form definitions.
-  rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
-      Measures how a printed edition deviates from its definition (registration, field outline offsets)
-      and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.
-  rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
-      Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
-      beside each image, as generate writes them) and prints accepted errors against verification load.
-  rcoi serve [--demo]
-      The processing service: HTTP API (PORT, default 8080), hot-folder inbox, and the stages. Without
-      DATABASE_URL, REDIS_URL and S3_* it runs embedded (PGlite, a folder, in-process stages) in
-      RCOI_DATA_DIR (default out/service). --demo adds a demo exam, users and the bundled sample batch.
-  rcoi keys --rcoi|--ppe CODE --out DIR
-      Makes a key pair: the RCOI's (packages are sealed for it) or a PPE's (packages are signed with it).
-  rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
-      Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.
-  rcoi worker [--concurrency N]
-      Consumes the service's stage queues (needs REDIS_URL, DATABASE_URL and the S3_* settings) until
-      SIGTERM or SIGINT, then finishes the jobs in hand.
-  rcoi --help
+${Object.values(USAGE).map(indent).join('\n')}
+  rcoi COMMAND --help
+      The command's usage alone.
 `;
 
-const PROFILES: DegradeProfile[] = ['clean', 'scanner', 'phone', 'harsh'];
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} takes a whole number of at least 1, got "${value}"`);
-  return n;
-}
-
-async function recogniseCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { form: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' } },
-  });
-  if (positionals.length === 0) throw new UsageError('recognise needs at least one FILE or DIR');
-  const forms = values.form ? [resolveForm(values.form)] : shippedForms();
-  const files = await collectInputs(positionals).catch((err: Error) => {
-    throw new UsageError(err.message);
-  });
-  const outDir = values.out ?? join('out', 'recognise');
-  const run = await recogniseFiles(files, forms, {
-    jobs: values.jobs === undefined ? undefined : positiveInt('jobs', values.jobs, 1),
-    outDir,
-  });
-  printSummary(run.results, run.seconds);
-  console.log(`results: ${join(outDir, 'results.jsonl')}, ${join(outDir, 'results.csv')}`);
-  return 0;
-}
-
-async function generateCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      form: { type: 'string' },
-      count: { type: 'string' },
-      seed: { type: 'string' },
-      profile: { type: 'string' },
-      blank: { type: 'boolean' },
-      out: { type: 'string' },
-    },
-  });
-  if (!values.form || !values.out) throw new UsageError('generate needs --form and --out');
-  const profile = (values.profile ?? 'scanner') as DegradeProfile;
-  if (!PROFILES.includes(profile)) throw new UsageError(`--profile is one of ${PROFILES.join(', ')}`);
-  const def = findShippedForm(values.form);
-  const count = positiveInt('count', values.count, 1);
-  const seed0 = positiveInt('seed', values.seed, 1);
-  await mkdir(values.out, { recursive: true });
-  for (let seed = seed0; seed < seed0 + count; seed++) {
-    const g = await generateSheet(def, seed, profile, { blank: values.blank ?? false });
-    const name = `${def.id}-${profile}-${seed}`;
-    await writeFile(join(values.out, `${name}.${g.format === 'jpeg' ? 'jpg' : 'png'}`), g.image);
-    await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(g.truth, null, 1)}\n`);
+/** The usage of the command `words` name: `calibrate form` one, `calibrate` every calibrate command. */
+function usageOf(words: string[]): string | undefined {
+  for (let n = words.length; n > 0; n--) {
+    const topic = words.slice(0, n).join(' ');
+    const blocks = Object.entries(USAGE)
+      .filter(([key]) => key === topic || key.startsWith(`${topic} `))
+      .map(([, block]) => indent(block));
+    if (blocks.length > 0) return `Usage:\n${blocks.join('\n')}\n`;
   }
-  console.log(`wrote ${count} page(s) of ${def.id} to ${values.out}`);
-  return 0;
+  return undefined;
 }
 
-function formsCommand(): number {
-  for (const f of shippedForms()) {
-    console.log(`${f.id.padEnd(28)} ${f.kind.padEnd(26)} ${f.title}`);
-  }
-  return 0;
+/** `--help` or `-h` among a command's arguments, before any `--` that ends the options. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  sharp.concurrency(2);
-  const [command, ...rest] = argv;
+  const [given, ...rest] = argv;
+  const command = ALIASES[given ?? ''] ?? given;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' ? usageOf(rest) : undefined;
+    process.stdout.write(topic ?? HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  const prog = basename(process.argv[1] ?? 'rcoi', '.js');
+  if (!run) {
+    console.error(`${prog}: unknown command "${command}"\nSee '${prog} --help'.`);
+    return 2;
+  }
+  // The words that name the command: `calibrate form` has a usage of its own.
+  const words = `${command} ${rest[0]}` in USAGE ? [command, rest[0] as string] : [command];
+  if (asksForHelp(rest)) {
+    process.stdout.write(usageOf(words)!);
+    return 0;
+  }
   try {
-    switch (command) {
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        process.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
-      case 'recognise':
-      case 'recognize':
-        return await recogniseCommand(rest);
-      case 'generate':
-        return await generateCommand(rest);
-      case 'demo':
-        return await runDemo();
-      case 'forms':
-        return formsCommand();
-      case 'calibrate':
-        return await calibrateCommand(rest);
-      case 'worker':
-        return await workerCommand(rest);
-      case 'serve':
-        return await serveCommand(rest);
-      case 'keys':
-        return await keysCommand(rest);
-      case 'package':
-        return await packageCommand(rest);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (!WITHOUT_IMAGES.has(command)) {
+      // libvips sizes its thread pool by the cores; two threads leave the cores to the page workers.
+      (await import('sharp')).default.concurrency(2);
     }
+    return await run(rest);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof FormDefinitionError || isParseArgsError(err)) {
-      console.error(`${basename(process.argv[1] ?? 'rcoi')}: ${(err as Error).message}\n\n${HELP}`);
+    const what = `${prog} ${words.join(' ')}`;
+    if (isUsageError(err)) {
+      console.error(`${what}: ${(err as Error).message}\nSee '${what} --help'.`);
       return 2;
+    }
+    if (isCommandError(err)) {
+      console.error(`${what}: ${(err as Error).message}`);
+      return 1;
     }
     throw err;
   }
 }
 
-function isParseArgsError(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+function isUsageError(err: unknown): boolean {
+  return (
+    err instanceof UsageError ||
+    (err instanceof Error && err.name === 'UnknownFormError') ||
+    (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+  );
+}
+
+/** Failures the user can act on: a bad definition, manifest or key, a missing or unwritable file. */
+function isCommandError(err: unknown): boolean {
+  return (
+    err instanceof CommandError ||
+    (err instanceof Error &&
+      (['FormDefinitionError', 'ManifestError', 'PackageError'].includes(err.name) || 'syscall' in err))
+  );
 }

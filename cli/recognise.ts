@@ -3,11 +3,15 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { FormDefinition } from '../calibration/form-schema.ts';
+import { resolveForm, shippedForms } from '../calibration/forms.ts';
 import { sniffFormat } from '../pipeline/decode.ts';
 import { countPages, type PageResult } from '../pipeline/page-job.ts';
 import { createThreadPool } from '../workers/pool.ts';
 import type { PageTask } from '../workers/recognise-thread.ts';
+import { printSummary } from './summary.ts';
+import { positiveInt, UsageError } from './usage.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.webp', '.pdf']);
 
@@ -114,7 +118,8 @@ export async function recogniseFiles(
   }
   const pool = createThreadPool<PageTask, PageResult>(
     Math.min(jobs, Math.max(1, tasks.length)),
-    new URL('../workers/recognise-thread.ts', import.meta.url),
+    // The thread's module in this module's language: .ts in a checkout, .js in the build.
+    new URL(`../workers/recognise-thread${extname(import.meta.url)}`, import.meta.url),
     forms,
   );
   const started = performance.now();
@@ -152,4 +157,25 @@ export async function recogniseFiles(
   }
   results.sort((a, b) => a.source.localeCompare(b.source) || a.page - b.page);
   return { results, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function recogniseCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { form: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' } },
+  });
+  if (positionals.length === 0) throw new UsageError('recognise needs at least one FILE or DIR');
+  const forms = values.form ? [resolveForm(values.form)] : shippedForms();
+  const files = await collectInputs(positionals).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  const outDir = values.out ?? join('out', 'recognise');
+  const run = await recogniseFiles(files, forms, {
+    jobs: values.jobs === undefined ? undefined : positiveInt('jobs', values.jobs, 1),
+    outDir,
+  });
+  printSummary(run.results, run.seconds);
+  console.log(`results: ${join(outDir, 'results.jsonl')}, ${join(outDir, 'results.csv')}`);
+  return 0;
 }

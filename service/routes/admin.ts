@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadSubjectRules } from '../../domain/checking.ts';
-import { disableUser, issueUser, listUsers, ROLES, type User } from '../../storage/users.ts';
+import { disableUser, issueUser, listUsers, ROLES, USER_ID_PATTERN, type User } from '../../storage/users.ts';
 import { audit } from '../../storage/verification.ts';
 import type { ApiDeps } from '../api.ts';
 
@@ -23,7 +23,7 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
           required: ['id', 'name', 'role'],
           additionalProperties: false,
           properties: {
-            id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$' },
+            id: { type: 'string', pattern: USER_ID_PATTERN },
             name: { type: 'string', minLength: 1, maxLength: 200 },
             role: { enum: [...ROLES] },
           },
