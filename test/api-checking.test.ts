@@ -1,23 +1,13 @@
-/**
- * Expert checking over HTTP on the embedded service, with works made of the demo batch's real answer sheets
- * 2: a chair registers experts, two experts score a work blind, a significant discrepancy opens a third
- * check that only a senior expert with checks done this year gets, and nothing an expert fetches carries the
- * participant's identity (every response is searched for the names and document number).
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../service/config.ts';
-import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
+import { DEMO_EXAM, type RunningService } from '../service/run.ts';
 import { shippedRules } from '../storage/checking.ts';
 import { issueUser } from '../storage/users.ts';
-import { ELIGIBLE, seedWork } from './helpers.ts';
+import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
 let service: RunningService;
-let dir: string;
+let demo: DemoService;
 const tokens: Record<string, string> = {};
 /** Everything an expert was sent, to search for identity afterwards. */
 const expertSaw: string[] = [];
@@ -27,11 +17,9 @@ const work = (id: string, as2: string[], registration: string | undefined) =>
   seedWork(service.adapters.db, shippedRules(), id, as2, registration);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rcoi-api-checking-'));
-  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
-  Object.assign(tokens, await seedDemo(service));
-  await service.scan();
-  await service.idle();
+  demo = await startDemo('rcoi-api-checking-');
+  service = demo.service;
+  Object.assign(tokens, demo.tokens);
   const db = service.adapters.db;
   for (const [id, role] of [
     ['chair-olga', 'chair'],
@@ -75,10 +63,7 @@ beforeAll(async () => {
   await work('WAPITEST02', [], undefined);
 }, 120_000);
 
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => demo?.stop());
 
 const call = async (method: 'GET' | 'POST' | 'PUT', url: string, who: string, payload?: object) => {
   const res = await service.app.inject({

@@ -3,32 +3,26 @@
  * batch in its inbox, driven over HTTP. Roles are enforced on every route; a verifier sees only the task
  * leased to them; an image shown is audited; a bad manifest quarantines its batch and loses nothing else.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
-import { configFromEnv } from '../service/config.ts';
-import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
+import { DEMO_EXAM, type RunningService } from '../service/run.ts';
+import { type DemoService, startDemo } from './helpers.ts';
 
 let service: RunningService;
 let tokens: Record<string, string>;
-let dir: string;
+let demo: DemoService;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rcoi-api-'));
-  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
-  tokens = await seedDemo(service);
-  const scanned = await service.scan();
-  expect(scanned).toMatchObject([{ folder: 'sample-batch', outcome: 'ingested', newPages: 15 }]);
-  await service.idle();
+  demo = await startDemo('rcoi-api-');
+  service = demo.service;
+  tokens = demo.tokens;
+  expect(demo.scanned).toMatchObject([{ folder: 'sample-batch', outcome: 'ingested', newPages: 15 }]);
 }, 120_000);
 
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => demo?.stop());
 
 const call = (method: 'GET' | 'POST', url: string, who?: string, payload?: object) =>
   service.app.inject({

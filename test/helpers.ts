@@ -1,12 +1,15 @@
 /** Shared by tests. */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { truthFor } from '../cli/demo.ts';
 import type { SubjectRules } from '../domain/checking.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
-import { DEMO_EXAM } from '../service/run.ts';
+import { configFromEnv } from '../service/config.ts';
+import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
 import { openChecks, type RulesOf } from '../storage/checking.ts';
 import type { Database } from '../storage/db.ts';
 import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
@@ -101,5 +104,39 @@ export function fixtureRules(tasks: SubjectRules['tasks'], subject = 'test'): Su
     tasks,
     thirdCheck: [{ kind: 'task-difference', atLeast: 2 }],
     combine: { kind: 'mean', rounding: 'up' },
+  };
+}
+
+export interface DemoService {
+  service: RunningService;
+  /** The demo users' keys by user id. */
+  tokens: Record<string, string>;
+  /** What the first inbox scan did with the sample batch. */
+  scanned: Awaited<ReturnType<RunningService['scan']>>;
+  /** Stops the service and removes its data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default (PGlite, a folder, in-process stages) in a fresh folder, with the demo exam and users
+ * and its sample batch recognised: the service as a newcomer meets it.
+ */
+export async function startDemo(prefix: string, extraEnv: Record<string, string> = {}): Promise<DemoService> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const service = await startService(configFromEnv({ RCOI_DATA_DIR: dir, ...extraEnv }), {
+    pollMs: 60_000,
+    concurrency: 2,
+  });
+  const tokens = await seedDemo(service);
+  const scanned = await service.scan();
+  await service.idle();
+  return {
+    service,
+    tokens,
+    scanned,
+    async stop() {
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,14 +1,3 @@
-/**
- * Blind checking holds only if no image an expert can obtain names its sheet: sheet number -> kit ->
- * registration -> participant. On the embedded service with the demo batch's answer sheets 2 (sheet 1,
- * sheet 2 with its link to an additional sheet, the additional sheet), every expert-facing image (check pages
- * on screen, in an appeal re-check, the chair's batch as ZIP and PDF) is decoded with the project's own
- * barcode reader and run through the whole recogniser: no code, no sheet number, no linked number. The same
- * pages unredacted (the appeal commission's kit) do give them up, so the search is able to find them.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactionAreas, shippedForms } from '../calibration/forms.ts';
@@ -16,15 +5,14 @@ import { readBarcodes } from '../pipeline/barcodes.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
-import { configFromEnv } from '../service/config.ts';
 import { pageImage } from '../service/crops.ts';
-import { type RunningService, seedDemo, startService } from '../service/run.ts';
+import type { RunningService } from '../service/run.ts';
 import { shippedRules } from '../storage/checking.ts';
 import { issueUser } from '../storage/users.ts';
-import { ELIGIBLE, seedWork } from './helpers.ts';
+import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
 let service: RunningService;
-let dir: string;
+let demo: DemoService;
 const tokens: Record<string, string> = {};
 /** The work's answer sheets 2 in page order: form, sheet number, page. */
 const sheets: { form: string; sheetNumber: string; pageId: string }[] = [];
@@ -39,11 +27,9 @@ const LINK_FIELDS = shippedForms().flatMap((d) =>
 const ZEROS = Object.fromEntries(['13', '14', '15', '16', '17', '18', '19'].map((t) => [t, 0]));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rcoi-redaction-'));
-  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
-  Object.assign(tokens, await seedDemo(service));
-  await service.scan();
-  await service.idle();
+  demo = await startDemo('rcoi-redaction-');
+  service = demo.service;
+  Object.assign(tokens, demo.tokens);
   const db = service.adapters.db;
   for (const id of ['chair-olga', 'expert-anna', 'expert-boris', 'senior-lena'])
     tokens[id] = await issueUser(db, { id, name: id, role: id.startsWith('chair') ? 'chair' : 'expert' });
@@ -70,10 +56,7 @@ beforeAll(async () => {
   secrets.push(...sheets.map((s) => s.sheetNumber), ...links.map((l) => l.value));
 }, 120_000);
 
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => demo?.stop());
 
 const call = async (method: 'GET' | 'POST', url: string, who: string, payload?: object) =>
   service.app.inject({

@@ -6,16 +6,14 @@
  * theirs. Screenshots of each station go to out/screenshots (RCOI_SCREENSHOTS=docs/screenshots refreshes
  * the README's).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { configFromEnv } from '../service/config.ts';
-import { type RunningService, seedDemo, startService } from '../service/run.ts';
+import type { RunningService } from '../service/run.ts';
 import {
   assignChecks,
   registerExpert,
@@ -26,7 +24,7 @@ import {
 import { issueUser } from '../storage/users.ts';
 import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
 import { webBundle } from '../web/build.ts';
-import { corpusTruth, ELIGIBLE, seedWork } from './helpers.ts';
+import { corpusTruth, type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
 const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.RCOI_SCREENSHOTS ?? 'out/screenshots';
@@ -34,19 +32,17 @@ const SHOTS = process.env.RCOI_SCREENSHOTS ?? 'out/screenshots';
 let service: RunningService;
 let browser: Browser;
 let base: string;
-let dir: string;
+let demo: DemoService;
 const tokens: Record<string, string> = {};
 const checkOf: Record<string, number> = {};
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`no browser at ${CHROMIUM}: scripts/setup.sh installs Debian's chromium (as root)`);
-  dir = mkdtempSync(join(tmpdir(), 'rcoi-web-'));
   mkdirSync(SHOTS, { recursive: true });
-  service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000, concurrency: 2 });
-  Object.assign(tokens, await seedDemo(service));
-  await service.scan();
-  await service.idle();
+  demo = await startDemo('rcoi-web-');
+  service = demo.service;
+  Object.assign(tokens, demo.tokens);
   await service.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
 
@@ -111,8 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 /** A fresh browser context signed in through the sign-in form with the user's key. */
