@@ -18,11 +18,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSubjectRules } from '../domain/checking.ts';
+import { configFromEnv } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
+import { issueUser } from '../platform/users.ts';
 import { createRng } from '../samples/rng.ts';
-import { configFromEnv } from '../service/config.ts';
 import { startService } from '../service/run.ts';
-import { registerExam } from '../storage/exams.ts';
-import { issueUser } from '../storage/users.ts';
 import { quantile } from './stats.ts';
 
 const { values } = parseArgs({

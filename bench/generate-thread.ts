@@ -1,7 +1,7 @@
 /** Bench corpus generation, one page per task, in a worker thread. */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { findShippedForm } from '../calibration/forms.ts';
+import { findShippedForm } from '../forms/definitions.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { serveTasks } from '../workers/thread.ts';

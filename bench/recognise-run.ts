@@ -3,8 +3,8 @@
  * `tsx bench/recognise-run.ts JOBS OUT_DIR FILE...` prints {"seconds", "maxRssMb"} on stdout.
  */
 import sharp from 'sharp';
-import { shippedForms } from '../calibration/forms.ts';
 import { recogniseFiles } from '../cli/recognise.ts';
+import { shippedForms } from '../forms/definitions.ts';
 
 sharp.concurrency(1);
 const [jobs, outDir, ...files] = process.argv.slice(2);

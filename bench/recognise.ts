@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { expandForm, findShippedForm } from '../calibration/forms.ts';
+import { expandForm, findShippedForm } from '../forms/definitions.ts';
 import type { PageResult } from '../pipeline/page-job.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import type { SheetTruth } from '../samples/generate.ts';

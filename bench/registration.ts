@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
-import { findShippedForm } from '../calibration/forms.ts';
+import { findShippedForm } from '../forms/definitions.ts';
 import { darkComponents } from '../pipeline/components.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { type GreyImage, percentile, thumbnail } from '../pipeline/image.ts';

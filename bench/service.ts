@@ -26,13 +26,13 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
-import { shippedForms } from '../calibration/forms.ts';
 import { recogniseFiles } from '../cli/recognise.ts';
-import { configFromEnv, openAdapters } from '../service/config.ts';
-import { registerExam } from '../storage/exams.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import { configFromEnv, openAdapters } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
+import { bullmqQueues, redisConnection } from '../platform/queues.ts';
 import { queueRecognition } from '../workers/handlers.ts';
-import { bullmqQueues, redisConnection } from '../workers/queues.ts';
-import { ingestBatch } from '../workers/stages/ingest.ts';
 import { cpuSnapshot, cpuSpent } from './cpu.ts';
 import { quantile } from './stats.ts';
 

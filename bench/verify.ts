@@ -13,12 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ingestBatch } from '../intake/ingest.ts';
+import { configFromEnv } from '../platform/config.ts';
+import { issueUser } from '../platform/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { configFromEnv } from '../service/config.ts';
 import { DEMO_EXAM, seedDemo, startService } from '../service/run.ts';
-import { issueUser } from '../storage/users.ts';
 import { queueRecognition } from '../workers/handlers.ts';
-import { ingestBatch } from '../workers/stages/ingest.ts';
 import { quantile } from './stats.ts';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '20' } } });

@@ -7,12 +7,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { openSource, PageRejection } from '../pipeline/decode.ts';
-import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
-import { type GreyImage, paperLevel, sampleBilinear } from '../pipeline/image.ts';
-import { findAnchorCandidates, type Orientation, type Registration, register } from '../pipeline/register.ts';
-import { sampleRect } from '../pipeline/sampling.ts';
-import type { FormDefinitionInput } from './form-schema.ts';
 import {
   expandForm,
   type FieldInstance,
@@ -21,7 +15,13 @@ import {
   parseFormDefinition,
   type Rect,
   resolveForm,
-} from './forms.ts';
+} from '../forms/definitions.ts';
+import type { FormDefinitionInput } from '../forms/schema.ts';
+import { openSource, PageRejection } from '../pipeline/decode.ts';
+import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
+import { type GreyImage, paperLevel, sampleBilinear } from '../pipeline/image.ts';
+import { findAnchorCandidates, type Orientation, type Registration, register } from '../pipeline/register.ts';
+import { sampleRect } from '../pipeline/sampling.ts';
 
 const MM_PER_INCH = 25.4;
 

@@ -5,6 +5,7 @@
  * to a human. The recommendation is the least verification that accepts no error (or the fewest).
  */
 import { readFile } from 'node:fs/promises';
+import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -20,7 +21,6 @@ import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, register } from '../pipeline/register.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
-import { type BubblesInstance, expandForm, type FormDefinition } from './forms.ts';
 
 /** Marginal-band half-widths, widest (most verification) first. */
 export const BAND_SWEEP = [0.2, 0.18, 0.16, 0.14, 0.12, 0.1, 0.08, 0.06, 0.04];

@@ -5,9 +5,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ALPHABETS } from './alphabets.ts';
-import type { FormDefinitionInput } from './form-schema.ts';
-import { parseFormDefinition } from './forms.ts';
+import { ALPHABETS } from '../forms/alphabets.ts';
+import { parseFormDefinition } from '../forms/definitions.ts';
+import type { FormDefinitionInput } from '../forms/schema.ts';
 
 interface Box {
   x: number;
@@ -345,7 +345,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const edition of ['2022', '2023'] as const) {
     const def = deriveEgeAs1(layout, edition);
     parseFormDefinition(def, `ege-as1-${edition}`);
-    const out = fileURLToPath(new URL(`./forms/ege-as1-${edition}.json`, import.meta.url));
+    const out = fileURLToPath(new URL(`../forms/definitions/ege-as1-${edition}.json`, import.meta.url));
     writeFileSync(out, `${JSON.stringify(def, null, 1)}\n`);
     console.log(`wrote ${out}`);
   }

@@ -7,7 +7,7 @@ import {
   formatThresholdReport,
   measureLabelledFiles,
 } from '../calibration/calibrate-thresholds.ts';
-import { resolveForm } from '../calibration/forms.ts';
+import { resolveForm } from '../forms/definitions.ts';
 import { collectInputs } from './recognise.ts';
 import { UsageError } from './usage.ts';
 

@@ -3,7 +3,7 @@
  * result compares with the ground truth the generator wrote.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedForms } from '../forms/definitions.ts';
 import type { PageResult } from '../pipeline/page-job.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findShippedForm } from '../calibration/forms.ts';
+import { findShippedForm } from '../forms/definitions.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { positiveInt, UsageError } from './usage.ts';

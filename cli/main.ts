@@ -50,7 +50,7 @@ const COMMANDS: Record<string, Run> = {
   demo: async () => (await import('./demo.ts')).runDemo(),
   forms: async (args) => {
     if (args.length > 0) throw new UsageError(`forms takes no arguments, got "${args[0]}"`);
-    const { shippedForms } = await import('../calibration/forms.ts');
+    const { shippedForms } = await import('../forms/definitions.ts');
     for (const f of shippedForms()) console.log(`${f.id.padEnd(28)} ${f.kind.padEnd(26)} ${f.title}`);
     return 0;
   },

@@ -16,7 +16,7 @@ import {
   publicKeyFrom,
   sealPackage,
 } from '../domain/ppe-package.ts';
-import { PACKAGE_SUFFIX } from '../service/inbox.ts';
+import { PACKAGE_SUFFIX } from '../intake/inbox.ts';
 import { CommandError, UsageError } from './usage.ts';
 
 /** A PPE code names files (CODE.key.pem, CODE.pem) and travels in manifests, which allow up to 20 characters. */

@@ -4,10 +4,10 @@
  * is recognised and prints what a newcomer needs: the batch's counts, the verification queue, the tokens.
  */
 import { parseArgs } from 'node:util';
-import { shippedForms } from '../calibration/forms.ts';
-import { configFromEnv } from '../service/config.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { batchReport } from '../intake/store.ts';
+import { configFromEnv } from '../platform/config.ts';
 import { seedDemo, startService } from '../service/run.ts';
-import { batchReport } from '../storage/batches.ts';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean' } } });

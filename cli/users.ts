@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../service/config.ts';
-import { openDatabase } from '../storage/db.ts';
-import { migrate } from '../storage/migrate.ts';
-import { addUser, ROLES, type Role, USER_ID_PATTERN } from '../storage/users.ts';
+import { configFromEnv } from '../platform/config.ts';
+import { openDatabase } from '../platform/db.ts';
+import { migrate } from '../platform/migrate.ts';
+import { addUser, ROLES, type Role, USER_ID_PATTERN } from '../platform/users.ts';
 import { CommandError, UsageError } from './usage.ts';
 
 export async function usersCommand(args: string[]): Promise<number> {

@@ -3,11 +3,11 @@
  * SIGINT, then finishes the jobs in hand and exits. Start as many as there are cores, on as many machines.
  */
 import { parseArgs } from 'node:util';
-import { shippedForms } from '../calibration/forms.ts';
-import { configFromEnv, openAdapters } from '../service/config.ts';
-import { log } from '../service/log.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { configFromEnv, openAdapters } from '../platform/config.ts';
+import { log } from '../platform/log.ts';
+import { bullmqQueues, bullmqWorkers, redisConnection } from '../platform/queues.ts';
 import { scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
-import { bullmqQueues, bullmqWorkers, redisConnection } from '../workers/queues.ts';
 import { positiveInt, UsageError } from './usage.ts';
 
 export async function workerCommand(args: string[]): Promise<number> {

@@ -4,7 +4,7 @@
  * read, by the kind of sheet the recogniser found).
  */
 import { z } from 'zod';
-import { SheetKindSchema } from '../calibration/form-schema.ts';
+import { SheetKindSchema } from '../forms/schema.ts';
 
 /**
  * Characters no manifest string or file name may hold: controls (NUL, newline, escape), invisible formatting

@@ -1,6 +1,6 @@
 /**
  * Checking protocols, for experts who mark on paper: which scores a printed protocol's lines hold, and what a
- * filled-in protocol says. The form (calibration/forms/ege-protocol.json) has five cells for the expert's
+ * filled-in protocol says. The form (forms/definitions/ege-protocol.json) has five cells for the expert's
  * code and ten lines of six one-digit cells (`work.{line}.k{column}`). A check's criteria fill lines six at a
  * time, in the rules' order, and a check never spans two protocols. Reading is strict: a protocol with a
  * missing, extra or unreadable score is refused whole, never guessed at (a spoiled protocol is replaced, not

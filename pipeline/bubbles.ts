@@ -4,7 +4,7 @@
  * otherwise empty bubble, ink spilling around a mark and several marks in a single-choice group each raise a
  * doubt instead of a guess.
  */
-import type { BubblesInstance } from '../calibration/forms.ts';
+import type { BubblesInstance } from '../forms/definitions.ts';
 import { applyHomography, type Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { DoubtReason, RecognisedField } from './result.ts';

@@ -4,7 +4,7 @@
  * not settle, a gap inside the answer, and writing that ignores the cells (allowed on EGE AS1 for long answers,
  * but then cell-by-cell reading is meaningless).
  */
-import type { CellsInstance, LinkInstance, Rect } from '../calibration/forms.ts';
+import type { CellsInstance, LinkInstance, Rect } from '../forms/definitions.ts';
 import { round3 } from './bubbles.ts';
 import {
   BLANK_READ,

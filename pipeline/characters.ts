@@ -708,7 +708,7 @@ export function decodeModel(bytes: Uint8Array): CharacterModel {
   return { header, net: new CharacterNet(header.shape, weights), classOf };
 }
 
-export const MODEL_URL = new URL('../calibration/characters/model.bin', import.meta.url);
+export const MODEL_URL = new URL('../forms/model.bin', import.meta.url);
 
 let cached: CharacterModel | undefined;
 

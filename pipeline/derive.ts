@@ -3,7 +3,7 @@
  * which case the replacement's answer wins. A replacement that cannot be read, or two that disagree about one
  * task, make that result doubtful rather than picked.
  */
-import type { ExpandedForm, FieldInstance } from '../calibration/forms.ts';
+import type { ExpandedForm, FieldInstance } from '../forms/definitions.ts';
 import type { RecognisedField } from './result.ts';
 
 const DOUBTFUL_CONFIDENCE = 0.5;

@@ -3,7 +3,7 @@
  * service's recognise stage). Never throws for bad input: a bad page is a rejected result.
  */
 import { createHash } from 'node:crypto';
-import type { FormDefinition } from '../calibration/form-schema.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { openSource, PageRejection } from './decode.ts';
 import { recognisePage } from './recognise.ts';
 import type { RecognisedSheet } from './result.ts';

@@ -3,8 +3,9 @@
  * model and wasm: no queues, no storage. Stages: find anchors → register against each candidate form → read
  * barcodes (they identify the form) → read the fields → derive → decide the sheet's status.
  */
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { type ExpandedForm, expandForm } from '../calibration/forms.ts';
+
+import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';

@@ -3,7 +3,7 @@
  * the fit does not hold. Anchors are found on a ~60-dpi copy (cheap connected components), then each centre is
  * refined on the full-resolution image.
  */
-import type { FormDefinition } from '../calibration/form-schema.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { darkComponents } from './components.ts';
 import {
   applyHomography,

@@ -4,7 +4,7 @@
  * which is why no whole-page warp is ever made.
  */
 
-import type { Rect } from '../calibration/forms.ts';
+import type { Rect } from '../forms/definitions.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 

@@ -3,7 +3,7 @@
  * checksum-valid misread (shared/forms/ege-answer-sheet-1.md §3), so every code of one sheet must agree on the
  * digits the definition names, and a disagreement is a doubt, never a pick.
  */
-import type { FormDefinition } from '../calibration/form-schema.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { readBarcodes } from './barcodes.ts';
 import type { Matrix3 } from './geometry.ts';
 import type { GreyImage } from './image.ts';

@@ -3,7 +3,7 @@
  * organiser, so ink alone does not mean an answer: writing is many separate strokes along lines, a strike is
  * one to three long strokes spanning the area.
  */
-import type { WritingInstance } from '../calibration/forms.ts';
+import type { WritingInstance } from '../forms/definitions.ts';
 import { round3 } from './bubbles.ts';
 import { darkComponents } from './components.ts';
 import type { Matrix3 } from './geometry.ts';

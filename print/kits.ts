@@ -7,10 +7,10 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { type Audience, pageImage } from '../service/crops.ts';
-import { as2Pages } from '../storage/checking.ts';
-import type { StageDeps } from '../workers/stages/ingest.ts';
+import { as2Pages } from '../checking/store.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import type { StageDeps } from '../intake/ingest.ts';
+import { type Audience, pageImage } from '../recognition/images.ts';
 import { PdfBook } from './pdf.ts';
 
 const ROLE_TITLES: Record<string, string> = {

@@ -1,17 +1,17 @@
 /**
- * Checking protocols as printed: the protocol form (calibration/forms/ege-protocol.json) drawn by the same
+ * Checking protocols as printed: the protocol form (forms/definitions/ege-protocol.json) drawn by the same
  * renderer the synthetic scans come from, with the protocol's sheet number as its barcode, and on each line the
  * work code and, under each cell, the criterion whose score goes there. The recogniser reads the scan back
  * by those same definitions.
  */
 import sharp from 'sharp';
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { expandForm } from '../calibration/forms.ts';
+import type { PrintedProtocol } from '../checking/protocols.ts';
 import { scoreField } from '../domain/protocols.ts';
+import { expandForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { copyImage, PX_PER_MM, renderBlankForm } from '../render/form.ts';
 import { drawBarcodes } from '../samples/generate.ts';
-import { copyImage, PX_PER_MM, renderBlankForm } from '../samples/render.ts';
-import type { PrintedProtocol } from '../storage/protocols.ts';
 import { PdfBook } from './pdf.ts';
 
 export const PROTOCOL_FORM = 'ege-protocol';

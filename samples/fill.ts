@@ -3,7 +3,7 @@
  * drawn from a seeded Rng, so a page is reproducible from (form, seed).
  */
 
-import { ALPHABETS } from '../calibration/alphabets.ts';
+import { ALPHABETS } from '../forms/alphabets.ts';
 import type {
   BubblesInstance,
   CellsInstance,
@@ -11,10 +11,10 @@ import type {
   LinkInstance,
   Rect,
   WritingInstance,
-} from '../calibration/forms.ts';
-import { ean13WithCheckDigit } from './barcode-render.ts';
+} from '../forms/definitions.ts';
+import { ean13WithCheckDigit } from '../render/barcodes.ts';
+import { type GreyImage, inkPixel, PX_PER_MM } from '../render/form.ts';
 import { type GlyphStyle, placeGlyph, randomGlyphStyle, rasterizeStrokes } from './glyphs.ts';
-import { type GreyImage, inkPixel, PX_PER_MM } from './render.ts';
 import type { Rng } from './rng.ts';
 
 type Point = [number, number];

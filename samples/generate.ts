@@ -4,14 +4,14 @@
  */
 
 import sharp from 'sharp';
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import type { ExpandedForm } from '../calibration/forms.ts';
-import { expandForm } from '../calibration/forms.ts';
+import type { ExpandedForm } from '../forms/definitions.ts';
+import { expandForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { type Matrix3, multiply3 } from '../pipeline/geometry.ts';
-import { barcodeSvg, ean13WithCheckDigit, renderBarcode } from './barcode-render.ts';
+import { barcodeSvg, ean13WithCheckDigit, renderBarcode } from '../render/barcodes.ts';
+import { copyImage, type GreyImage, inkPixel, PX_PER_MM, renderBlankForm } from '../render/form.ts';
 import { type DegradeParams, type DegradeProfile, degrade, randomDegradeParams } from './degrade.ts';
 import { type FieldTruth, type FillOptions, fillForm } from './fill.ts';
-import { copyImage, type GreyImage, inkPixel, PX_PER_MM, renderBlankForm } from './render.ts';
 import { createRng, type Rng } from './rng.ts';
 
 export interface SheetTruth {

@@ -7,8 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { SheetKind } from '../calibration/form-schema.ts';
-import { findShippedForm, shippedForms } from '../calibration/forms.ts';
+import { findShippedForm, shippedForms } from '../forms/definitions.ts';
+import type { SheetKind } from '../forms/schema.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { countPages, type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import type { DegradeProfile } from './degrade.ts';

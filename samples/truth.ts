@@ -1,6 +1,7 @@
 /** Comparing a recognition with the generator's ground truth: shared by tests, the demo and the benchmark. */
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { expandForm } from '../calibration/forms.ts';
+
+import { expandForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import type { RecognisedSheet } from '../pipeline/result.ts';
 import type { SheetTruth } from './generate.ts';

@@ -16,11 +16,11 @@ const OUT = join(ROOT, 'dist');
 const ENTRIES = ['cli/rcoi.ts', 'workers/recognise-thread.ts'];
 /** Read at run time relative to the module that reads them. */
 const DATA = [
-  'calibration/forms',
+  'forms/definitions',
   'calibration/checking',
   'calibration/retention',
-  'calibration/characters/model.bin',
-  'storage/migrations',
+  'forms/model.bin',
+  'platform/migrations',
   'samples/corpus',
   'workers/thread-entry.js',
 ];

@@ -1,26 +1,26 @@
 /**
- * The HTTP API. Every route names the roles that may call it or says it is public (service/access.ts); a
+ * The HTTP API. Every route names the roles that may call it or says it is public (platform/access.ts); a
  * caller is known by a bearer token. Verifiers see only the task leased to them, and every image they are
  * shown is an audit event.
  */
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { CheckingError, type RulesOf } from '../storage/checking.ts';
-import { InfrastructureError, isInfrastructureFailure } from '../storage/failures.ts';
-import { VerificationError } from '../storage/verification.ts';
+import { checkingRoutes } from '../checking/routes.ts';
+import { CheckingError, type RulesOf } from '../checking/store.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import { BatchRefusedError, type StageDeps, UnknownExamError } from '../intake/ingest.ts';
+import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
+import { guardRoutes } from '../platform/access.ts';
+import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
+import { log } from '../platform/log.ts';
+import type { StageQueues } from '../platform/queues.ts';
+import { retentionRoutes } from '../retention/routes.ts';
+import { verificationRoutes } from '../verification/routes.ts';
+import { VerificationError } from '../verification/store.ts';
 import { webRoutes } from '../web/routes.ts';
-import type { StageQueues } from '../workers/queues.ts';
-import { BatchRefusedError, type StageDeps, UnknownExamError } from '../workers/stages/ingest.ts';
-import { guardRoutes } from './access.ts';
-import { log } from './log.ts';
 import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { checkingRoutes } from './routes/checking.ts';
 import { examRoutes } from './routes/exams.ts';
-import { intakeRoutes, UPLOAD_LIMITS } from './routes/intake.ts';
-import { retentionRoutes } from './routes/retention.ts';
-import { verificationRoutes } from './routes/verification.ts';
 
 export interface ApiDeps extends StageDeps {
   forms: FormDefinition[];

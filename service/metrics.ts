@@ -3,7 +3,7 @@
  * the same figures whichever worker did the work: queue depths by stage and state, pages by status,
  * verification tasks by status, works by status and route, and recognition time quantiles over the last hour.
  */
-import { STAGES } from '../workers/queues.ts';
+import { STAGES } from '../platform/queues.ts';
 import type { ApiDeps } from './api.ts';
 
 export async function metricsText(deps: Pick<ApiDeps, 'db' | 'queues'>): Promise<string> {

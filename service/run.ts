@@ -6,22 +6,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedRules } from '../checking/store.ts';
 import type { BatchManifest } from '../domain/batch.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { type InboxResult, scanInbox } from '../intake/inbox.ts';
+import { type Adapters, openAdapters, type ServiceConfig } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
+import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../platform/queues.ts';
+import { issueUser, type User } from '../platform/users.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
-import { shippedRules } from '../storage/checking.ts';
-import { registerExam } from '../storage/exams.ts';
-import { issueUser, type User } from '../storage/users.ts';
 import {
   RETENTION_EVERY_MS,
   type RequeueTarget,
   scheduleRecurring,
   stageHandlers,
 } from '../workers/handlers.ts';
-import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../workers/queues.ts';
 import { buildApi } from './api.ts';
-import { type Adapters, openAdapters, type ServiceConfig } from './config.ts';
-import { type InboxResult, scanInbox } from './inbox.ts';
 
 export interface RunningService {
   app: FastifyInstance;

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardRoutes, type RegisteredRoute, RouteAccessError, registeredRoutes } from '../service/access.ts';
-import { configFromEnv } from '../service/config.ts';
+import { guardRoutes, type RegisteredRoute, RouteAccessError, registeredRoutes } from '../platform/access.ts';
+import { configFromEnv } from '../platform/config.ts';
+import { issueUser, ROLES, type Role } from '../platform/users.ts';
 import { type RunningService, startService } from '../service/run.ts';
-import { issueUser, ROLES, type Role } from '../storage/users.ts';
 
 let service: RunningService;
 let dir: string;

@@ -1,9 +1,9 @@
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shippedRules } from '../checking/store.ts';
+import { issueUser } from '../platform/users.ts';
 import { DEMO_EXAM, type RunningService } from '../service/run.ts';
-import { shippedRules } from '../storage/checking.ts';
-import { issueUser } from '../storage/users.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
 let service: RunningService;

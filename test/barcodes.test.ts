@@ -6,12 +6,7 @@ import {
   type GreyImage,
   readBarcodes,
 } from '../pipeline/barcodes.ts';
-import {
-  barcodeSvg,
-  ean13WithCheckDigit,
-  type ModuleMatrix,
-  renderBarcode,
-} from '../samples/barcode-render.ts';
+import { barcodeSvg, ean13WithCheckDigit, type ModuleMatrix, renderBarcode } from '../render/barcodes.ts';
 import { createRng } from '../samples/rng.ts';
 
 const DPI = 300;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BubblesInstance } from '../calibration/forms.ts';
+import type { BubblesInstance } from '../forms/definitions.ts';
 import { BUBBLE_THRESHOLDS, decideBubbles, sheetBubbleStats } from '../pipeline/bubbles.ts';
 
 const field: BubblesInstance = {

@@ -14,11 +14,11 @@ import {
   sweepCharacterFields,
   sweepCharacters,
 } from '../calibration/calibrate-thresholds.ts';
-import type { FormDefinitionInput } from '../calibration/form-schema.ts';
-import { FORMS_DIR, findShippedForm, parseFormDefinition } from '../calibration/forms.ts';
 import { calibrateCommand } from '../cli/calibrate.ts';
 import { main } from '../cli/main.ts';
 import { UsageError } from '../cli/usage.ts';
+import { FORMS_DIR, findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
+import type { FormDefinitionInput } from '../forms/schema.ts';
 import { BUBBLE_THRESHOLDS } from '../pipeline/bubbles.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet, type SheetTruth } from '../samples/generate.ts';

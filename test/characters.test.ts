@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHABETS } from '../calibration/alphabets.ts';
 import { loadCorpus, pick } from '../calibration/characters/data.ts';
 import { figures, outcome, renderSet } from '../calibration/characters/evaluate.ts';
+import { ALPHABETS } from '../forms/alphabets.ts';
 import type { CharacterRead, GreyTile } from '../pipeline/characters.ts';
 import { loadCharacterModel, normaliseTile, readCharacter, resolveScripts } from '../pipeline/characters.ts';
 import { placeGlyph, randomGlyphStyle, rasterizeStrokes } from '../samples/glyphs.ts';

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
-import { userByToken } from '../storage/users.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { userByToken } from '../platform/users.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const BIN = new URL('../bin/rcoi.js', import.meta.url).pathname;

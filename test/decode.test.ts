@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedForms } from '../forms/definitions.ts';
 import { openSource, PageRejection, sniffFormat } from '../pipeline/decode.ts';
 import { recogniseFilePage } from '../pipeline/page-job.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandForm, findShippedForm } from '../calibration/forms.ts';
+import { expandForm, findShippedForm } from '../forms/definitions.ts';
 import { applyDerivations } from '../pipeline/derive.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
 

@@ -1,5 +1,5 @@
 /**
- * storage/failures.ts: which failures are the infrastructure's (waited out) and which the content's
+ * platform/failures.ts: which failures are the infrastructure's (waited out) and which the content's
  * (a rejected page, a quarantined batch); the adapters throw the first kind as InfrastructureError.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postgresDatabase } from '../storage/db.ts';
-import { InfrastructureError, isInfrastructureFailure } from '../storage/failures.ts';
-import { folderObjectStore, ObjectIntegrityError } from '../storage/objects.ts';
+import { postgresDatabase } from '../platform/db.ts';
+import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
+import { folderObjectStore, ObjectIntegrityError } from '../platform/objects.ts';
 
 const withCode = (code: string, message = code, name = 'Error') =>
   Object.assign(new Error(message), { code, name });

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ean13WithCheckDigit } from '../samples/barcode-render.ts';
-import type { Database } from '../storage/db.ts';
-import { migrate } from '../storage/migrate.ts';
-import { assembleWorks, importKits, routeWork } from '../storage/works.ts';
+import type { Database } from '../platform/db.ts';
+import { migrate } from '../platform/migrate.ts';
+import { ean13WithCheckDigit } from '../render/barcodes.ts';
+import { assembleWorks, importKits, routeWork } from '../works/store.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
 
 /** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */

@@ -5,7 +5,7 @@
  * blank-AS2 screening and final scores.
  */
 import { describe, expect, it } from 'vitest';
-import { loadExpertStandards } from '../domain/checking.ts';
+import { expertStatistics } from '../checking/statistics.ts';
 import {
   assignChecks,
   CheckingError,
@@ -18,12 +18,12 @@ import {
   submitScores,
   submitScreening,
   takeNextCheck,
-} from '../storage/checking.ts';
-import type { Database } from '../storage/db.ts';
-import { registerExam } from '../storage/exams.ts';
-import { migrate } from '../storage/migrate.ts';
-import { expertStatistics } from '../storage/statistics.ts';
-import { issueUser } from '../storage/users.ts';
+} from '../checking/store.ts';
+import { loadExpertStandards } from '../domain/checking.ts';
+import type { Database } from '../platform/db.ts';
+import { registerExam } from '../platform/exams.ts';
+import { migrate } from '../platform/migrate.ts';
+import { issueUser } from '../platform/users.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
 

@@ -8,10 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
-import { configFromEnv } from '../service/config.ts';
 import { type RunningService, startService } from '../service/run.ts';
-import { registerExam } from '../storage/exams.ts';
 import { MOSCOW_EGE_02 } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcoi-package-'));

@@ -1,32 +1,32 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { expandForm, shippedForms } from '../calibration/forms.ts';
-import { scoreField } from '../domain/protocols.ts';
-import { PROTOCOL_FORM, protocolPage } from '../print/protocols.ts';
-import { fillForm } from '../samples/fill.ts';
-import { createRng } from '../samples/rng.ts';
-import {
-  type ExpertRegistration,
-  openChecks,
-  pullChecks,
-  registerExpert,
-  submitScores,
-} from '../storage/checking.ts';
-import type { Database } from '../storage/db.ts';
-import { registerExam } from '../storage/exams.ts';
 import {
   type PrintedProtocol,
   printedProtocol,
   printProtocols,
   takeProtocol,
   voidProtocol,
-} from '../storage/protocols.ts';
-import { issueUser } from '../storage/users.ts';
-import { decide, takeNextTask } from '../storage/verification.ts';
+} from '../checking/protocols.ts';
+import {
+  type ExpertRegistration,
+  openChecks,
+  pullChecks,
+  registerExpert,
+  submitScores,
+} from '../checking/store.ts';
+import { scoreField } from '../domain/protocols.ts';
+import { expandForm, shippedForms } from '../forms/definitions.ts';
+import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import type { Database } from '../platform/db.ts';
+import { registerExam } from '../platform/exams.ts';
+import type { StageJobs } from '../platform/queues.ts';
+import { issueUser } from '../platform/users.ts';
+import { PROTOCOL_FORM, protocolPage } from '../print/protocols.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
+import { fillForm } from '../samples/fill.ts';
+import { createRng } from '../samples/rng.ts';
+import { decide, takeNextTask } from '../verification/store.ts';
 import { queueFollowUp } from '../workers/handlers.ts';
-import type { StageJobs } from '../workers/queues.ts';
-import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
-import { recognisePageStage } from '../workers/stages/recognise.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 

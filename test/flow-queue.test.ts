@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scanInbox } from '../intake/inbox.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import { type Adapters, configFromEnv, openAdapters } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
+import { bullmqQueues, redisConnection, type StageQueues } from '../platform/queues.ts';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
-import { type Adapters, configFromEnv, openAdapters } from '../service/config.ts';
-import { scanInbox } from '../service/inbox.ts';
-import { registerExam } from '../storage/exams.ts';
 import { queueRecognition } from '../workers/handlers.ts';
-import { bullmqQueues, redisConnection, type StageQueues } from '../workers/queues.ts';
-import { ingestBatch } from '../workers/stages/ingest.ts';
 import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, privateServices, type TestServices, testServices } from './services.ts';
 

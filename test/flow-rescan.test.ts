@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { batchReport } from '../intake/store.ts';
+import type { Database } from '../platform/db.ts';
+import { registerExam } from '../platform/exams.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { batchReport } from '../storage/batches.ts';
-import type { Database } from '../storage/db.ts';
-import { registerExam } from '../storage/exams.ts';
-import { chooseScan, SheetError } from '../storage/sheets.ts';
-import { decide, takeNextTask } from '../storage/verification.ts';
-import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
-import { recognisePageStage } from '../workers/stages/recognise.ts';
+import { decide, takeNextTask } from '../verification/store.ts';
+import { chooseScan, SheetError } from '../works/sheets.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 

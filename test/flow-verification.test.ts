@@ -7,21 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { registerExam } from '../platform/exams.ts';
+import { migrate } from '../platform/migrate.ts';
+import { folderObjectStore } from '../platform/objects.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
-import { registerExam } from '../storage/exams.ts';
-import { migrate } from '../storage/migrate.ts';
-import { folderObjectStore } from '../storage/objects.ts';
 import {
   decide,
   leasedTaskField,
   SHEET_NUMBER_TASK,
   takeNextTask,
   VerificationError,
-} from '../storage/verification.ts';
-import { ingestBatch, type StageDeps } from '../workers/stages/ingest.ts';
-import { recognisePageStage } from '../workers/stages/recognise.ts';
+} from '../verification/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { shippedForms } from '../calibration/forms.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import { ingestBatch } from '../intake/ingest.ts';
 import { sha256 } from '../pipeline/page-job.ts';
+import { registerExam } from '../platform/exams.ts';
+import { inProcessStages, jobId } from '../platform/queues.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { registerExam } from '../storage/exams.ts';
-import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../storage/verification.ts';
-import { importKits } from '../storage/works.ts';
+import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../verification/store.ts';
 import { queueFollowUp, queueRecognition, type RequeueTarget, stageHandlers } from '../workers/handlers.ts';
-import { inProcessStages, jobId } from '../workers/queues.ts';
-import { ingestBatch } from '../workers/stages/ingest.ts';
+import { importKits } from '../works/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
 

@@ -5,7 +5,7 @@ import {
   parseFormDefinition,
   redactionAreas,
   shippedForms,
-} from '../calibration/forms.ts';
+} from '../forms/definitions.ts';
 
 const minimal = {
   id: 'tiny',

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shippedForms } from '../calibration/forms.ts';
 import { truthFor } from '../cli/demo.ts';
 import { collectInputs } from '../cli/recognise.ts';
+import { shippedForms } from '../forms/definitions.ts';
 import { countPages, recogniseFilePage } from '../pipeline/page-job.ts';
 import { CORPUS_DIR, type GoldenPage, goldenOf } from '../samples/make-corpus.ts';
 import { compare } from '../samples/truth.ts';

@@ -18,14 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRegularFile } from '../intake/inbox.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import { UPLOAD_LIMITS } from '../intake/routes.ts';
+import { configFromEnv } from '../platform/config.ts';
+import { registerExam } from '../platform/exams.ts';
+import { issueUser } from '../platform/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { configFromEnv } from '../service/config.ts';
-import { readRegularFile } from '../service/inbox.ts';
-import { UPLOAD_LIMITS } from '../service/routes/intake.ts';
 import { type RunningService, startService } from '../service/run.ts';
-import { registerExam } from '../storage/exams.ts';
-import { issueUser } from '../storage/users.ts';
-import { ingestBatch } from '../workers/stages/ingest.ts';
 import { MOSCOW_EGE_02 } from './helpers.ts';
 
 const corpus = corpusFiles();

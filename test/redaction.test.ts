@@ -1,14 +1,14 @@
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redactionAreas, shippedForms } from '../calibration/forms.ts';
+import { shippedRules } from '../checking/store.ts';
+import { redactionAreas, shippedForms } from '../forms/definitions.ts';
 import { readBarcodes } from '../pipeline/barcodes.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
-import { pageImage } from '../service/crops.ts';
+import { issueUser } from '../platform/users.ts';
+import { pageImage } from '../recognition/images.ts';
 import type { RunningService } from '../service/run.ts';
-import { shippedRules } from '../storage/checking.ts';
-import { issueUser } from '../storage/users.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
 let service: RunningService;

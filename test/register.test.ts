@@ -3,7 +3,7 @@
  * misplaced before, reduced to the one thing that made it hard.
  */
 import { describe, expect, it } from 'vitest';
-import { findShippedForm } from '../calibration/forms.ts';
+import { findShippedForm } from '../forms/definitions.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { findAnchorCandidates, REGISTRATION_TOLERANCE, register } from '../pipeline/register.ts';

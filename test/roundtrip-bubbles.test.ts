@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findShippedForm, shippedForms } from '../calibration/forms.ts';
+import { findShippedForm, shippedForms } from '../forms/definitions.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet } from '../samples/generate.ts';

@@ -4,7 +4,7 @@
  * 0.5 mm of the truth, the sheet number right, and no wrong value without a doubt.
  */
 import { describe, expect, it } from 'vitest';
-import { findShippedForm, shippedForms } from '../calibration/forms.ts';
+import { findShippedForm, shippedForms } from '../forms/definitions.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import type { DegradeProfile } from '../samples/degrade.ts';
 import { generateSheet, type SheetTruth } from '../samples/generate.ts';

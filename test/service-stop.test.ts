@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { configFromEnv } from '../service/config.ts';
+import { configFromEnv } from '../platform/config.ts';
 import { seedDemo, startService } from '../service/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcoi-stop-'));

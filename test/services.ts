@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
-import { migrate } from '../storage/migrate.ts';
-import { folderObjectStore, type S3Settings } from '../storage/objects.ts';
-import type { StageDeps } from '../workers/stages/ingest.ts';
+import type { StageDeps } from '../intake/ingest.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { migrate } from '../platform/migrate.ts';
+import { folderObjectStore, type S3Settings } from '../platform/objects.ts';
 
 export interface TestServices {
   databaseUrl: string;

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Database, pgliteDatabase, postgresDatabase } from '../storage/db.ts';
-import { migrate, shippedMigrations } from '../storage/migrate.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { migrate, shippedMigrations } from '../platform/migrate.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';
 
 const backends: [string, () => Promise<{ db: Database; open: () => Database | Promise<Database> }>][] = [

@@ -13,7 +13,7 @@ import {
   type ObjectStore,
   objectKey,
   s3ObjectStore,
-} from '../storage/objects.ts';
+} from '../platform/objects.ts';
 import { testServices } from './services.ts';
 
 const folders: string[] = [];

@@ -12,17 +12,17 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusFiles } from '../samples/make-corpus.ts';
-import type { RunningService } from '../service/run.ts';
 import {
   assignChecks,
   registerExpert,
   shippedRules,
   submitScores,
   takeNextCheck,
-} from '../storage/checking.ts';
-import { issueUser } from '../storage/users.ts';
-import { SHEET_NUMBER_TASK } from '../storage/verification.ts';
+} from '../checking/store.ts';
+import { issueUser } from '../platform/users.ts';
+import { corpusFiles } from '../samples/make-corpus.ts';
+import type { RunningService } from '../service/run.ts';
+import { SHEET_NUMBER_TASK } from '../verification/store.ts';
 import { webBundle } from '../web/build.ts';
 import { corpusTruth, type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 

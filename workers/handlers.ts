@@ -1,13 +1,14 @@
 /** What each stage does, the same in `rcoi worker` processes and in the embedded service. */
-import type { FormDefinition } from '../calibration/form-schema.ts';
-import { openChecks, type RulesOf, shippedRules } from '../storage/checking.ts';
-import type { Queryable } from '../storage/db.ts';
-import { takeProtocol } from '../storage/protocols.ts';
-import { assembleKit, kitOfSheet, routeWork } from '../storage/works.ts';
-import { jobId, type StageHandlers, type StageQueues } from './queues.ts';
-import type { StageDeps } from './stages/ingest.ts';
-import { recognisePageStage } from './stages/recognise.ts';
-import { sweepRetention } from './stages/retention.ts';
+
+import { takeProtocol } from '../checking/protocols.ts';
+import { openChecks, type RulesOf, shippedRules } from '../checking/store.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import type { StageDeps } from '../intake/ingest.ts';
+import type { Queryable } from '../platform/db.ts';
+import { jobId, type StageHandlers, type StageQueues } from '../platform/queues.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
+import { sweepRetention } from '../retention/stage.ts';
+import { assembleKit, kitOfSheet, routeWork } from '../works/store.ts';
 
 /** Sweeps run hourly, so an object is destroyed within the first hour of its day in every zone. */
 export const RETENTION_EVERY_MS = 3_600_000;

@@ -1,7 +1,7 @@
 /** A worker thread of the recogniser's pool: reads a file, recognises one page, returns the result line. */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { FormDefinition } from '../calibration/form-schema.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import { serveTasks, threadData } from './thread.ts';
 

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
+import { ALPHABETS } from '../../forms/alphabets.ts';
 import { GLYPH_CHARS } from '../../samples/glyphs.ts';
 import { createRng } from '../../samples/rng.ts';
-import { ALPHABETS } from '../alphabets.ts';
 
 /** Every symbol the answer field allows. */
 export const SYMBOLS = ALPHABETS.answer;

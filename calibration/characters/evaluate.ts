@@ -2,9 +2,10 @@
  * Held-out tile sets and the accuracy / accept-rate / error-among-accepted figures shared by the trainer, the
  * benchmark and the tests.
  */
+
+import { ALPHABETS } from '../../forms/alphabets.ts';
 import type { CharacterRead, GreyTile } from '../../pipeline/characters.ts';
 import { createRng } from '../../samples/rng.ts';
-import { ALPHABETS } from '../alphabets.ts';
 import type { Group, Sample, Split } from './data.ts';
 import { groupOf, loadCorpus, loadMnist, pick, syntheticSamples } from './data.ts';
 import { renderCell } from './tiles.ts';

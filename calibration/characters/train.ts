@@ -1,5 +1,5 @@
 /**
- * Trains the cell classifier and writes calibration/characters/model.bin:
+ * Trains the cell classifier and writes forms/model.bin:
  *
  *   npx tsx calibration/characters/train.ts [--epochs 30] [--c1 8] [--c2 16] [--hidden 128] [--out FILE]
  *
@@ -51,7 +51,7 @@ const { values } = parseArgs({
     c1: { type: 'string', default: '8' },
     c2: { type: 'string', default: '16' },
     hidden: { type: 'string', default: '128' },
-    out: { type: 'string', default: new URL('model.bin', import.meta.url).pathname },
+    out: { type: 'string', default: new URL('../../forms/model.bin', import.meta.url).pathname },
   },
 });
 const epochs = Number(values.epochs);

@@ -4,8 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadSubjectRules } from '../../domain/checking.ts';
-import { disableUser, issueUser, listUsers, ROLES, USER_ID_PATTERN, type User } from '../../storage/users.ts';
-import { audit } from '../../storage/verification.ts';
+import {
+  disableUser,
+  issueUser,
+  listUsers,
+  ROLES,
+  USER_ID_PATTERN,
+  type User,
+} from '../../platform/users.ts';
+import { audit } from '../../verification/store.ts';
 import type { ApiDeps } from '../api.ts';
 
 const ADMIN = ['admin'] as const;

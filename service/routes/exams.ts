@@ -3,8 +3,8 @@
  * checks fall due the day before); operators and chairs read them to name batches and follow deadlines.
  */
 import type { FastifyInstance } from 'fastify';
-import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../storage/exams.ts';
-import { audit } from '../../storage/verification.ts';
+import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../platform/exams.ts';
+import { audit } from '../../verification/store.ts';
 import type { ApiDeps } from '../api.ts';
 
 const ADMIN = ['admin'] as const;

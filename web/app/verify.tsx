@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, blobUrl, json } from './api.ts';
 
-/** `TaskView` (storage/verification.ts) as the API sends it: the browser bundle takes no server modules. */
+/** `TaskView` (verification/store.ts) as the API sends it: the browser bundle takes no server modules. */
 interface Task {
   id: number;
   pageId: string;

@@ -1,0 +1,354 @@
+/**
+ * Form definitions are data: JSON files in forms/definitions/, validated here. All lengths are millimetres in
+ * page coordinates (origin at the page's top-left corner, x right, y down).
+ *
+ * Grids are compact: a cell row is an origin, a cell size, a count and a pitch; a field repeated down the page
+ * (answer rows 1..40) is one entry with explicit per-instance offsets where the print is irregular.
+ */
+import { z } from 'zod';
+
+const mm = z.number().finite();
+const positiveMm = mm.positive();
+
+export const RectSchema = z.strictObject({ x: mm, y: mm, w: positiveMm, h: positiveMm });
+export type Rect = z.infer<typeof RectSchema>;
+
+const AnchorSchema = RectSchema.extend({
+  id: z.string().min(1),
+  /** False where something is printed over the square (EGE 2022 BR emblem): not usable as a solid fiducial. */
+  solid: z.boolean().default(true),
+});
+
+export const SymbologySchema = z.enum(['ean13', 'qr']);
+export type Symbology = z.infer<typeof SymbologySchema>;
+
+const BarcodeSchema = RectSchema.extend({
+  role: z.string().min(1),
+  symbology: SymbologySchema,
+  /** Counter-clockwise rotation of the printed symbol: 90 = bars horizontal, start guard at the bottom. */
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).default(0),
+});
+
+/** A straight run of equal cells: `count` cells of `size`, the first at `origin`, each `pitch` after the last. */
+const CellRunSchema = z
+  .strictObject({
+    origin: z.tuple([mm, mm]),
+    size: z.tuple([positiveMm, positiveMm]),
+    count: z.number().int().positive(),
+    pitch: z.tuple([mm, mm]).default([0, 0]),
+  })
+  .refine((r) => r.count === 1 || r.pitch[0] !== 0 || r.pitch[1] !== 0, {
+    message: 'a run of more than one cell needs a non-zero pitch',
+    path: ['pitch'],
+  });
+
+/** One field entry standing for several fields: names are the template with {n} replaced by from, from+1, … */
+const RepeatSchema = z
+  .strictObject({
+    from: z.number().int().default(1),
+    count: z.number().int().positive().optional(),
+    step: z.tuple([mm, mm]).optional(),
+    offsets: z
+      .array(z.tuple([mm, mm]))
+      .min(1)
+      .optional(),
+  })
+  .refine((r) => (r.offsets !== undefined) !== (r.count !== undefined && r.step !== undefined), {
+    message: 'repeat takes either offsets, or count and step',
+  });
+
+const fieldBase = {
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*(\.(\{n\}|[a-z0-9_]+))*$/, 'field names are dotted lower-case words'),
+  label: z.string().optional(),
+  repeat: RepeatSchema.optional(),
+};
+
+const BubblesFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('bubbles'),
+  /** One label per bubble, in the order of the run. */
+  labels: z.array(z.string().min(1)).min(1),
+  multiple: z.boolean(),
+  bubbles: CellRunSchema,
+});
+
+const CellsFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('cells'),
+  /** Key into the definition's alphabets. */
+  alphabet: z.string().min(1),
+  cells: CellRunSchema,
+  /** Long answers may be written across the cells, ignoring them. */
+  mayOverflow: z.boolean().default(false),
+  /** Pre-printed values (EGE header codes) are read like handwriting but not by a participant. */
+  preprinted: z.boolean().default(false),
+});
+
+const LinkFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('link'),
+  /** The sheet kind whose barcode number the cells hold. */
+  target: z.string().min(1),
+  cells: CellRunSchema,
+});
+
+const RedactionSchema = RectSchema.extend({
+  /** What the region would give away (for the reviewer of a new edition). */
+  reason: z.string().trim().min(1),
+});
+export type Redaction = z.infer<typeof RedactionSchema>;
+
+const WritingFieldSchema = z.strictObject({
+  ...fieldBase,
+  kind: z.literal('writing'),
+  area: RectSchema,
+});
+
+export const FieldSchema = z.discriminatedUnion('kind', [
+  BubblesFieldSchema,
+  CellsFieldSchema,
+  LinkFieldSchema,
+  WritingFieldSchema,
+]);
+export type FieldDefinition = z.infer<typeof FieldSchema>;
+
+/** What the renderer draws besides fields, anchors and barcodes; recognition ignores it. */
+const PrintSchema = z.discriminatedUnion('type', [
+  RectSchema.extend({ type: z.literal('bar'), grey: z.number().int().min(0).max(255).default(21) }),
+  RectSchema.extend({
+    type: z.literal('frame'),
+    stroke: positiveMm.default(0.1),
+    dotted: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('text'),
+    x: mm,
+    y: mm,
+    size: positiveMm,
+    /** Ink width to fit the text to (as measured on the real form); natural width when absent. */
+    w: positiveMm.optional(),
+    text: z.string(),
+    bold: z.boolean().default(false),
+    align: z.enum(['start', 'middle', 'end']).default('start'),
+  }),
+]);
+
+export const SheetKindSchema = z.enum([
+  'registration',
+  'answer-sheet-1',
+  'answer-sheet-2',
+  'additional-answer-sheet-2',
+  'protocol',
+  'bubble-sheet',
+]);
+export type SheetKind = z.infer<typeof SheetKindSchema>;
+
+/** The instances of a field entry: its number n and its offset (mm) from the entry's own position. */
+export function repeatOffsets(field: FieldDefinition): { n: number; dx: number; dy: number }[] {
+  const r = field.repeat;
+  if (!r) return [{ n: 0, dx: 0, dy: 0 }];
+  if (r.offsets) return r.offsets.map(([dx, dy], i) => ({ n: r.from + i, dx, dy }));
+  const [sx, sy] = r.step ?? [0, 0];
+  return Array.from({ length: r.count ?? 0 }, (_, i) => ({ n: r.from + i, dx: i * sx, dy: i * sy }));
+}
+
+/** Blanked beyond every barcode, all round: its quiet zone, where a reader still finds the symbol's edges. */
+const BARCODE_QUIET_MM = 3;
+/** Blanked further below an EAN-13 (in the symbol's own orientation): where human-readable digits go. */
+const BARCODE_DIGITS_MM = 4;
+/** Blanked around a link field's cells: handwriting strays past them. */
+const LINK_MARGIN_MM = 1.5;
+
+type Barcode = z.infer<typeof BarcodeSchema>;
+
+function barcodeArea(b: Barcode): Rect {
+  const q = BARCODE_QUIET_MM;
+  const area = { x: b.x - q, y: b.y - q, w: b.w + 2 * q, h: b.h + 2 * q };
+  if (b.symbology !== 'ean13') return area;
+  const d = BARCODE_DIGITS_MM;
+  // The symbol's bottom edge, turned counter-clockwise by its rotation: down, right, up, left on the page.
+  switch (b.rotation) {
+    case 0:
+      return { ...area, h: area.h + d };
+    case 90:
+      return { ...area, w: area.w + d };
+    case 180:
+      return { ...area, y: area.y - d, h: area.h + d };
+    case 270:
+      return { ...area, x: area.x - d, w: area.w + d };
+  }
+}
+
+/** Each instance of a link field: its run of cells from the first to the last, with the margin. */
+function linkAreas(f: Extract<FieldDefinition, { kind: 'link' }>): Rect[] {
+  const { origin, size, count, pitch } = f.cells;
+  const [x0, x1] = [origin[0], origin[0] + (count - 1) * pitch[0]].sort((a, b) => a - b) as [number, number];
+  const [y0, y1] = [origin[1], origin[1] + (count - 1) * pitch[1]].sort((a, b) => a - b) as [number, number];
+  const m = LINK_MARGIN_MM;
+  return repeatOffsets(f).map(({ dx, dy }) => ({
+    x: x0 + dx - m,
+    y: y0 + dy - m,
+    w: x1 - x0 + size[0] + 2 * m,
+    h: y1 - y0 + size[1] + 2 * m,
+  }));
+}
+
+/** Where an area comes from, as a path into the definition, and why it is blanked. */
+interface SourcedRedaction {
+  path: (string | number)[];
+  area: Redaction;
+}
+
+/**
+ * Everything that names a sheet, each kind derived from the layout so that a new edition cannot forget one:
+ * every barcode (with its quiet zone and an EAN-13's digits) and every link field (another sheet's number,
+ * written in), then the definition's own `redact` regions.
+ */
+function redactionSources(def: FormDefinition): SourcedRedaction[] {
+  return [
+    ...def.barcodes.map((b, i) => ({
+      path: ['barcodes', i],
+      area: { ...barcodeArea(b), reason: `barcode ${b.role}: the sheet's number` },
+    })),
+    ...def.fields.flatMap((f, i) =>
+      f.kind === 'link'
+        ? linkAreas(f).map((a) => ({
+            path: ['fields', i],
+            area: { ...a, reason: `link field ${f.name}: another sheet's number (${f.target})` },
+          }))
+        : [],
+    ),
+    ...def.redact.map((r, i) => ({ path: ['redact', i], area: r })),
+  ];
+}
+
+function clip(r: Redaction, page: { width: number; height: number }): Redaction | null {
+  const x = Math.max(0, r.x);
+  const y = Math.max(0, r.y);
+  const w = Math.min(page.width, r.x + r.w) - x;
+  const h = Math.min(page.height, r.y + r.h) - y;
+  return w > 0 && h > 0 ? { ...r, x, y, w, h } : null;
+}
+
+/** What is blanked in every image an expert gets, mm, within the page. */
+export function redactionAreas(def: FormDefinition): Redaction[] {
+  return redactionSources(def).flatMap((s) => clip(s.area, def.page) ?? []);
+}
+
+const overlaps = (a: Rect, b: Rect) =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/** A listed redaction lies on the page, and no redaction blanks a writing area: experts see the whole answer. */
+function checkRedactions(def: FormDefinition, ctx: z.RefinementCtx): void {
+  const { width, height } = def.page;
+  def.redact.forEach((r, i) => {
+    if (r.x < 0 || r.y < 0 || r.x + r.w > width || r.y + r.h > height)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redact', i],
+        message: `outside the ${width} x ${height} mm page`,
+      });
+  });
+  const writing = def.fields.flatMap((f) =>
+    f.kind === 'writing'
+      ? repeatOffsets(f).map(({ dx, dy }) => ({
+          name: f.name,
+          area: { ...f.area, x: f.area.x + dx, y: f.area.y + dy },
+        }))
+      : [],
+  );
+  for (const { path, area } of redactionSources(def)) {
+    const hidden = writing.find((w) => overlaps(area, w.area));
+    if (hidden)
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `blanking it for experts would hide part of writing field "${hidden.name}"`,
+      });
+  }
+}
+
+export const FormDefinitionSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string().min(1),
+    kind: SheetKindSchema,
+    edition: z.string().min(1),
+    /** Free text: where the layout comes from (measured on a real form, or designed here). */
+    source: z.string().min(1),
+    page: z.strictObject({ width: positiveMm, height: positiveMm }),
+    anchors: z.array(AnchorSchema).min(3),
+    barcodes: z.array(BarcodeSchema),
+    /**
+     * Small solid print elements at known places (EGE row-separator bars): secondary registration points,
+     * drawn by the renderer like anchors.
+     */
+    marks: z.array(RectSchema).default([]),
+    /**
+     * The sheet number: which barcode roles carry it, the pattern that identifies this form by barcode, and
+     * which digits every code of one sheet must agree on (cross-check against misreads).
+     */
+    sheetNumber: z
+      .strictObject({
+        pattern: z.string().min(1),
+        agree: z.tuple([z.number().int().min(0), z.number().int().min(1)]).optional(),
+      })
+      .optional(),
+    alphabets: z.record(z.string(), z.string().min(1)),
+    fields: z.array(FieldSchema),
+    print: z.array(PrintSchema).default([]),
+    /**
+     * Regions blanked in every image an expert gets because they identify the sheet or the participant, besides
+     * the barcodes and link fields, which always are (`redactionAreas`): a sheet number printed apart from its
+     * barcode, a header field that names a person.
+     */
+    redact: z.array(RedactionSchema).default([]),
+    /** Derived fields computed from read ones (EGE AS1: results after replacements). */
+    derive: z.array(z.literal('ege-replacements')).default([]),
+    /**
+     * Doubt thresholds tuned for this form on labelled scans (`rcoi calibrate thresholds`); absent ones are the
+     * defaults. characterAccept: the least confidence at which a cell's read is accepted (default: the
+     * character model's own, set on isolated tiles).
+     */
+    thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
+  })
+  .superRefine((def, ctx) => {
+    checkRedactions(def, ctx);
+    def.fields.forEach((f, i) => {
+      if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'alphabet'],
+          message: `unknown alphabet "${f.alphabet}"; known: ${Object.keys(def.alphabets).join(', ')}`,
+        });
+      }
+      if (f.kind === 'bubbles' && f.labels.length !== f.bubbles.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'labels'],
+          message: `${f.labels.length} labels for ${f.bubbles.count} bubbles`,
+        });
+      }
+      if (f.name.includes('{n}') !== (f.repeat !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'name'],
+          message: 'a repeated field names its instances with {n}, and only a repeated field does',
+        });
+      }
+    });
+    try {
+      new RegExp(def.sheetNumber?.pattern ?? '');
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sheetNumber', 'pattern'],
+        message: 'not a valid regular expression',
+      });
+    }
+  });
+
+export type FormDefinition = z.infer<typeof FormDefinitionSchema>;
+export type FormDefinitionInput = z.input<typeof FormDefinitionSchema>;

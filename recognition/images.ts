@@ -1,0 +1,141 @@
+/**
+ * Images people decide by, sampled upright through each page's registration: a verifier's field crop (the
+ * field's area with a margin, so the neighbouring print gives context) and a whole page, which for an expert
+ * is blanked wherever its form says the sheet can be identified.
+ */
+import sharp from 'sharp';
+import { expandForm, type Rect, redactionAreas, type SheetKind } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import type { StageDeps } from '../intake/ingest.ts';
+import { openSource } from '../pipeline/decode.ts';
+import { sourceField } from '../pipeline/derive.ts';
+import type { Matrix3 } from '../pipeline/geometry.ts';
+import type { GreyImage } from '../pipeline/image.ts';
+import { inflate, sampleRect } from '../pipeline/sampling.ts';
+import { SHEET_NUMBER_TASK } from '../verification/store.ts';
+
+const CROP_PX_PER_MM = 8;
+const MARGIN_MM = 1.5;
+
+function union(rects: Rect[]): Rect {
+  const x0 = Math.min(...rects.map((r) => r.x));
+  const y0 = Math.min(...rects.map((r) => r.y));
+  const x1 = Math.max(...rects.map((r) => r.x + r.w));
+  const y1 = Math.max(...rects.map((r) => r.y + r.h));
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** Where a field (or the sheet number's barcode) is printed on its form, mm. */
+export function fieldArea(def: FormDefinition, field: string): Rect | null {
+  if (field === SHEET_NUMBER_TASK) return def.barcodes.find((b) => b.role === 'sheet-number') ?? null;
+  const f = sourceField(expandForm(def), field);
+  if (!f) return null;
+  return f.kind === 'writing' ? f.area : union(f.rects);
+}
+
+async function registeredPage(deps: StageDeps, pageId: string) {
+  const [page] = await deps.db.query<{
+    object_key: string;
+    page_index: number;
+    form: string | null;
+    transform: Matrix3 | null;
+  }>(
+    `select i.object_key, p.page_index, p.form, p.recognition->'registration'->'transform' as transform
+     from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
+    [pageId],
+  );
+  if (!page?.transform) return null;
+  const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+  return { form: page.form, transform: page.transform, image };
+}
+
+async function encode(
+  tile: { data: Uint8Array; width: number; height: number },
+  format: 'png' | 'jpeg' = 'png',
+): Promise<Uint8Array> {
+  const raw = sharp(tile.data, { raw: { width: tile.width, height: tile.height, channels: 1 } });
+  return new Uint8Array(await (format === 'png' ? raw.png() : raw.jpeg({ quality: 85 })).toBuffer());
+}
+
+/**
+ * Who a whole page is for. An expert checks blind: their image exists only for answer sheets 2 and is blanked
+ * where the form can name the sheet (`redactionAreas`: barcodes, link fields, listed regions), since sheet
+ * number -> kit -> registration names the participant. The appeal commission's kit matches pages to the
+ * participant anyway and keeps the page whole.
+ */
+export type Audience = 'expert' | 'appeal-commission';
+
+const EXPERT_KINDS: ReadonlySet<SheetKind> = new Set(['answer-sheet-2', 'additional-answer-sheet-2']);
+
+/** Paints each area (mm) paper-white on a tile sampled from the page's origin, every pixel it touches. */
+function blank(tile: GreyImage, areas: Rect[], pxPerMm: number): void {
+  for (const r of areas) {
+    const x0 = Math.max(0, Math.floor(r.x * pxPerMm));
+    const x1 = Math.min(tile.width, Math.ceil((r.x + r.w) * pxPerMm));
+    const y0 = Math.max(0, Math.floor(r.y * pxPerMm));
+    const y1 = Math.min(tile.height, Math.ceil((r.y + r.h) * pxPerMm));
+    for (let y = y0; y < y1 && x0 < x1; y++) tile.data.fill(255, y * tile.width + x0, y * tile.width + x1);
+  }
+}
+
+/**
+ * A whole page as its form lays it out: upright and square whatever the scan's skew, at `pxPerMm` (the
+ * expert's view of an answer sheet 2; a printed kit's page), as PNG or JPEG, redacted for an expert before it
+ * is encoded. Null when the page has no registration, or is no answer sheet 2 and the audience an expert.
+ */
+export async function pageImage(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  pageId: string,
+  audience: Audience,
+  opts: { pxPerMm?: number; format?: 'png' | 'jpeg' } = {},
+): Promise<Uint8Array | null> {
+  const page = await registeredPage(deps, pageId);
+  const def = forms.find((f) => f.id === page?.form);
+  if (!page || !def) return null;
+  if (audience === 'expert' && !EXPERT_KINDS.has(def.kind)) return null;
+  const pxPerMm = opts.pxPerMm ?? 5;
+  const tile = sampleRect(
+    page.image,
+    page.transform,
+    { x: 0, y: 0, w: def.page.width, h: def.page.height },
+    pxPerMm,
+  );
+  if (audience === 'expert') blank(tile, redactionAreas(def), pxPerMm);
+  return encode(tile, opts.format);
+}
+
+/**
+ * A page as it was scanned (no registration needed: an operator looks at why a page was rejected), scaled to
+ * `width` pixels, JPEG. Null when the page cannot be decoded at all.
+ */
+export async function pagePreview(deps: StageDeps, pageId: string, width = 900): Promise<Uint8Array | null> {
+  const [page] = await deps.db.query<{ object_key: string; page_index: number }>(
+    'select i.object_key, p.page_index from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1',
+    [pageId],
+  );
+  if (!page) return null;
+  try {
+    const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+    const raw = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } });
+    return new Uint8Array(
+      await raw.resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer(),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
+export async function fieldCrop(
+  deps: StageDeps,
+  forms: FormDefinition[],
+  pageId: string,
+  field: string,
+): Promise<Uint8Array | null> {
+  const page = await registeredPage(deps, pageId);
+  const def = forms.find((f) => f.id === page?.form);
+  const area = def && fieldArea(def, field);
+  if (!page || !area) return null;
+  return encode(sampleRect(page.image, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM));
+}

@@ -1,0 +1,302 @@
+/**
+ * Verification: doubtful fields go to verifiers, most doubtful first; a verifier confirms the value, corrects
+ * it within the field's allowed symbols, or escalates it to a senior verifier. Every decision is recorded
+ * (corrections: who, when, old, new) and audited. When a page's last task is closed, derived fields are
+ * computed again from the verified values and the page and its sheet become final.
+ */
+
+import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
+import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
+import type { RecognisedField } from '../pipeline/result.ts';
+import type { Database, Queryable } from '../platform/db.ts';
+
+/** The task for a page's doubtful sheet number; not a form field name, so it cannot clash with one. */
+export const SHEET_NUMBER_TASK = '@sheet-number';
+
+export interface Verifier {
+  id: string;
+  /** Senior verifiers also take escalated tasks. */
+  senior: boolean;
+}
+
+export interface TaskView {
+  id: number;
+  pageId: string;
+  field: string;
+  form: string | null;
+  value: string;
+  confidence: number;
+  doubt: string[];
+  /** Symbols a correction may use; '' for a writing area ('written' or ''). */
+  allowed: string;
+  status: 'leased';
+  leasedUntil: Date;
+}
+
+export type Decision = { action: 'confirm' } | { action: 'correct'; value: string } | { action: 'escalate' };
+
+export class VerificationError extends Error {
+  constructor(
+    readonly code: 'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * Leases the most doubtful open task to the verifier (escalated ones too for a senior). Concurrent callers
+ * never get the same task: the row is locked and skipped by the others. A lease that ran out is open again.
+ */
+export async function takeNextTask(
+  db: Database,
+  verifier: Verifier,
+  now = new Date(),
+  leaseMs = LEASE_MS,
+): Promise<TaskView | null> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.query<{ id: number; page_id: string; field: string; allowed: string }>(
+      `select id, page_id, field, allowed from verification_tasks
+       where (status = 'open' or (status = 'leased' and leased_until < $2)) and (not escalated or $1)
+       order by escalated desc, priority, id
+       limit 1 for update skip locked`,
+      [verifier.senior, now],
+    );
+    if (!task) return null;
+    const until = new Date(now.getTime() + leaseMs);
+    await tx.query(
+      `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3 where id = $1`,
+      [task.id, verifier.id, until],
+    );
+    const [page] = await tx.query<{ form: string | null; sheet_number: string | null }>(
+      'select form, sheet_number from pages where id = $1',
+      [task.page_id],
+    );
+    const [field] = await tx.query<{ value: string; confidence: number; doubt: string[] }>(
+      'select value, confidence, doubt from fields where page_id = $1 and name = $2',
+      [task.page_id, task.field],
+    );
+    await audit(tx, verifier.id, 'verification.take', `${task.page_id}/${task.field}`, {});
+    return {
+      id: task.id,
+      pageId: task.page_id,
+      field: task.field,
+      form: page?.form ?? null,
+      value: task.field === SHEET_NUMBER_TASK ? (page?.sheet_number ?? '') : (field?.value ?? ''),
+      confidence: field?.confidence ?? 0,
+      doubt: field?.doubt ?? [],
+      allowed: task.allowed,
+      status: 'leased',
+      leasedUntil: until,
+    };
+  });
+}
+
+/** Whether a verifier's value may stand in this field. */
+export function checkValue(field: string, allowed: string, value: string): string | null {
+  if (field === SHEET_NUMBER_TASK)
+    return ean13CheckDigitValid(value) ? null : 'a sheet number is 13 digits with a valid check digit';
+  if (allowed === '')
+    return value === '' || value === 'written' ? null : 'a writing area is "written" or empty';
+  const bad = [...value].filter((ch) => !allowed.includes(ch));
+  return bad.length > 0 ? `not allowed in this field: ${[...new Set(bad)].join(' ')}` : null;
+}
+
+export async function audit(tx: Queryable, actor: string, action: string, subject: string, detail: object) {
+  await tx.query('insert into audit_events (actor, action, subject, detail) values ($1, $2, $3, $4)', [
+    actor,
+    action,
+    subject,
+    JSON.stringify(detail),
+  ]);
+}
+
+interface Lease {
+  status: string;
+  leased_by: string | null;
+  leased_until: Date | null;
+}
+
+/** A verifier acts on a task, and sees its image, only while their lease on it runs: never once decided. */
+function assertLeased<T extends Lease>(
+  task: T | undefined,
+  taskId: number,
+  verifierId: string,
+  now: Date,
+): asserts task is T {
+  if (!task) throw new VerificationError('no-such-task', `no verification task ${taskId}`);
+  if (task.status !== 'leased' || task.leased_by !== verifierId || (task.leased_until ?? now) < now)
+    throw new VerificationError('not-yours', `task ${taskId} is not leased to ${verifierId}`);
+}
+
+/** The page and field of a task leased to `verifierId`, for its image; a VerificationError otherwise. */
+export async function leasedTaskField(
+  db: Queryable,
+  verifierId: string,
+  taskId: number,
+  now = new Date(),
+): Promise<{ pageId: string; field: string }> {
+  const [task] = await db.query<Lease & { page_id: string; field: string }>(
+    'select page_id, field, status, leased_by, leased_until from verification_tasks where id = $1',
+    [taskId],
+  );
+  assertLeased(task, taskId, verifierId, now);
+  return { pageId: task.page_id, field: task.field };
+}
+
+export interface DecisionOutcome {
+  /** The page has no open task left and every field has its final value. */
+  pageFinal: boolean;
+  pageId: string;
+}
+
+export async function decide(
+  db: Database,
+  forms: FormDefinition[],
+  verifier: Verifier,
+  taskId: number,
+  decision: Decision,
+  now = new Date(),
+): Promise<DecisionOutcome> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.query<{
+      page_id: string;
+      field: string;
+      allowed: string;
+      status: string;
+      leased_by: string | null;
+      leased_until: Date | null;
+    }>(
+      'select page_id, field, allowed, status, leased_by, leased_until from verification_tasks where id = $1 for update',
+      [taskId],
+    );
+    assertLeased(task, taskId, verifier.id, now);
+    const subject = `${task.page_id}/${task.field}`;
+    const [page] = await tx.query<{ sheet_number: string | null; form: string | null }>(
+      'select sheet_number, form from pages where id = $1',
+      [task.page_id],
+    );
+    const [field] = await tx.query<{ value: string }>(
+      'select value from fields where page_id = $1 and name = $2',
+      [task.page_id, task.field],
+    );
+    const old = task.field === SHEET_NUMBER_TASK ? (page?.sheet_number ?? '') : (field?.value ?? '');
+    if (decision.action === 'escalate') {
+      if (verifier.senior)
+        throw new VerificationError(
+          'not-allowed',
+          'a senior verifier decides escalated tasks: confirm or correct',
+        );
+      await tx.query(
+        `update verification_tasks set status = 'open', escalated = true, leased_by = null, leased_until = null
+         where id = $1`,
+        [taskId],
+      );
+      await tx.query(
+        `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
+         values ($1, $2, $3, 'escalate', $4, $4, $5)`,
+        [taskId, task.page_id, task.field, old, verifier.id],
+      );
+      await audit(tx, verifier.id, 'verification.escalate', subject, {});
+      return { pageFinal: false, pageId: task.page_id };
+    }
+    const value = decision.action === 'correct' ? decision.value : old;
+    const problem = checkValue(task.field, task.allowed, value);
+    if (problem) throw new VerificationError('bad-value', problem);
+    await tx.query(
+      `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [taskId, task.page_id, task.field, decision.action, old, value, verifier.id],
+    );
+    if (task.field === SHEET_NUMBER_TASK) {
+      await tx.query('update pages set sheet_number = $2 where id = $1', [task.page_id, value]);
+    } else {
+      await tx.query(`update fields set final_value = $3, status = $4 where page_id = $1 and name = $2`, [
+        task.page_id,
+        task.field,
+        value,
+        decision.action === 'correct' && value !== old ? 'corrected' : 'confirmed',
+      ]);
+    }
+    await tx.query(`update verification_tasks set status = 'done', leased_until = null where id = $1`, [
+      taskId,
+    ]);
+    await audit(tx, verifier.id, `verification.${decision.action}`, subject, { old, new: value });
+    const def = forms.find((f) => f.id === page?.form);
+    return {
+      pageFinal: await finishPage(tx, task.page_id, def ? expandForm(def) : undefined),
+      pageId: task.page_id,
+    };
+  });
+}
+
+/**
+ * Once a page has no open task: derived fields from the verified values (a doubt the derivation itself
+ * raises, such as two replacement rows disagreeing, opens a task of its own), then the page and its sheet
+ * become final.
+ */
+async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | undefined): Promise<boolean> {
+  const [open] = await tx.query<{ n: number }>(
+    `select count(*)::int as n from verification_tasks where page_id = $1 and status <> 'done'`,
+    [pageId],
+  );
+  if ((open?.n ?? 0) > 0) return false;
+  if (form && form.definition.derive.length > 0) {
+    const rows = await tx.query<{ name: string; value: string; final_value: string | null }>(
+      'select name, value, final_value from fields where page_id = $1',
+      [pageId],
+    );
+    const read: Record<string, RecognisedField> = {};
+    for (const r of rows) {
+      if (form.byName.has(r.name))
+        read[r.name] = { value: r.final_value ?? r.value, confidence: 1, doubt: [] };
+    }
+    const derived = applyDerivations(form, read);
+    for (const [name, f] of Object.entries(derived)) {
+      if (form.byName.has(name)) continue;
+      if (f.doubt.length > 0) {
+        await tx.query(
+          `update fields set value = $3, final_value = null, status = 'doubtful', doubt = $4 where page_id = $1 and name = $2`,
+          [pageId, name, f.value, f.doubt],
+        );
+        await tx.query(
+          `insert into verification_tasks (page_id, field, priority, allowed)
+           values ($1, $2, 0, $3) on conflict (page_id, field) do update set status = 'open'`,
+          [pageId, name, allowedSymbols(form, name)],
+        );
+      } else {
+        await tx.query(
+          `update fields set final_value = $3, status = case when status = 'doubtful' then 'confirmed' else status end
+           where page_id = $1 and name = $2 and final_value is distinct from $3`,
+          [pageId, name, f.value],
+        );
+      }
+    }
+    const [reopened] = await tx.query<{ n: number }>(
+      `select count(*)::int as n from verification_tasks where page_id = $1 and status <> 'done'`,
+      [pageId],
+    );
+    if ((reopened?.n ?? 0) > 0) return false;
+  }
+  const [unset] = await tx.query<{ n: number }>(
+    'select count(*)::int as n from fields where page_id = $1 and final_value is null',
+    [pageId],
+  );
+  if ((unset?.n ?? 0) > 0) return false;
+  const [page] = await tx.query<{ sheet_number: string | null; form: string | null }>(
+    `update pages set status = 'final' where id = $1 returning sheet_number, form`,
+    [pageId],
+  );
+  if (page?.sheet_number && form) {
+    await tx.query(
+      `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, 'final')
+       on conflict (sheet_number) do update set status = 'final', updated_at = now() where sheets.page_id = $2`,
+      [page.sheet_number, pageId, form.definition.id, form.definition.kind],
+    );
+  }
+  return true;
+}

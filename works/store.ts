@@ -1,0 +1,283 @@
+/**
+ * Work assembly: one participant's registration form, AS1, AS2 sheets 1 and 2 and the chain of additional
+ * AS2s hanging off sheet 2, put together by barcode. The printing system's kit manifest says which sheet
+ * numbers were issued together; the additional-AS2 chain is read from the verified link fields. A work is
+ * known by a random code; the link between a participant and that code lives only in personal.*.
+ */
+import { randomBytes } from 'node:crypto';
+import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
+import type { Database, Queryable } from '../platform/db.ts';
+
+const KIT_ROLES = ['registration', 'as1', 'as2-1', 'as2-2'] as const;
+type KitRole = (typeof KIT_ROLES)[number];
+const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
+
+/** Which kit role a sheet of this form fills. */
+const ROLE_OF_FORM: Record<string, KitRole> = {
+  'ege-registration': 'registration',
+  'ege-as1-2022': 'as1',
+  'ege-as1-2023': 'as1',
+  'ege-as2-1': 'as2-1',
+  'ege-as2-2': 'as2-2',
+};
+
+/**
+ * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
+ * kit per line. Lines with a malformed barcode are reported and skipped, the rest imported.
+ */
+export async function importKits(
+  db: Database,
+  csv: string,
+): Promise<{ kits: number; kitIds: string[]; errors: string[] }> {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
+  if (header.join(',') !== KIT_COLUMNS.join(','))
+    return {
+      kits: 0,
+      kitIds: [],
+      errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`],
+    };
+  const errors: string[] = [];
+  const rows: { kit: string; role: KitRole; sheet: string }[] = [];
+  lines.forEach((line, i) => {
+    const cells = line.split(',').map((c) => c.trim());
+    const [kit, ...sheets] = cells;
+    if (cells.length !== KIT_COLUMNS.length || !kit) {
+      errors.push(`line ${i + 2}: ${cells.length} columns, need ${KIT_COLUMNS.length}`);
+      return;
+    }
+    const bad = sheets.filter((s) => !ean13CheckDigitValid(s));
+    if (bad.length > 0) {
+      errors.push(`line ${i + 2}: not an EAN-13 sheet number: ${bad.join(', ')}`);
+      return;
+    }
+    for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
+  });
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `insert into kits (kit_id, role, sheet_number)
+       select * from unnest($1::text[], $2::text[], $3::text[])
+       on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
+      [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
+    );
+  });
+  const kitIds = [...new Set(rows.map((r) => r.kit))];
+  return { kits: kitIds.length, kitIds, errors };
+}
+
+export interface AssembledWork {
+  id: string;
+  kitId: string;
+  status: 'complete' | 'incomplete';
+  /** Why a work is incomplete: sheets not received, not yet verified, a broken chain. */
+  missing: string[];
+  additionalSheets: number;
+}
+
+export interface AssemblyReport {
+  works: AssembledWork[];
+  /** Recognised sheets that belong to no kit and no chain. */
+  orphans: { sheetNumber: string; form: string }[];
+}
+
+function newWorkCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return `W${[...randomBytes(9)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+async function linkValue(
+  tx: Queryable,
+  sheet: string,
+  field: string,
+): Promise<{ value: string | null } | null> {
+  const [row] = await tx.query<{ value: string | null }>(
+    `select f.final_value as value from sheets s join fields f on f.page_id = s.page_id and f.name = $2
+     where s.sheet_number = $1`,
+    [sheet, field],
+  );
+  return row ?? null;
+}
+
+interface SheetRow {
+  sheet_number: string;
+  form: string;
+  status: string;
+}
+
+async function sheetRow(tx: Queryable, number: string): Promise<SheetRow | undefined> {
+  const [row] = await tx.query<SheetRow>(
+    'select sheet_number, form, status from sheets where sheet_number = $1',
+    [number],
+  );
+  return row;
+}
+
+/**
+ * Puts one kit's work together from the sheets there are now (again: assembly is repeatable as sheets arrive
+ * and are verified). Runs under a lock on the kit, so two stages finishing its sheets at once make one work.
+ */
+export async function assembleKit(tx: Queryable, kitId: string): Promise<AssembledWork | null> {
+  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`kit:${kitId}`]);
+  const kitRows = await tx.query<{ role: KitRole; sheet_number: string }>(
+    'select role, sheet_number from kits where kit_id = $1',
+    [kitId],
+  );
+  if (kitRows.length === 0) return null;
+  const roles = new Map(kitRows.map((k) => [k.role, k.sheet_number]));
+  const missing: string[] = [];
+  const members: { sheet: string; role: string; position: number | null }[] = [];
+  for (const role of KIT_ROLES) {
+    const number = roles.get(role)!;
+    const sheet = await sheetRow(tx, number);
+    if (!sheet) missing.push(`${role} ${number} not received`);
+    else {
+      if (ROLE_OF_FORM[sheet.form] !== role)
+        missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
+      else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
+      members.push({ sheet: number, role, position: null });
+    }
+  }
+  // The additional-AS2 chain: sheet 2's link, then each additional sheet's next-sheet link.
+  let from = roles.get('as2-2')!;
+  let link = members.some((m) => m.sheet === from) ? await linkValue(tx, from, 'additional_sheet') : null;
+  for (let position = 1; link; position++) {
+    if (link.value === null) {
+      missing.push(`link on ${from} not verified yet`);
+      break;
+    }
+    if (link.value === '') break;
+    const next = link.value;
+    if (members.some((m) => m.sheet === next)) {
+      missing.push(`additional AS2 chain loops back to ${next}`);
+      break;
+    }
+    const sheet = await sheetRow(tx, next);
+    if (!sheet) {
+      missing.push(`additional AS2 ${next} (linked from ${from}) not received`);
+      break;
+    }
+    if (sheet.status !== 'final') missing.push(`additional AS2 ${next} not verified yet`);
+    members.push({ sheet: next, role: 'additional-as2', position });
+    from = next;
+    link = await linkValue(tx, next, 'next_sheet');
+  }
+  const [existing] = await tx.query<{ id: string }>('select id from works where kit_id = $1', [kitId]);
+  const id = existing?.id ?? newWorkCode();
+  const status = missing.length === 0 ? 'complete' : 'incomplete';
+  // The exam is the one its sheets were delivered for.
+  const [exam] = await tx.query<{ exam_id: string }>(
+    `select b.exam_id from sheets s join pages p on p.id = s.page_id
+       join batch_items i on i.image_sha256 = p.image_sha256 join batches b on b.id = i.batch_id
+     where s.sheet_number = any($1::text[]) and b.exam_id is not null limit 1`,
+    [members.map((m) => m.sheet)],
+  );
+  await tx.query(
+    `insert into works (id, kit_id, status, exam_id) values ($1, $2, $3, $4)
+     on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4), assembled_at = now()`,
+    [id, kitId, status, exam?.exam_id ?? null],
+  );
+  await tx.query('delete from work_sheets where work_id = $1', [id]);
+  for (const m of members) {
+    await tx.query(
+      `insert into work_sheets (work_id, sheet_number, role, chain_position) values ($1, $2, $3, $4)
+       on conflict (sheet_number) do nothing`,
+      [id, m.sheet, m.role, m.position],
+    );
+    await tx.query('update sheets set work_id = $1 where sheet_number = $2', [id, m.sheet]);
+  }
+  await linkParticipant(tx, id, roles.get('registration')!);
+  return {
+    id,
+    kitId,
+    status,
+    missing,
+    additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
+  };
+}
+
+/** The kit a sheet belongs to: its own, or, for an additional AS2, the kit at the head of its chain. */
+export async function kitOfSheet(db: Queryable, sheetNumber: string): Promise<string | null> {
+  const seen = new Set<string>();
+  for (let sheet = sheetNumber; !seen.has(sheet); ) {
+    seen.add(sheet);
+    const [kit] = await db.query<{ kit_id: string }>('select kit_id from kits where sheet_number = $1', [
+      sheet,
+    ]);
+    if (kit) return kit.kit_id;
+    const [previous] = await db.query<{ sheet_number: string }>(
+      `select s.sheet_number from fields f join sheets s on s.page_id = f.page_id
+       where f.final_value = $1 and f.name in ('additional_sheet', 'next_sheet') limit 1`,
+      [sheet],
+    );
+    if (!previous) return null;
+    sheet = previous.sheet_number;
+  }
+  return null;
+}
+
+/** Assembles every imported kit and lists the sheets no kit claims. */
+export async function assembleWorks(db: Database): Promise<AssemblyReport> {
+  const kits = await db.query<{ kit_id: string }>('select distinct kit_id from kits order by kit_id');
+  const works: AssembledWork[] = [];
+  for (const { kit_id } of kits) {
+    const work = await db.transaction((tx) => assembleKit(tx, kit_id));
+    if (work) works.push(work);
+  }
+  const orphans = await db.query<{ sheetNumber: string; form: string }>(
+    `select s.sheet_number as "sheetNumber", s.form from sheets s
+     where not exists (select 1 from work_sheets w where w.sheet_number = s.sheet_number)
+     order by s.sheet_number`,
+  );
+  return { works, orphans };
+}
+
+export type WorkRoute = 'blank-screening' | 'checking';
+
+/**
+ * Sends a complete work on, once: to blank-AS2 screening when every AS2 sheet of it was read (and verified)
+ * as blank, otherwise to expert checking. Null when the work is not complete or was routed before.
+ */
+export async function routeWork(db: Queryable, workId: string): Promise<WorkRoute | null> {
+  const answers = await db.query<{ value: string | null }>(
+    `select f.final_value as value from work_sheets w join sheets s on s.sheet_number = w.sheet_number
+       join fields f on f.page_id = s.page_id and f.name = 'answer'
+     where w.work_id = $1 and w.role in ('as2-1', 'as2-2', 'additional-as2')`,
+    [workId],
+  );
+  if (answers.length === 0 || answers.some((a) => a.value === null)) return null;
+  const route: WorkRoute = answers.every((a) => a.value === '') ? 'blank-screening' : 'checking';
+  const [routed] = await db.query<{ route: WorkRoute }>(
+    `update works set route = $2, routed_at = now() where id = $1 and status = 'complete' and routed_at is null
+     returning route`,
+    [workId, route],
+  );
+  return routed?.route ?? null;
+}
+
+/** The registration form's personal fields, kept apart, and the one link from the participant to the work. */
+async function linkParticipant(tx: Queryable, workId: string, registration: string): Promise<void> {
+  if ((await sheetRow(tx, registration))?.status !== 'final') return;
+  const rows = await tx.query<{ name: string; value: string }>(
+    `select f.name, f.final_value as value from sheets s join fields f on f.page_id = s.page_id
+     where s.sheet_number = $1 and f.name in ('surname', 'name', 'patronymic', 'document_series', 'document_number')`,
+    [registration],
+  );
+  const v = Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  const [participant] = await tx.query<{ id: number }>(
+    `insert into personal.participants (surname, name, patronymic, document, registration_sheet)
+     values ($1, $2, $3, $4, $5)
+     on conflict (registration_sheet) do update set surname = $1, name = $2, patronymic = $3, document = $4
+     returning id`,
+    [
+      v.surname ?? '',
+      v.name ?? '',
+      v.patronymic ?? '',
+      `${v.document_series ?? ''} ${v.document_number ?? ''}`.trim(),
+      registration,
+    ],
+  );
+  await tx.query(
+    `insert into personal.participant_works (participant_id, work_id) values ($1, $2) on conflict do nothing`,
+    [participant!.id, workId],
+  );
+}
