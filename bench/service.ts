@@ -31,8 +31,7 @@ import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { configFromEnv, openAdapters } from '../platform/config.ts';
 import { registerExam } from '../platform/exams.ts';
-import { bullmqQueues, redisConnection } from '../platform/queues.ts';
-import { queueRecognition } from '../workers/handlers.ts';
+import { bullmqQueues, queueRecognition, redisConnection } from '../platform/queues.ts';
 import { cpuSnapshot, cpuSpent } from './cpu.ts';
 import { quantile } from './stats.ts';
 

@@ -8,6 +8,7 @@
  * two together: what the station waits for when it has no task loaded ahead (it always has one ahead, so
  * the person sees none of it). Prints p50/p95 of next task and of decisions, and tasks per second.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -15,10 +16,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ingestBatch } from '../intake/ingest.ts';
 import { configFromEnv } from '../platform/config.ts';
+import { queueRecognition } from '../platform/queues.ts';
 import { issueUser } from '../platform/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, seedDemo, startService } from '../service/run.ts';
-import { queueRecognition } from '../workers/handlers.ts';
 import { quantile } from './stats.ts';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '20' } } });

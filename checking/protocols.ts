@@ -5,18 +5,19 @@
  * all in one transaction or none: a protocol that cannot be taken whole is rejected with the reason, for the
  * chair to void and print again.
  */
-import { ProtocolError, type ProtocolLine, protocolPages, readProtocol } from '../domain/protocols.ts';
-import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
-import type { Database, Queryable } from '../platform/db.ts';
-import { audit } from '../verification/store.ts';
-import { CheckingError, type RulesOf, scoreCheck } from './store.ts';
 
-export interface PrintedProtocol {
-  sheetNumber: string;
-  examId: string;
-  expertCode: string;
-  lines: ProtocolLine[];
-}
+import type { RulesOf } from '../domain/checking.ts';
+import {
+  type PrintedProtocol,
+  ProtocolError,
+  type ProtocolLine,
+  protocolPages,
+  readProtocol,
+} from '../domain/protocols.ts';
+import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
+import { audit } from '../platform/audit.ts';
+import type { Database, Queryable } from '../platform/db.ts';
+import { CheckingError, scoreCheck } from './store.ts';
 
 /** Sheet numbers of protocols begin with 6 (forms/definitions/README.md); 11 digits of sequence; EAN check. */
 const protocolNumber = (n: string) => ean13WithCheckDigit(`6${n.padStart(11, '0')}`);

@@ -3,18 +3,20 @@
  * pages as images and nothing of the participant; every page view and every score is audited. Chairs
  * register experts, hand checks out or take them back, and follow progress.
  */
+
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadExpertStandards } from '../domain/checking.ts';
+import { CHAIRS, EXPERTS } from '../platform/access.ts';
+import type { ServiceContext } from '../platform/adapters.ts';
+import { audit } from '../platform/audit.ts';
 import { appealKit, KitError, worksBatch, worksZip } from '../print/kits.ts';
 import { protocolsPdf } from '../print/protocols.ts';
 import { pageImage } from '../recognition/images.ts';
-import type { ApiDeps } from '../service/api.ts';
-import { audit } from '../verification/store.ts';
+import { as2Pages } from '../works/store.ts';
 import { printedProtocol, printProtocols, voidProtocol } from './protocols.ts';
 import { expertStatistics } from './statistics.ts';
 import {
-  as2Pages,
   assignChecks,
   checkView,
   correctScore,
@@ -28,9 +30,6 @@ import {
   takeNextCheck,
 } from './store.ts';
 
-const EXPERTS = ['expert', 'chair'] as const;
-const CHAIRS = ['chair', 'admin'] as const;
-
 const idOf = (raw: string) => Number(raw) || 0;
 
 /**
@@ -40,7 +39,7 @@ const idOf = (raw: string) => Number(raw) || 0;
 const PAST_DUE = `c.round in ('first', 'second') and e.processing_deadline is not null
   and (now() at time zone e.time_zone)::date > e.processing_deadline - 1`;
 
-export function checkingRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function checkingRoutes(app: FastifyInstance, deps: ServiceContext): void {
   app.post('/api/checking/next', { config: { roles: EXPERTS } }, async (req, reply: FastifyReply) => {
     const id = await takeNextCheck(deps.db, req.user!.id);
     return id === null ? reply.code(204).send() : checkView(deps.db, deps.rulesOf, id, req.user!.id);

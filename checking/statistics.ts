@@ -4,16 +4,18 @@
  * appeals on works they checked, agreement with reference works, and the status the figures qualify for.
  */
 import {
+  type ExamKey,
   type ExpertRecord,
   type ExpertStandards,
   type ExpertStanding,
   type ExpertStatus,
   expertStanding,
+  type RulesOf,
   type Scores,
   thirdCheckFault,
 } from '../domain/checking.ts';
 import type { Queryable } from '../platform/db.ts';
-import type { ExamKey, Round, RulesOf } from './store.ts';
+import type { Round } from './store.ts';
 
 export interface ExpertStatistics extends ExpertRecord, ExpertStanding {
   expertId: string;

@@ -5,18 +5,21 @@
  * expert who has done first or second checks this year and has not checked this work. Checks are taken with
  * `FOR UPDATE SKIP LOCKED`, and a unique index keeps one expert to one check of a work whatever races.
  */
+
 import {
   checkScores,
   type ExpertStatus,
   loadSubjectRules,
+  type RulesOf,
   resultScores,
   type Scores,
   type SubjectRules,
   thirdCheckDecision,
   total,
 } from '../domain/checking.ts';
+import { audit } from '../platform/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
-import { audit } from '../verification/store.ts';
+import { as2Pages } from '../works/store.ts';
 
 export type Round = 'screening' | 'first' | 'second' | 'third' | 'appeal';
 
@@ -35,15 +38,6 @@ export class CheckingError extends Error {
     super(message);
   }
 }
-
-export interface ExamKey {
-  year: number;
-  kind: string;
-  subjectCode: string;
-}
-
-/** The rule set of an exam's subject, from the year's shipped files; a subject without rules is an error. */
-export type RulesOf = (exam: ExamKey) => SubjectRules;
 
 export function shippedRules(load: (year: number) => SubjectRules[] = loadSubjectRules): RulesOf {
   const years = new Map<number, SubjectRules[]>();
@@ -364,17 +358,6 @@ export interface CheckView {
   leasedUntil: string | null;
   /** Earlier experts' scores for a third check or an appeal re-check, by round, without their names. */
   earlier: { round: Round; scores: Scores }[];
-}
-
-/** The work's answer-sheet-2 pages in reading order: sheet 1, sheet 2, then the additional sheets' chain. */
-export async function as2Pages(db: Queryable, workId: string): Promise<string[]> {
-  const rows = await db.query<{ page_id: string }>(
-    `select s.page_id from work_sheets w join sheets s on s.sheet_number = w.sheet_number
-     where w.work_id = $1 and w.role in ('as2-1', 'as2-2', 'additional-as2')
-     order by case w.role when 'as2-1' then 0 when 'as2-2' then 1 else 2 end, w.chain_position`,
-    [workId],
-  );
-  return rows.map((r) => r.page_id);
 }
 
 export async function checkView(

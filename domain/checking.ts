@@ -325,3 +325,12 @@ export function expertStanding(
     qualifiesFor: r.checked > 0 ? (EXPERT_STATUSES.find(meets) ?? null) : null,
   };
 }
+
+export interface ExamKey {
+  year: number;
+  kind: string;
+  subjectCode: string;
+}
+
+/** The rule set of an exam's subject; a subject without rules is an error. */
+export type RulesOf = (exam: ExamKey) => SubjectRules;

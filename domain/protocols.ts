@@ -102,3 +102,11 @@ export function readProtocol(
   }
   return { ok: true, scores };
 }
+
+/** A protocol as printed: its sheet number, the exam, the expert's code and the lines of checks. */
+export interface PrintedProtocol {
+  sheetNumber: string;
+  examId: string;
+  expertCode: string;
+  lines: ProtocolLine[];
+}

@@ -8,15 +8,17 @@
  * The inbox takes regular files only: whoever writes to it must not make the service read another file it
  * can read (a link to /etc/passwd, to the service's secrets), block on a pipe or read a device.
  */
+
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { openPackage, type PackageKeys } from '../domain/ppe-package.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { isInfrastructureFailure } from '../platform/failures.ts';
 import type { StageQueues } from '../platform/queues.ts';
-import { queueRecognition } from '../workers/handlers.ts';
-import { type IncomingFile, ingestBatch, type StageDeps } from './ingest.ts';
+import { queueRecognition } from '../platform/queues.ts';
+import { type IncomingFile, ingestBatch } from './ingest.ts';
 
 const MANIFEST = 'batch.json';
 const MAX_FILE_BYTES = 200 * 1024 * 1024;
@@ -84,7 +86,7 @@ async function moveAside(inbox: string, folder: string, to: 'done' | 'quarantine
 
 /** Ingests a batch, queueing each new file's pages as it is stored. */
 async function take(
-  deps: StageDeps,
+  deps: Adapters,
   queues: StageQueues,
   manifest: BatchManifest,
   source: 'hot-folder' | 'ppe-package',
@@ -111,7 +113,7 @@ export const PACKAGE_SUFFIX = '.rcoipkg';
  * opened with `packageKeys` (without them a package is quarantined: this RCOI does not take packages).
  */
 export async function scanInbox(
-  deps: StageDeps,
+  deps: Adapters,
   queues: StageQueues,
   inbox: string,
   packageKeys?: PackageKeys,

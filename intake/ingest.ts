@@ -3,16 +3,12 @@
  * however often they arrive. A file is stored before its rows are written, so a crash in between leaves an
  * object that the next delivery finds and records, never a row pointing at nothing.
  */
+
 import { type BatchManifest, unprintable } from '../domain/batch.ts';
 import { sniffFormat } from '../pipeline/decode.ts';
 import { inspectPages, sha256 } from '../pipeline/page-job.ts';
-import type { Database } from '../platform/db.ts';
-import { type ObjectStore, objectKey } from '../platform/objects.ts';
-
-export interface StageDeps {
-  db: Database;
-  objects: ObjectStore;
-}
+import type { Adapters } from '../platform/adapters.ts';
+import { objectKey } from '../platform/objects.ts';
 
 export interface IncomingFile {
   name: string;
@@ -56,7 +52,7 @@ export function pageId(imageSha256: string, index: number): string {
  * waiting for a requeue pass; a delivery again records the rest.
  */
 export async function ingestBatch(
-  deps: StageDeps,
+  deps: Adapters,
   manifest: BatchManifest,
   source: BatchSource,
   files: IncomingFile[],

@@ -1,4 +1,5 @@
-/** Intake: batch uploads and their reconciliation, the kit manifest, work assembly. */
+/** Intake: batch uploads, their reconciliation, and a page's preview for the operator. */
+
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,13 +7,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
-import { jobId } from '../platform/queues.ts';
+import { OPERATORS } from '../platform/access.ts';
+import type { ServiceContext } from '../platform/adapters.ts';
+import { audit } from '../platform/audit.ts';
+import { queueRecognition } from '../platform/queues.ts';
 import { pagePreview } from '../recognition/images.ts';
-import { type ApiDeps, OPERATORS } from '../service/api.ts';
-import { audit } from '../verification/store.ts';
-import { queueFollowUp, queueRecognition } from '../workers/handlers.ts';
-import { chooseScan, SheetError } from '../works/sheets.ts';
-import { assembleWorks, importKits } from '../works/store.ts';
 import { type IncomingFile, ingestBatch } from './ingest.ts';
 import { batchReport } from './store.ts';
 
@@ -22,7 +21,7 @@ import { batchReport } from './store.ts';
  */
 export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5, fieldSize: 1024 * 1024 };
 
-export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function intakeRoutes(app: FastifyInstance, deps: ServiceContext): void {
   app.get('/api/batches', { config: { roles: OPERATORS } }, async () =>
     deps.db.query(
       `select b.id, b.station, b.external_id, b.exam_id, b.source, b.created_at,
@@ -100,62 +99,4 @@ export function intakeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return reply.type('image/jpeg').send(Buffer.from(jpeg));
     },
   );
-
-  app.post<{ Params: { number: string }; Body: { pageId: string; reason: string } }>(
-    '/api/sheets/:number/scan',
-    {
-      config: { roles: OPERATORS },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['pageId', 'reason'],
-          additionalProperties: false,
-          properties: {
-            pageId: { type: 'string', minLength: 1 },
-            reason: { type: 'string', minLength: 1, maxLength: 2000 },
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      try {
-        const choice = await chooseScan(
-          deps.db,
-          req.params.number,
-          req.body.pageId,
-          req.user!.id,
-          req.body.reason,
-        );
-        // A final scan takes the sheet's place in its work at once.
-        if (choice.status === 'final') await queueFollowUp(deps.db, deps.queues, choice.pageId);
-        return choice;
-      } catch (err) {
-        if (err instanceof SheetError)
-          return reply.code(err.code === 'no-such-sheet' ? 404 : 422).send({ error: err.message });
-        throw err;
-      }
-    },
-  );
-
-  app.addContentTypeParser(
-    'text/csv',
-    { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 },
-    (_req, body, done) => done(null, body),
-  );
-
-  app.post<{ Body: string }>('/api/kits', { config: { roles: OPERATORS } }, async (req, reply) => {
-    if (typeof req.body !== 'string')
-      return reply.code(415).send({ error: 'send the kit manifest as text/csv' });
-    const { kitIds, ...result } = await importKits(deps.db, req.body);
-    // Each kit is assembled from whatever of its sheets are already here; the rest follow as they become final.
-    const stamp = new Date().toISOString();
-    for (const kitId of kitIds) await deps.queues.add('assemble', jobId('kit', kitId, stamp), { kitId });
-    await audit(deps.db, req.user!.id, 'kits.import', 'kits', {
-      kits: result.kits,
-      errors: result.errors.length,
-    });
-    return result;
-  });
-
-  app.post('/api/works/assemble', { config: { roles: OPERATORS } }, async () => assembleWorks(deps.db));
 }

@@ -78,3 +78,6 @@ export interface RecognisedSheet {
   fields: Record<string, RecognisedField>;
   ms: StageTimes;
 }
+
+/** The verification task for a page's doubtful sheet number; not a form field name, so it cannot clash with one. */
+export const SHEET_NUMBER_TASK = '@sheet-number';

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Queryable } from './db.ts';
-import { type Role, type User, userByToken } from './users.ts';
+import { ROLES, type Role, type User, userByToken } from './users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,6 +19,19 @@ declare module 'fastify' {
     roles?: readonly Role[];
   }
 }
+
+/** Who may call what, by the work they do: the role lists routes name, written once. */
+export const ANYONE = ROLES;
+/** Who works the intake: scanner operators, and administrators standing in. */
+export const OPERATORS = ['operator', 'admin'] as const;
+export const VERIFIERS = ['verifier', 'senior-verifier'] as const;
+/** Chairs check works too, as leading experts of their commission. */
+export const EXPERTS = ['expert', 'chair'] as const;
+/** Subject-commission chairs, and administrators standing in. */
+export const CHAIRS = ['chair', 'admin'] as const;
+export const ADMINS = ['admin'] as const;
+/** Who reads the forms and exams in use: intake, the commissions, administration. */
+export const STAFF = ['operator', 'chair', 'admin'] as const;
 
 export interface RegisteredRoute {
   method: string;

@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type PackageKeys, privateKeyFrom, publicKeyFrom } from '../domain/ppe-package.ts';
-import { type Database, openDatabase } from './db.ts';
+import type { Adapters } from './adapters.ts';
+import { openDatabase } from './db.ts';
 import { migrate } from './migrate.ts';
-import { folderObjectStore, type ObjectStore, type S3Settings, s3ObjectStore } from './objects.ts';
+import { folderObjectStore, type S3Settings, s3ObjectStore } from './objects.ts';
 
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -101,14 +102,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
   };
 }
 
-export interface Adapters {
-  db: Database;
-  objects: ObjectStore;
-  close(): Promise<void>;
-}
+/** The adapters a process opened, to close when it stops. */
+export type OpenedAdapters = Adapters & { close(): Promise<void> };
 
 /** Opens and migrates the database and opens the object store the settings name. */
-export async function openAdapters(config: ServiceConfig): Promise<Adapters> {
+export async function openAdapters(config: ServiceConfig): Promise<OpenedAdapters> {
   const db = await openDatabase(config.databaseUrl, join(config.dataDir, 'db'));
   await migrate(db);
   const objects = config.s3

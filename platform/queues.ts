@@ -312,3 +312,15 @@ export function inProcessStages(
     },
   };
 }
+
+/** Pages queued in one call at most: a requeue after Redis lost everything is not one giant pipeline. */
+const QUEUE_CHUNK = 1000;
+
+/** Queues pages for recognition, a batch's at once. */
+export async function queueRecognition(queues: Pick<StageQueues, 'addMany'>, pageIds: string[]) {
+  for (let i = 0; i < pageIds.length; i += QUEUE_CHUNK)
+    await queues.addMany(
+      'recognise',
+      pageIds.slice(i, i + QUEUE_CHUNK).map((pageId) => ({ jobId: pageId, data: { pageId } })),
+    );
+}

@@ -4,13 +4,14 @@
  * a ZIP of images (answer sheets 2 only, by work code, redacted as for an expert's screen: nothing of the
  * participant or the sheet). Experts are numbered, never named.
  */
+
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
-import { as2Pages } from '../checking/store.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import type { StageDeps } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { type Audience, pageImage } from '../recognition/images.ts';
+import { as2Pages } from '../works/store.ts';
 import { PdfBook } from './pdf.ts';
 
 const ROLE_TITLES: Record<string, string> = {
@@ -33,13 +34,13 @@ const ROUND_TITLES: Record<string, string> = {
 const PRINT_PX_PER_MM = 6;
 
 /** A page as printed and exported: upright through its registration, JPEG; null when it has none. */
-const printImage = (deps: StageDeps, forms: FormDefinition[], pageId: string, audience: Audience) =>
+const printImage = (deps: Adapters, forms: FormDefinition[], pageId: string, audience: Audience) =>
   pageImage(deps, forms, pageId, audience, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
 
 export class KitError extends Error {}
 
 export async function appealKit(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   appealId: number,
 ): Promise<Uint8Array> {
@@ -120,7 +121,7 @@ export async function appealKit(
 }
 
 /** The answer-sheet-2 pages of these works, checked first: a work without any is refused before anything is made. */
-async function worksPages(deps: StageDeps, workIds: string[]): Promise<[string, string[]][]> {
+async function worksPages(deps: Adapters, workIds: string[]): Promise<[string, string[]][]> {
   const works: [string, string[]][] = [];
   for (const workId of workIds) {
     const pages = await as2Pages(deps.db, workId);
@@ -132,7 +133,7 @@ async function worksPages(deps: StageDeps, workIds: string[]): Promise<[string, 
 
 /** The answer sheets 2 of these works, one page each, captioned by work code and page number only. */
 export async function worksBatch(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   workIds: string[],
 ): Promise<Uint8Array> {
@@ -153,7 +154,7 @@ export async function worksBatch(
  * of works is hundreds of megabytes). Images are stored, not deflated: JPEG does not compress further.
  */
 export async function worksZip(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   workIds: string[],
 ): Promise<Readable> {

@@ -4,14 +4,14 @@
  * work code and, under each cell, the criterion whose score goes there. The recogniser reads the scan back
  * by those same definitions.
  */
+
 import sharp from 'sharp';
-import type { PrintedProtocol } from '../checking/protocols.ts';
-import { scoreField } from '../domain/protocols.ts';
+import { type PrintedProtocol, scoreField } from '../domain/protocols.ts';
 import { expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { drawBarcodes } from '../render/barcodes.ts';
 import { copyImage, PX_PER_MM, renderBlankForm } from '../render/form.ts';
-import { drawBarcodes } from '../samples/generate.ts';
 import { PdfBook } from './pdf.ts';
 
 export const PROTOCOL_FORM = 'ege-protocol';

@@ -3,16 +3,17 @@
  * field's area with a margin, so the neighbouring print gives context) and a whole page, which for an expert
  * is blanked wherever its form says the sheet can be identified.
  */
+
 import sharp from 'sharp';
 import { expandForm, type Rect, redactionAreas, type SheetKind } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import type { StageDeps } from '../intake/ingest.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sourceField } from '../pipeline/derive.ts';
 import type { Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { inflate, sampleRect } from '../pipeline/sampling.ts';
-import { SHEET_NUMBER_TASK } from '../verification/store.ts';
+import type { Adapters } from '../platform/adapters.ts';
 
 const CROP_PX_PER_MM = 8;
 const MARGIN_MM = 1.5;
@@ -33,7 +34,7 @@ export function fieldArea(def: FormDefinition, field: string): Rect | null {
   return f.kind === 'writing' ? f.area : union(f.rects);
 }
 
-async function registeredPage(deps: StageDeps, pageId: string) {
+async function registeredPage(deps: Adapters, pageId: string) {
   const [page] = await deps.db.query<{
     object_key: string;
     page_index: number;
@@ -84,7 +85,7 @@ function blank(tile: GreyImage, areas: Rect[], pxPerMm: number): void {
  * is encoded. Null when the page has no registration, or is no answer sheet 2 and the audience an expert.
  */
 export async function pageImage(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   pageId: string,
   audience: Audience,
@@ -109,7 +110,7 @@ export async function pageImage(
  * A page as it was scanned (no registration needed: an operator looks at why a page was rejected), scaled to
  * `width` pixels, JPEG. Null when the page cannot be decoded at all.
  */
-export async function pagePreview(deps: StageDeps, pageId: string, width = 900): Promise<Uint8Array | null> {
+export async function pagePreview(deps: Adapters, pageId: string, width = 900): Promise<Uint8Array | null> {
   const [page] = await deps.db.query<{ object_key: string; page_index: number }>(
     'select i.object_key, p.page_index from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1',
     [pageId],
@@ -128,7 +129,7 @@ export async function pagePreview(deps: StageDeps, pageId: string, width = 900):
 
 /** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
 export async function fieldCrop(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   pageId: string,
   field: string,

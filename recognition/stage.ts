@@ -6,19 +6,19 @@
 
 import { expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import type { StageDeps } from '../intake/ingest.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
 import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { InfrastructureError } from '../platform/failures.ts';
-import { SHEET_NUMBER_TASK } from '../verification/store.ts';
 
 export type PageOutcome = PageResult['status'] | 'already-done';
 
 const DIGITS = '0123456789';
 
 export async function recognisePageStage(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   id: string,
 ): Promise<PageOutcome> {

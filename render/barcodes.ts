@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import sharp from 'sharp';
 import { prepareZXingModule, writeBarcode } from 'zxing-wasm/writer';
+import type { FormDefinition } from '../forms/schema.ts';
 import { type BarcodeFormat, ean13CheckDigitValid } from '../pipeline/barcodes.ts';
+import { type GreyImage, inkPixel, PX_PER_MM } from './form.ts';
 
 export { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
 
@@ -138,4 +141,35 @@ export function barcodeSvg(
     }
   }
   return d === '' ? '' : `<path fill="#000" d="${d}"/>`;
+}
+
+/** Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink. */
+export async function drawBarcodes(
+  page: GreyImage,
+  def: FormDefinition,
+  texts: Map<string, string>,
+): Promise<void> {
+  for (const b of def.barcodes) {
+    const text = texts.get(b.role);
+    if (!text) continue;
+    const m = await renderBarcode(b.symbology, text, b.symbology === 'qr' ? { qrVersion: 10 } : {});
+    // Whole-pixel canvas; the symbol keeps its sub-pixel place inside it.
+    const left = Math.floor(b.x * PX_PER_MM);
+    const top = Math.floor(b.y * PX_PER_MM);
+    const width = Math.ceil((b.x + b.w) * PX_PER_MM) - left;
+    const height = Math.ceil((b.y + b.h) * PX_PER_MM) - top;
+    const ox = left / PX_PER_MM;
+    const oy = top / PX_PER_MM;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="${ox} ${oy} ${width / PX_PER_MM} ${height / PX_PER_MM}"><rect x="${ox}" y="${oy}" width="100%" height="100%" fill="#fff"/>` +
+      `${barcodeSvg(m, b.x, b.y, b.w, b.h, b.rotation)}</svg>`;
+    const tile = await sharp(Buffer.from(svg)).toColourspace('b-w').raw().toBuffer();
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = tile[y * width + x]!;
+        if (v < 255) inkPixel(page, left + x, top + y, 0, (255 - v) / 255);
+      }
+    }
+  }
 }

@@ -2,14 +2,14 @@
  * Retention for administrators: what falls due, what is held past its date, the holds themselves and the
  * destruction acts. Placing and releasing a hold is audited by the stage functions.
  */
+
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../service/api.ts';
+import { ADMINS } from '../platform/access.ts';
+import type { ServiceContext } from '../platform/adapters.ts';
 import { placeHold, releaseHold, retentionOutlook } from './stage.ts';
 
-const ADMIN = ['admin'] as const;
-
-export function retentionRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/retention', { config: { roles: ADMIN } }, async () => {
+export function retentionRoutes(app: FastifyInstance, deps: ServiceContext): void {
+  app.get('/api/retention', { config: { roles: ADMINS } }, async () => {
     const outlook = await retentionOutlook(deps, new Date());
     const holds = await deps.db.query(
       `select id, object_key as "objectKey", exam_id as "examId", placed_by as "placedBy", reason,
@@ -26,7 +26,7 @@ export function retentionRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { id: string } }>(
     '/api/retention/acts/:id',
-    { config: { roles: ADMIN } },
+    { config: { roles: ADMINS } },
     async (req, reply) => {
       const id = Number(req.params.id) || 0;
       const [act] = await deps.db.query(
@@ -47,7 +47,7 @@ export function retentionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Body: { objectKey?: string; examId?: string; reason: string } }>(
     '/api/retention/holds',
     {
-      config: { roles: ADMIN },
+      config: { roles: ADMINS },
       schema: {
         body: {
           type: 'object',
@@ -79,7 +79,7 @@ export function retentionRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Params: { id: string } }>(
     '/api/retention/holds/:id/release',
-    { config: { roles: ADMIN } },
+    { config: { roles: ADMINS } },
     async (req, reply) => {
       const id = Number(req.params.id) || 0;
       const [hold] = await deps.db.query('select 1 from legal_holds where id = $1 and released_at is null', [

@@ -7,6 +7,7 @@
  * Where the object store can, holds bind it too (S3 object lock) and its own expiry rules stand behind the
  * sweeper as a backstop; both follow the database on every run.
  */
+
 import { createHash } from 'node:crypto';
 import {
   type ExamDay,
@@ -18,9 +19,9 @@ import {
   type RetentionPolicies,
   type RetentionWindow,
 } from '../domain/retention.ts';
-import type { StageDeps } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
+import { audit } from '../platform/audit.ts';
 import { objectPrefix } from '../platform/objects.ts';
-import { audit } from '../verification/store.ts';
 
 export interface SweepReport {
   actId: number | null;
@@ -53,7 +54,7 @@ const HELD = `exists (select 1 from legal_holds h
  * Brings the store's own holds in line with the database's: on for every held object that lacks it (and for
  * `recheck`, held objects an expiry rule may have reached), off where the last hold was released.
  */
-async function syncStoreHolds(deps: StageDeps, recheck: string[] = []): Promise<void> {
+async function syncStoreHolds(deps: Adapters, recheck: string[] = []): Promise<void> {
   const { db, objects } = deps;
   if (!objects.enforcesHolds) return;
   const rows = await db.query<{ object_key: string; held: boolean }>(
@@ -69,7 +70,7 @@ async function syncStoreHolds(deps: StageDeps, recheck: string[] = []): Promise<
 
 /** Places a legal hold on one object or on every object of an exam, in the store too; audited. */
 export async function placeHold(
-  deps: StageDeps,
+  deps: Adapters,
   target: { objectKey: string } | { examId: string },
   by: string,
   reason: string,
@@ -87,7 +88,7 @@ export async function placeHold(
   return row!.id;
 }
 
-export async function releaseHold(deps: StageDeps, id: number, by: string): Promise<void> {
+export async function releaseHold(deps: Adapters, id: number, by: string): Promise<void> {
   const { db } = deps;
   const rows = await db.query(
     `update legal_holds set released_by = $2, released_at = now() where id = $1 and released_at is null
@@ -100,7 +101,7 @@ export async function releaseHold(deps: StageDeps, id: number, by: string): Prom
 }
 
 /** The live objects, their holds and what a sweep at `now` would do with them. */
-async function retentionState(deps: StageDeps, now: Date, load?: (year: number) => RetentionPolicies) {
+async function retentionState(deps: Adapters, now: Date, load?: (year: number) => RetentionPolicies) {
   const rows = await deps.db.query<{
     object_key: string;
     material: MaterialKind;
@@ -148,7 +149,7 @@ async function retentionState(deps: StageDeps, now: Date, load?: (year: number) 
 }
 
 /** What a sweep now would destroy, what is held past its date and what falls due soon; changes nothing. */
-export async function retentionOutlook(deps: StageDeps, now: Date) {
+export async function retentionOutlook(deps: Adapters, now: Date) {
   const { plan, heldPastDate, upcoming } = await retentionState(deps, now);
   const due = plan.destroy.map((d) => ({
     key: d.object.key,
@@ -159,7 +160,7 @@ export async function retentionOutlook(deps: StageDeps, now: Date) {
 }
 
 export async function sweepRetention(
-  deps: StageDeps,
+  deps: Adapters,
   now: Date,
   runBy: string,
   load?: (year: number) => RetentionPolicies,

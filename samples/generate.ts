@@ -3,13 +3,12 @@
  * out. Deterministic: the same (form, seed, profile) gives the same bytes.
  */
 
-import sharp from 'sharp';
 import type { ExpandedForm } from '../forms/definitions.ts';
 import { expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { type Matrix3, multiply3 } from '../pipeline/geometry.ts';
-import { barcodeSvg, ean13WithCheckDigit, renderBarcode } from '../render/barcodes.ts';
-import { copyImage, type GreyImage, inkPixel, PX_PER_MM, renderBlankForm } from '../render/form.ts';
+import { drawBarcodes, ean13WithCheckDigit } from '../render/barcodes.ts';
+import { copyImage, type GreyImage, PX_PER_MM, renderBlankForm } from '../render/form.ts';
 import { type DegradeParams, type DegradeProfile, degrade, randomDegradeParams } from './degrade.ts';
 import { type FieldTruth, type FillOptions, fillForm } from './fill.ts';
 import { createRng, type Rng } from './rng.ts';
@@ -59,37 +58,6 @@ function sheetCodes(
   const primary = def.barcodes.find((b) => b.symbology === 'ean13') ?? def.barcodes[0];
   const primaryText = primary ? texts.get(primary.role) : undefined;
   return { sheetNumber: primaryText ? primaryText.slice(0, 13) : null, texts };
-}
-
-/** Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink. */
-export async function drawBarcodes(
-  page: GreyImage,
-  def: FormDefinition,
-  texts: Map<string, string>,
-): Promise<void> {
-  for (const b of def.barcodes) {
-    const text = texts.get(b.role);
-    if (!text) continue;
-    const m = await renderBarcode(b.symbology, text, b.symbology === 'qr' ? { qrVersion: 10 } : {});
-    // Whole-pixel canvas; the symbol keeps its sub-pixel place inside it.
-    const left = Math.floor(b.x * PX_PER_MM);
-    const top = Math.floor(b.y * PX_PER_MM);
-    const width = Math.ceil((b.x + b.w) * PX_PER_MM) - left;
-    const height = Math.ceil((b.y + b.h) * PX_PER_MM) - top;
-    const ox = left / PX_PER_MM;
-    const oy = top / PX_PER_MM;
-    const svg =
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="${ox} ${oy} ${width / PX_PER_MM} ${height / PX_PER_MM}"><rect x="${ox}" y="${oy}" width="100%" height="100%" fill="#fff"/>` +
-      `${barcodeSvg(m, b.x, b.y, b.w, b.h, b.rotation)}</svg>`;
-    const tile = await sharp(Buffer.from(svg)).toColourspace('b-w').raw().toBuffer();
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = tile[y * width + x]!;
-        if (v < 255) inkPixel(page, left + x, top + y, 0, (255 - v) / 255);
-      }
-    }
-  }
 }
 
 /** The filled, clean page at 300 dpi with its truth; degradation comes after. */

@@ -3,30 +3,25 @@
  * caller is known by a bearer token. Verifiers see only the task leased to them, and every image they are
  * shown is an audit event.
  */
+
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { checkingRoutes } from '../checking/routes.ts';
-import { CheckingError, type RulesOf } from '../checking/store.ts';
-import type { FormDefinition } from '../forms/schema.ts';
-import { BatchRefusedError, type StageDeps, UnknownExamError } from '../intake/ingest.ts';
+import { CheckingError } from '../checking/store.ts';
+import { BatchRefusedError, UnknownExamError } from '../intake/ingest.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
-import { guardRoutes } from '../platform/access.ts';
+import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
+import type { ServiceContext } from '../platform/adapters.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
 import { log } from '../platform/log.ts';
-import type { StageQueues } from '../platform/queues.ts';
 import { retentionRoutes } from '../retention/routes.ts';
 import { verificationRoutes } from '../verification/routes.ts';
 import { VerificationError } from '../verification/store.ts';
 import { webRoutes } from '../web/routes.ts';
+import { worksRoutes } from '../works/routes.ts';
 import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { examRoutes } from './routes/exams.ts';
-
-export interface ApiDeps extends StageDeps {
-  forms: FormDefinition[];
-  rulesOf: RulesOf;
-  queues: StageQueues;
-}
 
 const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], number> = {
   'no-such-task': 404,
@@ -40,10 +35,7 @@ const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], numbe
   'not-printable': 422,
 };
 
-/** Who works the intake: scanner operators, and administrators standing in. */
-export const OPERATORS = ['operator', 'admin'] as const;
-
-export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): FastifyInstance {
+export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}): FastifyInstance {
   // The shared pino logger's type is narrower than Fastify's default instance type; the instance is the same.
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: log } : { logger: false }),
@@ -77,20 +69,17 @@ export function buildApi(deps: ApiDeps, opts: { logger?: boolean } = {}): Fastif
   });
 
   // Prometheus scrapes with an admin's bearer token: the counts say nothing personal, but they are not public.
-  app.get('/metrics', { config: { roles: ['admin'] } }, async (_req, reply) =>
+  app.get('/metrics', { config: { roles: ADMINS } }, async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(await metricsText(deps)),
   );
 
-  app.get(
-    '/api/me',
-    { config: { roles: ['operator', 'verifier', 'senior-verifier', 'expert', 'chair', 'admin'] } },
-    async (req) => req.user,
-  );
+  app.get('/api/me', { config: { roles: ANYONE } }, async (req) => req.user);
 
   webRoutes(app);
   adminRoutes(app, deps);
   examRoutes(app, deps);
   intakeRoutes(app, deps);
+  worksRoutes(app, deps);
   verificationRoutes(app, deps);
   retentionRoutes(app, deps);
   checkingRoutes(app, deps);

@@ -3,10 +3,10 @@
  * the same figures whichever worker did the work: queue depths by stage and state, pages by status,
  * verification tasks by status, works by status and route, and recognition time quantiles over the last hour.
  */
+import type { ServiceContext } from '../platform/adapters.ts';
 import { STAGES } from '../platform/queues.ts';
-import type { ApiDeps } from './api.ts';
 
-export async function metricsText(deps: Pick<ApiDeps, 'db' | 'queues'>): Promise<string> {
+export async function metricsText(deps: Pick<ServiceContext, 'db' | 'queues'>): Promise<string> {
   const lines: string[] = [];
   const gauge = (name: string, help: string, samples: [Record<string, string>, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);

@@ -10,7 +10,7 @@ import { shippedRules } from '../checking/store.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import { type InboxResult, scanInbox } from '../intake/inbox.ts';
-import { type Adapters, openAdapters, type ServiceConfig } from '../platform/config.ts';
+import { type OpenedAdapters, openAdapters, type ServiceConfig } from '../platform/config.ts';
 import { registerExam } from '../platform/exams.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../platform/queues.ts';
 import { issueUser, type User } from '../platform/users.ts';
@@ -25,7 +25,7 @@ import { buildApi } from './api.ts';
 
 export interface RunningService {
   app: FastifyInstance;
-  adapters: Adapters;
+  adapters: OpenedAdapters;
   queues: StageQueues;
   inbox: string;
   /** One pass over the inbox (the poller runs it every few seconds). */

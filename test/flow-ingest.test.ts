@@ -3,15 +3,17 @@
  * and a folder) and on the real services (PostgreSQL and the S3 server): idempotent delivery, one
  * recognition per page, count reconciliation.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchManifest } from '../domain/batch.ts';
 import { shippedForms } from '../forms/definitions.ts';
-import { ingestBatch, type StageDeps, UnknownExamError } from '../intake/ingest.ts';
+import { ingestBatch, UnknownExamError } from '../intake/ingest.ts';
 import { batchReport } from '../intake/store.ts';
 import { sha256 } from '../pipeline/page-job.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { registerExam } from '../platform/exams.ts';
 import { migrate } from '../platform/migrate.ts';
@@ -39,7 +41,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-const backends: [string, () => Promise<{ deps: StageDeps; second: () => Database }>][] = [
+const backends: [string, () => Promise<{ deps: Adapters; second: () => Database }>][] = [
   [
     'embedded (PGlite, folder)',
     async () => {

@@ -1,12 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  type PrintedProtocol,
-  printedProtocol,
-  printProtocols,
-  takeProtocol,
-  voidProtocol,
-} from '../checking/protocols.ts';
+import { printedProtocol, printProtocols, takeProtocol, voidProtocol } from '../checking/protocols.ts';
 import {
   type ExpertRegistration,
   openChecks,
@@ -14,9 +8,10 @@ import {
   registerExpert,
   submitScores,
 } from '../checking/store.ts';
-import { scoreField } from '../domain/protocols.ts';
+import { type PrintedProtocol, scoreField } from '../domain/protocols.ts';
 import { expandForm, shippedForms } from '../forms/definitions.ts';
-import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import type { Database } from '../platform/db.ts';
 import { registerExam } from '../platform/exams.ts';
 import type { StageJobs } from '../platform/queues.ts';
@@ -26,9 +21,9 @@ import { recognisePageStage } from '../recognition/stage.ts';
 import { fillForm } from '../samples/fill.ts';
 import { createRng } from '../samples/rng.ts';
 import { decide, takeNextTask } from '../verification/store.ts';
-import { queueFollowUp } from '../workers/handlers.ts';
+import { queueFollowUp } from '../works/follow-up.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
-import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
+import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
 /** Seven criteria a check (two lines on a protocol); a third check on a 2-point difference. */
 const RULES = fixtureRules([
@@ -51,8 +46,8 @@ const protocolForm = forms.find((f) => f.id === PROTOCOL_FORM)!;
 
 const undo = undoAfterAll();
 
-async function setUp(open: () => Promise<Database>): Promise<StageDeps> {
-  const deps = await freshStageDeps(open, undo, 'rcoi-protocols');
+async function setUp(open: () => Promise<Database>): Promise<Adapters> {
+  const deps = await freshAdapters(open, undo, 'rcoi-protocols');
   const { db } = deps;
   await registerExam(db, { ...MOSCOW_EGE_02, id: 'ege-02' });
   await issueUser(db, { id: 'chair', name: 'chair', role: 'chair' });
@@ -84,7 +79,7 @@ const codeOf = async (db: Database, userId: string) =>
  * in, recognised and verified against what was written. Returns the protocol stage's job, if one was queued.
  */
 async function scanBack(
-  deps: StageDeps,
+  deps: Adapters,
   p: PrintedProtocol,
   code: string,
   written: Map<number, Record<string, number>>,

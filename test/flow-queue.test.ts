@@ -13,11 +13,10 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanInbox } from '../intake/inbox.ts';
 import { ingestBatch } from '../intake/ingest.ts';
-import { type Adapters, configFromEnv, openAdapters } from '../platform/config.ts';
+import { configFromEnv, type OpenedAdapters, openAdapters } from '../platform/config.ts';
 import { registerExam } from '../platform/exams.ts';
-import { bullmqQueues, redisConnection, type StageQueues } from '../platform/queues.ts';
+import { bullmqQueues, queueRecognition, redisConnection, type StageQueues } from '../platform/queues.ts';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
-import { queueRecognition } from '../workers/handlers.ts';
 import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, privateServices, type TestServices, testServices } from './services.ts';
 
@@ -52,7 +51,7 @@ async function deployment(own?: TestServices) {
     RCOI_REQUEUE_MS: '1000',
   };
   const config = configFromEnv(env);
-  const adapters: Adapters = await openAdapters(config);
+  const adapters: OpenedAdapters = await openAdapters(config);
   const queues: StageQueues = bullmqQueues(redisConnection(svc.redisUrl), config.queuePrefix, {
     attempts: 2,
     backoffMs: 100,
@@ -91,7 +90,7 @@ const exited = (c: ChildProcess) =>
   );
 
 /** The corpus ingested as one batch, each new page queued for recognition. */
-async function queueCorpus(adapters: Adapters, queues: StageQueues) {
+async function queueCorpus(adapters: OpenedAdapters, queues: StageQueues) {
   const batch = await ingestBatch(
     adapters,
     { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
@@ -102,13 +101,13 @@ async function queueCorpus(adapters: Adapters, queues: StageQueues) {
   return batch;
 }
 
-async function recognisedPages(db: Adapters['db']): Promise<number> {
+async function recognisedPages(db: OpenedAdapters['db']): Promise<number> {
   return (await db.query<{ n: number }>(`select count(*)::int as n from pages where status <> 'pending'`))[0]!
     .n;
 }
 
 /** Every page's fields and tasks written exactly once: the counts the corpus's golden results give. */
-async function expectEachPageOnce(db: Adapters['db']): Promise<void> {
+async function expectEachPageOnce(db: OpenedAdapters['db']): Promise<void> {
   const golden = Object.values(expected);
   const [rows] = await db.query<{ fields: number; tasks: number }>(
     `select (select count(*)::int from fields) as fields, (select count(*)::int from verification_tasks) as tasks`,

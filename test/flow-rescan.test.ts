@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
-import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { ingestBatch } from '../intake/ingest.ts';
 import { batchReport } from '../intake/store.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import type { Database } from '../platform/db.ts';
 import { registerExam } from '../platform/exams.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
@@ -9,13 +10,13 @@ import { corpusFiles } from '../samples/make-corpus.ts';
 import { decide, takeNextTask } from '../verification/store.ts';
 import { chooseScan, SheetError } from '../works/sheets.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
-import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
+import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
 const forms = shippedForms();
 const files = corpusFiles();
 const undo = undoAfterAll();
 
-async function ingestAndRecognise(deps: StageDeps, batch: string, batchFiles: typeof files) {
+async function ingestAndRecognise(deps: Adapters, batch: string, batchFiles: typeof files) {
   const r = await ingestBatch(
     deps,
     { batch, station: 's1', exam: MOSCOW_EGE_02.id, declared: {} },
@@ -34,7 +35,7 @@ const tasksOf = (db: Database, pageId: string) =>
 
 describe.each(DATABASES)('a sheet scanned twice on %s', (_name, open) => {
   it('verifies only the standing scan, and lets an operator make the rescan stand instead', async () => {
-    const deps = await freshStageDeps(open, undo, 'rcoi-rescan');
+    const deps = await freshAdapters(open, undo, 'rcoi-rescan');
     const { db } = deps;
     await registerExam(db, MOSCOW_EGE_02);
     await ingestAndRecognise(deps, 'first', files);

@@ -3,11 +3,13 @@
  * nothing is deleted before its day begins in its exam's region, holds keep objects and are reported on every
  * run, and each destruction is an act listing what went, when, by which policy, with the objects' hashes.
  */
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { registerExam } from '../platform/exams.ts';
 import { migrate } from '../platform/migrate.ts';
@@ -24,7 +26,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-const backends: [string, () => Promise<StageDeps>][] = [
+const backends: [string, () => Promise<Adapters>][] = [
   [
     'embedded (PGlite, folder)',
     async () => {

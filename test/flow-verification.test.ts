@@ -3,25 +3,22 @@
  * task to two verifiers, corrections only within the field's symbols, escalation to seniors, leases that run
  * out, every decision audited, and a page final (its derived fields recomputed) when its last task closes.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
-import { ingestBatch, type StageDeps } from '../intake/ingest.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { registerExam } from '../platform/exams.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import {
-  decide,
-  leasedTaskField,
-  SHEET_NUMBER_TASK,
-  takeNextTask,
-  VerificationError,
-} from '../verification/store.ts';
+import { decide, leasedTaskField, takeNextTask, VerificationError } from '../verification/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
@@ -33,7 +30,7 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function recognisedCorpus(db: Database): Promise<StageDeps> {
+async function recognisedCorpus(db: Database): Promise<Adapters> {
   const dir = mkdtempSync(join(tmpdir(), 'rcoi-verify-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const deps = { db, objects: folderObjectStore(dir) };

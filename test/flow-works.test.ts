@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { sha256 } from '../pipeline/page-job.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { registerExam } from '../platform/exams.ts';
-import { inProcessStages, jobId } from '../platform/queues.ts';
+import { inProcessStages, jobId, queueRecognition } from '../platform/queues.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { decide, SHEET_NUMBER_TASK, takeNextTask } from '../verification/store.ts';
-import { queueFollowUp, queueRecognition, type RequeueTarget, stageHandlers } from '../workers/handlers.ts';
+import { decide, takeNextTask } from '../verification/store.ts';
+import { type RequeueTarget, stageHandlers } from '../workers/handlers.ts';
+import { queueFollowUp } from '../works/follow-up.ts';
 import { importKits } from '../works/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
-import { DATABASES, freshStageDeps, undoAfterAll } from './services.ts';
+import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
 const forms = shippedForms();
 const KIT_FILES = [
@@ -33,7 +35,7 @@ const undo = undoAfterAll();
 
 describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
   it('assembles a kit again as its pages become final and routes the complete work once', async () => {
-    const deps = await freshStageDeps(open, undo, 'rcoi-works');
+    const deps = await freshAdapters(open, undo, 'rcoi-works');
     const { db } = deps;
     await registerExam(db, { ...MOSCOW_EGE_02, id: 'exam-1' });
     const target: RequeueTarget = {

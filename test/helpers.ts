@@ -3,16 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openChecks, type RulesOf } from '../checking/store.ts';
+import { openChecks } from '../checking/store.ts';
 import { truthFor } from '../cli/demo.ts';
-import type { SubjectRules } from '../domain/checking.ts';
+import type { RulesOf, SubjectRules } from '../domain/checking.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { configFromEnv } from '../platform/config.ts';
 import type { Database } from '../platform/db.ts';
 import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
-import { SHEET_NUMBER_TASK } from '../verification/store.ts';
 
 export { compare, registrationErrorMm } from '../samples/truth.ts';
 

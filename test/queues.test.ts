@@ -1,7 +1,6 @@
 /** The in-process stage runner of the embedded default: same contract as the BullMQ queues. */
 import { describe, expect, it } from 'vitest';
-import { inProcessStages } from '../platform/queues.ts';
-import { queueRecognition } from '../workers/handlers.ts';
+import { inProcessStages, queueRecognition } from '../platform/queues.ts';
 
 describe('in-process stages', () => {
   it('runs each job once, retries a failing one with backoff, and keeps the hopeless as dead letters', async () => {

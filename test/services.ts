@@ -1,4 +1,5 @@
 /** Connection settings of the private test services that `scripts/services.sh start` exports (see `npm test`). */
+
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import type { StageDeps } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore, type S3Settings } from '../platform/objects.ts';
@@ -139,11 +140,11 @@ export function undoAfterAll(): (...steps: (() => unknown)[]) => void {
 }
 
 /** A fresh, migrated database from `open` and a folder object store, both gone after the file's tests. */
-export async function freshStageDeps(
+export async function freshAdapters(
   open: () => Promise<Database>,
   undo: (...steps: (() => unknown)[]) => void,
   prefix: string,
-): Promise<StageDeps> {
+): Promise<Adapters> {
   const db = await open();
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   undo(

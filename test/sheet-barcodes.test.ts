@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { expandForm, findShippedForm } from '../forms/definitions.ts';
 import type { Matrix3 } from '../pipeline/geometry.ts';
 import { readSheetBarcodes } from '../pipeline/sheet-barcodes.ts';
-import { ean13WithCheckDigit } from '../render/barcodes.ts';
+import { drawBarcodes, ean13WithCheckDigit } from '../render/barcodes.ts';
 import { copyImage, PX_PER_MM, renderBlankForm } from '../render/form.ts';
-import { drawBarcodes } from '../samples/generate.ts';
 
 const def = findShippedForm('ege-as1-2023');
 const PAGE_TO_PX: Matrix3 = [PX_PER_MM, 0, 0, 0, PX_PER_MM, 0, 0, 0, 1];

@@ -6,6 +6,7 @@
  * theirs. Screenshots of each station go to out/screenshots (RCOI_SCREENSHOTS=docs/screenshots refreshes
  * the README's).
  */
+
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,10 +20,10 @@ import {
   submitScores,
   takeNextCheck,
 } from '../checking/store.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { issueUser } from '../platform/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import type { RunningService } from '../service/run.ts';
-import { SHEET_NUMBER_TASK } from '../verification/store.ts';
 import { webBundle } from '../web/build.ts';
 import { corpusTruth, type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 

@@ -1,13 +1,14 @@
 /** The verifier's loop: the next doubtful field, its image crop, a decision. */
+
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { VERIFIERS } from '../platform/access.ts';
+import type { ServiceContext } from '../platform/adapters.ts';
+import { audit } from '../platform/audit.ts';
 import { fieldCrop } from '../recognition/images.ts';
-import type { ApiDeps } from '../service/api.ts';
-import { queueFollowUp } from '../workers/handlers.ts';
-import { audit, type Decision, decide, leasedTaskField, takeNextTask } from './store.ts';
+import { queueFollowUp } from '../works/follow-up.ts';
+import { type Decision, decide, leasedTaskField, takeNextTask } from './store.ts';
 
-const VERIFIERS = ['verifier', 'senior-verifier'] as const;
-
-export function verificationRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): void {
   const verifier = (req: FastifyRequest) => ({
     id: req.user!.id,
     senior: req.user!.role === 'senior-verifier',

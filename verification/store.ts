@@ -9,11 +9,9 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
-import type { RecognisedField } from '../pipeline/result.ts';
+import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import { audit } from '../platform/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
-
-/** The task for a page's doubtful sheet number; not a form field name, so it cannot clash with one. */
-export const SHEET_NUMBER_TASK = '@sheet-number';
 
 export interface Verifier {
   id: string;
@@ -104,15 +102,6 @@ export function checkValue(field: string, allowed: string, value: string): strin
     return value === '' || value === 'written' ? null : 'a writing area is "written" or empty';
   const bad = [...value].filter((ch) => !allowed.includes(ch));
   return bad.length > 0 ? `not allowed in this field: ${[...new Set(bad)].join(' ')}` : null;
-}
-
-export async function audit(tx: Queryable, actor: string, action: string, subject: string, detail: object) {
-  await tx.query('insert into audit_events (actor, action, subject, detail) values ($1, $2, $3, $4)', [
-    actor,
-    action,
-    subject,
-    JSON.stringify(detail),
-  ]);
 }
 
 interface Lease {

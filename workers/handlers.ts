@@ -1,13 +1,15 @@
 /** What each stage does, the same in `rcoi worker` processes and in the embedded service. */
 
 import { takeProtocol } from '../checking/protocols.ts';
-import { openChecks, type RulesOf, shippedRules } from '../checking/store.ts';
+import { openChecks, shippedRules } from '../checking/store.ts';
+import type { RulesOf } from '../domain/checking.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import type { StageDeps } from '../intake/ingest.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import type { Queryable } from '../platform/db.ts';
-import { jobId, type StageHandlers, type StageQueues } from '../platform/queues.ts';
+import { jobId, queueRecognition, type StageHandlers, type StageQueues } from '../platform/queues.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { sweepRetention } from '../retention/stage.ts';
+import { queueFollowUp } from '../works/follow-up.ts';
 import { assembleKit, kitOfSheet, routeWork } from '../works/store.ts';
 
 /** Sweeps run hourly, so an object is destroyed within the first hour of its day in every zone. */
@@ -17,43 +19,6 @@ export const REQUEUE_EVERY_MS = 60_000;
 
 /** What the requeue pass needs of the queues. */
 export type RequeueTarget = Pick<StageQueues, 'add' | 'addMany' | 'retryDead' | 'counts'>;
-
-/** Pages queued in one call at most: a requeue after Redis lost everything is not one giant pipeline. */
-const QUEUE_CHUNK = 1000;
-
-/** Queues pages for recognition, a batch's at once. */
-export async function queueRecognition(queues: Pick<StageQueues, 'addMany'>, pageIds: string[]) {
-  for (let i = 0; i < pageIds.length; i += QUEUE_CHUNK)
-    await queues.addMany(
-      'recognise',
-      pageIds.slice(i, i + QUEUE_CHUNK).map((pageId) => ({ jobId: pageId, data: { pageId } })),
-    );
-}
-
-/**
- * What a page's becoming final sets going: the (re)assembly of the work its sheet belongs to, or, for a
- * checking protocol, the taking of its scores.
- */
-export async function queueFollowUp(
-  db: Queryable,
-  queues: Pick<StageQueues, 'add'>,
-  pageId: string,
-): Promise<void> {
-  // A sheet no kit names yet is assembled when its kit manifest is imported; an additional AS2 is in no kit
-  // and finds its kit through the links.
-  const [sheet] = await db.query<{ sheet_number: string; kind: string }>(
-    `select s.sheet_number, s.kind from sheets s
-     where s.page_id = $1 and s.status = 'final'
-       and (s.kind in ('additional-answer-sheet-2', 'protocol')
-            or exists (select 1 from kits k where k.sheet_number = s.sheet_number))`,
-    [pageId],
-  );
-  if (!sheet) return;
-  const { sheet_number: sheetNumber } = sheet;
-  if (sheet.kind === 'protocol')
-    await queues.add('protocol', jobId('protocol', sheetNumber), { sheetNumber });
-  else await queues.add('assemble', jobId('sheet', sheetNumber), { sheetNumber });
-}
 
 /**
  * Queues again what Redis may have lost: pages still pending (and retries their dead jobs), kits with a sheet
@@ -101,7 +66,7 @@ export async function scheduleRecurring(queues: StageQueues, requeueMs = REQUEUE
 }
 
 export function stageHandlers(
-  deps: StageDeps,
+  deps: Adapters,
   forms: FormDefinition[],
   queues: RequeueTarget,
   rulesOf: RulesOf = shippedRules(),

@@ -4,8 +4,8 @@
  * the rescan the sheet's page: its held doubts open for verification, the other page's unfinished ones are
  * held in turn, and the sheet follows the new page (final at once if that page is).
  */
+import { audit } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
-import { audit } from '../verification/store.ts';
 
 export class SheetError extends Error {
   constructor(

@@ -281,3 +281,14 @@ async function linkParticipant(tx: Queryable, workId: string, registration: stri
     [participant!.id, workId],
   );
 }
+
+/** The work's answer-sheet-2 pages in reading order: sheet 1, sheet 2, then the additional sheets' chain. */
+export async function as2Pages(db: Queryable, workId: string): Promise<string[]> {
+  const rows = await db.query<{ page_id: string }>(
+    `select s.page_id from work_sheets w join sheets s on s.sheet_number = w.sheet_number
+     where w.work_id = $1 and w.role in ('as2-1', 'as2-2', 'additional-as2')
+     order by case w.role when 'as2-1' then 0 when 'as2-2' then 1 else 2 end, w.chain_position`,
+    [workId],
+  );
+  return rows.map((r) => r.page_id);
+}

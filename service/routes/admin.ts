@@ -2,8 +2,12 @@
  * Administration: users and their roles (an access key is shown once, when issued), and what the service
  * runs on: the form definitions and the checking rule sets in use.
  */
+
 import type { FastifyInstance } from 'fastify';
 import { loadSubjectRules } from '../../domain/checking.ts';
+import { ADMINS, CHAIRS, STAFF } from '../../platform/access.ts';
+import type { ServiceContext } from '../../platform/adapters.ts';
+import { audit } from '../../platform/audit.ts';
 import {
   disableUser,
   issueUser,
@@ -12,18 +16,14 @@ import {
   USER_ID_PATTERN,
   type User,
 } from '../../platform/users.ts';
-import { audit } from '../../verification/store.ts';
-import type { ApiDeps } from '../api.ts';
 
-const ADMIN = ['admin'] as const;
-
-export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/users', { config: { roles: ADMIN } }, async () => listUsers(deps.db));
+export function adminRoutes(app: FastifyInstance, deps: ServiceContext): void {
+  app.get('/api/users', { config: { roles: ADMINS } }, async () => listUsers(deps.db));
 
   app.post<{ Body: User }>(
     '/api/users',
     {
-      config: { roles: ADMIN },
+      config: { roles: ADMINS },
       schema: {
         body: {
           type: 'object',
@@ -47,7 +47,7 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Params: { id: string } }>(
     '/api/users/:id/disable',
-    { config: { roles: ADMIN } },
+    { config: { roles: ADMINS } },
     async (req, reply) => {
       if (req.params.id === req.user!.id)
         return reply.code(409).send({ error: 'you cannot disable yourself' });
@@ -58,13 +58,13 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get('/api/forms', { config: { roles: ['operator', 'chair', 'admin'] } }, async () =>
+  app.get('/api/forms', { config: { roles: STAFF } }, async () =>
     deps.forms.map((f) => ({ id: f.id, kind: f.kind, title: f.title, edition: f.edition })),
   );
 
   app.get<{ Querystring: { year?: string } }>(
     '/api/checking/rules',
-    { config: { roles: ['chair', 'admin'] } },
+    { config: { roles: CHAIRS } },
     async (req, reply) => {
       const year = Number(req.query.year ?? new Date().getFullYear());
       if (!Number.isInteger(year)) return reply.code(400).send({ error: 'year=YYYY' });

@@ -2,12 +2,13 @@
  * Exams: administrators register them and set each one's regional processing deadline (first and second
  * checks fall due the day before); operators and chairs read them to name batches and follow deadlines.
  */
-import type { FastifyInstance } from 'fastify';
-import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../platform/exams.ts';
-import { audit } from '../../verification/store.ts';
-import type { ApiDeps } from '../api.ts';
 
-const ADMIN = ['admin'] as const;
+import type { FastifyInstance } from 'fastify';
+import { ADMINS, STAFF } from '../../platform/access.ts';
+import type { ServiceContext } from '../../platform/adapters.ts';
+import { audit } from '../../platform/audit.ts';
+import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../platform/exams.ts';
+
 const DAY = '^\\d{4}-\\d{2}-\\d{2}$';
 
 /** A YYYY-MM-DD string that names a real day (the pattern alone lets 2026-02-30 through). */
@@ -16,15 +17,13 @@ const realDay = (d: string) => {
   return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
 };
 
-export function examRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get('/api/exams', { config: { roles: ['operator', 'chair', 'admin'] } }, async () =>
-    listExams(deps.db),
-  );
+export function examRoutes(app: FastifyInstance, deps: ServiceContext): void {
+  app.get('/api/exams', { config: { roles: STAFF } }, async () => listExams(deps.db));
 
   app.post<{ Body: Exam }>(
     '/api/exams',
     {
-      config: { roles: ADMIN },
+      config: { roles: ADMINS },
       schema: {
         body: {
           type: 'object',
@@ -64,7 +63,7 @@ export function examRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.put<{ Params: { id: string }; Body: { processingDeadline: string | null } }>(
     '/api/exams/:id/deadline',
     {
-      config: { roles: ADMIN },
+      config: { roles: ADMINS },
       schema: {
         body: {
           type: 'object',

@@ -1,0 +1,136 @@
+/**
+ * The directions ARCHITECTURE.md draws, enforced: every relative import of every source file is checked
+ * against the rooms its folder may use, and the drivers of the database, object store and queues are
+ * imported by the platform room alone. A new import that breaks a direction fails here, naming the file.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The pure rooms at the bottom, every later room built on earlier ones only. */
+const PURE = ['forms', 'pipeline', 'domain'];
+const STAGE_BASE = [...PURE, 'platform'];
+
+/** The rooms each room may import from (besides itself). */
+const MAY_IMPORT: Record<string, string[]> = {
+  forms: [],
+  pipeline: ['forms'],
+  domain: ['forms'],
+  render: ['forms', 'pipeline'],
+  samples: ['forms', 'pipeline', 'render'],
+  calibration: ['forms', 'pipeline', 'domain', 'render', 'samples'],
+  platform: PURE,
+  recognition: STAGE_BASE,
+  works: STAGE_BASE,
+  retention: STAGE_BASE,
+  intake: [...STAGE_BASE, 'recognition'],
+  verification: [...STAGE_BASE, 'recognition', 'works'],
+  print: [...STAGE_BASE, 'render', 'recognition', 'works'],
+  checking: [...STAGE_BASE, 'recognition', 'works', 'print'],
+  workers: [...STAGE_BASE, 'intake', 'recognition', 'verification', 'works', 'checking', 'retention'],
+  // web/routes.ts serves the stations; the stations themselves (web/app) are checked apart below.
+  web: [],
+  service: [
+    ...STAGE_BASE,
+    'intake',
+    'recognition',
+    'verification',
+    'works',
+    'checking',
+    'retention',
+    'print',
+    'workers',
+    'web',
+    'samples',
+  ],
+  cli: [...STAGE_BASE, 'render', 'samples', 'calibration', 'intake', 'recognition', 'workers', 'service'],
+  bin: ['cli'],
+  scripts: ['web'],
+};
+
+/** Drivers of the adapters behind the platform's small interfaces. */
+const DRIVERS = ['pg', '@electric-sql/pglite', 'minio', 'bullmq', 'ioredis'];
+/** Only the HTTP edge knows Fastify: each room's routes, the service, access and the stations' server. */
+const HTTP_FILES = /^(\w+\/routes\.ts|service\/.*|platform\/access\.ts|web\/routes\.ts)$/;
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(join(ROOT, path)).isDirectory()) return sources(path);
+    return /\.(ts|tsx|js)$/.test(name) ? [path] : [];
+  });
+}
+
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2])!);
+}
+
+const roomOf = (path: string) => normalize(path).split('/')[0]!;
+
+/** The imports of `file` (as written) that leave its room for one it may not use. */
+function brokenDirections(file: string, specs: string[]): string[] {
+  const room = roomOf(file);
+  const allowed = room === 'web' && !file.startsWith('web/app/') ? ['web'] : MAY_IMPORT[room]!;
+  return specs
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => relative(ROOT, join(ROOT, dirname(file), spec)))
+    .filter((target) => roomOf(target) !== room && !allowed.includes(roomOf(target)))
+    .map((target) => `${file} imports ${target} (${room} may not use ${roomOf(target)})`);
+}
+
+const files = Object.keys(MAY_IMPORT).flatMap(sources);
+
+describe('the directions between rooms', () => {
+  it('finds the source files it checks', () => {
+    expect(files.length).toBeGreaterThan(100);
+    for (const room of Object.keys(MAY_IMPORT)) expect(sources(room).length, room).toBeGreaterThan(0);
+  });
+
+  it('has every room import only from the rooms it may', () => {
+    expect(files.flatMap((file) => brokenDirections(file, importsOf(file)))).toEqual([]);
+  });
+
+  it('keeps the stations to their own code: every datum comes over the API', () => {
+    const outside = sources('web/app').flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => relative(ROOT, join(ROOT, dirname(file), spec)))
+        .filter((target) => !target.startsWith('web/app/'))
+        .map((target) => `${file} imports ${target}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it('lets only the platform room touch the database, object store and queue drivers', () => {
+    const offenders = files
+      .filter((file) => roomOf(file) !== 'platform')
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((spec) => DRIVERS.includes(spec))
+          .map((d) => `${file}: ${d}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps HTTP at the edge: Fastify only in routes, the service, access and the stations’ server', () => {
+    const offenders = files.filter(
+      (file) => !HTTP_FILES.test(file) && importsOf(file).some((spec) => spec === 'fastify'),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('catches a broken direction (the check itself works)', () => {
+    expect(brokenDirections('pipeline/register.ts', ['../platform/db.ts', './geometry.ts'])).toEqual([
+      'pipeline/register.ts imports platform/db.ts (pipeline may not use platform)',
+    ]);
+    expect(brokenDirections('web/app/verify.tsx', ['../../verification/store.ts'])).toHaveLength(1);
+    expect(brokenDirections('checking/routes.ts', ['../works/store.ts', 'fastify'])).toEqual([]);
+  });
+});
