@@ -19,25 +19,15 @@ import {
 } from '../domain/checking.ts';
 import { audit } from '../platform/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
+import { ServiceError } from '../platform/errors.ts';
 import { as2Pages } from '../works/store.ts';
 
 export type Round = 'screening' | 'first' | 'second' | 'third' | 'appeal';
 
-export class CheckingError extends Error {
-  constructor(
-    readonly code:
-      | 'no-such-check'
-      | 'not-yours'
-      | 'not-allowed'
-      | 'bad-scores'
-      | 'no-rules'
-      | 'conflict'
-      | 'not-printable',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** What an expert's or a chair's request can meet. */
+export class CheckingError extends ServiceError<
+  'no-such-check' | 'not-yours' | 'not-allowed' | 'bad-scores' | 'no-rules' | 'conflict' | 'not-printable'
+> {}
 
 export function shippedRules(load: (year: number) => SubjectRules[] = loadSubjectRules): RulesOf {
   const years = new Map<number, SubjectRules[]>();

@@ -8,6 +8,7 @@ import { type BatchManifest, unprintable } from '../domain/batch.ts';
 import { sniffFormat } from '../pipeline/decode.ts';
 import { inspectPages, sha256 } from '../pipeline/page-job.ts';
 import type { Adapters } from '../platform/adapters.ts';
+import { ServiceError } from '../platform/errors.ts';
 import { objectKey } from '../platform/objects.ts';
 
 export interface IncomingFile {
@@ -37,10 +38,18 @@ const MEDIA_TYPES = {
   pdf: 'application/pdf',
 } as const;
 
-export class UnknownExamError extends Error {}
+export class UnknownExamError extends ServiceError<'unknown-exam'> {
+  constructor(message: string) {
+    super('unknown-exam', message);
+  }
+}
 
 /** A batch refused for what it holds, before anything of it is stored. */
-export class BatchRefusedError extends Error {}
+export class BatchRefusedError extends ServiceError<'refused-batch'> {
+  constructor(message: string) {
+    super('refused-batch', message);
+  }
+}
 
 export function pageId(imageSha256: string, index: number): string {
   return `${imageSha256}#${index + 1}`;

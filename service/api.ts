@@ -7,33 +7,19 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { checkingRoutes } from '../checking/routes.ts';
-import { CheckingError } from '../checking/store.ts';
-import { BatchRefusedError, UnknownExamError } from '../intake/ingest.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
 import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
+import { ServiceError } from '../platform/errors.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
 import { log } from '../platform/log.ts';
 import { retentionRoutes } from '../retention/routes.ts';
 import { verificationRoutes } from '../verification/routes.ts';
-import { VerificationError } from '../verification/store.ts';
 import { webRoutes } from '../web/routes.ts';
 import { worksRoutes } from '../works/routes.ts';
 import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { examRoutes } from './routes/exams.ts';
-
-const STATUS_OF: Record<VerificationError['code'] | CheckingError['code'], number> = {
-  'no-such-task': 404,
-  'no-such-check': 404,
-  'not-yours': 403,
-  'not-allowed': 403,
-  'bad-value': 422,
-  'bad-scores': 422,
-  'no-rules': 409,
-  conflict: 409,
-  'not-printable': 422,
-};
 
 export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}): FastifyInstance {
   // The shared pino logger's type is narrower than Fastify's default instance type; the instance is the same.
@@ -45,10 +31,8 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
   app.register(multipart, { limits: UPLOAD_LIMITS });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (err instanceof VerificationError || err instanceof CheckingError)
-      return reply.code(STATUS_OF[err.code]).send({ error: err.message });
-    if (err instanceof UnknownExamError) return reply.code(422).send({ error: err.message });
-    if (err instanceof BatchRefusedError) return reply.code(400).send({ error: err.message });
+    if (err instanceof ServiceError)
+      return reply.code(err.status).send({ code: err.code, error: err.message });
     // The store, the database or the queue is away: nothing is wrong with the request, it can come again.
     if (isInfrastructureFailure(err)) {
       req.log.warn({ err: err.message }, 'infrastructure unavailable');

@@ -11,12 +11,13 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The pure rooms at the bottom, every later room built on earlier ones only. */
-const PURE = ['forms', 'pipeline', 'domain'];
+const PURE = ['forms', 'pipeline', 'domain', 'contract'];
 const STAGE_BASE = [...PURE, 'platform'];
 
 /** The rooms each room may import from (besides itself). */
 const MAY_IMPORT: Record<string, string[]> = {
   forms: [],
+  contract: [],
   pipeline: ['forms'],
   domain: ['forms'],
   render: ['forms', 'pipeline'],
@@ -53,8 +54,8 @@ const MAY_IMPORT: Record<string, string[]> = {
 
 /** Drivers of the adapters behind the platform's small interfaces. */
 const DRIVERS = ['pg', '@electric-sql/pglite', 'minio', 'bullmq', 'ioredis'];
-/** Only the HTTP edge knows Fastify: each room's routes, the service, access and the stations' server. */
-const HTTP_FILES = /^(\w+\/routes\.ts|service\/.*|platform\/access\.ts|web\/routes\.ts)$/;
+/** Only the HTTP edge knows Fastify: each room's routes, the service, access and routing, the stations' server. */
+const HTTP_FILES = /^(\w+\/routes\.ts|service\/.*|platform\/(access|http)\.ts|web\/routes\.ts)$/;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
@@ -77,7 +78,7 @@ const roomOf = (path: string) => normalize(path).split('/')[0]!;
 /** The imports of `file` (as written) that leave its room for one it may not use. */
 function brokenDirections(file: string, specs: string[]): string[] {
   const room = roomOf(file);
-  const allowed = room === 'web' && !file.startsWith('web/app/') ? ['web'] : MAY_IMPORT[room]!;
+  const allowed = file.startsWith('web/app/') ? ['contract'] : MAY_IMPORT[room]!;
   return specs
     .filter((spec) => spec.startsWith('.'))
     .map((spec) => relative(ROOT, join(ROOT, dirname(file), spec)))
@@ -97,14 +98,19 @@ describe('the directions between rooms', () => {
     expect(files.flatMap((file) => brokenDirections(file, importsOf(file)))).toEqual([]);
   });
 
-  it('keeps the stations to their own code: every datum comes over the API', () => {
-    const outside = sources('web/app').flatMap((file) =>
-      importsOf(file)
+  it('keeps the stations to their own code and the contract’s types: every datum comes over the API', () => {
+    const outside = sources('web/app').flatMap((file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      return importsOf(file)
         .filter((spec) => spec.startsWith('.'))
-        .map((spec) => relative(ROOT, join(ROOT, dirname(file), spec)))
-        .filter((target) => !target.startsWith('web/app/'))
-        .map((target) => `${file} imports ${target}`),
-    );
+        .map((spec) => ({ spec, target: relative(ROOT, join(ROOT, dirname(file), spec)) }))
+        .filter(({ spec, target }) => {
+          if (target.startsWith('web/app/')) return false;
+          // The contract's types only: its zod schemas stay on the server, out of the stations' bundle.
+          return !(target.startsWith('contract/') && new RegExp(`import type [^;]*'${spec}'`).test(text));
+        })
+        .map(({ target }) => `${file} imports ${target}`);
+    });
     expect(outside).toEqual([]);
   });
 
@@ -119,7 +125,7 @@ describe('the directions between rooms', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('keeps HTTP at the edge: Fastify only in routes, the service, access and the stations’ server', () => {
+  it('keeps HTTP at the edge: Fastify only in routes, the service, the platform’s access and routing, and the stations’ server', () => {
     const offenders = files.filter(
       (file) => !HTTP_FILES.test(file) && importsOf(file).some((spec) => spec === 'fastify'),
     );

@@ -5,6 +5,7 @@
  * computed again from the verified values and the page and its sheet become final.
  */
 
+import type { Decision, TaskView } from '../contract/verification.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
@@ -12,6 +13,7 @@ import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
 import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { audit } from '../platform/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
+import { ServiceError } from '../platform/errors.ts';
 
 export interface Verifier {
   id: string;
@@ -19,30 +21,10 @@ export interface Verifier {
   senior: boolean;
 }
 
-export interface TaskView {
-  id: number;
-  pageId: string;
-  field: string;
-  form: string | null;
-  value: string;
-  confidence: number;
-  doubt: string[];
-  /** Symbols a correction may use; '' for a writing area ('written' or ''). */
-  allowed: string;
-  status: 'leased';
-  leasedUntil: Date;
-}
-
-export type Decision = { action: 'confirm' } | { action: 'correct'; value: string } | { action: 'escalate' };
-
-export class VerificationError extends Error {
-  constructor(
-    readonly code: 'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** What a verifier's request can meet. */
+export class VerificationError extends ServiceError<
+  'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value'
+> {}
 
 const LEASE_MS = 10 * 60_000;
 
@@ -89,7 +71,7 @@ export async function takeNextTask(
       doubt: field?.doubt ?? [],
       allowed: task.allowed,
       status: 'leased',
-      leasedUntil: until,
+      leasedUntil: until.toISOString(),
     };
   });
 }

@@ -8,7 +8,7 @@ import type { ServiceContext } from '../platform/adapters.ts';
 import { audit } from '../platform/audit.ts';
 import { jobId } from '../platform/queues.ts';
 import { queueFollowUp } from './follow-up.ts';
-import { chooseScan, SheetError } from './sheets.ts';
+import { chooseScan } from './sheets.ts';
 import { assembleWorks, importKits } from './store.ts';
 
 export function worksRoutes(app: FastifyInstance, deps: ServiceContext): void {
@@ -28,23 +28,17 @@ export function worksRoutes(app: FastifyInstance, deps: ServiceContext): void {
         },
       },
     },
-    async (req, reply) => {
-      try {
-        const choice = await chooseScan(
-          deps.db,
-          req.params.number,
-          req.body.pageId,
-          req.user!.id,
-          req.body.reason,
-        );
-        // A final scan takes the sheet's place in its work at once.
-        if (choice.status === 'final') await queueFollowUp(deps.db, deps.queues, choice.pageId);
-        return choice;
-      } catch (err) {
-        if (err instanceof SheetError)
-          return reply.code(err.code === 'no-such-sheet' ? 404 : 422).send({ error: err.message });
-        throw err;
-      }
+    async (req) => {
+      const choice = await chooseScan(
+        deps.db,
+        req.params.number,
+        req.body.pageId,
+        req.user!.id,
+        req.body.reason,
+      );
+      // A final scan takes the sheet's place in its work at once.
+      if (choice.status === 'final') await queueFollowUp(deps.db, deps.queues, choice.pageId);
+      return choice;
     },
   );
 

@@ -6,15 +6,9 @@
  */
 import { audit } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
+import { ServiceError } from '../platform/errors.ts';
 
-export class SheetError extends Error {
-  constructor(
-    readonly code: 'no-such-sheet' | 'not-this-sheet',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class SheetError extends ServiceError<'no-such-sheet' | 'not-this-sheet'> {}
 
 export interface ScanChoice {
   sheetNumber: string;

@@ -5,22 +5,11 @@
  * current one is on screen, so a decision shows the next field at once.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { TaskView } from '../../contract/verification.ts';
 import { ApiError, blobUrl, json } from './api.ts';
 
-/** `TaskView` (verification/store.ts) as the API sends it: the browser bundle takes no server modules. */
-interface Task {
-  id: number;
-  pageId: string;
-  field: string;
-  form: string | null;
-  value: string;
-  confidence: number;
-  doubt: string[];
-  allowed: string;
-}
-
 interface Loaded {
-  task: Task;
+  task: TaskView;
   image: string;
 }
 
@@ -43,7 +32,7 @@ const DOUBTS: Record<string, string> = {
 };
 
 async function nextTask(): Promise<Loaded | null> {
-  const task = await json<Task>('POST', '/api/verification/next');
+  const task = await json<TaskView>('POST', '/api/verification/next');
   if (!task) return null;
   return { task, image: await blobUrl(`/api/verification/tasks/${task.id}/image`) };
 }

@@ -1,0 +1,40 @@
+/**
+ * One shape for the errors a request can meet: a code, a message, and the HTTP status the code answers with,
+ * all in one table. A room throws `ServiceError` (or its room's subclass, which narrows the codes); the API
+ * answers `{ code, error }` with the table's status. The stations show a text per code.
+ */
+export const ERROR_STATUS = {
+  // Nothing there by that name.
+  'no-such-task': 404,
+  'no-such-check': 404,
+  'no-such-sheet': 404,
+  'no-such-appeal': 404,
+  'no-such-work': 404,
+  // There, but not the caller's.
+  'not-yours': 403,
+  'not-allowed': 403,
+  // The request, read right, asks for something that cannot be.
+  'bad-value': 422,
+  'bad-scores': 422,
+  'not-printable': 422,
+  'not-this-sheet': 422,
+  'unknown-exam': 422,
+  'refused-batch': 400,
+  'no-rules': 409,
+  conflict: 409,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ServiceError<C extends ErrorCode = ErrorCode> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
