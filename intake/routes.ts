@@ -10,8 +10,8 @@ import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { audit } from '../platform/audit.ts';
+import { pagePreview } from '../platform/images.ts';
 import { queueRecognition } from '../platform/queues.ts';
-import { pagePreview } from '../recognition/images.ts';
 import { type IncomingFile, ingestBatch } from './ingest.ts';
 import { batchReport } from './store.ts';
 

@@ -10,7 +10,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { Adapters } from '../platform/adapters.ts';
-import { type Audience, pageImage } from '../recognition/images.ts';
+import { type Audience, pageImage } from '../platform/images.ts';
 import { as2Pages } from '../works/store.ts';
 import { PdfBook } from './pdf.ts';
 

@@ -6,8 +6,8 @@ import { readBarcodes } from '../pipeline/barcodes.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
+import { pageImage } from '../platform/images.ts';
 import { issueUser } from '../platform/users.ts';
-import { pageImage } from '../recognition/images.ts';
 import type { RunningService } from '../service/run.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 

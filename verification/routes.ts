@@ -5,8 +5,8 @@ import { VERIFIERS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { audit } from '../platform/audit.ts';
 import { route } from '../platform/http.ts';
+import { fieldCrop } from '../platform/images.ts';
 import type { User } from '../platform/users.ts';
-import { fieldCrop } from '../recognition/images.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
 import { decide, leasedTaskField, takeNextTask } from './store.ts';
 

@@ -13,7 +13,7 @@ import type { Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { inflate, sampleRect } from '../pipeline/sampling.ts';
-import type { Adapters } from '../platform/adapters.ts';
+import type { Adapters } from './adapters.ts';
 
 const CROP_PX_PER_MM = 8;
 const MARGIN_MM = 1.5;
