@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/characters.ts [--tesseract 300] [--synthetic 30]
  */
+
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -14,8 +15,9 @@ import { groupOf, SYMBOLS } from '../calibration/characters/data.ts';
 import type { Outcome, TileItem } from '../calibration/characters/evaluate.ts';
 import { FIELD_SETS, figures, GROUPS, heldOutSet, outcome, pct } from '../calibration/characters/evaluate.ts';
 import { renderCell } from '../calibration/characters/tiles.ts';
-import type { GreyTile } from '../pipeline/characters.ts';
-import { loadCharacterModel, readCharacter } from '../pipeline/characters.ts';
+import { loadCharacterModel } from '../pipeline/character-model.ts';
+import type { GreyTile } from '../pipeline/character-tile.ts';
+import { readCharacter } from '../pipeline/characters.ts';
 import { createRng } from '../samples/rng.ts';
 
 const TESSDATA = '/usr/share/tesseract-ocr/5/tessdata';

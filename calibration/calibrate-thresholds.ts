@@ -4,6 +4,7 @@
  * range of thresholds, giving the trade-off between wrong values accepted without a doubt and the share sent
  * to a human. The recommendation is the least verification that accepts no error (or the fewest).
  */
+
 import { readFile } from 'node:fs/promises';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
 import {
@@ -14,7 +15,7 @@ import {
   sheetBubbleStats,
 } from '../pipeline/bubbles.ts';
 import { readCells } from '../pipeline/cells.ts';
-import { loadCharacterModel } from '../pipeline/characters.ts';
+import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';

@@ -4,16 +4,12 @@
  * not settle, a gap inside the answer, and writing that ignores the cells (allowed on EGE AS1 for long answers,
  * but then cell-by-cell reading is meaningless).
  */
+
 import type { CellsInstance, LinkInstance, Rect } from '../forms/definitions.ts';
 import { round3 } from './bubbles.ts';
-import {
-  BLANK_READ,
-  type CharacterRead,
-  loadCharacterModel,
-  MIN_CONTRAST,
-  readCharacter,
-  resolveScripts,
-} from './characters.ts';
+import { loadCharacterModel } from './character-model.ts';
+import { MIN_CONTRAST } from './character-tile.ts';
+import { BLANK_READ, type CharacterRead, readCharacter, resolveScripts } from './characters.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { DoubtReason, RecognisedField } from './result.ts';

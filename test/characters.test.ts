@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadCorpus, pick } from '../calibration/characters/data.ts';
 import { figures, outcome, renderSet } from '../calibration/characters/evaluate.ts';
 import { ALPHABETS } from '../forms/alphabets.ts';
-import type { CharacterRead, GreyTile } from '../pipeline/characters.ts';
-import { loadCharacterModel, normaliseTile, readCharacter, resolveScripts } from '../pipeline/characters.ts';
+import { loadCharacterModel } from '../pipeline/character-model.ts';
+import { type GreyTile, normaliseTile } from '../pipeline/character-tile.ts';
+import type { CharacterRead } from '../pipeline/characters.ts';
+import { readCharacter, resolveScripts } from '../pipeline/characters.ts';
 import { placeGlyph, randomGlyphStyle, rasterizeStrokes } from '../samples/glyphs.ts';
 import { createRng } from '../samples/rng.ts';
 

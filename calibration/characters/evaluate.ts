@@ -4,7 +4,8 @@
  */
 
 import { ALPHABETS } from '../../forms/alphabets.ts';
-import type { CharacterRead, GreyTile } from '../../pipeline/characters.ts';
+import type { GreyTile } from '../../pipeline/character-tile.ts';
+import type { CharacterRead } from '../../pipeline/characters.ts';
 import { createRng } from '../../samples/rng.ts';
 import type { Group, Sample, Split } from './data.ts';
 import { groupOf, loadCorpus, loadMnist, pick, syntheticSamples } from './data.ts';

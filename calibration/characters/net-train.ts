@@ -3,8 +3,8 @@
  * itself, so the trained weights cannot drift from what the pipeline computes.
  */
 
-import type { NetShape, NetWeights } from '../../pipeline/characters.ts';
-import { CharacterNet, TENSOR_NAMES, tensorSizes } from '../../pipeline/characters.ts';
+import type { NetShape, NetWeights } from '../../pipeline/character-net.ts';
+import { CharacterNet, TENSOR_NAMES, tensorSizes } from '../../pipeline/character-net.ts';
 import type { Rng } from '../../samples/rng.ts';
 
 function zeros(shape: NetShape): NetWeights {

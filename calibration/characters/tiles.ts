@@ -4,7 +4,7 @@
  * size and placement (spec §6, §10), rotation, stroke width, blur, noise and dust. Training and evaluation
  * share it.
  */
-import type { GreyTile } from '../../pipeline/characters.ts';
+import type { GreyTile } from '../../pipeline/character-tile.ts';
 import type { Point } from '../../samples/glyphs.ts';
 import { placeGlyph, randomGlyphStyle, rasterizeStrokes } from '../../samples/glyphs.ts';
 import type { Rng } from '../../samples/rng.ts';

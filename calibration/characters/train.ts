@@ -8,10 +8,14 @@
  * augmentation, initialisation, dropout) derives from SEED, so a rerun reproduces the committed file byte for
  * byte on the same Node/V8.
  */
+
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { CharacterModel, ModelHeader, NetShape } from '../../pipeline/characters.ts';
-import { decodeModel, encodeModel, normaliseTile, readCharacter } from '../../pipeline/characters.ts';
+import type { CharacterModel, ModelHeader } from '../../pipeline/character-model.ts';
+import { decodeModel, encodeModel } from '../../pipeline/character-model.ts';
+import type { NetShape } from '../../pipeline/character-net.ts';
+import { normaliseTile } from '../../pipeline/character-tile.ts';
+import { readCharacter } from '../../pipeline/characters.ts';
 import { createRng } from '../../samples/rng.ts';
 import {
   CLASS_OF,
