@@ -4,6 +4,16 @@
  * ZIP, appeal kits).
  */
 import { useEffect, useState } from 'preact/hooks';
+import type {
+  Appeal,
+  assignChecks,
+  ExpertStatistics,
+  Progress,
+  Protocol,
+  ProtocolStatus,
+  pullChecks,
+} from '../../contract/checking.ts';
+import type { Answer } from '../../contract/endpoint.ts';
 import { ApiError, download, json } from './api.ts';
 import { Field } from './ui.tsx';
 
@@ -14,42 +24,12 @@ interface Exam {
   date: string;
   processingDeadline: string | null;
 }
-interface Progress {
-  rounds: { round: string; status: string; checks: number }[];
-  overdue: { checkId: number; workCode: string; round: string; expertId: string | null; dueDay: string }[];
-  experts: { expertId: string; inHand: number; scored: number; overdue: number }[];
-}
-interface Statistics {
-  expertId: string;
-  status: string;
-  checked: number;
-  consistency: number | null;
-  upheldAppealShare: number | null;
-  referenceAgreement: number | null;
-  qualifiesFor: string | null;
-}
-interface Protocol {
-  sheetNumber: string;
-  expertId: string;
-  status: 'printed' | 'scored' | 'rejected' | 'void';
-  reason: string | null;
-  checks: number;
-}
-const PROTOCOL_STATUS: Record<Protocol['status'], string> = {
+const PROTOCOL_STATUS: Record<ProtocolStatus, string> = {
   printed: 'у эксперта',
   scored: 'баллы приняты',
   rejected: 'отклонён',
   void: 'аннулирован',
 };
-interface Appeal {
-  id: number;
-  workCode: string;
-  status: string;
-  outcome: string | null;
-  totalBefore: number | null;
-  totalAfter: number | null;
-}
-
 const ROUNDS = ['screening', 'first', 'second', 'third', 'appeal'];
 const ROUND_NAMES: Record<string, string> = {
   screening: 'пустые бланки',
@@ -75,7 +55,7 @@ export function ChairStation() {
   const [exams, setExams] = useState<Exam[]>([]);
   const [exam, setExam] = useState<Exam | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
-  const [stats, setStats] = useState<Statistics[]>([]);
+  const [stats, setStats] = useState<ExpertStatistics[]>([]);
   const [appeals, setAppeals] = useState<Appeal[]>([]);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
@@ -119,7 +99,7 @@ export function ChairStation() {
       setProgress(await json<Progress>('GET', `/api/checking/progress?exam=${encodeURIComponent(exam.id)}`));
       const year = exam.date.slice(0, 4);
       setStats(
-        (await json<Statistics[]>(
+        (await json<ExpertStatistics[]>(
           'GET',
           `/api/checking/statistics?year=${year}&subject=${exam.subjectCode}&kind=${exam.kind}`,
         )) ?? [],
@@ -132,14 +112,10 @@ export function ChairStation() {
   // Hands a check to another expert (within the rules of a pull), or back to the pool with null.
   const reassign = (checkId: number, expertId: string | null) =>
     guard(async () => {
-      const r = await json<{ assigned: number[]; refused: { reason: string }[] }>(
-        'POST',
-        '/api/checking/assign',
-        {
-          checkIds: [checkId],
-          expertId,
-        },
-      );
+      const r = await json<Answer<typeof assignChecks>>('POST', '/api/checking/assign', {
+        checkIds: [checkId],
+        expertId,
+      });
       setNotice(
         r?.refused.length
           ? `Проверка № ${checkId}: ${r.refused[0]!.reason}`
@@ -258,7 +234,7 @@ export function ChairStation() {
         onSubmit={(e) => {
           e.preventDefault();
           void guard(async () => {
-            const r = await json<{ checks: number[] }>('POST', '/api/checking/pull', {
+            const r = await json<Answer<typeof pullChecks>>('POST', '/api/checking/pull', {
               expertId: pull.expertId,
               count: Number(pull.count),
             });
