@@ -334,3 +334,76 @@ export interface ExamKey {
 
 /** The rule set of an exam's subject; a subject without rules is an error. */
 export type RulesOf = (exam: ExamKey) => SubjectRules;
+
+/** The rounds a work's checks go through: screening of a blank AS2, two experts, a third, an appeal's re-check. */
+export const ROUNDS = ['screening', 'first', 'second', 'third', 'appeal'] as const;
+export type Round = (typeof ROUNDS)[number];
+
+export const CONFLICTS = ['none', 'declared', 'cleared', 'barred'] as const;
+/** An expert's declared conflict of interest: only none or a cleared one lets them check. */
+export type Conflict = (typeof CONFLICTS)[number];
+
+/** What is known of an expert in an exam's year and subject, for what they may take (null: not registered). */
+export interface ExpertFacts {
+  status: ExpertStatus;
+  trained: boolean;
+  qualified: boolean;
+  briefed: boolean;
+  seminar: boolean;
+  conflict: Conflict;
+  /** The chair appointed them to screen blank answer sheets 2. */
+  screening: boolean;
+  /** They have submitted a first or second check this year (in any subject's exam). */
+  checkedThisYear: boolean;
+}
+
+/**
+ * The rounds an expert may take in one exam: none without training, qualification, briefing and the seminar,
+ * or with a conflict declared and not cleared or a barring one; first and second checks otherwise; screening if the chair
+ * appointed them; third checks and appeals if they are leading or senior and have done first or second checks
+ * this year. (Never two checks of one work: that is the pool's query and a unique index.)
+ */
+export function mayTake(x: ExpertFacts | null): Round[] {
+  if (!x || !(x.trained && x.qualified && x.briefed && x.seminar)) return [];
+  if (x.conflict !== 'none' && x.conflict !== 'cleared') return [];
+  return [
+    ...(x.screening ? (['screening'] as const) : []),
+    'first',
+    'second',
+    ...(x.status !== 'main' && x.checkedThisYear ? (['third', 'appeal'] as const) : []),
+  ];
+}
+
+/** The rounds with a due day: first and second checks, due the day before the exam's processing deadline. */
+export const DUE_ROUNDS: readonly Round[] = ['first', 'second'];
+
+/** The day an exam's first and second checks are due (YYYY-MM-DD): the day before its processing deadline. */
+export function examDueDay(processingDeadline: string | null): string | null {
+  if (processingDeadline === null) return null;
+  const d = new Date(`${processingDeadline}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A check's due day, or null: a round without one, or an exam without a processing deadline. */
+export function dueDay(round: Round, processingDeadline: string | null): string | null {
+  return DUE_ROUNDS.includes(round) ? examDueDay(processingDeadline) : null;
+}
+
+/** Whether an exam's first and second checks not yet scored are overdue on `today` (YYYY-MM-DD). */
+export function examPastDue(processingDeadline: string | null, today: string): boolean {
+  const due = examDueDay(processingDeadline);
+  return due !== null && today > due;
+}
+
+/** The date (YYYY-MM-DD) at `now` in a time zone: an exam's days are its region's. */
+export function dayIn(timeZone: string, now: Date): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
+  return format.format(now);
+}

@@ -22,6 +22,9 @@ export const ERROR_STATUS = {
   'refused-batch': 400,
   'no-rules': 409,
   conflict: 409,
+  // checking: a page of a work, a protocol out with an expert.
+  'no-such-page': 404,
+  'no-such-protocol': 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

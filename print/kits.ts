@@ -8,8 +8,10 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
+import type { Appeal } from '../contract/checking.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { Adapters } from '../platform/adapters.ts';
+import { ServiceError } from '../platform/errors.ts';
 import { type Audience, pageImage } from '../platform/images.ts';
 import { as2Pages } from '../works/store.ts';
 import { PdfBook } from './pdf.ts';
@@ -37,81 +39,55 @@ const PRINT_PX_PER_MM = 6;
 const printImage = (deps: Adapters, forms: FormDefinition[], pageId: string, audience: Audience) =>
   pageImage(deps, forms, pageId, audience, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
 
-export class KitError extends Error {}
+/** What an appeal kit shows, gathered by the checking room. */
+export interface AppealKitContent {
+  appeal: Appeal;
+  /** The work's forms in print order (registration, AS1, AS2 sheets, additional sheets), with their readings. */
+  sheets: {
+    role: string;
+    sheetNumber: string;
+    pageId: string;
+    fields: { name: string; value: string; finalValue: string | null; status: string }[];
+  }[];
+  /** The work's submitted checks, in the order they were submitted; experts by their place only. */
+  checks: { round: string; scores: Record<string, number> }[];
+  result: { total: number; basis: string; scores: Record<string, number> } | null;
+}
 
 export async function appealKit(
   deps: Adapters,
   forms: FormDefinition[],
-  appealId: number,
+  { appeal, sheets, checks, result }: AppealKitContent,
 ): Promise<Uint8Array> {
-  const { db } = deps;
-  const [appeal] = await db.query<{
-    work_id: string;
-    reason: string;
-    registered_at: Date;
-    status: string;
-    outcome: string | null;
-    total_before: number;
-    total_after: number | null;
-  }>(
-    'select work_id, reason, registered_at, status, outcome, total_before, total_after from appeals where id = $1',
-    [appealId],
-  );
-  if (!appeal) throw new KitError(`no appeal ${appealId}`);
-  const book = await PdfBook.create(`Апелляционный комплект ${appealId}`);
-  book.textPages(`Апелляция № ${appealId}`, [
-    `Работа: ${appeal.work_id}`,
-    `Зарегистрирована: ${appeal.registered_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  const book = await PdfBook.create(`Апелляционный комплект ${appeal.id}`);
+  book.textPages(`Апелляция № ${appeal.id}`, [
+    `Работа: ${appeal.workCode}`,
+    `Зарегистрирована: ${appeal.registeredAt.slice(0, 16).replace('T', ' ')} UTC`,
     `Основание: ${appeal.reason}`,
-    `Первичный балл до апелляции: ${appeal.total_before}`,
+    `Первичный балл до апелляции: ${appeal.totalBefore}`,
     appeal.status === 'decided'
-      ? `Решение: ${appeal.outcome === 'upheld' ? 'удовлетворена' : 'отклонена'}, балл ${appeal.total_after}`
+      ? `Решение: ${appeal.outcome === 'upheld' ? 'удовлетворена' : 'отклонена'}, балл ${appeal.totalAfter}`
       : 'Решение: перепроверка не завершена',
   ]);
-  const sheets = await db.query<{ role: string; sheet_number: string; page_id: string }>(
-    `select w.role, w.sheet_number, s.page_id from work_sheets w join sheets s on s.sheet_number = w.sheet_number
-     where w.work_id = $1
-     order by case w.role when 'registration' then 0 when 'as1' then 1 when 'as2-1' then 2 when 'as2-2' then 3
-       else 4 end, w.chain_position`,
-    [appeal.work_id],
-  );
   for (const sheet of sheets) {
-    const title = `${ROLE_TITLES[sheet.role] ?? sheet.role}, № ${sheet.sheet_number}`;
-    const jpeg = await printImage(deps, forms, sheet.page_id, 'appeal-commission');
+    const title = `${ROLE_TITLES[sheet.role] ?? sheet.role}, № ${sheet.sheetNumber}`;
+    const jpeg = await printImage(deps, forms, sheet.pageId, 'appeal-commission');
     if (jpeg) await book.imagePage(jpeg, title);
     else book.textPages(title, ['Изображение недоступно: страница не зарегистрирована.']);
-    const fields = await db.query<{
-      name: string;
-      value: string;
-      final_value: string | null;
-      status: string;
-    }>('select name, value, final_value, status from fields where page_id = $1 order by name', [
-      sheet.page_id,
-    ]);
     book.textPages(
       `Результаты распознавания: ${title}`,
-      fields.map(
+      sheet.fields.map(
         (f) =>
-          `${f.name}: ${f.final_value ?? f.value}${f.status === 'corrected' ? `  (распознано «${f.value}», исправлено верификатором)` : ''}`,
+          `${f.name}: ${f.finalValue ?? f.value}${f.status === 'corrected' ? `  (распознано «${f.value}», исправлено верификатором)` : ''}`,
       ),
     );
   }
-  const checks = await db.query<{ id: number; round: string; scores: Record<string, number> | null }>(
-    `select c.id, c.round,
-       (select json_object_agg(s.criterion, s.points) from scores s where s.check_id = c.id) as scores
-     from checks c where c.work_id = $1 and c.status = 'submitted' order by c.submitted_at, c.id`,
-    [appeal.work_id],
-  );
   checks.forEach((c, i) => {
-    const lines = Object.entries(c.scores ?? {})
+    const lines = Object.entries(c.scores)
       .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
       .map(([criterion, points]) => `${criterion}: ${points}`);
     book.textPages(`Протокол проверки: ${ROUND_TITLES[c.round] ?? c.round}, эксперт ${i + 1}`, lines);
   });
-  const [result] = await db.query<{ total: number; basis: string; scores: Record<string, number> }>(
-    'select total, basis, scores from work_results where work_id = $1',
-    [appeal.work_id],
-  );
   if (result)
     book.textPages('Результат', [
       `Первичный балл: ${result.total} (${result.basis})`,
@@ -125,7 +101,7 @@ async function worksPages(deps: Adapters, workIds: string[]): Promise<[string, s
   const works: [string, string[]][] = [];
   for (const workId of workIds) {
     const pages = await as2Pages(deps.db, workId);
-    if (pages.length === 0) throw new KitError(`work ${workId} has no answer sheets 2`);
+    if (pages.length === 0) throw new ServiceError('no-such-work', `work ${workId} has no answer sheets 2`);
     works.push([workId, pages]);
   }
   return works;

@@ -96,7 +96,9 @@ describe('expert checking over the API', () => {
     expect((await register('expert-boris', 'main')).statusCode).toBe(201);
     expect((await register('expert-vera', 'main')).statusCode).toBe(201);
     expect((await register('senior-sergei', 'senior')).statusCode).toBe(201);
-    expect((await register('demo-operator', 'main')).statusCode).toBe(422);
+    const operator = await register('demo-operator', 'main');
+    expect(operator.statusCode).toBe(422);
+    expect(operator.json()).toMatchObject({ code: 'bad-value', error: /not an expert/ });
     const byExpert = await call('POST', '/api/checking/experts', 'expert-anna', { userId: 'expert-anna' });
     expect(byExpert.statusCode).toBe(403);
     expect((await call('POST', '/api/checking/next', 'demo-verifier')).statusCode).toBe(403);
@@ -110,7 +112,9 @@ describe('expert checking over the API', () => {
     expect(page.headers['content-type']).toBe('image/png');
     // The whole form, upright: 210 x 297 mm at 5 px/mm.
     expect(await sharp(page.rawPayload).metadata()).toMatchObject({ width: 1050, height: 1485 });
-    expect((await call('GET', `/api/checking/checks/${a.id}/pages/3`, 'expert-anna')).statusCode).toBe(404);
+    const beyond = await call('GET', `/api/checking/checks/${a.id}/pages/3`, 'expert-anna');
+    expect(beyond.statusCode).toBe(404);
+    expect(beyond.json()).toEqual({ code: 'no-such-page', error: 'the work has 2 pages' });
     // Boris gets the second check of the same work and cannot open Anna's.
     const b = (await call('POST', '/api/checking/next', 'expert-boris')).json();
     expect(b).toMatchObject({ workCode: 'WAPITEST01', round: 'second' });
@@ -224,13 +228,15 @@ describe('expert checking over the API', () => {
     const doc = await PDFDocument.load(kit.rawPayload);
     // Cover; registration, AS2 sheets 1 and 2 (image + recognition results each); three protocols; result.
     expect(doc.getPageCount()).toBe(1 + 3 * 2 + 3 + 1);
-    expect((await call('GET', '/api/appeals/999/kit', 'chair-olga')).statusCode).toBe(404);
+    const noKit = await call('GET', '/api/appeals/999/kit', 'chair-olga');
+    expect(noKit.statusCode).toBe(404);
+    expect(noKit.json().code).toBe('no-such-appeal');
     expect((await call('GET', `/api/appeals/${appeal!.id}/kit`, 'expert-anna')).statusCode).toBe(403);
     const batch = await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST01'] });
     expect((await PDFDocument.load(batch.rawPayload)).getPageCount()).toBe(2);
-    expect(
-      (await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST02'] })).statusCode,
-    ).toBe(404);
+    const noPages = await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST02'] });
+    expect(noPages.statusCode).toBe(404);
+    expect(noPages.json()).toEqual({ code: 'no-such-work', error: 'work WAPITEST02 has no answer sheets 2' });
     const zip = await call('POST', '/api/checking/batch-zip', 'chair-olga', { workIds: ['WAPITEST01'] });
     expect(zip.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(zip.rawPayload));
@@ -300,7 +306,14 @@ describe('expert checking over the API', () => {
       reason: 'spoiled',
     });
     expect(voided.json()).toEqual({ sheetNumber: sheet, status: 'void' });
-    expect((await call('GET', `/api/checking/protocols/${sheet}/pdf`, 'chair-olga')).statusCode).toBe(404);
+    const gone = await call('GET', `/api/checking/protocols/${sheet}/pdf`, 'chair-olga');
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().code).toBe('no-such-protocol');
+    const twice = await call('POST', `/api/checking/protocols/${sheet}/void`, 'chair-olga', {
+      reason: 'again',
+    });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().code).toBe('conflict');
   });
 
   it('lets an administrator set an exam’s processing deadline, and chairs see what is overdue', async () => {

@@ -1,12 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { printedProtocol, printProtocols, takeProtocol, voidProtocol } from '../checking/protocols.ts';
+import { printProtocols, takeProtocol } from '../checking/protocols.ts';
 import {
   type ExpertRegistration,
   openChecks,
+  printedProtocol,
   pullChecks,
   registerExpert,
   submitScores,
+  voidProtocol,
 } from '../checking/store.ts';
 import { type PrintedProtocol, scoreField } from '../domain/protocols.ts';
 import { expandForm, shippedForms } from '../forms/definitions.ts';

@@ -6,19 +6,10 @@
  */
 import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { AfterScore, CheckView, Round } from '../../contract/checking.ts';
 import { ApiError, blobUrl, json } from './api.ts';
 
-interface CheckView {
-  id: number;
-  workCode: string;
-  round: 'screening' | 'first' | 'second' | 'third' | 'appeal';
-  tasks: { task: string; criteria: { id: string; max: number; title?: string }[] }[];
-  pages: number;
-  dueDay: string | null;
-  earlier: { round: string; scores: Record<string, number> }[];
-}
-
-const ROUNDS: Record<CheckView['round'], string> = {
+const ROUNDS: Record<Round, string> = {
   screening: 'проверка пустого бланка',
   first: 'первая проверка',
   second: 'вторая проверка',
@@ -137,11 +128,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
     confirm.current?.close();
     try {
       const body = { scores: Object.fromEntries(criteria.map((c) => [c.id, Number(scores[c.id])])) };
-      const after = await json<{ next: string; total?: number }>(
-        'POST',
-        `/api/checking/checks/${check.id}/scores`,
-        body,
-      );
+      const after = await json<AfterScore>('POST', `/api/checking/checks/${check.id}/scores`, body);
       onDone(
         after?.next === 'result'
           ? `Баллы приняты. Итог работы: ${after.total}.`
@@ -168,7 +155,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
             <th>Балл</th>
             <th>Макс.</th>
             {check.earlier.map((e) => (
-              <th key={e.round}>{ROUNDS[e.round as CheckView['round']] ?? e.round}</th>
+              <th key={e.round}>{ROUNDS[e.round]}</th>
             ))}
           </tr>
         </thead>

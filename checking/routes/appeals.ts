@@ -1,0 +1,30 @@
+/** Score appeals: registered by chairs, listed, and printed as the appeal commission's kit (audited). */
+import * as api from '../../contract/checking.ts';
+import { CHAIRS } from '../../platform/access.ts';
+import type { ServiceContext } from '../../platform/adapters.ts';
+import { audit } from '../../platform/audit.ts';
+import { route } from '../../platform/http.ts';
+import { appealKit } from '../../print/kits.ts';
+import type { App } from '../routes.ts';
+import { appealKitContent, listAppeals, registerAppeal } from '../store.ts';
+
+const access = { roles: CHAIRS };
+
+export function appealRoutes(app: App, deps: ServiceContext): void {
+  const { db, rulesOf } = deps;
+
+  route(app, api.registerAppeal, access, async ({ body, user }, reply) => {
+    const registered = await registerAppeal(db, rulesOf, body.workId, user.id, body.reason);
+    reply.code(201);
+    return registered;
+  });
+
+  route(app, api.appeals, access, async () => listAppeals(db));
+
+  // Printing carries images out of the system: each kit is an audit event.
+  route(app, api.appealKit, access, async ({ params, user }, reply) => {
+    const pdf = await appealKit(deps, deps.forms, await appealKitContent(db, params.id));
+    await audit(db, user.id, 'export.appeal-kit', `appeal:${params.id}`, { bytes: pdf.length });
+    return reply.type('application/pdf').send(Buffer.from(pdf));
+  });
+}

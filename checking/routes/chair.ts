@@ -1,0 +1,53 @@
+/** Chairs' side of checking: experts, handing checks out and back, progress, reference works, corrections, figures. */
+import * as api from '../../contract/checking.ts';
+import { loadExpertStandards } from '../../domain/checking.ts';
+import { CHAIRS } from '../../platform/access.ts';
+import type { ServiceContext } from '../../platform/adapters.ts';
+import { route } from '../../platform/http.ts';
+import type { App } from '../routes.ts';
+import { expertStatistics } from '../statistics.ts';
+import {
+  assignChecks,
+  checkingProgress,
+  correctScore,
+  enrolExpert,
+  pullChecks,
+  setReferenceScores,
+} from '../store.ts';
+
+const access = { roles: CHAIRS };
+
+export function chairRoutes(app: App, deps: ServiceContext): void {
+  const { db, rulesOf } = deps;
+
+  route(app, api.registerExpert, access, async ({ body, user }, reply) => {
+    await enrolExpert(db, user.id, body);
+    reply.code(201);
+    return { ok: true as const };
+  });
+
+  route(app, api.assignChecks, access, async ({ body, user }) =>
+    assignChecks(db, user.id, body.checkIds, body.expertId),
+  );
+
+  route(app, api.pullChecks, access, async ({ body, user }) => ({
+    checks: await pullChecks(db, user.id, body.expertId, body.count),
+  }));
+
+  route(app, api.progress, access, async ({ query }) => checkingProgress(db, query.exam ?? null));
+
+  route(app, api.setReference, access, async ({ body, user }, reply) => {
+    await setReferenceScores(db, rulesOf, body.workId, body.scores, user.id);
+    reply.code(201);
+    return { workId: body.workId };
+  });
+
+  route(app, api.correctScore, access, async ({ params, body, user }) =>
+    correctScore(db, rulesOf, { checkId: params.id, ...body, approvedBy: user.id }),
+  );
+
+  route(app, api.statistics, access, async ({ query }) => {
+    const subject = { year: query.year, kind: query.kind, subjectCode: query.subject };
+    return expertStatistics(db, rulesOf, loadExpertStandards(query.year), subject);
+  });
+}

@@ -1,0 +1,296 @@
+/**
+ * Expert checking: an expert's checks (by work code, pages as images, scores), a chair's distribution and
+ * progress, reference works and statistics, appeals, and printing (appeal kits, batches of works, paper
+ * protocols).
+ */
+import { z } from 'zod';
+import { endpoint } from './endpoint.ts';
+
+const CheckId = z.object({ id: z.coerce.number().int().positive() });
+const SheetNumber = z.object({ sheet: z.string().min(1) });
+const Reason = z.string().min(1).max(2000);
+/** Points per criterion id. */
+const Scores = z.record(z.string(), z.number().int()).refine((s) => Object.keys(s).length <= 200, {
+  message: 'at most 200 criteria',
+});
+
+export const Round = z.enum(['screening', 'first', 'second', 'third', 'appeal']);
+export type Round = z.infer<typeof Round>;
+const ExpertStatus = z.enum(['leading', 'senior', 'main']);
+
+/** What an expert sees of a check: the work code, the tasks and criteria, and for a third check the earlier scores. */
+export const CheckView = z.object({
+  id: z.number(),
+  workCode: z.string(),
+  round: Round,
+  tasks: z.array(
+    z.object({
+      task: z.string(),
+      criteria: z.array(z.object({ id: z.string(), max: z.number(), title: z.string().optional() })),
+    }),
+  ),
+  /** Answer-sheet-2 pages, in order: fetched one by one by number (1..pages). */
+  pages: z.number(),
+  /** First and second checks are due a day before the exam's processing deadline (YYYY-MM-DD). */
+  dueDay: z.string().nullable(),
+  /** The lease's end for a check taken from the pool; null for one a chair handed out. */
+  leasedUntil: z.iso.datetime().nullable(),
+  /** Earlier experts' scores for a third check or an appeal re-check, by round, without their names. */
+  earlier: z.array(z.object({ round: Round, scores: Scores })),
+});
+export type CheckView = z.infer<typeof CheckView>;
+
+/** What follows a score: the other expert's, a third check, or the work's result. */
+export const AfterScore = z.discriminatedUnion('next', [
+  z.object({ next: z.literal('waiting') }),
+  z.object({ next: z.literal('third-check'), reasons: z.array(z.string()), tasks: z.array(z.string()) }),
+  z.object({ next: z.literal('result'), total: z.number() }),
+]);
+export type AfterScore = z.infer<typeof AfterScore>;
+
+/** The expert's checks: the next one (204 when there is none), one by id, its pages, the scores. */
+export const nextCheck = endpoint({ method: 'POST', url: '/api/checking/next', answer: CheckView });
+
+export const check = endpoint({
+  method: 'GET',
+  url: '/api/checking/checks/:id',
+  params: CheckId,
+  answer: CheckView,
+});
+
+/** A page of the work's answer sheets 2, PNG, redacted for an expert. */
+export const checkPage = endpoint({
+  method: 'GET',
+  url: '/api/checking/checks/:id/pages/:n',
+  params: CheckId.extend({ n: z.coerce.number().int().positive() }),
+});
+
+export const scoreCheck = endpoint({
+  method: 'POST',
+  url: '/api/checking/checks/:id/scores',
+  params: CheckId,
+  body: z.strictObject({ scores: Scores }),
+  answer: AfterScore,
+});
+
+/** A screening expert's answer: blank (the work scores 0) or not (it goes to two experts). */
+export const screenCheck = endpoint({
+  method: 'POST',
+  url: '/api/checking/checks/:id/screening',
+  params: CheckId,
+  body: z.strictObject({ blank: z.boolean() }),
+  answer: z.union([AfterScore, z.object({ next: z.literal('checking') })]),
+});
+
+export const ExpertRegistration = z.strictObject({
+  userId: z.string().min(1),
+  year: z.number().int().min(2000).max(2100),
+  subjectCode: z.string().regex(/^\d{2}$/),
+  status: ExpertStatus,
+  trained: z.boolean(),
+  qualified: z.boolean(),
+  briefed: z.boolean(),
+  seminar: z.boolean(),
+  conflict: z.enum(['none', 'declared', 'cleared', 'barred']).optional(),
+  screening: z.boolean().optional(),
+});
+export type ExpertRegistration = z.infer<typeof ExpertRegistration>;
+
+/** A chair registers an expert for a year and subject (201); the user must hold the expert or chair role. */
+export const registerExpert = endpoint({
+  method: 'POST',
+  url: '/api/checking/experts',
+  body: ExpertRegistration,
+  answer: z.object({ ok: z.literal(true) }),
+});
+
+/** A chair hands checks to an expert, or back to the pool with `expertId` null. */
+export const assignChecks = endpoint({
+  method: 'POST',
+  url: '/api/checking/assign',
+  body: z.strictObject({
+    checkIds: z.array(z.number().int()).max(5000),
+    expertId: z.string().nullable(),
+  }),
+  answer: z.object({
+    assigned: z.array(z.number()),
+    refused: z.array(z.object({ id: z.number(), reason: z.string() })),
+  }),
+});
+
+/** A chair pulls a batch of checks from the pool for one expert. */
+export const pullChecks = endpoint({
+  method: 'POST',
+  url: '/api/checking/pull',
+  body: z.strictObject({ expertId: z.string().min(1), count: z.number().int().min(1).max(500) }),
+  answer: z.object({ checks: z.array(z.number()) }),
+});
+
+export const Progress = z.object({
+  rounds: z.array(z.object({ examId: z.string(), round: Round, status: z.string(), checks: z.number() })),
+  /** First and second checks not scored by their due day. */
+  overdue: z.array(
+    z.object({
+      checkId: z.number(),
+      workCode: z.string(),
+      round: Round,
+      expertId: z.string().nullable(),
+      dueDay: z.string(),
+    }),
+  ),
+  /** Per expert: what they hold, what they have scored, and how much of what they hold is overdue. */
+  experts: z.array(
+    z.object({
+      examId: z.string(),
+      expertId: z.string(),
+      inHand: z.number(),
+      scored: z.number(),
+      overdue: z.number(),
+    }),
+  ),
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const progress = endpoint({
+  method: 'GET',
+  url: '/api/checking/progress',
+  query: z.object({ exam: z.string().optional() }),
+  answer: Progress,
+});
+
+/** A chair marks a reference work with its known scores (201). */
+export const setReference = endpoint({
+  method: 'POST',
+  url: '/api/checking/reference',
+  body: z.strictObject({ workId: z.string().min(1), scores: Scores }),
+  answer: z.object({ workId: z.string() }),
+});
+
+/** A chair's correction of a submitted first or second score. */
+export const correctScore = endpoint({
+  method: 'POST',
+  url: '/api/checking/checks/:id/corrections',
+  params: CheckId,
+  body: z.strictObject({ criterion: z.string().min(1), points: z.number().int(), reason: Reason }),
+  answer: AfterScore,
+});
+
+export const ExpertStatistics = z.object({
+  expertId: z.string(),
+  status: ExpertStatus,
+  checked: z.number(),
+  thirdByFault: z.number(),
+  appealed: z.number(),
+  appealsUpheld: z.number(),
+  referenceScored: z.number(),
+  referenceMatched: z.number(),
+  consistency: z.number().nullable(),
+  upheldAppealShare: z.number().nullable(),
+  referenceAgreement: z.number().nullable(),
+  qualifiesFor: ExpertStatus.nullable(),
+});
+export type ExpertStatistics = z.infer<typeof ExpertStatistics>;
+
+/** Each expert's figures for a year and subject against the standards. */
+export const statistics = endpoint({
+  method: 'GET',
+  url: '/api/checking/statistics',
+  query: z.object({
+    year: z.coerce.number().int(),
+    subject: z.string().regex(/^\d{2}$/),
+    kind: z.string().default('EGE'),
+  }),
+  answer: z.array(ExpertStatistics),
+});
+
+export const Appeal = z.object({
+  id: z.number(),
+  workCode: z.string(),
+  registeredBy: z.string(),
+  registeredAt: z.iso.datetime(),
+  reason: z.string(),
+  status: z.enum(['rechecking', 'decided']),
+  outcome: z.enum(['upheld', 'rejected']).nullable(),
+  totalBefore: z.number(),
+  totalAfter: z.number().nullable(),
+  decidedAt: z.iso.datetime().nullable(),
+});
+export type Appeal = z.infer<typeof Appeal>;
+
+/** A chair registers a score appeal on a work with a result (201), opening its re-check. */
+export const registerAppeal = endpoint({
+  method: 'POST',
+  url: '/api/appeals',
+  body: z.strictObject({ workId: z.string().min(1), reason: Reason }),
+  answer: z.object({ appealId: z.number(), checkId: z.number() }),
+});
+
+export const appeals = endpoint({ method: 'GET', url: '/api/appeals', answer: z.array(Appeal) });
+
+/** The appeal kit, PDF: every form of the work, its recognition results, the protocols, the result. */
+export const appealKit = endpoint({
+  method: 'GET',
+  url: '/api/appeals/:id/kit',
+  params: z.object({ id: z.coerce.number().int().positive() }),
+});
+
+const WorkIds = z.strictObject({ workIds: z.array(z.string()).min(1).max(500) });
+
+/** A chair's batch of works, depersonalised: answer sheets 2 as one PDF. */
+export const worksPdf = endpoint({ method: 'POST', url: '/api/checking/batch-pdf', body: WorkIds });
+
+/** The same pages as a ZIP of JPEG images. */
+export const worksZip = endpoint({ method: 'POST', url: '/api/checking/batch-zip', body: WorkIds });
+
+/** Paper mode: protocols for checks an expert holds, PDF; their sheet numbers in the x-protocols header. */
+export const printProtocols = endpoint({
+  method: 'POST',
+  url: '/api/checking/protocols',
+  body: z.strictObject({
+    expertId: z.string().min(1),
+    checkIds: z
+      .array(z.number().int())
+      .min(1)
+      .max(500)
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'a check listed twice' }),
+  }),
+});
+
+export const ProtocolStatus = z.enum(['printed', 'scored', 'rejected', 'void']);
+export type ProtocolStatus = z.infer<typeof ProtocolStatus>;
+
+export const Protocol = z.object({
+  sheetNumber: z.string(),
+  examId: z.string(),
+  expertId: z.string(),
+  printedBy: z.string(),
+  printedAt: z.iso.datetime(),
+  status: ProtocolStatus,
+  reason: z.string().nullable(),
+  settledAt: z.iso.datetime().nullable(),
+  checks: z.number(),
+});
+export type Protocol = z.infer<typeof Protocol>;
+
+export const protocols = endpoint({
+  method: 'GET',
+  url: '/api/checking/protocols',
+  query: z.object({ status: ProtocolStatus.optional() }),
+  answer: z.array(Protocol),
+});
+
+/** A protocol out with an expert, printed again under the same sheet number. */
+export const protocolPdf = endpoint({
+  method: 'GET',
+  url: '/api/checking/protocols/:sheet/pdf',
+  params: SheetNumber,
+});
+
+/** A spoiled or rejected protocol voided, so its checks can be printed again. */
+export const voidProtocol = endpoint({
+  method: 'POST',
+  url: '/api/checking/protocols/:sheet/void',
+  params: SheetNumber,
+  body: z.strictObject({ reason: Reason }),
+  answer: z.object({ sheetNumber: z.string(), status: z.literal('void') }),
+});
