@@ -15,7 +15,7 @@ import {
   readProtocol,
 } from '../domain/protocols.ts';
 import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
-import { audit } from '../platform/audit.ts';
+import { audit } from '../platform/store/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { CheckingError, scoreCheck } from './store.ts';
 

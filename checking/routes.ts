@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadExpertStandards } from '../domain/checking.ts';
 import { CHAIRS, EXPERTS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/audit.ts';
+import { audit } from '../platform/store/audit.ts';
 import { pageImage } from '../platform/images.ts';
 import { appealKit, KitError, worksBatch, worksZip } from '../print/kits.ts';
 import { protocolsPdf } from '../print/protocols.ts';

@@ -17,7 +17,7 @@ import {
   thirdCheckDecision,
   total,
 } from '../domain/checking.ts';
-import { audit } from '../platform/audit.ts';
+import { audit } from '../platform/store/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { as2Pages } from '../works/store.ts';

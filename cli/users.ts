@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { configFromEnv } from '../platform/config.ts';
 import { openDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
-import { addUser, ROLES, type Role, USER_ID_PATTERN } from '../platform/users.ts';
+import { addUser, ROLES, type Role, USER_ID_PATTERN } from '../platform/store/users.ts';
 import { CommandError, UsageError } from './usage.ts';
 
 export async function usersCommand(args: string[]): Promise<number> {

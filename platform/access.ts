@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Queryable } from './db.ts';
-import { ROLES, type Role, type User, userByToken } from './users.ts';
+import { ROLES, type Role, type User, userByToken } from './store/users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -20,7 +20,7 @@ import {
   type RetentionWindow,
 } from '../domain/retention.ts';
 import type { Adapters } from '../platform/adapters.ts';
-import { audit } from '../platform/audit.ts';
+import { audit } from '../platform/store/audit.ts';
 import { objectPrefix } from '../platform/objects.ts';
 
 export interface SweepReport {

@@ -10,6 +10,7 @@ import { checkingRoutes } from '../checking/routes.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
 import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
+import { ping } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
 import { log } from '../platform/log.ts';
@@ -48,7 +49,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
   });
 
   app.get('/health', { config: { public: true } }, async () => {
-    await deps.db.query('select 1');
+    await ping(deps.db);
     return { status: 'ok', database: deps.db.kind, objects: deps.objects.kind };
   });
 

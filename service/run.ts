@@ -11,9 +11,9 @@ import type { BatchManifest } from '../domain/batch.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import { type InboxResult, scanInbox } from '../intake/inbox.ts';
 import { type OpenedAdapters, openAdapters, type ServiceConfig } from '../platform/config.ts';
-import { registerExam } from '../platform/exams.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../platform/queues.ts';
-import { issueUser, type User } from '../platform/users.ts';
+import { registerExam } from '../platform/store/exams.ts';
+import { issueUser, type User } from '../platform/store/users.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
 import {
   RETENTION_EVERY_MS,

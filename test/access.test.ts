@@ -12,7 +12,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardRoutes, type RegisteredRoute, RouteAccessError, registeredRoutes } from '../platform/access.ts';
 import { configFromEnv } from '../platform/config.ts';
-import { issueUser, ROLES, type Role } from '../platform/users.ts';
+import { issueUser, ROLES, type Role } from '../platform/store/users.ts';
 import { type RunningService, startService } from '../service/run.ts';
 
 let service: RunningService;

@@ -49,7 +49,7 @@ describe('service API on the embedded default', () => {
   });
 
   it('reports metrics to an admin only, in Prometheus text format', async () => {
-    const { issueUser } = await import('../platform/users.ts');
+    const { issueUser } = await import('../platform/store/users.ts');
     tokens['demo-admin'] = await issueUser(service.adapters.db, {
       id: 'demo-admin',
       name: 'Admin',
@@ -65,7 +65,7 @@ describe('service API on the embedded default', () => {
   });
 
   it('lets an admin hold the exam’s images with a reason, see the hold and the outlook, and release it', async () => {
-    const { issueUser } = await import('../platform/users.ts');
+    const { issueUser } = await import('../platform/store/users.ts');
     tokens['retention-admin'] = await issueUser(service.adapters.db, {
       id: 'retention-admin',
       name: 'Admin',

@@ -15,7 +15,7 @@ import { batchReport } from '../intake/store.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../platform/objects.ts';
 import { recognisePageStage } from '../recognition/stage.ts';

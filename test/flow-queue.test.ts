@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanInbox } from '../intake/inbox.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { configFromEnv, type OpenedAdapters, openAdapters } from '../platform/config.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { bullmqQueues, queueRecognition, redisConnection, type StageQueues } from '../platform/queues.ts';
 import { corpusExpected, corpusFiles } from '../samples/make-corpus.ts';
 import { expectedTasks, MOSCOW_EGE_02 } from './helpers.ts';

@@ -4,7 +4,7 @@ import { ingestBatch } from '../intake/ingest.ts';
 import { batchReport } from '../intake/store.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import type { Database } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { decide, takeNextTask } from '../verification/store.ts';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ingestBatch } from '../intake/ingest.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../platform/objects.ts';
 import { placeHold, releaseHold, sweepRetention } from '../retention/stage.ts';

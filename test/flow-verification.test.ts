@@ -13,7 +13,7 @@ import { ingestBatch } from '../intake/ingest.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
 import { recognisePageStage } from '../recognition/stage.ts';

@@ -3,7 +3,7 @@ import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { inProcessStages, jobId, queueRecognition } from '../platform/queues.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/audit.ts';
+import { audit } from '../platform/store/audit.ts';
 import { jobId } from '../platform/queues.ts';
 import { queueFollowUp } from './follow-up.ts';
 import { chooseScan } from './sheets.ts';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadSubjectRules } from '../../domain/checking.ts';
 import { ADMINS, CHAIRS, STAFF } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
-import { audit } from '../../platform/audit.ts';
+import { audit } from '../../platform/store/audit.ts';
 import {
   disableUser,
   issueUser,
@@ -15,7 +15,7 @@ import {
   ROLES,
   USER_ID_PATTERN,
   type User,
-} from '../../platform/users.ts';
+} from '../../platform/store/users.ts';
 
 export function adminRoutes(app: FastifyInstance, deps: ServiceContext): void {
   app.get('/api/users', { config: { roles: ADMINS } }, async () => listUsers(deps.db));

@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ADMINS, STAFF } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
-import { audit } from '../../platform/audit.ts';
-import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../platform/exams.ts';
+import { audit } from '../../platform/store/audit.ts';
+import { type Exam, listExams, registerExam, setProcessingDeadline } from '../../platform/store/exams.ts';
 
 const DAY = '^\\d{4}-\\d{2}-\\d{2}$';
 

@@ -1,6 +1,6 @@
 /** Users, their roles and API tokens. A token is shown once when issued; only its SHA-256 is stored. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from './db.ts';
+import type { Queryable } from '../db.ts';
 
 export const ROLES = ['operator', 'verifier', 'senior-verifier', 'expert', 'chair', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,6 +1,6 @@
 /** Exams: what batches, retention days and deadlines hang on. */
-import { assertTimeZone } from '../domain/retention.ts';
-import type { Queryable } from './db.ts';
+import { assertTimeZone } from '../../domain/retention.ts';
+import type { Queryable } from '../db.ts';
 
 export interface Exam {
   id: string;
