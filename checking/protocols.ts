@@ -15,8 +15,8 @@ import {
   readProtocol,
 } from '../domain/protocols.ts';
 import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
-import { audit } from '../platform/store/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
+import { audit } from '../platform/store/audit.ts';
 import { CheckingError, scoreCheck } from './store.ts';
 
 /** Sheet numbers of protocols begin with 6 (forms/definitions/README.md); 11 digits of sequence; EAN check. */

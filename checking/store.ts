@@ -17,9 +17,9 @@ import {
   thirdCheckDecision,
   total,
 } from '../domain/checking.ts';
-import { audit } from '../platform/store/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
+import { audit } from '../platform/store/audit.ts';
 import { as2Pages } from '../works/store.ts';
 
 export type Round = 'screening' | 'first' | 'second' | 'third' | 'appeal';

@@ -9,9 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/store/audit.ts';
 import { pagePreview } from '../platform/images.ts';
 import { queueRecognition } from '../platform/queues.ts';
+import { audit } from '../platform/store/audit.ts';
 import { type IncomingFile, ingestBatch } from './ingest.ts';
 import { batchReport } from './store.ts';
 

@@ -20,8 +20,8 @@ import {
   type RetentionWindow,
 } from '../domain/retention.ts';
 import type { Adapters } from '../platform/adapters.ts';
-import { audit } from '../platform/store/audit.ts';
 import { objectPrefix } from '../platform/objects.ts';
+import { audit } from '../platform/store/audit.ts';
 
 export interface SweepReport {
   actId: number | null;

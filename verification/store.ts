@@ -11,9 +11,9 @@ import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
 import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { audit } from '../platform/store/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
+import { audit } from '../platform/store/audit.ts';
 
 export interface Verifier {
   id: string;

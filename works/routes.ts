@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/store/audit.ts';
 import { jobId } from '../platform/queues.ts';
+import { audit } from '../platform/store/audit.ts';
 import { queueFollowUp } from './follow-up.ts';
 import { chooseScan } from './sheets.ts';
 import { assembleWorks, importKits } from './store.ts';

@@ -4,9 +4,10 @@
  * the rescan the sheet's page: its held doubts open for verification, the other page's unfinished ones are
  * held in turn, and the sheet follows the new page (final at once if that page is).
  */
-import { audit } from '../platform/store/audit.ts';
+
 import type { Database } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
+import { audit } from '../platform/store/audit.ts';
 
 export class SheetError extends ServiceError<'no-such-sheet' | 'not-this-sheet'> {}
 
