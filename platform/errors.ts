@@ -22,6 +22,18 @@ export const ERROR_STATUS = {
   'refused-batch': 400,
   'no-rules': 409,
   conflict: 409,
+  // Intake, works, retention and administration.
+  'no-such-user': 404,
+  'no-such-exam': 404,
+  'no-such-rules': 404,
+  'no-such-batch': 404,
+  'no-such-image': 404,
+  'no-such-hold': 404,
+  'no-such-act': 404,
+  'no-such-object': 404,
+  'bad-request': 400,
+  'too-large': 413,
+  'wrong-media-type': 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
