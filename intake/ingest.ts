@@ -1,5 +1,5 @@
 /**
- * The ingest stage: a batch's files into object storage and the database, once per SHA-256 of their bytes
+ * Ingest: a batch's files into object storage and the database, once per SHA-256 of their bytes
  * however often they arrive. A file is stored before its rows are written, so a crash in between leaves an
  * object that the next delivery finds and records, never a row pointing at nothing.
  */

@@ -10,14 +10,15 @@ import type { ServiceContext } from '../platform/adapters.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { route } from '../platform/http.ts';
 import { examDay } from '../platform/store/exams.ts';
-import * as retention from './stage.ts';
+import * as holds from './holds.ts';
+import { retentionOutlook as outlook } from './stage.ts';
 import { destructionAct as act, activeHolds, liveObjectExists, recentActs } from './store.ts';
 
 const access = { roles: ADMINS };
 
 export function retentionRoutes(app: FastifyInstance, deps: ServiceContext): void {
   route(app, retentionOutlook, access, async () => ({
-    ...(await retention.retentionOutlook(deps, new Date())),
+    ...(await outlook(deps, new Date())),
     holds: await activeHolds(deps.db),
     acts: await recentActs(deps.db),
   }));
@@ -35,11 +36,11 @@ export function retentionRoutes(app: FastifyInstance, deps: ServiceContext): voi
       ? await liveObjectExists(deps.db, objectKey)
       : !!(await examDay(deps.db, examId!));
     if (!known) throw new ServiceError('no-such-object', `no such ${objectKey ? 'live object' : 'exam'}`);
-    return reply.code(201).send({ id: await retention.placeHold(deps, target, user.id, reason) });
+    return reply.code(201).send({ id: await holds.placeHold(deps, target, user.id, reason) });
   });
 
   route(app, releaseHold, access, async ({ params, user }) => {
-    await retention.releaseHold(deps, params.id, user.id);
+    await holds.releaseHold(deps, params.id, user.id);
     return { id: params.id, released: true as const };
   });
 }

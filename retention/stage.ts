@@ -20,21 +20,10 @@ import {
   type RetentionWindow,
 } from '../domain/retention.ts';
 import type { Adapters } from '../platform/adapters.ts';
-import { ServiceError } from '../platform/errors.ts';
 import { objectPrefix } from '../platform/objects.ts';
-import {
-  insertHold,
-  liveObjects,
-  markHoldReleased,
-  recordDestruction,
-  recordStoreHold,
-  storeHoldsToSync,
-} from './store.ts';
-
-/** What an administrator's request about holds can meet. */
-export class RetentionError extends ServiceError<'no-such-hold' | 'bad-request'> {}
-
 import { audit } from '../platform/store/audit.ts';
+import { syncStoreHolds } from './holds.ts';
+import { liveObjects, recordDestruction } from './store.ts';
 
 export interface SweepReport {
   actId: number | null;
@@ -59,44 +48,6 @@ interface LiveObject extends RetainedObject {
 
 const isoDay = (w: RetentionWindow) =>
   `${w.day.year}-${String(w.day.month).padStart(2, '0')}-${String(w.day.day).padStart(2, '0')}`;
-
-/**
- * Brings the store's own holds in line with the database's: on for every held object that lacks it (and for
- * `recheck`, held objects an expiry rule may have reached), off where the last hold was released.
- */
-async function syncStoreHolds(deps: Adapters, recheck: string[] = []): Promise<void> {
-  const { db, objects } = deps;
-  if (!objects.enforcesHolds) return;
-  for (const r of await storeHoldsToSync(db, recheck)) {
-    await objects.setLegalHold(r.objectKey, r.held);
-    await recordStoreHold(db, r.objectKey, r.held);
-  }
-}
-
-/** Places a legal hold on one object or on every object of an exam, in the store too; audited. */
-export async function placeHold(
-  deps: Adapters,
-  target: { objectKey: string } | { examId: string },
-  by: string,
-  reason: string,
-): Promise<number> {
-  const { db } = deps;
-  if (reason.trim() === '') throw new RetentionError('bad-request', 'a legal hold needs a reason');
-  const id = await insertHold(db, target, by, reason);
-  await audit(db, by, 'retention.hold', 'objectKey' in target ? target.objectKey : `exam:${target.examId}`, {
-    reason,
-  });
-  await syncStoreHolds(deps);
-  return id;
-}
-
-export async function releaseHold(deps: Adapters, id: number, by: string): Promise<void> {
-  const { db } = deps;
-  if (!(await markHoldReleased(db, id, by)))
-    throw new RetentionError('no-such-hold', `no active legal hold ${id}`);
-  await audit(db, by, 'retention.release', `hold:${id}`, {});
-  await syncStoreHolds(deps);
-}
 
 /** The live objects, their holds and what a sweep at `now` would do with them. */
 async function retentionState(deps: Adapters, now: Date, load?: (year: number) => RetentionPolicies) {

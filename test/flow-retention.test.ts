@@ -14,7 +14,8 @@ import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore, type ObjectStore, s3ObjectStore } from '../platform/objects.ts';
 import { registerExam } from '../platform/store/exams.ts';
-import { placeHold, releaseHold, sweepRetention } from '../retention/stage.ts';
+import { placeHold, releaseHold } from '../retention/holds.ts';
+import { sweepRetention } from '../retention/stage.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase, testServices } from './services.ts';

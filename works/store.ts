@@ -91,7 +91,7 @@ async function sheetRow(tx: Queryable, number: string): Promise<SheetRow | undef
 
 /**
  * Puts one kit's work together from the sheets there are now (again: assembly is repeatable as sheets arrive
- * and are verified). Runs under a lock on the kit, so two stages finishing its sheets at once make one work.
+ * and are verified). Runs under a lock on the kit, so two jobs finishing its sheets at once make one work.
  */
 export async function assembleKit(
   tx: Queryable,
