@@ -26,7 +26,7 @@ const DIGITS = '0123456789';
  * derives again once it is verified; any other doubtful field gets its own. A doubtful sheet number
  * (unread, unconfirmed) is entered by a verifier like any field.
  */
-export function doubtsOf(form: ExpandedForm, r: PageResult): Doubt[] {
+function doubtsOf(form: ExpandedForm, r: PageResult): Doubt[] {
   const copiesAnswer = (n: string, f: RecognisedField) => {
     if (form.byName.has(n)) return false;
     const answer = r.fields[sourceField(form, n)?.name ?? ''];

@@ -120,6 +120,18 @@ describe('service API on the embedded default', () => {
     });
   });
 
+  it('answers what is not there with a 404 and a code the stations can name', async () => {
+    const missing = [
+      [await call('GET', '/api/batches/no-such-batch', 'demo-operator'), 'no-such-batch'],
+      [await call('GET', '/api/retention/acts/999', 'demo-admin'), 'no-such-act'],
+      [await call('POST', '/api/users/nobody/disable', 'demo-admin'), 'no-such-user'],
+    ] as const;
+    for (const [answer, code] of missing) {
+      expect(answer.statusCode).toBe(404);
+      expect(answer.json()).toMatchObject({ code });
+    }
+  });
+
   it('shows an operator the batch, its progress and its reconciliation', async () => {
     const list = (await call('GET', '/api/batches', 'demo-operator')).json() as {
       id: string;
