@@ -30,8 +30,8 @@ import { recogniseFiles } from '../cli/recognise.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { configFromEnv, openAdapters } from '../platform/config.ts';
-import { registerExam } from '../platform/exams.ts';
 import { bullmqQueues, queueRecognition, redisConnection } from '../platform/queues.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { cpuSnapshot, cpuSpent } from './cpu.ts';
 import { quantile } from './stats.ts';
 

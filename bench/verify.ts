@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ingestBatch } from '../intake/ingest.ts';
 import { configFromEnv } from '../platform/config.ts';
 import { queueRecognition } from '../platform/queues.ts';
-import { issueUser } from '../platform/users.ts';
+import { issueUser } from '../platform/store/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, seedDemo, startService } from '../service/run.ts';
 import { quantile } from './stats.ts';

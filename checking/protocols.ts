@@ -9,8 +9,8 @@
 import type { RulesOf } from '../domain/checking.ts';
 import { type PrintedProtocol, ProtocolError, protocolPages, readProtocol } from '../domain/protocols.ts';
 import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
-import { audit } from '../platform/audit.ts';
 import type { Database } from '../platform/db.ts';
+import { audit } from '../platform/store/audit.ts';
 import { CheckingError } from './errors.ts';
 import { expertCode } from './store/experts.ts';
 import {

@@ -4,10 +4,8 @@
  * is recognised and prints what a newcomer needs: the batch's counts, the verification queue, the tokens.
  */
 import { parseArgs } from 'node:util';
-import { shippedForms } from '../forms/definitions.ts';
-import { batchReport } from '../intake/store.ts';
 import { configFromEnv } from '../platform/config.ts';
-import { seedDemo, startService } from '../service/run.ts';
+import { demoOutcome, seedDemo, startService } from '../service/run.ts';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { demo: { type: 'boolean' } } });
@@ -21,12 +19,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     const tokens = await seedDemo(service);
     const [scan] = await service.scan();
     await service.idle();
-    const report = scan?.batchId
-      ? await batchReport(service.adapters.db, shippedForms(), scan.batchId)
-      : null;
-    const [tasks] = await service.adapters.db.query<{ n: number }>(
-      `select count(*)::int as n from verification_tasks where status in ('open', 'leased')`,
-    );
+    const { report, tasksWaiting } = await demoOutcome(service, scan?.batchId);
     console.log(
       `\nsample batch ${scan?.batchId ?? '(already ingested)'} in ${((performance.now() - started) / 1000).toFixed(1)} s:`,
     );
@@ -38,7 +31,7 @@ export async function serveCommand(args: string[]): Promise<number> {
         );
       for (const d of report.reconciliation.discrepancies) console.log(`  ! ${d}`);
     }
-    console.log(`  verification tasks waiting: ${tasks?.n ?? 0}`);
+    console.log(`  verification tasks waiting: ${tasksWaiting}`);
     console.log('\ndemo users (keys are shown once; only their hashes are stored):');
     for (const [id, token] of Object.entries(tokens)) console.log(`  ${id.padEnd(14)} ${token}`);
     console.log(

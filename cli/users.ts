@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROLES, type Role, USER_ID_PATTERN } from '../contract/admin.ts';
 import { configFromEnv } from '../platform/config.ts';
 import { openDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
-import { addUser, ROLES, type Role, USER_ID_PATTERN } from '../platform/users.ts';
+import { addUser } from '../platform/store/users.ts';
 import { CommandError, UsageError } from './usage.ts';
 
 export async function usersCommand(args: string[]): Promise<number> {

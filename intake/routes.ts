@@ -6,14 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
+import { getBatch, listBatches, previewPage, uploadBatch } from '../contract/intake.ts';
 import { type BatchManifest, parseBatchManifest } from '../domain/batch.ts';
 import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/audit.ts';
+import { ServiceError } from '../platform/errors.ts';
+import { route } from '../platform/http.ts';
 import { pagePreview } from '../platform/images.ts';
 import { queueRecognition } from '../platform/queues.ts';
+import { audit } from '../platform/store/audit.ts';
 import { type IncomingFile, ingestBatch } from './ingest.ts';
-import { batchReport } from './store.ts';
+import { batchReport, recentBatches } from './store.ts';
 
 /**
  * A batch upload: a few thousand pages of at most 200 MB each (a multi-page TIFF of a whole room), and a
@@ -21,18 +24,24 @@ import { batchReport } from './store.ts';
  */
 export const UPLOAD_LIMITS = { fileSize: 200 * 1024 * 1024, files: 5000, fields: 5, fieldSize: 1024 * 1024 };
 
+/** A manifest field, parsed and checked; a 400 saying what is wrong with it otherwise. */
+function readManifest(text: string): BatchManifest {
+  try {
+    return parseBatchManifest(JSON.parse(text), 'in the upload');
+  } catch (err) {
+    throw new ServiceError('bad-request', (err as Error).message);
+  }
+}
+
+const access = { roles: OPERATORS };
+
 export function intakeRoutes(app: FastifyInstance, deps: ServiceContext): void {
-  app.get('/api/batches', { config: { roles: OPERATORS } }, async () =>
-    deps.db.query(
-      `select b.id, b.station, b.external_id, b.exam_id, b.source, b.created_at,
-         (select count(*)::int from batch_items i where i.batch_id = b.id) as files
-       from batches b order by b.created_at desc limit 500`,
-    ),
-  );
+  route(app, listBatches, access, async () => recentBatches(deps.db));
 
   // Upload: multipart/form-data with a `manifest` field (the batch.json) and the page files.
-  app.post('/api/batches', { config: { roles: OPERATORS } }, async (req, reply) => {
-    if (!req.isMultipart()) return reply.code(415).send({ error: 'send the batch as multipart/form-data' });
+  route(app, uploadBatch, access, async ({ raw: req, user }, reply) => {
+    if (!req.isMultipart())
+      throw new ServiceError('wrong-media-type', 'send the batch as multipart/form-data');
     let manifest: BatchManifest | undefined;
     const files: IncomingFile[] = [];
     // Each file goes to disk as it arrives and is read back when ingest comes to it.
@@ -42,28 +51,26 @@ export function intakeRoutes(app: FastifyInstance, deps: ServiceContext): void {
         if (part.type === 'field' && part.fieldname === 'manifest') {
           // A field over the limit arrives cut short: say so rather than fail to parse what is left.
           if (part.valueTruncated)
-            return reply
-              .code(413)
-              .send({ error: `the manifest is larger than ${UPLOAD_LIMITS.fieldSize} bytes` });
-          try {
-            manifest = parseBatchManifest(JSON.parse(String(part.value)), 'in the upload');
-          } catch (err) {
-            return reply.code(400).send({ error: (err as Error).message });
-          }
+            throw new ServiceError(
+              'too-large',
+              `the manifest is larger than ${UPLOAD_LIMITS.fieldSize} bytes`,
+            );
+          manifest = readManifest(String(part.value));
         } else if (part.type === 'file') {
           const path = join(spool, String(files.length));
           await pipeline(part.file, createWriteStream(path));
           // A file over the limit arrives cut short: refuse the batch rather than keep a cut page.
           if (part.file.truncated)
-            return reply
-              .code(413)
-              .send({ error: `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes` });
+            throw new ServiceError(
+              'too-large',
+              `${part.filename}: larger than ${UPLOAD_LIMITS.fileSize} bytes`,
+            );
           files.push({ name: part.filename, bytes: async () => new Uint8Array(await readFile(path)) });
         }
       }
-      if (!manifest) return reply.code(400).send({ error: 'the upload has no manifest field' });
-      if (files.length === 0) return reply.code(400).send({ error: 'the upload has no files' });
-      return reply.code(201).send(await ingestUpload(manifest, files, req.user!.id));
+      if (!manifest) throw new ServiceError('bad-request', 'the upload has no manifest field');
+      if (files.length === 0) throw new ServiceError('bad-request', 'the upload has no files');
+      return reply.code(201).send(await ingestUpload(manifest, files, user.id));
     } finally {
       await rm(spool, { recursive: true, force: true });
     }
@@ -80,23 +87,16 @@ export function intakeRoutes(app: FastifyInstance, deps: ServiceContext): void {
     return { ...result, newPages: result.newPages.length };
   };
 
-  app.get<{ Params: { id: string } }>(
-    '/api/batches/:id',
-    { config: { roles: OPERATORS } },
-    async (req, reply) => {
-      const report = await batchReport(deps.db, deps.forms, req.params.id);
-      return report ?? reply.code(404).send({ error: `no batch ${req.params.id}` });
-    },
-  );
+  route(app, getBatch, access, async ({ params }) => {
+    const report = await batchReport(deps.db, deps.forms, params.id);
+    if (!report) throw new ServiceError('no-such-batch', `no batch ${params.id}`);
+    return report;
+  });
 
-  app.get<{ Params: { id: string } }>(
-    '/api/pages/:id/preview',
-    { config: { roles: OPERATORS } },
-    async (req, reply) => {
-      const jpeg = await pagePreview(deps, req.params.id);
-      if (!jpeg) return reply.code(404).send({ error: `no image of page ${req.params.id} to show` });
-      await audit(deps.db, req.user!.id, 'image.view', `page:${req.params.id}`, {});
-      return reply.type('image/jpeg').send(Buffer.from(jpeg));
-    },
-  );
+  route(app, previewPage, access, async ({ params, user }, reply) => {
+    const jpeg = await pagePreview(deps, params.id);
+    if (!jpeg) throw new ServiceError('no-such-image', `no image of page ${params.id} to show`);
+    await audit(deps.db, user.id, 'image.view', `page:${params.id}`, {});
+    return reply.type('image/jpeg').send(Buffer.from(jpeg));
+  });
 }

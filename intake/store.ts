@@ -1,19 +1,13 @@
-/** What the database knows about a batch: its pages by status and its count reconciliation. */
+/**
+ * What the database knows about batches: each batch, its files and pages, its pages by status and its count
+ * reconciliation.
+ */
 
-import { type KindCounts, type Reconciliation, reconcile } from '../domain/batch.ts';
+import type { BatchReport, BatchRow } from '../contract/intake.ts';
+import { type BatchManifest, type KindCounts, reconcile } from '../domain/batch.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { Queryable } from '../platform/db.ts';
-
-export interface BatchReport {
-  id: string;
-  files: number;
-  pagesByStatus: Record<string, number>;
-  reconciliation: Reconciliation;
-  /** Pages that could not be taken, with why: for the operator to rescan or set aside. */
-  rejected: { pageId: string; file: string; page: number; reason: string | null; detail: string | null }[];
-  /** Sheets scanned more than once: every page, and which one stands for the sheet. */
-  rescans: { sheetNumber: string; pages: { pageId: string; status: string; standing: boolean }[] }[];
-}
+import type { BatchSource } from './ingest.ts';
 
 export async function batchReport(
   db: Queryable,
@@ -37,7 +31,7 @@ export async function batchReport(
     [id],
   );
   // A sheet scanned twice (a rescan, a page fed again) shows as one sheet number on several pages; the
-  // operator sees which of them stands for the sheet and may choose another (works/sheets.ts).
+  // operator sees which of them stands for the sheet and may choose another (works/store/sheets.ts).
   const scans = await db.query<{ sheet_number: string; page_id: string; status: string; standing: boolean }>(
     `select p.sheet_number, p.id as page_id, p.status, s.page_id = p.id as standing
      from pages p left join sheets s on s.sheet_number = p.sheet_number
@@ -87,4 +81,106 @@ export async function batchReport(
     [id],
   );
   return { id, files: files?.n ?? 0, pagesByStatus, reconciliation, rejected, rescans };
+}
+
+/** The latest batches, newest first, with how many files each delivered. */
+export async function recentBatches(db: Queryable, limit = 500): Promise<BatchRow[]> {
+  const rows = await db.query<Omit<BatchRow, 'created_at'> & { created_at: Date }>(
+    `select b.id, b.station, b.external_id, b.exam_id, b.source, b.created_at,
+       (select count(*)::int from batch_items i where i.batch_id = b.id) as files
+     from batches b order by b.created_at desc limit $1`,
+    [limit],
+  );
+  return rows.map((b) => ({ ...b, created_at: new Date(b.created_at).toISOString() }));
+}
+
+/** Records a batch once, by its station and name; a delivery again keeps the first record. */
+export async function recordBatch(
+  db: Queryable,
+  batchId: string,
+  manifest: BatchManifest,
+  source: BatchSource,
+): Promise<void> {
+  await db.query(
+    `insert into batches (id, station, external_id, exam_id, ppe_code, room, source, declared)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (station, external_id) do nothing`,
+    [
+      batchId,
+      manifest.station,
+      manifest.batch,
+      manifest.exam,
+      manifest.ppe ?? null,
+      manifest.room ?? null,
+      source,
+      JSON.stringify(manifest.declared),
+    ],
+  );
+}
+
+export async function imageStored(db: Queryable, sha256: string): Promise<boolean> {
+  return (await db.query('select 1 from images where sha256 = $1', [sha256])).length > 0;
+}
+
+/** Lists a file already stored as an item of this batch too (under the name it has here). */
+export async function recordBatchItem(
+  db: Queryable,
+  batchId: string,
+  sourceName: string,
+  sha256: string,
+): Promise<void> {
+  await db.query(
+    `insert into batch_items (batch_id, source_name, image_sha256) values ($1, $2, $3)
+     on conflict (batch_id, source_name) do nothing`,
+    [batchId, sourceName, sha256],
+  );
+}
+
+export interface NewFile {
+  batchId: string;
+  examId: string;
+  sourceName: string;
+  sha256: string;
+  objectKey: string;
+  bytes: number;
+  mediaType: string;
+  pageCount: number;
+  rejectedReason: string | null;
+  pageIds: string[];
+}
+
+/**
+ * A stored file's rows in one statement, so one round trip and all or nothing: the image, its object, its
+ * pages, the batch item. Another delivery of the same bytes may have got there first: then its rows stand,
+ * none are added, and this answers false.
+ */
+export async function recordNewFile(db: Queryable, f: NewFile): Promise<boolean> {
+  const [row] = await db.query<{ created: boolean }>(
+    `with image as (
+       insert into images (sha256, object_key, bytes, media_type, page_count, rejected_reason)
+       values ($1, $2, $3, $4, $5, $6) on conflict (sha256) do nothing returning sha256
+     ), object as (
+       insert into stored_objects (object_key, material, exam_id, sha256, bytes)
+       select $2, 'scan-file', $7, sha256, $3 from image on conflict (object_key) do nothing
+     ), page as (
+       insert into pages (id, image_sha256, page_index)
+       select t.id, image.sha256, t.ord - 1 from image, unnest($8::text[]) with ordinality as t(id, ord)
+     ), item as (
+       insert into batch_items (batch_id, source_name, image_sha256) values ($9, $10, $1)
+       on conflict (batch_id, source_name) do nothing
+     )
+     select exists (select 1 from image) as created`,
+    [
+      f.sha256,
+      f.objectKey,
+      f.bytes,
+      f.mediaType,
+      f.pageCount,
+      f.rejectedReason,
+      f.examId,
+      f.pageIds,
+      f.batchId,
+      f.sourceName,
+    ],
+  );
+  return row?.created === true;
 }

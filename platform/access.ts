@@ -5,8 +5,9 @@
  * stops the service from starting.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { ROLES, type Role, type User } from '../contract/admin.ts';
 import type { Queryable } from './db.ts';
-import { ROLES, type Role, type User, userByToken } from './users.ts';
+import { userByToken } from './store/users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

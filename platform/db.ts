@@ -91,3 +91,8 @@ export async function pgliteDatabase(dataDir?: string): Promise<Database> {
 export async function openDatabase(url: string | undefined, embeddedDir: string): Promise<Database> {
   return url ? postgresDatabase(url) : pgliteDatabase(embeddedDir);
 }
+
+/** A round trip to the database, for health checks: throws when it cannot answer. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('select 1');
+}

@@ -25,6 +25,18 @@ export const ERROR_STATUS = {
   // checking: a page of a work, a protocol out with an expert.
   'no-such-page': 404,
   'no-such-protocol': 404,
+  // Intake, works, retention and administration.
+  'no-such-user': 404,
+  'no-such-exam': 404,
+  'no-such-rules': 404,
+  'no-such-batch': 404,
+  'no-such-image': 404,
+  'no-such-hold': 404,
+  'no-such-act': 404,
+  'no-such-object': 404,
+  'bad-request': 400,
+  'too-large': 413,
+  'wrong-media-type': 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

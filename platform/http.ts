@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Answer, Body, Endpoint, Params, Query } from '../contract/endpoint.ts';
-import type { Role, User } from './users.ts';
+import type { Role, User } from './store/users.ts';
 
 export type Access = { roles: readonly Role[] } | { public: true };
 

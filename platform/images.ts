@@ -9,11 +9,11 @@ import { expandForm, type Rect, redactionAreas, type SheetKind } from '../forms/
 import type { FormDefinition } from '../forms/schema.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sourceField } from '../pipeline/derive.ts';
-import type { Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { inflate, sampleRect } from '../pipeline/sampling.ts';
 import type { Adapters } from './adapters.ts';
+import { pageRegistration, pageSource } from './store/pages.ts';
 
 const CROP_PX_PER_MM = 8;
 const MARGIN_MM = 1.5;
@@ -35,18 +35,9 @@ export function fieldArea(def: FormDefinition, field: string): Rect | null {
 }
 
 async function registeredPage(deps: Adapters, pageId: string) {
-  const [page] = await deps.db.query<{
-    object_key: string;
-    page_index: number;
-    form: string | null;
-    transform: Matrix3 | null;
-  }>(
-    `select i.object_key, p.page_index, p.form, p.recognition->'registration'->'transform' as transform
-     from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
-    [pageId],
-  );
+  const page = await pageRegistration(deps.db, pageId);
   if (!page?.transform) return null;
-  const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+  const image = await (await openSource(await deps.objects.get(page.objectKey))).page(page.pageIndex);
   return { form: page.form, transform: page.transform, image };
 }
 
@@ -111,13 +102,10 @@ export async function pageImage(
  * `width` pixels, JPEG. Null when the page cannot be decoded at all.
  */
 export async function pagePreview(deps: Adapters, pageId: string, width = 900): Promise<Uint8Array | null> {
-  const [page] = await deps.db.query<{ object_key: string; page_index: number }>(
-    'select i.object_key, p.page_index from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1',
-    [pageId],
-  );
+  const page = await pageSource(deps.db, pageId);
   if (!page) return null;
   try {
-    const image = await (await openSource(await deps.objects.get(page.object_key))).page(page.page_index);
+    const image = await (await openSource(await deps.objects.get(page.objectKey))).page(page.pageIndex);
     const raw = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } });
     return new Uint8Array(
       await raw.resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer(),

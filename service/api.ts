@@ -7,11 +7,14 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { checkingRoutes } from '../checking/routes.ts';
+import { me } from '../contract/admin.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
 import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
+import { ping } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
+import { route } from '../platform/http.ts';
 import { log } from '../platform/log.ts';
 import { retentionRoutes } from '../retention/routes.ts';
 import { verificationRoutes } from '../verification/routes.ts';
@@ -48,7 +51,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
   });
 
   app.get('/health', { config: { public: true } }, async () => {
-    await deps.db.query('select 1');
+    await ping(deps.db);
     return { status: 'ok', database: deps.db.kind, objects: deps.objects.kind };
   });
 
@@ -57,7 +60,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
     reply.type('text/plain; version=0.0.4').send(await metricsText(deps)),
   );
 
-  app.get('/api/me', { config: { roles: ANYONE } }, async (req) => req.user);
+  route(app, me, { roles: ANYONE }, async ({ user }) => user);
 
   webRoutes(app);
   adminRoutes(app, deps);

@@ -7,14 +7,17 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { shippedRules } from '../checking/store.ts';
+import type { BatchReport } from '../contract/intake.ts';
 import type { BatchManifest } from '../domain/batch.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import { type InboxResult, scanInbox } from '../intake/inbox.ts';
+import { batchReport } from '../intake/store.ts';
 import { type OpenedAdapters, openAdapters, type ServiceConfig } from '../platform/config.ts';
-import { registerExam } from '../platform/exams.ts';
 import { bullmqQueues, inProcessStages, redisConnection, type StageQueues } from '../platform/queues.ts';
-import { issueUser, type User } from '../platform/users.ts';
+import { registerExam } from '../platform/store/exams.ts';
+import { issueUser, type User } from '../platform/store/users.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
+import { taskCounts } from '../verification/store.ts';
 import {
   RETENTION_EVERY_MS,
   type RequeueTarget,
@@ -166,4 +169,15 @@ export async function seedDemo(service: RunningService): Promise<Record<string, 
   // The manifest last: a folder without it is still being written.
   await writeFile(join(folder, 'batch.json'), JSON.stringify(manifest, null, 1));
   return tokens;
+}
+
+/** What became of the demo batch: its report (null when it was ingested before) and the doubts waiting. */
+export async function demoOutcome(
+  service: RunningService,
+  batchId: string | undefined,
+): Promise<{ report: BatchReport | null; tasksWaiting: number }> {
+  const { db } = service.adapters;
+  const report = batchId ? await batchReport(db, shippedForms(), batchId) : null;
+  const waiting = (await taskCounts(db)).filter((t) => t.status === 'open' || t.status === 'leased');
+  return { report, tasksWaiting: waiting.reduce((n, t) => n + t.n, 0) };
 }

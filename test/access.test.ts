@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../contract/admin.ts';
 import { guardRoutes, type RegisteredRoute, RouteAccessError, registeredRoutes } from '../platform/access.ts';
 import { configFromEnv } from '../platform/config.ts';
-import { issueUser, ROLES, type Role } from '../platform/users.ts';
+import { issueUser } from '../platform/store/users.ts';
 import { type RunningService, startService } from '../service/run.ts';
 
 let service: RunningService;

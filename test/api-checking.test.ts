@@ -2,7 +2,7 @@ import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shippedRules } from '../checking/store.ts';
-import { issueUser } from '../platform/users.ts';
+import { issueUser } from '../platform/store/users.ts';
 import { DEMO_EXAM, type RunningService } from '../service/run.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 

@@ -49,7 +49,7 @@ describe('service API on the embedded default', () => {
   });
 
   it('reports metrics to an admin only, in Prometheus text format', async () => {
-    const { issueUser } = await import('../platform/users.ts');
+    const { issueUser } = await import('../platform/store/users.ts');
     tokens['demo-admin'] = await issueUser(service.adapters.db, {
       id: 'demo-admin',
       name: 'Admin',
@@ -65,7 +65,7 @@ describe('service API on the embedded default', () => {
   });
 
   it('lets an admin hold the exam’s images with a reason, see the hold and the outlook, and release it', async () => {
-    const { issueUser } = await import('../platform/users.ts');
+    const { issueUser } = await import('../platform/store/users.ts');
     tokens['retention-admin'] = await issueUser(service.adapters.db, {
       id: 'retention-admin',
       name: 'Admin',
@@ -118,6 +118,18 @@ describe('service API on the embedded default', () => {
       name: 'Demo operator',
       role: 'operator',
     });
+  });
+
+  it('answers what is not there with a 404 and a code the stations can name', async () => {
+    const missing = [
+      [await call('GET', '/api/batches/no-such-batch', 'demo-operator'), 'no-such-batch'],
+      [await call('GET', '/api/retention/acts/999', 'demo-admin'), 'no-such-act'],
+      [await call('POST', '/api/users/nobody/disable', 'demo-admin'), 'no-such-user'],
+    ] as const;
+    for (const [answer, code] of missing) {
+      expect(answer.statusCode).toBe(404);
+      expect(answer.json()).toMatchObject({ code });
+    }
   });
 
   it('shows an operator the batch, its progress and its reconciliation', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
-import { userByToken } from '../platform/users.ts';
+import { userByToken } from '../platform/store/users.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const BIN = new URL('../bin/rcoi.js', import.meta.url).pathname;

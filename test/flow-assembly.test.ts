@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { shippedForms } from '../forms/definitions.ts';
 import type { Database } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { ean13WithCheckDigit } from '../render/barcodes.ts';
@@ -77,7 +78,7 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
       kitIds: ['K1', 'K2'],
       errors: ['line 4: not an EAN-13 sheet number: 1, 2, 3, 4'],
     });
-    const report = await assembleWorks(db);
+    const report = await assembleWorks(db, shippedForms());
     const k1 = report.works.find((w) => w.kitId === 'K1')!;
     const k2 = report.works.find((w) => w.kitId === 'K2')!;
     expect(k1).toMatchObject({ status: 'complete', missing: [], additionalSheets: 2 });
@@ -95,7 +96,7 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
     ]);
 
     // Assembly is repeatable: the same kit keeps its work code, and personal data stays in personal.*.
-    const again = await assembleWorks(db);
+    const again = await assembleWorks(db, shippedForms());
     expect(again.works.find((w) => w.kitId === 'K1')?.id).toBe(k1.id);
     const [person] = await db.query<{ surname: string; work_id: string }>(
       `select p.surname, l.work_id from personal.participants p join personal.participant_works l on l.participant_id = p.id`,
@@ -121,7 +122,7 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
     await sheet(db, n(3), 'ege-as2-1', { answer: first });
     await sheet(db, n(4), 'ege-as2-2', { answer: second, additional_sheet: '' });
     await importKits(db, `kit_id,registration,as1,as2_1,as2_2\nK9,${n(1)},${n(2)},${n(3)},${n(4)}`);
-    const [work] = (await assembleWorks(db)).works;
+    const [work] = (await assembleWorks(db, shippedForms())).works;
     expect(await routeWork(db, work!.id)).toBe(route);
     // Decided once: a second route changes nothing.
     expect(await routeWork(db, work!.id)).toBeNull();

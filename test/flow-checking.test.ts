@@ -21,9 +21,9 @@ import {
 } from '../checking/store.ts';
 import { loadExpertStandards } from '../domain/checking.ts';
 import type { Database } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
 import { migrate } from '../platform/migrate.ts';
-import { issueUser } from '../platform/users.ts';
+import { registerExam } from '../platform/store/exams.ts';
+import { issueUser } from '../platform/store/users.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../platform/config.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { type RunningService, startService } from '../service/run.ts';
 import { MOSCOW_EGE_02 } from './helpers.ts';

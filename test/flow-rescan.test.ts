@@ -4,11 +4,11 @@ import { ingestBatch } from '../intake/ingest.ts';
 import { batchReport } from '../intake/store.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import type { Database } from '../platform/db.ts';
-import { registerExam } from '../platform/exams.ts';
+import { registerExam } from '../platform/store/exams.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { decide, takeNextTask } from '../verification/store.ts';
-import { chooseScan, SheetError } from '../works/sheets.ts';
+import { chooseScan, SheetError } from '../works/store/sheets.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 

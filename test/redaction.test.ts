@@ -7,7 +7,7 @@ import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { pageImage } from '../platform/images.ts';
-import { issueUser } from '../platform/users.ts';
+import { issueUser } from '../platform/store/users.ts';
 import type { RunningService } from '../service/run.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 

@@ -21,7 +21,7 @@ import {
   takeNextCheck,
 } from '../checking/store.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { issueUser } from '../platform/users.ts';
+import { issueUser } from '../platform/store/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import type { RunningService } from '../service/run.ts';
 import { webBundle } from '../web/build.ts';

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { decideTask, nextTask, taskImage } from '../contract/verification.ts';
 import { VERIFIERS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
-import { audit } from '../platform/audit.ts';
 import { route } from '../platform/http.ts';
 import { fieldCrop } from '../platform/images.ts';
-import type { User } from '../platform/users.ts';
+import { audit } from '../platform/store/audit.ts';
+import type { User } from '../platform/store/users.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
 import { decide, leasedTaskField, takeNextTask } from './store.ts';
 

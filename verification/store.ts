@@ -6,14 +6,24 @@
  */
 
 import type { Decision, TaskView } from '../contract/verification.ts';
+import {
+  type Accepts,
+  derivedUpdates,
+  type FieldState,
+  pageIsFinal,
+  standingValue,
+  tasksSettled,
+  valueProblem,
+} from '../domain/verification.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
 import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { audit } from '../platform/audit.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
+import { audit } from '../platform/store/audit.ts';
+import { sheetBecameFinal } from '../works/store/sheets.ts';
 
 export interface Verifier {
   id: string;
@@ -76,15 +86,13 @@ export async function takeNextTask(
   });
 }
 
-/** Whether a verifier's value may stand in this field. */
-export function checkValue(field: string, allowed: string, value: string): string | null {
-  if (field === SHEET_NUMBER_TASK)
-    return ean13CheckDigitValid(value) ? null : 'a sheet number is 13 digits with a valid check digit';
-  if (allowed === '')
-    return value === '' || value === 'written' ? null : 'a writing area is "written" or empty';
-  const bad = [...value].filter((ch) => !allowed.includes(ch));
-  return bad.length > 0 ? `not allowed in this field: ${[...new Set(bad)].join(' ')}` : null;
-}
+/** What a task's field accepts: its sheet number, a writing area (no symbols allowed) or its symbols. */
+const acceptsOf = (field: string, allowed: string): Accepts =>
+  field === SHEET_NUMBER_TASK
+    ? { sheetNumber: true }
+    : allowed === ''
+      ? { writing: true }
+      : { symbols: allowed };
 
 interface Lease {
   status: string;
@@ -176,7 +184,7 @@ export async function decide(
       return { pageFinal: false, pageId: task.page_id };
     }
     const value = decision.action === 'correct' ? decision.value : old;
-    const problem = checkValue(task.field, task.allowed, value);
+    const problem = valueProblem(acceptsOf(task.field, task.allowed), value, ean13CheckDigitValid);
     if (problem) throw new VerificationError('bad-value', problem);
     await tx.query(
       `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
@@ -205,69 +213,103 @@ export async function decide(
   });
 }
 
-/**
- * Once a page has no open task: derived fields from the verified values (a doubt the derivation itself
- * raises, such as two replacement rows disagreeing, opens a task of its own), then the page and its sheet
- * become final.
- */
-async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | undefined): Promise<boolean> {
-  const [open] = await tx.query<{ n: number }>(
-    `select count(*)::int as n from verification_tasks where page_id = $1 and status <> 'done'`,
+async function taskStatuses(tx: Queryable, pageId: string): Promise<string[]> {
+  const rows = await tx.query<{ status: string }>(
+    'select status from verification_tasks where page_id = $1',
     [pageId],
   );
-  if ((open?.n ?? 0) > 0) return false;
+  return rows.map((r) => r.status);
+}
+
+async function fieldStates(tx: Queryable, pageId: string): Promise<FieldState[]> {
+  return tx.query<FieldState>(
+    `select name, value, final_value as "finalValue", status from fields where page_id = $1`,
+    [pageId],
+  );
+}
+
+/**
+ * Once a page has no task left to decide: derived fields from the verified values (a doubt the derivation
+ * itself raises, such as two replacement rows disagreeing, opens a task of its own), then the page and its
+ * sheet become final if the rules (domain/verification.ts) say so.
+ */
+async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | undefined): Promise<boolean> {
+  if (!tasksSettled(await taskStatuses(tx, pageId))) return false;
   if (form && form.definition.derive.length > 0) {
-    const rows = await tx.query<{ name: string; value: string; final_value: string | null }>(
-      'select name, value, final_value from fields where page_id = $1',
-      [pageId],
-    );
+    const fields = await fieldStates(tx, pageId);
     const read: Record<string, RecognisedField> = {};
-    for (const r of rows) {
-      if (form.byName.has(r.name))
-        read[r.name] = { value: r.final_value ?? r.value, confidence: 1, doubt: [] };
-    }
-    const derived = applyDerivations(form, read);
-    for (const [name, f] of Object.entries(derived)) {
-      if (form.byName.has(name)) continue;
-      if (f.doubt.length > 0) {
+    for (const f of fields)
+      if (form.byName.has(f.name)) read[f.name] = { value: standingValue(f), confidence: 1, doubt: [] };
+    const derived = Object.fromEntries(
+      Object.entries(applyDerivations(form, read)).filter(([name]) => !form.byName.has(name)),
+    );
+    for (const u of derivedUpdates(derived, fields)) {
+      if ('doubt' in u) {
         await tx.query(
           `update fields set value = $3, final_value = null, status = 'doubtful', doubt = $4 where page_id = $1 and name = $2`,
-          [pageId, name, f.value, f.doubt],
+          [pageId, u.name, u.value, u.doubt],
         );
         await tx.query(
           `insert into verification_tasks (page_id, field, priority, allowed)
            values ($1, $2, 0, $3) on conflict (page_id, field) do update set status = 'open'`,
-          [pageId, name, allowedSymbols(form, name)],
+          [pageId, u.name, allowedSymbols(form, u.name)],
         );
       } else {
-        await tx.query(
-          `update fields set final_value = $3, status = case when status = 'doubtful' then 'confirmed' else status end
-           where page_id = $1 and name = $2 and final_value is distinct from $3`,
-          [pageId, name, f.value],
-        );
+        await tx.query('update fields set final_value = $3, status = $4 where page_id = $1 and name = $2', [
+          pageId,
+          u.name,
+          u.finalValue,
+          u.status,
+        ]);
       }
     }
-    const [reopened] = await tx.query<{ n: number }>(
-      `select count(*)::int as n from verification_tasks where page_id = $1 and status <> 'done'`,
-      [pageId],
-    );
-    if ((reopened?.n ?? 0) > 0) return false;
   }
-  const [unset] = await tx.query<{ n: number }>(
-    'select count(*)::int as n from fields where page_id = $1 and final_value is null',
+  if (!pageIsFinal(await taskStatuses(tx, pageId), await fieldStates(tx, pageId))) return false;
+  const [page] = await tx.query<{ sheet_number: string | null }>(
+    `update pages set status = 'final' where id = $1 returning sheet_number`,
     [pageId],
   );
-  if ((unset?.n ?? 0) > 0) return false;
-  const [page] = await tx.query<{ sheet_number: string | null; form: string | null }>(
-    `update pages set status = 'final' where id = $1 returning sheet_number, form`,
-    [pageId],
-  );
-  if (page?.sheet_number && form) {
-    await tx.query(
-      `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, 'final')
-       on conflict (sheet_number) do update set status = 'final', updated_at = now() where sheets.page_id = $2`,
-      [page.sheet_number, pageId, form.definition.id, form.definition.kind],
-    );
-  }
+  if (page?.sheet_number && form)
+    await sheetBecameFinal(tx, { sheetNumber: page.sheet_number, pageId, form: form.definition });
   return true;
+}
+
+/** A doubtful field to settle: its verification task's field, priority (lower first) and allowed symbols. */
+export interface Doubt {
+  field: string;
+  priority: number;
+  allowed: string;
+}
+
+/**
+ * Opens a recognised page's doubts for verification, once each; `held` when the page does not stand for its
+ * sheet (a rescan): they wait, never handed out, until an operator chooses the page.
+ */
+export async function openDoubts(
+  tx: Queryable,
+  pageId: string,
+  doubts: Doubt[],
+  opts: { held: boolean },
+): Promise<void> {
+  if (doubts.length === 0) return;
+  await tx.query(
+    `insert into verification_tasks (page_id, field, priority, allowed, status)
+     select $1, t.field, t.priority, t.allowed, $5 from unnest($2::text[], $3::real[], $4::text[])
+       as t(field, priority, allowed)
+     on conflict (page_id, field) do nothing`,
+    [
+      pageId,
+      doubts.map((d) => d.field),
+      doubts.map((d) => d.priority),
+      doubts.map((d) => d.allowed),
+      opts.held ? 'held' : 'open',
+    ],
+  );
+}
+
+/** How many verification tasks there are by status. */
+export async function taskCounts(db: Queryable): Promise<{ status: string; n: number }[]> {
+  return db.query(
+    'select status, count(*)::int as n from verification_tasks group by status order by status',
+  );
 }

@@ -8,9 +8,10 @@ import type { Adapters } from '../platform/adapters.ts';
 import type { Queryable } from '../platform/db.ts';
 import { jobId, queueRecognition, type StageHandlers, type StageQueues } from '../platform/queues.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
+import { pendingPages } from '../recognition/store.ts';
 import { sweepRetention } from '../retention/stage.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
-import { assembleKit, kitOfSheet, routeWork } from '../works/store.ts';
+import { assembleKit, kitOfSheet, kitsToReassemble, routeWork, unroutedWorks } from '../works/store.ts';
 
 /** Sweeps run hourly, so an object is destroyed within the first hour of its day in every zone. */
 export const RETENTION_EVERY_MS = 3_600_000;
@@ -26,32 +27,18 @@ export type RequeueTarget = Pick<StageQueues, 'add' | 'addMany' | 'retryDead' | 
  * so adding it again changes nothing; each id names the state it was made for.
  */
 async function requeueLost(db: Queryable, queues: RequeueTarget) {
-  const pending = await db.query<{ id: string }>(`select id from pages where status = 'pending' order by id`);
+  const pending = await pendingPages(db);
   // While the queue holds at least as many live jobs as there are pending pages, Redis has lost nothing:
   // one count instead of a call per page every pass. Redis restarting empty leaves it short.
   const live = await queues.counts('recognise');
-  if (live.waiting + live.active < pending.length)
-    await queueRecognition(
-      queues,
-      pending.map((p) => p.id),
-    );
+  if (live.waiting + live.active < pending.length) await queueRecognition(queues, pending);
   // A page whose job died (its attempts spent while the database was down, say) is not done: it gets
   // another round. A page that cannot be read is rejected, not failed, so only outages and bugs land here.
-  const retried = await queues.retryDead(
-    'recognise',
-    pending.map((p) => p.id),
-  );
-  const kits = await db.query<{ kit_id: string; since: string }>(
-    `select k.kit_id, coalesce(max(w.assembled_at)::text, 'never') as since
-     from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
-       left join works w on w.kit_id = k.kit_id
-     group by k.kit_id having max(w.assembled_at) is null or max(s.updated_at) > max(w.assembled_at)`,
-  );
-  for (const k of kits) await queues.add('assemble', jobId('kit', k.kit_id, k.since), { kitId: k.kit_id });
-  const works = await db.query<{ id: string }>(
-    `select id from works where status = 'complete' and routed_at is null`,
-  );
-  for (const { id } of works) await queues.add('route', jobId('work', id), { workId: id });
+  const retried = await queues.retryDead('recognise', pending);
+  const kits = await kitsToReassemble(db);
+  for (const k of kits) await queues.add('assemble', jobId('kit', k.kitId, k.since), { kitId: k.kitId });
+  const works = await unroutedWorks(db);
+  for (const id of works) await queues.add('route', jobId('work', id), { workId: id });
   return { pages: pending.length, retried, kits: kits.length, works: works.length };
 }
 
@@ -80,7 +67,7 @@ export function stageHandlers(
     assemble: async (data) => {
       const kitId = 'kitId' in data ? data.kitId : await kitOfSheet(deps.db, data.sheetNumber);
       if (!kitId) return 'no-kit';
-      const work = await deps.db.transaction((tx) => assembleKit(tx, kitId));
+      const work = await deps.db.transaction((tx) => assembleKit(tx, forms, kitId));
       if (work?.status === 'complete') await queues.add('route', jobId('work', work.id), { workId: work.id });
       return work?.status ?? 'no-kit';
     },

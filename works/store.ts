@@ -5,21 +5,13 @@
  * known by a random code; the link between a participant and that code lives only in personal.*.
  */
 import { randomBytes } from 'node:crypto';
+import type { AssembledWork, AssemblyReport } from '../contract/works.ts';
+import { KIT_ROLES, type KitRole, kitRoles } from '../domain/kits.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 
-const KIT_ROLES = ['registration', 'as1', 'as2-1', 'as2-2'] as const;
-type KitRole = (typeof KIT_ROLES)[number];
 const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
-
-/** Which kit role a sheet of this form fills. */
-const ROLE_OF_FORM: Record<string, KitRole> = {
-  'ege-registration': 'registration',
-  'ege-as1-2022': 'as1',
-  'ege-as1-2023': 'as1',
-  'ege-as2-1': 'as2-1',
-  'ege-as2-2': 'as2-2',
-};
 
 /**
  * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
@@ -65,21 +57,6 @@ export async function importKits(
   return { kits: kitIds.length, kitIds, errors };
 }
 
-export interface AssembledWork {
-  id: string;
-  kitId: string;
-  status: 'complete' | 'incomplete';
-  /** Why a work is incomplete: sheets not received, not yet verified, a broken chain. */
-  missing: string[];
-  additionalSheets: number;
-}
-
-export interface AssemblyReport {
-  works: AssembledWork[];
-  /** Recognised sheets that belong to no kit and no chain. */
-  orphans: { sheetNumber: string; form: string }[];
-}
-
 function newWorkCode(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   return `W${[...randomBytes(9)].map((b) => alphabet[b % alphabet.length]).join('')}`;
@@ -114,9 +91,13 @@ async function sheetRow(tx: Queryable, number: string): Promise<SheetRow | undef
 
 /**
  * Puts one kit's work together from the sheets there are now (again: assembly is repeatable as sheets arrive
- * and are verified). Runs under a lock on the kit, so two stages finishing its sheets at once make one work.
+ * and are verified). Runs under a lock on the kit, so two jobs finishing its sheets at once make one work.
  */
-export async function assembleKit(tx: Queryable, kitId: string): Promise<AssembledWork | null> {
+export async function assembleKit(
+  tx: Queryable,
+  forms: readonly FormDefinition[],
+  kitId: string,
+): Promise<AssembledWork | null> {
   await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`kit:${kitId}`]);
   const kitRows = await tx.query<{ role: KitRole; sheet_number: string }>(
     'select role, sheet_number from kits where kit_id = $1',
@@ -124,6 +105,7 @@ export async function assembleKit(tx: Queryable, kitId: string): Promise<Assembl
   );
   if (kitRows.length === 0) return null;
   const roles = new Map(kitRows.map((k) => [k.role, k.sheet_number]));
+  const roleOfForm = kitRoles(forms);
   const missing: string[] = [];
   const members: { sheet: string; role: string; position: number | null }[] = [];
   for (const role of KIT_ROLES) {
@@ -131,7 +113,7 @@ export async function assembleKit(tx: Queryable, kitId: string): Promise<Assembl
     const sheet = await sheetRow(tx, number);
     if (!sheet) missing.push(`${role} ${number} not received`);
     else {
-      if (ROLE_OF_FORM[sheet.form] !== role)
+      if (roleOfForm.get(sheet.form) !== role)
         missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
       else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
       members.push({ sheet: number, role, position: null });
@@ -216,11 +198,11 @@ export async function kitOfSheet(db: Queryable, sheetNumber: string): Promise<st
 }
 
 /** Assembles every imported kit and lists the sheets no kit claims. */
-export async function assembleWorks(db: Database): Promise<AssemblyReport> {
+export async function assembleWorks(db: Database, forms: readonly FormDefinition[]): Promise<AssemblyReport> {
   const kits = await db.query<{ kit_id: string }>('select distinct kit_id from kits order by kit_id');
   const works: AssembledWork[] = [];
   for (const { kit_id } of kits) {
-    const work = await db.transaction((tx) => assembleKit(tx, kit_id));
+    const work = await db.transaction((tx) => assembleKit(tx, forms, kit_id));
     if (work) works.push(work);
   }
   const orphans = await db.query<{ sheetNumber: string; form: string }>(
@@ -291,4 +273,34 @@ export async function as2Pages(db: Queryable, workId: string): Promise<string[]>
     [workId],
   );
   return rows.map((r) => r.page_id);
+}
+
+/**
+ * Kits with a final sheet that changed after their last assembly (or never assembled), each with the time of
+ * that assembly ('never'): what an assembly job is due for.
+ */
+export async function kitsToReassemble(db: Queryable): Promise<{ kitId: string; since: string }[]> {
+  return db.query(
+    `select k.kit_id as "kitId", coalesce(max(w.assembled_at)::text, 'never') as since
+     from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
+       left join works w on w.kit_id = k.kit_id
+     group by k.kit_id having max(w.assembled_at) is null or max(s.updated_at) > max(w.assembled_at)`,
+  );
+}
+
+/** Complete works not yet routed. */
+export async function unroutedWorks(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `select id from works where status = 'complete' and routed_at is null`,
+  );
+  return rows.map((r) => r.id);
+}
+
+/** How many works there are by assembly status and route (null: not yet routed). */
+export async function workCounts(
+  db: Queryable,
+): Promise<{ status: string; route: string | null; n: number }[]> {
+  return db.query(
+    'select status, route, count(*)::int as n from works group by status, route order by status, route',
+  );
 }

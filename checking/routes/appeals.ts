@@ -2,8 +2,8 @@
 import * as api from '../../contract/checking.ts';
 import { CHAIRS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
-import { audit } from '../../platform/audit.ts';
 import { route } from '../../platform/http.ts';
+import { audit } from '../../platform/store/audit.ts';
 import { appealKit } from '../../print/kits.ts';
 import type { App } from '../routes.ts';
 import { appealKitContent, listAppeals, registerAppeal } from '../store.ts';

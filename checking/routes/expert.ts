@@ -5,9 +5,9 @@
 import * as api from '../../contract/checking.ts';
 import { EXPERTS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
-import { audit } from '../../platform/audit.ts';
 import { route } from '../../platform/http.ts';
 import { pageImage } from '../../platform/images.ts';
+import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
 import type { App } from '../routes.ts';
 import { checkPage, checkView, submitScores, submitScreening, takeNextCheck } from '../store.ts';

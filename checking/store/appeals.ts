@@ -5,8 +5,8 @@
  */
 import type { Appeal } from '../../contract/checking.ts';
 import type { RulesOf } from '../../domain/checking.ts';
-import { audit } from '../../platform/audit.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
+import { audit } from '../../platform/store/audit.ts';
 import type { AppealKitContent } from '../../print/kits.ts';
 import { CheckingError } from '../errors.ts';
 import { examOfWork, submittedScores } from './checks.ts';

@@ -8,8 +8,8 @@
 import type { assignChecks as assignEndpoint } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { mayTake, type Round } from '../../domain/checking.ts';
-import { audit } from '../../platform/audit.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
+import { audit } from '../../platform/store/audit.ts';
 import { expertExams, expertFacts } from './experts.ts';
 
 /** The rounds the expert may take in the exam. */

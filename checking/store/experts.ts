@@ -5,8 +5,8 @@
 import type { ExpertRegistration } from '../../contract/checking.ts';
 import type { ExpertFacts } from '../../domain/checking.ts';
 import { EXPERTS } from '../../platform/access.ts';
-import { audit } from '../../platform/audit.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
+import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
 
 export type { ExpertRegistration };

@@ -4,8 +4,8 @@
  */
 import type { Protocol, ProtocolStatus } from '../../contract/checking.ts';
 import type { PrintedProtocol, ProtocolLine } from '../../domain/protocols.ts';
-import { audit } from '../../platform/audit.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
+import { audit } from '../../platform/store/audit.ts';
 import type { CheckRow } from './checks.ts';
 
 /** A check to print, with its exam and the protocol it is on already (if one is out with the expert). */

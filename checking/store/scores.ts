@@ -15,8 +15,8 @@ import {
   thirdCheckDecision,
   total,
 } from '../../domain/checking.ts';
-import { audit } from '../../platform/audit.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
+import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
 import { examOfWork, lockedCheck, openChecks, ownCheck, submittedScores } from './checks.ts';
 

@@ -4,85 +4,59 @@
  */
 
 import type { FastifyInstance } from 'fastify';
-import { loadSubjectRules } from '../../domain/checking.ts';
+import { disableUser, issueUser, listForms, listRules, listUsers } from '../../contract/admin.ts';
+import { loadSubjectRules, type SubjectRules } from '../../domain/checking.ts';
 import { ADMINS, CHAIRS, STAFF } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
-import { audit } from '../../platform/audit.ts';
-import {
-  disableUser,
-  issueUser,
-  listUsers,
-  ROLES,
-  USER_ID_PATTERN,
-  type User,
-} from '../../platform/users.ts';
+import { ServiceError } from '../../platform/errors.ts';
+import { route } from '../../platform/http.ts';
+import { audit } from '../../platform/store/audit.ts';
+import * as users from '../../platform/store/users.ts';
+
+/** A rule set as the administrator's station lists it: its size, not every criterion. */
+const summary = (r: SubjectRules) => ({
+  exam: r.exam,
+  subjectCode: r.subjectCode,
+  subject: r.subject,
+  example: r.example,
+  tasks: r.tasks.map((t) => t.task),
+  criteria: r.tasks.reduce((n, t) => n + t.criteria.length, 0),
+  maxTotal: r.tasks.reduce((n, t) => n + t.criteria.reduce((m, c) => m + c.max, 0), 0),
+  thirdCheck: r.thirdCheck,
+  combine: r.combine,
+});
+
+function rulesOfYear(year: number): SubjectRules[] {
+  try {
+    return loadSubjectRules(year);
+  } catch (err) {
+    throw new ServiceError('no-such-rules', (err as Error).message);
+  }
+}
 
 export function adminRoutes(app: FastifyInstance, deps: ServiceContext): void {
-  app.get('/api/users', { config: { roles: ADMINS } }, async () => listUsers(deps.db));
+  route(app, listUsers, { roles: ADMINS }, async () => users.listUsers(deps.db));
 
-  app.post<{ Body: User }>(
-    '/api/users',
-    {
-      config: { roles: ADMINS },
-      schema: {
-        body: {
-          type: 'object',
-          required: ['id', 'name', 'role'],
-          additionalProperties: false,
-          properties: {
-            id: { type: 'string', pattern: USER_ID_PATTERN },
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            role: { enum: [...ROLES] },
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      const token = await issueUser(deps.db, req.body);
-      // The key itself is never logged or audited: it is the user's to keep.
-      await audit(deps.db, req.user!.id, 'user.issue', `user:${req.body.id}`, { role: req.body.role });
-      return reply.code(201).send({ ...req.body, token });
-    },
-  );
+  route(app, issueUser, { roles: ADMINS }, async ({ body, user }, reply) => {
+    const token = await users.issueUser(deps.db, body);
+    // The key itself is never logged or audited: it is the user's to keep.
+    await audit(deps.db, user.id, 'user.issue', `user:${body.id}`, { role: body.role });
+    return reply.code(201).send({ ...body, token });
+  });
 
-  app.post<{ Params: { id: string } }>(
-    '/api/users/:id/disable',
-    { config: { roles: ADMINS } },
-    async (req, reply) => {
-      if (req.params.id === req.user!.id)
-        return reply.code(409).send({ error: 'you cannot disable yourself' });
-      if (!(await disableUser(deps.db, req.params.id)))
-        return reply.code(404).send({ error: `no active user ${req.params.id}` });
-      await audit(deps.db, req.user!.id, 'user.disable', `user:${req.params.id}`, {});
-      return { id: req.params.id, disabled: true };
-    },
-  );
+  route(app, disableUser, { roles: ADMINS }, async ({ params, user }) => {
+    if (params.id === user.id) throw new ServiceError('conflict', 'you cannot disable yourself');
+    if (!(await users.disableUser(deps.db, params.id)))
+      throw new ServiceError('no-such-user', `no active user ${params.id}`);
+    await audit(deps.db, user.id, 'user.disable', `user:${params.id}`, {});
+    return { id: params.id, disabled: true as const };
+  });
 
-  app.get('/api/forms', { config: { roles: STAFF } }, async () =>
+  route(app, listForms, { roles: STAFF }, async () =>
     deps.forms.map((f) => ({ id: f.id, kind: f.kind, title: f.title, edition: f.edition })),
   );
 
-  app.get<{ Querystring: { year?: string } }>(
-    '/api/checking/rules',
-    { config: { roles: CHAIRS } },
-    async (req, reply) => {
-      const year = Number(req.query.year ?? new Date().getFullYear());
-      if (!Number.isInteger(year)) return reply.code(400).send({ error: 'year=YYYY' });
-      try {
-        return loadSubjectRules(year).map((r) => ({
-          exam: r.exam,
-          subjectCode: r.subjectCode,
-          subject: r.subject,
-          example: r.example,
-          tasks: r.tasks.map((t) => t.task),
-          criteria: r.tasks.reduce((n, t) => n + t.criteria.length, 0),
-          maxTotal: r.tasks.reduce((n, t) => n + t.criteria.reduce((m, c) => m + c.max, 0), 0),
-          thirdCheck: r.thirdCheck,
-          combine: r.combine,
-        }));
-      } catch (err) {
-        return reply.code(404).send({ error: (err as Error).message });
-      }
-    },
+  route(app, listRules, { roles: CHAIRS }, async ({ query }) =>
+    rulesOfYear(query.year ?? new Date().getFullYear()).map(summary),
   );
 }

@@ -3,36 +3,10 @@
  * destruction acts), users and their roles, and the form definitions and checking rules in use.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
+import type { RetentionOutlook } from '../../contract/retention.ts';
 import { ApiError, json } from './api.ts';
 import { Field } from './ui.tsx';
-
-interface Retention {
-  due: { key: string; material: string; dueDay: string }[];
-  heldPastDate: { key: string; material: string; dueDay: string }[];
-  upcoming: { key: string; material: string; notBefore: string }[];
-  holds: { id: number; objectKey: string | null; examId: string | null; placedBy: string; reason: string }[];
-  acts: { id: number; at: string; runBy: string; objects: number }[];
-}
-interface UserRow {
-  id: string;
-  name: string;
-  role: string;
-  disabled: boolean;
-}
-interface Form {
-  id: string;
-  kind: string;
-  title: string;
-  edition: string;
-}
-interface Rules {
-  exam: string;
-  subjectCode: string;
-  subject: string;
-  example: boolean;
-  criteria: number;
-  maxTotal: number;
-}
 
 const ROLES: Record<string, string> = {
   operator: 'оператор сканирования',
@@ -46,7 +20,7 @@ const ROLES: Record<string, string> = {
 function Users() {
   const [users, setUsers] = useState<UserRow[]>([]);
   const [draft, setDraft] = useState({ id: '', name: '', role: 'verifier' });
-  const [issued, setIssued] = useState<{ id: string; token: string } | null>(null);
+  const [issued, setIssued] = useState<IssuedUser | null>(null);
   const [error, setError] = useState('');
   const load = () => json<UserRow[]>('GET', '/api/users').then((u) => setUsers(u ?? []));
   useEffect(() => {
@@ -101,7 +75,7 @@ function Users() {
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
-            const r = await json<{ id: string; token: string }>('POST', '/api/users', draft);
+            const r = await json<IssuedUser>('POST', '/api/users', draft);
             setIssued(r);
             setDraft({ id: '', name: '', role: draft.role });
           });
@@ -135,16 +109,16 @@ function Users() {
 }
 
 export function AdminStation() {
-  const [retention, setRetention] = useState<Retention | null>(null);
-  const [forms, setForms] = useState<Form[]>([]);
-  const [rules, setRules] = useState<Rules[]>([]);
+  const [retention, setRetention] = useState<RetentionOutlook | null>(null);
+  const [forms, setForms] = useState<FormRow[]>([]);
+  const [rules, setRules] = useState<RulesRow[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
     const year = new Date().getFullYear();
     Promise.all([
-      json<Retention>('GET', '/api/retention').then(setRetention),
-      json<Form[]>('GET', '/api/forms').then((f) => setForms(f ?? [])),
-      json<Rules[]>('GET', `/api/checking/rules?year=${year}`)
+      json<RetentionOutlook>('GET', '/api/retention').then(setRetention),
+      json<FormRow[]>('GET', '/api/forms').then((f) => setForms(f ?? [])),
+      json<RulesRow[]>('GET', `/api/checking/rules?year=${year}`)
         .then((r) => setRules(r ?? []))
         .catch(() => setRules([])),
     ]).catch((err: Error) => setError(err.message));

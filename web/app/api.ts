@@ -2,12 +2,6 @@
 
 const KEY = 'rcoi.token';
 
-export interface Me {
-  id: string;
-  name: string;
-  role: 'operator' | 'verifier' | 'senior-verifier' | 'expert' | 'chair' | 'admin';
-}
-
 export class ApiError extends Error {
   constructor(
     readonly status: number,

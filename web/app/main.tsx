@@ -5,8 +5,9 @@
  */
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Me } from '../../contract/admin.ts';
 import { AdminStation } from './admin.tsx';
-import { ApiError, json, type Me, token, whenSignedOut } from './api.ts';
+import { ApiError, json, token, whenSignedOut } from './api.ts';
 import { ChairStation } from './chair.tsx';
 import { ExpertStation } from './expert.tsx';
 import { OperatorStation } from './operator.tsx';

@@ -4,35 +4,9 @@
  * (incomplete works, orphan sheets), and the upload of a batch.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { BatchReport, BatchRow, UploadAnswer } from '../../contract/intake.ts';
+import type { AssemblyReport } from '../../contract/works.ts';
 import { ApiError, blobUrl, json } from './api.ts';
-
-interface BatchRow {
-  id: string;
-  station: string;
-  external_id: string;
-  exam_id: string | null;
-  source: string;
-  created_at: string;
-  files: number;
-}
-interface BatchReport {
-  id: string;
-  files: number;
-  pagesByStatus: Record<string, number>;
-  reconciliation: {
-    declaredPages: number;
-    receivedPages: number;
-    pendingPages: number;
-    byKind: { kind: string; declared: number; recognised: number }[];
-    discrepancies: string[];
-  };
-  rejected: { pageId: string; file: string; page: number; reason: string | null; detail: string | null }[];
-  rescans: { sheetNumber: string; pages: { pageId: string; status: string; standing: boolean }[] }[];
-}
-interface Assembly {
-  works: { id: string; kitId: string; status: string; missing: string[] }[];
-  orphans: { sheetNumber: string; form: string }[];
-}
 
 const KINDS: Record<string, string> = {
   registration: 'бланк регистрации',
@@ -225,7 +199,7 @@ function Upload({ onUploaded }: { onUploaded: (batchId: string) => void }) {
     setBusy(true);
     setError('');
     try {
-      const answer = await json<{ batchId: string }>('POST', '/api/batches', body);
+      const answer = await json<UploadAnswer>('POST', '/api/batches', body);
       form.reset();
       onUploaded(answer!.batchId);
     } catch (err) {
@@ -254,7 +228,7 @@ function Upload({ onUploaded }: { onUploaded: (batchId: string) => void }) {
 export function OperatorStation() {
   const [batches, setBatches] = useState<BatchRow[]>([]);
   const [open, setOpen] = useState<string | null>(null);
-  const [assembly, setAssembly] = useState<Assembly | null>(null);
+  const [assembly, setAssembly] = useState<AssemblyReport | null>(null);
   const [error, setError] = useState('');
   const load = () =>
     json<BatchRow[]>('GET', '/api/batches')
@@ -268,7 +242,7 @@ export function OperatorStation() {
   }, []);
   const assemble = async () => {
     try {
-      setAssembly(await json<Assembly>('POST', '/api/works/assemble'));
+      setAssembly(await json<AssemblyReport>('POST', '/api/works/assemble'));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     }

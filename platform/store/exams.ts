@@ -1,19 +1,8 @@
 /** Exams: what batches, retention days and deadlines hang on. */
-import { assertTimeZone } from '../domain/retention.ts';
-import type { Queryable } from './db.ts';
 
-export interface Exam {
-  id: string;
-  kind: 'EGE' | 'OGE' | 'GVE';
-  subjectCode: string;
-  /** YYYY-MM-DD, the exam's day in its region. */
-  date: string;
-  region: string;
-  /** IANA zone of the region: retention days and deadlines are local days there. */
-  timeZone: string;
-  /** YYYY-MM-DD, the region's last day for processing; first and second checks are due the day before. */
-  processingDeadline?: string | null;
-}
+import type { Exam } from '../../contract/admin.ts';
+import { assertTimeZone } from '../../domain/retention.ts';
+import type { Queryable } from '../db.ts';
 
 /** Registers an exam once; registering it again changes nothing (and answers false). */
 export async function registerExam(db: Queryable, exam: Exam): Promise<boolean> {
@@ -50,4 +39,13 @@ export async function setProcessingDeadline(
   deadline: string | null,
 ): Promise<void> {
   await db.query('update exams set processing_deadline = $2 where id = $1', [examId, deadline]);
+}
+
+/** The exam's year and day (YYYY-MM-DD); null for no such exam. */
+export async function examDay(db: Queryable, examId: string): Promise<{ year: number; date: string } | null> {
+  const [exam] = await db.query<{ year: number; date: string }>(
+    `select year, to_char(exam_date, 'YYYY-MM-DD') as date from exams where id = $1`,
+    [examId],
+  );
+  return exam ?? null;
 }

@@ -1,18 +1,9 @@
 /** Users, their roles and API tokens. A token is shown once when issued; only its SHA-256 is stored. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from './db.ts';
+import type { User } from '../../contract/admin.ts';
+import type { Queryable } from '../db.ts';
 
-export const ROLES = ['operator', 'verifier', 'senior-verifier', 'expert', 'chair', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface User {
-  id: string;
-  name: string;
-  role: Role;
-}
-
-/** A user id: lower-case letters and digits, then also '.', '_' and '-'; 2 to 64 characters. */
-export const USER_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{1,63}$';
+export type { Role, User } from '../../contract/admin.ts';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => randomBytes(24).toString('base64url');

@@ -1,0 +1,93 @@
+/**
+ * Retention for administrators: what falls due, what is held past its date, the legal holds and the
+ * destruction acts.
+ */
+import { z } from 'zod';
+import { endpoint } from './endpoint.ts';
+
+/** A material kind of calibration/retention (domain/retention.ts MATERIAL_KINDS). */
+const Material = z.string();
+const Day = z.string();
+
+export const Hold = z.object({
+  id: z.number(),
+  objectKey: z.string().nullable(),
+  examId: z.string().nullable(),
+  placedBy: z.string(),
+  reason: z.string(),
+  placedAt: z.iso.datetime(),
+});
+export type Hold = z.infer<typeof Hold>;
+
+export const ActSummary = z.object({
+  id: z.number(),
+  at: z.iso.datetime(),
+  runBy: z.string(),
+  policyYear: z.number(),
+  objects: z.number(),
+});
+
+export const RetentionOutlook = z.object({
+  due: z.array(z.object({ key: z.string(), material: Material, dueDay: Day })),
+  heldPastDate: z.array(
+    z.object({
+      key: z.string(),
+      material: Material,
+      dueDay: Day,
+      holds: z.array(z.object({ by: z.string(), reason: z.string() })),
+    }),
+  ),
+  upcoming: z.array(z.object({ key: z.string(), material: Material, notBefore: z.iso.datetime() })),
+  holds: z.array(Hold),
+  acts: z.array(ActSummary),
+});
+export type RetentionOutlook = z.infer<typeof RetentionOutlook>;
+
+export const retentionOutlook = endpoint({ method: 'GET', url: '/api/retention', answer: RetentionOutlook });
+
+const Id = z.object({ id: z.coerce.number().int() });
+
+export const DestructionAct = ActSummary.omit({ objects: true }).extend({
+  policySha256: z.string(),
+  items: z.array(
+    z.object({
+      objectKey: z.string(),
+      sha256: z.string(),
+      material: Material,
+      dueDay: Day,
+      late: z.boolean(),
+    }),
+  ),
+});
+export type DestructionAct = z.infer<typeof DestructionAct>;
+
+export const destructionAct = endpoint({
+  method: 'GET',
+  url: '/api/retention/acts/:id',
+  params: Id,
+  answer: DestructionAct,
+});
+
+/** A hold on one live object or on every object of an exam, with a reason (201). */
+export const placeHold = endpoint({
+  method: 'POST',
+  url: '/api/retention/holds',
+  body: z
+    .strictObject({
+      objectKey: z.string().min(1).max(300).optional(),
+      examId: z.string().min(1).max(100).optional(),
+      reason: z
+        .string()
+        .max(2000)
+        .refine((r) => r.trim() !== '', 'a legal hold needs a reason'),
+    })
+    .refine((b) => !b.objectKey !== !b.examId, 'hold either an objectKey or an examId'),
+  answer: z.object({ id: z.number() }),
+});
+
+export const releaseHold = endpoint({
+  method: 'POST',
+  url: '/api/retention/holds/:id/release',
+  params: Id,
+  answer: z.object({ id: z.number(), released: z.literal(true) }),
+});

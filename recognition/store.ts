@@ -1,0 +1,88 @@
+/**
+ * What recognition reads and writes of a page: where its image is, its result and fields (once: only a page
+ * still pending is taken), and the counts and times the metrics report.
+ */
+import type { PageResult } from '../pipeline/page-job.ts';
+import type { RecognisedField } from '../pipeline/result.ts';
+import type { Queryable } from '../platform/db.ts';
+
+/** The page's status and where its image is; null for no such page. */
+export async function pageToRecognise(
+  db: Queryable,
+  pageId: string,
+): Promise<{ status: string; pageIndex: number; objectKey: string } | null> {
+  const [page] = await db.query<{ status: string; pageIndex: number; objectKey: string }>(
+    `select p.status, p.page_index as "pageIndex", i.object_key as "objectKey"
+     from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
+    [pageId],
+  );
+  return page ?? null;
+}
+
+/**
+ * Writes a page's result and fields (a field without doubt final at once), only if the page is still
+ * pending. Whether it was: a job run twice writes nothing the second time.
+ */
+export async function recordResult(tx: Queryable, pageId: string, r: PageResult): Promise<boolean> {
+  const taken = await tx.query(
+    `update pages set status = $2, form = $3, reason = $4, detail = $5, sheet_number = $6,
+       recognition = $7, recognised_at = now()
+     where id = $1 and status = 'pending' returning id`,
+    [
+      pageId,
+      r.status,
+      r.form,
+      r.reason ?? null,
+      r.detail ?? null,
+      r.sheetNumber ?? null,
+      JSON.stringify({
+        barcodes: r.barcodes,
+        doubt: r.doubt,
+        registration: r.registration ?? null,
+        ms: r.ms,
+      }),
+    ],
+  );
+  if (taken.length === 0) return false;
+  const entries: [string, RecognisedField][] = Object.entries(r.fields);
+  if (entries.length > 0) {
+    await tx.query(
+      `insert into fields (page_id, name, value, confidence, doubt, final_value, status)
+       select $1, t.name, t.value, t.confidence, string_to_array(t.doubt, ','),
+         case when t.doubt = '' then t.value end, case when t.doubt = '' then 'accepted' else 'doubtful' end
+       from unnest($2::text[], $3::text[], $4::real[], $5::text[]) as t(name, value, confidence, doubt)`,
+      [
+        pageId,
+        entries.map(([n]) => n),
+        entries.map(([, f]) => f.value),
+        entries.map(([, f]) => f.confidence),
+        entries.map(([, f]) => f.doubt.join(',')),
+      ],
+    );
+  }
+  return true;
+}
+
+/** Pages still waiting for recognition, by id. */
+export async function pendingPages(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(`select id from pages where status = 'pending' order by id`);
+  return rows.map((r) => r.id);
+}
+
+/** How many pages there are by status. */
+export async function pageCounts(db: Queryable): Promise<{ status: string; n: number }[]> {
+  return db.query('select status, count(*)::int as n from pages group by status order by status');
+}
+
+/** Recognition time per page over the last hour (median, 95th percentile, ms) and how many pages. */
+export async function recentRecognitionTimes(
+  db: Queryable,
+): Promise<{ p50: number | null; p95: number | null; n: number }> {
+  const [ms] = await db.query<{ p50: number | null; p95: number | null; n: number }>(
+    `select percentile_cont(0.5) within group (order by (recognition->'ms'->>'total')::float) as p50,
+            percentile_cont(0.95) within group (order by (recognition->'ms'->>'total')::float) as p95,
+            count(*)::int as n
+     from pages where recognised_at > now() - interval '1 hour' and recognition->'ms'->>'total' is not null`,
+  );
+  return ms ?? { p50: null, p95: null, n: 0 };
+}
