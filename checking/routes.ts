@@ -9,10 +9,7 @@ import { chairRoutes } from './routes/chair.ts';
 import { expertRoutes } from './routes/expert.ts';
 import { paperRoutes } from './routes/paper.ts';
 
-/** The app the routes register on, as the platform's `route()` takes it (only this file names Fastify). */
-export type App = FastifyInstance;
-
-export function checkingRoutes(app: App, deps: ServiceContext): void {
+export function checkingRoutes(app: FastifyInstance, deps: ServiceContext): void {
   expertRoutes(app, deps);
   chairRoutes(app, deps);
   appealRoutes(app, deps);

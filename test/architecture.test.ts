@@ -56,7 +56,13 @@ const MAY_IMPORT: Record<string, string[]> = {
 /** Drivers of the adapters behind the platform's small interfaces. */
 const DRIVERS = ['pg', '@electric-sql/pglite', 'minio', 'bullmq', 'ioredis'];
 /** Only the HTTP edge knows Fastify: each room's routes, the service, access and routing, the stations' server. */
-const HTTP_FILES = /^(\w+\/routes\.ts|service\/.*|platform\/(access|http)\.ts|web\/routes\.ts)$/;
+const HTTP_FILES = /^(\w+\/routes(\/[\w-]+)?\.ts|service\/.*|platform\/(access|http)\.ts|web\/routes\.ts)$/;
+
+/** Where SQL may be written: a room's store (`store.ts` or `store/`), the platform's database and migrations. */
+const SQL_FILES = /^(\w+\/store\.ts|\w+\/store\/.*|platform\/(db|migrate)\.ts)$/;
+/** A string or template that starts like a statement. */
+const SQL =
+  /[`'"]\s*(select\s[^`'"]*\sfrom\s|insert\s+into\s|update\s+\w+(\s+\w+)?\s+set\s|delete\s+from\s)/gi;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
@@ -131,6 +137,18 @@ describe('the directions between rooms', () => {
       (file) => !HTTP_FILES.test(file) && importsOf(file).some((spec) => spec === 'fastify'),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('keeps SQL in the stores: none in routes, stage handlers, the CLI, the service or print', () => {
+    const offenders = files
+      .filter((file) => !SQL_FILES.test(file))
+      .flatMap((file) => {
+        const text = readFileSync(join(ROOT, file), 'utf8');
+        return [...text.matchAll(SQL)].map((m) => `${file}: ${m[0].trim()}`);
+      });
+    expect(offenders).toEqual([]);
+    expect('await db.query(`select id from pages`)').toMatch(SQL);
+    expect("tx.query('update pages set status = $1')").toMatch(SQL);
   });
 
   it('catches a broken direction (the check itself works)', () => {

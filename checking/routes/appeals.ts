@@ -1,16 +1,17 @@
 /** Score appeals: registered by chairs, listed, and printed as the appeal commission's kit (audited). */
+
+import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
 import { CHAIRS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
 import { route } from '../../platform/http.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { appealKit } from '../../print/kits.ts';
-import type { App } from '../routes.ts';
 import { appealKitContent, listAppeals, registerAppeal } from '../store.ts';
 
 const access = { roles: CHAIRS };
 
-export function appealRoutes(app: App, deps: ServiceContext): void {
+export function appealRoutes(app: FastifyInstance, deps: ServiceContext): void {
   const { db, rulesOf } = deps;
 
   route(app, api.registerAppeal, access, async ({ body, user }, reply) => {

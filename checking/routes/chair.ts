@@ -1,10 +1,11 @@
 /** Chairs' side of checking: experts, handing checks out and back, progress, reference works, corrections, figures. */
+
+import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
 import { loadExpertStandards } from '../../domain/checking.ts';
 import { CHAIRS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
 import { route } from '../../platform/http.ts';
-import type { App } from '../routes.ts';
 import { expertStatistics } from '../statistics.ts';
 import {
   assignChecks,
@@ -17,7 +18,7 @@ import {
 
 const access = { roles: CHAIRS };
 
-export function chairRoutes(app: App, deps: ServiceContext): void {
+export function chairRoutes(app: FastifyInstance, deps: ServiceContext): void {
   const { db, rulesOf } = deps;
 
   route(app, api.registerExpert, access, async ({ body, user }, reply) => {

@@ -2,6 +2,8 @@
  * The expert's checks: only those handed to them, by work code, with the answer-sheet-2 pages as images and
  * nothing of the participant; every page view and every score is audited.
  */
+
+import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
 import { EXPERTS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
@@ -9,12 +11,11 @@ import { route } from '../../platform/http.ts';
 import { pageImage } from '../../platform/images.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
-import type { App } from '../routes.ts';
 import { checkPage, checkView, submitScores, submitScreening, takeNextCheck } from '../store.ts';
 
 const access = { roles: EXPERTS };
 
-export function expertRoutes(app: App, deps: ServiceContext): void {
+export function expertRoutes(app: FastifyInstance, deps: ServiceContext): void {
   const { db, rulesOf } = deps;
 
   route(app, api.nextCheck, access, async ({ user }, reply) => {

@@ -4,6 +4,7 @@
  * again, voided. Every export is an audit event.
  */
 import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
 import { CHAIRS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
@@ -13,12 +14,11 @@ import { worksBatch, worksZip } from '../../print/kits.ts';
 import { protocolsPdf } from '../../print/protocols.ts';
 import { CheckingError } from '../errors.ts';
 import { printProtocols } from '../protocols.ts';
-import type { App } from '../routes.ts';
 import { listProtocols, printedProtocol, voidProtocol } from '../store.ts';
 
 const access = { roles: CHAIRS };
 
-export function paperRoutes(app: App, deps: ServiceContext): void {
+export function paperRoutes(app: FastifyInstance, deps: ServiceContext): void {
   const { db, rulesOf, forms } = deps;
 
   const worksExport = (
