@@ -3,7 +3,9 @@
  * figures against the standards (chair-progress.tsx), pulling a batch for an expert and paper protocols,
  * downloads of works (chair-paper.tsx), appeals and their kits (chair-appeals.tsx).
  */
+
 import { useEffect, useState } from 'preact/hooks';
+import type { Exam } from '../../contract/admin.ts';
 import type { assignChecks, ExpertStatistics, Progress } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { ApiError, json } from './api.ts';
@@ -11,14 +13,6 @@ import { Appeals } from './chair-appeals.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
 import { Field } from './ui.tsx';
-
-interface Exam {
-  id: string;
-  kind: string;
-  subjectCode: string;
-  date: string;
-  processingDeadline: string | null;
-}
 
 function Failure({ error }: { error: string }) {
   return error ? <p class="error">{error}</p> : null;
