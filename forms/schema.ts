@@ -13,11 +13,101 @@ const positiveMm = mm.positive();
 export const RectSchema = z.strictObject({ x: mm, y: mm, w: positiveMm, h: positiveMm });
 export type Rect = z.infer<typeof RectSchema>;
 
-const AnchorSchema = RectSchema.extend({
+/**
+ * A registration mark's shape within its rectangle: `square` and `bar` fill it, `circle` is the circle inscribed
+ * in it, `l` is two arms `arm` wide meeting at `corner` of the rectangle (an L mark is one of the corner marks of
+ * many OMR designs; its corner tells the page's orientation).
+ */
+export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l']);
+export type AnchorShape = z.infer<typeof AnchorShapeSchema>;
+
+/** Sides of a square or a circle may differ by this share of the longer one (measurement, rounding). */
+const ROUND_SHAPE_TOLERANCE = 0.1;
+
+export const AnchorSchema = RectSchema.extend({
   id: z.string().min(1),
   /** False where something is printed over the square (EGE 2022 BR emblem): not usable as a solid fiducial. */
   solid: z.boolean().default(true),
+  shape: AnchorShapeSchema.default('square'),
+  /** An L mark's corner, where its arms meet (tl = top left of the upright page). */
+  corner: z.enum(['tl', 'tr', 'bl', 'br']).optional(),
+  /** An L mark's arm width. */
+  arm: positiveMm.optional(),
+}).superRefine((a, ctx) => {
+  if (a.shape === 'l') {
+    if (a.corner === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['corner'],
+        message: 'an L mark needs the corner its arms meet at',
+      });
+    if (a.arm === undefined)
+      ctx.addIssue({ code: 'custom', path: ['arm'], message: 'an L mark needs its arm width' });
+    else if (a.arm >= Math.min(a.w, a.h))
+      ctx.addIssue({ code: 'custom', path: ['arm'], message: 'an arm as wide as the mark leaves no L' });
+    return;
+  }
+  for (const key of ['corner', 'arm'] as const) {
+    if (a[key] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `only an L mark has ${key === 'arm' ? 'an arm' : 'a corner'}`,
+      });
+  }
+  if (
+    (a.shape === 'square' || a.shape === 'circle') &&
+    Math.abs(a.w - a.h) > ROUND_SHAPE_TOLERANCE * Math.max(a.w, a.h)
+  )
+    ctx.addIssue({
+      code: 'custom',
+      path: ['h'],
+      message: `a ${a.shape} has equal sides; a long mark is a bar`,
+    });
 });
+export type Anchor = z.infer<typeof AnchorSchema>;
+
+/**
+ * The rectangles an anchor's ink is made of (none for a circle): its own rectangle, or an L's full-length arm
+ * along the corner's edge and the rest of the other arm.
+ */
+export function anchorRects(a: Anchor): Rect[] {
+  if (a.shape !== 'l') return a.shape === 'circle' ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
+  const arm = a.arm ?? 0;
+  const top = a.corner === 'tl' || a.corner === 'tr';
+  const left = a.corner === 'tl' || a.corner === 'bl';
+  return [
+    { x: a.x, y: top ? a.y : a.y + a.h - arm, w: a.w, h: arm },
+    { x: left ? a.x : a.x + a.w - arm, y: top ? a.y + arm : a.y, w: arm, h: a.h - arm },
+  ];
+}
+
+/** Share of an anchor's rectangle that is ink. */
+export function anchorInkShare(a: Anchor): number {
+  if (a.shape === 'circle') return Math.PI / 4;
+  return anchorRects(a).reduce((sum, r) => sum + r.w * r.h, 0) / (a.w * a.h);
+}
+
+/** An anchor's registration point: the centre of its ink, which is where the image's ink centroid falls. */
+export function anchorCentre(a: Anchor): [number, number] {
+  const rects = anchorRects(a);
+  if (rects.length === 0) return [a.x + a.w / 2, a.y + a.h / 2];
+  let area = 0;
+  let sx = 0;
+  let sy = 0;
+  for (const r of rects) {
+    area += r.w * r.h;
+    sx += r.w * r.h * (r.x + r.w / 2);
+    sy += r.w * r.h * (r.y + r.h / 2);
+  }
+  return [sx / area, sy / area];
+}
+
+/** Whether a page point (mm) is ink of the anchor. */
+export function anchorCovers(a: Anchor, x: number, y: number): boolean {
+  if (a.shape === 'circle') return ((x - a.x) / a.w - 0.5) ** 2 + ((y - a.y) / a.h - 0.5) ** 2 <= 0.25;
+  return anchorRects(a).some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
+}
 
 export const SymbologySchema = z.enum(['ean13', 'qr']);
 export type Symbology = z.infer<typeof SymbologySchema>;

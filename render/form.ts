@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import type { ExpandedForm, FieldInstance, Rect } from '../forms/definitions.ts';
-import type { FormDefinition } from '../forms/schema.ts';
+import { type Anchor, anchorRects, type FormDefinition } from '../forms/schema.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 
 export const RENDER_DPI = 300;
@@ -102,13 +102,26 @@ function marksSvg(def: FormDefinition): string {
     .join('');
 }
 
+/** An anchor in its own shape (`anchorRects`: a square, a bar, the two parts of an L; else a circle). */
+function anchorShapeSvg(a: Anchor): string {
+  const rects = anchorRects(a);
+  if (rects.length === 0)
+    return `<ellipse cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" rx="${px(a.w / 2)}" ry="${px(a.h / 2)}" fill="${printColour}"/>`;
+  const [only] = rects;
+  if (only && rects.length === 1)
+    return `<rect x="${px(only.x)}" y="${px(only.y)}" width="${px(only.w)}" height="${px(only.h)}" fill="${printColour}"/>`;
+  // One path, so the L's two parts meet without an anti-aliased seam.
+  const d = rects.map((r) => `M${px(r.x)} ${px(r.y)}h${px(r.w)}v${px(r.h)}h${-px(r.w)}z`).join('');
+  return `<path d="${d}" fill="${printColour}"/>`;
+}
+
 function anchorSvg(def: FormDefinition): string {
   return def.anchors
     .map((a) => {
-      const square = `<rect x="${px(a.x)}" y="${px(a.y)}" width="${px(a.w)}" height="${px(a.h)}" fill="${printColour}"/>`;
-      if (a.solid) return square;
+      const mark = anchorShapeSvg(a);
+      if (a.solid) return mark;
       // The EGE 2022 emblem over BR: only the square's corners stay dark.
-      return `${square}<circle cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" r="${px(a.w / 2)}" fill="rgb(138,138,138)"/><circle cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" r="${px(a.w / 4)}" fill="rgb(90,90,90)"/>`;
+      return `${mark}<circle cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" r="${px(a.w / 2)}" fill="rgb(138,138,138)"/><circle cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" r="${px(a.w / 4)}" fill="rgb(90,90,90)"/>`;
     })
     .join('');
 }

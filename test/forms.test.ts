@@ -6,6 +6,7 @@ import {
   redactionAreas,
   shippedForms,
 } from '../forms/definitions.ts';
+import { anchorCentre, anchorInkShare } from '../forms/schema.ts';
 
 const minimal = {
   id: 'tiny',
@@ -267,5 +268,69 @@ describe('form definitions', () => {
     expect(as1.fields.filter((f) => f.template === 'answer.{n}')).toHaveLength(40);
     const as2022 = shippedForms().find((f) => f.id === 'ege-as1-2022')!;
     expect(as2022.anchors.find((a) => a.id === 'BR')?.solid).toBe(false);
+  });
+});
+
+describe('anchor shapes', () => {
+  const withAnchor = (anchor: Record<string, unknown>) => ({
+    ...minimal,
+    anchors: [{ id: 'X', x: 10, y: 20, w: 8, h: 8, ...anchor }, ...minimal.anchors.slice(1)],
+  });
+  const anchorOf = (anchor: Record<string, unknown>) => parseFormDefinition(withAnchor(anchor)).anchors[0]!;
+
+  it.each([
+    ['a square by default', {}, 'square', 1, [14, 24]],
+    ['a bar', { w: 9, h: 4, shape: 'bar' }, 'bar', 1, [14.5, 22]],
+    ['a circle', { shape: 'circle' }, 'circle', Math.PI / 4, [14, 24]],
+    // Arms 2 wide: 8x2 along the top and 2x6 down the left; the ink's centre lies towards the corner.
+    [
+      'an L meeting top left',
+      { shape: 'l', corner: 'tl', arm: 2 },
+      'l',
+      28 / 64,
+      [10 + 76 / 28, 20 + 76 / 28],
+    ],
+    [
+      'an L meeting bottom right',
+      { shape: 'l', corner: 'br', arm: 2 },
+      'l',
+      28 / 64,
+      [18 - 76 / 28, 28 - 76 / 28],
+    ],
+  ] as const)('takes %s', (_what, fields, shape, share, centre) => {
+    const a = anchorOf(fields);
+    expect(a.shape).toBe(shape);
+    expect(anchorInkShare(a)).toBeCloseTo(share, 9);
+    expect(anchorCentre(a)[0]).toBeCloseTo(centre[0], 9);
+    expect(anchorCentre(a)[1]).toBeCloseTo(centre[1], 9);
+  });
+
+  it('keeps every shipped anchor a filled square', () => {
+    for (const a of shippedForms().flatMap((f) => f.anchors)) {
+      expect(a.shape).toBe('square');
+      expect(anchorInkShare(a)).toBe(1);
+    }
+  });
+
+  it.each([
+    ['an unknown shape', { shape: 'star' }, 'anchors[0].shape'],
+    ['an L without its corner', { shape: 'l', arm: 2 }, 'anchors[0].corner'],
+    ['an L without its arm', { shape: 'l', corner: 'tl' }, 'anchors[0].arm'],
+    ['an L whose arm fills it', { shape: 'l', corner: 'tl', arm: 8 }, 'anchors[0].arm'],
+    ['an L with an unknown corner', { shape: 'l', corner: 'top', arm: 2 }, 'anchors[0].corner'],
+    ['a negative arm', { shape: 'l', corner: 'tl', arm: -1 }, 'anchors[0].arm'],
+    ['a square with an arm', { arm: 2 }, 'anchors[0].arm'],
+    ['a circle with a corner', { shape: 'circle', corner: 'tl' }, 'anchors[0].corner'],
+    ['a long square', { w: 9, h: 4 }, 'anchors[0].h'],
+    ['a long circle', { shape: 'circle', w: 9, h: 4 }, 'anchors[0].h'],
+  ])('rejects %s, naming the key', (_what, fields, key) => {
+    let error: unknown;
+    try {
+      parseFormDefinition(withAnchor(fields), 'case.json');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(FormDefinitionError);
+    expect((error as FormDefinitionError).issues.some((i) => i.startsWith(`${key}:`))).toBe(true);
   });
 });
