@@ -315,7 +315,7 @@ function entryInstances(def: FormDefinition): FieldInstance[][] {
 
 /** Registers one page against the definition and measures every field's outline offset. */
 export function measureScan(img: GreyImage, def: FormDefinition, source = '', page = 0): ScanMeasurement {
-  const r = register(img, def, findAnchorCandidates(img));
+  const r = register(img, def, findAnchorCandidates(img, [def]));
   if (!r.ok) return { source, page, failure: `${r.failure.reason}: ${r.failure.detail}`, offsets: [] };
   const t = r.registration.transform;
   const paper = paperLevel(img);

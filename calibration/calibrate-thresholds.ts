@@ -90,7 +90,7 @@ export function measureLabelledPage(
   withCharacters: boolean,
 ): { bubbles: PageBubbles; characters: CharacterSample[]; fields: FieldSample[] } | string {
   if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
-  const r = register(img, def, findAnchorCandidates(img));
+  const r = register(img, def, findAnchorCandidates(img, [def]));
   if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
   const t = r.registration.transform;
   const paper = paperLevel(img);

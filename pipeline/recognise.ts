@@ -44,7 +44,7 @@ function rejected(
 
 /** Registers the page against every candidate form; best first (share of solid anchors found, then residual). */
 function fitForms(img: GreyImage, forms: FormDefinition[]): { fits: Fit[]; failure?: RegistrationFailure } {
-  const set = findAnchorCandidates(img);
+  const set = findAnchorCandidates(img, forms);
   const fits: Fit[] = [];
   let failure: RegistrationFailure | undefined;
   for (const def of forms) {

@@ -3,7 +3,13 @@
  * the fit does not hold. Anchors are found on a ~60-dpi copy (cheap connected components), then each centre is
  * refined on the full-resolution image.
  */
-import type { FormDefinition } from '../forms/schema.ts';
+import {
+  type Anchor,
+  anchorCentre,
+  anchorCovers,
+  anchorInkShare,
+  type FormDefinition,
+} from '../forms/schema.ts';
 import { darkComponents } from './components.ts';
 import {
   applyHomography,
@@ -13,7 +19,7 @@ import {
   type Point,
   residuals,
 } from './geometry.ts';
-import { type GreyImage, percentile, thumbnail } from './image.ts';
+import { blockCentrePercentile, type GreyImage, percentile, thumbnail } from './image.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
@@ -38,7 +44,8 @@ export const REGISTRATION_TOLERANCE = {
   markOutlierMm: 0.2,
   /**
    * An anchor whose core is lighter than this share of the page's typical anchor core is not solid: on the
-   * bench the 2022 emblem measured at most 0.81, solid squares at least 0.95.
+   * bench the 2022 emblem measured at most 0.81, solid squares at least 0.95. Each core is measured against
+   * the ink its own shape puts there (an L mark's core is partly paper).
    */
   solidCoreShare: 0.9,
   /** Share of the marks found that must agree with the anchors for the marks to take part. */
@@ -53,6 +60,9 @@ export interface AnchorCandidate {
   y: number;
   /** Side in full-resolution pixels (mean of the bounding box sides). */
   side: number;
+  /** Bounding box in full-resolution pixels. */
+  w: number;
+  h: number;
 }
 
 export interface CandidateSet {
@@ -88,29 +98,60 @@ export interface RegistrationFailure {
   matched?: number;
 }
 
-/** Candidate anchor squares on the page: solid, square-ish blobs of about the anchor's size. */
-export function findAnchorCandidates(img: GreyImage, anchorMm = 5.08): CandidateSet {
+/** The 5.08 mm square of the shipped forms: what is looked for when no form is named. */
+const DEFAULT_ANCHOR: Anchor = { id: 'default', x: 0, y: 0, w: 5.08, h: 5.08, solid: true, shape: 'square' };
+
+/** An anchor's size and ink as a blob on the page, whichever way up: long and short side, mm, and ink share. */
+function blobOf(a: Anchor): { long: number; short: number; share: number } {
+  return { long: Math.max(a.w, a.h), short: Math.min(a.w, a.h), share: anchorInkShare(a) };
+}
+
+/**
+ * Candidate anchors on the page: solid blobs of about the size and fill of one of the given forms' solid
+ * anchors (a 5.08 mm square when none is given).
+ */
+export function findAnchorCandidates(img: GreyImage, forms: readonly FormDefinition[] = []): CandidateSet {
   const longSideMm = 297;
   const dpiGuess = (Math.max(img.width, img.height) / longSideMm) * MM_PER_INCH;
   const factor = Math.max(1, Math.round(dpiGuess / WORK_DPI));
   const small = factor > 1 ? thumbnail(img, factor) : img;
-  const paper = Math.max(percentile(small, 0.9), 60);
-  const workDpi = dpiGuess / factor;
+  // The paper level as it always was, from 2x2 samples at the blocks' centres: block means, being less noisy,
+  // put it a level or two lower on a noisy scan, and every refined centre depends on it.
+  const paper = Math.max(factor > 1 ? blockCentrePercentile(img, factor, 0.9) : percentile(img, 0.9), 60);
+  const workPxPerMm = dpiGuess / factor / MM_PER_INCH;
+  const anchors = forms.flatMap((f) => f.anchors.filter((a) => a.solid));
+  const kinds = new Map<string, ReturnType<typeof blobOf>>();
+  for (const a of anchors.length > 0 ? anchors : [DEFAULT_ANCHOR]) {
+    const b = blobOf(a);
+    kinds.set(`${b.long}x${b.short}:${b.share.toFixed(3)}`, b);
+  }
   // Scale is only a guess here (crop, zoom): accept a wide band of sizes and let matching decide.
-  const side = (anchorMm / MM_PER_INCH) * workDpi;
+  const fits = (bw: number, bh: number, n: number) => {
+    const long = Math.max(bw, bh);
+    const short = Math.min(bw, bh);
+    for (const k of kinds.values()) {
+      const l = k.long * workPxPerMm;
+      const s = k.short * workPxPerMm;
+      if (long > l * 1.7 || short < s * 0.55) continue;
+      if (long / short > (l / s) * 1.5 || long / short < l / s / 1.5) continue;
+      if (n < 0.4 * k.share * l * s || n / (bw * bh) < 0.6 * k.share) continue;
+      return true;
+    }
+    return false;
+  };
   const candidates: AnchorCandidate[] = [];
   // Midway between paper and the page's darkest print: a faded, under-exposed scan keeps its anchors.
   const ink = percentile(small, 0.002, 1);
   for (const c of darkComponents(small, (paper + ink) / 2)) {
     const bw = c.x1 - c.x0 + 1;
     const bh = c.y1 - c.y0 + 1;
-    if (Math.max(bw, bh) > side * 1.7 || Math.min(bw, bh) < side * 0.55) continue;
-    if (bw / bh > 1.5 || bh / bw > 1.5) continue;
-    if (c.n < 0.4 * side * side || c.n / (bw * bh) < 0.6) continue;
+    if (!fits(bw, bh, c.n)) continue;
     candidates.push({
       x: (c.sx / c.n + 0.5) * factor,
       y: (c.sy / c.n + 0.5) * factor,
       side: ((bw + bh) / 2) * factor,
+      w: bw * factor,
+      h: bh * factor,
     });
   }
   return { candidates, paper, dpiGuess };
@@ -157,9 +198,12 @@ function darkCentroid(
   return { centre: [sx / sw, sy / sw], ink: sw };
 }
 
-/** Mean darkness (paper minus grey) of the central 60% of an anchor square. */
+/** Half the side of an anchor's core, as a share of the mark's mean side. */
+const CORE_HALF = 0.3;
+
+/** Mean darkness (paper minus grey) of an anchor's core: the central 60% of its bounding square. */
 function coreDarkness(img: GreyImage, centre: Point, sidePx: number, paper: number): number {
-  const half = sidePx * 0.3;
+  const half = sidePx * CORE_HALF;
   let sum = 0;
   let n = 0;
   for (let y = Math.round(centre[1] - half); y <= Math.round(centre[1] + half); y++) {
@@ -172,15 +216,41 @@ function coreDarkness(img: GreyImage, centre: Point, sidePx: number, paper: numb
   return n > 0 ? sum / n : 0;
 }
 
-/** Centre of an anchor square around a coarse centre found on the thumbnail. */
-function refineCentre(img: GreyImage, cx: number, cy: number, sidePx: number, paper: number): Point | null {
-  const half = Math.ceil(sidePx * 0.75);
-  // A solid square holds about side² of ink; an emblem printed over one (EGE 2022 BR) holds far less.
+/** Per anchor of a parsed definition: every page registered against it asks again. */
+const coreInkShares = new WeakMap<Anchor, number>();
+
+/**
+ * Share of an anchor's core (as `coreDarkness` takes it, around the centre of its ink) that its shape inks:
+ * 1 for a square or a circle, less for an L, whose core takes in part of the paper between its arms.
+ */
+function coreInkShare(a: Anchor): number {
+  const known = coreInkShares.get(a);
+  if (known !== undefined) return known;
+  const [cx, cy] = anchorCentre(a);
+  const half = ((a.w + a.h) / 2) * CORE_HALF;
+  const steps = 40;
+  let inked = 0;
+  for (let i = 0; i < steps; i++) {
+    for (let j = 0; j < steps; j++) {
+      const x = cx - half + ((i + 0.5) / steps) * 2 * half;
+      const y = cy - half + ((j + 0.5) / steps) * 2 * half;
+      if (anchorCovers(a, x, y)) inked++;
+    }
+  }
+  coreInkShares.set(a, inked / steps ** 2);
+  return inked / steps ** 2;
+}
+
+/** Centre of an anchor's ink around a coarse centre found on the thumbnail. */
+function refineCentre(img: GreyImage, c: AnchorCandidate, a: Anchor, paper: number): Point | null {
+  const halfX = Math.ceil(c.w * 0.75);
+  const halfY = Math.ceil(c.h * 0.75);
+  // A solid anchor holds about its own area of ink; an emblem printed over one (EGE 2022 BR) holds far less.
   const found = darkCentroid(
     img,
-    { x0: cx - half, y0: cy - half, x1: cx + half, y1: cy + half },
+    { x0: c.x - halfX, y0: c.y - halfY, x1: c.x + halfX, y1: c.y + halfY },
     paper,
-    sidePx * sidePx * 0.45,
+    c.w * c.h * anchorInkShare(a) * 0.45,
   );
   return found?.centre ?? null;
 }
@@ -280,15 +350,13 @@ function fitWithMarks(
 
 interface Hypothesis {
   orientation: Orientation;
-  matches: { id: string; mm: Point; px: Point; side: number }[];
+  matches: { anchor: Anchor; mm: Point; candidate: AnchorCandidate }[];
   error: number;
 }
 
 /** Best assignment of candidates to the definition's solid anchors, trying each page orientation. */
 function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null {
-  const anchors = def.anchors
-    .filter((a) => a.solid)
-    .map((a) => ({ id: a.id, mm: [a.x + a.w / 2, a.y + a.h / 2] as Point }));
+  const anchors = def.anchors.filter((a) => a.solid).map((a) => ({ anchor: a, mm: anchorCentre(a) }));
   if (anchors.length < 2 || set.candidates.length < 2) return null;
   /** Nearest candidate within the match radius of each anchor's predicted place. */
   /** Null as soon as fewer than `atLeast` anchors can still match: most hypotheses are abandoned early. */
@@ -309,7 +377,7 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
         }
       }
       if (nearest) {
-        matches.push({ id: a.id, mm: a.mm, px: [nearest.x, nearest.y], side: nearest.side });
+        matches.push({ anchor: a.anchor, mm: a.mm, candidate: nearest });
         error += nd / scale;
       }
     }
@@ -375,7 +443,7 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
   // A similarity from two anchors misplaces the others under perspective; predict again from a fit of what
   // matched (projective once four are in), so a keystoned page still finds all its anchors.
   const src = best.matches.map((m) => m.mm);
-  const dst = best.matches.map((m) => m.px);
+  const dst = best.matches.map((m): Point => [m.candidate.x, m.candidate.y]);
   const fit = best.matches.length >= 4 ? fitHomography(src, dst) : fitAffine(src, dst);
   if (!fit) return best;
   const scale = Math.sqrt(Math.abs(fit[0] * fit[4] - fit[1] * fit[3]));
@@ -402,12 +470,14 @@ export function register(
   }
   const refined = hyp.matches.map((m) => ({
     ...m,
-    px: refineCentre(img, m.px[0], m.px[1], m.side, set.paper),
+    px: refineCentre(img, m.candidate, m.anchor, set.paper),
   }));
   const located = refined.filter((m): m is typeof m & { px: Point } => m.px !== null);
   // A solid anchor is as dark inside as the page's other anchors; an emblem printed over the square (EGE 2022
   // BR) is lighter, and taking it for a solid anchor would also take a 2022 sheet for the 2023 edition.
-  const cores = located.map((m) => coreDarkness(img, m.px, m.side, set.paper));
+  const cores = located.map(
+    (m) => coreDarkness(img, m.px, m.candidate.side, set.paper) / coreInkShare(m.anchor),
+  );
   const typical = [...cores].sort((a, b) => a - b)[Math.floor(cores.length / 2)] ?? 0;
   const usable = located.filter((_, i) => cores[i]! >= typical * REGISTRATION_TOLERANCE.solidCoreShare);
   if (usable.length < 4) {
@@ -457,7 +527,7 @@ export function register(
       model,
       orientation: hyp.orientation,
       residualMm,
-      anchorsUsed: usable.map((m) => m.id),
+      anchorsUsed: usable.map((m) => m.anchor.id),
       marksUsed,
       dpi: pxPerMm * MM_PER_INCH,
     },

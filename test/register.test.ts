@@ -3,7 +3,8 @@
  * misplaced before, reduced to the one thing that made it hard.
  */
 import { describe, expect, it } from 'vitest';
-import { findShippedForm } from '../forms/definitions.ts';
+import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
+import type { Anchor, FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { findAnchorCandidates, REGISTRATION_TOLERANCE, register } from '../pipeline/register.ts';
@@ -87,6 +88,95 @@ describe('registration', () => {
     if (!result.ok) return;
     expect(result.registration.anchorsUsed).toContain('ML');
     expect(result.registration.model).toBe('homography');
+    expect(registrationErrorMm(def, result.registration.transform, g.truth.transform)).toBeLessThan(0.3);
+  });
+});
+
+/**
+ * A bubble sheet of another OMR design (issue 14 B): its marks are two Ls of 7.94 mm, a circle, a bar and a
+ * square, drawn from the definition by the renderer.
+ */
+function otherDesign(): FormDefinition {
+  const base = findShippedForm('bubble-sheet-60x5');
+  const marks: Record<string, Partial<Anchor>> = {
+    TL: { w: 7.94, h: 7.94, shape: 'l', corner: 'tl', arm: 4.37 },
+    ML: { w: 6, h: 6, shape: 'circle' },
+    BL: { y: 283, w: 9, h: 4, shape: 'bar' },
+    // Thin arms: its core is mostly paper, so only its own shape's ink share tells it is solid.
+    BR: { x: 192.06, y: 279.06, w: 7.94, h: 7.94, shape: 'l', corner: 'br', arm: 3 },
+  };
+  return parseFormDefinition({
+    ...base,
+    id: 'bubble-sheet-other-marks',
+    anchors: base.anchors.map((a) => ({ ...a, ...marks[a.id] })),
+  });
+}
+
+/**
+ * A light print (marks at grey ~126 instead of 21), as a bilevel scanner in halftone mode meets it: its marks
+ * come out as a dither of black and white pixels, not as solid black.
+ */
+function lightPrint(img: GreyImage): GreyImage {
+  return { ...img, data: img.data.map((v) => 255 - (255 - v) * 0.55) };
+}
+
+/** 1-bit ordered dithering with an 8x8 Bayer matrix. */
+function ditherOrdered(img: GreyImage): GreyImage {
+  const bayer = (x: number, y: number) => {
+    let v = 0;
+    for (let bit = 2; bit >= 0; bit--) {
+      const bx = (x >> (2 - bit)) & 1;
+      const by = (y >> (2 - bit)) & 1;
+      v |= (((bx ^ by) << 1) | by) << (2 * bit);
+    }
+    return v;
+  };
+  const data = img.data.map((v, i) => {
+    const x = i % img.width;
+    const y = Math.floor(i / img.width);
+    return v > ((bayer(x & 7, y & 7) + 0.5) / 64) * 255 ? 255 : 0;
+  });
+  return { ...img, data };
+}
+
+/** 1-bit Floyd-Steinberg error diffusion. */
+function ditherDiffused(img: GreyImage): GreyImage {
+  const { width, height } = img;
+  const level = Float32Array.from(img.data);
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      data[i] = level[i]! < 128 ? 0 : 255;
+      const e = level[i]! - data[i]!;
+      if (x + 1 < width) level[i + 1]! += (e * 7) / 16;
+      if (y + 1 < height) {
+        if (x > 0) level[i + width - 1]! += (e * 3) / 16;
+        level[i + width]! += (e * 5) / 16;
+        if (x + 1 < width) level[i + width + 1]! += e / 16;
+      }
+    }
+  }
+  return { width, height, data };
+}
+
+describe('registration on marks of another design', () => {
+  const def = otherDesign();
+  const ids = def.anchors.map((a) => a.id).sort();
+
+  it.each([
+    ['a clean 300-dpi page', 300, (img: GreyImage) => img],
+    ['an ordered-dithered 1-bit page', 300, (img: GreyImage) => ditherOrdered(lightPrint(img))],
+    ['an error-diffused 1-bit page', 300, (img: GreyImage) => ditherDiffused(lightPrint(img))],
+    ['an 84-dpi page', 84, (img: GreyImage) => img],
+  ])('finds the Ls, the circle, the bar and the square on %s', async (_name, dpi, treat) => {
+    const g = await generateSheet(def, 31, 'clean', {}, { dpi });
+    const img = treat(await decodeFirstPage(g.image));
+    const result = register(img, def, findAnchorCandidates(img, [def]));
+    expect(result.ok, result.ok ? '' : result.failure.detail).toBe(true);
+    if (!result.ok) return;
+    expect(result.registration.anchorsUsed.sort()).toEqual(ids);
+    expect(result.registration.orientation).toBe(0);
     expect(registrationErrorMm(def, result.registration.transform, g.truth.transform)).toBeLessThan(0.3);
   });
 });
