@@ -30,21 +30,21 @@ export function darkComponents(img: GreyImage, threshold: number): Component[] {
     const rb = find(b);
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
+  // A pixel takes the label of its first labelled neighbour (left, up-left, up, up-right) and joins the rest.
+  const join = (label: number, n: number) => {
+    if (!n) return label;
+    if (label && n !== label) union(label, n);
+    return label || n;
+  };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (data[i]! >= threshold) continue;
-      let label = 0;
-      const neighbours = [
-        x > 0 ? labels[i - 1]! : 0,
-        y > 0 && x > 0 ? labels[i - width - 1]! : 0,
-        y > 0 ? labels[i - width]! : 0,
-        y > 0 && x < width - 1 ? labels[i - width + 1]! : 0,
-      ];
-      for (const n of neighbours) {
-        if (!n) continue;
-        if (!label) label = n;
-        else if (n !== label) union(label, n);
+      let label = x > 0 ? labels[i - 1]! : 0;
+      if (y > 0) {
+        if (x > 0) label = join(label, labels[i - width - 1]!);
+        label = join(label, labels[i - width]!);
+        if (x < width - 1) label = join(label, labels[i - width + 1]!);
       }
       if (!label) {
         label = parent.length;
@@ -53,24 +53,37 @@ export function darkComponents(img: GreyImage, threshold: number): Component[] {
       labels[i] = label;
     }
   }
-  const stats = new Map<number, Component>();
+  // Per root label, in the order each component's first pixel comes in raster order.
+  const count = new Int32Array(parent.length);
+  const box = new Int32Array(parent.length * 4);
+  const sums = new Float64Array(parent.length * 2);
+  const order: number[] = [];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const l = labels[y * width + x]!;
       if (!l) continue;
       const root = find(l);
-      const s = stats.get(root);
-      if (!s) stats.set(root, { n: 1, x0: x, y0: y, x1: x, y1: y, sx: x, sy: y });
-      else {
-        s.n++;
-        s.sx += x;
-        s.sy += y;
-        if (x < s.x0) s.x0 = x;
-        if (x > s.x1) s.x1 = x;
-        if (y < s.y0) s.y0 = y;
-        if (y > s.y1) s.y1 = y;
+      if (count[root]!++ === 0) {
+        order.push(root);
+        box.set([x, y, x, y], root * 4);
+      } else {
+        const b = root * 4;
+        if (x < box[b]!) box[b] = x;
+        if (y < box[b + 1]!) box[b + 1] = y;
+        if (x > box[b + 2]!) box[b + 2] = x;
+        if (y > box[b + 3]!) box[b + 3] = y;
       }
+      sums[root * 2]! += x;
+      sums[root * 2 + 1]! += y;
     }
   }
-  return [...stats.values()];
+  return order.map((root) => ({
+    n: count[root]!,
+    x0: box[root * 4]!,
+    y0: box[root * 4 + 1]!,
+    x1: box[root * 4 + 2]!,
+    y1: box[root * 4 + 3]!,
+    sx: sums[root * 2]!,
+    sy: sums[root * 2 + 1]!,
+  }));
 }
