@@ -7,9 +7,10 @@ import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
 import type { Anchor, FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { recognisePage } from '../pipeline/recognise.ts';
 import { findAnchorCandidates, REGISTRATION_TOLERANCE, register } from '../pipeline/register.ts';
 import { generateSheet } from '../samples/generate.ts';
-import { decodeFirstPage, registrationErrorMm } from './helpers.ts';
+import { compare, decodeFirstPage, registrationErrorMm } from './helpers.ts';
 
 /** Paints a square of `value` centred on a page point (mm), as a speck of dust or a patch of paper would. */
 function paint(img: GreyImage, t: Matrix3, mm: [number, number], sideMm: number, value: number) {
@@ -178,5 +179,14 @@ describe('registration on marks of another design', () => {
     expect(result.registration.anchorsUsed.sort()).toEqual(ids);
     expect(result.registration.orientation).toBe(0);
     expect(registrationErrorMm(def, result.registration.transform, g.truth.transform)).toBeLessThan(0.3);
+  });
+
+  it('reads a scanned page of it end to end, upside down included', async () => {
+    const g = await generateSheet(def, 32, 'scanner', {}, { upsideDown: true });
+    const sheet = await recognisePage(await decodeFirstPage(g.image), { forms: [def] });
+    expect(sheet.status, sheet.detail).not.toBe('rejected');
+    expect(sheet.registration?.orientation).toBe(180);
+    expect(sheet.sheetNumber).toBe(g.truth.sheetNumber);
+    expect(compare(sheet, g.truth).silent).toEqual([]);
   });
 });
