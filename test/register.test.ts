@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
 import type { Anchor, FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
-import type { GreyImage } from '../pipeline/image.ts';
+import { type GreyImage, thumbnail } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { findAnchorCandidates, REGISTRATION_TOLERANCE, register } from '../pipeline/register.ts';
 import { generateSheet } from '../samples/generate.ts';
@@ -188,5 +188,27 @@ describe('registration on marks of another design', () => {
     expect(sheet.registration?.orientation).toBe(180);
     expect(sheet.sheetNumber).toBe(g.truth.sheetNumber);
     expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+});
+
+describe('the anchor thumbnail', () => {
+  it.each([
+    [23, 17, 5],
+    [24, 15, 5],
+    [31, 9, 3],
+    [64, 40, 8],
+  ])('is the mean of each block on a %i x %i page at factor %i', (width, height, factor) => {
+    const data = Uint8Array.from({ length: width * height }, (_, i) => (i * 2654435761) >>> 24);
+    const small = thumbnail({ data, width, height }, factor);
+    expect([small.width, small.height]).toEqual([Math.floor(width / factor), Math.floor(height / factor)]);
+    for (let y = 0; y < small.height; y++) {
+      for (let x = 0; x < small.width; x++) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy++) {
+          for (let dx = 0; dx < factor; dx++) sum += data[(y * factor + dy) * width + x * factor + dx]!;
+        }
+        expect(small.data[y * small.width + x]).toBe(Math.floor(sum / factor ** 2 + 0.5));
+      }
+    }
   });
 });
