@@ -67,6 +67,29 @@ export function blockCentrePercentile(img: GreyImage, factor: number, p: number,
 }
 
 /**
+ * A small copy for finding solid squares: each output pixel is the mean of the 2x2 pixels at the centre of its
+ * factor x factor block. A sixth of the reads of `thumbnail` at factor 5 (1.5 ms against 7 a page), and a
+ * 5-mm square of solid print keeps its size and darkness; a thin or dithered mark does not (use `thumbnail`).
+ */
+export function centreThumbnail(img: GreyImage, factor: number): GreyImage {
+  const w = Math.floor(img.width / factor);
+  const h = Math.floor(img.height / factor);
+  const out = new Uint8Array(w * h);
+  const src = img.data;
+  const stride = img.width;
+  const off = Math.max(0, (factor >> 1) - 1);
+  for (let y = 0; y < h; y++) {
+    const row = (y * factor + off) * stride + off;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x * factor;
+      out[o + x] = (src[i]! + src[i + 1]! + src[i + stride]! + src[i + stride + 1]! + 2) >> 2;
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/**
  * A small copy for finding large solid marks (anchors): each output pixel is the mean of its factor x factor
  * block, so a dithered 1-bit mark keeps its darkness (a sample of a few pixels would see its holes).
  */
