@@ -42,31 +42,6 @@ export function paperLevel(img: GreyImage): number {
 }
 
 /**
- * Grey level at percentile p (0..1) of the means of the 2x2 pixels at the centre of every `step`-th factor x
- * factor block, in raster order: a paper level with the scanner's pixel noise averaged a little, from few reads.
- */
-export function blockCentrePercentile(img: GreyImage, factor: number, p: number, step = 7): number {
-  const w = Math.floor(img.width / factor);
-  const blocks = w * Math.floor(img.height / factor);
-  const off = Math.max(0, (factor >> 1) - 1);
-  const src = img.data;
-  const stride = img.width;
-  const hist = new Uint32Array(256);
-  let n = 0;
-  for (let b = 0; b < blocks; b += step) {
-    const i = (Math.floor(b / w) * factor + off) * stride + (b % w) * factor + off;
-    hist[(src[i]! + src[i + 1]! + src[i + stride]! + src[i + stride + 1]! + 2) >> 2]!++;
-    n++;
-  }
-  let acc = 0;
-  for (let v = 0; v < 256; v++) {
-    acc += hist[v]!;
-    if (acc >= p * n) return v;
-  }
-  return 255;
-}
-
-/**
  * A small copy for finding solid squares: each output pixel is the mean of the 2x2 pixels at the centre of its
  * factor x factor block. A sixth of the reads of `thumbnail` at factor 5 (1.5 ms against 7 a page), and a
  * 5-mm square of solid print keeps its size and darkness; a thin or dithered mark does not (use `thumbnail`).

@@ -19,7 +19,7 @@ import {
   type Point,
   residuals,
 } from './geometry.ts';
-import { blockCentrePercentile, centreThumbnail, type GreyImage, percentile, thumbnail } from './image.ts';
+import { centreThumbnail, type GreyImage, percentile, thumbnail } from './image.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
@@ -118,10 +118,11 @@ export function findAnchorCandidates(img: GreyImage, forms: readonly FormDefinit
   // Block means find thin and dithered marks; solid squares (every shipped EGE form) are found as well from
   // centre samples at a fifth of the cost, so the means are taken only when a candidate form needs them.
   const squaresOnly = anchors.every((a) => a.shape === 'square');
-  const small = factor === 1 ? img : squaresOnly ? centreThumbnail(img, factor) : thumbnail(img, factor);
-  // The paper level as it always was, from 2x2 samples at the blocks' centres: block means, being less noisy,
-  // put it a level or two lower on a noisy scan, and every refined centre depends on it.
-  const paper = Math.max(factor > 1 ? blockCentrePercentile(img, factor, 0.9) : percentile(img, 0.9), 60);
+  const centres = factor === 1 ? img : centreThumbnail(img, factor);
+  const small = squaresOnly || factor === 1 ? centres : thumbnail(img, factor);
+  // The paper level as it always was, from the centre samples: block means, being less noisy, put it a level
+  // or two lower on a noisy scan, and every refined centre depends on it.
+  const paper = Math.max(percentile(centres, 0.9), 60);
   const workPxPerMm = dpiGuess / factor / MM_PER_INCH;
   const kinds = new Map<string, ReturnType<typeof blobOf>>();
   for (const a of anchors.length > 0 ? anchors : [DEFAULT_ANCHOR]) {
