@@ -2,8 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Appeal } from '../../contract/checking.ts';
 import { download, json } from './api.ts';
-import type { Guard } from './chair-paper.tsx';
-import { Field } from './ui.tsx';
+import { Field, type Guard } from './ui.tsx';
 
 export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: string) => void }) {
   const [appeals, setAppeals] = useState<Appeal[]>([]);

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Protocol, ProtocolStatus, pullChecks } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { download, json } from './api.ts';
-import { Field } from './ui.tsx';
+import { Field, type Guard } from './ui.tsx';
 
 const PROTOCOL_STATUS: Record<ProtocolStatus, string> = {
   printed: 'у эксперта',
@@ -14,9 +14,6 @@ const PROTOCOL_STATUS: Record<ProtocolStatus, string> = {
   rejected: 'отклонён',
   void: 'аннулирован',
 };
-
-/** Runs a request, showing its failure (the station's). */
-export type Guard = (f: () => Promise<void>) => Promise<void>;
 
 export function Batches({
   guard,

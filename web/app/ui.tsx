@@ -1,5 +1,8 @@
 /** Small pieces the stations share. */
 
+/** Runs a request, showing its failure (the station's). */
+export type Guard = (f: () => Promise<void>) => Promise<void>;
+
 /** A text input named by its label (for screen readers and tests) and showing it as its placeholder. */
 export function Field(props: {
   label: string;
