@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Answer, Body, Endpoint, Params, Query } from '../contract/endpoint.ts';
+import { ServiceError } from './errors.ts';
 import type { Role, User } from './store/users.ts';
 
 export type Access = { roles: readonly Role[] } | { public: true };
@@ -19,18 +20,14 @@ export interface Request<E extends Endpoint> {
   raw: FastifyRequest;
 }
 
-/** A 400 for a request that does not fit its schema: where and why, in the schema's words. */
-class ContractViolation extends Error {
-  readonly statusCode = 400;
-}
-
 function zodValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
   return (data: unknown) => {
     const result = (schema as z.ZodType).safeParse(data);
     if (result.success) return { value: result.data };
     const issue = result.error.issues[0]!;
     const where = [httpPart === 'querystring' ? 'query' : (httpPart ?? 'request'), ...issue.path].join('.');
-    return { error: new ContractViolation(`${where}: ${issue.message}`) };
+    // A request that does not fit its schema: where and why, in the schema's words, answered like any refusal.
+    return { error: new ServiceError('bad-request', `${where}: ${issue.message}`) };
   };
 }
 

@@ -256,10 +256,15 @@ describe('service API on the embedded default', () => {
       value: '§§',
     });
     expect(bad.statusCode).toBe(422);
-    expect(
-      (await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', { action: 'shrug' }))
-        .statusCode,
-    ).toBe(400);
+    const misfit = await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', {
+      action: 'shrug',
+    });
+    expect(misfit.statusCode).toBe(400);
+    // A request that does not fit the contract is refused like any other: a code and where it went wrong.
+    expect(misfit.json()).toMatchObject({
+      code: 'bad-request',
+      error: expect.stringMatching(/^body\.action: /),
+    });
     const escalated = await call('POST', `/api/verification/tasks/${task.id}`, 'demo-verifier', {
       action: 'escalate',
     });
