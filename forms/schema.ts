@@ -16,10 +16,21 @@ export type Rect = z.infer<typeof RectSchema>;
 /**
  * A registration mark's shape within its rectangle: `square` and `bar` fill it, `circle` is the circle inscribed
  * in it, `l` is two arms `arm` wide meeting at `corner` of the rectangle (an L mark is one of the corner marks of
- * many OMR designs; its corner tells the page's orientation).
+ * many OMR designs; its corner tells the page's orientation), `target` is a bullseye inscribed in it (OMRChecker's
+ * marker: a dot and two rings, `TARGET_RINGS`).
  */
-export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l']);
+export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l', 'target']);
 export type AnchorShape = z.infer<typeof AnchorShapeSchema>;
+
+/**
+ * A target's ink as bands of radius, shares of the mark's half side: measured on OMRChecker's omr_marker.jpg
+ * (the one marker its sample sheets print).
+ */
+export const TARGET_RINGS: readonly (readonly [number, number])[] = [
+  [0, 0.19],
+  [0.37, 0.59],
+  [0.79, 1],
+];
 
 /** Sides of a square or a circle may differ by this share of the longer one (measurement, rounding). */
 const ROUND_SHAPE_TOLERANCE = 0.1;
@@ -56,7 +67,7 @@ export const AnchorSchema = RectSchema.extend({
       });
   }
   if (
-    (a.shape === 'square' || a.shape === 'circle') &&
+    (a.shape === 'square' || a.shape === 'circle' || a.shape === 'target') &&
     Math.abs(a.w - a.h) > ROUND_SHAPE_TOLERANCE * Math.max(a.w, a.h)
   )
     ctx.addIssue({
@@ -67,12 +78,14 @@ export const AnchorSchema = RectSchema.extend({
 });
 export type Anchor = z.infer<typeof AnchorSchema>;
 
+const isRound = (a: Anchor) => a.shape === 'circle' || a.shape === 'target';
+
 /**
  * The rectangles an anchor's ink is made of (none for a circle): its own rectangle, or an L's full-length arm
  * along the corner's edge and the rest of the other arm.
  */
 export function anchorRects(a: Anchor): Rect[] {
-  if (a.shape !== 'l') return a.shape === 'circle' ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
+  if (a.shape !== 'l') return isRound(a) ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
   const arm = a.arm ?? 0;
   const top = a.corner === 'tl' || a.corner === 'tr';
   const left = a.corner === 'tl' || a.corner === 'bl';
@@ -85,6 +98,8 @@ export function anchorRects(a: Anchor): Rect[] {
 /** Share of an anchor's rectangle that is ink. */
 export function anchorInkShare(a: Anchor): number {
   if (a.shape === 'circle') return Math.PI / 4;
+  if (a.shape === 'target')
+    return TARGET_RINGS.reduce((sum, [r0, r1]) => sum + ((r1 ** 2 - r0 ** 2) * Math.PI) / 4, 0);
   return anchorRects(a).reduce((sum, r) => sum + r.w * r.h, 0) / (a.w * a.h);
 }
 
@@ -105,9 +120,22 @@ export function anchorCentre(a: Anchor): [number, number] {
 
 /** Whether a page point (mm) is ink of the anchor. */
 export function anchorCovers(a: Anchor, x: number, y: number): boolean {
-  if (a.shape === 'circle') return ((x - a.x) / a.w - 0.5) ** 2 + ((y - a.y) / a.h - 0.5) ** 2 <= 0.25;
+  if (isRound(a)) {
+    const r = 2 * Math.hypot((x - a.x) / a.w - 0.5, (y - a.y) / a.h - 0.5);
+    return a.shape === 'circle' ? r <= 1 : TARGET_RINGS.some(([r0, r1]) => r >= r0 && r <= r1);
+  }
   return anchorRects(a).some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
 }
+
+/**
+ * How a page is put into page coordinates (designs imported from other OMR systems need the last two):
+ * - `anchors`: the form's printed marks (`anchors`, at least three);
+ * - `page-edges`: the sheet's own outline, photographed on a darker ground; its corners are the page's;
+ * - `image-frame`: the image is the page, already cut to the sheet and upright (nothing in it is checked, so a
+ *   form says so only where its scans arrive cropped).
+ */
+export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame']);
+export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
 
 export const SymbologySchema = z.enum(['ean13', 'qr']);
 export type Symbology = z.infer<typeof SymbologySchema>;
@@ -369,7 +397,8 @@ export const FormDefinitionSchema = z
     /** Free text: where the layout comes from (measured on a real form, or designed here). */
     source: z.string().min(1),
     page: z.strictObject({ width: positiveMm, height: positiveMm }),
-    anchors: z.array(AnchorSchema).min(3),
+    registration: RegistrationMethodSchema.default('anchors'),
+    anchors: z.array(AnchorSchema).default([]),
     barcodes: z.array(BarcodeSchema),
     /**
      * Small solid print elements at known places (EGE row-separator bars): secondary registration points,
@@ -405,6 +434,12 @@ export const FormDefinitionSchema = z
     thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
   })
   .superRefine((def, ctx) => {
+    if (def.registration === 'anchors' && def.anchors.length < 3)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['anchors'],
+        message: 'registration by anchors needs at least 3',
+      });
     checkRedactions(def, ctx);
     def.fields.forEach((f, i) => {
       if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {
