@@ -2,10 +2,10 @@
  * OMRChecker's layout files (template.json, github.com/Udayraj123/OMRChecker) as form definitions of ours.
  *
  * A template's coordinates are pixels of the image OMRChecker has already pre-processed: cut to the sheet's
- * outline (CropPage), warped to the centres of four markers (CropOnMarkers), or the image as it came. Each is
- * mapped onto a registration of ours, declared as data: the page's edges, four `target` anchors at the
- * markers' centres, or the image frame. Other pre-processors that move the page have no counterpart and are
- * refused by name; those that only filter the image (blur, levels, contrast) are not needed and are dropped.
+ * outline (CropPage), or the image as it came, stretched to the template's size either way. Each maps onto a
+ * registration of ours, declared as data: the sheet's edges, or the image frame. Pre-processors that move
+ * the page otherwise (markers, lines, feature alignment) are refused by name with the reason; those that only
+ * filter the image (blur, levels, contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
  * size is not in the template, and registration tolerances are in millimetres of a real page.
@@ -102,36 +102,26 @@ function fieldName(label: string): string {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-type Registration = { method: 'image-frame' | 'page-edges' } | { method: 'anchors'; markerSize: number };
+type Registration = 'image-frame' | 'page-edges';
 
 /** Our registration for the template's pre-processors, or why there is none. */
-function registrationOf(
-  template: z.infer<typeof TemplateSchema>,
-  dims: [number, number],
-): Registration | string {
-  let found: Registration = { method: 'image-frame' };
+function registrationOf(template: z.infer<typeof TemplateSchema>): { method: Registration } | string {
+  let found: Registration = 'image-frame';
   for (const p of template.preProcessors) {
     if (FILTERS.has(p.name)) continue;
     if (p.name === 'CropPage') {
-      if (found.method === 'image-frame') found = { method: 'page-edges' };
+      found = 'page-edges';
       continue;
     }
-    if (p.name === 'CropOnMarkers') {
-      const type = p.options.type ?? 'FOUR_MARKERS';
-      if (type !== 'FOUR_MARKERS')
-        return `CropOnMarkers of type ${String(type)}: only FOUR_MARKERS maps to anchors`;
-      const marker = pair.safeParse(p.options.markerDimensions);
-      if (!marker.success) return 'CropOnMarkers without markerDimensions: the markers’ size is unknown';
-      // The marker is matched at markerDimensions in the processing image ([height, width]); the warped page is
-      // then resized to the template, so its size scales by the same ratio.
-      const shape = pair.safeParse(p.options.processingImageShape);
-      const ratio = shape.success ? dims[0] / shape.data[1] : 1;
-      found = { method: 'anchors', markerSize: ((marker.data[0] + marker.data[1]) / 2) * ratio };
-      continue;
-    }
+    // OMRChecker warps four markers to its template's frame, but where they sit in the template's pixels
+    // depends on its version: fields placed on marker centres at the template's corners missed whole columns
+    // of its own samples (scan-type-1 of community/UmarFarootAPS). A layout off by a column reads wrong
+    // without a doubt, so none is made.
+    if (p.name === 'CropOnMarkers')
+      return 'CropOnMarkers: where its markers sit in the template is not known';
     return `pre-processor ${p.name} has no counterpart here (it moves the page in a way our registration cannot declare)`;
   }
-  return found;
+  return { method: found };
 }
 
 /** An OMRChecker template as a form definition of ours, or every reason it cannot be one. */
@@ -147,12 +137,10 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
   const dims = t.templateDimensions ?? t.pageDimensions;
   if (!dims) return { ok: false, errors: ['templateDimensions: missing'] };
   const errors: string[] = [];
-  const reg = registrationOf(t, dims);
+  const reg = registrationOf(t);
   if (typeof reg === 'string') errors.push(reg);
-  // Marker centres are the template's corners: the page reaches half a marker beyond them.
-  const margin = typeof reg !== 'string' && reg.method === 'anchors' ? reg.markerSize / 2 : 0;
-  const mm = 297 / Math.max(dims[0] + 2 * margin, dims[1] + 2 * margin);
-  const at = (v: number) => round((v + margin) * mm);
+  const mm = 297 / Math.max(dims[0], dims[1]);
+  const at = (v: number) => round(v * mm);
   const types = { ...BUILTIN_TYPES, ...t.customBubbleFieldTypes };
 
   const fields: FormDefinitionInput['fields'] = [];
@@ -197,25 +185,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const page = { width: round((dims[0] + 2 * margin) * mm), height: round((dims[1] + 2 * margin) * mm) };
-  const anchors =
-    typeof reg !== 'string' && reg.method === 'anchors'
-      ? (
-          [
-            ['TL', 0, 0],
-            ['TR', dims[0], 0],
-            ['BR', dims[0], dims[1]],
-            ['BL', 0, dims[1]],
-          ] as const
-        ).map(([id, x, y]) => ({
-          id,
-          x: at(x - margin),
-          y: at(y - margin),
-          w: round(2 * margin * mm),
-          h: round(2 * margin * mm),
-          shape: 'target' as const,
-        }))
-      : [];
+  const page = { width: round(dims[0] * mm), height: round(dims[1] * mm) };
   const definition = FormDefinitionSchema.safeParse({
     id: opts.id,
     title: opts.title ?? `OMRChecker template ${opts.id}`,
@@ -223,8 +193,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
     edition: 'omrchecker',
     source: `imported from an OMRChecker template.json (${dims[0]} x ${dims[1]} px at ${round(mm)} mm a pixel)`,
     page,
-    registration: typeof reg === 'string' ? 'anchors' : reg.method,
-    anchors,
+    registration: typeof reg === 'string' ? 'image-frame' : reg.method,
     barcodes: [],
     alphabets: {},
     fields,

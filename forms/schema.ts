@@ -16,21 +16,10 @@ export type Rect = z.infer<typeof RectSchema>;
 /**
  * A registration mark's shape within its rectangle: `square` and `bar` fill it, `circle` is the circle inscribed
  * in it, `l` is two arms `arm` wide meeting at `corner` of the rectangle (an L mark is one of the corner marks of
- * many OMR designs; its corner tells the page's orientation), `target` is a bullseye inscribed in it (OMRChecker's
- * marker: a dot and two rings, `TARGET_RINGS`).
+ * many OMR designs; its corner tells the page's orientation).
  */
-export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l', 'target']);
+export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l']);
 export type AnchorShape = z.infer<typeof AnchorShapeSchema>;
-
-/**
- * A target's ink as bands of radius, shares of the mark's half side: measured on OMRChecker's omr_marker.jpg
- * (the one marker its sample sheets print).
- */
-export const TARGET_RINGS: readonly (readonly [number, number])[] = [
-  [0, 0.19],
-  [0.37, 0.59],
-  [0.79, 1],
-];
 
 /** Sides of a square or a circle may differ by this share of the longer one (measurement, rounding). */
 const ROUND_SHAPE_TOLERANCE = 0.1;
@@ -67,7 +56,7 @@ export const AnchorSchema = RectSchema.extend({
       });
   }
   if (
-    (a.shape === 'square' || a.shape === 'circle' || a.shape === 'target') &&
+    (a.shape === 'square' || a.shape === 'circle') &&
     Math.abs(a.w - a.h) > ROUND_SHAPE_TOLERANCE * Math.max(a.w, a.h)
   )
     ctx.addIssue({
@@ -78,14 +67,12 @@ export const AnchorSchema = RectSchema.extend({
 });
 export type Anchor = z.infer<typeof AnchorSchema>;
 
-const isRound = (a: Anchor) => a.shape === 'circle' || a.shape === 'target';
-
 /**
  * The rectangles an anchor's ink is made of (none for a circle): its own rectangle, or an L's full-length arm
  * along the corner's edge and the rest of the other arm.
  */
 export function anchorRects(a: Anchor): Rect[] {
-  if (a.shape !== 'l') return isRound(a) ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
+  if (a.shape !== 'l') return a.shape === 'circle' ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
   const arm = a.arm ?? 0;
   const top = a.corner === 'tl' || a.corner === 'tr';
   const left = a.corner === 'tl' || a.corner === 'bl';
@@ -98,8 +85,6 @@ export function anchorRects(a: Anchor): Rect[] {
 /** Share of an anchor's rectangle that is ink. */
 export function anchorInkShare(a: Anchor): number {
   if (a.shape === 'circle') return Math.PI / 4;
-  if (a.shape === 'target')
-    return TARGET_RINGS.reduce((sum, [r0, r1]) => sum + ((r1 ** 2 - r0 ** 2) * Math.PI) / 4, 0);
   return anchorRects(a).reduce((sum, r) => sum + r.w * r.h, 0) / (a.w * a.h);
 }
 
@@ -120,10 +105,7 @@ export function anchorCentre(a: Anchor): [number, number] {
 
 /** Whether a page point (mm) is ink of the anchor. */
 export function anchorCovers(a: Anchor, x: number, y: number): boolean {
-  if (isRound(a)) {
-    const r = 2 * Math.hypot((x - a.x) / a.w - 0.5, (y - a.y) / a.h - 0.5);
-    return a.shape === 'circle' ? r <= 1 : TARGET_RINGS.some(([r0, r1]) => r >= r0 && r <= r1);
-  }
+  if (a.shape === 'circle') return ((x - a.x) / a.w - 0.5) ** 2 + ((y - a.y) / a.h - 0.5) ** 2 <= 0.25;
   return anchorRects(a).some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
 }
 

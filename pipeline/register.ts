@@ -9,7 +9,6 @@ import {
   anchorCovers,
   anchorInkShare,
   type FormDefinition,
-  TARGET_RINGS,
 } from '../forms/schema.ts';
 import { darkComponents } from './components.ts';
 import {
@@ -121,14 +120,9 @@ export type RegistrationResult =
 /** The 5.08 mm square of the shipped forms: what is looked for when no form is named. */
 const DEFAULT_ANCHOR: Anchor = { id: 'default', x: 0, y: 0, w: 5.08, h: 5.08, solid: true, shape: 'square' };
 
-/**
- * An anchor's size and ink as a blob on the page, whichever way up: long and short side, mm, and ink share. A
- * target's rings are apart, so its blob is its outer ring.
- */
+/** An anchor's size and ink as a blob on the page, whichever way up: long and short side, mm, and ink share. */
 function blobOf(a: Anchor): { long: number; short: number; share: number } {
-  const [r0, r1] = TARGET_RINGS[TARGET_RINGS.length - 1]!;
-  const share = a.shape === 'target' ? ((r1 ** 2 - r0 ** 2) * Math.PI) / 4 : anchorInkShare(a);
-  return { long: Math.max(a.w, a.h), short: Math.min(a.w, a.h), share };
+  return { long: Math.max(a.w, a.h), short: Math.min(a.w, a.h), share: anchorInkShare(a) };
 }
 
 /**
