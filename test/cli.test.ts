@@ -46,7 +46,9 @@ describe('rcoi COMMAND --help', () => {
       expect(r.out).toMatch(new RegExp(`^Usage:\\n  rcoi ${command}[ \\n]`));
       // One command's usage and those of its subcommands (`forms import` under `forms`): no other line.
       const others = r.out.split('\n').filter((l) => /^ {2}rcoi /.test(l));
-      expect(others).toHaveLength(COMMANDS.filter((c) => c === command || c.startsWith(`${command} `)).length);
+      expect(others).toHaveLength(
+        COMMANDS.filter((c) => c === command || c.startsWith(`${command} `)).length,
+      );
       expect(r.err).toBe('');
     });
   }
