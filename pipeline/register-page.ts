@@ -97,25 +97,24 @@ function otsu(img: GreyImage): number {
 
 /** Pixels (indices) of the largest 4-connected region brighter than `split`. */
 function largestBrightRegion(img: GreyImage, split: number): Int32Array {
-  const { width, height, data } = img;
-  const seen = new Uint8Array(width * height);
-  const stack = new Int32Array(width * height);
+  const { width, data } = img;
+  const seen = new Uint8Array(data.length);
+  // One buffer for every region's pixels, filled from the front; the best one found is copied out.
+  const region = new Int32Array(data.length);
   let best = new Int32Array(0);
   for (let start = 0; start < data.length; start++) {
     if (seen[start] || data[start]! <= split) continue;
-    let top = 0;
     let n = 0;
-    const region = new Int32Array(data.length);
-    stack[top++] = start;
+    let next = 0;
+    region[n++] = start;
     seen[start] = 1;
-    while (top > 0) {
-      const i = stack[--top]!;
-      region[n++] = i;
+    while (next < n) {
+      const i = region[next++]!;
       const x = i % width;
       for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
-        if (j < 0 || j >= width * height || seen[j] || data[j]! <= split) continue;
+        if (j < 0 || j >= data.length || seen[j] || data[j]! <= split) continue;
         seen[j] = 1;
-        stack[top++] = j;
+        region[n++] = j;
       }
     }
     if (n > best.length) best = region.slice(0, n);
