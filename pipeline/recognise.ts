@@ -54,6 +54,8 @@ function fitForms(img: GreyImage, forms: FormDefinition[]): { fits: Fit[]; failu
   const fits: Fit[] = [];
   let failure: RegistrationFailure | undefined;
   for (const def of forms) {
+    // A sheet's outline or the image frame fits any page: such a form is read only when it is the one named.
+    if (def.registration !== 'anchors' && forms.length > 1) continue;
     const r = registerForm(img, def, set);
     if (r.ok) {
       // A form registered by its outline or frame has no anchors to miss: the whole sheet was found.

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importOmrChecker } from '../calibration/import-omrchecker.ts';
+import { findShippedForm } from '../forms/definitions.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { parseReference } from './omrchecker-reference.ts';
@@ -69,6 +70,20 @@ const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refuse
 describe('OMRChecker samples, imported and read', () => {
   it('the snapshot gives a reading for every sample image kept, and each is pinned here', () => {
     expect(sheets.map((s) => s.image).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('reads with a form registered by the outline only when it is the one form named', async () => {
+    const ref = sheets.find((s) => s.image.endsWith('bonus-marking/IMG_20201116_143512.jpg'))!;
+    const imported = importOmrChecker(ref.template, { id: 'omrchecker-sample' });
+    if (!imported.ok) throw new Error(imported.errors.join());
+    const page = await (await openSource(readFileSync(join(ROOT, ref.image)))).page(0);
+    const alone = await recognisePage(page, { forms: [imported.imported.definition] });
+    expect(alone.form).toBe('omrchecker-sample');
+    // Among other candidates its outline would fit any sheet, so it identifies nothing.
+    const among = await recognisePage(page, {
+      forms: [imported.imported.definition, findShippedForm('bubble-sheet-60x5')],
+    });
+    expect(among).toMatchObject({ status: 'rejected', form: null });
   });
 
   for (const ref of sheets) {
