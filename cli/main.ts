@@ -19,6 +19,10 @@ const USAGE: Record<string, string> = {
     comparison against its ground truth.`,
   forms: `rcoi forms
     Lists the shipped form definitions.`,
+  'forms import': `rcoi forms import --from omrchecker [--id ID] [--out FILE] TEMPLATE
+    Writes a form definition (default ./ID.json) from an OMRChecker template.json: its bubble blocks,
+    and its registration as the sheet's edges (CropPage) or the image frame (no crop). Templates that
+    need markers, lines or feature alignment are refused, saying which.`,
   'calibrate form': `rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
     Measures how a printed edition deviates from its definition (registration, field outline offsets)
     and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.`,
@@ -49,6 +53,7 @@ const COMMANDS: Record<string, Run> = {
   generate: async (args) => (await import('./generate.ts')).generateCommand(args),
   demo: async () => (await import('./demo.ts')).runDemo(),
   forms: async (args) => {
+    if (args[0] === 'import') return (await import('./forms-import.ts')).formsImportCommand(args.slice(1));
     if (args.length > 0) throw new UsageError(`forms takes no arguments, got "${args[0]}"`);
     const { shippedForms } = await import('../forms/definitions.ts');
     for (const f of shippedForms()) console.log(`${f.id.padEnd(28)} ${f.kind.padEnd(26)} ${f.title}`);

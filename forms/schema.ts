@@ -109,6 +109,16 @@ export function anchorCovers(a: Anchor, x: number, y: number): boolean {
   return anchorRects(a).some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
 }
 
+/**
+ * How a page is put into page coordinates (designs imported from other OMR systems need the last two):
+ * - `anchors`: the form's printed marks (`anchors`, at least three);
+ * - `page-edges`: the sheet's own outline, photographed on a darker ground; its corners are the page's;
+ * - `image-frame`: the image is the page, already cut to the sheet and upright (nothing in it is checked, so a
+ *   form says so only where its scans arrive cropped).
+ */
+export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame']);
+export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
+
 export const SymbologySchema = z.enum(['ean13', 'qr']);
 export type Symbology = z.infer<typeof SymbologySchema>;
 
@@ -369,7 +379,8 @@ export const FormDefinitionSchema = z
     /** Free text: where the layout comes from (measured on a real form, or designed here). */
     source: z.string().min(1),
     page: z.strictObject({ width: positiveMm, height: positiveMm }),
-    anchors: z.array(AnchorSchema).min(3),
+    registration: RegistrationMethodSchema.default('anchors'),
+    anchors: z.array(AnchorSchema).default([]),
     barcodes: z.array(BarcodeSchema),
     /**
      * Small solid print elements at known places (EGE row-separator bars): secondary registration points,
@@ -405,6 +416,12 @@ export const FormDefinitionSchema = z
     thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
   })
   .superRefine((def, ctx) => {
+    if (def.registration === 'anchors' && def.anchors.length < 3)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['anchors'],
+        message: 'registration by anchors needs at least 3',
+      });
     checkRedactions(def, ctx);
     def.fields.forEach((f, i) => {
       if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {

@@ -138,6 +138,9 @@ export function decideBubbles(
       if (m.ring > emptyLevel + thresholds.spill) doubt.add('ink-around-mark');
     } else if (m.fill > emptyLevel + thresholds.residue) {
       doubt.add('erasure-or-faint-mark');
+    } else if (m.ring > emptyLevel + thresholds.spill) {
+      // A mark beside an empty bubble: a tick off its centre, or the layout a little off where it is.
+      doubt.add('ink-around-mark');
     }
     confidence = Math.min(confidence, Math.min(1, distance / (2 * thresholds.marginal)));
   });

@@ -12,7 +12,12 @@ import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, paperLevel } from './image.ts';
-import { findAnchorCandidates, type Registration, type RegistrationFailure, register } from './register.ts';
+import {
+  findAnchorCandidates,
+  type Registration,
+  type RegistrationFailure,
+  registerForm,
+} from './register.ts';
 import type { BarcodeDoubt, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
 import { readWriting } from './writing.ts';
@@ -44,14 +49,19 @@ function rejected(
 
 /** Registers the page against every candidate form; best first (share of solid anchors found, then residual). */
 function fitForms(img: GreyImage, forms: FormDefinition[]): { fits: Fit[]; failure?: RegistrationFailure } {
-  const set = findAnchorCandidates(img, forms);
+  const byAnchors = forms.filter((f) => f.registration === 'anchors');
+  const set = byAnchors.length > 0 ? findAnchorCandidates(img, byAnchors) : null;
   const fits: Fit[] = [];
   let failure: RegistrationFailure | undefined;
   for (const def of forms) {
-    const r = register(img, def, set);
+    // A sheet's outline or the image frame fits any page: such a form is read only when it is the one named.
+    if (def.registration !== 'anchors' && forms.length > 1) continue;
+    const r = registerForm(img, def, set);
     if (r.ok) {
+      // A form registered by its outline or frame has no anchors to miss: the whole sheet was found.
       const solid = def.anchors.filter((a) => a.solid).length;
-      fits.push({ def, registration: r.registration, share: r.registration.anchorsUsed.length / solid });
+      const share = def.registration === 'anchors' ? r.registration.anchorsUsed.length / solid : 1;
+      fits.push({ def, registration: r.registration, share });
     } else if (!failure || (r.failure.matched ?? 0) > (failure.matched ?? 0)) failure = r.failure;
   }
   fits.sort(

@@ -20,6 +20,7 @@ import {
   residuals,
 } from './geometry.ts';
 import { centreThumbnail, type GreyImage, percentile, thumbnail } from './image.ts';
+import { registerByImageFrame, registerByPageEdges } from './register-page.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
@@ -78,7 +79,7 @@ export type Orientation = 0 | 90 | 180 | 270;
 export interface Registration {
   /** Page millimetres → image pixels. */
   transform: Matrix3;
-  model: 'homography' | 'affine' | 'homography+marks';
+  model: 'homography' | 'affine' | 'homography+marks' | 'page-edges' | 'image-frame';
   orientation: Orientation;
   /** Largest anchor residual, mm. */
   residualMm: number;
@@ -89,7 +90,7 @@ export interface Registration {
   dpi: number;
 }
 
-export type RegistrationFailureReason = 'anchors-not-found' | 'registration-residual';
+export type RegistrationFailureReason = 'anchors-not-found' | 'registration-residual' | 'page-not-found';
 
 export interface RegistrationFailure {
   reason: RegistrationFailureReason;
@@ -97,6 +98,24 @@ export interface RegistrationFailure {
   /** Solid anchors matched, when some were. */
   matched?: number;
 }
+
+/**
+ * The page's registration by the method its form declares: its anchors, or (forms without marks) the sheet's
+ * outline or the image frame.
+ */
+export function registerForm(
+  img: GreyImage,
+  def: FormDefinition,
+  set: CandidateSet | null,
+): RegistrationResult {
+  if (def.registration === 'page-edges') return registerByPageEdges(img, def);
+  if (def.registration === 'image-frame') return registerByImageFrame(img, def);
+  return register(img, def, set ?? findAnchorCandidates(img, [def]));
+}
+
+export type RegistrationResult =
+  | { ok: true; registration: Registration }
+  | { ok: false; failure: RegistrationFailure };
 
 /** The 5.08 mm square of the shipped forms: what is looked for when no form is named. */
 const DEFAULT_ANCHOR: Anchor = { id: 'default', x: 0, y: 0, w: 5.08, h: 5.08, solid: true, shape: 'square' };
@@ -455,11 +474,7 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
   return again ? { ...best, ...again } : best;
 }
 
-export function register(
-  img: GreyImage,
-  def: FormDefinition,
-  set: CandidateSet,
-): { ok: true; registration: Registration } | { ok: false; failure: RegistrationFailure } {
+export function register(img: GreyImage, def: FormDefinition, set: CandidateSet): RegistrationResult {
   const solid = def.anchors.filter((a) => a.solid).length;
   const hyp = matchAnchors(def, set);
   if (!hyp || hyp.matches.length < 4) {

@@ -37,6 +37,12 @@ describe('bubble decisions', () => {
     expect(r.doubt).toContain('ink-around-mark');
   });
 
+  it('doubts an empty bubble with ink beside it (a tick off its centre, a layout off where it is)', () => {
+    const r = decideBubbles(field, [m(0.05), m(0.08, 0.6), m(0.05), m(0.05)], stats);
+    expect(r).toMatchObject({ value: '', doubt: ['ink-around-mark'] });
+    expect(r.confidence).toBeLessThanOrEqual(0.5);
+  });
+
   it('allows several marks in a multiple-choice group', () => {
     const r = decideBubbles({ ...field, multiple: true }, [m(0.9), m(0.05), m(0.85), m(0.05)], stats);
     expect(r).toMatchObject({ value: 'AC', doubt: [] });

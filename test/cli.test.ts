@@ -28,6 +28,7 @@ const COMMANDS = [
   'generate',
   'demo',
   'forms',
+  'forms import',
   'calibrate form',
   'calibrate thresholds',
   'serve',
@@ -43,9 +44,11 @@ describe('rcoi COMMAND --help', () => {
       const r = rcoi(...command.split(' '), '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`^Usage:\\n  rcoi ${command}[ \\n]`));
-      // One command's usage: no other command's line.
+      // One command's usage and those of its subcommands (`forms import` under `forms`): no other line.
       const others = r.out.split('\n').filter((l) => /^ {2}rcoi /.test(l));
-      expect(others).toHaveLength(1);
+      expect(others).toHaveLength(
+        COMMANDS.filter((c) => c === command || c.startsWith(`${command} `)).length,
+      );
       expect(r.err).toBe('');
     });
   }
@@ -137,5 +140,53 @@ describe('the summary table', () => {
     const r = rcoi('recognise', '--jobs', '1', '--out', 'out', 'notes.txt');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^notes\.txt +- +rejected: unsupported-format +0 +0 /m);
+  });
+});
+
+describe('rcoi forms import', () => {
+  const samples = new URL('../samples/corpora/omrchecker-samples/', import.meta.url).pathname;
+
+  it('writes a definition from an OMRChecker template that the recogniser takes', () => {
+    const out = join(dir, 'bonus.json');
+    const r = rcoi(
+      'forms',
+      'import',
+      '--from',
+      'omrchecker',
+      '--out',
+      out,
+      `${samples}3-answer-key/bonus-marking/template.json`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/11 fields, registration by page-edges/);
+    const def = JSON.parse(readFileSync(out, 'utf8'));
+    expect(def).toMatchObject({
+      id: 'omrchecker-bonus-marking',
+      registration: 'page-edges',
+      kind: 'bubble-sheet',
+    });
+    const read = rcoi(
+      'recognise',
+      '--form',
+      out,
+      '--out',
+      join(dir, 'bonus-out'),
+      `${samples}3-answer-key/bonus-marking/IMG_20201116_143512.jpg`,
+    );
+    expect(read.code).toBe(0);
+    const page = JSON.parse(readFileSync(join(dir, 'bonus-out', 'results.jsonl'), 'utf8'));
+    expect(page.form).toBe('omrchecker-bonus-marking');
+    expect(page.registration.model).toBe('page-edges');
+  });
+
+  it('refuses a template whose registration has no counterpart, saying which (exit 1)', () => {
+    const r = rcoi('forms', 'import', '--from', 'omrchecker', `${samples}2-omr-marker/template.json`);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/AutoRotate has no counterpart/);
+  });
+
+  it('needs --from omrchecker and one template', () => {
+    expectUsageError(rcoi('forms', 'import', 'template.json'), 'forms import', /--from omrchecker/);
+    expectUsageError(rcoi('forms', 'import', '--from', 'omrchecker'), 'forms import', /one TEMPLATE/);
   });
 });

@@ -29,6 +29,7 @@ const REJECTIONS: Record<string, string> = {
   'too-small': 'слишком маленькое изображение',
   'anchors-not-found': 'не найдены реперные метки',
   'registration-residual': 'бланк искажён: метки не совпадают с формой',
+  'page-not-found': 'лист не найден на снимке',
   'wrong-form': 'форма бланка не опознана',
   'internal-error': 'внутренняя ошибка распознавания',
 };

@@ -1,0 +1,213 @@
+/**
+ * OMRChecker's layout files (template.json, github.com/Udayraj123/OMRChecker) as form definitions of ours.
+ *
+ * A template's coordinates are pixels of the image OMRChecker has already pre-processed: cut to the sheet's
+ * outline (CropPage), or the image as it came, stretched to the template's size either way. Each maps onto a
+ * registration of ours, declared as data: the sheet's edges, or the image frame. Pre-processors that move
+ * the page otherwise (markers, lines, feature alignment) are refused by name with the reason; those that only
+ * filter the image (blur, levels, contrast) are not needed and are dropped.
+ *
+ * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
+ * size is not in the template, and registration tolerances are in millimetres of a real page.
+ */
+import { z } from 'zod';
+import { type FormDefinition, type FormDefinitionInput, FormDefinitionSchema } from '../forms/schema.ts';
+
+/** OMRChecker's built-in bubble field types (src/constants.py). */
+const BUILTIN_TYPES: Record<string, FieldType> = {
+  QTYPE_INT: { bubbleValues: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], direction: 'vertical' },
+  QTYPE_INT_FROM_1: {
+    bubbleValues: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'],
+    direction: 'vertical',
+  },
+  QTYPE_MCQ4: { bubbleValues: ['A', 'B', 'C', 'D'], direction: 'horizontal' },
+  QTYPE_MCQ5: { bubbleValues: ['A', 'B', 'C', 'D', 'E'], direction: 'horizontal' },
+};
+
+/** Pre-processors that only change pixel values: our reading measures darkness against the page's own paper. */
+const FILTERS = new Set(['GaussianBlur', 'MedianBlur', 'Levels', 'Contrast']);
+
+const pair = z.tuple([z.number(), z.number()]);
+const FieldTypeSchema = z.object({
+  bubbleValues: z.array(z.string().min(1)).min(1),
+  direction: z.enum(['horizontal', 'vertical']),
+});
+type FieldType = z.infer<typeof FieldTypeSchema>;
+
+const TemplateSchema = z.object({
+  templateDimensions: pair.optional(),
+  /** The older name of templateDimensions. */
+  pageDimensions: pair.optional(),
+  bubbleDimensions: pair,
+  emptyValue: z.string().default(''),
+  customLabels: z.record(z.string(), z.array(z.string())).default({}),
+  customBubbleFieldTypes: z.record(z.string(), FieldTypeSchema).default({}),
+  preProcessors: z
+    .array(z.object({ name: z.string(), options: z.record(z.string(), z.unknown()).default({}) }))
+    .default([]),
+  fieldBlocks: z.record(
+    z.string(),
+    z.object({
+      fieldDetectionType: z.string().default('BUBBLES_THRESHOLD'),
+      bubbleFieldType: z.string().optional(),
+      /** The older name of bubbleFieldType. */
+      fieldType: z.string().optional(),
+      bubbleValues: z.array(z.string().min(1)).optional(),
+      direction: z.enum(['horizontal', 'vertical']).optional(),
+      origin: pair,
+      bubblesGap: z.number(),
+      labelsGap: z.number(),
+      bubbleDimensions: pair.optional(),
+      fieldLabels: z.array(z.string()).min(1),
+    }),
+  ),
+});
+
+/** One column of OMRChecker's output: a custom label joins its fields' values in order. */
+export interface OutputColumn {
+  name: string;
+  fields: string[];
+}
+
+export interface ImportedTemplate {
+  definition: FormDefinition;
+  /** OMRChecker's output columns, as our fields make them (to compare with its results). */
+  columns: OutputColumn[];
+  /** What OMRChecker writes for a field with no mark. */
+  emptyValue: string;
+}
+
+export type ImportResult = { ok: true; imported: ImportedTemplate } | { ok: false; errors: string[] };
+
+export interface ImportOptions {
+  id: string;
+  title?: string;
+}
+
+/** `q1..5` → q1 … q5; any other label as it is. */
+export function expandLabels(labels: readonly string[]): string[] {
+  return labels.flatMap((label) => {
+    const m = /^([^\d.]+)(\d+)\.\.(\d+)$/.exec(label);
+    if (!m) return [label];
+    const [from, to] = [Number(m[2]), Number(m[3])];
+    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => `${m[1]}${from + i}`);
+  });
+}
+
+/** A field name of ours: dotted lower-case words. */
+function fieldName(label: string): string {
+  const name = label.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  return /^[a-z]/.test(name) ? name : `f_${name}`;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+type Registration = 'image-frame' | 'page-edges';
+
+/** Our registration for the template's pre-processors, or why there is none. */
+function registrationOf(template: z.infer<typeof TemplateSchema>): { method: Registration } | string {
+  let found: Registration = 'image-frame';
+  for (const p of template.preProcessors) {
+    if (FILTERS.has(p.name)) continue;
+    if (p.name === 'CropPage') {
+      found = 'page-edges';
+      continue;
+    }
+    // OMRChecker warps four markers to its template's frame, but where they sit in the template's pixels
+    // depends on its version: fields placed on marker centres at the template's corners missed whole columns
+    // of its own samples (scan-type-1 of community/UmarFarootAPS). A layout off by a column reads wrong
+    // without a doubt, so none is made.
+    if (p.name === 'CropOnMarkers')
+      return 'CropOnMarkers: where its markers sit in the template is not known';
+    return `pre-processor ${p.name} has no counterpart here (it moves the page in a way our registration cannot declare)`;
+  }
+  return { method: found };
+}
+
+/** An OMRChecker template as a form definition of ours, or every reason it cannot be one. */
+export function importOmrChecker(input: unknown, opts: ImportOptions): ImportResult {
+  const parsed = TemplateSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'template'}: ${i.message}`),
+    };
+  }
+  const t = parsed.data;
+  const dims = t.templateDimensions ?? t.pageDimensions;
+  if (!dims) return { ok: false, errors: ['templateDimensions: missing'] };
+  const errors: string[] = [];
+  const reg = registrationOf(t);
+  if (typeof reg === 'string') errors.push(reg);
+  const mm = 297 / Math.max(dims[0], dims[1]);
+  const at = (v: number) => round(v * mm);
+  const types = { ...BUILTIN_TYPES, ...t.customBubbleFieldTypes };
+
+  const fields: FormDefinitionInput['fields'] = [];
+  const labelsSeen = new Map<string, string>();
+  for (const [blockName, b] of Object.entries(t.fieldBlocks)) {
+    if (b.fieldDetectionType !== 'BUBBLES_THRESHOLD') {
+      errors.push(`fieldBlocks.${blockName}: ${b.fieldDetectionType} is not read here (bubbles only)`);
+      continue;
+    }
+    const typeName = b.bubbleFieldType ?? b.fieldType;
+    const type = typeName === undefined ? undefined : types[typeName];
+    const values = b.bubbleValues ?? type?.bubbleValues;
+    const direction = b.direction ?? type?.direction;
+    if (!values || !direction) {
+      errors.push(`fieldBlocks.${blockName}: unknown bubble field type ${typeName ?? '(none)'}`);
+      continue;
+    }
+    const [bw, bh] = b.bubbleDimensions ?? t.bubbleDimensions;
+    const vertical = direction === 'vertical';
+    expandLabels(b.fieldLabels).forEach((label, i) => {
+      const name = fieldName(label);
+      const clash = labelsSeen.get(name);
+      if (clash !== undefined && clash !== label)
+        errors.push(`fields "${clash}" and "${label}" both become ${name}`);
+      labelsSeen.set(name, label);
+      const x = b.origin[0] + (vertical ? i * b.labelsGap : 0);
+      const y = b.origin[1] + (vertical ? 0 : i * b.labelsGap);
+      fields.push({
+        name,
+        label,
+        kind: 'bubbles',
+        multiple: false,
+        labels: values,
+        bubbles: {
+          origin: [at(x), at(y)],
+          size: [round(bw * mm), round(bh * mm)],
+          count: values.length,
+          pitch: vertical ? [0, round(b.bubblesGap * mm)] : [round(b.bubblesGap * mm), 0],
+        },
+      });
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const page = { width: round(dims[0] * mm), height: round(dims[1] * mm) };
+  const definition = FormDefinitionSchema.safeParse({
+    id: opts.id,
+    title: opts.title ?? `OMRChecker template ${opts.id}`,
+    kind: 'bubble-sheet',
+    edition: 'omrchecker',
+    source: `imported from an OMRChecker template.json (${dims[0]} x ${dims[1]} px at ${round(mm)} mm a pixel)`,
+    page,
+    registration: typeof reg === 'string' ? 'image-frame' : reg.method,
+    barcodes: [],
+    alphabets: {},
+    fields,
+  } satisfies FormDefinitionInput);
+  if (!definition.success) {
+    return { ok: false, errors: definition.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  }
+
+  const inCustom = new Set(Object.values(t.customLabels).flatMap((l) => expandLabels(l)));
+  const columns: OutputColumn[] = [
+    ...Object.entries(t.customLabels).map(([name, l]) => ({ name, fields: expandLabels(l).map(fieldName) })),
+    ...[...labelsSeen.values()]
+      .filter((l) => !inCustom.has(l))
+      .map((l) => ({ name: l, fields: [fieldName(l)] })),
+  ];
+  return { ok: true, imported: { definition: definition.data, columns, emptyValue: t.emptyValue } };
+}

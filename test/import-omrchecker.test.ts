@@ -1,0 +1,152 @@
+/** OMRChecker templates as definitions: where each bubble goes, what it is called, and what is refused. */
+import { describe, expect, it } from 'vitest';
+import { expandLabels, importOmrChecker } from '../calibration/import-omrchecker.ts';
+
+/** 1000 x 1500 template px: the long side becomes 297 mm, so 0.198 mm a pixel. */
+const template = {
+  templateDimensions: [1000, 1500],
+  bubbleDimensions: [20, 20],
+  emptyValue: '-',
+  preProcessors: [
+    { name: 'GaussianBlur', options: { kSize: [3, 3] } },
+    { name: 'CropPage', options: { morphKernel: [10, 10] } },
+  ],
+  customLabels: { Roll: ['Medium', 'roll1..2'] },
+  customBubbleFieldTypes: { CUSTOM_MEDIUM: { bubbleValues: ['E', 'H'], direction: 'vertical' } },
+  fieldBlocks: {
+    Medium: {
+      bubbleFieldType: 'CUSTOM_MEDIUM',
+      origin: [100, 200],
+      bubblesGap: 40,
+      labelsGap: 0,
+      fieldLabels: ['Medium'],
+    },
+    Roll: {
+      bubbleFieldType: 'QTYPE_INT',
+      origin: [150, 200],
+      bubblesGap: 30,
+      labelsGap: 50,
+      fieldLabels: ['roll1..2'],
+    },
+    Mcq: {
+      bubbleFieldType: 'QTYPE_MCQ4',
+      origin: [300, 800],
+      bubblesGap: 60,
+      labelsGap: 45,
+      bubbleDimensions: [30, 25],
+      fieldLabels: ['Q1..3'],
+    },
+  },
+};
+
+const imported = () => {
+  const r = importOmrChecker(template, { id: 'sample' });
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  return r.imported;
+};
+
+describe('importing an OMRChecker template', () => {
+  it('expands label ranges and leaves other labels as they are', () => {
+    expect(expandLabels(['q1..3', 'Medium', 'roll9..10'])).toEqual([
+      'q1',
+      'q2',
+      'q3',
+      'Medium',
+      'roll9',
+      'roll10',
+    ]);
+  });
+
+  it('scales the page to 297 mm on its long side and registers a cropped page by its outline', () => {
+    const { definition } = imported();
+    expect(definition).toMatchObject({
+      page: { width: 198, height: 297 },
+      registration: 'page-edges',
+      anchors: [],
+    });
+  });
+
+  it('lays a vertical field down the page and the next one to its right', () => {
+    const fields = imported().definition.fields;
+    expect(fields.find((f) => f.name === 'roll2')).toMatchObject({
+      kind: 'bubbles',
+      label: 'roll2',
+      labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      multiple: false,
+      bubbles: { origin: [39.6, 39.6], size: [3.96, 3.96], count: 10, pitch: [0, 5.94] },
+    });
+    expect(fields.find((f) => f.name === 'medium')).toMatchObject({
+      labels: ['E', 'H'],
+      bubbles: { pitch: [0, 7.92] },
+    });
+  });
+
+  it('lays a horizontal field across the page and the next one below, with its block’s bubble size', () => {
+    const q3 = imported().definition.fields.find((f) => f.name === 'q3');
+    expect(q3).toMatchObject({
+      label: 'Q3',
+      labels: ['A', 'B', 'C', 'D'],
+      bubbles: { origin: [59.4, 176.22], size: [5.94, 4.95], pitch: [11.88, 0] },
+    });
+  });
+
+  it('names OMRChecker’s output columns: custom labels join their fields, the rest stand alone', () => {
+    const { columns, emptyValue } = imported();
+    expect(columns).toEqual([
+      { name: 'Roll', fields: ['medium', 'roll1', 'roll2'] },
+      { name: 'Q1', fields: ['q1'] },
+      { name: 'Q2', fields: ['q2'] },
+      { name: 'Q3', fields: ['q3'] },
+    ]);
+    expect(emptyValue).toBe('-');
+  });
+
+  it('registers an uncropped template by the image frame', () => {
+    const r = importOmrChecker({ ...template, preProcessors: [] }, { id: 'sample' });
+    expect(r.ok && r.imported.definition.registration).toBe('image-frame');
+  });
+
+  it.each([
+    ['markers', [{ name: 'CropOnMarkers', options: { type: 'FOUR_MARKERS' } }], /CropOnMarkers/],
+    [
+      'feature alignment',
+      [{ name: 'FeatureBasedAlignment', options: {} }],
+      /FeatureBasedAlignment has no counterpart/,
+    ],
+  ])('refuses a template aligned by %s, saying which', (_what, preProcessors, message) => {
+    const r = importOmrChecker({ ...template, preProcessors }, { id: 'sample' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.join('\n')).toMatch(message);
+  });
+
+  it('lists every field block it cannot read, and a template that is not one', () => {
+    const r = importOmrChecker(
+      {
+        ...template,
+        fieldBlocks: {
+          ...template.fieldBlocks,
+          Name: {
+            fieldDetectionType: 'OCR',
+            origin: [0, 0],
+            bubblesGap: 0,
+            labelsGap: 0,
+            fieldLabels: ['name'],
+          },
+          Odd: {
+            bubbleFieldType: 'QTYPE_UNKNOWN',
+            origin: [0, 0],
+            bubblesGap: 1,
+            labelsGap: 1,
+            fieldLabels: ['x'],
+          },
+        },
+      },
+      { id: 'sample' },
+    );
+    expect(!r.ok && r.errors).toEqual([
+      'fieldBlocks.Name: OCR is not read here (bubbles only)',
+      'fieldBlocks.Odd: unknown bubble field type QTYPE_UNKNOWN',
+    ]);
+    expect(importOmrChecker({ fieldBlocks: {} }, { id: 'sample' })).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Real sheets of other designs (OMRChecker's samples, samples/corpora/omrchecker-samples): each template is
+ * imported as a definition of ours and each image read by the real recogniser, then compared with the
+ * readings OMRChecker's maintainers approved. No value may differ from theirs without a doubt; the counts of
+ * accepted and doubtful answers are pinned so that a change in either shows. BENCHMARKS.md says what each
+ * disagreement is.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importOmrChecker } from '../calibration/import-omrchecker.ts';
+import { findShippedForm } from '../forms/definitions.ts';
+import { openSource } from '../pipeline/decode.ts';
+import { recognisePage } from '../pipeline/recognise.ts';
+import { parseReference } from './omrchecker-reference.ts';
+
+const ROOT = new URL('../samples/corpora/omrchecker-samples/', import.meta.url).pathname;
+
+function templateFor(image: string): unknown {
+  let dir = dirname(join(ROOT, image));
+  while (!existsSync(join(dir, 'template.json'))) dir = dirname(dir);
+  return JSON.parse(readFileSync(join(dir, 'template.json'), 'utf8'));
+}
+
+const hasTemplate = (image: string) => {
+  for (let dir = dirname(join(ROOT, image)); dir.startsWith(ROOT); dir = dirname(dir))
+    if (existsSync(join(dir, 'template.json'))) return true;
+  return false;
+};
+
+const sheets = parseReference(
+  readFileSync(join(ROOT, 'test_all_samples.ambr'), 'utf8'),
+  templateFor,
+  hasTemplate,
+);
+
+const MARKERS = /CropOnMarkers: where its markers sit in the template is not known/;
+
+/**
+ * Per image: OMRChecker's answers we accept (all agreeing) and those we doubt; or why the page is not read (the
+ * template refused at import, or the page at decoding).
+ */
+const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refused: RegExp }> = {
+  '3-answer-key/using-csv/adrian_omr.png': { accepted: 0, doubtful: 5 },
+  '3-answer-key/using-image/UPSC-mock/angle-1.jpg': { accepted: 16, doubtful: 87 },
+  '3-answer-key/using-image/UPSC-mock/angle-2.jpg': { accepted: 14, doubtful: 89 },
+  '3-answer-key/using-image/UPSC-mock/angle-3.jpg': { accepted: 14, doubtful: 89 },
+  '3-answer-key/using-image-grouping/angle-1.jpg': { accepted: 13, doubtful: 87 },
+  '3-answer-key/weighted-answers/images/adrian_omr.png': { accepted: 0, doubtful: 5 },
+  '3-answer-key/weighted-answers/images/adrian_omr_2.png': { accepted: 0, doubtful: 5 },
+  '3-answer-key/bonus-marking/IMG_20201116_143512.jpg': { accepted: 0, doubtful: 11 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_143512.jpg': { accepted: 0, doubtful: 11 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_150717658.jpg': { accepted: 0, doubtful: 11 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_150750830.jpg': { accepted: 1, doubtful: 10 },
+  'community/Antibodyy/simple_omr_sheet.jpg': { refused: /260x280 px is too small/ },
+  'community/JoyChopra1298/JEE Mains OMR 1.jpg': { refused: MARKERS },
+  'community/JoyChopra1298/JEE Mains OMR 2.jpg': { refused: MARKERS },
+  'community/Sandeep-1507/NEET-2021/omr-1.png': { accepted: 2, doubtful: 199 },
+  'community/Sandeep-1507/NEET-2021/omr-2.png': { accepted: 21, doubtful: 180 },
+  'community/Sandeep-1507/NEET-2021/omr-3.png': { accepted: 19, doubtful: 182 },
+  'community/Shamanth/omr_sheet_01.png': { accepted: 0, doubtful: 8 },
+  'community/UmarFarootAPS/scans/scan-type-1.jpg': { refused: MARKERS },
+  'community/UmarFarootAPS/scans/scan-type-2.jpg': { refused: MARKERS },
+  'community/ibrahimkilic/yes_no_questionnarie.jpg': { accepted: 0, doubtful: 5 },
+  '2-omr-marker/ScanBatch1/camscanner-1.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
+  '2-omr-marker/ScanBatch2/camscanner-2.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
+  '1-mobile-camera/MobileCamera/sheet1.jpg': { refused: MARKERS },
+};
+
+describe('OMRChecker samples, imported and read', () => {
+  it('the snapshot gives a reading for every sample image kept, and each is pinned here', () => {
+    expect(sheets.map((s) => s.image).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('reads with a form registered by the outline only when it is the one form named', async () => {
+    const ref = sheets.find((s) => s.image.endsWith('bonus-marking/IMG_20201116_143512.jpg'))!;
+    const imported = importOmrChecker(ref.template, { id: 'omrchecker-sample' });
+    if (!imported.ok) throw new Error(imported.errors.join());
+    const page = await (await openSource(readFileSync(join(ROOT, ref.image)))).page(0);
+    const alone = await recognisePage(page, { forms: [imported.imported.definition] });
+    expect(alone.form).toBe('omrchecker-sample');
+    // Among other candidates its outline would fit any sheet, so it identifies nothing.
+    const among = await recognisePage(page, {
+      forms: [imported.imported.definition, findShippedForm('bubble-sheet-60x5')],
+    });
+    expect(among).toMatchObject({ status: 'rejected', form: null });
+  });
+
+  for (const ref of sheets) {
+    it(ref.image, async () => {
+      const expected = EXPECTED[ref.image];
+      const imported = importOmrChecker(ref.template, { id: 'omrchecker-sample' });
+      if (!imported.ok) {
+        expect(expected).toEqual({ refused: expect.any(RegExp) });
+        expect(imported.errors.join('\n')).toMatch((expected as { refused: RegExp }).refused);
+        return;
+      }
+      const { definition, columns, emptyValue } = imported.imported;
+      const source = await openSource(readFileSync(join(ROOT, ref.image)));
+      const page = await source.page(0).catch((err: Error) => err);
+      if (page instanceof Error) {
+        expect(page.message).toMatch((expected as { refused: RegExp }).refused);
+        return;
+      }
+      const sheet = await recognisePage(page, { forms: [definition] });
+      expect(sheet.status).not.toBe('rejected');
+      let accepted = 0;
+      let doubtful = 0;
+      const silent: string[] = [];
+      for (const c of columns) {
+        const fields = c.fields.map((f) => sheet.fields[f]!);
+        const value = fields.map((f) => f.value || emptyValue).join('');
+        if (fields.some((f) => f.doubt.length > 0)) doubtful++;
+        else if (value === ref.values[c.name]) accepted++;
+        else silent.push(`${c.name}: ours ${value}, OMRChecker ${ref.values[c.name]}`);
+      }
+      expect(silent).toEqual([]);
+      expect({ accepted, doubtful }).toEqual(expected);
+    });
+  }
+});
