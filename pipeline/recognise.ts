@@ -7,7 +7,7 @@
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
-import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
+import { aboveEmpty, bubbleThresholds, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import type { Matrix3 } from './geometry.ts';
@@ -77,14 +77,20 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   const t = reg.transform;
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
+  const def = form.definition;
   const bubbleFields = form.fields.filter((f) => f.kind === 'bubbles');
-  const measures = new Map<string, BubbleMeasure[]>(
-    bubbleFields.map((f) => [f.name, measureBubbles(img, t, f, paper)]),
+  const raw = bubbleFields.map((f) => measureBubbles(img, t, f, paper));
+  const measures = aboveEmpty(bubbleFields, raw, def.bubbleEmpty);
+  const thresholds = bubbleThresholds(def);
+  const stats = sheetBubbleStats(
+    measures.flat().map((m) => m.fill),
+    thresholds,
   );
-  const stats = sheetBubbleStats([...measures.values()].flat().map((m) => m.fill));
-  for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
+  bubbleFields.forEach((f, i) => {
+    fields[f.name] = decideBubbles(f, measures[i] ?? [], stats, thresholds);
+  });
   ms.bubbles = lap();
-  const accept = form.definition.thresholds.characterAccept;
+  const accept = def.thresholds.characterAccept;
   for (const f of form.fields) {
     if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept).field;
     else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
