@@ -30,6 +30,8 @@ export const BUBBLE_CALIBRATION = {
   minResidue: 0.05,
   /** The marginal band's half-width; a light pencil mark (0.3 and darker) clears it. */
   marginal: 0.07,
+  /** A bubble darker than its level by this much on a "blank" scan is a mark: the scan is not blank. */
+  maxSpread: 0.15,
 } as const;
 
 export interface BlankScan {
@@ -38,6 +40,8 @@ export interface BlankScan {
   /** Why the scan was not used (decoding, registration). */
   failure?: string;
   residualMm?: number;
+  /** Its darkest bubble above that bubble's calibrated level (set by the calibration). */
+  spread?: number;
   /** Each bubble field's raw measures, in the order of `bubbleFields`. */
   measures: BubbleMeasure[][];
 }
@@ -98,14 +102,16 @@ export function calibrateBubbles(def: FormDefinition, scans: BlankScan[]): Bubbl
     empty[g.entry]![g.label] = { fill: round3(median(g.fills)), ring: round3(median(g.rings)) };
   }
   // As recognition will see them: above each bubble's level, less the scan's own offset.
-  const spread = Math.max(
-    0,
-    ...used.flatMap((scan) =>
-      aboveEmpty(fields, scan.measures, empty)
-        .flat()
-        .map((m) => m.fill),
-    ),
-  );
+  for (const scan of used)
+    scan.spread = round3(
+      Math.max(
+        0,
+        ...aboveEmpty(fields, scan.measures, empty)
+          .flat()
+          .map((m) => m.fill),
+      ),
+    );
+  const spread = Math.max(0, ...used.map((scan) => scan.spread ?? 0));
   const c = BUBBLE_CALIBRATION;
   const residue = round3(Math.max(c.minResidue, spread + c.residueOverSpread));
   // The threshold stands where neither an empty bubble's residue band nor a mark's marginal band reaches
@@ -164,12 +170,30 @@ export interface BubbleCalibrationRun {
   reportPath: string;
 }
 
-/** Measures the blank scans, writes the calibrated definition to `out` and the report beside it. */
+/** Why the scans cannot calibrate the form, if they cannot: none measured, or marks on a "blank" one. */
+export function calibrationProblem(c: BubbleCalibration): string | undefined {
+  const used = c.scans.filter((s) => !s.failure);
+  if (used.length === 0)
+    return `no blank scan of ${c.form} could be measured: ${c.scans.map((s) => `${s.source}: ${s.failure}`).join('; ')}`;
+  const marked = used.filter((s) => (s.spread ?? 0) > BUBBLE_CALIBRATION.maxSpread);
+  if (marked.length > 0)
+    return (
+      `not blank: ${marked.map((s) => s.source).join(', ')} ha${marked.length > 1 ? 've' : 's'} bubbles ` +
+      `marked (up to ${Math.max(...marked.map((s) => s.spread ?? 0)).toFixed(2)} above their level); ` +
+      'calibrate on unmarked sheets'
+    );
+  return undefined;
+}
+
+/**
+ * Measures the blank scans, writes the calibrated definition to `out` and the report beside it; or says why
+ * the scans cannot calibrate the form, writing nothing.
+ */
 export async function calibrateBubblesFiles(
   idOrPath: string,
   files: string[],
   out?: string,
-): Promise<BubbleCalibrationRun> {
+): Promise<BubbleCalibrationRun | { problem: string }> {
   const def = resolveForm(idOrPath);
   const scans: BlankScan[] = [];
   for await (const p of decodePages(files))
@@ -178,11 +202,9 @@ export async function calibrateBubblesFiles(
         ? measureBlankScan(p.img, def, p.source, p.page)
         : { source: p.source, page: p.page, failure: p.error, measures: [] },
     );
-  if (!scans.some((s) => !s.failure))
-    throw new Error(
-      `no blank scan of ${def.id} could be measured: ${scans.map((s) => s.failure).join('; ')}`,
-    );
   const calibration = calibrateBubbles(def, scans);
+  const problem = calibrationProblem(calibration);
+  if (problem) return { problem };
   const definition = calibratedDefinition(await rawDefinition(idOrPath, def), calibration);
   const definitionPath = out ?? join('out', 'calibrate', `${def.id}.bubbles.json`);
   const reportPath = definitionPath.replace(/(\.json)?$/, '.report.json');
