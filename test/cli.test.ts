@@ -29,6 +29,7 @@ const COMMANDS = [
   'demo',
   'forms',
   'calibrate form',
+  'calibrate bubbles',
   'calibrate thresholds',
   'serve',
   'worker',
@@ -50,8 +51,10 @@ describe('rcoi COMMAND --help', () => {
     });
   }
 
-  it('calibrate --help lists both calibrate commands; -h and help COMMAND do as --help does', () => {
-    expect(rcoi('calibrate', '--help').out).toMatch(/rcoi calibrate form [\s\S]*rcoi calibrate thresholds /);
+  it('calibrate --help lists the calibrate commands; -h and help COMMAND do as --help does', () => {
+    expect(rcoi('calibrate', '--help').out).toMatch(
+      /rcoi calibrate form [\s\S]*rcoi calibrate bubbles [\s\S]*rcoi calibrate thresholds /,
+    );
     expect(rcoi('keys', '-h').out).toBe(rcoi('keys', '--help').out);
     expect(rcoi('help', 'keys').out).toBe(rcoi('keys', '--help').out);
   });

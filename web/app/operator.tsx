@@ -30,6 +30,7 @@ const REJECTIONS: Record<string, string> = {
   'anchors-not-found': 'не найдены реперные метки',
   'registration-residual': 'бланк искажён: метки не совпадают с формой',
   'wrong-form': 'форма бланка не опознана',
+  'ambiguous-form': 'бланк подходит к нескольким формам: укажите форму',
   'internal-error': 'внутренняя ошибка распознавания',
 };
 
