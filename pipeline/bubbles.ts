@@ -130,6 +130,21 @@ export function aboveEmpty(
   );
 }
 
+/** Every bubble field of a page measured, as the form's decisions take them (above empty, if calibrated). */
+export function measureSheetBubbles(
+  img: GreyImage,
+  t: Matrix3,
+  def: FormDefinition,
+  fields: BubblesInstance[],
+  paper: number,
+): BubbleMeasure[][] {
+  return aboveEmpty(
+    fields,
+    fields.map((f) => measureBubbles(img, t, f, paper)),
+    def.bubbleEmpty,
+  );
+}
+
 export interface SheetBubbleStats {
   threshold: number;
   /** Typical darkness of an empty bubble on this sheet (print inside it, paper tone, noise). */

@@ -7,7 +7,7 @@
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
-import { aboveEmpty, bubbleThresholds, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
+import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
@@ -106,8 +106,7 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   const lap = timer();
   const def = form.definition;
   const bubbleFields = form.fields.filter((f) => f.kind === 'bubbles');
-  const raw = bubbleFields.map((f) => measureBubbles(img, t, f, paper));
-  const measures = aboveEmpty(bubbleFields, raw, def.bubbleEmpty);
+  const measures = measureSheetBubbles(img, t, def, bubbleFields, paper);
   const thresholds = bubbleThresholds(def);
   const stats = sheetBubbleStats(
     measures.flat().map((m) => m.fill),
