@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { calibrateThresholds } from '../calibration/calibrate-thresholds.ts';
 import { calibrateCommand } from '../cli/calibrate.ts';
 import { CommandError } from '../cli/usage.ts';
 import {
@@ -214,6 +215,20 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
       expect(before.accepted).toBeLessThan(0.9);
     },
   );
+
+  it('calibrate thresholds starts from the calibrated thresholds, not the defaults', () => {
+    const none = {
+      pages: 0,
+      skipped: [],
+      bubbles: [],
+      characters: [],
+      fields: [],
+      charactersSkipped: 'none',
+    };
+    const c = calibrateThresholds(calibrated, none);
+    expect(c.bubbles.current).toBe(calibrated.thresholds.bubbles?.marginal);
+    expect(c.bubbles.current).not.toBe(BUBBLE_THRESHOLDS.marginal);
+  });
 
   it('refuses "blank" scans with marks on them, writing nothing', async () => {
     const marked = await writeScan('marked', lettered, 3, true);
