@@ -306,6 +306,19 @@ function checkBubbleEmpty(def: FormDefinition, ctx: z.RefinementCtx): void {
           message: `no bubble labelled "${label}" in ${entry}`,
         });
   }
+  // A sheet's bubbles are weighed together: read partly raw and partly above their levels, they would not
+  // compare.
+  if (!def.bubbleEmpty) return;
+  def.fields.forEach((f, i) => {
+    if (f.kind !== 'bubbles') return;
+    const missing = f.labels.filter((label) => def.bubbleEmpty?.[f.name]?.[label] === undefined);
+    if (missing.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields', i],
+        message: `no calibrated empty level for ${missing.join(', ')} of ${f.name} (bubbleEmpty covers every bubble or none)`,
+      });
+  });
 }
 
 export const SheetKindSchema = z.enum([

@@ -100,6 +100,9 @@ export function measureBubbles(
   });
 }
 
+/** The most a calibrated sheet's bubbles may all sit above (or below) their calibrated empty levels. */
+const MAX_SHEET_OFFSET = 0.1;
+
 /**
  * On a calibrated form, each bubble's darkness above its own empty level (a printed letter, its outline), as a
  * share of the paper the letter leaves: a mark of darkness p over any letter reads about p. Then the sheet's
@@ -121,8 +124,12 @@ export function aboveEmpty(
     }),
   );
   const calibrated = raised.flatMap((ms, j) => ms.filter((_, i) => levels[j]?.[i] !== undefined));
-  const offset = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.25)] ?? 0;
+  // Bounded: paper and dots shift a sheet by a few hundredths; a sheet marked nearly everywhere must not
+  // lift its marks' own level off them.
+  const offset = (values: number[]) => {
+    const level = [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.25)] ?? 0;
+    return Math.max(-MAX_SHEET_OFFSET, Math.min(MAX_SHEET_OFFSET, level));
+  };
   const fill = offset(calibrated.map((m) => m.fill));
   const ring = offset(calibrated.map((m) => m.ring));
   return raised.map((ms, j) =>

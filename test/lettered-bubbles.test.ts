@@ -92,6 +92,11 @@ describe('bubble reading data in a definition', () => {
       { bubbleEmpty: { 'q.{n}': { A: { fill: 0.95, ring: 0 } } } },
       /bubbleEmpty\.q\.\{n\}\.A\.fill/,
     ],
+    [
+      'levels for some bubbles only',
+      { bubbleEmpty: { 'q.{n}': { A: { fill: 0.2, ring: 0 } } } },
+      /no calibrated empty level for B, C, D, E of q\.\{n\}/,
+    ],
     ['a feature with no expectation', { features: [{ x: 1, y: 1, w: 5, h: 5 }] }, /features\[0\]\.ink/],
   ])('refuses %s, naming the key', (_what, extra, message) => {
     expect(() => parseFormDefinition({ ...raw(), ...extra }, 'test')).toThrow(FormDefinitionError);
@@ -138,6 +143,12 @@ describe('each bubble against its own empty level', () => {
     );
     expect(n![1]!.fill).toBeCloseTo(0.4, 1);
     for (const i of [0, 2, 3]) expect(Math.abs(n![i]!.fill)).toBeLessThan(0.01);
+  });
+
+  it('keeps marks marks on a sheet marked nearly everywhere', () => {
+    const marked = [0.3, 0.12, 0.2, 0.25].map((e) => ({ fill: e + 0.8 * (1 - e), ring: 0.03 }));
+    const [n] = aboveEmpty([field], [marked], empty);
+    for (const m of n!) expect(m.fill).toBeGreaterThan(0.65);
   });
 
   it('leaves a form without calibration as it was', () => {
