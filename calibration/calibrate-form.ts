@@ -444,7 +444,7 @@ export function formatFormReport(c: FormCalibration): string {
 }
 
 /** The definition as written: the file named, or the shipped file of that id. */
-async function rawDefinition(idOrPath: string, def: FormDefinition): Promise<FormDefinitionInput> {
+export async function rawDefinition(idOrPath: string, def: FormDefinition): Promise<FormDefinitionInput> {
   const path = idOrPath.endsWith('.json') ? idOrPath : join(FORMS_DIR, `${def.id}.json`);
   if (!existsSync(path)) return def;
   const raw = JSON.parse(await readFile(path, 'utf8')) as FormDefinitionInput;

@@ -10,8 +10,10 @@ import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
+  type BubbleThresholds,
+  bubbleThresholds,
   decideBubbles,
-  measureBubbles,
+  measureSheetBubbles,
   sheetBubbleStats,
 } from '../pipeline/bubbles.ts';
 import { readCells } from '../pipeline/cells.ts';
@@ -94,16 +96,20 @@ export function measureLabelledPage(
   if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
   const t = r.registration.transform;
   const paper = paperLevel(img);
-  const bubbles: PageBubbles = { fills: [], fields: [] };
   const characters: CharacterSample[] = [];
   const fields: FieldSample[] = [];
+  // As recognition reads them: on a calibrated form, above each bubble's own empty level.
+  const bubbleFields = expandForm(def).fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
+  const levels = measureSheetBubbles(img, t, def, bubbleFields, paper);
+  const bubbles: PageBubbles = { fills: levels.flat().map((m) => m.fill), fields: [] };
+  bubbleFields.forEach((f, i) => {
+    const label = truth.fields[f.name];
+    if (label && !label.ambiguous)
+      bubbles.fields.push({ field: f, measures: levels[i] ?? [], truth: label.value });
+  });
   for (const f of expandForm(def).fields) {
     const label = truth.fields[f.name];
-    if (f.kind === 'bubbles') {
-      const measures = measureBubbles(img, t, f, paper);
-      bubbles.fills.push(...measures.map((m) => m.fill));
-      if (label && !label.ambiguous) bubbles.fields.push({ field: f, measures, truth: label.value });
-    } else if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
+    if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
       // Threshold 0 leaves out the low-confidence doubt: what remains is the doubt no threshold removes.
       const reading = readCells(img, t, f, paper, 0);
       const written = reading.reads.filter((r) => !r.blank);
@@ -160,10 +166,14 @@ function row(value: number, items: number, verified: number, acceptedErrors: num
  * threshold is found as recognition finds it today: sheetBubbleStats also uses the band (a gap narrower than it
  * keeps the default threshold), and sweeping that too would mix a second effect into the table.
  */
-export function sweepBubbles(pages: PageBubbles[], bands: number[] = BAND_SWEEP): SweepRow[] {
-  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills) }));
+export function sweepBubbles(
+  pages: PageBubbles[],
+  bands: number[] = BAND_SWEEP,
+  base: BubbleThresholds = BUBBLE_THRESHOLDS,
+): SweepRow[] {
+  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills, base) }));
   return bands.map((marginal) => {
-    const thresholds = { ...BUBBLE_THRESHOLDS, marginal };
+    const thresholds = { ...base, marginal };
     let items = 0;
     let verified = 0;
     let wrong = 0;
@@ -270,8 +280,9 @@ function withCurrent(sweep: number[], current: number): number[] {
 }
 
 export function calibrateThresholds(def: FormDefinition, measures: ThresholdMeasures): ThresholdCalibration {
-  const band = BUBBLE_THRESHOLDS.marginal;
-  const bubbleRows = sweepBubbles(measures.bubbles, withCurrent(BAND_SWEEP, band));
+  const base = bubbleThresholds(def);
+  const band = base.marginal;
+  const bubbleRows = sweepBubbles(measures.bubbles, withCurrent(BAND_SWEEP, band), base);
   const out: ThresholdCalibration = {
     form: def.id,
     measures,

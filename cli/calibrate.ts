@@ -1,6 +1,10 @@
-/** `rcoi calibrate form|thresholds`: measure a printed edition against its definition, tune doubt thresholds. */
+/**
+ * `rcoi calibrate form|bubbles|thresholds`: measure a printed edition against its definition, its bubbles'
+ * empty levels on blank scans, tune doubt thresholds.
+ */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { calibrateBubblesFiles, formatBubbleReport } from '../calibration/calibrate-bubbles.ts';
 import { calibrateFormFiles, formatFormReport } from '../calibration/calibrate-form.ts';
 import {
   calibrateThresholds,
@@ -9,7 +13,7 @@ import {
 } from '../calibration/calibrate-thresholds.ts';
 import { resolveForm } from '../forms/definitions.ts';
 import { collectInputs } from './recognise.ts';
-import { UsageError } from './usage.ts';
+import { CommandError, UsageError } from './usage.ts';
 
 async function inputs(paths: string[]): Promise<string[]> {
   const files = await collectInputs(paths).catch((err: Error) => {
@@ -31,6 +35,22 @@ async function formCommand(args: string[]): Promise<number> {
   const run = await calibrateFormFiles(values.form, await inputs(positionals), values.out);
   console.log(formatFormReport(run.calibration));
   console.log(`adjusted definition: ${run.definitionPath}\nreport: ${run.reportPath}`);
+  return 0;
+}
+
+async function bubblesCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { form: { type: 'string' }, out: { type: 'string' } },
+  });
+  if (!values.form) throw new UsageError('calibrate bubbles needs --form ID|PATH');
+  if (positionals.length === 0) throw new UsageError('calibrate bubbles needs at least one BLANK_SCAN');
+  resolveForm(values.form);
+  const run = await calibrateBubblesFiles(values.form, await inputs(positionals), values.out);
+  if ('problem' in run) throw new CommandError(run.problem);
+  console.log(formatBubbleReport(run.calibration));
+  console.log(`calibrated definition: ${run.definitionPath}\nreport: ${run.reportPath}`);
   return 0;
 }
 
@@ -59,11 +79,15 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   switch (what) {
     case 'form':
       return await formCommand(rest);
+    case 'bubbles':
+      return await bubblesCommand(rest);
     case 'thresholds':
       return await thresholdsCommand(rest);
     default:
       throw new UsageError(
-        what === undefined ? 'calibrate needs form or thresholds' : `unknown calibrate command "${what}"`,
+        what === undefined
+          ? 'calibrate needs form, bubbles or thresholds'
+          : `unknown calibrate command "${what}"`,
       );
   }
 }

@@ -26,6 +26,9 @@ const USAGE: Record<string, string> = {
   'calibrate form': `rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
     Measures how a printed edition deviates from its definition (registration, field outline offsets)
     and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.`,
+  'calibrate bubbles': `rcoi calibrate bubbles --form ID|PATH [--out FILE] BLANK_SCAN...
+    Measures each bubble's empty level (a letter printed in it, its outline) on blank scans and writes a
+    definition that reads every bubble against its own level (default out/calibrate/ID.bubbles.json).`,
   'calibrate thresholds': `rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
     Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
     beside each image, as generate writes them) and prints accepted errors against verification load.`,

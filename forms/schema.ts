@@ -235,6 +235,102 @@ const PrintSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/*
+ * Bubble reading, per form: doubt thresholds, each bubble's calibrated empty level, the letters printed in the
+ * bubbles, and what tells this form from another that shares its marks. All optional: a definition without
+ * them reads and renders as the defaults do.
+ */
+
+const share = z.number().min(0).max(1);
+
+/**
+ * Overrides of the bubble thresholds (`BUBBLE_THRESHOLDS` in pipeline/bubbles.ts: the defaults and what each
+ * key means). On a form with `bubbleEmpty` they apply to each bubble's darkness above its own empty level.
+ */
+export const BubbleThresholdsSchema = z
+  .strictObject({
+    minThreshold: share.optional(),
+    maxThreshold: share.optional(),
+    defaultThreshold: share.optional(),
+    marginal: share.positive().optional(),
+    residue: share.optional(),
+    spill: share.optional(),
+  })
+  .superRefine((t, ctx) => {
+    const order = [t.minThreshold, t.defaultThreshold, t.maxThreshold];
+    const given = order.filter((v): v is number => v !== undefined);
+    if (given.some((v, i) => i > 0 && v < given[i - 1]!))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultThreshold'],
+        message: 'thresholds must keep minThreshold <= defaultThreshold <= maxThreshold',
+      });
+  });
+export type BubbleThresholdsInput = z.infer<typeof BubbleThresholdsSchema>;
+
+/**
+ * An empty bubble's darkness as measured on blank scans (`rcoi calibrate bubbles`): inside the outline (`fill`,
+ * where a printed letter sits) and in the ring around it. Keyed by field entry name, then by bubble label.
+ */
+export const BubbleEmptySchema = z.record(
+  z.string().min(1),
+  z.record(z.string().min(1), z.strictObject({ fill: share.max(0.9), ring: share })),
+);
+export type BubbleEmpty = z.infer<typeof BubbleEmptySchema>;
+
+/** How the renderer prints each bubble's label inside it (default: small and light). */
+export const BubbleLabelPrintSchema = z.strictObject({
+  grey: z.number().int().min(0).max(255).default(170),
+  size: positiveMm.default(2),
+  bold: z.boolean().default(false),
+});
+
+/**
+ * A region that tells this form from others sharing its marks (a bubble column, an ID block another variant
+ * has not): print must be `present` there, or the paper must be blank (`absent`).
+ */
+export const FormFeatureSchema = RectSchema.extend({ ink: z.enum(['present', 'absent']) });
+export type FormFeature = z.infer<typeof FormFeatureSchema>;
+
+const bubbleReading = {
+  /** Calibrated empty levels: with them, a bubble's mark is its darkness above its own empty level. */
+  bubbleEmpty: BubbleEmptySchema.optional(),
+  bubbleLabels: BubbleLabelPrintSchema.optional(),
+  /** Checked when several candidate forms fit a page's marks equally and no barcode names one. */
+  features: z.array(FormFeatureSchema).optional(),
+};
+
+function checkBubbleEmpty(def: FormDefinition, ctx: z.RefinementCtx): void {
+  for (const [entry, levels] of Object.entries(def.bubbleEmpty ?? {})) {
+    const fields = def.fields.filter((f) => f.kind === 'bubbles' && f.name === entry);
+    if (fields.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['bubbleEmpty', entry], message: 'no bubble field of this name' });
+      continue;
+    }
+    const labels = new Set(fields.flatMap((f) => (f.kind === 'bubbles' ? f.labels : [])));
+    for (const label of Object.keys(levels))
+      if (!labels.has(label))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bubbleEmpty', entry, label],
+          message: `no bubble labelled "${label}" in ${entry}`,
+        });
+  }
+  // A sheet's bubbles are weighed together: read partly raw and partly above their levels, they would not
+  // compare.
+  if (!def.bubbleEmpty) return;
+  def.fields.forEach((f, i) => {
+    if (f.kind !== 'bubbles') return;
+    const missing = f.labels.filter((label) => def.bubbleEmpty?.[f.name]?.[label] === undefined);
+    if (missing.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields', i],
+        message: `no calibrated empty level for ${missing.join(', ')} of ${f.name} (bubbleEmpty covers every bubble or none)`,
+      });
+  });
+}
+
 export const SheetKindSchema = z.enum([
   'registration',
   'answer-sheet-1',
@@ -411,9 +507,16 @@ export const FormDefinitionSchema = z
     /**
      * Doubt thresholds tuned for this form on labelled scans (`rcoi calibrate thresholds`); absent ones are the
      * defaults. characterAccept: the least confidence at which a cell's read is accepted (default: the
-     * character model's own, set on isolated tiles).
+     * character model's own, set on isolated tiles). bubbles: the bubble thresholds this form's print needs
+     * (`rcoi calibrate bubbles` writes them with `bubbleEmpty`).
      */
-    thresholds: z.strictObject({ characterAccept: z.number().min(0.5).max(1).optional() }).default({}),
+    thresholds: z
+      .strictObject({
+        characterAccept: z.number().min(0.5).max(1).optional(),
+        bubbles: BubbleThresholdsSchema.optional(),
+      })
+      .default({}),
+    ...bubbleReading,
   })
   .superRefine((def, ctx) => {
     if (def.registration === 'anchors' && def.anchors.length < 3)
@@ -423,6 +526,7 @@ export const FormDefinitionSchema = z
         message: 'registration by anchors needs at least 3',
       });
     checkRedactions(def, ctx);
+    checkBubbleEmpty(def, ctx);
     def.fields.forEach((f, i) => {
       if (f.kind === 'cells' && !(f.alphabet in def.alphabets)) {
         ctx.addIssue({

@@ -5,6 +5,7 @@
  * doubt instead of a guess.
  */
 import type { BubblesInstance } from '../forms/definitions.ts';
+import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { DoubtReason, RecognisedField } from './result.ts';
@@ -25,6 +26,12 @@ export const BUBBLE_THRESHOLDS = {
 
 /** The same keys with any values: calibration sweeps them. */
 export type BubbleThresholds = { readonly [K in keyof typeof BUBBLE_THRESHOLDS]: number };
+
+/** A form's bubble thresholds: its definition's overrides over the defaults. */
+export function bubbleThresholds(def: FormDefinition): BubbleThresholds {
+  const own = Object.entries(def.thresholds.bubbles ?? {}).filter(([, v]) => v !== undefined);
+  return { ...BUBBLE_THRESHOLDS, ...Object.fromEntries(own) };
+}
 
 export interface BubbleMeasure {
   /** Mean darkness inside the outline, 0 (paper) to 1 (ink). */
@@ -93,6 +100,58 @@ export function measureBubbles(
   });
 }
 
+/** The most a calibrated sheet's bubbles may all sit above (or below) their calibrated empty levels. */
+const MAX_SHEET_OFFSET = 0.1;
+
+/**
+ * On a calibrated form, each bubble's darkness above its own empty level (a printed letter, its outline), as a
+ * share of the paper the letter leaves: a mark of darkness p over any letter reads about p. Then the sheet's
+ * own offset comes off, the level most of its bubbles share above their calibration (paper tone, exposure, a
+ * dithered scan's dots on the paper), so an empty bubble reads about 0. Bubbles the calibration does not name
+ * keep their raw darkness.
+ */
+export function aboveEmpty(
+  fields: BubblesInstance[],
+  measures: BubbleMeasure[][],
+  empty: BubbleEmpty | undefined,
+): BubbleMeasure[][] {
+  if (!empty) return measures;
+  const levels = fields.map((f) => f.labels.map((label) => empty[f.template]?.[label]));
+  const raised = measures.map((ms, j) =>
+    ms.map((m, i) => {
+      const e = levels[j]?.[i];
+      return e ? { fill: (m.fill - e.fill) / (1 - e.fill), ring: (m.ring - e.ring) / (1 - e.ring) } : m;
+    }),
+  );
+  const calibrated = raised.flatMap((ms, j) => ms.filter((_, i) => levels[j]?.[i] !== undefined));
+  // Bounded: paper and dots shift a sheet by a few hundredths; a sheet marked nearly everywhere must not
+  // lift its marks' own level off them.
+  const offset = (values: number[]) => {
+    const level = [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.25)] ?? 0;
+    return Math.max(-MAX_SHEET_OFFSET, Math.min(MAX_SHEET_OFFSET, level));
+  };
+  const fill = offset(calibrated.map((m) => m.fill));
+  const ring = offset(calibrated.map((m) => m.ring));
+  return raised.map((ms, j) =>
+    ms.map((m, i) => (levels[j]?.[i] ? { fill: m.fill - fill, ring: m.ring - ring } : m)),
+  );
+}
+
+/** Every bubble field of a page measured, as the form's decisions take them (above empty, if calibrated). */
+export function measureSheetBubbles(
+  img: GreyImage,
+  t: Matrix3,
+  def: FormDefinition,
+  fields: BubblesInstance[],
+  paper: number,
+): BubbleMeasure[][] {
+  return aboveEmpty(
+    fields,
+    fields.map((f) => measureBubbles(img, t, f, paper)),
+    def.bubbleEmpty,
+  );
+}
+
 export interface SheetBubbleStats {
   threshold: number;
   /** Typical darkness of an empty bubble on this sheet (print inside it, paper tone, noise). */
@@ -100,23 +159,26 @@ export interface SheetBubbleStats {
 }
 
 /** The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like). */
-export function sheetBubbleStats(fills: number[]): SheetBubbleStats {
+export function sheetBubbleStats(
+  fills: number[],
+  thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
+): SheetBubbleStats {
   const sorted = [...fills].sort((a, b) => a - b);
   const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
-  let threshold: number = BUBBLE_THRESHOLDS.defaultThreshold;
+  let threshold: number = thresholds.defaultThreshold;
   let bestGap = 0;
   for (let i = 1; i < sorted.length; i++) {
     const lo = sorted[i - 1]!;
     const hi = sorted[i]!;
     const mid = (lo + hi) / 2;
-    if (mid < BUBBLE_THRESHOLDS.minThreshold || mid > BUBBLE_THRESHOLDS.maxThreshold) continue;
+    if (mid < thresholds.minThreshold || mid > thresholds.maxThreshold) continue;
     if (hi - lo > bestGap) {
       bestGap = hi - lo;
       threshold = mid;
     }
   }
   // A gap narrower than the marginal band says nothing about this sheet; keep the default.
-  if (bestGap < BUBBLE_THRESHOLDS.marginal) threshold = BUBBLE_THRESHOLDS.defaultThreshold;
+  if (bestGap < thresholds.marginal) threshold = thresholds.defaultThreshold;
   return { threshold, emptyLevel };
 }
 

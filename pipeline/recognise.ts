@@ -7,9 +7,10 @@
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
-import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
+import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
+import { checkFeatures } from './features.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, paperLevel } from './image.ts';
 import {
@@ -73,6 +74,32 @@ function fitForms(img: GreyImage, forms: FormDefinition[]): { fits: Fit[]; failu
   return failure ? { fits, failure } : { fits };
 }
 
+/**
+ * Among forms whose marks all fit the page as well as the best one's (variants of one design), the one whose
+ * declared features the page shows; a form that declares none cannot be ruled out. Two left is a guess the
+ * pipeline does not make: the page is rejected, and `--form` (or a feature in the definitions) settles it.
+ */
+function tellApart(
+  img: GreyImage,
+  fits: Fit[],
+  best: Fit,
+): { ok: true; fit: Fit } | { ok: false; detail: string } {
+  const used = best.registration.anchorsUsed.length;
+  const tied = fits.filter((f) => f.share === 1 && f.registration.anchorsUsed.length === used);
+  if (tied.length < 2) return { ok: true, fit: best };
+  const paper = paperLevel(img);
+  const left = tied.filter((f) => checkFeatures(img, f.registration.transform, f.def, paper) !== 'fail');
+  if (left.length === 1) return { ok: true, fit: left[0]! };
+  const ids = (left.length > 0 ? left : tied).map((f) => f.def.id).join(', ');
+  return {
+    ok: false,
+    detail:
+      `the marks fit ${ids} alike, no barcode names one and ` +
+      `${left.length > 0 ? 'no declared feature rules the others out' : 'the page shows none of their declared features'}; ` +
+      'give the form (--form) or declare features that tell them apart',
+  };
+}
+
 function readLink(field: RecognisedField): RecognisedField {
   if (field.value === '' || field.doubt.length > 0) return field;
   if (field.value.length !== 13)
@@ -87,14 +114,19 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   const t = reg.transform;
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
+  const def = form.definition;
   const bubbleFields = form.fields.filter((f) => f.kind === 'bubbles');
-  const measures = new Map<string, BubbleMeasure[]>(
-    bubbleFields.map((f) => [f.name, measureBubbles(img, t, f, paper)]),
+  const measures = measureSheetBubbles(img, t, def, bubbleFields, paper);
+  const thresholds = bubbleThresholds(def);
+  const stats = sheetBubbleStats(
+    measures.flat().map((m) => m.fill),
+    thresholds,
   );
-  const stats = sheetBubbleStats([...measures.values()].flat().map((m) => m.fill));
-  for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
+  bubbleFields.forEach((f, i) => {
+    fields[f.name] = decideBubbles(f, measures[i] ?? [], stats, thresholds);
+  });
   ms.bubbles = lap();
-  const accept = form.definition.thresholds.characterAccept;
+  const accept = def.thresholds.characterAccept;
   for (const f of form.fields) {
     if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept).field;
     else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
@@ -167,6 +199,12 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
           ms,
         ),
       );
+    }
+    const told = tellApart(img, fits, chosen);
+    if (!told.ok) return finish(rejected('ambiguous-form', told.detail, ms));
+    if (told.fit !== chosen) {
+      chosen = told.fit;
+      codes = await readSheetBarcodes(img, chosen.registration.transform, chosen.def);
     }
     if (chosen.def.barcodes.length > 0) sheetDoubt.push('form-identified-by-layout');
   }

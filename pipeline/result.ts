@@ -49,7 +49,12 @@ export interface RecognisedBarcode {
 export type SheetStatus = 'recognised' | 'needs-verification' | 'rejected';
 
 /** Why a page was rejected: it could not be decoded, registered, or identified, or the code failed. */
-export type RejectionReason = RejectReason | RegistrationFailureReason | 'wrong-form' | 'internal-error';
+export type RejectionReason =
+  | RejectReason
+  | RegistrationFailureReason
+  | 'wrong-form'
+  | 'ambiguous-form'
+  | 'internal-error';
 
 export interface StageTimes {
   total: number;

@@ -30,7 +30,10 @@ function dottedCell(r: Rect, fill: string): string {
   );
 }
 
-function fieldSvg(f: FieldInstance): string {
+/** Labels inside bubbles as today's forms print them: small and light, so an empty bubble stays light. */
+const LIGHT_LABELS = { grey: 170, size: 2, bold: false };
+
+function fieldSvg(f: FieldInstance, labels: FormDefinition['bubbleLabels'] = LIGHT_LABELS): string {
   switch (f.kind) {
     case 'cells':
       return f.rects.map((r) => dottedCell(r, f.preprinted ? 'rgb(209,209,209)' : 'none')).join('');
@@ -45,10 +48,11 @@ function fieldSvg(f: FieldInstance): string {
         .map((r, i) => {
           const cx = px(r.x + r.w / 2);
           const cy = px(r.y + r.h / 2);
-          // Labels inside bubbles are printed light, as on OMR forms, so an empty bubble stays light.
+          // The baseline sits 0.375 em below the centre, which centres DejaVu capitals and digits.
+          const weight = labels.bold ? ' font-weight="bold"' : '';
           return (
             `<ellipse cx="${cx}" cy="${cy}" rx="${px(r.w / 2)}" ry="${px(r.h / 2)}" fill="none" stroke="${printColour}" stroke-width="${px(0.18)}"/>` +
-            `<text x="${cx}" y="${px(r.y + r.h / 2 + 0.75)}" font-family="DejaVu Sans" font-size="${px(2)}" fill="rgb(170,170,170)" text-anchor="middle">${escapeXml(f.labels[i] ?? '')}</text>`
+            `<text x="${cx}" y="${px(r.y + r.h / 2 + 0.375 * labels.size)}" font-family="DejaVu Sans"${weight} font-size="${px(labels.size)}" fill="rgb(${labels.grey},${labels.grey},${labels.grey})" text-anchor="middle">${escapeXml(f.labels[i] ?? '')}</text>`
           );
         })
         .join('');
@@ -135,7 +139,7 @@ export function blankFormSvg(form: ExpandedForm): string {
   const { width, height } = pageSizePx(def);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
-    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${marksSvg(def)}${anchorSvg(def)}${form.fields.map(fieldSvg).join('')}${bubbleNumbers(form)}</svg>`
+    `<rect width="100%" height="100%" fill="white"/>${printSvg(def)}${marksSvg(def)}${anchorSvg(def)}${form.fields.map((f) => fieldSvg(f, def.bubbleLabels)).join('')}${bubbleNumbers(form)}</svg>`
   );
 }
 

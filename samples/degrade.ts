@@ -57,6 +57,11 @@ export interface DegradeParams {
   exposure: number;
   /** Paper grey 225..255 before the exposure shift. */
   background: number;
+  /**
+   * A 1-bit scan: `dither` diffuses each pixel's error to its neighbours (Floyd–Steinberg, as scanners'
+   * halftone modes do: grey becomes a dot pattern), `threshold` cuts at mid-grey. Absent: greyscale.
+   */
+  bilevel?: 'dither' | 'threshold';
 }
 
 export interface Degraded {
@@ -361,6 +366,28 @@ function addStreaks(img: GreyImage, count: number, rng: Rng): void {
   }
 }
 
+/** Floyd–Steinberg error diffusion to black and white, in place: the local mean grey survives as dot density. */
+function ditherToBlackAndWhite(img: GreyImage): void {
+  const { data, width, height } = img;
+  let row = new Float32Array(width + 2);
+  let next = new Float32Array(width + 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const v = data[i]! + row[x + 1]!;
+      const out = v < 128 ? 0 : 255;
+      const err = v - out;
+      data[i] = out;
+      row[x + 2]! += (err * 7) / 16;
+      next[x]! += (err * 3) / 16;
+      next[x + 1]! += (err * 5) / 16;
+      next[x + 2]! += err / 16;
+    }
+    [row, next] = [next, row];
+    next.fill(0);
+  }
+}
+
 /**
  * Degrades a clean 300 dpi page. The result is a pure function of (page, params, rng state): geometry depends
  * on params alone, noise/dust/streak placement on forks of `rng`.
@@ -391,11 +418,17 @@ export async function degrade(page: GreyImage, params: DegradeParams, rng: Rng):
   if (params.dust > 0) addDust(img, params.dust, rng.fork('dust'));
   if (params.streaks > 0) addStreaks(img, params.streaks, rng.fork('streaks'));
 
+  if (params.bilevel === 'dither') ditherToBlackAndWhite(img);
+  else if (params.bilevel === 'threshold')
+    for (let i = 0; i < img.data.length; i++) img.data[i] = img.data[i]! < 128 ? 0 : 255;
+
   const encoder = sharp(img.data, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
-  const quality = params.jpegQuality;
+  // A 1-bit scan is stored losslessly (TIFF G4, PNG): JPEG would smear its dots back into grey.
+  const quality = params.bilevel ? null : params.jpegQuality;
   const image =
     quality === null
       ? await encoder.png().toBuffer()
       : await encoder.jpeg({ quality: Math.round(quality) }).toBuffer();
-  return { image, format: quality === null ? 'png' : 'jpeg', width, height, transform, params };
+  const format = quality === null ? 'png' : 'jpeg';
+  return { image, format, width, height, transform, params };
 }

@@ -19,8 +19,11 @@ import type { Rng } from './rng.ts';
 
 type Point = [number, number];
 
-/** How a bubble was marked. `erased` leaves light residue; `cancelled` is a mark with a cross over it. */
-export type MarkStyle = 'solid' | 'light' | 'partial' | 'tick' | 'cross' | 'erased' | 'cancelled';
+/**
+ * How a bubble was marked. `erased` leaves light residue; `cancelled` is a mark with a cross over it; `pencil`
+ * is a light, grainy pencil fill (graphite leaves the paper's grain showing through).
+ */
+export type MarkStyle = 'solid' | 'light' | 'partial' | 'tick' | 'cross' | 'erased' | 'cancelled' | 'pencil';
 
 export interface FieldTruth {
   /** What a careful human reads: cell text, or selected bubble labels in order ('' when empty). */
@@ -38,6 +41,8 @@ export interface FillOptions {
   emptyRate?: number;
   /** Marks beyond plain solid ones: light, partial, ticks, crosses, erasures, cancellations, multi-marks. */
   difficultMarks?: boolean;
+  /** Every chosen bubble is marked in this style (no erasures, cancellations or multi-marks besides). */
+  markStyle?: MarkStyle;
   /** AS2 sheets: blank with a "Z" strike instead of writing. */
   blank?: boolean;
   /** What to write in link fields ('' for none), e.g. to chain an additional AS2 to a given sheet. */
@@ -139,7 +144,15 @@ function writeAcross(page: GreyImage, text: string, rects: Rect[], hand: Hand, r
   });
 }
 
-function fillEllipse(page: GreyImage, r: Rect, grey: number, scale: number, rng: Rng, fraction = 1): void {
+function fillEllipse(
+  page: GreyImage,
+  r: Rect,
+  grey: number,
+  scale: number,
+  rng: Rng,
+  fraction = 1,
+  grain = 0,
+): void {
   const cx = (r.x + r.w / 2) * PX_PER_MM;
   const cy = (r.y + r.h / 2) * PX_PER_MM;
   const rx = (r.w / 2) * PX_PER_MM * scale;
@@ -154,7 +167,7 @@ function fillEllipse(page: GreyImage, r: Rect, grey: number, scale: number, rng:
       const d = Math.hypot((x - cx) / rx, (y - cy) / ry) / edge;
       if (y < yLimit) continue;
       const cov = Math.max(0, Math.min(1, (1 - d) * Math.min(rx, ry) + 0.5));
-      inkPixel(page, x, y, grey, cov);
+      inkPixel(page, x, y, grey, grain > 0 ? cov * (1 - grain * rng.next()) : cov);
     }
   }
 }
@@ -186,6 +199,7 @@ function markBubble(page: GreyImage, r: Rect, style: MarkStyle, hand: Hand, rng:
   if (style === 'solid') fillEllipse(page, r, dark, rng.range(0.85, 1.1), rng);
   else if (style === 'light') fillEllipse(page, r, rng.int(95, 140), rng.range(0.85, 1.05), rng);
   else if (style === 'partial') fillEllipse(page, r, dark, rng.range(0.9, 1.05), rng, rng.range(0.55, 0.75));
+  else if (style === 'pencil') fillEllipse(page, r, rng.int(110, 150), rng.range(0.85, 1.05), rng, 1, 0.5);
   else if (style === 'erased') fillEllipse(page, r, rng.int(205, 230), rng.range(0.9, 1.1), rng);
   else if (style === 'tick') drawStrokes(page, tick, pen, cx, cy, hand.ink);
   else if (style === 'cross') drawStrokes(page, cross(0.5), pen, cx, cy, hand.ink);
@@ -247,7 +261,7 @@ function fillBubbles(
   opts: FillOptions,
 ): FieldTruth {
   const pick = () => rng.int(0, f.labels.length - 1);
-  const hard = opts.difficultMarks ?? true;
+  const hard = opts.markStyle === undefined && (opts.difficultMarks ?? true);
   const chosen = new Set<number>();
   const roll = rng.next();
   // A lone checkbox (organisers' "removed from the exam" mark) is rarely ticked; a question rarely left blank.
@@ -265,7 +279,7 @@ function fillBubbles(
     const s = rng.next();
     // Most marks are solid; the rest are the difficult cases a scanner sees every day.
     const style: MarkStyle = !hard
-      ? 'solid'
+      ? (opts.markStyle ?? 'solid')
       : s < 0.9
         ? 'solid'
         : s < 0.93

@@ -30,6 +30,7 @@ const COMMANDS = [
   'forms',
   'forms import',
   'calibrate form',
+  'calibrate bubbles',
   'calibrate thresholds',
   'serve',
   'worker',
@@ -53,8 +54,10 @@ describe('rcoi COMMAND --help', () => {
     });
   }
 
-  it('calibrate --help lists both calibrate commands; -h and help COMMAND do as --help does', () => {
-    expect(rcoi('calibrate', '--help').out).toMatch(/rcoi calibrate form [\s\S]*rcoi calibrate thresholds /);
+  it('calibrate --help lists the calibrate commands; -h and help COMMAND do as --help does', () => {
+    expect(rcoi('calibrate', '--help').out).toMatch(
+      /rcoi calibrate form [\s\S]*rcoi calibrate bubbles [\s\S]*rcoi calibrate thresholds /,
+    );
     expect(rcoi('keys', '-h').out).toBe(rcoi('keys', '--help').out);
     expect(rcoi('help', 'keys').out).toBe(rcoi('keys', '--help').out);
   });

@@ -31,6 +31,7 @@ const REJECTIONS: Record<string, string> = {
   'registration-residual': 'бланк искажён: метки не совпадают с формой',
   'page-not-found': 'лист не найден на снимке',
   'wrong-form': 'форма бланка не опознана',
+  'ambiguous-form': 'бланк подходит к нескольким формам: укажите форму',
   'internal-error': 'внутренняя ошибка распознавания',
 };
 

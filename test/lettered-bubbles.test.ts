@@ -1,0 +1,309 @@
+/**
+ * Bubble sheets of another design: the option letter printed dark inside every bubble, light pencil marks,
+ * dithered 1-bit and 84-dpi scans, and variants that share their marks. The definition carries the bubble
+ * thresholds and each bubble's empty level (`rcoi calibrate bubbles` on blank scans).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { calibrateThresholds } from '../calibration/calibrate-thresholds.ts';
+import { calibrateCommand } from '../cli/calibrate.ts';
+import { CommandError } from '../cli/usage.ts';
+import {
+  type BubblesInstance,
+  expandForm,
+  type FormDefinition,
+  FormDefinitionError,
+  loadFormDefinitionFile,
+  parseFormDefinition,
+} from '../forms/definitions.ts';
+import type { FormDefinitionInput } from '../forms/schema.ts';
+import { aboveEmpty, BUBBLE_THRESHOLDS, bubbleThresholds } from '../pipeline/bubbles.ts';
+import { recognisePage } from '../pipeline/recognise.ts';
+import { blankFormSvg } from '../render/form.ts';
+import type { DegradeParams } from '../samples/degrade.ts';
+import type { MarkStyle } from '../samples/fill.ts';
+import { generateSheet } from '../samples/generate.ts';
+import { decodeFirstPage } from './helpers.ts';
+
+const FIXTURE = new URL('./fixtures/lettered-bubble-sheet.json', import.meta.url).pathname;
+const raw = (): FormDefinitionInput => JSON.parse(readFileSync(FIXTURE, 'utf8'));
+const lettered = loadFormDefinitionFile(FIXTURE);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rcoi-lettered-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `rcoi calibrate …` in-process with its output captured. */
+async function calibrate(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    return { code: await calibrateCommand(args), out: lines.join('\n') };
+  } finally {
+    log.mockRestore();
+  }
+}
+
+async function writeScan(name: string, def: FormDefinition, seed: number, marked: boolean): Promise<string> {
+  const g = await generateSheet(def, seed, 'scanner', marked ? {} : { exactly: {} });
+  const path = join(dir, `${name}.${g.format === 'jpeg' ? 'jpg' : 'png'}`);
+  await writeFile(path, g.image);
+  return path;
+}
+
+describe('bubble reading data in a definition', () => {
+  it('is optional: without it the thresholds are the code defaults', () => {
+    expect(bubbleThresholds(lettered)).toEqual(BUBBLE_THRESHOLDS);
+  });
+
+  it('overrides the defaults key by key', () => {
+    const def = parseFormDefinition({ ...raw(), thresholds: { bubbles: { marginal: 0.05, residue: 0.04 } } });
+    expect(bubbleThresholds(def)).toEqual({ ...BUBBLE_THRESHOLDS, marginal: 0.05, residue: 0.04 });
+  });
+
+  it.each([
+    [
+      'thresholds out of order',
+      { thresholds: { bubbles: { minThreshold: 0.5, maxThreshold: 0.4 } } },
+      /minThreshold <= defaultThreshold/,
+    ],
+    ['a zero marginal band', { thresholds: { bubbles: { marginal: 0 } } }, /thresholds\.bubbles\.marginal/],
+    ['a darkness above 1', { thresholds: { bubbles: { spill: 1.5 } } }, /thresholds\.bubbles\.spill/],
+    ['an unknown threshold', { thresholds: { bubbles: { gap: 0.1 } } }, /thresholds\.bubbles/],
+    [
+      'levels of a field that is not there',
+      { bubbleEmpty: { 'x.{n}': { A: { fill: 0.2, ring: 0 } } } },
+      /bubbleEmpty\.x\.\{n\}: no bubble field/,
+    ],
+    [
+      'a label the field does not have',
+      { bubbleEmpty: { 'q.{n}': { Z: { fill: 0.2, ring: 0 } } } },
+      /no bubble labelled "Z" in q\.\{n\}/,
+    ],
+    [
+      'an empty level no mark could rise above',
+      { bubbleEmpty: { 'q.{n}': { A: { fill: 0.95, ring: 0 } } } },
+      /bubbleEmpty\.q\.\{n\}\.A\.fill/,
+    ],
+    [
+      'levels for some bubbles only',
+      { bubbleEmpty: { 'q.{n}': { A: { fill: 0.2, ring: 0 } } } },
+      /no calibrated empty level for B, C, D, E of q\.\{n\}/,
+    ],
+    ['a feature with no expectation', { features: [{ x: 1, y: 1, w: 5, h: 5 }] }, /features\[0\]\.ink/],
+  ])('refuses %s, naming the key', (_what, extra, message) => {
+    expect(() => parseFormDefinition({ ...raw(), ...extra }, 'test')).toThrow(FormDefinitionError);
+    expect(() => parseFormDefinition({ ...raw(), ...extra }, 'test')).toThrow(message);
+  });
+
+  it('prints the label inside each bubble as the form declares it', () => {
+    const svg = blankFormSvg(expandForm(lettered));
+    expect(svg).toContain(
+      'font-weight="bold" font-size="25.98" fill="rgb(21,21,21)" text-anchor="middle">C</text>',
+    );
+    const light = parseFormDefinition({ ...raw(), id: 'light-labels', bubbleLabels: undefined });
+    expect(blankFormSvg(expandForm(light))).toContain(
+      'font-size="23.62" fill="rgb(170,170,170)" text-anchor="middle">C</text>',
+    );
+  });
+});
+
+describe('each bubble against its own empty level', () => {
+  const field: BubblesInstance = {
+    kind: 'bubbles',
+    name: 'q.1',
+    template: 'q.{n}',
+    labels: ['A', 'B', 'C', 'D'],
+    multiple: false,
+    rects: [],
+  };
+  const empty = {
+    'q.{n}': {
+      A: { fill: 0.3, ring: 0.01 },
+      B: { fill: 0.12, ring: 0.01 },
+      C: { fill: 0.2, ring: 0.01 },
+      D: { fill: 0.25, ring: 0.01 },
+    },
+  };
+
+  it('reads a mark of darkness p over any letter as about p, an empty bubble as about 0', () => {
+    // The sheet's dots on the paper (a dithered scan) add 0.02 everywhere; B carries a 0.4 pencil mark.
+    const fills = [0.32, 0.12 + 0.4 * 0.88 + 0.02, 0.22, 0.27];
+    const [n] = aboveEmpty(
+      [field, field],
+      [fills.map((fill) => ({ fill, ring: 0.03 })), fills.map((fill) => ({ fill, ring: 0.03 }))],
+      empty,
+    );
+    expect(n![1]!.fill).toBeCloseTo(0.4, 1);
+    for (const i of [0, 2, 3]) expect(Math.abs(n![i]!.fill)).toBeLessThan(0.01);
+  });
+
+  it('keeps marks marks on a sheet marked nearly everywhere', () => {
+    const marked = [0.3, 0.12, 0.2, 0.25].map((e) => ({ fill: e + 0.8 * (1 - e), ring: 0.03 }));
+    const [n] = aboveEmpty([field], [marked], empty);
+    for (const m of n!) expect(m.fill).toBeGreaterThan(0.65);
+  });
+
+  it('leaves a form without calibration as it was', () => {
+    const measures = [[{ fill: 0.3, ring: 0.02 }]];
+    expect(aboveEmpty([field], measures, undefined)).toBe(measures);
+  });
+});
+
+/** Reads the pages with the definition: fields sent to verification and wrong values accepted without a doubt. */
+async function readAll(
+  pages: { image: Uint8Array; fields: Record<string, { value: string }> }[],
+  def: FormDefinition,
+) {
+  let fields = 0;
+  let doubted = 0;
+  let silent = 0;
+  for (const page of pages) {
+    const sheet = await recognisePage(await decodeFirstPage(page.image), { forms: [def] });
+    expect(sheet.status).not.toBe('rejected');
+    for (const [name, truth] of Object.entries(page.fields)) {
+      const read = sheet.fields[name]!;
+      fields++;
+      if (read.doubt.length > 0) doubted++;
+      else if (read.value !== truth.value) silent++;
+    }
+  }
+  return { fields, doubted, silent, accepted: (fields - doubted) / fields };
+}
+
+describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles', () => {
+  const CONDITIONS: [string, MarkStyle, Partial<DegradeParams>][] = [
+    ['light pencil, 300 dpi grey', 'pencil', {}],
+    ['solid marks, dithered 1-bit 300 dpi', 'solid', { dpi: 300, bilevel: 'dither' }],
+    ['light pencil, dithered 1-bit 300 dpi', 'pencil', { dpi: 300, bilevel: 'dither' }],
+    ['light pencil, 84 dpi', 'pencil', { dpi: 84 }],
+  ];
+  let calibrated: FormDefinition;
+  const pages: Record<string, { image: Uint8Array; fields: Record<string, { value: string }> }[]> = {};
+
+  beforeAll(async () => {
+    const blanks = [
+      await writeScan('blank-1', lettered, 1, false),
+      await writeScan('blank-2', lettered, 2, false),
+    ];
+    const out = join(dir, 'lettered.bubbles.json');
+    const r = await calibrate(['bubbles', '--form', FIXTURE, '--out', out, ...blanks]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2 of 2 blank scan page\(s\) measured/);
+    calibrated = loadFormDefinitionFile(out);
+    for (const [name, markStyle, overrides] of CONDITIONS) {
+      pages[name] = [];
+      for (const seed of [21, 22]) {
+        const g = await generateSheet(lettered, seed, 'scanner', { markStyle }, overrides);
+        pages[name].push({ image: g.image, fields: g.truth.fields });
+      }
+    }
+  }, 120_000);
+
+  it('writes each letter its own empty level, and thresholds tighter than the defaults', () => {
+    const q = calibrated.bubbleEmpty?.['q.{n}'];
+    expect(Object.keys(q ?? {}).sort()).toEqual(['A', 'B', 'C', 'D', 'E']);
+    // The letters make empty bubbles 0.12-0.35 dark, and differently so: B has more ink than C.
+    for (const level of Object.values(q ?? {})) expect(level.fill).toBeGreaterThan(0.12);
+    expect(q?.B?.fill).toBeGreaterThan((q?.C?.fill ?? 1) + 0.05);
+    expect(calibrated.thresholds.bubbles?.defaultThreshold).toBeLessThan(BUBBLE_THRESHOLDS.minThreshold);
+  });
+
+  it.each(CONDITIONS.map(([name]) => [name]))(
+    '%s: 0 silent errors and at least 97 percent auto-accepted, against under 90 uncalibrated',
+    async (name) => {
+      const before = await readAll(pages[name]!, lettered);
+      const after = await readAll(pages[name]!, calibrated);
+      expect(after.silent).toBe(0);
+      expect(after.accepted).toBeGreaterThanOrEqual(0.97);
+      expect(before.accepted).toBeLessThan(0.9);
+    },
+  );
+
+  it('calibrate thresholds starts from the calibrated thresholds, not the defaults', () => {
+    const none = {
+      pages: 0,
+      skipped: [],
+      bubbles: [],
+      characters: [],
+      fields: [],
+      charactersSkipped: 'none',
+    };
+    const c = calibrateThresholds(calibrated, none);
+    expect(c.bubbles.current).toBe(calibrated.thresholds.bubbles?.marginal);
+    expect(c.bubbles.current).not.toBe(BUBBLE_THRESHOLDS.marginal);
+  });
+
+  it('refuses "blank" scans with marks on them, writing nothing', async () => {
+    const marked = await writeScan('marked', lettered, 3, true);
+    const out = join(dir, 'never.json');
+    await expect(calibrate(['bubbles', '--form', FIXTURE, '--out', out, marked])).rejects.toThrow(
+      CommandError,
+    );
+    await expect(calibrate(['bubbles', '--form', FIXTURE, '--out', out, marked])).rejects.toThrow(
+      /not blank: .*marked\.(png|jpg) has bubbles marked/,
+    );
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
+
+describe('the generator', () => {
+  it('makes dithered 1-bit scans: black and white dots whose density keeps the grey', async () => {
+    const overrides = { dpi: 300, bilevel: 'dither' as const, noiseSd: 0, blurSigmaPx: 0 };
+    const dithered = await decodeFirstPage((await generateSheet(lettered, 41, 'clean', {}, overrides)).image);
+    const { bilevel: _, ...grey } = overrides;
+    const smooth = await decodeFirstPage((await generateSheet(lettered, 41, 'clean', {}, grey)).image);
+    expect(new Set(dithered.data)).toEqual(new Set([0, 255]));
+    const mean = (d: Uint8Array) => d.reduce((a, v) => a + v, 0) / d.length;
+    expect(Math.abs(mean(dithered.data) - mean(smooth.data))).toBeLessThan(1);
+  });
+});
+
+describe('variants that share their marks', () => {
+  // The same design with 40 questions: its third column of bubbles is blank paper.
+  const COLUMN_3 = { x: 146, y: 110, w: 32, h: 160 };
+  const variant = (id: string, questions: 40 | 60, features?: 'present' | 'absent'): FormDefinition => {
+    const r = raw();
+    return parseFormDefinition({
+      ...r,
+      id,
+      fields: questions === 60 ? r.fields : r.fields.slice(0, 3),
+      ...(features && { features: [{ ...COLUMN_3, ink: features }] }),
+    });
+  };
+  const sixty = variant('variant-60', 60);
+  const forty = variant('variant-40', 40);
+
+  it('without anything to tell them apart: rejected, asking for --form, not guessed', async () => {
+    const page = await generateSheet(forty, 31, 'scanner');
+    const img = await decodeFirstPage(page.image);
+    const sheet = await recognisePage(img, { forms: [sixty, forty] });
+    expect(sheet).toMatchObject({ status: 'rejected', reason: 'ambiguous-form', form: null });
+    expect(sheet.detail).toMatch(/variant-60, variant-40 alike.*--form/);
+    // Named on the command line, the form is read.
+    expect(await recognisePage(img, { forms: [forty] })).toMatchObject({ form: 'variant-40' });
+  }, 30_000);
+
+  it('told apart by the feature each declares', async () => {
+    const declared = [variant('variant-60f', 60, 'present'), variant('variant-40f', 40, 'absent')];
+    for (const [def, seed] of [
+      [declared[1]!, 32],
+      [declared[0]!, 33],
+      [declared[1]!, 34],
+    ] as const) {
+      for (const overrides of [{}, { dpi: 300, bilevel: 'dither' as const }]) {
+        const page = await generateSheet(def, seed, 'scanner', {}, overrides);
+        const sheet = await recognisePage(await decodeFirstPage(page.image), { forms: declared });
+        expect(sheet.form).toBe(def.id);
+        expect(sheet.status).not.toBe('rejected');
+      }
+    }
+  }, 60_000);
+});
