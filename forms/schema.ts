@@ -395,6 +395,18 @@ export const FormDefinitionSchema = z
      * barcode, a header field that names a person.
      */
     redact: z.array(RedactionSchema).default([]),
+    /**
+     * Where the sheet names its subject (the field holding its two-digit code) and which repeated field answers
+     * which task ({n} is the task number): each answer is read under its task's type, from the subject's
+     * answer types (forms/answer-types.ts, calibration/answers/<year>/).
+     */
+    answers: z
+      .strictObject({
+        exam: z.enum(['EGE', 'OGE', 'GVE']),
+        subjectField: z.string().min(1),
+        answerField: z.string().includes('{n}'),
+      })
+      .optional(),
     /** Derived fields computed from read ones (EGE AS1: results after replacements). */
     derive: z.array(z.literal('ege-replacements')).default([]),
     /**
@@ -429,6 +441,12 @@ export const FormDefinitionSchema = z
         });
       }
     });
+    const names = new Set(def.fields.map((f) => f.name));
+    for (const key of ['subjectField', 'answerField'] as const) {
+      const name = def.answers?.[key];
+      if (name !== undefined && !names.has(name))
+        ctx.addIssue({ code: 'custom', path: ['answers', key], message: `no field "${name}"` });
+    }
     try {
       new RegExp(def.sheetNumber?.pattern ?? '');
     } catch {

@@ -4,8 +4,10 @@
  * barcodes (they identify the form) → read the fields → derive → decide the sheet's status.
  */
 
+import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
+import { answerFieldTypes } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
@@ -73,7 +75,14 @@ function readLink(field: RecognisedField): RecognisedField {
   return field;
 }
 
-function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper: number, ms: StageTimes) {
+function readFields(
+  img: GreyImage,
+  form: ExpandedForm,
+  reg: Registration,
+  paper: number,
+  answers: readonly SubjectAnswers[],
+  ms: StageTimes,
+) {
   const t = reg.transform;
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
@@ -85,8 +94,14 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
   ms.bubbles = lap();
   const accept = form.definition.thresholds.characterAccept;
+  // The subject first: its answers are read under their tasks' types.
+  const subjectField = form.byName.get(form.definition.answers?.subjectField ?? '');
+  if (subjectField?.kind === 'cells')
+    fields[subjectField.name] = readCells(img, t, subjectField, paper, accept).field;
+  const types = answerFieldTypes(form, fields[subjectField?.name ?? ''], answers);
   for (const f of form.fields) {
-    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept).field;
+    if (f === subjectField) continue;
+    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept, types.get(f.name)).field;
     else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
   }
   ms.characters = lap();
@@ -98,6 +113,8 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
 export interface RecogniseOptions {
   /** Candidate forms; the page is identified among them. */
   forms: FormDefinition[];
+  /** The season's answer types per subject; default: the newest year shipped (`shippedAnswers`). */
+  answers?: readonly SubjectAnswers[];
 }
 
 export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Promise<RecognisedSheet> {
@@ -164,7 +181,10 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   const form = expandForm(chosen.def);
   const reg = chosen.registration;
   const paper = paperLevel(img);
-  const fields = applyDerivations(form, readFields(img, form, reg, paper, ms));
+  const fields = applyDerivations(
+    form,
+    readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms),
+  );
   lap();
 
   const doubt = [...new Set([...(codes?.doubt ?? []), ...sheetDoubt])];
