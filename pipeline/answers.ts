@@ -30,7 +30,6 @@ const ACCEPTING = new Set([INT, FRAC, WORD]);
 const STATES = 7;
 
 const isDigit = (ch: string) => ch >= '0' && ch <= '9';
-const isLetter = (ch: string) => !isDigit(ch) && ch !== ',' && ch !== '-';
 
 /** The state after `ch` in state `st` of a `type` answer; undefined when the type forbids it there. */
 function step(type: TypedAnswer, st: number, ch: string): number | undefined {
@@ -189,7 +188,7 @@ export function decodeAnswer(reads: CharacterRead[], type: TypedAnswer, accept: 
       cells.push({ cell, reason, detail });
     }
   }
-  if (fit.some((f) => f < TYPE_FIT)) {
+  if (cells.some((c) => c.reason === 'not-of-type')) {
     // Not an answer of its type: the cells' own reads stand for the verifier, not a string forced into it.
     const own = resolveScripts(reads).map((r, i) => (r.blank ? r : { ...r, confidence: out[i]!.confidence }));
     const probability = fit.reduce((a, f) => a * f, best[n]![end]!);

@@ -44,7 +44,7 @@ export interface FillOptions {
   links?: Record<string, string>;
   /**
    * Write exactly these cell fields and leave every other field blank: a form printed with its own content
-   * (a checking protocol) filled in by hand.
+   * (a checking protocol) filled in by hand. A pre-printed field named here is printed (an AS1's subject).
    */
   exactly?: Record<string, string>;
 }
@@ -399,8 +399,10 @@ export function fillForm(
   const truth: Record<string, FieldTruth> = {};
   if (opts.exactly) {
     for (const f of form.fields)
-      if (f.kind === 'cells' && !f.preprinted)
-        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', hand, rng.fork(f.name));
+      if (f.kind === 'cells' && (!f.preprinted || f.name in opts.exactly)) {
+        const by = f.preprinted ? printHand : hand;
+        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', by, rng.fork(f.name));
+      }
     return truth;
   }
   const emptyRate = opts.emptyRate ?? 0.25;
