@@ -6,7 +6,9 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { shippedAnswers } from '../forms/answer-types.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
+import { answerFieldTypes } from '../pipeline/answers.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -97,7 +99,17 @@ export function measureLabelledPage(
   const bubbles: PageBubbles = { fills: [], fields: [] };
   const characters: CharacterSample[] = [];
   const fields: FieldSample[] = [];
-  for (const f of expandForm(def).fields) {
+  const form = expandForm(def);
+  // Answers are decided under their tasks' types, as recognisePage reads them once it knows the subject.
+  const subject = form.byName.get(def.answers?.subjectField ?? '');
+  const types = answerFieldTypes(
+    form,
+    subject?.kind === 'cells' && withCharacters
+      ? readCells(img, t, subject, paper, def.thresholds.characterAccept).field
+      : undefined,
+    shippedAnswers(),
+  );
+  for (const f of form.fields) {
     const label = truth.fields[f.name];
     if (f.kind === 'bubbles') {
       const measures = measureBubbles(img, t, f, paper);
@@ -105,7 +117,7 @@ export function measureLabelledPage(
       if (label && !label.ambiguous) bubbles.fields.push({ field: f, measures, truth: label.value });
     } else if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
       // Threshold 0 leaves out the low-confidence doubt: what remains is the doubt no threshold removes.
-      const reading = readCells(img, t, f, paper, 0);
+      const reading = readCells(img, t, f, paper, 0, types.get(f.name));
       const written = reading.reads.filter((r) => !r.blank);
       fields.push({
         field: f.name,

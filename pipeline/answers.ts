@@ -10,7 +10,8 @@ import type { ExpandedForm } from '../forms/definitions.ts';
 import { type CharacterRead, DOUBT_CONFIDENCE, homoglyphsOf, resolveScripts } from './characters.ts';
 import type { CellDoubt, RecognisedField } from './result.ts';
 
-type TypedAnswer = Exclude<AnswerType, 'free'>;
+/** A type the decoder reads by; `free` answers are settled character by character (cells.ts). */
+export type TypedAnswer = Exclude<AnswerType, 'free'>;
 
 /**
  * Below this share of a cell's probability on the type's symbols (twins included), the model thinks the cell

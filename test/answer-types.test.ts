@@ -19,7 +19,7 @@ import {
   TYPE_PATTERN,
 } from '../forms/answer-types.ts';
 import { expandForm, shippedForms } from '../forms/definitions.ts';
-import { answerFieldTypes, decodeAnswer } from '../pipeline/answers.ts';
+import { answerFieldTypes, decodeAnswer, type TypedAnswer } from '../pipeline/answers.ts';
 import { BLANK_READ, type CharacterRead, resolveScripts } from '../pipeline/characters.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { renderFilledSheet } from '../samples/generate.ts';
@@ -163,7 +163,7 @@ describe('an answer decoded as a whole under its type', () => {
     expect(d.cells).toEqual([]);
   });
 
-  it.each<[string, AnswerType, CharacterRead[], string, { cell: number; reason: string }[]]>([
+  it.each<[string, TypedAnswer, CharacterRead[], string, { cell: number; reason: string }[]]>([
     [
       'a letter in a number',
       'decimal',

@@ -23,6 +23,7 @@ const DOUBTS: Record<string, string> = {
   'ambiguous-script': 'кириллица или латиница?',
   'gap-in-answer': 'пропуск в ответе',
   'written-across-cells': 'написано поверх клеток',
+  'not-of-type': 'ответ не того вида, что задание',
   'uncertain-writing': 'есть ли запись?',
   'link-check-digit': 'контрольная цифра не сходится',
   'incomplete-link': 'номер записан не полностью',
