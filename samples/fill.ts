@@ -4,6 +4,7 @@
  */
 
 import { ALPHABETS } from '../forms/alphabets.ts';
+import { type AnswerType, shippedAnswers, TYPE_PATTERN, TYPE_SYMBOLS } from '../forms/answer-types.ts';
 import type {
   BubblesInstance,
   CellsInstance,
@@ -12,6 +13,7 @@ import type {
   Rect,
   WritingInstance,
 } from '../forms/definitions.ts';
+import { answerFieldTypes } from '../pipeline/answers.ts';
 import { ean13WithCheckDigit } from '../render/barcodes.ts';
 import { type GreyImage, inkPixel, PX_PER_MM } from '../render/form.ts';
 import { type GlyphStyle, placeGlyph, randomGlyphStyle, rasterizeStrokes } from './glyphs.ts';
@@ -211,9 +213,9 @@ const WORDS_RU = [
 ];
 const WORDS_EN = ['STARRING', 'DOESNOTBREAK', 'QUIZ', 'WAX', 'JUMPY', 'VEX'];
 
-/** A plausible short answer of the given alphabet, at most `max` characters. */
-export function randomAnswer(rng: Rng, allowed: string, max: number): string {
-  const only = (s: string) => [...s].every((c) => allowed.includes(c));
+/** A plausible short answer of the given alphabet (and `pattern`, when given), at most `max` characters. */
+export function randomAnswer(rng: Rng, allowed: string, max: number, pattern = /./): string {
+  const only = (s: string) => [...s].every((c) => allowed.includes(c)) && pattern.test(s);
   const candidates: (() => string)[] = [
     () => String(rng.int(0, 9999)),
     () => `-${rng.int(1, 99)}`,
@@ -368,11 +370,13 @@ const PATRONYMICS = ['ИВАНОВИЧ', 'СЕРГЕЕВНА', 'ПЕТРОВНА
  * What a participant or organiser writes in a cell field. Repeated fields (answers, scores) may be left blank;
  * codes fill every cell; names come from name lists, sometimes double-barrelled.
  */
-function cellText(f: CellsInstance, rng: Rng, emptyRate: number): string {
+function cellText(f: CellsInstance, rng: Rng, emptyRate: number, type: AnswerType = 'free'): string {
   const n = f.rects.length;
   if (f.name !== f.template && rng.chance(emptyRate)) return '';
   if (f.mayOverflow && rng.chance(0.02))
     return `${randomAnswer(rng, ALPHABETS.digits, 9)}${randomAnswer(rng, ALPHABETS.digits, 9)}0`;
+  // A participant answers a typed task with an answer of its type (a number in mathematics, a word…).
+  if (type !== 'free') return randomAnswer(rng, TYPE_SYMBOLS[type], n, TYPE_PATTERN[type]);
   if (f.mayOverflow) return randomAnswer(rng, f.allowed, n);
   if ([...f.allowed].every((c) => ALPHABETS.digits.includes(c))) {
     return Array.from({ length: n }, () => rng.int(0, 9)).join('');
@@ -406,6 +410,13 @@ export function fillForm(
     return truth;
   }
   const emptyRate = opts.emptyRate ?? 0.25;
+  const subject = form.definition.answers?.subjectField;
+  const printed = subject === undefined ? undefined : PREPRINTED[subject];
+  const types = answerFieldTypes(
+    form,
+    printed === undefined ? undefined : { value: printed, confidence: 1, doubt: [] },
+    shippedAnswers(),
+  );
   const replacementsWanted = rng.chance(0.3) ? rng.int(1, 2) : 0;
   let replacements = 0;
   for (const f of form.fields) {
@@ -434,7 +445,7 @@ export function fillForm(
             replacements++;
           }
         } else if (f.name === 'replacement_count') text = '';
-        else text = cellText(f, frng, emptyRate);
+        else text = cellText(f, frng, emptyRate, types.get(f.name));
         truth[f.name] = fillCells(page, f, text, f.preprinted ? printHand : hand, frng);
         break;
       }
