@@ -138,15 +138,21 @@ export function answerYears(dir: URL = ANSWERS_DIR): number[] {
     .sort((a, b) => b - a);
 }
 
-let latest: SubjectAnswers[] | undefined;
+const loaded = new Map<number, SubjectAnswers[]>();
 
 /**
- * The newest year's answer types, loaded once per process: a sheet carries its subject but not the exam's
- * year, and the season being read is the newest one shipped.
+ * The answer types of an exam year's subjects, loaded once per process; none for a year that ships none (its
+ * answers are read `free`, not by another year's types). Without a year (a page whose batch names no exam):
+ * the newest year shipped, the season being read.
  */
-export function shippedAnswers(): SubjectAnswers[] {
-  const year = answerYears()[0];
-  if (year === undefined) throw new Error('no answer types shipped (calibration/answers/)');
-  latest ??= loadSubjectAnswers(year);
-  return latest;
+export function shippedAnswers(year?: number): SubjectAnswers[] {
+  const years = answerYears();
+  const y = year ?? years[0];
+  if (y === undefined || !years.includes(y)) return [];
+  let answers = loaded.get(y);
+  if (!answers) {
+    answers = loadSubjectAnswers(y);
+    loaded.set(y, answers);
+  }
+  return answers;
 }

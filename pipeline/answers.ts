@@ -171,21 +171,21 @@ export function decodeAnswer(reads: CharacterRead[], type: TypedAnswer, accept: 
       cells.push({
         cell,
         reason: 'not-of-type',
-        detail: `cell ${cell}: reads as ${was}, not a symbol of a ${type} (${pct(fit[k]!)} fits)`,
+        detail: `reads as ${was}, not a symbol of a ${type} (${pct(fit[k]!)} fits)`,
       });
     } else if (confidence < accept) {
       const reason = spoilt
         ? 'low-confidence-character'
         : own !== symbol
           ? 'not-of-type'
-          : homoglyphsOf(symbol).includes(rival[0])
+          : rival[0] !== '' && homoglyphsOf(symbol).includes(rival[0])
             ? 'ambiguous-script'
             : 'low-confidence-character';
       const detail = spoilt
-        ? `cell ${cell}: the tile may be spoilt (a streak through the ink, a lost mark above)`
+        ? 'the tile may be spoilt (a streak through the ink, a lost mark above)'
         : own !== symbol
-          ? `cell ${cell}: reads as ${own}, which cannot stand there in a ${type}; ${symbol} at ${pct(confidence)}`
-          : `cell ${cell}: ${symbol} at ${pct(confidence)}${rival[0] ? `, or ${rival[0]} at ${pct(rival[1])}` : ''}`;
+          ? `reads as ${own}, which cannot stand there in a ${type}; ${symbol} at ${pct(confidence)}`
+          : `${symbol} at ${pct(confidence)}${rival[0] ? `, or ${rival[0]} at ${pct(rival[1])}` : ''}`;
       cells.push({ cell, reason, detail });
     }
   }

@@ -96,12 +96,12 @@ function freeAnswer(raw: CharacterRead[], accept: number): Omit<DecodedAnswer, '
     if (r.confidence >= accept) return;
     const cell = i + 1;
     if (raw[i]!.homoglyphs && r.confidence === 0)
-      cells.push({ cell, reason: 'ambiguous-script', detail: `cell ${cell}: ${raw[i]!.homoglyphs}?` });
+      cells.push({ cell, reason: 'ambiguous-script', detail: `${raw[i]!.homoglyphs}?` });
     else
       cells.push({
         cell,
         reason: 'low-confidence-character',
-        detail: `cell ${cell}: ${r.symbol} at ${Math.round(r.confidence * 100)}%`,
+        detail: `${r.symbol} at ${Math.round(r.confidence * 100)}%`,
       });
   });
   return { reads, probability, cells };
