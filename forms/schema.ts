@@ -405,6 +405,10 @@ export const FormDefinitionSchema = z
         exam: z.enum(['EGE', 'OGE', 'GVE']),
         subjectField: z.string().min(1),
         answerField: z.string().includes('{n}'),
+        /** Rows that replace a wrong answer: the row's task number and its answer, {n} the row. */
+        replacement: z
+          .strictObject({ task: z.string().includes('{n}'), answer: z.string().includes('{n}') })
+          .optional(),
       })
       .optional(),
     /** Derived fields computed from read ones (EGE AS1: results after replacements). */
@@ -442,10 +446,16 @@ export const FormDefinitionSchema = z
       }
     });
     const names = new Set(def.fields.map((f) => f.name));
-    for (const key of ['subjectField', 'answerField'] as const) {
-      const name = def.answers?.[key];
+    const answers = def.answers;
+    const named = answers && {
+      subjectField: answers.subjectField,
+      answerField: answers.answerField,
+      'replacement.task': answers.replacement?.task,
+      'replacement.answer': answers.replacement?.answer,
+    };
+    for (const [key, name] of Object.entries(named ?? {})) {
       if (name !== undefined && !names.has(name))
-        ctx.addIssue({ code: 'custom', path: ['answers', key], message: `no field "${name}"` });
+        ctx.addIssue({ code: 'custom', path: ['answers', ...key.split('.')], message: `no field "${name}"` });
     }
     try {
       new RegExp(def.sheetNumber?.pattern ?? '');

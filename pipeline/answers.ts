@@ -198,26 +198,36 @@ export function decodeAnswer(reads: CharacterRead[], type: TypedAnswer, accept: 
   return { value: chosen.join(''), probability: best[n]![end]!, reads: out, cells };
 }
 
+/** The {n} of `name` in the repeated field `template` ('answer.{n}', 'answer.7' → '7'). */
+function indexIn(template: string, name: string): string | undefined {
+  const [head = '', tail = ''] = template.split('{n}');
+  const n = name.slice(head.length, name.length - tail.length);
+  return name.startsWith(head) && name.endsWith(tail) && /^\d+$/.test(n) ? n : undefined;
+}
+
 /**
- * The type of each answer field of a sheet whose subject field was read without doubt; none (every answer
- * `free`) when the form does not say where its subject is, the subject is doubtful, or no types are shipped
- * for it: a guessed subject would narrow the answers wrongly.
+ * The type of an answer field, from the fields read so far: the subject field read without doubt names the
+ * subject's types; `answer.N` takes task N's, a replacement row's answer the type of the task its row names
+ * (read without doubt). Undefined (read `free`) for any other field, when the form does not say where its
+ * subject is, the subject or the row's task is doubtful, or no types are shipped for the subject: a guessed
+ * subject would narrow the answer wrongly.
  */
-export function answerFieldTypes(
+export function answerTypeOfField(
   form: ExpandedForm,
-  subject: RecognisedField | undefined,
+  name: string,
+  read: Readonly<Record<string, RecognisedField>>,
   subjects: readonly SubjectAnswers[],
-): Map<string, AnswerType> {
-  const types = new Map<string, AnswerType>();
+): AnswerType | undefined {
   const spec = form.definition.answers;
-  if (!spec || !subject || subject.doubt.length > 0) return types;
+  const subject = spec && read[spec.subjectField];
+  if (!spec || !subject || subject.doubt.length > 0) return undefined;
   const answers = subjects.find((s) => s.exam === spec.exam && s.subjectCode === subject.value);
-  if (!answers) return types;
-  const [head, tail] = spec.answerField.split('{n}') as [string, string];
-  for (const f of form.fields) {
-    if (f.template !== spec.answerField) continue;
-    const task = Number(f.name.slice(head.length, f.name.length - tail.length));
-    types.set(f.name, answerTypeOf(answers, task));
-  }
-  return types;
+  const template = form.byName.get(name)?.template;
+  if (!answers || template === undefined) return undefined;
+  if (template === spec.answerField) return answerTypeOf(answers, Number(indexIn(template, name)));
+  if (template !== spec.replacement?.answer) return undefined;
+  const row = indexIn(template, name);
+  const task = row === undefined ? undefined : read[spec.replacement.task.replace('{n}', row)];
+  if (!task || task.doubt.length > 0 || !/^\d{1,2}$/.test(task.value)) return undefined;
+  return answerTypeOf(answers, Number(task.value));
 }

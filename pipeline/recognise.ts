@@ -7,7 +7,7 @@
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import { answerFieldTypes } from './answers.ts';
+import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { type BubbleMeasure, decideBubbles, measureBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
@@ -94,15 +94,17 @@ function readFields(
   for (const f of bubbleFields) fields[f.name] = decideBubbles(f, measures.get(f.name) ?? [], stats);
   ms.bubbles = lap();
   const accept = form.definition.thresholds.characterAccept;
-  // The subject first: its answers are read under their tasks' types.
+  // The subject first: its answers are read under their tasks' types (a replacement row's task before its
+  // answer, as the definition lists them).
   const subjectField = form.byName.get(form.definition.answers?.subjectField ?? '');
   if (subjectField?.kind === 'cells')
     fields[subjectField.name] = readCells(img, t, subjectField, paper, accept).field;
-  const types = answerFieldTypes(form, fields[subjectField?.name ?? ''], answers);
   for (const f of form.fields) {
     if (f === subjectField) continue;
-    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept, types.get(f.name)).field;
-    else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
+    if (f.kind === 'cells') {
+      const type = answerTypeOfField(form, f.name, fields, answers);
+      fields[f.name] = readCells(img, t, f, paper, accept, type).field;
+    } else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
   }
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);

@@ -13,7 +13,8 @@ import type {
   Rect,
   WritingInstance,
 } from '../forms/definitions.ts';
-import { answerFieldTypes } from '../pipeline/answers.ts';
+import { answerTypeOfField } from '../pipeline/answers.ts';
+import type { RecognisedField } from '../pipeline/result.ts';
 import { ean13WithCheckDigit } from '../render/barcodes.ts';
 import { type GreyImage, inkPixel, PX_PER_MM } from '../render/form.ts';
 import { type GlyphStyle, placeGlyph, randomGlyphStyle, rasterizeStrokes } from './glyphs.ts';
@@ -366,18 +367,24 @@ const NAMES = [
 ];
 const PATRONYMICS = ['ИВАНОВИЧ', 'СЕРГЕЕВНА', 'ПЕТРОВНА', 'ЮРЬЕВИЧ', 'ЭДУАРДОВИЧ', 'ФЁДОРОВНА', 'ЯКОВЛЕВИЧ'];
 
+/** A participant answers a typed task with an answer of its type (a number in mathematics, a word…). */
+function answerOfType(rng: Rng, f: CellsInstance, type: AnswerType = 'free'): string {
+  const n = f.rects.length;
+  return type === 'free'
+    ? randomAnswer(rng, f.allowed, n)
+    : randomAnswer(rng, TYPE_SYMBOLS[type], n, TYPE_PATTERN[type]);
+}
+
 /**
  * What a participant or organiser writes in a cell field. Repeated fields (answers, scores) may be left blank;
  * codes fill every cell; names come from name lists, sometimes double-barrelled.
  */
-function cellText(f: CellsInstance, rng: Rng, emptyRate: number, type: AnswerType = 'free'): string {
+function cellText(f: CellsInstance, rng: Rng, emptyRate: number, type?: AnswerType): string {
   const n = f.rects.length;
   if (f.name !== f.template && rng.chance(emptyRate)) return '';
   if (f.mayOverflow && rng.chance(0.02))
     return `${randomAnswer(rng, ALPHABETS.digits, 9)}${randomAnswer(rng, ALPHABETS.digits, 9)}0`;
-  // A participant answers a typed task with an answer of its type (a number in mathematics, a word…).
-  if (type !== 'free') return randomAnswer(rng, TYPE_SYMBOLS[type], n, TYPE_PATTERN[type]);
-  if (f.mayOverflow) return randomAnswer(rng, f.allowed, n);
+  if (f.mayOverflow) return answerOfType(rng, f, type);
   if ([...f.allowed].every((c) => ALPHABETS.digits.includes(c))) {
     return Array.from({ length: n }, () => rng.int(0, 9)).join('');
   }
@@ -410,13 +417,13 @@ export function fillForm(
     return truth;
   }
   const emptyRate = opts.emptyRate ?? 0.25;
+  // What the participant knows: the subject printed on the sheet, the tasks their replacement rows name.
+  const known: Record<string, RecognisedField> = {};
   const subject = form.definition.answers?.subjectField;
   const printed = subject === undefined ? undefined : PREPRINTED[subject];
-  const types = answerFieldTypes(
-    form,
-    printed === undefined ? undefined : { value: printed, confidence: 1, doubt: [] },
-    shippedAnswers(),
-  );
+  if (subject !== undefined && printed !== undefined)
+    known[subject] = { value: printed, confidence: 1, doubt: [] };
+  const typeOf = (name: string) => answerTypeOfField(form, name, known, shippedAnswers());
   const replacementsWanted = rng.chance(0.3) ? rng.int(1, 2) : 0;
   let replacements = 0;
   for (const f of form.fields) {
@@ -439,13 +446,15 @@ export function fillForm(
         else if (f.template === 'replacement.{n}.task' || f.template === 'replacement.{n}.answer') {
           const n = Number(f.name.split('.')[1]);
           if (n > replacementsWanted) text = '';
-          else if (f.template === 'replacement.{n}.task') text = String(frng.int(1, 40)).padStart(2, '0');
-          else {
-            text = randomAnswer(frng, f.allowed, f.rects.length);
+          else if (f.template === 'replacement.{n}.task') {
+            text = String(frng.int(1, 40)).padStart(2, '0');
+            known[f.name] = { value: text, confidence: 1, doubt: [] };
+          } else {
+            text = answerOfType(frng, f, typeOf(f.name));
             replacements++;
           }
         } else if (f.name === 'replacement_count') text = '';
-        else text = cellText(f, frng, emptyRate, types.get(f.name));
+        else text = cellText(f, frng, emptyRate, typeOf(f.name));
         truth[f.name] = fillCells(page, f, text, f.preprinted ? printHand : hand, frng);
         break;
       }

@@ -19,7 +19,7 @@ import {
   TYPE_PATTERN,
 } from '../forms/answer-types.ts';
 import { expandForm, shippedForms } from '../forms/definitions.ts';
-import { answerFieldTypes, decodeAnswer, type TypedAnswer } from '../pipeline/answers.ts';
+import { answerTypeOfField, decodeAnswer, type TypedAnswer } from '../pipeline/answers.ts';
 import { BLANK_READ, type CharacterRead, resolveScripts } from '../pipeline/characters.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { renderFilledSheet } from '../samples/generate.ts';
@@ -223,20 +223,38 @@ describe('answers typed by the sheet subject', () => {
   const def = shippedForms().find((f) => f.id === 'ege-as1-2023')!;
   const form = expandForm(def);
 
-  it('types the answer fields only once the subject is read without doubt', () => {
-    const read = (value: string, doubt: 'low-confidence-character'[] = []) => ({
-      value,
-      confidence: 1,
-      doubt,
-    });
-    const types = answerFieldTypes(form, read('02'), shippedAnswers());
-    expect([types.get('answer.1'), types.get('answer.12'), types.get('answer.13')]).toEqual([
-      'decimal',
-      'decimal',
-      'free',
-    ]);
-    expect(answerFieldTypes(form, read('02', ['low-confidence-character']), shippedAnswers()).size).toBe(0);
-    expect(answerFieldTypes(form, read('99'), shippedAnswers()).size).toBe(0);
+  it.each<
+    [string, Record<string, string | [string, 'low-confidence-character']>, string, AnswerType | undefined]
+  >([
+    ['task 1 of mathematics', { subject_code: '02' }, 'answer.1', 'decimal'],
+    ['task 12 of mathematics', { subject_code: '02' }, 'answer.12', 'decimal'],
+    ['task 13 of mathematics, not a short answer', { subject_code: '02' }, 'answer.13', 'free'],
+    ['task 2 of Russian', { subject_code: '01' }, 'answer.2', 'cyrillic-word'],
+    ['a doubtful subject', { subject_code: ['02', 'low-confidence-character'] }, 'answer.1', undefined],
+    ['a subject without types', { subject_code: '99' }, 'answer.1', undefined],
+    ['no subject read', {}, 'answer.1', undefined],
+    ['a field that is no answer', { subject_code: '02' }, 'region', undefined],
+    [
+      'a replacement of task 7',
+      { subject_code: '01', 'replacement.2.task': '07' },
+      'replacement.2.answer',
+      'cyrillic-word',
+    ],
+    [
+      'a replacement whose task is doubtful',
+      { subject_code: '01', 'replacement.2.task': ['07', 'low-confidence-character'] },
+      'replacement.2.answer',
+      undefined,
+    ],
+    ['a replacement of no task read', { subject_code: '01' }, 'replacement.2.answer', undefined],
+  ])('types %s', (_name, values, field, type) => {
+    const read = Object.fromEntries(
+      Object.entries(values).map(([name, v]) => {
+        const [value, doubt] = typeof v === 'string' ? [v, undefined] : v;
+        return [name, { value, confidence: 1, doubt: doubt ? [doubt] : [] }];
+      }),
+    );
+    expect(answerTypeOfField(form, field, read, shippedAnswers())).toBe(type);
   });
 
   it.each<[string, Record<string, string>, string[]]>([
