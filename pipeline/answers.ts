@@ -191,7 +191,7 @@ export function decodeAnswer(reads: CharacterRead[], type: TypedAnswer, accept: 
   }
   if (cells.some((c) => c.reason === 'not-of-type')) {
     // Not an answer of its type: the cells' own reads stand for the verifier, not a string forced into it.
-    const own = resolveScripts(reads).map((r, i) => (r.blank ? r : { ...r, confidence: out[i]!.confidence }));
+    const own = resolveScripts(reads);
     const probability = fit.reduce((a, f) => a * f, best[n]![end]!);
     return { value: own.map((r) => r.symbol).join(''), probability, reads: own, cells };
   }
