@@ -10,7 +10,7 @@ import { ALPHABETS } from './alphabets.ts';
 
 /**
  * The shapes a short answer takes (published EGE specifications: numbers, digit sequences, words):
- * - integer: digits, possibly after a minus;
+ * - integer: digits, possibly after a minus, not led by a zero;
  * - decimal: an integer or a decimal fraction with a comma, possibly negative (`-0,25`);
  * - digits: a sequence of digits with no sign (answer numbers, a matching);
  * - cyrillic-word: Cyrillic letters, hyphenated parts allowed (`ВСЁ-ТАКИ`);
@@ -39,14 +39,17 @@ export const TYPE_SYMBOLS: Record<Exclude<AnswerType, 'free'>, string> = {
   'word-or-number': `${ALPHABETS.digits}${ALPHABETS.cyrillic},-`,
 };
 
-/** A whole answer of each type; a value that does not match is a doubt, never coerced. */
+/**
+ * A whole answer of each type; a value that does not match is a doubt, never coerced. A number has no leading
+ * zero (`0908` is no number, `0,08` is): a comma misread as a digit cannot make one.
+ */
 export const TYPE_PATTERN: Record<AnswerType, RegExp> = {
-  integer: /^-?\d+$/,
-  decimal: /^-?\d+(,\d+)?$/,
+  integer: /^-?(0|[1-9]\d*)$/,
+  decimal: /^-?(0|[1-9]\d*)(,\d+)?$/,
   digits: /^\d+$/,
   'cyrillic-word': /^[А-ЯЁ]+(-[А-ЯЁ]+)*$/,
   'latin-word': /^[A-Z]+$/,
-  'word-or-number': /^(-?\d+(,\d+)?|[А-ЯЁ]+(-[А-ЯЁ]+)*)$/,
+  'word-or-number': /^(-?(0|[1-9]\d*)(,\d+)?|[А-ЯЁ]+(-[А-ЯЁ]+)*)$/,
   free: /^.+$/,
 };
 

@@ -19,34 +19,40 @@ export type TypedAnswer = Exclude<AnswerType, 'free'>;
  */
 const TYPE_FIT = 0.5;
 
-// The states of the types' automaton: a number is [-]digits[,digits], a word letters[-letters].
+// The states of the types' automaton: a number is [-](0|digits not led by 0)[,digits], a word
+// letters[-letters]. A written number has no leading zero: `0908` is no number, `0,08` is.
 const START = 0;
 const MINUS = 1;
-const INT = 2;
-const COMMA = 3;
-const FRAC = 4;
-const WORD = 5;
-const HYPHEN = 6;
-const ACCEPTING = new Set([INT, FRAC, WORD]);
-const STATES = 7;
+const ZERO = 2;
+const INT = 3;
+const COMMA = 4;
+const FRAC = 5;
+const WORD = 6;
+const HYPHEN = 7;
+const ACCEPTING = new Set([ZERO, INT, FRAC, WORD]);
+const STATES = 8;
 
 const isDigit = (ch: string) => ch >= '0' && ch <= '9';
 
-/** The state after `ch` in state `st` of a `type` answer; undefined when the type forbids it there. */
+/** The state after `ch` in state `st` of a `type` answer (TYPE_PATTERN's); undefined where the type forbids it. */
 function step(type: TypedAnswer, st: number, ch: string): number | undefined {
   const number = type === 'integer' || type === 'decimal' || type === 'word-or-number';
   const word = type === 'cyrillic-word' || type === 'latin-word' || type === 'word-or-number';
   if (isDigit(ch)) {
     if (type === 'digits') return st === START || st === INT ? INT : undefined;
     if (!number) return undefined;
-    if (st === START || st === MINUS || st === INT) return INT;
+    if (st === START || st === MINUS) return ch === '0' ? ZERO : INT;
+    if (st === INT) return INT;
     return st === COMMA || st === FRAC ? FRAC : undefined;
   }
   if (ch === '-') {
     if (number && st === START) return MINUS;
     return word && type !== 'latin-word' && st === WORD ? HYPHEN : undefined;
   }
-  if (ch === ',') return (type === 'decimal' || type === 'word-or-number') && st === INT ? COMMA : undefined;
+  if (ch === ',')
+    return (type === 'decimal' || type === 'word-or-number') && (st === ZERO || st === INT)
+      ? COMMA
+      : undefined;
   return word && (st === START || st === WORD || st === HYPHEN) ? WORD : undefined;
 }
 
@@ -80,8 +86,9 @@ const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 /**
  * Decodes the written cells of an answer (blank reads are kept in place and skipped) as the most probable
- * string of `type` (Viterbi), and gives each cell the probability that the answer is of the type with that
- * symbol there (forward-backward over the cells narrowed to the type). A cell is doubtful below `accept`: as
+ * string of `type` (Viterbi), and gives each cell the probability of its symbol among the strings of the type
+ * (forward-backward over the cells narrowed to the type) times its own probability on symbols that keep the
+ * answer of its type. A cell is doubtful below `accept`: as
  * `not-of-type` when the cell holds something outside the type or the type forced another symbol than the
  * cell's own best, `ambiguous-script` when the rival is its homoglyph twin, otherwise as a low-confidence
  * character.
@@ -146,25 +153,37 @@ export function decodeAnswer(reads: CharacterRead[], type: TypedAnswer, accept: 
     chosen[k - 1] = b.ch;
     st = b.st;
   }
+  let z = 0;
+  for (const st of ACCEPTING) z += alpha[n]![st]!;
+  // The state before each cell on the chosen string, to ask what else each cell could hold in it.
+  const prefix = [START];
+  for (let k = 0; k < n; k++) prefix.push(step(type, prefix[k]!, chosen[k]!)!);
+  const keepsValid = (k: number, ch: string) => {
+    let st = step(type, prefix[k]!, ch);
+    for (let j = k + 1; j < n && st !== undefined; j++) st = step(type, st, chosen[j]!);
+    return st !== undefined && ACCEPTING.has(st);
+  };
   const out = [...reads];
   for (let k = 0; k < n; k++) {
-    // P(the answer is of the type and has `ch` in this cell), for every symbol of the type.
-    const joint = new Map<string, number>();
-    for (let st = 0; st < STATES; st++) {
-      const a = alpha[k]![st]!;
-      if (a === 0) continue;
-      for (const [ch, p] of cellP[k]!) {
-        const next = step(type, st, ch);
-        if (next !== undefined) joint.set(ch, (joint.get(ch) ?? 0) + a * p * beta[k + 1]![next]!);
-      }
-    }
     const symbol = chosen[k]!;
+    // P(this symbol here | the answer is of the type), from every string of the type (forward-backward) ...
+    let through = 0;
+    for (let st = 0; st < STATES; st++) {
+      const next = step(type, st, symbol);
+      if (next !== undefined) through += alpha[k]![st]! * (cellP[k]!.get(symbol) ?? 0) * beta[k + 1]![next]!;
+    }
+    // ... times the cell's own probability on symbols that leave the answer of its type: what the cell
+    // looks like where the type cannot have it (a 9 for a comma after a leading 0) is not explained away.
+    const valid = [...cellP[k]!].reduce((a, [ch, p]) => a + (keepsValid(k, ch) ? p : 0), 0);
     const i = at[k]!;
     const spoilt = reads[i]!.spoilt === true;
-    const confidence = Math.min(joint.get(symbol) ?? 0, spoilt ? DOUBT_CONFIDENCE : 1);
+    const confidence = Math.min((through / z) * valid, spoilt ? DOUBT_CONFIDENCE : 1);
     out[i] = { ...reads[i]!, symbol, confidence, homoglyphs: '' };
     const own = [...cellP[k]!].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-    const rival = [...joint].filter(([ch]) => ch !== symbol).reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
+    // The cell's own runner-up within the type, whether or not the answer can take it there.
+    const rival = [...cellP[k]!]
+      .filter(([ch]) => ch !== symbol)
+      .reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
     const cell = i + 1;
     const was = reads[i]!.alternatives[0]?.symbol ?? '';
     if (fit[k]! < TYPE_FIT) {
