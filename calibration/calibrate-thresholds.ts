@@ -6,7 +6,9 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { shippedAnswers } from '../forms/answer-types.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
+import { answerTypeOfField } from '../pipeline/answers.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -22,6 +24,7 @@ import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, register } from '../pipeline/register.ts';
+import type { RecognisedField } from '../pipeline/result.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
 
@@ -99,7 +102,8 @@ export function measureLabelledPage(
   const characters: CharacterSample[] = [];
   const fields: FieldSample[] = [];
   // As recognition reads them: on a calibrated form, above each bubble's own empty level.
-  const bubbleFields = expandForm(def).fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
+  const form = expandForm(def);
+  const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
   const levels = measureSheetBubbles(img, t, def, bubbleFields, paper);
   const bubbles: PageBubbles = { fills: levels.flat().map((m) => m.fill), fields: [] };
   bubbleFields.forEach((f, i) => {
@@ -107,11 +111,21 @@ export function measureLabelledPage(
     if (label && !label.ambiguous)
       bubbles.fields.push({ field: f, measures: levels[i] ?? [], truth: label.value });
   });
-  for (const f of expandForm(def).fields) {
+  // Answers are decided under their tasks' types, as recognisePage reads them: from what was read before.
+  const accept = def.thresholds.characterAccept;
+  const before: Record<string, RecognisedField> = {};
+  const subject = form.byName.get(def.answers?.subjectField ?? '');
+  if (subject?.kind === 'cells' && withCharacters)
+    before[subject.name] = readCells(img, t, subject, paper, accept).field;
+  for (const f of form.fields) {
     const label = truth.fields[f.name];
     if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
       // Threshold 0 leaves out the low-confidence doubt: what remains is the doubt no threshold removes.
-      const reading = readCells(img, t, f, paper, 0);
+      const type = answerTypeOfField(form, f.name, before, shippedAnswers());
+      const reading = readCells(img, t, f, paper, 0, type);
+      // A replacement row's task types its answer only when read without doubt at the form's threshold.
+      if (f.template === def.answers?.replacement?.task)
+        before[f.name] = readCells(img, t, f, paper, accept).field;
       const written = reading.reads.filter((r) => !r.blank);
       fields.push({
         field: f.name,

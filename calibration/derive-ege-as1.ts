@@ -330,6 +330,13 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
       },
     ],
     print,
+    // The sheet's subject code types its answers (calibration/answers/<year>/).
+    answers: {
+      exam: 'EGE',
+      subjectField: 'subject_code',
+      answerField: 'answer.{n}',
+      replacement: { task: 'replacement.{n}.task', answer: 'replacement.{n}.answer' },
+    },
     derive: ['ege-replacements'],
     // `rcoi calibrate thresholds --form ege-as1-2023` on 300 labelled pages (seed 77, not the bench's): the
     // least verification with accepted characters within the 0.02% budget. See BENCHMARKS.md.

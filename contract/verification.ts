@@ -12,6 +12,8 @@ export const TaskView = z.object({
   value: z.string(),
   confidence: z.number(),
   doubt: z.array(z.string()),
+  /** The doubtful characters of a cells field (1 for its first cell), each with its reason and in words. */
+  cells: z.array(z.object({ cell: z.number().int().min(1), reason: z.string(), detail: z.string() })),
   /** Symbols a correction may use; '' for a writing area ('written' or ''). */
   allowed: z.string(),
   status: z.literal('leased'),

@@ -502,6 +502,22 @@ export const FormDefinitionSchema = z
      * barcode, a header field that names a person.
      */
     redact: z.array(RedactionSchema).default([]),
+    /**
+     * Where the sheet names its subject (the field holding its two-digit code) and which repeated field answers
+     * which task ({n} is the task number): each answer is read under its task's type, from the subject's
+     * answer types (forms/answer-types.ts, calibration/answers/<year>/).
+     */
+    answers: z
+      .strictObject({
+        exam: z.enum(['EGE', 'OGE', 'GVE']),
+        subjectField: z.string().min(1),
+        answerField: z.string().includes('{n}'),
+        /** Rows that replace a wrong answer: the row's task number and its answer, {n} the row. */
+        replacement: z
+          .strictObject({ task: z.string().includes('{n}'), answer: z.string().includes('{n}') })
+          .optional(),
+      })
+      .optional(),
     /** Derived fields computed from read ones (EGE AS1: results after replacements). */
     derive: z.array(z.literal('ege-replacements')).default([]),
     /**
@@ -550,6 +566,18 @@ export const FormDefinitionSchema = z
         });
       }
     });
+    const names = new Set(def.fields.map((f) => f.name));
+    const answers = def.answers;
+    const named = answers && {
+      subjectField: answers.subjectField,
+      answerField: answers.answerField,
+      'replacement.task': answers.replacement?.task,
+      'replacement.answer': answers.replacement?.answer,
+    };
+    for (const [key, name] of Object.entries(named ?? {})) {
+      if (name !== undefined && !names.has(name))
+        ctx.addIssue({ code: 'custom', path: ['answers', ...key.split('.')], message: `no field "${name}"` });
+    }
     try {
       new RegExp(def.sheetNumber?.pattern ?? '');
     } catch {

@@ -1,18 +1,21 @@
 /**
  * Character-cell fields: one hand-printed symbol per cell, read by the cell classifier within the field's
- * allowed symbols. Doubts: a character below the accept threshold, a homoglyph whose script the answer does
- * not settle, a gap inside the answer, and writing that ignores the cells (allowed on EGE AS1 for long answers,
- * but then cell-by-cell reading is meaningless).
+ * allowed symbols, and the answer decoded as a whole under its task's type when that is known (answers.ts).
+ * Doubts, naming the cells: a character below the accept threshold, a homoglyph whose script the answer does
+ * not settle, an answer not of its type; and for the field, a gap inside the answer and writing that ignores
+ * the cells (allowed on EGE AS1 for long answers, but then cell-by-cell reading is meaningless).
  */
 
+import type { AnswerType } from '../forms/answer-types.ts';
 import type { CellsInstance, LinkInstance, Rect } from '../forms/definitions.ts';
+import { type DecodedAnswer, decodeAnswer } from './answers.ts';
 import { round3 } from './bubbles.ts';
 import { loadCharacterModel } from './character-model.ts';
 import { MIN_CONTRAST } from './character-tile.ts';
 import { BLANK_READ, type CharacterRead, readCharacter, resolveScripts } from './characters.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
-import type { DoubtReason, RecognisedField } from './result.ts';
+import type { CellDoubt, DoubtReason, RecognisedField } from './result.ts';
 import { sampleRect } from './sampling.ts';
 
 /** Cells are sampled at this resolution whatever the scan's dpi (≈ 254 dpi). */
@@ -79,6 +82,31 @@ function mayHoldInk(img: GreyImage, t: Matrix3, r: Rect, inkBelow: number): bool
   return false;
 }
 
+/**
+ * An answer of no known type: each homoglyph settled by the script of the whole answer (resolveScripts), each
+ * character doubtful below `accept`; the answer's probability is the product of its characters'.
+ */
+function freeAnswer(raw: CharacterRead[], accept: number): Omit<DecodedAnswer, 'value'> {
+  const reads = resolveScripts(raw);
+  const cells: CellDoubt[] = [];
+  let probability = 1;
+  reads.forEach((r, i) => {
+    if (r.blank) return;
+    probability *= r.confidence;
+    if (r.confidence >= accept) return;
+    const cell = i + 1;
+    if (raw[i]!.homoglyphs && r.confidence === 0)
+      cells.push({ cell, reason: 'ambiguous-script', detail: `${raw[i]!.homoglyphs}?` });
+    else
+      cells.push({
+        cell,
+        reason: 'low-confidence-character',
+        detail: `${r.symbol} at ${Math.round(r.confidence * 100)}%`,
+      });
+  });
+  return { reads, probability, cells };
+}
+
 export interface CellsReading {
   field: RecognisedField;
   reads: CharacterRead[];
@@ -91,6 +119,8 @@ export function readCells(
   paper: number,
   /** Least confidence accepted; default: the character model's. */
   accept = loadCharacterModel().header.acceptThreshold,
+  /** The answer's type when its task's is known: the answer is decoded as a whole under it. */
+  type?: AnswerType,
 ): CellsReading {
   const inkBelow = paper - MIN_CONTRAST;
   const raw = field.rects.map((r) =>
@@ -101,19 +131,14 @@ export function readCells(
         })
       : BLANK_READ,
   );
-  const reads = resolveScripts(raw);
-  const doubt = new Set<DoubtReason>();
+  const { reads, probability, cells } =
+    type && type !== 'free' ? decodeAnswer(raw, type, accept) : freeAnswer(raw, accept);
+  const doubt = new Set<DoubtReason>(cells.map((c) => c.reason));
   const filled = reads.map((r) => !r.blank);
   const last = filled.lastIndexOf(true);
   const first = filled.indexOf(true);
   if (first > 0 || filled.slice(0, last + 1).includes(false)) doubt.add('gap-in-answer');
-  let confidence = 1;
-  reads.forEach((r, i) => {
-    if (r.blank) return;
-    confidence = Math.min(confidence, r.confidence);
-    if (r.confidence < accept)
-      doubt.add(raw[i]!.homoglyphs && r.confidence === 0 ? 'ambiguous-script' : 'low-confidence-character');
-  });
+  let confidence = probability;
   if (field.kind === 'cells' && field.mayOverflow && last >= 0) {
     if (writtenGaps(img, t, field.rects, paper * 0.6) >= CELL_THRESHOLDS.gapsForOverflow)
       doubt.add('written-across-cells');
@@ -123,5 +148,8 @@ export function readCells(
     .map((r) => r.symbol)
     .join('');
   if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
-  return { field: { value, confidence: round3(confidence), doubt: [...doubt] }, reads };
+  return {
+    field: { value, confidence: round3(confidence), doubt: [...doubt], ...(cells.length > 0 && { cells }) },
+    reads,
+  };
 }

@@ -11,7 +11,10 @@ export interface CharacterRead {
   symbol: string;
   /** Calibrated P(correct), 0..1; 1 for blank. */
   confidence: number;
-  /** Most likely allowed symbols, best first (includes `symbol`). */
+  /**
+   * Every allowed symbol with its probability, best first (includes `symbol`): the whole distribution, so that
+   * an answer can be decoded as a whole under its type (pipeline/answers.ts).
+   */
   alternatives: { symbol: string; p: number }[];
   blank: boolean;
   /**
@@ -20,6 +23,8 @@ export interface CharacterRead {
    * answer's other characters.
    */
   homoglyphs: string;
+  /** The normaliser may have spoilt the tile (a streak through the ink, a lost mark above): never accepted. */
+  spoilt?: true;
 }
 
 export interface ReadOptions extends TileOptions {
@@ -53,10 +58,15 @@ const HOMOGLYPH_SETS = [
 const homoglyphSet = new Map<string, string>();
 for (const set of HOMOGLYPH_SETS) for (const ch of set) homoglyphSet.set(ch, set);
 
+/** The symbols handwriting does not tell from `ch`, `ch` included (just `ch` when there are none). */
+export function homoglyphsOf(ch: string): string {
+  return homoglyphSet.get(ch) ?? ch;
+}
+
 /** Letters that a lost mark above turns into another allowed letter. */
 const DIACRITIC_TWIN: Record<string, string> = { Е: 'Ё', И: 'Й' };
 /** Confidence given to a read the normaliser may have spoilt: below any sensible accept threshold. */
-const DOUBT_CONFIDENCE = 0.5;
+export const DOUBT_CONFIDENCE = 0.5;
 
 /** The read of an empty cell. */
 export const BLANK_READ: CharacterRead = {
@@ -119,13 +129,15 @@ export function readCharacter(tile: GreyTile, allowed: string, opts: ReadOptions
   return {
     symbol,
     confidence: Math.min(unsafe ? DOUBT_CONFIDENCE : 1, Math.max(0, bestP)),
-    alternatives: order.slice(0, 5),
+    alternatives: order,
     blank: false,
     homoglyphs: members.length > 1 ? members.map((a) => a.symbol).join('') : '',
+    ...(unsafe && { spoilt: true as const }),
   };
 }
 
 type Script = 'digit' | 'cyrillic' | 'latin';
+const SCRIPTS: Script[] = ['digit', 'cyrillic', 'latin'];
 
 function scriptOf(ch: string): Script | undefined {
   if (ch >= '0' && ch <= '9') return 'digit';
@@ -134,12 +146,21 @@ function scriptOf(ch: string): Script | undefined {
   return undefined;
 }
 
+/** The one script that every homoglyph read of the answer has a member in, if there is exactly one. */
+function onlyScript(reads: CharacterRead[]): Script | undefined {
+  const fits = SCRIPTS.filter((script) =>
+    reads.every((r) => !r.homoglyphs || [...r.homoglyphs].some((ch) => scriptOf(ch) === script)),
+  );
+  return fits.length === 1 ? fits[0] : undefined;
+}
+
 /**
  * Picks the member of each homoglyph set (Cyrillic А / Latin A, digit 1 / letter I …) from the answer's
- * unambiguous characters. A digit is chosen only in an answer with digits (or a comma or minus) and no
- * letter; a letter only in an answer with no digit, whose letters are all of one script. Anything else
- * cannot be settled: `fallback` decides when given, otherwise the ambiguous reads get confidence 0 so that a
- * human decides.
+ * unambiguous characters, one script for the whole answer. A digit is chosen only in an answer with digits (or
+ * a comma or minus) and no letter; a letter only in an answer with no digit, whose letters are all of one
+ * script. An answer of homoglyphs alone takes the one script every one of them has a member in (`13`: 1 is
+ * not Cyrillic, З has no Latin twin). Anything else cannot be settled: `fallback` decides when given,
+ * otherwise the ambiguous reads get confidence 0 so that a human decides.
  */
 export function resolveScripts(reads: CharacterRead[], fallback?: Script): CharacterRead[] {
   let cyrillic = 0;
@@ -160,7 +181,9 @@ export function resolveScripts(reads: CharacterRead[], fallback?: Script): Chara
         ? 'cyrillic'
         : numeric === 0 && latin > 0 && cyrillic === 0
           ? 'latin'
-          : fallback;
+          : numeric + letters === 0
+            ? (onlyScript(reads) ?? fallback)
+            : fallback;
   return reads.map((r) => {
     if (!r.homoglyphs) return r;
     const pick = script ? [...r.homoglyphs].find((ch) => scriptOf(ch) === script) : undefined;

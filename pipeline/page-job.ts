@@ -3,6 +3,7 @@
  * service's recognise stage). Never throws for bad input: a bad page is a rejected result.
  */
 import { createHash } from 'node:crypto';
+import type { SubjectAnswers } from '../forms/answer-types.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { openSource, PageRejection } from './decode.ts';
 import { recognisePage } from './recognise.ts';
@@ -60,6 +61,8 @@ export async function recogniseFilePage(
   load: () => Promise<Uint8Array>,
   page: number,
   forms: FormDefinition[],
+  /** The season's answer types (recognisePage's `answers`); default: the newest year shipped. */
+  answers?: readonly SubjectAnswers[],
 ): Promise<PageResult> {
   const started = performance.now();
   let bytes: Uint8Array;
@@ -74,7 +77,7 @@ export async function recogniseFilePage(
     const src = await openSource(bytes);
     const img = await src.page(page);
     const decodeMs = Math.round((performance.now() - started) * 10) / 10;
-    const sheet = await recognisePage(img, { forms });
+    const sheet = await recognisePage(img, answers ? { forms, answers } : { forms });
     sheet.ms = { ...sheet.ms, decode: decodeMs, total: Math.round((performance.now() - started) * 10) / 10 };
     return { source, page, sha256: hash, ...sheet };
   } catch (err) {

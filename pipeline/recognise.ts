@@ -4,8 +4,10 @@
  * barcodes (they identify the form) → read the fields → derive → decide the sheet's status.
  */
 
+import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
+import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
@@ -110,7 +112,14 @@ function readLink(field: RecognisedField): RecognisedField {
   return field;
 }
 
-function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper: number, ms: StageTimes) {
+function readFields(
+  img: GreyImage,
+  form: ExpandedForm,
+  reg: Registration,
+  paper: number,
+  answers: readonly SubjectAnswers[],
+  ms: StageTimes,
+) {
   const t = reg.transform;
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
@@ -127,9 +136,17 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
   });
   ms.bubbles = lap();
   const accept = def.thresholds.characterAccept;
+  // The subject first: its answers are read under their tasks' types (a replacement row's task before its
+  // answer, as the definition lists them).
+  const subjectField = form.byName.get(def.answers?.subjectField ?? '');
+  if (subjectField?.kind === 'cells')
+    fields[subjectField.name] = readCells(img, t, subjectField, paper, accept).field;
   for (const f of form.fields) {
-    if (f.kind === 'cells') fields[f.name] = readCells(img, t, f, paper, accept).field;
-    else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
+    if (f === subjectField) continue;
+    if (f.kind === 'cells') {
+      const type = answerTypeOfField(form, f.name, fields, answers);
+      fields[f.name] = readCells(img, t, f, paper, accept, type).field;
+    } else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
   }
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);
@@ -140,6 +157,8 @@ function readFields(img: GreyImage, form: ExpandedForm, reg: Registration, paper
 export interface RecogniseOptions {
   /** Candidate forms; the page is identified among them. */
   forms: FormDefinition[];
+  /** The season's answer types per subject; default: the newest year shipped (`shippedAnswers`). */
+  answers?: readonly SubjectAnswers[];
 }
 
 export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Promise<RecognisedSheet> {
@@ -212,7 +231,10 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   const form = expandForm(chosen.def);
   const reg = chosen.registration;
   const paper = paperLevel(img);
-  const fields = applyDerivations(form, readFields(img, form, reg, paper, ms));
+  const fields = applyDerivations(
+    form,
+    readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms),
+  );
   lap();
 
   const doubt = [...new Set([...(codes?.doubt ?? []), ...sheetDoubt])];

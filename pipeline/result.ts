@@ -15,6 +15,8 @@ export type DoubtReason =
   | 'ambiguous-script'
   | 'gap-in-answer'
   | 'written-across-cells'
+  /** The answer does not read as its task's type (a letter in a number, a comma where none can stand). */
+  | 'not-of-type'
   // writing areas
   | 'uncertain-writing'
   // link fields
@@ -32,12 +34,22 @@ export type BarcodeDoubt =
   | 'barcode-pattern'
   | 'form-identified-by-layout';
 
+/** Which character of a cells field is doubtful and why, in words for the verifier. */
+export interface CellDoubt {
+  /** 1 for the field's first cell. */
+  cell: number;
+  reason: DoubtReason;
+  detail: string;
+}
+
 export interface RecognisedField {
   /** '' when empty; bubbles: the selected labels in order; writing: 'written' or ''. */
   value: string;
-  /** 0..1; values with doubts are never above 0.5. */
+  /** 0..1; values with doubts are never above 0.5. Cells fields: the whole answer's probability. */
   confidence: number;
   doubt: DoubtReason[];
+  /** Cells fields: the doubtful characters, when the doubt lies in characters. */
+  cells?: CellDoubt[];
 }
 
 export interface RecognisedBarcode {

@@ -5,6 +5,7 @@
  * nothing.
  */
 
+import { shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
@@ -59,6 +60,7 @@ export async function recognisePageStage(
       }),
     page.pageIndex,
     forms,
+    page.examYear === null ? undefined : shippedAnswers(page.examYear),
   );
   if (unavailable) throw unavailable;
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;

@@ -10,9 +10,17 @@ import type { Queryable } from '../platform/db.ts';
 export async function pageToRecognise(
   db: Queryable,
   pageId: string,
-): Promise<{ status: string; pageIndex: number; objectKey: string } | null> {
-  const [page] = await db.query<{ status: string; pageIndex: number; objectKey: string }>(
-    `select p.status, p.page_index as "pageIndex", i.object_key as "objectKey"
+): Promise<{ status: string; pageIndex: number; objectKey: string; examYear: number | null } | null> {
+  // The exam year of the batch the file came in: its answers are read by that year's answer types.
+  const [page] = await db.query<{
+    status: string;
+    pageIndex: number;
+    objectKey: string;
+    examYear: number | null;
+  }>(
+    `select p.status, p.page_index as "pageIndex", i.object_key as "objectKey",
+       (select min(e.year) from batch_items bi join batches b on b.id = bi.batch_id
+          join exams e on e.id = b.exam_id where bi.image_sha256 = p.image_sha256) as "examYear"
      from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
     [pageId],
   );
@@ -40,6 +48,10 @@ export async function recordResult(tx: Queryable, pageId: string, r: PageResult)
         doubt: r.doubt,
         registration: r.registration ?? null,
         ms: r.ms,
+        // Which characters of each doubtful field are doubtful and why, for the verifier's task.
+        cells: Object.fromEntries(
+          Object.entries(r.fields).flatMap(([name, f]) => (f.cells ? [[name, f.cells]] : [])),
+        ),
       }),
     ],
   );

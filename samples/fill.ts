@@ -4,6 +4,7 @@
  */
 
 import { ALPHABETS } from '../forms/alphabets.ts';
+import { type AnswerType, shippedAnswers, TYPE_PATTERN, TYPE_SYMBOLS } from '../forms/answer-types.ts';
 import type {
   BubblesInstance,
   CellsInstance,
@@ -12,6 +13,8 @@ import type {
   Rect,
   WritingInstance,
 } from '../forms/definitions.ts';
+import { answerTypeOfField } from '../pipeline/answers.ts';
+import type { RecognisedField } from '../pipeline/result.ts';
 import { ean13WithCheckDigit } from '../render/barcodes.ts';
 import { type GreyImage, inkPixel, PX_PER_MM } from '../render/form.ts';
 import { type GlyphStyle, placeGlyph, randomGlyphStyle, rasterizeStrokes } from './glyphs.ts';
@@ -49,7 +52,7 @@ export interface FillOptions {
   links?: Record<string, string>;
   /**
    * Write exactly these cell fields and leave every other field blank: a form printed with its own content
-   * (a checking protocol) filled in by hand.
+   * (a checking protocol) filled in by hand. A pre-printed field named here is printed (an AS1's subject).
    */
   exactly?: Record<string, string>;
 }
@@ -225,9 +228,9 @@ const WORDS_RU = [
 ];
 const WORDS_EN = ['STARRING', 'DOESNOTBREAK', 'QUIZ', 'WAX', 'JUMPY', 'VEX'];
 
-/** A plausible short answer of the given alphabet, at most `max` characters. */
-export function randomAnswer(rng: Rng, allowed: string, max: number): string {
-  const only = (s: string) => [...s].every((c) => allowed.includes(c));
+/** A plausible short answer of the given alphabet (and `pattern`, when given), at most `max` characters. */
+export function randomAnswer(rng: Rng, allowed: string, max: number, pattern = /./): string {
+  const only = (s: string) => [...s].every((c) => allowed.includes(c)) && pattern.test(s);
   const candidates: (() => string)[] = [
     () => String(rng.int(0, 9999)),
     () => `-${rng.int(1, 99)}`,
@@ -378,16 +381,24 @@ const NAMES = [
 ];
 const PATRONYMICS = ['ИВАНОВИЧ', 'СЕРГЕЕВНА', 'ПЕТРОВНА', 'ЮРЬЕВИЧ', 'ЭДУАРДОВИЧ', 'ФЁДОРОВНА', 'ЯКОВЛЕВИЧ'];
 
+/** A participant answers a typed task with an answer of its type (a number in mathematics, a word…). */
+function answerOfType(rng: Rng, f: CellsInstance, type: AnswerType = 'free'): string {
+  const n = f.rects.length;
+  return type === 'free'
+    ? randomAnswer(rng, f.allowed, n)
+    : randomAnswer(rng, TYPE_SYMBOLS[type], n, TYPE_PATTERN[type]);
+}
+
 /**
  * What a participant or organiser writes in a cell field. Repeated fields (answers, scores) may be left blank;
  * codes fill every cell; names come from name lists, sometimes double-barrelled.
  */
-function cellText(f: CellsInstance, rng: Rng, emptyRate: number): string {
+function cellText(f: CellsInstance, rng: Rng, emptyRate: number, type?: AnswerType): string {
   const n = f.rects.length;
   if (f.name !== f.template && rng.chance(emptyRate)) return '';
   if (f.mayOverflow && rng.chance(0.02))
     return `${randomAnswer(rng, ALPHABETS.digits, 9)}${randomAnswer(rng, ALPHABETS.digits, 9)}0`;
-  if (f.mayOverflow) return randomAnswer(rng, f.allowed, n);
+  if (f.mayOverflow) return answerOfType(rng, f, type);
   if ([...f.allowed].every((c) => ALPHABETS.digits.includes(c))) {
     return Array.from({ length: n }, () => rng.int(0, 9)).join('');
   }
@@ -413,11 +424,20 @@ export function fillForm(
   const truth: Record<string, FieldTruth> = {};
   if (opts.exactly) {
     for (const f of form.fields)
-      if (f.kind === 'cells' && !f.preprinted)
-        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', hand, rng.fork(f.name));
+      if (f.kind === 'cells' && (!f.preprinted || f.name in opts.exactly)) {
+        const by = f.preprinted ? printHand : hand;
+        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', by, rng.fork(f.name));
+      }
     return truth;
   }
   const emptyRate = opts.emptyRate ?? 0.25;
+  // What the participant knows: the subject printed on the sheet, the tasks their replacement rows name.
+  const known: Record<string, RecognisedField> = {};
+  const subject = form.definition.answers?.subjectField;
+  const printed = subject === undefined ? undefined : PREPRINTED[subject];
+  if (subject !== undefined && printed !== undefined)
+    known[subject] = { value: printed, confidence: 1, doubt: [] };
+  const typeOf = (name: string) => answerTypeOfField(form, name, known, shippedAnswers());
   const replacementsWanted = rng.chance(0.3) ? rng.int(1, 2) : 0;
   let replacements = 0;
   for (const f of form.fields) {
@@ -440,13 +460,15 @@ export function fillForm(
         else if (f.template === 'replacement.{n}.task' || f.template === 'replacement.{n}.answer') {
           const n = Number(f.name.split('.')[1]);
           if (n > replacementsWanted) text = '';
-          else if (f.template === 'replacement.{n}.task') text = String(frng.int(1, 40)).padStart(2, '0');
-          else {
-            text = randomAnswer(frng, f.allowed, f.rects.length);
+          else if (f.template === 'replacement.{n}.task') {
+            text = String(frng.int(1, 40)).padStart(2, '0');
+            known[f.name] = { value: text, confidence: 1, doubt: [] };
+          } else {
+            text = answerOfType(frng, f, typeOf(f.name));
             replacements++;
           }
         } else if (f.name === 'replacement_count') text = '';
-        else text = cellText(f, frng, emptyRate);
+        else text = cellText(f, frng, emptyRate, typeOf(f.name));
         truth[f.name] = fillCells(page, f, text, f.preprinted ? printHand : hand, frng);
         break;
       }

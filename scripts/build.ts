@@ -17,6 +17,7 @@ const ENTRIES = ['cli/rcoi.ts', 'workers/recognise-thread.ts'];
 /** Read at run time relative to the module that reads them. */
 const DATA = [
   'forms/definitions',
+  'calibration/answers',
   'calibration/checking',
   'calibration/retention',
   'forms/model.bin',

@@ -117,12 +117,22 @@ describe.each(backends)('verification on %s', (_name, open) => {
       });
       if (out.pageFinal) finals++;
     }
+    const seen = taken.filter((t) => t !== null);
     for (;;) {
       const t = await takeNextTask(db, ana);
       if (!t) break;
+      seen.push(t);
       const truth = corpusTruth(files, t.pageId, t.field) ?? t.value;
       const out = await decide(db, forms, ana, t.id, { action: 'correct', value: truth });
       if (out.pageFinal) finals++;
+    }
+    // A task for a doubtful character names the cells in doubt, each with its reason.
+    const characterDoubts = ['low-confidence-character', 'ambiguous-script', 'not-of-type'];
+    const characterTasks = seen.filter((t) => t.doubt.some((d) => characterDoubts.includes(d)));
+    expect(characterTasks.length).toBeGreaterThan(0);
+    for (const t of characterTasks) {
+      expect(t.cells.length).toBeGreaterThan(0);
+      for (const c of t.cells) expect(t.doubt).toContain(c.reason);
     }
     const pages = await db.query<{ status: string; n: number }>(
       `select status, count(*)::int as n from pages group by status order by status`,

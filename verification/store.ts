@@ -19,7 +19,7 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
-import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import { type CellDoubt, type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { audit } from '../platform/store/audit.ts';
@@ -62,9 +62,9 @@ export async function takeNextTask(
       `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3 where id = $1`,
       [task.id, verifier.id, until],
     );
-    const [page] = await tx.query<{ form: string | null; sheet_number: string | null }>(
-      'select form, sheet_number from pages where id = $1',
-      [task.page_id],
+    const [page] = await tx.query<{ form: string | null; sheet_number: string | null; cells: CellDoubt[] }>(
+      `select form, sheet_number, coalesce(recognition->'cells'->$2, '[]') as cells from pages where id = $1`,
+      [task.page_id, task.field],
     );
     const [field] = await tx.query<{ value: string; confidence: number; doubt: string[] }>(
       'select value, confidence, doubt from fields where page_id = $1 and name = $2',
@@ -79,6 +79,7 @@ export async function takeNextTask(
       value: task.field === SHEET_NUMBER_TASK ? (page?.sheet_number ?? '') : (field?.value ?? ''),
       confidence: field?.confidence ?? 0,
       doubt: field?.doubt ?? [],
+      cells: page?.cells ?? [],
       allowed: task.allowed,
       status: 'leased',
       leasedUntil: until.toISOString(),

@@ -23,6 +23,7 @@ const DOUBTS: Record<string, string> = {
   'ambiguous-script': 'кириллица или латиница?',
   'gap-in-answer': 'пропуск в ответе',
   'written-across-cells': 'написано поверх клеток',
+  'not-of-type': 'ответ не того вида, что задание',
   'uncertain-writing': 'есть ли запись?',
   'link-check-digit': 'контрольная цифра не сходится',
   'incomplete-link': 'номер записан не полностью',
@@ -137,6 +138,15 @@ export function VerifierStation() {
           уверенность {Math.round(task.confidence * 100)}%
           {task.doubt.length > 0 && ` · ${task.doubt.map((d) => DOUBTS[d] ?? d).join(', ')}`}
         </p>
+        {task.cells.length > 0 && (
+          <ul class="cells" data-testid="doubtful-cells">
+            {task.cells.map((c) => (
+              <li key={c.cell} data-cell={c.cell}>
+                клетка {c.cell}: {DOUBTS[c.reason] ?? c.reason} <span class="muted">({c.detail})</span>
+              </li>
+            ))}
+          </ul>
+        )}
         <input
           ref={input}
           class="correction"
