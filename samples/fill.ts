@@ -47,7 +47,12 @@ export interface FillOptions {
    * (a checking protocol) filled in by hand.
    */
   exactly?: Record<string, string>;
+  /** Writes each character of a cell field instead of the stroke font (bench/handwriting.ts: real tiles). */
+  cellWriter?: CellWriter;
 }
+
+/** Draws `ch` into the cell `cell` (mm) of a 300-dpi page with ink of grey `ink`. */
+export type CellWriter = (page: GreyImage, ch: string, cell: Rect, ink: number, rng: Rng) => void;
 
 /** A participant's hand: consistent size, stroke and ink across the sheet, with per-glyph variation on top. */
 interface Hand {
@@ -117,10 +122,21 @@ function cellGlyphPlace(r: Rect, hand: Hand, rng: Rng): { h: number; cx: number;
   return { h, cx: r.x + r.w / 2 + jitter(), cy: r.y + r.h / 2 + jitter() };
 }
 
-export function writeInCells(page: GreyImage, text: string, rects: Rect[], hand: Hand, rng: Rng): void {
+export function writeInCells(
+  page: GreyImage,
+  text: string,
+  rects: Rect[],
+  hand: Hand,
+  rng: Rng,
+  writer?: CellWriter,
+): void {
   [...text].forEach((ch, i) => {
     const r = rects[i];
     if (!r) return;
+    if (writer) {
+      writer(page, ch, r, hand.ink, rng);
+      return;
+    }
     const p = cellGlyphPlace(r, hand, rng);
     drawGlyph(page, ch, hand, p.h, p.cx, p.cy, rng);
   });
@@ -297,10 +313,11 @@ function fillCells(
   text: string,
   hand: Hand,
   rng: Rng,
+  writer?: CellWriter,
 ): FieldTruth {
   const overflow = text.length > f.rects.length;
   if (overflow) writeAcross(page, text, f.rects, hand, rng);
-  else writeInCells(page, text, f.rects, hand, rng);
+  else writeInCells(page, text, f.rects, hand, rng, writer);
   return { value: text, ...(overflow && { overflow, ambiguous: true }) };
 }
 
@@ -400,7 +417,14 @@ export function fillForm(
   if (opts.exactly) {
     for (const f of form.fields)
       if (f.kind === 'cells' && !f.preprinted)
-        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', hand, rng.fork(f.name));
+        truth[f.name] = fillCells(
+          page,
+          f,
+          opts.exactly[f.name] ?? '',
+          hand,
+          rng.fork(f.name),
+          opts.cellWriter,
+        );
     return truth;
   }
   const emptyRate = opts.emptyRate ?? 0.25;
@@ -433,7 +457,9 @@ export function fillForm(
           }
         } else if (f.name === 'replacement_count') text = '';
         else text = cellText(f, frng, emptyRate);
-        truth[f.name] = fillCells(page, f, text, f.preprinted ? printHand : hand, frng);
+        truth[f.name] = f.preprinted
+          ? fillCells(page, f, text, printHand, frng)
+          : fillCells(page, f, text, hand, frng, opts.cellWriter);
         break;
       }
     }

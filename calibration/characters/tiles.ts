@@ -230,6 +230,13 @@ function paintPen(alpha: Float32Array, g: CellGeometry, symbol: string, rng: Rng
   }
 }
 
+/** Paints a sample's ink (0..1, max-combined) into `alpha`, a crop of geometry `g` around one cell. */
+export function paintSample(alpha: Float32Array, g: CellGeometry, sample: Sample, rng: Rng): void {
+  if (sample.origin === 'synthetic') paintStrokes(alpha, g, sample.symbol, rng);
+  else if (sample.origin === 'pen') paintPen(alpha, g, sample.symbol, rng);
+  else paintBitmap(alpha, g, sample.bitmap, rng);
+}
+
 /** Standard normal draws reused as scanner noise: a per-pixel Box-Muller would dominate the render time. */
 const NOISE = (() => {
   const rng = createRng('scanner-noise');
@@ -265,11 +272,7 @@ export function renderCell(sample: Sample | undefined, rng: Rng): GreyTile {
   const g = randomGeometry(rng);
   const n = g.width * g.height;
   const ink = new Float32Array(n);
-  if (sample) {
-    if (sample.origin === 'synthetic') paintStrokes(ink, g, sample.symbol, rng);
-    else if (sample.origin === 'pen') paintPen(ink, g, sample.symbol, rng);
-    else paintBitmap(ink, g, sample.bitmap, rng);
-  }
+  if (sample) paintSample(ink, g, sample, rng);
   const paper = rng.range(215, 255);
   const inkGrey = rng.range(0, 60);
   const grey = new Float32Array(n).fill(paper);
