@@ -128,7 +128,8 @@ const started = performance.now();
 for (const dpi of DPIS) {
   const rows = new Map<AnswerType, Tally>(TYPES.map((t) => [t, tally()]));
   let recogniseMs = 0;
-  let sheetNumbers = 0;
+  const sheetNumbers = { right: 0, none: 0, wrong: 0, fromDigits: 0 };
+  const silent: string[] = [];
   for (let p = 0; p < pagesPerDpi; p++) {
     const rng = createRng(`handwriting:${seed}:${dpi}:${p}`);
     const exactly: Record<string, string> = {};
@@ -144,7 +145,11 @@ for (const dpi of DPIS) {
     const t0 = performance.now();
     const result = await recogniseFilePage('bench', async () => sheet.image, 0, [FORM]);
     recogniseMs += performance.now() - t0;
-    if (result.sheetNumber === sheet.truth.sheetNumber) sheetNumbers++;
+    if (result.barcodes.some((b) => b.role === 'sheet-number' && b.from === 'printed-digits'))
+      sheetNumbers.fromDigits++;
+    if (result.sheetNumber === undefined) sheetNumbers.none++;
+    else if (result.sheetNumber === sheet.truth.sheetNumber) sheetNumbers.right++;
+    else sheetNumbers.wrong++;
     for (const [name, type] of types) {
       const row = rows.get(type) as Tally;
       const truth = exactly[name] as string;
@@ -155,7 +160,10 @@ for (const dpi of DPIS) {
       if (right) row.right++;
       if (accepted) {
         row.accepted++;
-        if (!right) row.silent++;
+        if (!right) {
+          row.silent++;
+          silent.push(`${truth} read ${read.value}`);
+        }
       }
       for (const reason of read?.doubt ?? ['page-rejected'])
         row.doubts.set(reason, (row.doubts.get(reason) ?? 0) + 1);
@@ -163,8 +171,10 @@ for (const dpi of DPIS) {
   }
   console.log(
     `\n${dpi} dpi: ${pagesPerDpi} pages, ${(pagesPerDpi / (recogniseMs / 1000)).toFixed(2)} pages/s ` +
-      `(recogniser, one core), sheet number right on ${sheetNumbers}`,
+      `(recogniser, one core); sheet number right ${sheetNumbers.right}, none ${sheetNumbers.none}, ` +
+      `wrong ${sheetNumbers.wrong} (read from its printed digits on ${sheetNumbers.fromDigits})`,
   );
+  if (silent.length > 0) console.log(`silent errors: ${silent.join('; ')}`);
   console.log('| answer type | answers | read right | auto-accepted | silent errors | doubts by reason |');
   console.log('|---|---|---|---|---|---|');
   const all = tally();
