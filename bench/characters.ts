@@ -3,7 +3,7 @@
  * thresholds, per character group and source, and median time per cell; then tesseract.js 7 (PSM 10, field
  * whitelist) on a fixed sample of the same tiles.
  *
- *   npx tsx bench/characters.ts [--tesseract 300] [--synthetic 30]
+ *   npx tsx bench/characters.ts [--tesseract 300] [--synthetic 30] [--pen 300]
  */
 
 import { existsSync } from 'node:fs';
@@ -23,11 +23,14 @@ import { createRng } from '../samples/rng.ts';
 const TESSDATA = '/usr/share/tesseract-ocr/5/tessdata';
 /** Tiles are rendered with a height of 5.9-8.1 mm; the bench assumes 7 mm to recover the scan resolution. */
 const TILE_MM = 7;
+/** Symbols reported one by one besides their group. */
+const PER_SYMBOL = [',', '-'];
 
 const { values } = parseArgs({
   options: {
     tesseract: { type: 'string', default: '300' },
     synthetic: { type: 'string', default: '30' },
+    pen: { type: 'string', default: '300' },
     blanks: { type: 'string', default: '2000' },
   },
 });
@@ -77,13 +80,29 @@ function report(title: string, outcomes: Outcome[], levels: number[]): void {
           inGroup.filter((o) => o.origin === origin),
         );
     row(g, origins.length > 1 ? 'all' : (origins[0] ?? ''), inGroup);
+    // Commas and minus signs are few among the punctuation: each gets its own row.
+    if (g === 'punctuation')
+      for (const symbol of PER_SYMBOL)
+        for (const origin of origins)
+          row(
+            `'${symbol}'`,
+            origin,
+            inGroup.filter((o) => o.symbol === symbol && o.origin === origin),
+          );
   }
   row('all', 'all', outcomes);
   table(head, rows);
+  for (const symbol of PER_SYMBOL) {
+    const wrong = new Map<string, number>();
+    for (const o of outcomes)
+      if (o.symbol === symbol && !o.correct) wrong.set(o.read, (wrong.get(o.read) ?? 0) + 1);
+    const list = [...wrong].sort((a, b) => b[1] - a[1]).map(([r, k]) => `${r || 'blank'} ${k}`);
+    console.log(`'${symbol}' misread as: ${list.join(', ') || 'nothing'}`);
+  }
 }
 
 const started = performance.now();
-const test = heldOutSet('test', Number(values.synthetic));
+const test = heldOutSet('test', Number(values.synthetic), Number(values.pen));
 console.log(
   `model: ${model.header.classes.length} classes, T ${model.header.temperature.toFixed(3)}, ` +
     `accept threshold ${accept}; test tiles ${test.length} (rendered in ${((performance.now() - started) / 1000).toFixed(1)} s)`,

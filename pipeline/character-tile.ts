@@ -50,7 +50,10 @@ const OUTLINE_BAND_MM = 0.3;
 /** Small blobs further than this from the main ink are dust, not Ё's dots or Й's breve. */
 const ISOLATED_MM = 1.5;
 const ISOLATED_SMALL_MM = 0.8;
-/** Ink whose extent stays below this is not a character (the smallest, a comma, is ~1.6 mm tall). */
+/**
+ * Ink whose extent stays below this is not a character: the smallest, a pen comma, is 1 mm tall plus its stroke
+ * (samples/pen-marks.ts; test/characters.test.ts keeps the smallest one as ink).
+ */
 const MIN_GLYPH_MM = 1.0;
 
 export interface NormalisedTile {

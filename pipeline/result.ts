@@ -56,6 +56,8 @@ export interface RecognisedBarcode {
   role: string;
   format: 'ean13' | 'qr';
   text: string;
+  /** Read from the digits printed under the symbol, its bars being undecodable. */
+  from?: 'printed-digits';
 }
 
 export type SheetStatus = 'recognised' | 'needs-verification' | 'rejected';

@@ -1,12 +1,14 @@
 /**
  * A sheet's barcodes, read where the form puts them and cross-checked: a single EAN-13 read can be a
  * checksum-valid misread (shared/forms/ege-answer-sheet-1.md §3), so every code of one sheet must agree on the
- * digits the definition names, and a disagreement is a doubt, never a pick.
+ * digits the definition names, and a disagreement is a doubt, never a pick. An EAN-13 whose bars cannot be
+ * decoded (a 78-dpi scan) is read from the digits printed under it, which must then carry a valid check digit.
  */
 import type { FormDefinition } from '../forms/schema.ts';
-import { readBarcodes } from './barcodes.ts';
+import { ean13CheckDigitValid, readBarcodes } from './barcodes.ts';
 import type { Matrix3 } from './geometry.ts';
 import type { GreyImage } from './image.ts';
+import { readPrintedDigits } from './printed-digits.ts';
 import type { BarcodeDoubt, RecognisedBarcode } from './result.ts';
 import { inflate, sampleRect } from './sampling.ts';
 
@@ -44,6 +46,13 @@ export async function readSheetBarcodes(
   for (const b of def.barcodes) {
     const text = await readOne(img, t, b, BARCODE_PX_PER_MM);
     if (text !== undefined) barcodes.push({ role: b.role, format: b.symbology, text });
+    else if (b.symbology === 'ean13') {
+      // Bars too coarse or damaged to decode: the digits printed under them are the same number, and count
+      // only when every one is read clearly and the check digit holds.
+      const printed = readPrintedDigits(img, t, b);
+      if (printed.confident && ean13CheckDigitValid(printed.text))
+        barcodes.push({ role: b.role, format: 'ean13', text: printed.text, from: 'printed-digits' });
+    }
   }
   const doubt: BarcodeDoubt[] = [];
   if (barcodes.length < def.barcodes.length) doubt.push('barcode-missing');
@@ -55,9 +64,11 @@ export async function readSheetBarcodes(
   }
   const only = barcodes.length === 1 ? barcodes[0] : undefined;
   const onlyDef = def.barcodes.find((b) => b.role === only?.role);
-  if (only && onlyDef && only.format === 'ean13') {
-    // One EAN-13 and nothing to cross-check it with: read it again from a differently sampled crop.
-    const again = await readOne(img, t, onlyDef, CONFIRM_PX_PER_MM);
+  if (only && onlyDef && only.format === 'ean13' && only.from === undefined) {
+    // One EAN-13 and nothing to cross-check it with: its printed digits, when they read clearly, must say the
+    // same; otherwise the bars are read again from a differently sampled crop.
+    const printed = readPrintedDigits(img, t, onlyDef);
+    const again = printed.confident ? printed.text : await readOne(img, t, onlyDef, CONFIRM_PX_PER_MM);
     if (again === undefined) doubt.push('barcode-unconfirmed');
     else if (again !== only.text) doubt.push('barcode-disagreement');
   }

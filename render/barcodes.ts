@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { prepareZXingModule, writeBarcode } from 'zxing-wasm/writer';
 import type { FormDefinition } from '../forms/schema.ts';
 import { type BarcodeFormat, ean13CheckDigitValid } from '../pipeline/barcodes.ts';
+import { printedDigitsArea, printedDigitsInk } from '../pipeline/printed-digits.ts';
 import { type GreyImage, inkPixel, PX_PER_MM } from './form.ts';
 
 export { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
@@ -143,15 +144,43 @@ export function barcodeSvg(
   return d === '' ? '' : `<path fill="#000" d="${d}"/>`;
 }
 
-/** Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink. */
+/** The digits under an EAN-13 (pipeline/printed-digits.ts), turned from the symbol's frame onto the page. */
+function drawPrintedDigits(page: GreyImage, b: FormDefinition['barcodes'][number], text: string): void {
+  const area = printedDigitsArea(b);
+  const { width, height, ink } = printedDigitsInk(b, text, PX_PER_MM);
+  for (let ty = 0; ty < height; ty++) {
+    for (let tx = 0; tx < width; tx++) {
+      const a = ink[ty * width + tx] as number;
+      if (a <= 0) continue;
+      const u = (tx + 0.5) / PX_PER_MM;
+      const v = (ty + 0.5) / PX_PER_MM;
+      const [x, y] =
+        b.rotation === 90
+          ? [area.x + v, area.y + area.h - u]
+          : b.rotation === 180
+            ? [area.x + area.w - u, area.y + area.h - v]
+            : b.rotation === 270
+              ? [area.x + area.w - v, area.y + u]
+              : [area.x + u, area.y + v];
+      inkPixel(page, Math.floor(x * PX_PER_MM), Math.floor(y * PX_PER_MM), 0, a);
+    }
+  }
+}
+
+/**
+ * Draws each code at its place: a small SVG per symbol, rendered by sharp, then laid on the page as ink; an
+ * EAN-13 gets its digits printed under it (`printed` overrides them by role, as a misprint would).
+ */
 export async function drawBarcodes(
   page: GreyImage,
   def: FormDefinition,
   texts: Map<string, string>,
+  printed: Map<string, string> = new Map(),
 ): Promise<void> {
   for (const b of def.barcodes) {
     const text = texts.get(b.role);
     if (!text) continue;
+    if (b.symbology === 'ean13') drawPrintedDigits(page, b, printed.get(b.role) ?? text);
     const m = await renderBarcode(b.symbology, text, b.symbology === 'qr' ? { qrVersion: 10 } : {});
     // Whole-pixel canvas; the symbol keeps its sub-pixel place inside it.
     const left = Math.floor(b.x * PX_PER_MM);

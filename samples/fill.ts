@@ -55,7 +55,12 @@ export interface FillOptions {
    * (a checking protocol) filled in by hand. A pre-printed field named here is printed (an AS1's subject).
    */
   exactly?: Record<string, string>;
+  /** Writes each character of a cell field instead of the stroke font (bench/handwriting.ts: real tiles). */
+  cellWriter?: CellWriter;
 }
+
+/** Draws `ch` into the cell `cell` (mm) of a 300-dpi page with ink of grey `ink`. */
+export type CellWriter = (page: GreyImage, ch: string, cell: Rect, ink: number, rng: Rng) => void;
 
 /** A participant's hand: consistent size, stroke and ink across the sheet, with per-glyph variation on top. */
 interface Hand {
@@ -125,10 +130,21 @@ function cellGlyphPlace(r: Rect, hand: Hand, rng: Rng): { h: number; cx: number;
   return { h, cx: r.x + r.w / 2 + jitter(), cy: r.y + r.h / 2 + jitter() };
 }
 
-export function writeInCells(page: GreyImage, text: string, rects: Rect[], hand: Hand, rng: Rng): void {
+export function writeInCells(
+  page: GreyImage,
+  text: string,
+  rects: Rect[],
+  hand: Hand,
+  rng: Rng,
+  writer?: CellWriter,
+): void {
   [...text].forEach((ch, i) => {
     const r = rects[i];
     if (!r) return;
+    if (writer) {
+      writer(page, ch, r, hand.ink, rng);
+      return;
+    }
     const p = cellGlyphPlace(r, hand, rng);
     drawGlyph(page, ch, hand, p.h, p.cx, p.cy, rng);
   });
@@ -314,10 +330,11 @@ function fillCells(
   text: string,
   hand: Hand,
   rng: Rng,
+  writer?: CellWriter,
 ): FieldTruth {
   const overflow = text.length > f.rects.length;
   if (overflow) writeAcross(page, text, f.rects, hand, rng);
-  else writeInCells(page, text, f.rects, hand, rng);
+  else writeInCells(page, text, f.rects, hand, rng, writer);
   return { value: text, ...(overflow && { overflow, ambiguous: true }) };
 }
 
@@ -425,8 +442,8 @@ export function fillForm(
   if (opts.exactly) {
     for (const f of form.fields)
       if (f.kind === 'cells' && (!f.preprinted || f.name in opts.exactly)) {
-        const by = f.preprinted ? printHand : hand;
-        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', by, rng.fork(f.name));
+        const [by, writer] = f.preprinted ? [printHand, undefined] : [hand, opts.cellWriter];
+        truth[f.name] = fillCells(page, f, opts.exactly[f.name] ?? '', by, rng.fork(f.name), writer);
       }
     return truth;
   }
@@ -469,7 +486,9 @@ export function fillForm(
           }
         } else if (f.name === 'replacement_count') text = '';
         else text = cellText(f, frng, emptyRate, typeOf(f.name));
-        truth[f.name] = fillCells(page, f, text, f.preprinted ? printHand : hand, frng);
+        truth[f.name] = f.preprinted
+          ? fillCells(page, f, text, printHand, frng)
+          : fillCells(page, f, text, hand, frng, opts.cellWriter);
         break;
       }
     }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { ALPHABETS } from '../../forms/alphabets.ts';
 import { GLYPH_CHARS } from '../../samples/glyphs.ts';
+import { PEN_MARK_SYMBOLS } from '../../samples/pen-marks.ts';
 import { createRng } from '../../samples/rng.ts';
 
 /** Every symbol the answer field allows. */
@@ -49,10 +50,14 @@ export interface Bitmap {
   cov: Float32Array;
 }
 
-/** One training or test item: a bitmap from a corpus, or a symbol drawn fresh by the stroke font. */
+/**
+ * One training or test item: a bitmap from a corpus, or a symbol drawn fresh by the stroke font or, for commas
+ * and minus signs, as a pen mark of real size and place (samples/pen-marks.ts).
+ */
 export type Sample =
   | { symbol: string; origin: 'corpus' | 'mnist'; bitmap: Bitmap }
-  | { symbol: string; origin: 'synthetic' };
+  | { symbol: string; origin: 'synthetic' }
+  | { symbol: string; origin: 'pen' };
 
 export type Split = 'train' | 'val' | 'test';
 
@@ -167,6 +172,13 @@ export function syntheticSamples(perSymbol: (ch: string) => number): Sample[] {
   for (const ch of SYMBOLS)
     for (let i = 0; i < perSymbol(ch); i++) out.push({ symbol: ch, origin: 'synthetic' });
   return out;
+}
+
+/** `perSymbol` fresh pen marks of each of ',' and '-'. */
+export function penSamples(perSymbol: number): Sample[] {
+  return [...PEN_MARK_SYMBOLS].flatMap((symbol) =>
+    Array.from({ length: perSymbol }, (): Sample => ({ symbol, origin: 'pen' })),
+  );
 }
 
 export function pick(data: { samples: Sample[]; splits: Split[] }, split: Split): Sample[] {

@@ -8,7 +8,7 @@ import type { GreyTile } from '../../pipeline/character-tile.ts';
 import type { CharacterRead } from '../../pipeline/characters.ts';
 import { createRng } from '../../samples/rng.ts';
 import type { Group, Sample, Split } from './data.ts';
-import { groupOf, loadCorpus, loadMnist, pick, syntheticSamples } from './data.ts';
+import { groupOf, loadCorpus, loadMnist, penSamples, pick, syntheticSamples } from './data.ts';
 import { renderCell } from './tiles.ts';
 
 export const GROUPS: Group[] = ['digits', 'cyrillic', 'latin', 'punctuation'];
@@ -40,10 +40,14 @@ export function syntheticSet(perSymbol: number, seed: string): TileItem[] {
   );
 }
 
-/** Corpus + MNIST items of one split, and a synthetic set drawn with its own seed. */
-export function heldOutSet(split: Split, syntheticPerSymbol: number): TileItem[] {
+/** Corpus + MNIST items of one split, and synthetic glyphs and pen marks drawn with their own seeds. */
+export function heldOutSet(split: Split, syntheticPerSymbol: number, penPerSymbol: number): TileItem[] {
   const real = [...pick(loadCorpus(), split), ...pick(loadMnist(), split)];
-  return [...renderSet(real, `tiles-${split}`), ...syntheticSet(syntheticPerSymbol, `synthetic-${split}`)];
+  return [
+    ...renderSet(real, `tiles-${split}`),
+    ...syntheticSet(syntheticPerSymbol, `synthetic-${split}`),
+    ...renderSet(penSamples(penPerSymbol), `pen-${split}`),
+  ];
 }
 
 /** Correct when the symbol matches, or for free-answer reads when the truth is among its homoglyphs. */
@@ -53,6 +57,9 @@ export function isCorrect(read: CharacterRead, truth: string): boolean {
 }
 
 export interface Outcome {
+  symbol: string;
+  /** The symbol read ('' for blank). */
+  read: string;
   group: Group;
   origin: Sample['origin'];
   correct: boolean;
@@ -62,6 +69,8 @@ export interface Outcome {
 
 export function outcome(item: TileItem, read: CharacterRead): Outcome {
   return {
+    symbol: item.sample.symbol,
+    read: read.symbol,
     group: groupOf(item.sample.symbol),
     origin: item.sample.origin,
     correct: isCorrect(read, item.sample.symbol),

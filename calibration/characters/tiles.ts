@@ -7,6 +7,7 @@
 import type { GreyTile } from '../../pipeline/character-tile.ts';
 import type { Point } from '../../samples/glyphs.ts';
 import { placeGlyph, randomGlyphStyle, rasterizeStrokes } from '../../samples/glyphs.ts';
+import { type PenDab, penMark, rasterizePenMark } from '../../samples/pen-marks.ts';
 import type { Rng } from '../../samples/rng.ts';
 import { createRng } from '../../samples/rng.ts';
 import type { Bitmap, Sample } from './data.ts';
@@ -207,6 +208,35 @@ function paintStrokes(alpha: Float32Array, g: CellGeometry, symbol: string, rng:
   }
 }
 
+/** Draws a pen comma or minus where a writer puts it in the cell: its size and place are what tell it. */
+function paintPen(alpha: Float32Array, g: CellGeometry, symbol: string, rng: Rng): void {
+  const dabs = penMark(symbol, CELL_W, CELL_H, rng);
+  // Like placeCentre: the crop holds the whole mark, so a comma below a tight crop moves up to its edge
+  // rather than being labelled a comma while showing a sliver.
+  const edge = (d: PenDab, end: 'from' | 'to', axis: 0 | 1, sign: 1 | -1): number =>
+    sign * (d[end][axis] + (sign * d.widthMm) / 2);
+  const reach = (axis: 0 | 1, sign: 1 | -1): number =>
+    Math.max(...dabs.flatMap((d) => [edge(d, 'from', axis, sign), edge(d, 'to', axis, sign)]));
+  const m = 0.1;
+  const bottom = g.height / g.pxmm - g.top / g.pxmm - m - reach(1, 1);
+  const left = -g.left / g.pxmm + m + reach(0, -1);
+  const right = g.width / g.pxmm - g.left / g.pxmm - m - reach(0, 1);
+  const dy = Math.min(0, bottom);
+  const dx = left > 0 ? left : Math.min(0, right);
+  const grey = rasterizePenMark(dabs, g.pxmm, g.left + dx * g.pxmm, g.top + dy * g.pxmm, g.width, g.height);
+  for (let i = 0; i < grey.length; i++) {
+    const a = (255 - (grey[i] as number)) / 255;
+    if (a > (alpha[i] as number)) alpha[i] = a;
+  }
+}
+
+/** Paints a sample's ink (0..1, max-combined) into `alpha`, a crop of geometry `g` around one cell. */
+export function paintSample(alpha: Float32Array, g: CellGeometry, sample: Sample, rng: Rng): void {
+  if (sample.origin === 'synthetic') paintStrokes(alpha, g, sample.symbol, rng);
+  else if (sample.origin === 'pen') paintPen(alpha, g, sample.symbol, rng);
+  else paintBitmap(alpha, g, sample.bitmap, rng);
+}
+
 /** Standard normal draws reused as scanner noise: a per-pixel Box-Muller would dominate the render time. */
 const NOISE = (() => {
   const rng = createRng('scanner-noise');
@@ -242,10 +272,7 @@ export function renderCell(sample: Sample | undefined, rng: Rng): GreyTile {
   const g = randomGeometry(rng);
   const n = g.width * g.height;
   const ink = new Float32Array(n);
-  if (sample) {
-    if (sample.origin === 'synthetic') paintStrokes(ink, g, sample.symbol, rng);
-    else paintBitmap(ink, g, sample.bitmap, rng);
-  }
+  if (sample) paintSample(ink, g, sample, rng);
   const paper = rng.range(215, 255);
   const inkGrey = rng.range(0, 60);
   const grey = new Float32Array(n).fill(paper);

