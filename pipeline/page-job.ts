@@ -4,8 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { FormDefinition } from '../forms/schema.ts';
-import { openSource, PageRejection } from './decode.ts';
+import { type DecodedPage, openSource, PageRejection } from './decode.ts';
+import type { Matrix3 } from './geometry.ts';
 import { recognisePage } from './recognise.ts';
+import { formPxPerMm, pageNeeds } from './resolution.ts';
 import type { RecognisedSheet } from './result.ts';
 
 /** A results.jsonl line. */
@@ -72,12 +74,45 @@ export async function recogniseFilePage(
   const hash = sha256(bytes);
   try {
     const src = await openSource(bytes);
-    const img = await src.page(page);
-    const decodeMs = Math.round((performance.now() - started) * 10) / 10;
-    const sheet = await recognisePage(img, { forms });
-    sheet.ms = { ...sheet.ms, decode: decodeMs, total: Math.round((performance.now() - started) * 10) / 10 };
-    return { source, page, sha256: hash, ...sheet };
+    let decodeMs = 0;
+    const read = async (needs?: ReturnType<typeof pageNeeds>) => {
+      const from = performance.now();
+      const img = await src.page(page, needs);
+      decodeMs += performance.now() - from;
+      return { img, sheet: await recognisePage(img, { forms }) };
+    };
+    let { img, sheet } = await read(pageNeeds(forms));
+    // The resolution was guessed from the image's size as if the page filled it; a photo's page may not,
+    // and a page that does not register may be one the smaller copy lost. Either is read again at full size.
+    const chosen = forms.find((f) => f.id === sheet.form);
+    const short = chosen && sheet.registration && sheet.registration.dpi / 25.4 < formPxPerMm(chosen);
+    const lost = sheet.status === 'rejected' && sheet.reason !== 'wrong-form';
+    if (isReduced(img) && (short || lost)) ({ img, sheet } = await read());
+    sheet.ms = {
+      ...sheet.ms,
+      decode: Math.round(decodeMs * 10) / 10,
+      total: Math.round((performance.now() - started) * 10) / 10,
+    };
+    return { source, page, sha256: hash, ...inSourcePixels(sheet, img.scale) };
   } catch (err) {
     return rejectedPage(source, page, hash, err, Math.round(performance.now() - started));
   }
+}
+
+const isReduced = (img: DecodedPage) => img.scale[0] !== 1 || img.scale[1] !== 1;
+
+/** A result on a page decoded smaller, told in the source image's pixels, as results always are. */
+function inSourcePixels(sheet: RecognisedSheet, [sx, sy]: [number, number]): RecognisedSheet {
+  const r = sheet.registration;
+  if (!r || (sx === 1 && sy === 1)) return sheet;
+  const t = r.transform;
+  const transform = [sx * t[0], sx * t[1], sx * t[2], sy * t[3], sy * t[4], sy * t[5], t[6], t[7], t[8]];
+  return {
+    ...sheet,
+    registration: {
+      ...r,
+      dpi: Math.round((r.dpi * (sx + sy)) / 2),
+      transform: transform.map((v) => Number(v.toPrecision(9))) as Matrix3,
+    },
+  };
 }
