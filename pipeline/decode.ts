@@ -5,7 +5,6 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
-import { openPdf } from './pdf.ts';
 
 export { DECODE_LIMITS, PageRejection };
 
@@ -95,6 +94,8 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
   const format = sniffFormat(bytes);
   if (!format) throw new PageRejection('unsupported-format', 'not a TIFF, PNG, JPEG, WebP or PDF file');
   if (format === 'pdf') {
+    // pdf-lib is loaded by the first PDF only: it is half of what a process or worker thread loads at start.
+    const { openPdf } = await import('./pdf.ts');
     const pdf = await openPdf(bytes);
     const full: [number, number] = [1, 1];
     return { format, pageCount: pdf.pageCount, page: async (i) => ({ ...(await pdf.page(i)), scale: full }) };

@@ -74,14 +74,14 @@ export async function recogniseFilePage(
   const hash = sha256(bytes);
   try {
     const src = await openSource(bytes);
+    // Decoding, as always counted: from the file's bytes to the page's pixels.
     let decodeMs = 0;
-    const read = async (needs?: ReturnType<typeof pageNeeds>) => {
-      const from = performance.now();
+    const read = async (needs?: ReturnType<typeof pageNeeds>, from = performance.now()) => {
       const img = await src.page(page, needs);
       decodeMs += performance.now() - from;
       return { img, sheet: await recognisePage(img, { forms }) };
     };
-    let { img, sheet } = await read(pageNeeds(forms));
+    let { img, sheet } = await read(pageNeeds(forms), started);
     // The resolution was guessed from the image's size as if the page filled it; a photo's page may not,
     // and a page that does not register may be one the smaller copy lost. Either is read again at full size.
     const chosen = forms.find((f) => f.id === sheet.form);

@@ -12,6 +12,7 @@ import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { formPxPerMm, pageNeeds, RESOLUTION_NEEDS } from '../pipeline/resolution.ts';
 import type { RecognisedSheet } from '../pipeline/result.ts';
+import { bilevelFiles } from '../samples/bilevel.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { registrationErrorMm } from './helpers.ts';
 
@@ -107,38 +108,17 @@ describe('a 300-dpi JPEG decoded at the resolution the form needs', () => {
   });
 });
 
-/** Floyd-Steinberg to black and white: a scanner's 1-bit mode, grey tones turned into dot patterns. */
-function dither(grey: Uint8Array, width: number): Uint8Array {
-  const err = Float32Array.from(grey);
-  const out = new Uint8Array(grey.length);
-  for (let i = 0; i < grey.length; i++) {
-    const x = i % width;
-    out[i] = err[i]! < 128 ? 0 : 255;
-    const e = err[i]! - out[i]!;
-    if (x + 1 < width) err[i + 1]! += (e * 7) / 16;
-    if (i + width < grey.length) {
-      if (x > 0) err[i + width - 1]! += (e * 3) / 16;
-      err[i + width]! += (e * 5) / 16;
-      if (x + 1 < width) err[i + width + 1]! += e / 16;
-    }
-  }
-  return out;
-}
-
 describe('1-bit scans', () => {
   let grey: Buffer;
   let palettePng: Buffer;
   let g4Tiff: Buffer;
 
   beforeAll(async () => {
-    const g = await generateSheet(def, 12, 'scanner');
-    const { data, info } = await sharp(g.image).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    const bits = sharp(Buffer.from(dither(data, info.width)), {
-      raw: { width: info.width, height: info.height, channels: 1 },
-    }).toColourspace('b-w');
-    grey = await bits.clone().png().toBuffer();
-    palettePng = await bits.clone().png({ palette: true, colours: 2 }).toBuffer();
-    g4Tiff = await bits.clone().tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer();
+    ({
+      grey,
+      png: palettePng,
+      g4: g4Tiff,
+    } = await bilevelFiles((await generateSheet(def, 12, 'scanner')).image));
   });
 
   it('decode to the pixels of their 8-bit grey equivalent', async () => {
