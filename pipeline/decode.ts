@@ -2,6 +2,7 @@
  * Decoding scanner output into greyscale pages. Bad input is a result, never a crash: each page either decodes
  * or carries the reason it was rejected, and one bad page never hides the others.
  */
+import { crc32 } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
@@ -61,25 +62,55 @@ function reduction(format: ImageFormat, meta: Metadata, needs: PageNeeds | undef
   return factor >= ((meta.channels ?? 1) >= 3 ? MIN_REDUCTION.colour : MIN_REDUCTION.grey) ? factor : 1;
 }
 
+/** Chunks of a grey PNG besides its pixels that a palette PNG's may carry over unchanged. */
+const GREY_SAFE_CHUNKS = new Set(['IHDR', 'IDAT', 'IEND']);
+
 /**
- * Whether a PNG's palette holds greys only (a 1-bit scan's black and white): any one band of it is then the
- * grey page, and the colour conversion that otherwise turns it to grey (half of its decoding time) is skipped.
+ * A palette PNG whose palette holds greys only (a 1-bit scan's black and white): libvips would expand it to
+ * colour and convert that to grey, half of its decoding time. `asGrey` is the same file as a grey PNG when
+ * its palette is the grey ramp of its bit depth (black, white at 1 bit), whose bits libvips expands straight
+ * to grey; otherwise one band of the colour it expands to is the page. Null for any other PNG.
  */
-export function pngPaletteIsGrey(bytes: Uint8Array): boolean {
+export function greyPalettePng(bytes: Uint8Array): { asGrey: Uint8Array | null } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 8; at + 8 <= bytes.length; ) {
+  const depth = bytes[24] ?? 0;
+  if (bytes.length < 33 || bytes[25] !== 3) return null;
+  const keep: Uint8Array[] = [bytes.subarray(0, 8)];
+  let grey = false;
+  let ramp = true;
+  for (let at = 8; at + 12 <= bytes.length; ) {
     const length = view.getUint32(at);
+    const end = at + 12 + length;
+    if (end > bytes.length) break;
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    if (type === 'IDAT' || at + 12 + length > bytes.length) return false;
     if (type === 'PLTE') {
-      for (let i = at + 8; i + 2 < at + 8 + length; i += 3) {
-        if (bytes[i] !== bytes[i + 1] || bytes[i] !== bytes[i + 2]) return false;
+      const top = 2 ** depth - 1;
+      for (let i = 0; i * 3 + 2 < length; i++) {
+        const [r, g, b] = bytes.subarray(at + 8 + i * 3, at + 11 + i * 3);
+        if (r !== g || r !== b) return null;
+        if (r !== Math.round((i * 255) / top)) ramp = false;
       }
-      return true;
-    }
-    at += 12 + length;
+      grey = true;
+    } else if (GREY_SAFE_CHUNKS.has(type)) keep.push(bytes.subarray(at, end));
+    else if (type === 'tRNS') ramp = false;
+    at = end;
   }
-  return false;
+  if (!grey) return null;
+  if (!ramp) return { asGrey: null };
+  const out = concat(keep);
+  out[25] = 0; // colour type: grey, same bit depth
+  new DataView(out.buffer).setUint32(29, crc32(out.subarray(12, 29)));
+  return { asGrey: out };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function rejectionFromSharp(err: unknown): PageRejection {
@@ -118,7 +149,8 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
       const oriented = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
       const shrink = reduction(format, meta, needs);
       try {
-        let pipeline = sharp(bytes, {
+        const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
+        let pipeline = sharp(palette?.asGrey ?? bytes, {
           page: index,
           limitInputPixels: DECODE_LIMITS.maxPixels,
           failOn: 'truncated',
@@ -132,10 +164,7 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
             { fit: 'fill', kernel: 'linear' },
           );
         }
-        pipeline =
-          meta.isPalette && format === 'png' && pngPaletteIsGrey(bytes)
-            ? pipeline.extractChannel(0)
-            : pipeline.toColourspace('b-w');
+        pipeline = palette ? pipeline.extractChannel(0) : pipeline.toColourspace('b-w');
         out = await pipeline.raw().toBuffer({ resolveWithObject: true });
       } catch (err) {
         throw rejectionFromSharp(err);

@@ -2,12 +2,13 @@
  * Decoding a page at the resolution its candidate forms need, and 1-bit scans without the generic colour
  * conversion: neither may change what is read.
  */
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findShippedForm, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { CELL_PX_PER_MM } from '../pipeline/cells.ts';
-import { openSource, pngPaletteIsGrey } from '../pipeline/decode.ts';
+import { greyPalettePng, openSource } from '../pipeline/decode.ts';
 import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { formPxPerMm, pageNeeds, RESOLUTION_NEEDS } from '../pipeline/resolution.ts';
@@ -137,12 +138,24 @@ describe('1-bit scans', () => {
       expect(reading(await readFile(bytes, [def]))).toEqual(reference);
   });
 
-  it('take one band only from a palette of greys', async () => {
-    expect(pngPaletteIsGrey(palettePng)).toBe(true);
+  it('are read as grey PNGs when their palette is black then white, as one band of it otherwise', async () => {
+    const asGrey = greyPalettePng(palettePng)?.asGrey;
+    expect(asGrey).toBeInstanceOf(Uint8Array);
+    const meta = await sharp(asGrey!).metadata();
+    expect([meta.isPalette, meta.channels, meta.bitsPerSample]).toEqual([false, 1, 1]);
+    // The same file with its palette the other way round (white, then black): the page comes out inverted.
+    const swapped = Buffer.from(palettePng);
+    const plte = swapped.indexOf('PLTE');
+    swapped.set([255, 255, 255, 0, 0, 0], plte + 4);
+    swapped.writeUInt32BE(crc32(swapped.subarray(plte, plte + 10)), plte + 10);
+    expect(greyPalettePng(swapped)).toEqual({ asGrey: null });
+    const upright = await (await openSource(palettePng)).page(0);
+    const inverted = await (await openSource(swapped)).page(0);
+    expect(inverted.data.every((v, i) => v === 255 - upright.data[i]!)).toBe(true);
     const tinted = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c03020' } })
       .png({ palette: true })
       .toBuffer();
-    expect(pngPaletteIsGrey(tinted)).toBe(false);
-    expect(pngPaletteIsGrey(grey)).toBe(false);
+    expect(greyPalettePng(tinted)).toBeNull();
+    expect(greyPalettePng(grey)).toBeNull();
   });
 });
