@@ -2,7 +2,8 @@
  * `npm run bench:speed [-- --pages 12 --reps 5 --roots .,../other-checkout]`: speed on scans like other
  * systems' (issue 14 D), one core. Bubble sheets at 300 dpi (scanner profile) saved four ways: grey JPEG,
  * colour JPEG, dithered 1-bit palette PNG and CCITT G4 TIFF (cached in out/speed-corpus). Prints
- * - inside the pipeline: median ms per stage and format, formats interleaved, `--form bubble-sheet-60x5`;
+ * - inside the pipeline: median ms per stage and format, `--form bubble-sheet-60x5`, beside another
+ *   checkout's pipeline in the same process with `--against DIR`;
  * - whole processes: `rcoi recognise --form bubble-sheet-60x5 --jobs 1` over the corpus, from the sources
  *   (tsx) and from the build (dist/, when built) of each checkout in --roots, interleaved; start-up is the
  *   wall time less the pages' own totals (process, modules, the worker thread, writing the results).
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '5' },
     corpus: { type: 'string', default: 'out/speed-corpus' },
     roots: { type: 'string', default: '.' },
+    /** Another checkout whose pipeline runs beside this one's, interleaved, for before and after. */
+    against: { type: 'string' },
     /** Only the whole-process figures. */
     'process-only': { type: 'boolean' },
   },
@@ -66,33 +69,54 @@ const reading = (p: PageResult) =>
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
 const formatOf = (file: string) => FORMATS.find((f) => file.endsWith(f))!;
 
+type PageJob = typeof recogniseFilePage;
+
+/**
+ * Stage times of this checkout's pipeline and, given `--against DIR`, of another checkout's in the same
+ * process, page by page in alternating order, so that both see the same machine.
+ */
 async function pipelineTimes(files: string[]): Promise<void> {
   const stages = ['decode', 'register', 'barcodes', 'bubbles', 'total'] as const;
-  const times = new Map<string, Map<string, number[]>>();
-  const statuses = new Map<string, string[]>();
+  const jobs: [string, PageJob][] = [['this checkout', recogniseFilePage]];
+  if (values.against) {
+    const other = (await import(join(resolve(values.against), 'pipeline/page-job.ts'))) as {
+      recogniseFilePage: PageJob;
+    };
+    jobs.push([values.against, other.recogniseFilePage]);
+  }
+  const times = new Map<string, number[]>();
+  const readings = new Map<string, string>();
+  let differ = 0;
   for (let rep = 0; rep < reps + 1; rep++) {
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       const bytes = readFileSync(file);
-      const r = await recogniseFilePage(file, async () => bytes, 0, [def]);
-      if (rep === 0) {
-        // A warm-up round: the first pages pay for compiling the hot loops.
-        statuses.set(formatOf(file), [...(statuses.get(formatOf(file)) ?? []), r.status]);
-        continue;
+      for (const [label, job] of (rep + i) % 2 ? [...jobs].reverse() : jobs) {
+        const r = await job(file, async () => bytes, 0, [def]);
+        // A warm-up round first: the first pages pay for compiling the hot loops.
+        if (rep === 0) {
+          const known = readings.get(file);
+          if (known !== undefined && known !== reading(r)) differ++;
+          readings.set(file, reading(r));
+          continue;
+        }
+        for (const s of stages) {
+          const key = `${formatOf(file)}|${label}|${s}`;
+          times.set(key, [...(times.get(key) ?? []), r.ms[s] ?? 0]);
+        }
       }
-      const byStage = times.get(formatOf(file)) ?? times.set(formatOf(file), new Map()).get(formatOf(file))!;
-      for (const s of stages) byStage.set(s, [...(byStage.get(s) ?? []), r.ms[s] ?? 0]);
     }
   }
   console.log(
-    `\ninside the pipeline, ms per page, median of ${reps} rounds over ${files.length / 4} pages each`,
+    `\ninside the pipeline, ms per page, median of ${reps} rounds over ${files.length / 4} pages each` +
+      (values.against ? `; pages read otherwise by the two: ${differ}` : ''),
   );
-  console.log(`\n| format | ${stages.join(' | ')} | rejected |`);
-  console.log(`|---|${stages.map(() => '---').join('|')}|---|`);
+  console.log(`\n| format | pipeline | ${stages.join(' | ')} |`);
+  console.log(`|---|---|${stages.map(() => '---').join('|')}|`);
   for (const f of FORMATS) {
-    const rejected = (statuses.get(f) ?? []).filter((s) => s === 'rejected').length;
-    console.log(
-      `| ${f} | ${stages.map((s) => median(times.get(f)?.get(s) ?? []).toFixed(1)).join(' | ')} | ${rejected} |`,
-    );
+    for (const [label] of jobs) {
+      const cells = stages.map((s) => median(times.get(`${f}|${label}|${s}`) ?? []).toFixed(1));
+      console.log(`| ${f} | ${label} | ${cells.join(' | ')} |`);
+    }
   }
 }
 
