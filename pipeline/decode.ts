@@ -23,8 +23,13 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
   return null;
 }
 
-/** A decoded page: full size unless the reading it is for allowed less. */
-export interface DecodedPage extends GreyImage {
+/**
+ * A page decoded for a reading, full size unless the reading allowed less. The scale is kept beside the image,
+ * not on it: every GreyImage has the same three fields, so the hot loops that read them stay monomorphic (a
+ * fourth field on the page alone made registration and bubbles a third slower).
+ */
+export interface ReadablePage {
+  image: GreyImage;
   /** Source pixels per decoded pixel, across and down (1 at full size). */
   scale: [number, number];
 }
@@ -39,11 +44,13 @@ export interface PageNeeds {
 export interface DecodedSource {
   format: ImageFormat;
   pageCount: number;
+  /** Decodes one page (0-based) at full size; throws PageRejection for that page alone. */
+  page(index: number): Promise<GreyImage>;
   /**
-   * Decodes one page (0-based); throws PageRejection for that page alone. Given what the page is read for, a
-   * JPEG may come out smaller (`scale`), never below what the needs ask, assuming the page fills the image.
+   * The same for a reading with these needs: a JPEG may come out smaller (`scale`), never below what the
+   * needs ask, assuming the page fills the image.
    */
-  page(index: number, needs?: PageNeeds): Promise<DecodedPage>;
+  pageFor(index: number, needs: PageNeeds): Promise<ReadablePage>;
 }
 
 /**
@@ -128,8 +135,8 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
     // pdf-lib is loaded by the first PDF only: it is half of what a process or worker thread loads at start.
     const { openPdf } = await import('./pdf.ts');
     const pdf = await openPdf(bytes);
-    const full: [number, number] = [1, 1];
-    return { format, pageCount: pdf.pageCount, page: async (i) => ({ ...(await pdf.page(i)), scale: full }) };
+    const pageFor = async (i: number) => ({ image: await pdf.page(i), scale: FULL_SIZE });
+    return { format, pageCount: pdf.pageCount, page: pdf.page, pageFor };
   }
   let meta: Metadata;
   try {
@@ -141,46 +148,49 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
   if (pageCount > DECODE_LIMITS.maxPages) {
     throw new PageRejection('too-many-pages', `${pageCount} pages; at most ${DECODE_LIMITS.maxPages}`);
   }
+  const decode = async (index: number, needs?: PageNeeds): Promise<ReadablePage> => {
+    let out: { data: Buffer; info: OutputInfo };
+    const oriented = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
+    const shrink = reduction(format, meta, needs);
+    try {
+      const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
+      let pipeline = sharp(palette?.asGrey ?? bytes, {
+        page: index,
+        limitInputPixels: DECODE_LIMITS.maxPixels,
+        failOn: 'truncated',
+      }).rotate(); // honour EXIF orientation of phone photos
+      // sharp asks libjpeg to scale in the DCT ("shrink-on-load"), then reduces the rest with a triangle
+      // filter, which keeps the ink of a thin line where the nearest pixel would drop it.
+      if (shrink > 1) {
+        pipeline = pipeline.resize(Math.ceil(oriented.width / shrink), Math.ceil(oriented.height / shrink), {
+          fit: 'fill',
+          kernel: 'linear',
+        });
+      }
+      pipeline = palette ? pipeline.extractChannel(0) : pipeline.toColourspace('b-w');
+      out = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    } catch (err) {
+      throw rejectionFromSharp(err);
+    }
+    const { width, height, channels } = out.info;
+    if (Math.min(width, height) < DECODE_LIMITS.minSide) {
+      throw new PageRejection('too-small', `${width}x${height} px is too small for a form page`);
+    }
+    const scale: [number, number] =
+      shrink > 1 ? [oriented.width / width, oriented.height / height] : FULL_SIZE;
+    const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
+    // A grey+alpha page comes back with two channels: keep the grey one.
+    if (channels === 1) return { image: { data, width, height }, scale };
+    const grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = data[i * channels]!;
+    return { image: { data: grey, width, height }, scale };
+  };
   return {
     format,
     pageCount,
-    async page(index, needs) {
-      let out: { data: Buffer; info: OutputInfo };
-      const oriented = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
-      const shrink = reduction(format, meta, needs);
-      try {
-        const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
-        let pipeline = sharp(palette?.asGrey ?? bytes, {
-          page: index,
-          limitInputPixels: DECODE_LIMITS.maxPixels,
-          failOn: 'truncated',
-        }).rotate(); // honour EXIF orientation of phone photos
-        // sharp asks libjpeg to scale in the DCT ("shrink-on-load"), then reduces the rest with a triangle
-        // filter, which keeps the ink of a thin line where the nearest pixel would drop it.
-        if (shrink > 1) {
-          pipeline = pipeline.resize(
-            Math.ceil(oriented.width / shrink),
-            Math.ceil(oriented.height / shrink),
-            { fit: 'fill', kernel: 'linear' },
-          );
-        }
-        pipeline = palette ? pipeline.extractChannel(0) : pipeline.toColourspace('b-w');
-        out = await pipeline.raw().toBuffer({ resolveWithObject: true });
-      } catch (err) {
-        throw rejectionFromSharp(err);
-      }
-      const { width, height, channels } = out.info;
-      if (Math.min(width, height) < DECODE_LIMITS.minSide) {
-        throw new PageRejection('too-small', `${width}x${height} px is too small for a form page`);
-      }
-      const scale: [number, number] =
-        shrink > 1 ? [oriented.width / width, oriented.height / height] : [1, 1];
-      const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
-      // A grey+alpha page comes back with two channels: keep the grey one.
-      if (channels === 1) return { data, width, height, scale };
-      const grey = new Uint8Array(width * height);
-      for (let i = 0; i < grey.length; i++) grey[i] = data[i * channels]!;
-      return { data: grey, width, height, scale };
-    },
+    page: async (index) => (await decode(index)).image,
+    pageFor: decode,
   };
 }
+
+const FULL_SIZE: [number, number] = [1, 1];

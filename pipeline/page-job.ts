@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FormDefinition } from '../forms/schema.ts';
-import { type DecodedPage, openSource, PageRejection } from './decode.ts';
+import { openSource, PageRejection, type ReadablePage } from './decode.ts';
 import type { Matrix3 } from './geometry.ts';
 import { recognisePage } from './recognise.ts';
 import { formPxPerMm, pageNeeds } from './resolution.ts';
@@ -76,30 +76,33 @@ export async function recogniseFilePage(
     const src = await openSource(bytes);
     // Decoding, as always counted: from the file's bytes to the page's pixels.
     let decodeMs = 0;
-    const read = async (needs?: ReturnType<typeof pageNeeds>, from = performance.now()) => {
-      const img = await src.page(page, needs);
+    const read = async (needs: ReturnType<typeof pageNeeds>, from = performance.now()) => {
+      const decoded = await src.pageFor(page, needs);
       decodeMs += performance.now() - from;
-      return { img, sheet: await recognisePage(img, { forms }) };
+      return { decoded, sheet: await recognisePage(decoded.image, { forms }) };
     };
-    let { img, sheet } = await read(pageNeeds(forms), started);
+    let { decoded, sheet } = await read(pageNeeds(forms), started);
     // The resolution was guessed from the image's size as if the page filled it; a photo's page may not,
     // and a page that does not register may be one the smaller copy lost. Either is read again at full size.
     const chosen = forms.find((f) => f.id === sheet.form);
     const short = chosen && sheet.registration && sheet.registration.dpi / 25.4 < formPxPerMm(chosen);
     const lost = sheet.status === 'rejected' && sheet.reason !== 'wrong-form';
-    if (isReduced(img) && (short || lost)) ({ img, sheet } = await read());
+    if (isReduced(decoded) && (short || lost)) ({ decoded, sheet } = await read(FULL_SIZE));
     sheet.ms = {
       ...sheet.ms,
       decode: Math.round(decodeMs * 10) / 10,
       total: Math.round((performance.now() - started) * 10) / 10,
     };
-    return { source, page, sha256: hash, ...inSourcePixels(sheet, img.scale) };
+    return { source, page, sha256: hash, ...inSourcePixels(sheet, decoded.scale) };
   } catch (err) {
     return rejectedPage(source, page, hash, err, Math.round(performance.now() - started));
   }
 }
 
-const isReduced = (img: DecodedPage) => img.scale[0] !== 1 || img.scale[1] !== 1;
+const isReduced = (p: ReadablePage) => p.scale[0] !== 1 || p.scale[1] !== 1;
+
+/** No reduction asked: a page read again at the size it was scanned. */
+const FULL_SIZE = { pxPerMm: 0, longSideMm: 0 };
 
 /** A result on a page decoded smaller, told in the source image's pixels, as results always are. */
 function inSourcePixels(sheet: RecognisedSheet, [sx, sy]: [number, number]): RecognisedSheet {

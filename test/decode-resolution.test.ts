@@ -67,15 +67,15 @@ describe('a 300-dpi JPEG decoded at the resolution the form needs', () => {
   });
 
   it('comes out smaller when only the bubble sheet may be on it', async () => {
-    const img = await (await openSource(colour)).page(0, pageNeeds([def]));
-    expect(img.scale[0]).toBeGreaterThanOrEqual(2);
-    expect(img.scale[1]).toBeCloseTo(img.scale[0], 2);
-    expect(img.width / (210 / 25.4)).toBeGreaterThanOrEqual(formPxPerMm(def) * 25.4);
+    const { image, scale } = await (await openSource(colour)).pageFor(0, pageNeeds([def]));
+    expect(scale[0]).toBeGreaterThanOrEqual(2);
+    expect(scale[1]).toBeCloseTo(scale[0], 2);
+    expect(image.width / (210 / 25.4)).toBeGreaterThanOrEqual(formPxPerMm(def) * 25.4);
   });
 
   it('keeps full size when a form with character cells may be on it', async () => {
-    const img = await (await openSource(colour)).page(0, pageNeeds(shippedForms()));
-    expect(img.scale).toEqual([1, 1]);
+    const { scale } = await (await openSource(colour)).pageFor(0, pageNeeds(shippedForms()));
+    expect(scale).toEqual([1, 1]);
   });
 
   it('registers within 0.3 mm, told in the source pixels, and reads what full size reads', async () => {
@@ -125,9 +125,9 @@ describe('1-bit scans', () => {
   it('decode to the pixels of their 8-bit grey equivalent', async () => {
     const reference = await (await openSource(grey)).page(0);
     for (const bytes of [palettePng, g4Tiff]) {
-      const img = await (await openSource(bytes)).page(0, pageNeeds([def]));
-      expect([img.width, img.height, img.scale]).toEqual([reference.width, reference.height, [1, 1]]);
-      expect(Buffer.compare(img.data, reference.data)).toBe(0);
+      const { image, scale } = await (await openSource(bytes)).pageFor(0, pageNeeds([def]));
+      expect([image.width, image.height, scale]).toEqual([reference.width, reference.height, [1, 1]]);
+      expect(Buffer.compare(image.data, reference.data)).toBe(0);
     }
   });
 
