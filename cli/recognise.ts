@@ -8,8 +8,8 @@ import { resolveForm, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { sniffFormat } from '../pipeline/decode.ts';
 import { countPages, type PageResult } from '../pipeline/page-job.ts';
-import { createThreadPool } from '../workers/pool.ts';
-import type { PageTask } from '../workers/recognise-thread.ts';
+import { createThreadPool, type ThreadPool } from '../workers/pool.ts';
+import type { PageTask } from '../workers/recognise-task.ts';
 import { printSummary } from './summary.ts';
 import { positiveInt, UsageError } from './usage.ts';
 
@@ -97,6 +97,23 @@ export interface RecogniseRun {
   seconds: number;
 }
 
+/**
+ * One job needs no worker thread: a thread loads every module of the pipeline again, which was most of the
+ * start-up of a one-core run. Pages are taken one at a time, as a thread would take them.
+ */
+async function inThisThread(forms: FormDefinition[]): Promise<ThreadPool<PageTask, PageResult>> {
+  const handle = (await import('../workers/recognise-task.ts')).pageTasks(forms);
+  let previous: Promise<unknown> = Promise.resolve();
+  return {
+    run(task) {
+      const result = previous.then(() => handle(task));
+      previous = result.catch(() => undefined);
+      return result;
+    },
+    close: async () => {},
+  };
+}
+
 export async function recogniseFiles(
   files: string[],
   forms: FormDefinition[],
@@ -116,12 +133,16 @@ export async function recogniseFiles(
     csv = createWriteStream(join(opts.outDir, 'results.csv'));
     csv.write(`${CSV_HEADER.join(',')}\n`);
   }
-  const pool = createThreadPool<PageTask, PageResult>(
-    Math.min(jobs, Math.max(1, tasks.length)),
-    // The thread's module in this module's language: .ts in a checkout, .js in the build.
-    new URL(`../workers/recognise-thread${extname(import.meta.url)}`, import.meta.url),
-    forms,
-  );
+  const threads = Math.min(jobs, Math.max(1, tasks.length));
+  const pool =
+    threads === 1
+      ? await inThisThread(forms)
+      : createThreadPool<PageTask, PageResult>(
+          threads,
+          // The thread's module in this module's language: .ts in a checkout, .js in the build.
+          new URL(`../workers/recognise-thread${extname(import.meta.url)}`, import.meta.url),
+          forms,
+        );
   const started = performance.now();
   const results: PageResult[] = [];
   const show = opts.progress ?? process.stderr.isTTY;

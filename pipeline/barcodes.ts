@@ -48,8 +48,12 @@ const FROM_ZXING_FORMAT: Record<string, BarcodeFormat> = { EAN13: 'ean13', QRCod
 
 let readerReady: Promise<unknown> | undefined;
 
-/** zxing-wasm fetches its wasm from a CDN by default, which fails offline: hand it the packaged bytes instead. */
-function prepareReader(): Promise<unknown> {
+/**
+ * zxing-wasm fetches its wasm from a CDN by default, which fails offline: hand it the packaged bytes instead.
+ * Called ahead of the first read by a job about to read pages: V8 compiles the wasm on its own threads, so
+ * the compilation overlaps decoding the first page instead of following it.
+ */
+export function prepareReader(): Promise<unknown> {
   if (!readerReady) {
     const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
     const wasmBinary = wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer;

@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { SubjectAnswers } from '../forms/answer-types.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import { openSource, PageRejection } from './decode.ts';
+import { openSource, PageRejection, type ReadablePage } from './decode.ts';
+import type { Matrix3 } from './geometry.ts';
 import { recognisePage } from './recognise.ts';
+import { formPxPerMm, pageNeeds } from './resolution.ts';
 import type { RecognisedSheet } from './result.ts';
 
 /** A results.jsonl line. */
@@ -75,12 +77,48 @@ export async function recogniseFilePage(
   const hash = sha256(bytes);
   try {
     const src = await openSource(bytes);
-    const img = await src.page(page);
-    const decodeMs = Math.round((performance.now() - started) * 10) / 10;
-    const sheet = await recognisePage(img, answers ? { forms, answers } : { forms });
-    sheet.ms = { ...sheet.ms, decode: decodeMs, total: Math.round((performance.now() - started) * 10) / 10 };
-    return { source, page, sha256: hash, ...sheet };
+    // Decoding, as always counted: from the file's bytes to the page's pixels.
+    let decodeMs = 0;
+    const read = async (needs: ReturnType<typeof pageNeeds>, from = performance.now()) => {
+      const decoded = await src.pageFor(page, needs);
+      decodeMs += performance.now() - from;
+      return { decoded, sheet: await recognisePage(decoded.image, answers ? { forms, answers } : { forms }) };
+    };
+    let { decoded, sheet } = await read(pageNeeds(forms), started);
+    // The resolution was guessed from the image's size as if the page filled it; a photo's page may not,
+    // and a page that does not register may be one the smaller copy lost. Either is read again at full size.
+    const chosen = forms.find((f) => f.id === sheet.form);
+    const short = chosen && sheet.registration && sheet.registration.dpi / 25.4 < formPxPerMm(chosen);
+    const lost = sheet.status === 'rejected' && sheet.reason !== 'wrong-form';
+    if (isReduced(decoded) && (short || lost)) ({ decoded, sheet } = await read(FULL_SIZE));
+    sheet.ms = {
+      ...sheet.ms,
+      decode: Math.round(decodeMs * 10) / 10,
+      total: Math.round((performance.now() - started) * 10) / 10,
+    };
+    return { source, page, sha256: hash, ...inSourcePixels(sheet, decoded.scale) };
   } catch (err) {
     return rejectedPage(source, page, hash, err, Math.round(performance.now() - started));
   }
+}
+
+const isReduced = (p: ReadablePage) => p.scale[0] !== 1 || p.scale[1] !== 1;
+
+/** No reduction asked: a page read again at the size it was scanned. */
+const FULL_SIZE = { pxPerMm: 0, longSideMm: 0 };
+
+/** A result on a page decoded smaller, told in the source image's pixels, as results always are. */
+function inSourcePixels(sheet: RecognisedSheet, [sx, sy]: [number, number]): RecognisedSheet {
+  const r = sheet.registration;
+  if (!r || (sx === 1 && sy === 1)) return sheet;
+  const t = r.transform;
+  const transform = [sx * t[0], sx * t[1], sx * t[2], sy * t[3], sy * t[4], sy * t[5], t[6], t[7], t[8]];
+  return {
+    ...sheet,
+    registration: {
+      ...r,
+      dpi: Math.round((r.dpi * (sx + sy)) / 2),
+      transform: transform.map((v) => Number(v.toPrecision(9))) as Matrix3,
+    },
+  };
 }

@@ -11,7 +11,7 @@ import type { GreyImage } from './image.ts';
 import type { RecognisedField } from './result.ts';
 import { sampleRect } from './sampling.ts';
 
-const WRITING_PX_PER_MM = 3;
+export const WRITING_PX_PER_MM = 3;
 
 export const WRITING_THRESHOLDS = {
   /** Components smaller than this (mm, longest side) are dust. */

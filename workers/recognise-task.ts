@@ -1,0 +1,23 @@
+/** The recogniser's unit of work, one page of a file, as a worker thread or a lone job's process runs it. */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { FormDefinition } from '../forms/schema.ts';
+import { prepareReader } from '../pipeline/barcodes.ts';
+import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
+
+export interface PageTask {
+  path: string;
+  page: number;
+}
+
+/**
+ * One libvips thread per job: the jobs already spread pages over the cores. No operation cache: every page is
+ * new, and the cache only holds decoded pages in memory.
+ */
+export function pageTasks(forms: FormDefinition[]): (task: PageTask) => Promise<PageResult> {
+  sharp.concurrency(1);
+  sharp.cache(false);
+  // A failure to load the reader shows at the first read that needs it.
+  if (forms.some((f) => f.barcodes.length > 0)) prepareReader().catch(() => undefined);
+  return (task) => recogniseFilePage(task.path, () => readFile(task.path), task.page, forms);
+}
