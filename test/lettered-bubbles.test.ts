@@ -151,6 +151,26 @@ describe('each bubble against its own empty level', () => {
     for (const m of n!) expect(m.fill).toBeGreaterThan(0.65);
   });
 
+  it("without blank scans, takes each letter's empty level from the sheet's own bubbles ('sheet')", () => {
+    // Eight questions, one 0.4 pencil mark each, on A, B, C or D in turn: most bubbles of every letter are
+    // empty, so the letter's low quantile on the sheet is its level.
+    const levels = [0.3, 0.12, 0.2, 0.25];
+    const sheet = Array.from({ length: 8 }, (_, q) =>
+      levels.map((e, i) => ({ fill: i === q % 4 ? e + 0.4 * (1 - e) : e + 0.01 * (q % 3), ring: 0.03 })),
+    );
+    const n = aboveEmpty(
+      sheet.map(() => field),
+      sheet,
+      'sheet',
+    );
+    n.forEach((ms, q) => {
+      ms.forEach((m, i) => {
+        if (i === q % 4) expect(m.fill).toBeCloseTo(0.4, 1);
+        else expect(Math.abs(m.fill)).toBeLessThan(0.03);
+      });
+    });
+  });
+
   it('leaves a form without calibration as it was', () => {
     const measures = [[{ fill: 0.3, ring: 0.02 }]];
     expect(aboveEmpty([field], measures, undefined)).toBe(measures);
@@ -208,7 +228,8 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
   }, 120_000);
 
   it('writes each letter its own empty level, and thresholds tighter than the defaults', () => {
-    const q = calibrated.bubbleEmpty?.['q.{n}'];
+    const empty = calibrated.bubbleEmpty;
+    const q = empty === 'sheet' ? undefined : empty?.['q.{n}'];
     expect(Object.keys(q ?? {}).sort()).toEqual(['A', 'B', 'C', 'D', 'E']);
     // The letters make empty bubbles 0.12-0.35 dark, and differently so: B has more ink than C.
     for (const level of Object.values(q ?? {})) expect(level.fill).toBeGreaterThan(0.12);

@@ -1,0 +1,190 @@
+/**
+ * Local alignment of bubble blocks, for forms that declare it (`bubbleAlign`): a page registered by its outline
+ * or its frame places the fields as well as its cut and its camera allow, a block at a time off by a few
+ * millimetres. Before measuring, each block's offset is searched within the form's window for the place where
+ * its bubbles' print (outlines, letters, marks) stands darkest against the paper around it. The fit is
+ * recorded; a block whose print is not found, or is found at the window's edge (its place may lie beyond), is
+ * not moved and its fields are doubted, never read as if they were in place.
+ */
+import type { BubblesInstance, Rect } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import { applyHomography, type Matrix3 } from './geometry.ts';
+import { type GreyImage, sampleBilinear } from './image.ts';
+import type { BlockFit } from './result.ts';
+
+export const BUBBLE_ALIGN = {
+  /** Raster steps across the smallest bubble of a block: the offset's resolution. */
+  stepsPerBubble: 16,
+  /** The ring a bubble's box is weighed against, as a multiple of its size. */
+  ring: 1.6,
+  /** The search stays under this share of the block's pitch, so a block cannot slip onto its neighbour. */
+  maxPitchShare: 0.45,
+} as const;
+
+/** A block's search result: where its bubbles best stand out, and how clearly. */
+export interface BlockAlignment {
+  fit: BlockFit;
+  /** The fields moved by the offset (or left in place when the fit is poor). */
+  fields: BubblesInstance[];
+}
+
+/** Darkness raster of a page region in page millimetres, with its integral image for box sums. */
+class Raster {
+  readonly w: number;
+  readonly h: number;
+  private readonly sums: Float64Array;
+
+  constructor(
+    img: GreyImage,
+    t: Matrix3,
+    paper: number,
+    readonly x0: number,
+    readonly y0: number,
+    w: number,
+    h: number,
+    readonly step: number,
+  ) {
+    this.w = Math.max(1, Math.ceil(w / step));
+    this.h = Math.max(1, Math.ceil(h / step));
+    const stride = this.w + 1;
+    this.sums = new Float64Array(stride * (this.h + 1));
+    for (let j = 0; j < this.h; j++) {
+      let row = 0;
+      for (let i = 0; i < this.w; i++) {
+        const [x, y] = applyHomography(t, x0 + (i + 0.5) * step, y0 + (j + 0.5) * step);
+        row += Math.max(0, Math.min(1, (paper - sampleBilinear(img, x - 0.5, y - 0.5)) / paper));
+        this.sums[(j + 1) * stride + i + 1] = this.sums[j * stride + i + 1]! + row;
+      }
+    }
+  }
+
+  /** Sum and area of the raster cells whose centres fall in a page rectangle (mm). */
+  box(x: number, y: number, w: number, h: number): { sum: number; area: number } {
+    const i0 = Math.max(0, Math.min(this.w, Math.round((x - this.x0) / this.step)));
+    const j0 = Math.max(0, Math.min(this.h, Math.round((y - this.y0) / this.step)));
+    const i1 = Math.max(0, Math.min(this.w, Math.round((x + w - this.x0) / this.step)));
+    const j1 = Math.max(0, Math.min(this.h, Math.round((y + h - this.y0) / this.step)));
+    const s = this.w + 1;
+    const sum =
+      this.sums[j1 * s + i1]! - this.sums[j0 * s + i1]! - this.sums[j1 * s + i0]! + this.sums[j0 * s + i0]!;
+    return { sum, area: (i1 - i0) * (j1 - j0) };
+  }
+}
+
+/** How much darker a bubble's box is than the ring around it, at an offset. */
+function contrast(r: Raster, rect: Rect, dx: number, dy: number): number {
+  const inner = r.box(rect.x + dx, rect.y + dy, rect.w, rect.h);
+  const k = BUBBLE_ALIGN.ring;
+  const outer = r.box(
+    rect.x + dx - ((k - 1) * rect.w) / 2,
+    rect.y + dy - ((k - 1) * rect.h) / 2,
+    rect.w * k,
+    rect.h * k,
+  );
+  const ringArea = outer.area - inner.area;
+  if (inner.area === 0 || ringArea <= 0) return 0;
+  return inner.sum / inner.area - (outer.sum - inner.sum) / ringArea;
+}
+
+/** The least distance between two bubble centres of a block along each axis (Infinity when none is apart). */
+function pitch(rects: Rect[]): [number, number] {
+  let px = Number.POSITIVE_INFINITY;
+  let py = Number.POSITIVE_INFINITY;
+  for (let a = 0; a < rects.length; a++)
+    for (let b = a + 1; b < rects.length; b++) {
+      const dx = Math.abs(rects[a]!.x - rects[b]!.x);
+      const dy = Math.abs(rects[a]!.y - rects[b]!.y);
+      // Two bubbles side by side limit the search across them, not along the other axis.
+      if (dx > dy) px = Math.min(px, dx);
+      else py = Math.min(py, dy);
+    }
+  return [px, py];
+}
+
+/** Searches one block's offset (see the module comment). */
+export function alignBlock(
+  img: GreyImage,
+  t: Matrix3,
+  paper: number,
+  block: string,
+  fields: BubblesInstance[],
+  window: number,
+  minContrast: number,
+): BlockAlignment {
+  const rects = fields.flatMap((f) => f.rects);
+  const [px, py] = pitch(rects);
+  const wx = Math.min(window, BUBBLE_ALIGN.maxPitchShare * px);
+  const wy = Math.min(window, BUBBLE_ALIGN.maxPitchShare * py);
+  const step = Math.min(window, ...rects.map((r) => Math.min(r.w, r.h))) / BUBBLE_ALIGN.stepsPerBubble;
+  const margin = Math.max(...rects.map((r) => Math.max(r.w, r.h))) * BUBBLE_ALIGN.ring;
+  const x0 = Math.min(...rects.map((r) => r.x)) - wx - margin;
+  const y0 = Math.min(...rects.map((r) => r.y)) - wy - margin;
+  const x1 = Math.max(...rects.map((r) => r.x + r.w)) + wx + margin;
+  const y1 = Math.max(...rects.map((r) => r.y + r.h)) + wy + margin;
+  const raster = new Raster(img, t, paper, x0, y0, x1 - x0, y1 - y0, step);
+  const nx = Math.floor(wx / step);
+  const ny = Math.floor(wy / step);
+  let best = { i: 0, j: 0, score: Number.NEGATIVE_INFINITY };
+  for (let j = -ny; j <= ny; j++)
+    for (let i = -nx; i <= nx; i++) {
+      let score = 0;
+      for (const r of rects) score += contrast(raster, r, i * step, j * step);
+      // Ties keep the place nearest the layout's own.
+      if (
+        score > best.score + 1e-9 ||
+        (score > best.score - 1e-9 && i * i + j * j < best.i ** 2 + best.j ** 2)
+      )
+        best = { i, j, score };
+    }
+  const mean = best.score / rects.length;
+  const atEdge = (nx > 0 && Math.abs(best.i) === nx) || (ny > 0 && Math.abs(best.j) === ny);
+  const good = mean >= minContrast && !atEdge;
+  const dx = good ? best.i * step : 0;
+  const dy = good ? best.j * step : 0;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    fit: {
+      block,
+      offsetMm: [round(best.i * step), round(best.j * step)],
+      contrast: round(mean),
+      good,
+    },
+    fields: good
+      ? fields.map((f) => ({ ...f, rects: f.rects.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy })) }))
+      : fields,
+  };
+}
+
+/**
+ * Every bubble field of a page in its block's place, with each block's fit; unchanged (and no fits) on a form
+ * that does not declare `bubbleAlign`. A field outside any block is a block of its own.
+ */
+export function alignBubbleBlocks(
+  img: GreyImage,
+  t: Matrix3,
+  def: FormDefinition,
+  fields: BubblesInstance[],
+  paper: number,
+): { fields: BubblesInstance[]; fits: BlockFit[]; poor: Set<string> } {
+  const align = def.bubbleAlign;
+  if (!align) return { fields, fits: [], poor: new Set() };
+  const blocks = new Map<string, BubblesInstance[]>();
+  for (const f of fields) {
+    const key = f.block ?? f.name;
+    const b = blocks.get(key);
+    if (b) b.push(f);
+    else blocks.set(key, [f]);
+  }
+  const moved = new Map<string, BubblesInstance>();
+  const fits: BlockFit[] = [];
+  const poor = new Set<string>();
+  for (const [block, members] of blocks) {
+    const a = alignBlock(img, t, paper, block, members, align.window, align.minContrast);
+    fits.push(a.fit);
+    for (const f of a.fields) {
+      moved.set(f.name, f);
+      if (!a.fit.good) poor.add(f.name);
+    }
+  }
+  return { fields: fields.map((f) => moved.get(f.name) ?? f), fits, poor };
+}
