@@ -110,8 +110,10 @@ export function alignBlock(
   fields: BubblesInstance[],
   window: number,
   minContrast: number,
+  centre: readonly [number, number] = [0, 0],
 ): BlockAlignment {
-  const rects = fields.flatMap((f) => f.rects);
+  const [cx, cy] = centre;
+  const rects = fields.flatMap((f) => f.rects.map((r) => ({ ...r, x: r.x + cx, y: r.y + cy })));
   const [px, py] = pitch(rects);
   const wx = Math.min(window, BUBBLE_ALIGN.maxPitchShare * px);
   const wy = Math.min(window, BUBBLE_ALIGN.maxPitchShare * py);
@@ -139,13 +141,13 @@ export function alignBlock(
   const mean = best.score / rects.length;
   const atEdge = (nx > 0 && Math.abs(best.i) === nx) || (ny > 0 && Math.abs(best.j) === ny);
   const good = mean >= minContrast && !atEdge;
-  const dx = good ? best.i * step : 0;
-  const dy = good ? best.j * step : 0;
+  const dx = good ? cx + best.i * step : 0;
+  const dy = good ? cy + best.j * step : 0;
   const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
     fit: {
       block,
-      offsetMm: [round(best.i * step), round(best.j * step)],
+      offsetMm: [round(cx + best.i * step), round(cy + best.j * step)],
       contrast: round(mean),
       good,
     },
@@ -175,16 +177,31 @@ export function alignBubbleBlocks(
     if (b) b.push(f);
     else blocks.set(key, [f]);
   }
+  const search = (block: string, members: BubblesInstance[], centre?: [number, number]) =>
+    alignBlock(img, t, paper, block, members, align.window, align.minContrast, centre);
+  let found = [...blocks].map(([block, members]) => search(block, members));
+  // A photo's or a crop's shift is shared by the blocks around: a block not found near its own place is
+  // searched again, within the same bounds, around the offset the blocks that were found agree on.
+  const good = found.filter((a) => a.fit.good);
+  if (good.length > 0 && good.length < found.length) {
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1] ?? 0;
+    const shared: [number, number] = [
+      median(good.map((a) => a.fit.offsetMm[0])),
+      median(good.map((a) => a.fit.offsetMm[1])),
+    ];
+    found = found.map((a) => {
+      if (a.fit.good) return a;
+      const again = search(a.fit.block, blocks.get(a.fit.block) ?? [], shared);
+      return again.fit.good ? again : a;
+    });
+  }
   const moved = new Map<string, BubblesInstance>();
-  const fits: BlockFit[] = [];
   const poor = new Set<string>();
-  for (const [block, members] of blocks) {
-    const a = alignBlock(img, t, paper, block, members, align.window, align.minContrast);
-    fits.push(a.fit);
+  for (const a of found)
     for (const f of a.fields) {
       moved.set(f.name, f);
       if (!a.fit.good) poor.add(f.name);
     }
-  }
+  const fits = found.map((a) => a.fit);
   return { fields: fields.map((f) => moved.get(f.name) ?? f), fits, poor };
 }

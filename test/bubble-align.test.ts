@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expandForm } from '../forms/definitions.ts';
-import { FormDefinitionSchema } from '../forms/schema.ts';
+import { type FieldDefinition, FormDefinitionSchema } from '../forms/schema.ts';
 import { alignBubbleBlocks } from '../pipeline/bubble-align.ts';
 import type { Matrix3 } from '../pipeline/geometry.ts';
 import type { GreyImage } from '../pipeline/image.ts';
@@ -66,8 +66,8 @@ describe('bubble blocks aligned locally', () => {
     expect(fit!.offsetMm[1]).toBeCloseTo(-1, 0);
     expect(a.poor.size).toBe(0);
     const q1 = a.fields.find((f) => f.name === 'q1')!;
-    expect(q1.rects[0]!.x).toBeCloseTo(20 + fit!.offsetMm[0], 5);
-    expect(q1.rects[0]!.y).toBeCloseTo(20 + fit!.offsetMm[1], 5);
+    expect(q1.rects[0]!.x).toBeCloseTo(20 + fit!.offsetMm[0], 2);
+    expect(q1.rects[0]!.y).toBeCloseTo(20 + fit!.offsetMm[1], 2);
   });
 
   it('leaves a block where it is, reported poor, when its print is not on the page', () => {
@@ -81,6 +81,36 @@ describe('bubble blocks aligned locally', () => {
     const a = alignBubbleBlocks(page(3.4, 0), t, def, fields, 235);
     expect(a.fits[0]!.good).toBe(false);
     expect(a.fields).toEqual(fields);
+  });
+
+  it('searches a block not found near its place again around the offset the other blocks share', () => {
+    // A tight block (2.6 mm pitch) printed 1.5 mm down with the rest of the page: alone, its search stops at
+    // 0.45 of its pitch (1.17 mm) and ends at that edge; around the answers' offset it is found.
+    const codes: FieldDefinition = {
+      name: 'code',
+      kind: 'bubbles',
+      multiple: false,
+      labels: ['0', '1', '2', '3', '4', '5'],
+      block: 'code',
+      bubbles: { origin: [60, 20], size: [2, 2], count: 6, pitch: [0, 2.6] },
+    };
+    const both = FormDefinitionSchema.parse({ ...def, fields: [...def.fields, codes] });
+    const all = expandForm(both).fields.flatMap((f) => (f.kind === 'bubbles' ? [f] : []));
+    const img = page(0.5, 1.5);
+    const code = all.find((f) => f.name === 'code')!;
+    for (const r of code.rects)
+      for (let y = Math.round((r.y + 1.5) * PX_PER_MM); y < (r.y + 1.5 + r.h) * PX_PER_MM; y++)
+        for (let x = Math.round((r.x + 0.5) * PX_PER_MM); x < (r.x + 0.5 + r.w) * PX_PER_MM; x++)
+          if (x === Math.round((r.x + 0.5) * PX_PER_MM) || y === Math.round((r.y + 1.5) * PX_PER_MM))
+            img.data[y * img.width + x] = 40;
+    const alone = alignBubbleBlocks(img, t, { ...both, fields: [codes] }, [code], 235);
+    expect(alone.fits[0]!.good).toBe(false);
+    const a = alignBubbleBlocks(img, t, both, all, 235);
+    const fit = a.fits.find((f) => f.block === 'code')!;
+    expect(fit.good).toBe(true);
+    expect(fit.offsetMm[0]).toBeCloseTo(0.5, 0);
+    expect(fit.offsetMm[1]).toBeCloseTo(1.5, 0);
+    expect(a.poor.size).toBe(0);
   });
 
   it('does nothing on a form that does not declare it', () => {
