@@ -13,8 +13,12 @@ import { type GreyImage, sampleBilinear } from './image.ts';
 import type { BlockFit } from './result.ts';
 
 export const BUBBLE_ALIGN = {
-  /** Raster steps across the smallest bubble of a block: the offset's resolution. */
+  /** Offset steps across the smallest bubble of a block: the offset's resolution. */
   stepsPerBubble: 16,
+  /** Raster cells across it: boxes between cells are summed exactly from the integral, so fewer suffice. */
+  cellsPerBubble: 8,
+  /** The first pass tries every this many steps; the second, every step around the first's best. */
+  coarse: 4,
   /** The ring a bubble's box is weighed against, as a multiple of its size. */
   ring: 1.6,
   /** The search stays under this share of the block's pitch, so a block cannot slip onto its neighbour. */
@@ -58,16 +62,31 @@ class Raster {
     }
   }
 
-  /** Sum and area of the raster cells whose centres fall in a page rectangle (mm). */
-  box(x: number, y: number, w: number, h: number): { sum: number; area: number } {
-    const i0 = Math.max(0, Math.min(this.w, Math.round((x - this.x0) / this.step)));
-    const j0 = Math.max(0, Math.min(this.h, Math.round((y - this.y0) / this.step)));
-    const i1 = Math.max(0, Math.min(this.w, Math.round((x + w - this.x0) / this.step)));
-    const j1 = Math.max(0, Math.min(this.h, Math.round((y + h - this.y0) / this.step)));
+  /**
+   * The integral at a point between cells: bilinear in the integral is exact for a raster constant within
+   * each cell, so a box need not fall on cell edges.
+   */
+  private integral(u: number, v: number): number {
+    const i = Math.min(this.w - 1, Math.floor(u));
+    const j = Math.min(this.h - 1, Math.floor(v));
+    const fu = u - i;
+    const fv = v - j;
     const s = this.w + 1;
-    const sum =
-      this.sums[j1 * s + i1]! - this.sums[j0 * s + i1]! - this.sums[j1 * s + i0]! + this.sums[j0 * s + i0]!;
-    return { sum, area: (i1 - i0) * (j1 - j0) };
+    const a = this.sums[j * s + i]!;
+    const b = this.sums[j * s + i + 1]!;
+    const c = this.sums[(j + 1) * s + i]!;
+    const d = this.sums[(j + 1) * s + i + 1]!;
+    return (a * (1 - fu) + b * fu) * (1 - fv) + (c * (1 - fu) + d * fu) * fv;
+  }
+
+  /** Darkness summed over a page rectangle (mm) clipped to the raster, and its area in cells. */
+  box(x: number, y: number, w: number, h: number): { sum: number; area: number } {
+    const u0 = Math.max(0, Math.min(this.w, (x - this.x0) / this.step));
+    const v0 = Math.max(0, Math.min(this.h, (y - this.y0) / this.step));
+    const u1 = Math.max(0, Math.min(this.w, (x + w - this.x0) / this.step));
+    const v1 = Math.max(0, Math.min(this.h, (y + h - this.y0) / this.step));
+    const sum = this.integral(u1, v1) - this.integral(u0, v1) - this.integral(u1, v0) + this.integral(u0, v0);
+    return { sum, area: (u1 - u0) * (v1 - v0) };
   }
 }
 
@@ -117,27 +136,37 @@ export function alignBlock(
   const [px, py] = pitch(rects);
   const wx = Math.min(window, BUBBLE_ALIGN.maxPitchShare * px);
   const wy = Math.min(window, BUBBLE_ALIGN.maxPitchShare * py);
-  const step = Math.min(window, ...rects.map((r) => Math.min(r.w, r.h))) / BUBBLE_ALIGN.stepsPerBubble;
+  const smallest = Math.min(window, ...rects.map((r) => Math.min(r.w, r.h)));
+  const step = smallest / BUBBLE_ALIGN.stepsPerBubble;
   const margin = Math.max(...rects.map((r) => Math.max(r.w, r.h))) * BUBBLE_ALIGN.ring;
   const x0 = Math.min(...rects.map((r) => r.x)) - wx - margin;
   const y0 = Math.min(...rects.map((r) => r.y)) - wy - margin;
   const x1 = Math.max(...rects.map((r) => r.x + r.w)) + wx + margin;
   const y1 = Math.max(...rects.map((r) => r.y + r.h)) + wy + margin;
-  const raster = new Raster(img, t, paper, x0, y0, x1 - x0, y1 - y0, step);
+  const cell = smallest / BUBBLE_ALIGN.cellsPerBubble;
+  const raster = new Raster(img, t, paper, x0, y0, x1 - x0, y1 - y0, cell);
   const nx = Math.floor(wx / step);
   const ny = Math.floor(wy / step);
   let best = { i: 0, j: 0, score: Number.NEGATIVE_INFINITY };
-  for (let j = -ny; j <= ny; j++)
-    for (let i = -nx; i <= nx; i++) {
-      let score = 0;
-      for (const r of rects) score += contrast(raster, r, i * step, j * step);
-      // Ties keep the place nearest the layout's own.
-      if (
-        score > best.score + 1e-9 ||
-        (score > best.score - 1e-9 && i * i + j * j < best.i ** 2 + best.j ** 2)
-      )
-        best = { i, j, score };
-    }
+  const tryAt = (i: number, j: number) => {
+    let score = 0;
+    for (const r of rects) score += contrast(raster, r, i * step, j * step);
+    // Ties keep the place nearest the layout's own.
+    if (score > best.score + 1e-9 || (score > best.score - 1e-9 && i * i + j * j < best.i ** 2 + best.j ** 2))
+      best = { i, j, score };
+  };
+  // Coarse steps, with the window's edges always tried (a best found there means the place may lie beyond).
+  const coarse = (n: number) => {
+    const k = BUBBLE_ALIGN.coarse;
+    const at = new Set([-n, n]);
+    for (let v = -Math.floor(n / k) * k; v <= n; v += k) at.add(v);
+    return [...at];
+  };
+  for (const j of coarse(ny)) for (const i of coarse(nx)) tryAt(i, j);
+  const around = { i: best.i, j: best.j };
+  const r = BUBBLE_ALIGN.coarse - 1;
+  for (let j = Math.max(-ny, around.j - r); j <= Math.min(ny, around.j + r); j++)
+    for (let i = Math.max(-nx, around.i - r); i <= Math.min(nx, around.i + r); i++) tryAt(i, j);
   const mean = best.score / rects.length;
   const atEdge = (nx > 0 && Math.abs(best.i) === nx) || (ny > 0 && Math.abs(best.j) === ny);
   const good = mean >= minContrast && !atEdge;
