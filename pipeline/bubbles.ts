@@ -106,8 +106,9 @@ const MAX_SHEET_OFFSET = 0.1;
 /**
  * Self-calibration, for a form with no blank scans (`bubbleEmpty: 'sheet'`): the bubbles of one print (the
  * same label at the same size) are equally dark when empty, and in a single-choice grid most of them are
- * empty, so a low quantile of their darkness on the sheet itself is their empty level. A label with fewer
- * bubbles than this on the sheet borrows the level of every bubble of its size.
+ * empty, so a low quantile of their darkness on the sheet itself is their empty level (inside the bubble,
+ * of its block when the block has enough of them). A label with fewer bubbles than this on the sheet borrows
+ * the level of every bubble of its size.
  */
 const SHEET_LEVEL = { quantile: 0.25, minBubbles: 4 } as const;
 
@@ -129,6 +130,7 @@ export function sheetEmptyLevels(fields: BubblesInstance[], measures: BubbleMeas
     f.labels.forEach((label, i) => {
       const m = measures[j]?.[i];
       if (!m) return;
+      if (f.block !== undefined) add(`${label}@${size(f, i)} in ${f.block}`, m);
       add(`${label}@${size(f, i)}`, m);
       add(size(f, i), m);
       add('', m);
@@ -156,11 +158,14 @@ export function sheetEmptyLevels(fields: BubblesInstance[], measures: BubbleMeas
   };
   const none = { fill: 0, ring: 0 };
   return fields.map((f, j) =>
-    f.labels.map((label, i) =>
-      measures[j]?.[i] === undefined
-        ? none
-        : (level(`${label}@${size(f, i)}`) ?? level(size(f, i)) ?? level('') ?? none),
-    ),
+    f.labels.map((label, i) => {
+      if (measures[j]?.[i] === undefined) return none;
+      const onSheet = level(`${label}@${size(f, i)}`) ?? level(size(f, i)) ?? level('') ?? none;
+      // Inside its bubble, a block's own level where it has enough bubbles: light falls unevenly across a
+      // photo. The ring stays the sheet's: it holds the neighbours' print, the same in every block.
+      const inBlock = f.block === undefined ? undefined : level(`${label}@${size(f, i)} in ${f.block}`);
+      return { fill: (inBlock ?? onSheet).fill, ring: onSheet.ring };
+    }),
   );
 }
 

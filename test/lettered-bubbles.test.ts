@@ -171,6 +171,25 @@ describe('each bubble against its own empty level', () => {
     });
   });
 
+  it("takes a block's own empty level inside its bubbles where light falls unevenly (a photo)", () => {
+    // Two blocks of eight questions; the second lies in shade, 0.12 darker everywhere, rings included.
+    const levels = [0.3, 0.12, 0.2, 0.25];
+    const shade = (b: number) => (b === 1 ? 0.12 : 0);
+    const fields = [0, 1].flatMap((b) => Array.from({ length: 8 }, () => ({ ...field, block: `b${b}` })));
+    const sheet = fields.map((f, q) =>
+      levels.map((e, i) => ({
+        fill: e + shade(Number(f.block.slice(1))) + (i === q % 4 ? 0.4 : 0),
+        ring: 0.03 + shade(Number(f.block.slice(1))),
+      })),
+    );
+    const n = aboveEmpty(fields, sheet, 'sheet');
+    n.forEach((ms, q) => {
+      ms.forEach((m, i) => {
+        if (i !== q % 4) expect(Math.abs(m.fill)).toBeLessThan(0.03);
+      });
+    });
+  });
+
   it('leaves a form without calibration as it was', () => {
     const measures = [[{ fill: 0.3, ring: 0.02 }]];
     expect(aboveEmpty([field], measures, undefined)).toBe(measures);
