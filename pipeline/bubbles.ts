@@ -243,10 +243,10 @@ export function sheetBubbleStats(
   const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
   let threshold: number = thresholds.defaultThreshold;
   let bestGap = 0;
+  const { minThreshold: min, maxThreshold: max } = thresholds;
   for (let i = 1; i < sorted.length; i++) {
     const lo = sorted[i - 1]!;
     const hi = sorted[i]!;
-    const { minThreshold: min, maxThreshold: max } = thresholds;
     // Self-calibrated, empty bubbles read about 0 and marks spread widely above (pencil, pen, ticks): the
     // split is the first clear gap above the empty ones, not the widest one among the marks, and a gap that
     // reaches into the allowed range splits there even if its middle lies below it.
