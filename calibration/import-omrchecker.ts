@@ -29,7 +29,7 @@ const BUILTIN_TYPES: Record<string, FieldType> = {
  * levels; a field block is found within a few millimetres of where the template puts it (photos and crops
  * differ from the image the template was drawn on). Thresholds are in darkness above the empty level.
  */
-const SHEET_READING = {
+export const SHEET_READING = {
   bubbleEmpty: 'sheet',
   bubbleAlign: { window: 4, minContrast: 0.05 },
   thresholds: {

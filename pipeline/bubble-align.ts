@@ -105,14 +105,18 @@ function contrast(r: Raster, rect: Rect, dx: number, dy: number): number {
   return inner.sum / inner.area - (outer.sum - inner.sum) / ringArea;
 }
 
-/** The least distance between two bubble centres of a block along each axis (Infinity when none is apart). */
-function pitch(rects: Rect[]): [number, number] {
+/**
+ * The least distance along each axis from a block's bubbles to any other bubble of the form, its own or another
+ * block's (Infinity when none lies that way): a row alone must not slide onto the next question's row.
+ */
+function pitch(own: Rect[], all: Rect[]): [number, number] {
   let px = Number.POSITIVE_INFINITY;
   let py = Number.POSITIVE_INFINITY;
-  for (let a = 0; a < rects.length; a++)
-    for (let b = a + 1; b < rects.length; b++) {
-      const dx = Math.abs(rects[a]!.x - rects[b]!.x);
-      const dy = Math.abs(rects[a]!.y - rects[b]!.y);
+  for (const a of own)
+    for (const b of all) {
+      const dx = Math.abs(a.x - b.x);
+      const dy = Math.abs(a.y - b.y);
+      if (dx === 0 && dy === 0) continue;
       // Two bubbles side by side limit the search across them, not along the other axis.
       if (dx > dy) px = Math.min(px, dx);
       else py = Math.min(py, dy);
@@ -127,13 +131,15 @@ export function alignBlock(
   paper: number,
   block: string,
   fields: BubblesInstance[],
+  neighbours: Rect[],
   window: number,
   minContrast: number,
   centre: readonly [number, number] = [0, 0],
 ): BlockAlignment {
   const [cx, cy] = centre;
-  const rects = fields.flatMap((f) => f.rects.map((r) => ({ ...r, x: r.x + cx, y: r.y + cy })));
-  const [px, py] = pitch(rects);
+  const own = fields.flatMap((f) => f.rects);
+  const [px, py] = pitch(own, neighbours);
+  const rects = own.map((r) => ({ ...r, x: r.x + cx, y: r.y + cy }));
   const wx = Math.min(window, BUBBLE_ALIGN.maxPitchShare * px);
   const wy = Math.min(window, BUBBLE_ALIGN.maxPitchShare * py);
   const smallest = Math.min(window, ...rects.map((r) => Math.min(r.w, r.h)));
@@ -206,8 +212,9 @@ export function alignBubbleBlocks(
     if (b) b.push(f);
     else blocks.set(key, [f]);
   }
+  const all = fields.flatMap((f) => f.rects);
   const search = (block: string, members: BubblesInstance[], centre?: [number, number]) =>
-    alignBlock(img, t, paper, block, members, align.window, align.minContrast, centre);
+    alignBlock(img, t, paper, block, members, all, align.window, align.minContrast, centre);
   let found = [...blocks].map(([block, members]) => search(block, members));
   // A photo's or a crop's shift is shared by the blocks around: a block not found near its own place is
   // searched again, within the same bounds, around the offset the blocks that were found agree on.

@@ -113,6 +113,19 @@ describe('bubble blocks aligned locally', () => {
     expect(a.poor.size).toBe(0);
   });
 
+  it("keeps a row that is its own block off the next question's row, even a marked one", () => {
+    // Each question alone, and a window wider than the rows' pitch (8 mm): q1's darkest place within reach
+    // would be q2's row, whose C is marked.
+    const alone = FormDefinitionSchema.parse({
+      ...def,
+      bubbleAlign: { window: 9 },
+      fields: def.fields.map((f) => ({ ...f, block: undefined })),
+    });
+    const rows = expandForm(alone).fields.flatMap((f) => (f.kind === 'bubbles' ? [f] : []));
+    const a = alignBubbleBlocks(page(0, 0), t, alone, rows, 235);
+    for (const fit of a.fits) expect(Math.abs(fit.offsetMm[1])).toBeLessThan(4);
+  });
+
   it('does nothing on a form that does not declare it', () => {
     const plain = { ...def, bubbleAlign: undefined };
     const a = alignBubbleBlocks(page(1.5, -1), t, plain, fields, 235);

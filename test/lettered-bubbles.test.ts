@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { calibrateThresholds } from '../calibration/calibrate-thresholds.ts';
+import { SHEET_READING } from '../calibration/import-omrchecker.ts';
 import { calibrateCommand } from '../cli/calibrate.ts';
 import { CommandError } from '../cli/usage.ts';
 import {
@@ -264,6 +265,17 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
       expect(after.silent).toBe(0);
       expect(after.accepted).toBeGreaterThanOrEqual(0.97);
       expect(before.accepted).toBeLessThan(0.9);
+    },
+  );
+
+  it.each(CONDITIONS.map(([name]) => [name]))(
+    '%s, without blank scans (each sheet its own levels, blocks aligned): 0 silent errors, at least 97 percent',
+    async (name) => {
+      // What the OMRChecker importer declares, on a form that has no calibration of its own.
+      const own = parseFormDefinition({ ...raw(), id: 'lettered-self-calibrated', ...SHEET_READING });
+      const read = await readAll(pages[name]!, own);
+      expect(read.silent).toBe(0);
+      expect(read.accepted).toBeGreaterThanOrEqual(0.97);
     },
   );
 
