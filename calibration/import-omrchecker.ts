@@ -24,6 +24,26 @@ const BUILTIN_TYPES: Record<string, FieldType> = {
   QTYPE_MCQ5: { bubbleValues: ['A', 'B', 'C', 'D', 'E'], direction: 'horizontal' },
 };
 
+/**
+ * How an imported form's bubbles are read: no blank scans exist, so each sheet's own bubbles give their empty
+ * levels; a field block is found within a few millimetres of where the template puts it (photos and crops
+ * differ from the image the template was drawn on). Thresholds are in darkness above the empty level.
+ */
+export const SHEET_READING = {
+  bubbleEmpty: 'sheet',
+  bubbleAlign: { window: 4, minContrast: 0.05 },
+  thresholds: {
+    bubbles: {
+      minThreshold: 0.12,
+      maxThreshold: 0.5,
+      defaultThreshold: 0.25,
+      marginal: 0.07,
+      residue: 0.06,
+      spill: 0.2,
+    },
+  },
+} as const satisfies Partial<FormDefinitionInput>;
+
 /** Pre-processors that only change pixel values: our reading measures darkness against the page's own paper. */
 const FILTERS = new Set(['GaussianBlur', 'MedianBlur', 'Levels', 'Contrast']);
 
@@ -174,6 +194,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
         kind: 'bubbles',
         multiple: false,
         labels: values,
+        block: blockName,
         bubbles: {
           origin: [at(x), at(y)],
           size: [round(bw * mm), round(bh * mm)],
@@ -197,6 +218,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
     barcodes: [],
     alphabets: {},
     fields,
+    ...SHEET_READING,
   } satisfies FormDefinitionInput);
   if (!definition.success) {
     return { ok: false, errors: definition.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };

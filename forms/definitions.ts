@@ -105,6 +105,8 @@ export interface BubblesInstance extends FieldInstanceBase {
   labels: string[];
   multiple: boolean;
   rects: Rect[];
+  /** Its block, when the form names one (bubble-align.ts). */
+  block?: string;
 }
 
 export interface CellsInstance extends FieldInstanceBase {
@@ -171,6 +173,7 @@ function instance(
         labels: field.labels,
         multiple: field.multiple,
         rects: runRects(field.bubbles, dx, dy),
+        ...(field.block !== undefined && { block: field.block }),
       };
     case 'cells':
       return {

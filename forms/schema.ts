@@ -172,6 +172,8 @@ const BubblesFieldSchema = z.strictObject({
   labels: z.array(z.string().min(1)).min(1),
   multiple: z.boolean(),
   bubbles: CellRunSchema,
+  /** Fields of one block move together when the form declares `bubbleAlign` (a field alone is its own). */
+  block: z.string().min(1).optional(),
 });
 
 const CellsFieldSchema = z.strictObject({
@@ -293,15 +295,29 @@ export const FormFeatureSchema = RectSchema.extend({ ink: z.enum(['present', 'ab
 export type FormFeature = z.infer<typeof FormFeatureSchema>;
 
 const bubbleReading = {
-  /** Calibrated empty levels: with them, a bubble's mark is its darkness above its own empty level. */
-  bubbleEmpty: BubbleEmptySchema.optional(),
+  /**
+   * Calibrated empty levels: with them, a bubble's mark is its darkness above its own empty level. `'sheet'`:
+   * no blank scans; each sheet's own bubbles give the levels (the same label's low quantile on the sheet).
+   */
+  bubbleEmpty: z.union([z.literal('sheet'), BubbleEmptySchema]).optional(),
   bubbleLabels: BubbleLabelPrintSchema.optional(),
+  /**
+   * Each bubble block's offset searched before measuring (pipeline/bubble-align.ts), for layouts placed by
+   * the sheet's outline or the image frame: within `window` mm of its place; a block whose print stands out
+   * of the paper around it by less than `minContrast` (mean darkness), or is found at the window's edge, is
+   * not moved and its fields are doubted (`layout-misfit`).
+   */
+  bubbleAlign: z
+    .strictObject({ window: positiveMm.max(10), minContrast: share.positive().default(0.05) })
+    .optional(),
   /** Checked when several candidate forms fit a page's marks equally and no barcode names one. */
   features: z.array(FormFeatureSchema).optional(),
 };
 
 function checkBubbleEmpty(def: FormDefinition, ctx: z.RefinementCtx): void {
-  for (const [entry, levels] of Object.entries(def.bubbleEmpty ?? {})) {
+  const empty = def.bubbleEmpty;
+  if (empty === 'sheet') return;
+  for (const [entry, levels] of Object.entries(empty ?? {})) {
     const fields = def.fields.filter((f) => f.kind === 'bubbles' && f.name === entry);
     if (fields.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['bubbleEmpty', entry], message: 'no bubble field of this name' });
@@ -318,10 +334,10 @@ function checkBubbleEmpty(def: FormDefinition, ctx: z.RefinementCtx): void {
   }
   // A sheet's bubbles are weighed together: read partly raw and partly above their levels, they would not
   // compare.
-  if (!def.bubbleEmpty) return;
+  if (!empty) return;
   def.fields.forEach((f, i) => {
     if (f.kind !== 'bubbles') return;
-    const missing = f.labels.filter((label) => def.bubbleEmpty?.[f.name]?.[label] === undefined);
+    const missing = f.labels.filter((label) => empty[f.name]?.[label] === undefined);
     if (missing.length > 0)
       ctx.addIssue({
         code: 'custom',

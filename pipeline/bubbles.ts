@@ -104,19 +104,88 @@ export function measureBubbles(
 const MAX_SHEET_OFFSET = 0.1;
 
 /**
+ * Self-calibration, for a form with no blank scans (`bubbleEmpty: 'sheet'`): the bubbles of one print (the
+ * same label at the same size) are equally dark when empty, and in a single-choice grid most of them are
+ * empty, so a low quantile of their darkness on the sheet itself is their empty level (inside the bubble,
+ * of its block when the block has enough of them). A label with fewer bubbles than this on the sheet borrows
+ * the level of every bubble of its size.
+ */
+const SHEET_LEVEL = { quantile: 0.25, minBubbles: 4 } as const;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length * q)] ?? 0;
+}
+
+/** Each bubble's empty level measured on the sheet it is on (see SHEET_LEVEL). */
+export function sheetEmptyLevels(fields: BubblesInstance[], measures: BubbleMeasure[][]): BubbleMeasure[][] {
+  const size = (f: BubblesInstance, i: number) => `${f.rects[i]?.w}x${f.rects[i]?.h}`;
+  const groups = new Map<string, BubbleMeasure[]>();
+  const add = (key: string, m: BubbleMeasure) => {
+    const g = groups.get(key);
+    if (g) g.push(m);
+    else groups.set(key, [m]);
+  };
+  fields.forEach((f, j) => {
+    f.labels.forEach((label, i) => {
+      const m = measures[j]?.[i];
+      if (!m) return;
+      if (f.block !== undefined) add(`${label}@${size(f, i)} in ${f.block}`, m);
+      add(`${label}@${size(f, i)}`, m);
+      add(size(f, i), m);
+      add('', m);
+    });
+  });
+  const levels = new Map<string, BubbleMeasure>();
+  const level = (key: string): BubbleMeasure | undefined => {
+    const g = groups.get(key);
+    if (!g || g.length < SHEET_LEVEL.minBubbles) return undefined;
+    let l = levels.get(key);
+    if (!l) {
+      l = {
+        fill: quantile(
+          g.map((m) => m.fill),
+          SHEET_LEVEL.quantile,
+        ),
+        ring: quantile(
+          g.map((m) => m.ring),
+          SHEET_LEVEL.quantile,
+        ),
+      };
+      levels.set(key, l);
+    }
+    return l;
+  };
+  const none = { fill: 0, ring: 0 };
+  return fields.map((f, j) =>
+    f.labels.map((label, i) => {
+      if (measures[j]?.[i] === undefined) return none;
+      const onSheet = level(`${label}@${size(f, i)}`) ?? level(size(f, i)) ?? level('') ?? none;
+      // Inside its bubble, a block's own level where it has enough bubbles: light falls unevenly across a
+      // photo. The ring stays the sheet's: it holds the neighbours' print, the same in every block.
+      const inBlock = f.block === undefined ? undefined : level(`${label}@${size(f, i)} in ${f.block}`);
+      return { fill: (inBlock ?? onSheet).fill, ring: onSheet.ring };
+    }),
+  );
+}
+
+/**
  * On a calibrated form, each bubble's darkness above its own empty level (a printed letter, its outline), as a
  * share of the paper the letter leaves: a mark of darkness p over any letter reads about p. Then the sheet's
  * own offset comes off, the level most of its bubbles share above their calibration (paper tone, exposure, a
  * dithered scan's dots on the paper), so an empty bubble reads about 0. Bubbles the calibration does not name
- * keep their raw darkness.
+ * keep their raw darkness. `'sheet'`: the levels are measured on this sheet (`sheetEmptyLevels`).
  */
 export function aboveEmpty(
   fields: BubblesInstance[],
   measures: BubbleMeasure[][],
-  empty: BubbleEmpty | undefined,
+  empty: BubbleEmpty | 'sheet' | undefined,
 ): BubbleMeasure[][] {
   if (!empty) return measures;
-  const levels = fields.map((f) => f.labels.map((label) => empty[f.template]?.[label]));
+  const levels =
+    empty === 'sheet'
+      ? sheetEmptyLevels(fields, measures)
+      : fields.map((f) => f.labels.map((label) => empty[f.template]?.[label]));
   const raised = measures.map((ms, j) =>
     ms.map((m, i) => {
       const e = levels[j]?.[i];
@@ -126,10 +195,8 @@ export function aboveEmpty(
   const calibrated = raised.flatMap((ms, j) => ms.filter((_, i) => levels[j]?.[i] !== undefined));
   // Bounded: paper and dots shift a sheet by a few hundredths; a sheet marked nearly everywhere must not
   // lift its marks' own level off them.
-  const offset = (values: number[]) => {
-    const level = [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.25)] ?? 0;
-    return Math.max(-MAX_SHEET_OFFSET, Math.min(MAX_SHEET_OFFSET, level));
-  };
+  const offset = (values: number[]) =>
+    Math.max(-MAX_SHEET_OFFSET, Math.min(MAX_SHEET_OFFSET, quantile(values, 0.25)));
   const fill = offset(calibrated.map((m) => m.fill));
   const ring = offset(calibrated.map((m) => m.ring));
   return raised.map((ms, j) =>
@@ -156,30 +223,47 @@ export interface SheetBubbleStats {
   threshold: number;
   /** Typical darkness of an empty bubble on this sheet (print inside it, paper tone, noise). */
   emptyLevel: number;
+  /**
+   * The ring a mark of this sheet leaves around its bubble by itself (a pen filling a printed circle wider than
+   * the layout's box); spill is counted above it. The empty level unless the sheet measures its own.
+   */
+  markRing: number;
 }
 
-/** The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like). */
+/**
+ * The sheet's own split between empty and marked bubbles: the widest gap in the sorted fills (Otsu-like); on a
+ * self-calibrated sheet (its rings given) the first gap as wide as the marginal band.
+ */
 export function sheetBubbleStats(
   fills: number[],
   thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
+  ownRings?: number[],
 ): SheetBubbleStats {
   const sorted = [...fills].sort((a, b) => a - b);
   const emptyLevel = sorted[Math.floor(sorted.length * 0.25)] ?? 0;
   let threshold: number = thresholds.defaultThreshold;
   let bestGap = 0;
+  const { minThreshold: min, maxThreshold: max } = thresholds;
   for (let i = 1; i < sorted.length; i++) {
     const lo = sorted[i - 1]!;
     const hi = sorted[i]!;
-    const mid = (lo + hi) / 2;
-    if (mid < thresholds.minThreshold || mid > thresholds.maxThreshold) continue;
+    // Self-calibrated, empty bubbles read about 0 and marks spread widely above (pencil, pen, ticks): the
+    // split is the first clear gap above the empty ones, not the widest one among the marks, and a gap that
+    // reaches into the allowed range splits there even if its middle lies below it.
+    const mid = ownRings ? Math.max(min, Math.min(max, (lo + hi) / 2)) : (lo + hi) / 2;
+    if (mid < min || mid > max || (ownRings && (hi <= min || lo >= max))) continue;
     if (hi - lo > bestGap) {
       bestGap = hi - lo;
       threshold = mid;
     }
+    if (ownRings && bestGap >= thresholds.marginal) break;
   }
   // A gap narrower than the marginal band says nothing about this sheet; keep the default.
   if (bestGap < thresholds.marginal) threshold = thresholds.defaultThreshold;
-  return { threshold, emptyLevel };
+  // A self-calibrated sheet (ownRings given, in the order of fills): the median ring of its marks.
+  const marked = ownRings?.filter((_, i) => (fills[i] ?? 0) >= threshold) ?? [];
+  const markRing = Math.max(emptyLevel, quantile(marked, 0.5));
+  return { threshold, emptyLevel, markRing };
 }
 
 export function decideBubbles(
@@ -197,7 +281,7 @@ export function decideBubbles(
     if (distance < thresholds.marginal) doubt.add('marginal-mark');
     if (m.fill >= threshold) {
       selected.push(field.labels[i] ?? '');
-      if (m.ring > emptyLevel + thresholds.spill) doubt.add('ink-around-mark');
+      if (m.ring > stats.markRing + thresholds.spill) doubt.add('ink-around-mark');
     } else if (m.fill > emptyLevel + thresholds.residue) {
       doubt.add('erasure-or-faint-mark');
     } else if (m.ring > emptyLevel + thresholds.spill) {

@@ -9,6 +9,7 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
+import { alignBubbleBlocks } from './bubble-align.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
@@ -21,7 +22,7 @@ import {
   type RegistrationFailure,
   registerForm,
 } from './register.ts';
-import type { BarcodeDoubt, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
+import type { BarcodeDoubt, BlockFit, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
 import { readWriting } from './writing.ts';
 
@@ -119,20 +120,32 @@ function readFields(
   paper: number,
   answers: readonly SubjectAnswers[],
   ms: StageTimes,
-) {
+): { fields: Record<string, RecognisedField>; blocks: BlockFit[] } {
   const t = reg.transform;
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
   const def = form.definition;
-  const bubbleFields = form.fields.filter((f) => f.kind === 'bubbles');
+  const aligned = alignBubbleBlocks(
+    img,
+    t,
+    def,
+    form.fields.filter((f) => f.kind === 'bubbles'),
+    paper,
+  );
+  const bubbleFields = aligned.fields;
   const measures = measureSheetBubbles(img, t, def, bubbleFields, paper);
   const thresholds = bubbleThresholds(def);
   const stats = sheetBubbleStats(
     measures.flat().map((m) => m.fill),
     thresholds,
+    def.bubbleEmpty === 'sheet' ? measures.flat().map((m) => m.ring) : undefined,
   );
   bubbleFields.forEach((f, i) => {
-    fields[f.name] = decideBubbles(f, measures[i] ?? [], stats, thresholds);
+    const read = decideBubbles(f, measures[i] ?? [], stats, thresholds);
+    // A block whose print was not found where it should be: whatever its bubbles read, a person looks.
+    fields[f.name] = aligned.poor.has(f.name)
+      ? { ...read, confidence: Math.min(read.confidence, 0.5), doubt: [...read.doubt, 'layout-misfit'] }
+      : read;
   });
   ms.bubbles = lap();
   const accept = def.thresholds.characterAccept;
@@ -151,7 +164,7 @@ function readFields(
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);
   ms.writing = lap();
-  return fields;
+  return { fields, blocks: aligned.fits };
 }
 
 export interface RecogniseOptions {
@@ -231,10 +244,8 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   const form = expandForm(chosen.def);
   const reg = chosen.registration;
   const paper = paperLevel(img);
-  const fields = applyDerivations(
-    form,
-    readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms),
-  );
+  const read = readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms);
+  const fields = applyDerivations(form, read.fields);
   lap();
 
   const doubt = [...new Set([...(codes?.doubt ?? []), ...sheetDoubt])];
@@ -251,6 +262,7 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
       model: reg.model,
       dpi: Math.round(reg.dpi),
       transform: reg.transform.map((v) => Number(v.toPrecision(9))) as Matrix3,
+      ...(read.blocks.length > 0 && { blocks: read.blocks }),
     },
     fields,
     ms,

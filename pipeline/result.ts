@@ -10,6 +10,7 @@ export type DoubtReason =
   | 'multiple-marks'
   | 'erasure-or-faint-mark'
   | 'ink-around-mark'
+  | 'layout-misfit'
   // characters
   | 'low-confidence-character'
   | 'ambiguous-script'
@@ -26,6 +27,16 @@ export type DoubtReason =
   | 'replacement-unreadable'
   | 'replacement-conflict'
   | 'replacement-count-mismatch';
+
+/** Where a bubble block's print was found near its place (pipeline/bubble-align.ts). */
+export interface BlockFit {
+  block: string;
+  /** The best offset found, page mm (applied only when the fit is good). */
+  offsetMm: [number, number];
+  /** Mean darkness of its bubbles above the paper around them, at that offset. */
+  contrast: number;
+  good: boolean;
+}
 
 export type BarcodeDoubt =
   | 'barcode-disagreement'
@@ -93,7 +104,15 @@ export interface RecognisedSheet {
   /** Sheet-level doubts (barcodes, identification). */
   doubt: BarcodeDoubt[];
   /** How the page was registered; `transform` maps page mm to image px (row-major 3x3), for crops downstream. */
-  registration?: { orientation: number; residualMm: number; model: string; dpi: number; transform: Matrix3 };
+  registration?: {
+    orientation: number;
+    residualMm: number;
+    model: string;
+    dpi: number;
+    transform: Matrix3;
+    /** Each bubble block's searched offset, on a form that declares `bubbleAlign`. */
+    blocks?: BlockFit[];
+  };
   fields: Record<string, RecognisedField>;
   ms: StageTimes;
 }

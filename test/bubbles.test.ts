@@ -10,7 +10,7 @@ const field: BubblesInstance = {
   multiple: false,
   rects: [],
 };
-const stats = { threshold: 0.45, emptyLevel: 0.05 };
+const stats = { threshold: 0.45, emptyLevel: 0.05, markRing: 0.05 };
 const m = (fill: number, ring = 0.04) => ({ fill, ring });
 
 describe('bubble decisions', () => {
@@ -54,5 +54,21 @@ describe('bubble decisions', () => {
     expect(sheetBubbleStats([0.05, 0.06, 0.07]).threshold).toBe(BUBBLE_THRESHOLDS.defaultThreshold);
     const dark = [0.05, 0.06, 0.9, 0.92];
     expect(sheetBubbleStats(dark).threshold).toBeLessThanOrEqual(BUBBLE_THRESHOLDS.maxThreshold);
+  });
+
+  it('on a self-calibrated sheet, splits at the first clear gap and counts spill above its marks own ring', () => {
+    // Above-empty fills: empties about 0, light pencil at 0.2-0.3 and pen at 0.8; every mark's ring is dark
+    // alike (the pen fills a printed circle wider than the layout's box), one is darker still (a cross).
+    const fills = [0, 0.01, 0.02, 0.01, 0, 0.22, 0.25, 0.3, 0.8, 0.82];
+    const rings = [0, 0, 0.01, 0, 0, 0.4, 0.42, 0.41, 0.45, 0.75];
+    const t = { ...BUBBLE_THRESHOLDS, minThreshold: 0.1, maxThreshold: 0.6, marginal: 0.07 };
+    const own = sheetBubbleStats(fills, t, rings);
+    expect(own.threshold).toBeCloseTo((0.02 + 0.22) / 2, 5);
+    expect(own.markRing).toBeCloseTo(0.42, 5);
+    const read = (i: number) => decideBubbles(field, [m(fills[i]!, rings[i]), m(0), m(0), m(0)], own, t);
+    expect(read(6)).toMatchObject({ value: 'A', doubt: [] });
+    expect(read(9).doubt).toEqual(['ink-around-mark']);
+    // Without its own rings the widest gap is among the marks, and every light mark would be in doubt.
+    expect(sheetBubbleStats(fills, t).threshold).toBeGreaterThan(0.5);
   });
 });

@@ -90,6 +90,25 @@ describe('importing an OMRChecker template', () => {
     });
   });
 
+  it('reads without blank scans: levels from each sheet, each field block found near its place', () => {
+    const { definition } = imported();
+    expect(definition.bubbleEmpty).toBe('sheet');
+    expect(definition.bubbleAlign?.window).toBeGreaterThan(0);
+    // Thresholds are in darkness above the empty level: a light pencil mark (0.2) clears the split.
+    expect(definition.thresholds.bubbles?.maxThreshold).toBeLessThan(0.6);
+    const blocks = Object.fromEntries(
+      definition.fields.map((f) => [f.name, f.kind === 'bubbles' && f.block]),
+    );
+    expect(blocks).toEqual({
+      medium: 'Medium',
+      roll1: 'Roll',
+      roll2: 'Roll',
+      q1: 'Mcq',
+      q2: 'Mcq',
+      q3: 'Mcq',
+    });
+  });
+
   it('names OMRChecker’s output columns: custom labels join their fields, the rest stand alone', () => {
     const { columns, emptyValue } = imported();
     expect(columns).toEqual([

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { calibrateThresholds } from '../calibration/calibrate-thresholds.ts';
+import { SHEET_READING } from '../calibration/import-omrchecker.ts';
 import { calibrateCommand } from '../cli/calibrate.ts';
 import { CommandError } from '../cli/usage.ts';
 import {
@@ -151,6 +152,45 @@ describe('each bubble against its own empty level', () => {
     for (const m of n!) expect(m.fill).toBeGreaterThan(0.65);
   });
 
+  it("without blank scans, takes each letter's empty level from the sheet's own bubbles ('sheet')", () => {
+    // Eight questions, one 0.4 pencil mark each, on A, B, C or D in turn: most bubbles of every letter are
+    // empty, so the letter's low quantile on the sheet is its level.
+    const levels = [0.3, 0.12, 0.2, 0.25];
+    const sheet = Array.from({ length: 8 }, (_, q) =>
+      levels.map((e, i) => ({ fill: i === q % 4 ? e + 0.4 * (1 - e) : e + 0.01 * (q % 3), ring: 0.03 })),
+    );
+    const n = aboveEmpty(
+      sheet.map(() => field),
+      sheet,
+      'sheet',
+    );
+    n.forEach((ms, q) => {
+      ms.forEach((m, i) => {
+        if (i === q % 4) expect(m.fill).toBeCloseTo(0.4, 1);
+        else expect(Math.abs(m.fill)).toBeLessThan(0.03);
+      });
+    });
+  });
+
+  it("takes a block's own empty level inside its bubbles where light falls unevenly (a photo)", () => {
+    // Two blocks of eight questions; the second lies in shade, 0.12 darker everywhere, rings included.
+    const levels = [0.3, 0.12, 0.2, 0.25];
+    const shade = (b: number) => (b === 1 ? 0.12 : 0);
+    const fields = [0, 1].flatMap((b) => Array.from({ length: 8 }, () => ({ ...field, block: `b${b}` })));
+    const sheet = fields.map((f, q) =>
+      levels.map((e, i) => ({
+        fill: e + shade(Number(f.block.slice(1))) + (i === q % 4 ? 0.4 : 0),
+        ring: 0.03 + shade(Number(f.block.slice(1))),
+      })),
+    );
+    const n = aboveEmpty(fields, sheet, 'sheet');
+    n.forEach((ms, q) => {
+      ms.forEach((m, i) => {
+        if (i !== q % 4) expect(Math.abs(m.fill)).toBeLessThan(0.03);
+      });
+    });
+  });
+
   it('leaves a form without calibration as it was', () => {
     const measures = [[{ fill: 0.3, ring: 0.02 }]];
     expect(aboveEmpty([field], measures, undefined)).toBe(measures);
@@ -208,7 +248,8 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
   }, 120_000);
 
   it('writes each letter its own empty level, and thresholds tighter than the defaults', () => {
-    const q = calibrated.bubbleEmpty?.['q.{n}'];
+    const empty = calibrated.bubbleEmpty;
+    const q = empty === 'sheet' ? undefined : empty?.['q.{n}'];
     expect(Object.keys(q ?? {}).sort()).toEqual(['A', 'B', 'C', 'D', 'E']);
     // The letters make empty bubbles 0.12-0.35 dark, and differently so: B has more ink than C.
     for (const level of Object.values(q ?? {})) expect(level.fill).toBeGreaterThan(0.12);
@@ -224,6 +265,17 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
       expect(after.silent).toBe(0);
       expect(after.accepted).toBeGreaterThanOrEqual(0.97);
       expect(before.accepted).toBeLessThan(0.9);
+    },
+  );
+
+  it.each(CONDITIONS.map(([name]) => [name]))(
+    '%s, without blank scans (each sheet its own levels, blocks aligned): 0 silent errors, at least 97 percent',
+    async (name) => {
+      // What the OMRChecker importer declares, on a form that has no calibration of its own.
+      const own = parseFormDefinition({ ...raw(), id: 'lettered-self-calibrated', ...SHEET_READING });
+      const read = await readAll(pages[name]!, own);
+      expect(read.silent).toBe(0);
+      expect(read.accepted).toBeGreaterThanOrEqual(0.97);
     },
   );
 

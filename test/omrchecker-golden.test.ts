@@ -41,23 +41,23 @@ const MARKERS = /CropOnMarkers: where its markers sit in the template is not kno
  * template refused at import, or the page at decoding).
  */
 const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refused: RegExp }> = {
-  '3-answer-key/using-csv/adrian_omr.png': { accepted: 0, doubtful: 5 },
-  '3-answer-key/using-image/UPSC-mock/angle-1.jpg': { accepted: 16, doubtful: 87 },
-  '3-answer-key/using-image/UPSC-mock/angle-2.jpg': { accepted: 14, doubtful: 89 },
-  '3-answer-key/using-image/UPSC-mock/angle-3.jpg': { accepted: 14, doubtful: 89 },
-  '3-answer-key/using-image-grouping/angle-1.jpg': { accepted: 13, doubtful: 87 },
-  '3-answer-key/weighted-answers/images/adrian_omr.png': { accepted: 0, doubtful: 5 },
-  '3-answer-key/weighted-answers/images/adrian_omr_2.png': { accepted: 0, doubtful: 5 },
-  '3-answer-key/bonus-marking/IMG_20201116_143512.jpg': { accepted: 0, doubtful: 11 },
-  '3-answer-key/bonus-marking-grouping/IMG_20201116_143512.jpg': { accepted: 0, doubtful: 11 },
-  '3-answer-key/bonus-marking-grouping/IMG_20201116_150717658.jpg': { accepted: 0, doubtful: 11 },
-  '3-answer-key/bonus-marking-grouping/IMG_20201116_150750830.jpg': { accepted: 1, doubtful: 10 },
+  '3-answer-key/using-csv/adrian_omr.png': { accepted: 4, doubtful: 1 },
+  '3-answer-key/using-image/UPSC-mock/angle-1.jpg': { accepted: 95, doubtful: 8 },
+  '3-answer-key/using-image/UPSC-mock/angle-2.jpg': { accepted: 99, doubtful: 4 },
+  '3-answer-key/using-image/UPSC-mock/angle-3.jpg': { accepted: 98, doubtful: 5 },
+  '3-answer-key/using-image-grouping/angle-1.jpg': { accepted: 95, doubtful: 5 },
+  '3-answer-key/weighted-answers/images/adrian_omr.png': { accepted: 4, doubtful: 1 },
+  '3-answer-key/weighted-answers/images/adrian_omr_2.png': { accepted: 4, doubtful: 1 },
+  '3-answer-key/bonus-marking/IMG_20201116_143512.jpg': { accepted: 9, doubtful: 2 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_143512.jpg': { accepted: 9, doubtful: 2 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_150717658.jpg': { accepted: 10, doubtful: 1 },
+  '3-answer-key/bonus-marking-grouping/IMG_20201116_150750830.jpg': { accepted: 10, doubtful: 1 },
   'community/Antibodyy/simple_omr_sheet.jpg': { refused: /260x280 px is too small/ },
   'community/JoyChopra1298/JEE Mains OMR 1.jpg': { refused: MARKERS },
   'community/JoyChopra1298/JEE Mains OMR 2.jpg': { refused: MARKERS },
-  'community/Sandeep-1507/NEET-2021/omr-1.png': { accepted: 2, doubtful: 199 },
-  'community/Sandeep-1507/NEET-2021/omr-2.png': { accepted: 21, doubtful: 180 },
-  'community/Sandeep-1507/NEET-2021/omr-3.png': { accepted: 19, doubtful: 182 },
+  'community/Sandeep-1507/NEET-2021/omr-1.png': { accepted: 180, doubtful: 21 },
+  'community/Sandeep-1507/NEET-2021/omr-2.png': { accepted: 201, doubtful: 0 },
+  'community/Sandeep-1507/NEET-2021/omr-3.png': { accepted: 200, doubtful: 1 },
   'community/Shamanth/omr_sheet_01.png': { accepted: 0, doubtful: 8 },
   'community/UmarFarootAPS/scans/scan-type-1.jpg': { refused: MARKERS },
   'community/UmarFarootAPS/scans/scan-type-2.jpg': { refused: MARKERS },
@@ -65,6 +65,15 @@ const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refuse
   '2-omr-marker/ScanBatch1/camscanner-1.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
   '2-omr-marker/ScanBatch2/camscanner-2.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
   '1-mobile-camera/MobileCamera/sheet1.jpg': { refused: MARKERS },
+};
+
+/**
+ * Readings of OMRChecker's that the image contradicts (looked at on overlays, BENCHMARKS.md): the value the
+ * image shows is the one compared. q31 of this photo has D filled and C plainly empty; OMRChecker reads the
+ * same photo with the same q31 layout as D in its using-image sample.
+ */
+const REFERENCE_WRONG: Record<string, Record<string, string>> = {
+  '3-answer-key/using-image-grouping/angle-1.jpg': { q31: 'D' },
 };
 
 describe('OMRChecker samples, imported and read', () => {
@@ -111,7 +120,7 @@ describe('OMRChecker samples, imported and read', () => {
         const fields = c.fields.map((f) => sheet.fields[f]!);
         const value = fields.map((f) => f.value || emptyValue).join('');
         if (fields.some((f) => f.doubt.length > 0)) doubtful++;
-        else if (value === ref.values[c.name]) accepted++;
+        else if (value === (REFERENCE_WRONG[ref.image]?.[c.name] ?? ref.values[c.name])) accepted++;
         else silent.push(`${c.name}: ours ${value}, OMRChecker ${ref.values[c.name]}`);
       }
       expect(silent).toEqual([]);

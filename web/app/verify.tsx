@@ -19,6 +19,7 @@ const DOUBTS: Record<string, string> = {
   'multiple-marks': 'несколько меток',
   'erasure-or-faint-mark': 'стёртая или бледная метка',
   'ink-around-mark': 'чернила вокруг метки',
+  'layout-misfit': 'разметка не совпала с бланком',
   'low-confidence-character': 'символ распознан неуверенно',
   'ambiguous-script': 'кириллица или латиница?',
   'gap-in-answer': 'пропуск в ответе',
