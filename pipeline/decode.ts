@@ -65,7 +65,10 @@ const MIN_REDUCTION = { grey: 5, colour: 2 } as const;
 function reduction(format: ImageFormat, meta: Metadata, needs: PageNeeds | undefined): number {
   if (format !== 'jpeg' || !needs || needs.pxPerMm <= 0 || !meta.width || !meta.height) return 1;
   // A tenth above the need: the guess from the image's size is only as good as the scanner's framing.
-  const factor = Math.max(meta.width, meta.height) / needs.longSideMm / (needs.pxPerMm * 1.1);
+  const need = Math.max(meta.width, meta.height) / needs.longSideMm / (needs.pxPerMm * 1.1);
+  // Never below the smallest page decoding accepts: a form of large bubbles needs few pixels, but a page that
+  // small would be refused as too small, not read.
+  const factor = Math.min(need, Math.min(meta.width, meta.height) / (2 * DECODE_LIMITS.minSide));
   return factor >= ((meta.channels ?? 1) >= 3 ? MIN_REDUCTION.colour : MIN_REDUCTION.grey) ? factor : 1;
 }
 
