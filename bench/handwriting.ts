@@ -1,17 +1,22 @@
 /**
- * `npm run bench:handwriting [-- --pages 20 --seed 2026]`: EGE AS1 pages written with real handwriting, read by
- * the whole recogniser. Answers of five types (integer, decimal with a comma, negative number, digit sequence,
- * Cyrillic word) are composed from tiles training never saw (the test split of the hand-drawn Cyrillic corpus
- * and of MNIST, calibration/characters/data.ts) and pen commas and minus signs from a seed of their own, at 78,
- * 150 and 300 dpi. Prints per dpi and answer type: answers, auto-accepted, silent errors (accepted and wrong),
- * doubts by reason, and pages/s of the recogniser (decode to result, one core).
+ * `npm run bench:handwriting [-- --pages 21 --seed 2026]`: EGE AS1 pages written with real handwriting, read by
+ * the whole recogniser, composed as real sheets are: each page is one subject's (the season's answer types,
+ * calibration/answers/), its subject code pre-printed, and each typed task's answer drawn of its task's type
+ * (numbers, digit sequences, Cyrillic words, word-or-number; no real Latin tiles are kept, so English's words
+ * are left out). Answers are composed from tiles training never saw (the test split of the hand-drawn Cyrillic
+ * corpus and of MNIST, calibration/characters/data.ts) and pen commas and minus signs from a seed of their own,
+ * at 78, 150 and 300 dpi. Prints per dpi how often the subject was read (a doubtful subject leaves the answers
+ * `free`) and per answer type: answers, auto-accepted, silent errors (accepted and wrong), doubts by reason,
+ * and pages/s of the recogniser (decode to result, one core).
  */
 import { parseArgs } from 'node:util';
-import type { Sample } from '../calibration/characters/data.ts';
+import type { Sample, Split } from '../calibration/characters/data.ts';
 import { loadCorpus, loadMnist, pick } from '../calibration/characters/data.ts';
 import { type CellGeometry, paintSample } from '../calibration/characters/tiles.ts';
+import { type AnswerType, answerTypeOf, type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import type { Rect } from '../forms/definitions.ts';
 import { findShippedForm } from '../forms/definitions.ts';
+import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { recogniseFilePage } from '../pipeline/page-job.ts';
 import { inkPixel, PX_PER_MM } from '../render/form.ts';
 import type { CellWriter } from '../samples/fill.ts';
@@ -20,21 +25,45 @@ import { createRng, type Rng } from '../samples/rng.ts';
 
 const { values } = parseArgs({
   options: {
-    pages: { type: 'string', default: '20' },
+    pages: { type: 'string', default: '21' },
     seed: { type: 'string', default: '2026' },
     answers: { type: 'string', default: '20' },
+    /** The tiles' split: `test` measures; `val` chooses the form's accept threshold (never on test tiles). */
+    split: { type: 'string', default: 'test' },
+    /** Character accept thresholds to replay each page at besides the form's own, e.g. `0.98,0.99,0.995`. */
+    accept: { type: 'string', default: '' },
   },
 });
+const split = values.split as Split;
+if (split !== 'val' && split !== 'test') throw new Error(`--split is val or test, not ${values.split}`);
 const pagesPerDpi = Number(values.pages);
 const seed = Number(values.seed);
 const answersPerPage = Number(values.answers);
 const DPIS = [78, 150, 300];
 const FORM = findShippedForm('ege-as1-2023');
+const OWN_ACCEPT = FORM.thresholds.characterAccept ?? loadCharacterModel().header.acceptThreshold;
+/** The form as shipped, then at each replayed threshold (the subject is read at it too, as in service). */
+const SWEEP = [
+  { accept: OWN_ACCEPT, form: FORM },
+  ...values.accept
+    .split(',')
+    .filter((a) => a !== '')
+    .map(Number)
+    .map((accept) => ({
+      accept,
+      form: { ...FORM, thresholds: { ...FORM.thresholds, characterAccept: accept } },
+    })),
+];
 
-type AnswerType = 'integer' | 'decimal' | 'negative' | 'digit sequence' | 'Cyrillic word';
-const TYPES: AnswerType[] = ['integer', 'decimal', 'negative', 'digit sequence', 'Cyrillic word'];
+/** The types real held-out tiles can write (no real Latin letters are kept: English's words are left out). */
+type WrittenType = Exclude<AnswerType, 'free' | 'latin-word'>;
+const TYPES: WrittenType[] = ['integer', 'decimal', 'digits', 'cyrillic-word', 'word-or-number'];
+const isWritten = (t: AnswerType): t is WrittenType => (TYPES as AnswerType[]).includes(t);
 
-/** Words whose letters the corpus has (every capital, Ё included). */
+/** The season's subjects, each page one of them, its tasks typed by the data (calibration/answers/). */
+const SUBJECTS = shippedAnswers();
+
+/** Words whose letters the corpus has (every capital, Ё included), some hyphenated as the type allows. */
 const WORDS = [
   'АБВ',
   'ГЛАГОЛ',
@@ -50,18 +79,27 @@ const WORDS = [
   'МЕТАФОРА',
   'ЧАСТИЦА',
   'ШИРЬ',
+  'ВСЁ-ТАКИ',
 ];
 
-function answerOf(type: AnswerType, rng: Rng): string {
+/** A number as participants write one: an integer, sometimes negative, or a decimal fraction with a comma. */
+function numberAnswer(rng: Rng, fraction: boolean): string {
   const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
+  const sign = rng.chance(0.2) ? '-' : '';
+  const whole = rng.int(0, rng.pick([9, 99, 999, 99999]));
+  return fraction && rng.chance(0.5) ? `${sign}${whole % 100},${digits(rng.int(1, 3))}` : `${sign}${whole}`;
+}
+
+/** An answer of the task's type, as the exam's tasks take them. */
+function answerOf(type: WrittenType, rng: Rng): string {
   switch (type) {
     case 'integer':
-      return String(rng.int(0, rng.pick([9, 99, 999, 99999])));
+      return numberAnswer(rng, false);
     case 'decimal':
-      return `${rng.int(0, 99)},${digits(rng.int(1, 3))}`;
-    case 'negative':
-      return rng.chance(0.7) ? `-${rng.int(1, 999)}` : `-${rng.int(0, 9)},${digits(rng.int(1, 2))}`;
-    case 'digit sequence': {
+      return numberAnswer(rng, true);
+    case 'digits': {
+      // Answer numbers (`134`), a matching (`3142`, digits may repeat) or a single digit.
+      if (rng.chance(0.5)) return Array.from({ length: rng.int(1, 5) }, () => rng.int(1, 9)).join('');
       const pool = [...'123456789'];
       for (let i = pool.length - 1; i > 0; i--) {
         const j = rng.int(0, i);
@@ -69,14 +107,17 @@ function answerOf(type: AnswerType, rng: Rng): string {
       }
       return pool.slice(0, rng.int(2, 5)).sort().join('');
     }
-    case 'Cyrillic word':
+    case 'cyrillic-word':
       return rng.pick(WORDS);
+    case 'word-or-number':
+      // A term or a year (history).
+      return rng.chance(0.5) ? rng.pick(WORDS) : String(rng.int(862, 2024));
   }
 }
 
-/** Held-out tiles by symbol: the splits training did not touch. */
+/** Held-out tiles by symbol, of the split asked for: splits training did not touch. */
 const bySymbol = new Map<string, Sample[]>();
-for (const s of [...pick(loadCorpus(), 'test'), ...pick(loadMnist(), 'test')]) {
+for (const s of [...pick(loadCorpus(), split), ...pick(loadMnist(), split)]) {
   const list = bySymbol.get(s.symbol) ?? [];
   list.push(s);
   bySymbol.set(s.symbol, list);
@@ -124,68 +165,92 @@ interface Tally {
 const tally = (): Tally => ({ answers: 0, accepted: 0, silent: 0, right: 0, doubts: new Map() });
 const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
 
-const started = performance.now();
-for (const dpi of DPIS) {
-  const rows = new Map<AnswerType, Tally>(TYPES.map((t) => [t, tally()]));
-  let recogniseMs = 0;
-  const sheetNumbers = { right: 0, none: 0, wrong: 0, fromDigits: 0 };
-  const silent: string[] = [];
-  for (let p = 0; p < pagesPerDpi; p++) {
-    const rng = createRng(`handwriting:${seed}:${dpi}:${p}`);
-    const exactly: Record<string, string> = {};
-    const types = new Map<string, AnswerType>();
-    for (let n = 1; n <= answersPerPage; n++) {
-      const type = TYPES[(n - 1 + p) % TYPES.length] as AnswerType;
-      exactly[`answer.${n}`] = answerOf(type, rng);
-      types.set(`answer.${n}`, type);
-    }
-    // The writer draws from the page's own rng stream, not the trainer's ('characters-v1').
-    const fill = { exactly, cellWriter: writeRealTile };
-    const sheet = await generateSheet(FORM, seed * 1000 + p, 'scanner', fill, { dpi });
-    const t0 = performance.now();
-    const result = await recogniseFilePage('bench', async () => sheet.image, 0, [FORM]);
-    recogniseMs += performance.now() - t0;
-    if (result.barcodes.some((b) => b.role === 'sheet-number' && b.from === 'printed-digits'))
-      sheetNumbers.fromDigits++;
-    if (result.sheetNumber === undefined) sheetNumbers.none++;
-    else if (result.sheetNumber === sheet.truth.sheetNumber) sheetNumbers.right++;
-    else sheetNumbers.wrong++;
-    for (const [name, type] of types) {
-      const row = rows.get(type) as Tally;
-      const truth = exactly[name] as string;
-      const read = result.fields[name];
-      row.answers++;
-      const accepted = read !== undefined && read.doubt.length === 0;
-      const right = read?.value === truth;
-      if (right) row.right++;
-      if (accepted) {
-        row.accepted++;
-        if (!right) {
-          row.silent++;
-          silent.push(`${truth} read ${read.value}`);
-        }
+/** One threshold's reading of one dpi's pages. */
+interface Run {
+  rows: Map<WrittenType, Tally>;
+  recogniseMs: number;
+  sheetNumbers: { right: number; none: number; wrong: number; fromDigits: number };
+  subjects: { right: number; doubtful: number; wrong: number };
+  /** Answers on pages whose subject was not read without doubt: read `free`, not under their type. */
+  untyped: number;
+  silent: string[];
+}
+
+const newRun = (): Run => ({
+  rows: new Map(TYPES.map((t) => [t, tally()])),
+  recogniseMs: 0,
+  sheetNumbers: { right: 0, none: 0, wrong: 0, fromDigits: 0 },
+  subjects: { right: 0, doubtful: 0, wrong: 0 },
+  untyped: 0,
+  silent: [],
+});
+
+async function readPage(
+  run: Run,
+  form: typeof FORM,
+  image: Uint8Array,
+  sheetNumber: string | null,
+  subject: SubjectAnswers,
+  exactly: Record<string, string>,
+  types: Map<string, WrittenType>,
+): Promise<void> {
+  const t0 = performance.now();
+  const result = await recogniseFilePage('bench', async () => image, 0, [form]);
+  run.recogniseMs += performance.now() - t0;
+  const { sheetNumbers, subjects } = run;
+  if (result.barcodes.some((b) => b.role === 'sheet-number' && b.from === 'printed-digits'))
+    sheetNumbers.fromDigits++;
+  if (result.sheetNumber === undefined) sheetNumbers.none++;
+  else if (result.sheetNumber === sheetNumber) sheetNumbers.right++;
+  else sheetNumbers.wrong++;
+  const code = result.fields.subject_code;
+  const typed = code !== undefined && code.doubt.length === 0;
+  if (!typed) subjects.doubtful++;
+  else if (code.value === subject.subjectCode) subjects.right++;
+  else subjects.wrong++;
+  for (const [name, type] of types) {
+    const row = run.rows.get(type) as Tally;
+    const truth = exactly[name] as string;
+    const read = result.fields[name];
+    row.answers++;
+    if (!typed) run.untyped++;
+    const accepted = read !== undefined && read.doubt.length === 0;
+    const right = read?.value === truth;
+    if (right) row.right++;
+    if (accepted) {
+      row.accepted++;
+      if (!right) {
+        row.silent++;
+        run.silent.push(`${subject.subject} ${name} (${type}) ${truth} read ${read.value}`);
       }
-      for (const reason of read?.doubt ?? ['page-rejected'])
-        row.doubts.set(reason, (row.doubts.get(reason) ?? 0) + 1);
     }
+    for (const reason of read?.doubt ?? ['page-rejected'])
+      row.doubts.set(reason, (row.doubts.get(reason) ?? 0) + 1);
+  }
+}
+
+function report(dpi: number, accept: number, run: Run): Tally {
+  const { sheetNumbers: n, subjects } = run;
+  const all = tally();
+  for (const row of run.rows.values()) {
+    all.answers += row.answers;
+    all.accepted += row.accepted;
+    all.silent += row.silent;
+    all.right += row.right;
+    for (const [r, k] of row.doubts) all.doubts.set(r, (all.doubts.get(r) ?? 0) + k);
   }
   console.log(
-    `\n${dpi} dpi: ${pagesPerDpi} pages, ${(pagesPerDpi / (recogniseMs / 1000)).toFixed(2)} pages/s ` +
-      `(recogniser, one core); sheet number right ${sheetNumbers.right}, none ${sheetNumbers.none}, ` +
-      `wrong ${sheetNumbers.wrong} (read from its printed digits on ${sheetNumbers.fromDigits})`,
+    `\n${dpi} dpi, accept ${accept}: ${pagesPerDpi} pages of ${split} tiles, ` +
+      `${(pagesPerDpi / (run.recogniseMs / 1000)).toFixed(2)} pages/s (recogniser, one core); ` +
+      `sheet number right ${n.right}, none ${n.none}, wrong ${n.wrong} (from its printed digits on ${n.fromDigits}); ` +
+      `subject read right ${subjects.right}, with doubt ${subjects.doubtful}, wrong ${subjects.wrong}: ` +
+      `${pct(run.untyped, all.answers)} of the answers read free`,
   );
-  if (silent.length > 0) console.log(`silent errors: ${silent.join('; ')}`);
+  if (run.silent.length > 0) console.log(`silent errors: ${run.silent.join('; ')}`);
   console.log('| answer type | answers | read right | auto-accepted | silent errors | doubts by reason |');
   console.log('|---|---|---|---|---|---|');
-  const all = tally();
-  for (const [type, row] of [...rows, ['all', all] as const]) {
-    if (type !== 'all') {
-      all.answers += row.answers;
-      all.accepted += row.accepted;
-      all.silent += row.silent;
-      all.right += row.right;
-      for (const [r, k] of row.doubts) all.doubts.set(r, (all.doubts.get(r) ?? 0) + k);
-    }
+  for (const [type, row] of [...run.rows, ['all', all] as const]) {
+    if (row.answers === 0) continue;
     const doubts = [...row.doubts]
       .sort((a, b) => b[1] - a[1])
       .map(([r, k]) => `${r} ${k}`)
@@ -195,5 +260,47 @@ for (const dpi of DPIS) {
         `${row.silent} | ${doubts || '-'} |`,
     );
   }
+  return all;
 }
+
+const started = performance.now();
+const totals = SWEEP.map(() => tally());
+for (const dpi of DPIS) {
+  const runs = SWEEP.map(newRun);
+  for (let p = 0; p < pagesPerDpi; p++) {
+    const rng = createRng(`handwriting:${seed}:${dpi}:${p}`);
+    const subject = SUBJECTS[p % SUBJECTS.length] ?? fail('no answer types shipped');
+    // The subject is pre-printed on a real AS1 (fill.ts prints a pre-printed field named in `exactly`).
+    const exactly: Record<string, string> = { subject_code: subject.subjectCode };
+    const types = new Map<string, WrittenType>();
+    for (let n = 1; types.size < answersPerPage && n <= 40; n++) {
+      const type = answerTypeOf(subject, n);
+      if (!isWritten(type)) continue;
+      exactly[`answer.${n}`] = answerOf(type, rng);
+      types.set(`answer.${n}`, type);
+    }
+    // The writer draws from the page's own rng stream, not the trainer's ('characters-v1'); val pages from
+    // a stream of their own.
+    const fill = { exactly, cellWriter: writeRealTile };
+    const sheetSeed = seed * 1000 + p + (split === 'val' ? 500 : 0);
+    const sheet = await generateSheet(FORM, sheetSeed, 'scanner', fill, { dpi });
+    for (const [i, { form }] of SWEEP.entries())
+      await readPage(runs[i] as Run, form, sheet.image, sheet.truth.sheetNumber, subject, exactly, types);
+  }
+  SWEEP.forEach(({ accept }, i) => {
+    const all = report(dpi, accept, runs[i] as Run);
+    const total = totals[i] as Tally;
+    total.answers += all.answers;
+    total.accepted += all.accepted;
+    total.silent += all.silent;
+    total.right += all.right;
+  });
+}
+console.log(`\nall dpi (${split} tiles): | accept | answers | read right | auto-accepted | silent errors |`);
+SWEEP.forEach(({ accept }, i) => {
+  const t = totals[i] as Tally;
+  console.log(
+    `| ${accept} | ${t.answers} | ${pct(t.right, t.answers)} | ${pct(t.accepted, t.answers)} | ${t.silent} |`,
+  );
+});
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -312,4 +312,12 @@ describe('answers typed by the sheet subject', () => {
       if (ambiguous.includes(name)) expect(untyped.fields[name]?.doubt).toContain('ambiguous-script');
     }
   });
+
+  it('reads the pre-printed subject at the model threshold, however strict the form is with handwriting', async () => {
+    const { page } = await renderFilledSheet(form, 7, { exactly: { subject_code: '02' } });
+    // So strict that no read of a cell passes it: only print read at the model's threshold is accepted.
+    const strict = { ...def, thresholds: { ...def.thresholds, characterAccept: 1 } };
+    const read = await recognisePage(page, { forms: [strict] });
+    expect(read.fields.subject_code).toMatchObject({ value: '02', doubt: [] });
+  });
 });

@@ -43,7 +43,10 @@ describe.each([
     expect(registrationErrorMm(def, sheet.registration!.transform, g.truth.transform)).toBeLessThan(0.5);
     const c = compare(sheet, g.truth);
     expect(c.silent).toEqual([]);
-    expect(c.doubted.length).toBeLessThan(Object.keys(g.truth.fields).length * 0.25);
+    // The AS1 accepts a cell at the threshold real handwriting needs (forms/definitions/README.md), stricter
+    // than the stroke font's: its generated page sends more of its random answers to a verifier.
+    const share = id.startsWith('ege-as1') ? 0.3 : 0.25;
+    expect(c.doubted.length).toBeLessThan(Object.keys(g.truth.fields).length * share);
     if (id.startsWith('ege-as1')) {
       for (const [n, value] of Object.entries(expectedResults(g.truth))) {
         const r = sheet.fields[`result.${n}`]!;
