@@ -147,6 +147,8 @@ export function readCells(
     .slice(0, last + 1)
     .map((r) => r.symbol)
     .join('');
+  // The comma and minus classes are small marks, as are specks: an answer made of nothing else is not read.
+  if (value !== '' && !/[\p{L}\p{N}]/u.test(value)) doubt.add('marks-only');
   if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
   return {
     field: { value, confidence: round3(confidence), doubt: [...doubt], ...(cells.length > 0 && { cells }) },

@@ -18,6 +18,8 @@ export type DoubtReason =
   | 'written-across-cells'
   /** The answer does not read as its task's type (a letter in a number, a comma where none can stand). */
   | 'not-of-type'
+  /** Only commas or minus signs, no digit or letter: a speck or a stray stroke is more likely than an answer. */
+  | 'marks-only'
   // writing areas
   | 'uncertain-writing'
   // link fields

@@ -313,6 +313,15 @@ describe('answers typed by the sheet subject', () => {
     }
   });
 
+  it('doubts an answer of marks alone (a speck read as a comma), typed or not, and reads a number with them', async () => {
+    const exactly = { subject_code: '99', 'answer.17': ',', 'answer.18': '-', 'answer.19': '-4,5' };
+    const { page } = await renderFilledSheet(form, 11, { exactly });
+    const read = await recognisePage(page, { forms: [def] });
+    expect(read.fields['answer.17']).toMatchObject({ value: ',', doubt: ['marks-only'] });
+    expect(read.fields['answer.18']).toMatchObject({ value: '-', doubt: ['marks-only'] });
+    expect(read.fields['answer.19']).toMatchObject({ value: '-4,5', doubt: [] });
+  });
+
   it('reads the pre-printed subject at the model threshold, however strict the form is with handwriting', async () => {
     const { page } = await renderFilledSheet(form, 7, { exactly: { subject_code: '02' } });
     // So strict that no read of a cell passes it: only print read at the model's threshold is accepted.

@@ -110,7 +110,7 @@ describe('OMRChecker samples, imported and read', () => {
       // The product's path: decoded at the resolution the form needs, as `rcoi recognise --form` reads it.
       const bytes = new Uint8Array(readFileSync(join(ROOT, ref.image)));
       const sheet = await recogniseFilePage(ref.image, async () => bytes, 0, [definition]);
-      if ("refused" in expected) {
+      if ('refused' in expected) {
         expect(sheet.status).toBe('rejected');
         expect(`${sheet.reason}: ${sheet.detail}`).toMatch(expected.refused);
         return;

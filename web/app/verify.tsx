@@ -25,6 +25,7 @@ const DOUBTS: Record<string, string> = {
   'gap-in-answer': 'пропуск в ответе',
   'written-across-cells': 'написано поверх клеток',
   'not-of-type': 'ответ не того вида, что задание',
+  'marks-only': 'только запятая или минус',
   'uncertain-writing': 'есть ли запись?',
   'link-check-digit': 'контрольная цифра не сходится',
   'incomplete-link': 'номер записан не полностью',
