@@ -79,6 +79,10 @@ function annulusSamples(rx: number, ry: number, inner: number, outer: number): A
   return samples;
 }
 
+/** The sectors' sums, reused: `annulus` runs to its end without yielding, and a page measures thousands. */
+const sums = new Float64Array(SECTORS);
+const counts = new Uint32Array(SECTORS);
+
 /**
  * Mean darkness over an elliptical annulus (inner..outer, in semi-axes), overall and in its darkest of 12
  * sectors: a stroke crossing the ring darkens one sector a lot and the whole ring only a little. Each sample
@@ -97,8 +101,8 @@ function annulus(
   paper: number,
 ): { mean: number; darkestSector: number } {
   const { dx, dy, sector } = annulusSamples(rx, ry, inner, outer);
-  const sums = new Float64Array(SECTORS);
-  const counts = new Uint32Array(SECTORS);
+  sums.fill(0);
+  counts.fill(0);
   const [a, b, c, d, e, f, g, h, k] = t;
   const x0 = a * cx + b * cy + c;
   const y0 = d * cx + e * cy + f;
