@@ -8,7 +8,7 @@
  */
 import type { BubblesInstance, Rect } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import { applyHomography, type Matrix3 } from './geometry.ts';
+import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { BlockFit } from './result.ts';
 
@@ -52,10 +52,17 @@ class Raster {
     this.h = Math.max(1, Math.ceil(h / step));
     const stride = this.w + 1;
     this.sums = new Float64Array(stride * (this.h + 1));
+    // The homography written out, its row terms once per row: the same arithmetic, no array per cell.
+    const [t0, t1, t2, t3, t4, t5, t6, t7, t8] = t;
     for (let j = 0; j < this.h; j++) {
       let row = 0;
+      const py = y0 + (j + 0.5) * step;
+      const [ux, uy, uw] = [t1 * py, t4 * py, t7 * py];
       for (let i = 0; i < this.w; i++) {
-        const [x, y] = applyHomography(t, x0 + (i + 0.5) * step, y0 + (j + 0.5) * step);
+        const px = x0 + (i + 0.5) * step;
+        const w = t6 * px + uw + t8;
+        const x = (t0 * px + ux + t2) / w;
+        const y = (t3 * px + uy + t5) / w;
         row += Math.max(0, Math.min(1, (paper - sampleBilinear(img, x - 0.5, y - 0.5)) / paper));
         this.sums[(j + 1) * stride + i + 1] = this.sums[j * stride + i + 1]! + row;
       }

@@ -6,7 +6,7 @@
  */
 import type { BubblesInstance } from '../forms/definitions.ts';
 import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
-import { applyHomography, type Matrix3 } from './geometry.ts';
+import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { DoubtReason, RecognisedField } from './result.ts';
 
@@ -43,8 +43,51 @@ export interface BubbleMeasure {
 const SECTORS = 12;
 
 /**
+ * An annulus's polar samples at ~0.2 mm spacing (the count constant whatever the scan's dpi), as offsets in
+ * page mm from the bubble's centre, each with its sector. The same for every bubble of a size: computed once.
+ */
+interface AnnulusSamples {
+  dx: Float64Array;
+  dy: Float64Array;
+  sector: Uint8Array;
+}
+
+const annulusCache = new Map<string, AnnulusSamples>();
+
+function annulusSamples(rx: number, ry: number, inner: number, outer: number): AnnulusSamples {
+  const key = `${rx} ${ry} ${inner} ${outer}`;
+  const known = annulusCache.get(key);
+  if (known) return known;
+  const dx: number[] = [];
+  const dy: number[] = [];
+  const sector: number[] = [];
+  const rings = Math.max(2, Math.round(((outer - inner) * Math.max(rx, ry)) / 0.2));
+  for (let i = 0; i < rings; i++) {
+    const s = inner + ((outer - inner) * (i + 0.5)) / rings;
+    const count = Math.max(SECTORS, Math.round((2 * Math.PI * s * Math.max(rx, ry)) / 0.2));
+    for (let j = 0; j < count; j++) {
+      const a = (2 * Math.PI * j) / count;
+      dx.push(Math.cos(a) * rx * s);
+      dy.push(Math.sin(a) * ry * s);
+      sector.push(Math.floor((j * SECTORS) / count));
+    }
+  }
+  const samples = { dx: Float64Array.from(dx), dy: Float64Array.from(dy), sector: Uint8Array.from(sector) };
+  // Forms have a handful of bubble sizes; the bound only keeps a long-running service from collecting them.
+  if (annulusCache.size >= 256) annulusCache.clear();
+  annulusCache.set(key, samples);
+  return samples;
+}
+
+/** The sectors' sums, reused: `annulus` runs to its end without yielding, and a page measures thousands. */
+const sums = new Float64Array(SECTORS);
+const counts = new Uint32Array(SECTORS);
+
+/**
  * Mean darkness over an elliptical annulus (inner..outer, in semi-axes), overall and in its darkest of 12
- * sectors: a stroke crossing the ring darkens one sector a lot and the whole ring only a little.
+ * sectors: a stroke crossing the ring darkens one sector a lot and the whole ring only a little. Each sample
+ * goes through the page's homography exactly, its terms at the centre computed once: numerator and
+ * denominator are linear in the offset.
  */
 function annulus(
   img: GreyImage,
@@ -57,29 +100,29 @@ function annulus(
   outer: number,
   paper: number,
 ): { mean: number; darkestSector: number } {
-  // Polar sampling at ~0.2 mm spacing keeps the count constant whatever the scan's dpi.
-  const sums = new Float64Array(SECTORS);
-  const counts = new Uint32Array(SECTORS);
-  const rings = Math.max(2, Math.round(((outer - inner) * Math.max(rx, ry)) / 0.2));
-  for (let i = 0; i < rings; i++) {
-    const s = inner + ((outer - inner) * (i + 0.5)) / rings;
-    const count = Math.max(SECTORS, Math.round((2 * Math.PI * s * Math.max(rx, ry)) / 0.2));
-    for (let j = 0; j < count; j++) {
-      const a = (2 * Math.PI * j) / count;
-      const [x, y] = applyHomography(t, cx + Math.cos(a) * rx * s, cy + Math.sin(a) * ry * s);
-      const v = sampleBilinear(img, x - 0.5, y - 0.5);
-      const k = Math.floor((j * SECTORS) / count);
-      sums[k]! += Math.max(0, Math.min(1, (paper - v) / paper));
-      counts[k]!++;
-    }
+  const { dx, dy, sector } = annulusSamples(rx, ry, inner, outer);
+  sums.fill(0);
+  counts.fill(0);
+  const [a, b, c, d, e, f, g, h, k] = t;
+  const x0 = a * cx + b * cy + c;
+  const y0 = d * cx + e * cy + f;
+  const w0 = g * cx + h * cy + k;
+  for (let n = 0; n < dx.length; n++) {
+    const u = dx[n]!;
+    const v = dy[n]!;
+    const r = 1 / (w0 + g * u + h * v);
+    const value = sampleBilinear(img, (x0 + a * u + b * v) * r - 0.5, (y0 + d * u + e * v) * r - 0.5);
+    const s = sector[n]!;
+    sums[s]! += Math.max(0, Math.min(1, (paper - value) / paper));
+    counts[s]!++;
   }
   let total = 0;
   let n = 0;
   let darkestSector = 0;
-  for (let k = 0; k < SECTORS; k++) {
-    total += sums[k]!;
-    n += counts[k]!;
-    if (counts[k]) darkestSector = Math.max(darkestSector, sums[k]! / counts[k]!);
+  for (let s = 0; s < SECTORS; s++) {
+    total += sums[s]!;
+    n += counts[s]!;
+    if (counts[s]) darkestSector = Math.max(darkestSector, sums[s]! / counts[s]!);
   }
   return { mean: n ? total / n : 0, darkestSector };
 }
