@@ -19,7 +19,7 @@ import { findShippedForm } from '../forms/definitions.ts';
 import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { recogniseFilePage } from '../pipeline/page-job.ts';
 import { inkPixel, PX_PER_MM } from '../render/form.ts';
-import type { CellWriter } from '../samples/fill.ts';
+import { type CellWriter, RUSSIAN_WORDS } from '../samples/fill.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { createRng, type Rng } from '../samples/rng.ts';
 
@@ -65,16 +65,8 @@ const SUBJECTS = shippedAnswers();
 
 /** Words whose letters the corpus has (every capital, Ё included), some hyphenated as the type allows. */
 const WORDS = [
-  'АБВ',
-  'ГЛАГОЛ',
-  'ЁЖИК',
-  'ЩЕЛЬ',
-  'ПРИСТАВКА',
-  'ЮЖНЫЙ',
-  'ЭХО',
-  'ЪЕЗД',
-  'ЦАПЛЯ',
-  'ФЫРК',
+  // The generator's own words short enough for any answer's cells.
+  ...RUSSIAN_WORDS.filter((w) => w.length <= 12),
   'СУФФИКС',
   'МЕТАФОРА',
   'ЧАСТИЦА',

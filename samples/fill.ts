@@ -229,7 +229,8 @@ function markBubble(page: GreyImage, r: Rect, style: MarkStyle, hand: Hand, rng:
   }
 }
 
-const WORDS_RU = [
+/** Russian words the generator writes (every capital of the alphabet among them, Ё included). */
+export const RUSSIAN_WORDS = [
   'УДАЧНЫЕПРОВАЛЬНЫЕ',
   'АБВ',
   'ГЛАГОЛ',
@@ -253,7 +254,7 @@ export function randomAnswer(rng: Rng, allowed: string, max: number, pattern = /
     () => `${rng.int(0, 99)},${rng.int(0, 99)}`,
     () => `-${rng.int(0, 9)},${rng.int(1, 99)}`,
     () => String(rng.int(100000, 999999)),
-    () => rng.pick(WORDS_RU),
+    () => rng.pick(RUSSIAN_WORDS),
     () => rng.pick(WORDS_EN),
     // Random letters, all of one script: answers are words or numbers, and a handwritten Latin M cannot be
     // told from a Cyrillic М, so a mixed string would have no knowable truth.
