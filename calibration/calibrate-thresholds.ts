@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { shippedAnswers } from '../forms/answer-types.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
 import { answerTypeOfField } from '../pipeline/answers.ts';
+import { alignBubbleBlocks } from '../pipeline/bubble-align.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -23,7 +24,7 @@ import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
-import { findAnchorCandidates, register } from '../pipeline/register.ts';
+import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
@@ -37,11 +38,15 @@ interface BubbleSample {
   field: BubblesInstance;
   measures: BubbleMeasure[];
   truth: string;
+  /** Its block was not found near its place: recognition doubts it whatever the thresholds. */
+  misfit: boolean;
 }
 
 /** One page's bubbles: the sheet threshold is found over all of them, the sweep scores the labelled ones. */
 export interface PageBubbles {
   fills: number[];
+  /** On a self-calibrated form (`bubbleEmpty: 'sheet'`), the rings in the order of `fills`. */
+  rings?: number[];
   fields: BubbleSample[];
 }
 
@@ -95,7 +100,7 @@ export function measureLabelledPage(
   withCharacters: boolean,
 ): { bubbles: PageBubbles; characters: CharacterSample[]; fields: FieldSample[] } | string {
   if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
-  const r = register(img, def, findAnchorCandidates(img, [def]));
+  const r = registerForm(img, def, def.registration === 'anchors' ? findAnchorCandidates(img, [def]) : null);
   if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
   const t = r.registration.transform;
   const paper = paperLevel(img);
@@ -103,13 +108,28 @@ export function measureLabelledPage(
   const fields: FieldSample[] = [];
   // As recognition reads them: on a calibrated form, above each bubble's own empty level.
   const form = expandForm(def);
-  const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
-  const levels = measureSheetBubbles(img, t, def, bubbleFields, paper);
-  const bubbles: PageBubbles = { fills: levels.flat().map((m) => m.fill), fields: [] };
-  bubbleFields.forEach((f, i) => {
+  const aligned = alignBubbleBlocks(
+    img,
+    t,
+    def,
+    form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles'),
+    paper,
+  );
+  const levels = measureSheetBubbles(img, t, def, aligned.fields, paper);
+  const bubbles: PageBubbles = {
+    fills: levels.flat().map((m) => m.fill),
+    ...(def.bubbleEmpty === 'sheet' && { rings: levels.flat().map((m) => m.ring) }),
+    fields: [],
+  };
+  aligned.fields.forEach((f, i) => {
     const label = truth.fields[f.name];
     if (label && !label.ambiguous)
-      bubbles.fields.push({ field: f, measures: levels[i] ?? [], truth: label.value });
+      bubbles.fields.push({
+        field: f,
+        measures: levels[i] ?? [],
+        truth: label.value,
+        misfit: aligned.poor.has(f.name),
+      });
   });
   // Answers are decided under their tasks' types, as recognisePage reads them: from what was read before.
   const accept = def.thresholds.characterAccept;
@@ -185,7 +205,7 @@ export function sweepBubbles(
   bands: number[] = BAND_SWEEP,
   base: BubbleThresholds = BUBBLE_THRESHOLDS,
 ): SweepRow[] {
-  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills, base) }));
+  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills, base, p.rings) }));
   return bands.map((marginal) => {
     const thresholds = { ...base, marginal };
     let items = 0;
@@ -195,7 +215,7 @@ export function sweepBubbles(
       for (const s of page.fields) {
         const read = decideBubbles(s.field, s.measures, page.stats, thresholds);
         items++;
-        if (read.doubt.length > 0) verified++;
+        if (read.doubt.length > 0 || s.misfit) verified++;
         else if (read.value !== s.truth) wrong++;
       }
     }

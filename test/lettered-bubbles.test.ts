@@ -8,7 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { calibrateThresholds } from '../calibration/calibrate-thresholds.ts';
+import {
+  calibrateThresholds,
+  measureLabelledPage,
+  sweepBubbles,
+} from '../calibration/calibrate-thresholds.ts';
 import { SHEET_READING } from '../calibration/import-omrchecker.ts';
 import { calibrateCommand } from '../cli/calibrate.ts';
 import { CommandError } from '../cli/usage.ts';
@@ -26,7 +30,7 @@ import { recognisePage } from '../pipeline/recognise.ts';
 import { blankFormSvg } from '../render/form.ts';
 import type { DegradeParams } from '../samples/degrade.ts';
 import type { MarkStyle } from '../samples/fill.ts';
-import { generateSheet } from '../samples/generate.ts';
+import { generateSheet, type SheetTruth } from '../samples/generate.ts';
 import { decodeFirstPage } from './helpers.ts';
 
 const FIXTURE = new URL('./fixtures/lettered-bubble-sheet.json', import.meta.url).pathname;
@@ -226,7 +230,10 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
     ['light pencil, 84 dpi', 'pencil', { dpi: 84 }],
   ];
   let calibrated: FormDefinition;
-  const pages: Record<string, { image: Uint8Array; fields: Record<string, { value: string }> }[]> = {};
+  const pages: Record<
+    string,
+    { image: Uint8Array; fields: Record<string, { value: string }>; truth: SheetTruth }[]
+  > = {};
 
   beforeAll(async () => {
     const blanks = [
@@ -242,7 +249,7 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
       pages[name] = [];
       for (const seed of [21, 22]) {
         const g = await generateSheet(lettered, seed, 'scanner', { markStyle }, overrides);
-        pages[name].push({ image: g.image, fields: g.truth.fields });
+        pages[name].push({ image: g.image, fields: g.truth.fields, truth: g.truth });
       }
     }
   }, 120_000);
@@ -276,6 +283,31 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
       const read = await readAll(pages[name]!, own);
       expect(read.silent).toBe(0);
       expect(read.accepted).toBeGreaterThanOrEqual(0.97);
+    },
+  );
+
+  it.each(CONDITIONS.map(([name]) => [name]))(
+    '%s: calibrate thresholds replays a self-calibrated form as recognition reads it',
+    async (name) => {
+      const own = parseFormDefinition({ ...raw(), id: 'lettered-self-calibrated', ...SHEET_READING });
+      const measured = [];
+      let doubted = 0;
+      let silent = 0;
+      for (const page of pages[name]!) {
+        const img = await decodeFirstPage(page.image);
+        const m = measureLabelledPage(img, own, { ...page.truth, form: own.id }, false);
+        if (typeof m === 'string') throw new Error(m);
+        measured.push(m.bubbles);
+        const sheet = await recognisePage(img, { forms: [own] });
+        for (const s of m.bubbles.fields) {
+          const read = sheet.fields[s.field.name]!;
+          if (read.doubt.length > 0) doubted++;
+          else if (read.value !== s.truth) silent++;
+        }
+      }
+      const marginal = own.thresholds.bubbles?.marginal ?? 0;
+      const [row] = sweepBubbles(measured, [marginal], bubbleThresholds(own));
+      expect(row).toMatchObject({ verified: doubted, acceptedErrors: silent });
     },
   );
 
