@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises';
 import { shippedAnswers } from '../forms/answer-types.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
 import { answerTypeOfField } from '../pipeline/answers.ts';
-import { alignBubbleBlocks } from '../pipeline/bubble-align.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -108,27 +107,26 @@ export function measureLabelledPage(
   const fields: FieldSample[] = [];
   // As recognition reads them: on a calibrated form, above each bubble's own empty level.
   const form = expandForm(def);
-  const aligned = alignBubbleBlocks(
+  const sheet = measureSheetBubbles(
     img,
     t,
     def,
     form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles'),
     paper,
   );
-  const levels = measureSheetBubbles(img, t, def, aligned.fields, paper);
   const bubbles: PageBubbles = {
-    fills: levels.flat().map((m) => m.fill),
-    ...(def.bubbleEmpty === 'sheet' && { rings: levels.flat().map((m) => m.ring) }),
+    fills: sheet.fills,
+    ...(sheet.rings && { rings: sheet.rings }),
     fields: [],
   };
-  aligned.fields.forEach((f, i) => {
+  sheet.fields.forEach((f, i) => {
     const label = truth.fields[f.name];
     if (label && !label.ambiguous)
       bubbles.fields.push({
         field: f,
-        measures: levels[i] ?? [],
+        measures: sheet.measures[i] ?? [],
         truth: label.value,
-        misfit: aligned.poor.has(f.name),
+        misfit: sheet.poor.has(f.name),
       });
   });
   // Answers are decided under their tasks' types, as recognisePage reads them: from what was read before.

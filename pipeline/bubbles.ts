@@ -6,9 +6,10 @@
  */
 import type { BubblesInstance } from '../forms/definitions.ts';
 import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
+import { alignBubbleBlocks } from './bubble-align.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
-import type { DoubtReason, RecognisedField } from './result.ts';
+import type { BlockFit, DoubtReason, RecognisedField } from './result.ts';
 
 export const BUBBLE_THRESHOLDS = {
   /** The sheet threshold is searched between these darkness levels. */
@@ -247,19 +248,42 @@ export function aboveEmpty(
   );
 }
 
-/** Every bubble field of a page measured, as the form's decisions take them (above empty, if calibrated). */
+/** A page's bubble fields as recognition reads them (pipeline/recognise.ts) and its calibration replays them. */
+export interface SheetBubbles {
+  /** The fields, each moved to where its block was found (when the form asks for alignment). */
+  fields: BubblesInstance[];
+  /** Per field, as the form's decisions take them: above each bubble's empty level, if calibrated. */
+  measures: BubbleMeasure[][];
+  /** Every bubble's fill, in field order: what the sheet's threshold is found from. */
+  fills: number[];
+  /** On a self-calibrated form (`bubbleEmpty: 'sheet'`) the rings in the order of `fills`: its marks' own. */
+  rings?: number[];
+  fits: BlockFit[];
+  /** Fields whose block was not found near its place: doubted whatever they read. */
+  poor: Set<string>;
+}
+
+/** Every bubble field of a page found near its place (when the form asks) and measured. */
 export function measureSheetBubbles(
   img: GreyImage,
   t: Matrix3,
   def: FormDefinition,
   fields: BubblesInstance[],
   paper: number,
-): BubbleMeasure[][] {
-  return aboveEmpty(
-    fields,
-    fields.map((f) => measureBubbles(img, t, f, paper)),
+): SheetBubbles {
+  const aligned = alignBubbleBlocks(img, t, def, fields, paper);
+  const measures = aboveEmpty(
+    aligned.fields,
+    aligned.fields.map((f) => measureBubbles(img, t, f, paper)),
     def.bubbleEmpty,
   );
+  const all = measures.flat();
+  return {
+    ...aligned,
+    measures,
+    fills: all.map((m) => m.fill),
+    ...(def.bubbleEmpty === 'sheet' && { rings: all.map((m) => m.ring) }),
+  };
 }
 
 export interface SheetBubbleStats {

@@ -9,7 +9,6 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
-import { alignBubbleBlocks } from './bubble-align.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
@@ -125,25 +124,19 @@ function readFields(
   const fields: Record<string, RecognisedField> = {};
   const lap = timer();
   const def = form.definition;
-  const aligned = alignBubbleBlocks(
+  const sheet = measureSheetBubbles(
     img,
     t,
     def,
     form.fields.filter((f) => f.kind === 'bubbles'),
     paper,
   );
-  const bubbleFields = aligned.fields;
-  const measures = measureSheetBubbles(img, t, def, bubbleFields, paper);
   const thresholds = bubbleThresholds(def);
-  const stats = sheetBubbleStats(
-    measures.flat().map((m) => m.fill),
-    thresholds,
-    def.bubbleEmpty === 'sheet' ? measures.flat().map((m) => m.ring) : undefined,
-  );
-  bubbleFields.forEach((f, i) => {
-    const read = decideBubbles(f, measures[i] ?? [], stats, thresholds);
+  const stats = sheetBubbleStats(sheet.fills, thresholds, sheet.rings);
+  sheet.fields.forEach((f, i) => {
+    const read = decideBubbles(f, sheet.measures[i] ?? [], stats, thresholds);
     // A block whose print was not found where it should be: whatever its bubbles read, a person looks.
-    fields[f.name] = aligned.poor.has(f.name)
+    fields[f.name] = sheet.poor.has(f.name)
       ? { ...read, confidence: Math.min(read.confidence, 0.5), doubt: [...read.doubt, 'layout-misfit'] }
       : read;
   });
@@ -169,7 +162,7 @@ function readFields(
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);
   ms.writing = lap();
-  return { fields, blocks: aligned.fits };
+  return { fields, blocks: sheet.fits };
 }
 
 export interface RecogniseOptions {
