@@ -142,6 +142,8 @@ export function answerYears(dir: URL = ANSWERS_DIR): number[] {
 }
 
 const loaded = new Map<number, SubjectAnswers[]>();
+/** The years shipped, listed once per process: every page asks, and the folder does not change under it. */
+let shippedYears: number[] | undefined;
 
 /**
  * The answer types of an exam year's subjects, loaded once per process; none for a year that ships none (its
@@ -149,7 +151,8 @@ const loaded = new Map<number, SubjectAnswers[]>();
  * the newest year shipped, the season being read.
  */
 export function shippedAnswers(year?: number): SubjectAnswers[] {
-  const years = answerYears();
+  shippedYears ??= answerYears();
+  const years = shippedYears;
   const y = year ?? years[0];
   if (y === undefined || !years.includes(y)) return [];
   let answers = loaded.get(y);
