@@ -32,6 +32,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   retention: STAGE_BASE,
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
+  // Results read the facts of works and checks from the database, not through those rooms.
+  results: STAGE_BASE,
   workers: [...STAGE_BASE, 'intake', 'recognition', 'verification', 'works', 'checking', 'retention'],
   // web/routes.ts serves the stations; the stations themselves (web/app) are checked apart below.
   web: [],
@@ -44,6 +46,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'checking',
     'retention',
     'print',
+    'results',
     'workers',
     'web',
     'samples',
