@@ -40,14 +40,16 @@ function perYear<T extends { exam: string; subjectCode: string }>(what: string, 
   };
 }
 
-/** The shipped scoring and checking rules and answer types (calibration/scoring, checking, answers). */
+/**
+ * The shipped scoring, checking rules and answer types (calibration/scoring, checking, answers); the service
+ * passes the checking rules it already holds.
+ */
 export function shippedBasis(
-  scoring: (year: number) => SubjectScoring[] = loadSubjectScoring,
-  rules: (year: number) => SubjectRules[] = loadSubjectRules,
+  given: { rules?: RulesOf; scoring?: (year: number) => SubjectScoring[] } = {},
 ): ScoringBasis {
   return {
-    scoring: perYear('scoring', scoring),
-    rules: perYear('checking rules', rules),
+    scoring: perYear('scoring', given.scoring ?? loadSubjectScoring),
+    rules: given.rules ?? perYear<SubjectRules>('checking rules', loadSubjectRules),
     answers: (exam) => bySubject(shippedAnswers(exam.year), exam),
   };
 }

@@ -22,7 +22,7 @@ import { issueUser } from '../platform/store/users.ts';
 import type { ScoringBasis } from '../results/basis.ts';
 import { ResultsError } from '../results/errors.ts';
 import { computeResults, listResults, recomputeStale, setVariant, staleExams } from '../results/store.ts';
-import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02 } from './helpers.ts';
+import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
 
 /** Tasks 1-3 on AS1 (two numbers, a set for 2 points), task 4 (max 3) checked by experts: 7 points in all. */
@@ -72,37 +72,9 @@ const CORRECTED = basisOf({
 const EXAM = 'ege-02';
 const undo = undoAfterAll();
 
-/** A work of the exam with its AS1 sheet (final or not) holding these `result.N` values, checks opened. */
+/** A work of the exam with its AS1 sheet holding these `result.N` values, its checks opened. */
 async function work(db: Database, id: string, as1: { final: boolean; values: Record<string, string> }) {
-  const sha = id
-    .toLowerCase()
-    .padEnd(64, '0')
-    .replace(/[^0-9a-f]/g, 'a');
-  const page = `${sha}#1`;
-  const sheet = `as1-${id}`;
-  await db.query(
-    `insert into images (sha256, object_key, bytes, media_type) values ($1, $1, 1, 'image/png')`,
-    [sha],
-  );
-  await db.query(
-    `insert into pages (id, image_sha256, page_index, status, form, sheet_number) values ($1, $2, 0, $3, 'ege-as1-2023', $4)`,
-    [page, sha, as1.final ? 'final' : 'needs-verification', sheet],
-  );
-  await db.query(
-    `insert into sheets (sheet_number, page_id, form, kind, status, work_id) values ($1, $2, 'ege-as1-2023', 'answer-sheet-1', $3, $4)`,
-    [sheet, page, as1.final ? 'final' : 'needs-verification', id],
-  );
-  // A verified value stands over the read one: the read `value` here is what the verifier corrected.
-  for (const [task, value] of Object.entries(as1.values))
-    await db.query(
-      `insert into fields (page_id, name, value, confidence, final_value, status) values ($1, $2, 'X', 1, $3, $4)`,
-      [page, `result.${task}`, as1.final ? value : null, as1.final ? 'corrected' : 'doubtful'],
-    );
-  await db.query(`insert into works (id, exam_id, status, route) values ($1, $2, 'complete', 'checking')`, [
-    id,
-    EXAM,
-  ]);
-  await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'as1')`, [id, sheet]);
+  await seedAs1Work(db, EXAM, id, as1);
   await db.transaction((tx) => openChecks(tx, () => RULES, id, 'checking'));
 }
 
