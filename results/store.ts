@@ -84,7 +84,7 @@ interface FactsRow {
   variant: string | null;
   as1_page: string | null;
   as1_status: string | null;
-  as2: Scores | string | null;
+  as2: Scores | null;
   appeal: boolean;
 }
 
@@ -119,7 +119,7 @@ async function factsOf(tx: Queryable, examId: string): Promise<Map<string, Resul
           r.as1_status === 'final'
             ? { state: 'final', values: byPage.get(r.as1_page!) ?? {} }
             : { state: r.as1_page === null ? 'missing' : 'not-final' },
-        as2: typeof r.as2 === 'string' ? JSON.parse(r.as2) : r.as2,
+        as2: r.as2,
         appealPending: r.appeal,
       } satisfies ResultFacts,
     ]),
@@ -136,7 +136,7 @@ interface ResultRow {
   primary_score: number | null;
   score: number | null;
   scale: ParticipantResult['scale'];
-  tasks: TaskMark[] | string;
+  tasks: TaskMark[];
   scoring_sha256: string;
 }
 
@@ -150,7 +150,7 @@ const fromRow = (r: ResultRow): WorkResult => ({
   primary: r.primary_score,
   score: r.score,
   scale: r.scale,
-  tasks: typeof r.tasks === 'string' ? JSON.parse(r.tasks) : r.tasks,
+  tasks: r.tasks,
   scoring: r.scoring_sha256,
 });
 
@@ -171,6 +171,50 @@ async function keepScoring(tx: Queryable, scoring: SubjectScoring, digest: strin
      on conflict (sha256) do nothing`,
     [digest, scoring.year, scoring.exam, scoring.subjectCode, JSON.stringify(scoring)],
   );
+}
+
+/** Whether a stored result has what a new one has, besides what `resultChange` compares. */
+const sameFigures = (a: ParticipantResult, b: ParticipantResult) =>
+  a.reasons.join() === b.reasons.join() && a.variant === b.variant && a.as1 === b.as1 && a.as2 === b.as2;
+
+/** Rows per statement when results are written: bounded parameters for a region's largest exam. */
+const WRITE_CHUNK = 2000;
+
+async function saveResults(
+  tx: Queryable,
+  examId: string,
+  digest: string,
+  writes: [string, ParticipantResult][],
+): Promise<void> {
+  for (let i = 0; i < writes.length; i += WRITE_CHUNK) {
+    const chunk = writes.slice(i, i + WRITE_CHUNK);
+    const column = <T>(f: (r: ParticipantResult) => T) => chunk.map(([, r]) => f(r));
+    // Reason codes have no commas: each work's list travels as one text, split again in the statement.
+    await tx.query(
+      `insert into participant_results (${RESULT_COLUMNS}, exam_id)
+       select w, st, string_to_array(rs, ','), v, a1, a2, p, sc, $9, t::jsonb, $10, $11
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[],
+         $12::text[]) as u (w, st, rs, v, a1, a2, p, sc, t)
+       on conflict (work_id) do update set status = excluded.status, reasons = excluded.reasons,
+         variant = excluded.variant, as1 = excluded.as1, as2 = excluded.as2,
+         primary_score = excluded.primary_score, score = excluded.score, scale = excluded.scale,
+         tasks = excluded.tasks, scoring_sha256 = excluded.scoring_sha256, computed_at = now()`,
+      [
+        chunk.map(([workId]) => workId),
+        column((r) => r.status),
+        column((r) => r.reasons.join(',')),
+        column((r) => r.variant),
+        column((r) => r.as1),
+        column((r) => r.as2),
+        column((r) => r.primary),
+        column((r) => r.score),
+        chunk[0]![1].scale,
+        digest,
+        examId,
+        column((r) => JSON.stringify(r.tasks)),
+      ],
+    );
+  }
 }
 
 /**
@@ -196,40 +240,15 @@ export async function computeResults(
     const before = await storedResults(tx, examId);
     const changes: WorkChange[] = [];
     let complete = 0;
-    for (const [workId, facts] of await factsOf(tx, examId)) {
-      const result = participantResult(scoring, types, rules, facts);
+    const facts = await factsOf(tx, examId);
+    const writes: [string, ParticipantResult][] = [];
+    for (const [workId, workFacts] of facts) {
+      const result = participantResult(scoring, types, rules, workFacts);
       if (result.status === 'complete') complete++;
       const old = before.get(workId);
       const change = old && resultChange(old, result);
-      const unchanged =
-        old &&
-        !change &&
-        old.scoring === digest &&
-        old.reasons.join() === result.reasons.join() &&
-        old.variant === result.variant &&
-        old.as1 === result.as1 &&
-        old.as2 === result.as2;
-      if (unchanged) continue;
-      await tx.query(
-        `insert into participant_results (${RESULT_COLUMNS}, exam_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         on conflict (work_id) do update set status = $2, reasons = $3, variant = $4, as1 = $5, as2 = $6,
-           primary_score = $7, score = $8, scale = $9, tasks = $10, scoring_sha256 = $11, computed_at = now()`,
-        [
-          workId,
-          result.status,
-          result.reasons,
-          result.variant,
-          result.as1,
-          result.as2,
-          result.primary,
-          result.score,
-          result.scale,
-          JSON.stringify(result.tasks),
-          digest,
-          examId,
-        ],
-      );
+      if (old && !change && old.scoring === digest && sameFigures(old, result)) continue;
+      writes.push([workId, result]);
       if (change) {
         const c: WorkChange = { workId, scoring: [old.scoring, digest], ...change };
         changes.push(c);
@@ -237,11 +256,8 @@ export async function computeResults(
         await audit(tx, actor, 'results.changed', `work:${workId}`, { exam: examId, ...detail });
       }
     }
-    const total = (
-      await tx.query<{ n: number }>('select count(*)::int as n from participant_results where exam_id = $1', [
-        examId,
-      ])
-    )[0]!.n;
+    await saveResults(tx, examId, digest, writes);
+    const total = facts.size;
     const replaced = [...new Set([...before.values()].map((r) => r.scoring))].filter((s) => s !== digest);
     const computation = {
       examId,
