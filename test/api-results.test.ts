@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSubjectRules } from '../domain/checking.ts';
-import { loadSubjectScoring } from '../domain/scoring.ts';
+import { loadSubjectScoring, scoringDigest } from '../domain/scoring.ts';
 import { configFromEnv } from '../platform/config.ts';
+import { jobId } from '../platform/queues.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
+import { shippedBasis } from '../results/basis.ts';
+import { computeResults, listResults } from '../results/store.ts';
 import { type RunningService, startService } from '../service/run.ts';
 import { MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
 
@@ -105,5 +108,27 @@ describe('results over HTTP', () => {
     });
     const res = await call('POST', '/api/results/recompute', 'admin');
     expect(res.json()).toEqual([]);
+  });
+
+  it('recomputes, on the results stage, what was computed under a key since corrected', async () => {
+    const db = service.adapters.db;
+    // The results as an earlier key (task 1 of variant 101 keyed 999) gave them: one point more.
+    const earlier = { ...SCORING, variants: { ...SCORING.variants, '101': { ...KEY, '1': '999' } } };
+    await computeResults(db, shippedBasis({ scoring: () => [earlier] }), EXAM, 'results-chair');
+    const [before] = await listResults(db, EXAM);
+    expect(before!.scoring).toBe(scoringDigest(earlier));
+
+    await service.queues.add('results', jobId('results', 'test'), { runBy: 'results-recompute' });
+    await service.idle();
+    const [after] = await listResults(db, EXAM);
+    expect(after!.scoring).toBe(scoringDigest(SCORING));
+    expect(after!.primary).toBe(before!.primary! - 1);
+    const audited = await db.query<{ actor: string; detail: { primary: number[] } }>(
+      `select actor, detail from audit_events where action = 'results.changed' and subject = 'work:WRES01'`,
+    );
+    expect(audited.map((a) => [a.actor, a.detail.primary])).toEqual([
+      ['results-chair', [after!.primary, before!.primary]],
+      ['results-recompute', [before!.primary, after!.primary]],
+    ]);
   });
 });

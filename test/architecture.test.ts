@@ -34,7 +34,16 @@ const MAY_IMPORT: Record<string, string[]> = {
   checking: [...STAGE_BASE, 'works', 'print'],
   // Results read the facts of works and checks from the database, not through those rooms.
   results: STAGE_BASE,
-  workers: [...STAGE_BASE, 'intake', 'recognition', 'verification', 'works', 'checking', 'retention'],
+  workers: [
+    ...STAGE_BASE,
+    'intake',
+    'recognition',
+    'verification',
+    'works',
+    'checking',
+    'retention',
+    'results',
+  ],
   // web/routes.ts serves the stations; the stations themselves (web/app) are checked apart below.
   web: [],
   service: [
