@@ -38,6 +38,9 @@ const RuleSchema = z
   });
 export type ScoringRule = z.infer<typeof RuleSchema>;
 
+/** A variant's name (the KIM's number, as the participant's materials carry it). */
+export const VARIANT_PATTERN = /^[0-9A-Za-z-]{1,20}$/;
+
 /** A task's right answer, or its accepted alternatives (`ВСЁ-ТАКИ` and `ВСЕ-ТАКИ`). */
 const KeySchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -65,7 +68,7 @@ export const SubjectScoringSchema = z
     /** The short-answer tasks' rules by ranges. */
     tasks: z.array(RuleSchema).min(1),
     /** The keys by variant (the KIM's number): every variant keys every task of `tasks`. */
-    variants: z.record(z.string().regex(/^[0-9A-Za-z-]{1,20}$/), z.record(z.string(), KeySchema)),
+    variants: z.record(z.string().regex(VARIANT_PATTERN), z.record(z.string(), KeySchema)),
     /** The highest primary score: the short answers' plus the experts' criteria (cross-checked in tests). */
     primaryMax: z.number().int().min(1),
     scale: ScaleSchema,

@@ -16,6 +16,7 @@ import {
   type SubjectScoring,
   scoringDigest,
   type TaskMark,
+  VARIANT_PATTERN,
 } from '../domain/scoring.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { audit } from '../platform/store/audit.ts';
@@ -51,7 +52,7 @@ export async function setVariant(
   variant: string,
   actor: string,
 ): Promise<void> {
-  if (!/^[0-9A-Za-z-]{1,20}$/.test(variant))
+  if (!VARIANT_PATTERN.test(variant))
     throw new ResultsError('bad-value', 'a variant is 1-20 letters, digits or hyphens');
   await db.transaction(async (tx) => {
     const [work] = await tx.query('select 1 from works where id = $1', [workId]);
