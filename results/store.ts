@@ -19,7 +19,7 @@ import {
   VARIANT_PATTERN,
 } from '../domain/scoring.ts';
 import type { Database, Queryable } from '../platform/db.ts';
-import { audit } from '../platform/store/audit.ts';
+import { audit, auditMany } from '../platform/store/audit.ts';
 import type { ScoringBasis } from './basis.ts';
 import { ResultsError } from './errors.ts';
 
@@ -250,14 +250,18 @@ export async function computeResults(
       const change = old && resultChange(old, result);
       if (old && !change && old.scoring === digest && sameFigures(old, result)) continue;
       writes.push([workId, result]);
-      if (change) {
-        const c: WorkChange = { workId, scoring: [old.scoring, digest], ...change };
-        changes.push(c);
-        const { workId: _, ...detail } = c;
-        await audit(tx, actor, 'results.changed', `work:${workId}`, { exam: examId, ...detail });
-      }
+      if (change) changes.push({ workId, scoring: [old.scoring, digest], ...change });
     }
     await saveResults(tx, examId, digest, writes);
+    await auditMany(
+      tx,
+      actor,
+      'results.changed',
+      changes.map(({ workId, ...change }) => ({
+        subject: `work:${workId}`,
+        detail: { exam: examId, ...change },
+      })),
+    );
     const total = facts.size;
     const replaced = [...new Set([...before.values()].map((r) => r.scoring))].filter((s) => s !== digest);
     const computation = {
