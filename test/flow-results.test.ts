@@ -114,6 +114,13 @@ describe.each(DATABASES)('participants results on %s', (_name, open) => {
     await work(db, 'W3', { final: false, values: { '1': '2,5' } });
     await setVariant(db, 'W1', '7', 'admin');
     await setVariant(db, 'W2', '8', 'admin');
+    await setVariant(db, 'W2', '8', 'operator-2');
+    // Who recorded which variant, and what it was before: a variant decides which key scores the sheet.
+    expect((await audits(db, 'results.variant')).map((a) => [a.subject, a.actor, a.detail])).toEqual([
+      ['work:W1', 'admin', { from: null, to: '7' }],
+      ['work:W2', 'admin', { from: null, to: '8' }],
+      ['work:W2', 'operator-2', { from: '8', to: '8' }],
+    ]);
     await check(db, 'anna', 'W1', 2);
     await check(db, 'boris', 'W1', 3);
     await check(db, 'anna', 'W2', 1);

@@ -233,7 +233,8 @@ describe('the shipped scoring files', () => {
   const rules = loadSubjectRules(2026);
 
   it.each(scoring.map((s) => [s.subject, s] as const))('%s: keys every short-answer task', (_s, s) => {
-    const types = answers.find((a) => a.exam === s.exam && a.subjectCode === s.subjectCode)!;
+    const types = answers.find((a) => a.exam === s.exam && a.subjectCode === s.subjectCode);
+    if (!types) throw new Error(`no answer types for ${s.exam} ${s.subject}`);
     const tasks = (ranges: { from: number; to: number }[]) =>
       ranges.flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i));
     // The tasks scored from AS1 are exactly the subject's typed short answers.
@@ -245,7 +246,8 @@ describe('the shipped scoring files', () => {
           expect(k, `task ${task}`).toMatch(TYPE_PATTERN[answerTypeOf(types, +task)]);
     // The maximum is the short answers' plus the experts' criteria, and the scale spans it.
     const as1 = s.tasks.reduce((a, r) => a + r.points[0]! * (r.to - r.from + 1), 0);
-    const subjectRules = rules.find((r) => r.exam === s.exam && r.subjectCode === s.subjectCode)!;
+    const subjectRules = rules.find((r) => r.exam === s.exam && r.subjectCode === s.subjectCode);
+    if (!subjectRules) throw new Error(`no checking rules for ${s.exam} ${s.subject}`);
     const as2 = subjectRules.tasks.flatMap((t) => t.criteria).reduce((a, c) => a + c.max, 0);
     expect(s.primaryMax).toBe(as1 + as2);
     expect(convert(s.scale, s.primaryMax)).toBe(s.scale.kind === 'test-score' ? 100 : 5);
