@@ -232,6 +232,12 @@ describe('the shipped scoring files', () => {
   const answers = loadSubjectAnswers(2026);
   const rules = loadSubjectRules(2026);
 
+  it('scores every subject whose short answers are typed', () => {
+    const subjects = (xs: { exam: string; subjectCode: string }[]) =>
+      xs.map((x) => `${x.exam} ${x.subjectCode}`);
+    expect(subjects(scoring).sort()).toEqual(subjects(answers).sort());
+  });
+
   it.each(scoring.map((s) => [s.subject, s] as const))('%s: keys every short-answer task', (_s, s) => {
     const types = answers.find((a) => a.exam === s.exam && a.subjectCode === s.subjectCode);
     if (!types) throw new Error(`no answer types for ${s.exam} ${s.subject}`);
