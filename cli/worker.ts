@@ -25,7 +25,15 @@ export async function workerCommand(args: string[]): Promise<number> {
   const workers = bullmqWorkers(connection, stageHandlers(adapters, forms, queues), {
     prefix: config.queuePrefix,
     // Assembly and routing are a few queries each: they keep up with recognition at a few at a time.
-    concurrency: { recognise: concurrency, assemble: 4, route: 4, protocol: 2, retention: 1, requeue: 1 },
+    concurrency: {
+      recognise: concurrency,
+      assemble: 4,
+      route: 4,
+      protocol: 2,
+      retention: 1,
+      results: 1,
+      requeue: 1,
+    },
     lockDurationMs: config.lockMs,
     onFailed: (stage, jobId, err) => log.warn({ stage, jobId, err: err.message }, 'job failed'),
     onDone: ({ stage, jobId, ms, result }) =>

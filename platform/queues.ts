@@ -17,11 +17,24 @@ export interface StageJobs {
   protocol: { sheetNumber: string };
   /** A retention sweep; `runBy` names the scheduler in the destruction act. */
   retention: { runBy: string };
+  /**
+   * Recomputes the results a changed key or scale made stale (results/store.ts); `runBy` names the scheduler
+   * in the audit trail.
+   */
+  results: { runBy: string };
   /** Queues every page still pending again: jobs lost with Redis's data are recreated (the rest are no-ops). */
   requeue: Record<string, never>;
 }
 export type Stage = keyof StageJobs;
-export const STAGES: Stage[] = ['recognise', 'assemble', 'route', 'protocol', 'retention', 'requeue'];
+export const STAGES: Stage[] = [
+  'recognise',
+  'assemble',
+  'route',
+  'protocol',
+  'retention',
+  'results',
+  'requeue',
+];
 
 export type StageHandlers = { [S in Stage]: (data: StageJobs[S]) => Promise<unknown> };
 

@@ -16,6 +16,7 @@ import { ServiceError } from '../platform/errors.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
 import { route } from '../platform/http.ts';
 import { log } from '../platform/log.ts';
+import { resultsRoutes } from '../results/routes.ts';
 import { retentionRoutes } from '../retention/routes.ts';
 import { verificationRoutes } from '../verification/routes.ts';
 import { webRoutes } from '../web/routes.ts';
@@ -70,6 +71,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
   verificationRoutes(app, deps);
   retentionRoutes(app, deps);
   checkingRoutes(app, deps);
+  resultsRoutes(app, deps);
 
   return app;
 }

@@ -19,6 +19,7 @@ import { issueUser, type User } from '../platform/store/users.ts';
 import { corpusDeclared, corpusFiles } from '../samples/make-corpus.ts';
 import { taskCounts } from '../verification/store.ts';
 import {
+  RESULTS_EVERY_MS,
   RETENTION_EVERY_MS,
   type RequeueTarget,
   scheduleRecurring,
@@ -81,6 +82,7 @@ export async function startService(
     await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, {
       runBy: 'retention-sweeper',
     });
+    await queues.schedule('results', 'results-hourly', RESULTS_EVERY_MS, { runBy: 'results-recompute' });
   } else {
     await scheduleRecurring(queues, config.requeueMs);
     reschedule = setInterval(

@@ -32,7 +32,18 @@ const MAY_IMPORT: Record<string, string[]> = {
   retention: STAGE_BASE,
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
-  workers: [...STAGE_BASE, 'intake', 'recognition', 'verification', 'works', 'checking', 'retention'],
+  // Results read the facts of works and checks from the database, not through those rooms.
+  results: STAGE_BASE,
+  workers: [
+    ...STAGE_BASE,
+    'intake',
+    'recognition',
+    'verification',
+    'works',
+    'checking',
+    'retention',
+    'results',
+  ],
   // web/routes.ts serves the stations; the stations themselves (web/app) are checked apart below.
   web: [],
   service: [
@@ -44,6 +55,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'checking',
     'retention',
     'print',
+    'results',
     'workers',
     'web',
     'samples',

@@ -140,3 +140,43 @@ export async function startDemo(prefix: string, extraEnv: Record<string, string>
     },
   };
 }
+
+/**
+ * A complete work of an exam whose answer sheet 1 (final, or still being verified) holds these `result.N`
+ * values, made directly in the database; a final value stands over a read one, as after verification.
+ */
+export async function seedAs1Work(
+  db: Database,
+  examId: string,
+  id: string,
+  as1: { final: boolean; values: Record<string, string> },
+): Promise<void> {
+  const image = sha256(new TextEncoder().encode(id));
+  const page = `${image}#1`;
+  const sheet = `as1-${id}`;
+  const status = as1.final ? 'final' : 'needs-verification';
+  await db.query(
+    `insert into images (sha256, object_key, bytes, media_type) values ($1, $1, 1, 'image/png')`,
+    [image],
+  );
+  await db.query(
+    `insert into pages (id, image_sha256, page_index, status, form, sheet_number)
+     values ($1, $2, 0, $3, 'ege-as1-2023', $4)`,
+    [page, image, status, sheet],
+  );
+  await db.query(
+    `insert into sheets (sheet_number, page_id, form, kind, status, work_id)
+     values ($1, $2, 'ege-as1-2023', 'answer-sheet-1', $3, $4)`,
+    [sheet, page, status, id],
+  );
+  for (const [task, value] of Object.entries(as1.values))
+    await db.query(
+      `insert into fields (page_id, name, value, confidence, final_value, status) values ($1, $2, 'X', 1, $3, $4)`,
+      [page, `result.${task}`, as1.final ? value : null, as1.final ? 'corrected' : 'doubtful'],
+    );
+  await db.query(`insert into works (id, exam_id, status, route) values ($1, $2, 'complete', 'checking')`, [
+    id,
+    examId,
+  ]);
+  await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'as1')`, [id, sheet]);
+}

@@ -22,6 +22,7 @@ describe('in-process stages', () => {
         route: async () => {},
         protocol: async () => {},
         retention: async () => {},
+        results: async () => {},
         requeue: async () => {},
       },
       2,

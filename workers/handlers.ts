@@ -9,12 +9,19 @@ import type { Queryable } from '../platform/db.ts';
 import { jobId, queueRecognition, type StageHandlers, type StageQueues } from '../platform/queues.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { pendingPages } from '../recognition/store.ts';
+import { shippedBasis } from '../results/basis.ts';
+import { recomputeStale } from '../results/store.ts';
 import { sweepRetention } from '../retention/stage.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
 import { assembleKit, kitOfSheet, kitsToReassemble, routeWork, unroutedWorks } from '../works/store.ts';
 
 /** Sweeps run hourly, so an object is destroyed within the first hour of its day in every zone. */
 export const RETENTION_EVERY_MS = 3_600_000;
+/**
+ * Results computed under a key or scale since changed are recomputed hourly, and at once when a process
+ * starts (the recurring jobs' first run): a corrected key ships with a deployment.
+ */
+export const RESULTS_EVERY_MS = 3_600_000;
 /** How often pending pages are queued again, should Redis have lost their jobs. */
 export const REQUEUE_EVERY_MS = 60_000;
 
@@ -49,6 +56,7 @@ async function requeueLost(db: Queryable, queues: RequeueTarget) {
  */
 export async function scheduleRecurring(queues: StageQueues, requeueMs = REQUEUE_EVERY_MS): Promise<void> {
   await queues.schedule('retention', 'retention-hourly', RETENTION_EVERY_MS, { runBy: 'retention-sweeper' });
+  await queues.schedule('results', 'results-hourly', RESULTS_EVERY_MS, { runBy: 'results-recompute' });
   await queues.schedule('requeue', 'requeue-pending', requeueMs, {});
 }
 
@@ -58,6 +66,7 @@ export function stageHandlers(
   queues: RequeueTarget,
   rulesOf: RulesOf = shippedRules(),
 ): StageHandlers {
+  const basis = shippedBasis({ rules: rulesOf });
   return {
     recognise: async ({ pageId }) => {
       const outcome = await recognisePageStage(deps, forms, pageId);
@@ -80,6 +89,11 @@ export function stageHandlers(
       }),
     protocol: async ({ sheetNumber }) => (await takeProtocol(deps.db, rulesOf, sheetNumber)).status,
     retention: ({ runBy }) => sweepRetention(deps, new Date(), runBy),
+    results: async ({ runBy }) =>
+      (await recomputeStale(deps.db, basis, runBy)).map((c) => ({
+        exam: c.examId,
+        changed: c.changes.length,
+      })),
     requeue: () => requeueLost(deps.db, queues),
   };
 }

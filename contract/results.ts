@@ -1,0 +1,99 @@
+/**
+ * Participants' results for chairs and administrators: each work's variant, an exam's results computed (again)
+ * with what changed, and the results listed. Works are named by work code only.
+ */
+import { z } from 'zod';
+import { endpoint } from './endpoint.ts';
+
+const ExamParams = z.object({ id: z.string().min(1) });
+
+export const TaskMark = z.object({
+  part: z.enum(['as1', 'as2']),
+  task: z.string(),
+  points: z.number(),
+  max: z.number(),
+});
+
+export const WorkResult = z.object({
+  workId: z.string(),
+  status: z.enum(['complete', 'incomplete']),
+  /** Why an incomplete result is not complete yet. */
+  reasons: z.array(
+    z.enum([
+      'work-incomplete',
+      'no-variant',
+      'unknown-variant',
+      'as1-missing',
+      'as1-not-final',
+      'checks-pending',
+      'appeal-pending',
+    ]),
+  ),
+  variant: z.string().nullable(),
+  as1: z.number().nullable(),
+  as2: z.number().nullable(),
+  primary: z.number().nullable(),
+  /** The test score (EGE) or five-point mark (OGE, GVE), by `scale`; null while incomplete. */
+  score: z.number().nullable(),
+  scale: z.enum(['test-score', 'mark']),
+  tasks: z.array(TaskMark),
+  /** The digest of the scoring (keys, rules, scale) it was computed under. */
+  scoring: z.string(),
+});
+export type WorkResult = z.infer<typeof WorkResult>;
+
+const Pair = <T extends z.ZodType>(t: T) => z.tuple([t, t]);
+
+/** One work's result before and after a computation. */
+export const WorkChange = z.object({
+  workId: z.string(),
+  scoring: Pair(z.string()),
+  status: Pair(z.enum(['complete', 'incomplete'])),
+  primary: Pair(z.number().nullable()),
+  score: Pair(z.number().nullable()),
+  tasks: z.array(
+    z.object({ part: z.enum(['as1', 'as2']), task: z.string(), points: Pair(z.number().nullable()) }),
+  ),
+});
+
+export const Computation = z.object({
+  examId: z.string(),
+  scoring: z.string(),
+  /** Scorings the exam's results had been computed under before (a key or scale changed since). */
+  replaced: z.array(z.string()),
+  complete: z.number(),
+  incomplete: z.number(),
+  changes: z.array(WorkChange),
+});
+export type Computation = z.infer<typeof Computation>;
+
+/** Computes (again) every result of the exam; changes to stored results are answered and audited. */
+export const computeResults = endpoint({
+  method: 'POST',
+  url: '/api/exams/:id/results',
+  params: ExamParams,
+  answer: Computation,
+});
+
+export const listResults = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/results',
+  params: ExamParams,
+  answer: z.array(WorkResult),
+});
+
+/** Recomputes every exam whose results a changed key or scale has made stale. */
+export const recomputeStale = endpoint({
+  method: 'POST',
+  url: '/api/results/recompute',
+  answer: z.array(Computation),
+});
+
+/** The variant (KIM number) a work answered; its AS1 is scored by that variant's key. Audited. */
+export const setVariant = endpoint({
+  method: 'PUT',
+  url: '/api/works/:code/variant',
+  params: z.object({ code: z.string().min(1) }),
+  body: z.strictObject({ variant: z.string().regex(/^[0-9A-Za-z-]{1,20}$/) }),
+  answer: z.object({ workId: z.string(), variant: z.string() }),
+});
