@@ -12,6 +12,8 @@ const CriterionSchema = z.strictObject({
   id: z.string().min(1).max(20),
   max: z.number().int().min(1).max(100),
   title: z.string().optional(),
+  /** The marking scheme for this criterion: what earns each number of points, shown beside the script. */
+  scheme: z.array(z.strictObject({ points: z.number().int().min(0), text: z.string().min(1) })).optional(),
 });
 
 const TaskSchema = z.strictObject({
@@ -50,6 +52,8 @@ export const SubjectRulesSchema = z
     /** The subject's code in the exam schedule (the forms' subject_code). */
     subjectCode: z.string().regex(/^\d{2}$/),
     subject: z.string().min(1),
+    /** The subject as staff name it (Russian), for lists of exams. */
+    subjectName: z.string().min(1).optional(),
     /** Example rules stand in until the year's official criteria replace them. */
     example: z.boolean(),
     basis: z.string().min(1),
@@ -66,6 +70,14 @@ export const SubjectRulesSchema = z
       if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `criterion ${id} twice` });
       seen.add(id);
     }
+    for (const c of v.tasks.flatMap((t) => t.criteria))
+      for (const level of c.scheme ?? [])
+        if (level.points > c.max)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tasks'],
+            message: `criterion ${c.id}: the scheme gives ${level.points} points, over its ${c.max}`,
+          });
     const tasks = v.tasks.map((t) => t.task);
     if (new Set(tasks).size !== tasks.length)
       ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'a task listed twice' });

@@ -81,26 +81,14 @@ function runRow(
 }
 
 describe('shipped 2026 rule sets', () => {
-  it('loads all seven subjects, each an example with mean-rounded-up combining', () => {
-    expect(RULES.map((r) => r.subject)).toEqual([
-      'english',
-      'history',
-      'literature',
-      'mathematics-profile',
-      'physics',
-      'russian',
-      'social-studies',
-    ]);
+  // Which subjects ship is test/rule-sets.test.ts's list (issue 16 item 7).
+  it('loads every subject as an example with mean-rounded-up combining, one per exam and code', () => {
     for (const r of RULES) {
-      expect(r).toMatchObject({
-        year: 2026,
-        exam: 'EGE',
-        example: true,
-        combine: { kind: 'mean', rounding: 'up' },
-      });
+      expect(r).toMatchObject({ year: 2026, example: true, combine: { kind: 'mean', rounding: 'up' } });
       expect(r.basis).toMatch(/example/i);
     }
-    expect(new Set(RULES.map((r) => r.subjectCode)).size).toBe(RULES.length);
+    const codes = RULES.map((r) => `${r.exam} ${r.subjectCode}`);
+    expect(new Set(codes).size).toBe(RULES.length);
   });
 
   it('uses every trigger kind the schema defines', () => {
@@ -440,6 +428,16 @@ describe('SubjectRulesSchema cross-checks', () => {
     const parsed = SubjectRulesSchema.safeParse(v);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.message)).toContain('criterion 37.K2 twice');
+  });
+
+  it('refuses a marking scheme that gives more points than its criterion has', () => {
+    const v = base();
+    v.tasks[0]!.criteria[0]!.scheme = [{ points: 3, text: 'всё верно' }];
+    const parsed = SubjectRulesSchema.safeParse(v);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.message)).toContain(
+      'criterion 37.K1: the scheme gives 3 points, over its 2',
+    );
   });
 
   it('refuses a trigger naming an unknown criterion, naming it and its place', () => {
