@@ -60,8 +60,8 @@ type WrittenType = Exclude<AnswerType, 'free' | 'latin-word'>;
 const TYPES: WrittenType[] = ['integer', 'decimal', 'digits', 'cyrillic-word', 'word-or-number'];
 const isWritten = (t: AnswerType): t is WrittenType => (TYPES as AnswerType[]).includes(t);
 
-/** The season's subjects, each page one of them, its tasks typed by the data (calibration/answers/). */
-const SUBJECTS = shippedAnswers();
+/** The form's exam's subjects, each page one of them, its tasks typed by the data (calibration/answers/). */
+const SUBJECTS = shippedAnswers().filter((s) => s.exam === FORM.answers?.exam);
 
 /** Words whose letters the corpus has (every capital, Ё included), some hyphenated as the type allows. */
 const WORDS = [
