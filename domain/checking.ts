@@ -12,6 +12,8 @@ const CriterionSchema = z.strictObject({
   id: z.string().min(1).max(20),
   max: z.number().int().min(1).max(100),
   title: z.string().optional(),
+  /** The marking scheme for this criterion: what earns each number of points, shown beside the script. */
+  scheme: z.array(z.strictObject({ points: z.number().int().min(0), text: z.string().min(1) })).optional(),
 });
 
 const TaskSchema = z.strictObject({
@@ -50,6 +52,8 @@ export const SubjectRulesSchema = z
     /** The subject's code in the exam schedule (the forms' subject_code). */
     subjectCode: z.string().regex(/^\d{2}$/),
     subject: z.string().min(1),
+    /** The subject as staff name it (Russian), for lists of exams. */
+    subjectName: z.string().min(1).optional(),
     /** Example rules stand in until the year's official criteria replace them. */
     example: z.boolean(),
     basis: z.string().min(1),
@@ -85,14 +89,21 @@ export type Scores = Record<string, number>;
 
 export class ScoreError extends Error {}
 
-/** Every criterion scored, each a whole number from 0 to its maximum; nothing else. */
-export function checkScores(rules: SubjectRules, scores: Scores, tasks?: readonly string[]): void {
+/** Every criterion scored (a draft's: any), each a whole number from 0 to its maximum; nothing else. */
+export function checkScores(
+  rules: SubjectRules,
+  scores: Scores,
+  tasks?: readonly string[],
+  opts: { partial?: boolean } = {},
+): void {
   const wanted = rules.tasks.filter((t) => !tasks || tasks.includes(t.task)).flatMap((t) => t.criteria);
   const problems: string[] = [];
   for (const c of wanted) {
     const v = scores[c.id];
-    if (v === undefined) problems.push(`${c.id}: no score`);
-    else if (!Number.isInteger(v) || v < 0 || v > c.max) problems.push(`${c.id}: ${v} is not 0..${c.max}`);
+    // A draft may leave criteria unscored; a submission may not.
+    if (v === undefined) {
+      if (!opts.partial) problems.push(`${c.id}: no score`);
+    } else if (!Number.isInteger(v) || v < 0 || v > c.max) problems.push(`${c.id}: ${v} is not 0..${c.max}`);
   }
   const known = new Set(wanted.map((c) => c.id));
   for (const id of Object.keys(scores)) if (!known.has(id)) problems.push(`${id}: not a criterion here`);
