@@ -113,7 +113,7 @@ export function Experts({
   return (
     <>
       <h2>Эксперты предметной комиссии</h2>
-      <table data-testid="experts">
+      <table data-testid="commission">
         <thead>
           <tr>
             <th>Эксперт</th>

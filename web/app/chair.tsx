@@ -35,7 +35,6 @@ export function ChairStation() {
 
   const guard = async (f: () => Promise<void>) => {
     setError('');
-    setNotice('');
     try {
       await f();
     } catch (err) {
@@ -72,13 +71,15 @@ export function ChairStation() {
         checkIds: [checkId],
         expertId,
       });
-      const refused = r?.refused[0];
-      if (refused) setError(`Проверка № ${checkId} не передана: ${REFUSED[refused.code]}`);
-      else
-        setNotice(
-          `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
-        );
+      // The refresh clears the last error first: the refusal is shown after it, in red, not as a notice.
       await refresh();
+      const refused = r?.refused[0];
+      setNotice(
+        refused
+          ? ''
+          : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
+      );
+      if (refused) setError(`Проверка № ${checkId} не передана: ${REFUSED[refused.code]}`);
     });
 
   return (
