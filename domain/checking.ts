@@ -70,6 +70,14 @@ export const SubjectRulesSchema = z
       if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['tasks'], message: `criterion ${id} twice` });
       seen.add(id);
     }
+    for (const c of v.tasks.flatMap((t) => t.criteria))
+      for (const level of c.scheme ?? [])
+        if (level.points > c.max)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tasks'],
+            message: `criterion ${c.id}: the scheme gives ${level.points} points, over its ${c.max}`,
+          });
     const tasks = v.tasks.map((t) => t.task);
     if (new Set(tasks).size !== tasks.length)
       ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'a task listed twice' });

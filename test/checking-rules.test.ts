@@ -442,6 +442,16 @@ describe('SubjectRulesSchema cross-checks', () => {
     expect(parsed.error?.issues.map((i) => i.message)).toContain('criterion 37.K2 twice');
   });
 
+  it('refuses a marking scheme that gives more points than its criterion has', () => {
+    const v = base();
+    v.tasks[0]!.criteria[0]!.scheme = [{ points: 3, text: 'всё верно' }];
+    const parsed = SubjectRulesSchema.safeParse(v);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.message)).toContain(
+      'criterion 37.K1: the scheme gives 3 points, over its 2',
+    );
+  });
+
   it('refuses a trigger naming an unknown criterion, naming it and its place', () => {
     const v = base();
     v.thirdCheck.push({ kind: 'criterion-difference', criterion: '38.K9', atLeast: 2 });

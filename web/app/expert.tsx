@@ -331,7 +331,7 @@ export function ExpertStation({ rest }: { rest: string[] }) {
     return (
       <section>
         {message && <p class="notice">{message}</p>}
-        {error ? <p class="error">{error}</p> : <p class="empty">Работ для проверки нет.</p>}
+        {error ? <Refusal text={error} /> : <p class="empty">Работ для проверки нет.</p>}
         <button type="button" onClick={() => (asked ? (location.hash = '#/expert') : load())}>
           Проверить снова
         </button>

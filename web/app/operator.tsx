@@ -128,7 +128,7 @@ function Batch({ id }: { id: string }) {
           ))}
         </ul>
       )}
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
       {report.rescans.length > 0 && (
         <>
           <h4>Повторные сканы</h4>
