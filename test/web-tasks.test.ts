@@ -7,10 +7,9 @@
  * form, uploads a batch and imports kits.
  */
 
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignChecks,
@@ -23,9 +22,8 @@ import {
 import { ean13WithCheckDigit } from '../pipeline/barcodes.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
+import { launchChromium, signInWith } from './browser.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
-
-const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 
 let demo: DemoService;
 let browser: Browser;
@@ -36,8 +34,6 @@ let annaCheck: number;
 const db = () => demo.service.adapters.db;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no browser at ${CHROMIUM}: scripts/setup.sh installs Debian's chromium (as root)`);
   demo = await startDemo('rcoi-web-tasks-');
   Object.assign(tokens, demo.tokens);
   await demo.service.app.listen({ port: 0, host: '127.0.0.1' });
@@ -75,16 +71,7 @@ beforeAll(async () => {
   annaCheck = first!.id;
   await assignChecks(db(), 'demo-chair', [annaCheck], 'expert-anna');
   await assignChecks(db(), 'demo-chair', [second!.id], 'expert-boris');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -92,15 +79,7 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-async function signIn(who: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  await page.goto(base);
-  await page.getByLabel('Ключ доступа').fill(tokens[who]!);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.locator('header .who').waitFor();
-  return page;
-}
+const signIn = (who: string): Promise<Page> => signInWith(browser, base, tokens[who]!);
 
 const disabled = async (id: string) =>
   (
