@@ -153,7 +153,12 @@ describe('routine tasks in the stations', () => {
     const page = await signIn('expert-anna');
     await page.getByTestId('work').waitFor();
     await expect(page.getByTestId('work').textContent()).resolves.toBe('WTMARK');
-    await page.getByText('Обоснованно получены верные ответы в обоих пунктах').waitFor();
+    // The criterion's text and its marking scheme from the rule set, beside the script.
+    const scheme = page.getByRole('region', { name: 'Критерии оценивания' });
+    await scheme
+      .getByRole('heading', { name: 'Критерий 13: Уравнение: решение и отбор корней (макс. 2)' })
+      .waitFor();
+    await scheme.getByText('Обоснованно получены верные ответы в обоих пунктах').waitFor();
     await page.getByLabel('Критерий 13').fill('1');
     await page.getByLabel('Критерий 15').fill('2');
     await page.getByRole('button', { name: 'Сохранить черновик' }).click();
