@@ -109,7 +109,7 @@ describe('routine tasks in the stations', () => {
     await page.getByTestId('commission').waitFor();
     // The list offers users who may check (not the disabled one), by name.
     const user = page.getByLabel('Пользователь');
-    await expect(user.locator('option').allTextContents()).resolves.toContain('Нина Орлова (expert-nina)');
+    await expect.poll(() => user.locator('option').allTextContents()).toContain('Нина Орлова (expert-nina)');
     await expect(user.locator('option').allTextContents()).resolves.not.toContain(
       'Зоя Уходящая (expert-zoe)',
     );
@@ -172,6 +172,15 @@ describe('routine tasks in the stations', () => {
     await expect(page.getByLabel('Критерий 13').inputValue()).resolves.toBe('1');
     await expect(page.getByLabel('Критерий 15').inputValue()).resolves.toBe('2');
     await expect(page.getByLabel('Критерий 14').inputValue()).resolves.toBe('');
+    // Ctrl+S saves the draft as it now is, on the server.
+    await page.getByLabel('Критерий 14').fill('0');
+    await page.keyboard.press('Control+S');
+    await page.getByText(/^Черновик сохранён в /).waitFor();
+    const [draft] = await db().query<{ scores: object }>(
+      'select scores from check_drafts where check_id = $1',
+      [annaCheck],
+    );
+    expect(draft).toEqual({ scores: { '13': 1, '14': 0, '15': 2 } });
 
     // Turned a quarter, the whole sheet is inside the stage.
     const sheet = page.locator('.stage img');
@@ -200,9 +209,9 @@ describe('routine tasks in the stations', () => {
   it('lets an operator pick the exam, build the manifest in the form, upload a batch and import kits', async () => {
     const page = await signIn('demo-operator');
     const exam = page.getByLabel('Экзамен');
-    await expect(exam.locator('option').allTextContents()).resolves.toEqual([
-      'Математика (профильный уровень), 01.06.2026 (2026-ege-02)',
-    ]);
+    await expect
+      .poll(() => exam.locator('option').allTextContents())
+      .toEqual(['Математика (профильный уровень), 01.06.2026 (2026-ege-02)']);
     await exam.selectOption('2026-ege-02');
     await page.getByLabel('Номер пакета').fill('form-001');
     await page.getByLabel('Станция сканирования').fill('ppe-0101-scan-1');

@@ -184,18 +184,21 @@ export function Experts({
             ))}
           </select>
         </label>
-        {Object.entries(ADMISSIONS).map(([k, text]) => (
-          <label key={k} class="check">
-            <span>
-              <input
-                type="checkbox"
-                checked={draft[k as keyof typeof ADMISSIONS]}
-                onChange={(e) => setDraft({ ...draft, [k]: e.currentTarget.checked })}
-              />{' '}
-              {text}
-            </span>
-          </label>
-        ))}
+        <fieldset>
+          <legend>Допуск к проверке</legend>
+          {Object.entries(ADMISSIONS).map(([k, text]) => (
+            <label key={k} class="check">
+              <span>
+                <input
+                  type="checkbox"
+                  checked={draft[k as keyof typeof ADMISSIONS]}
+                  onChange={(e) => setDraft({ ...draft, [k]: e.currentTarget.checked })}
+                />{' '}
+                {text}
+              </span>
+            </label>
+          ))}
+        </fieldset>
         <label>
           Конфликт интересов
           <select

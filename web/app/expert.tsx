@@ -175,6 +175,16 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
       setError(err instanceof ApiError ? err.message : String(err));
     }
   };
+  // Ctrl+S saves the draft (as in any editor) instead of the browser's "save page".
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 's') return;
+      e.preventDefault();
+      void saveDraft();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
   const send = async () => {
     const sure = await ask(
       `Отправить баллы по работе ${check.workCode}? После отправки изменить их нельзя: только исправление с разрешения председателя.`,
@@ -246,7 +256,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
             {saved}
           </p>
         )}
-        <button type="button" class="secondary" onClick={saveDraft}>
+        <button type="button" class="secondary" onClick={saveDraft} title="Ctrl+S">
           Сохранить черновик
         </button>
         <button type="submit" disabled={!complete}>
