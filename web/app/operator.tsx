@@ -1,7 +1,8 @@
 /**
  * The scanner operator's station: batches with live progress, the count reconciliation (declared, received,
  * recognised by form kind), rejected pages with the reason and a preview, the works' assembly report
- * (incomplete works, orphan sheets), and the upload of a batch.
+ * (incomplete works, orphan sheets), the upload of a batch with its manifest built in the form, and the
+ * import of the printing system's kit manifest.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ExamRow } from '../../contract/admin.ts';
