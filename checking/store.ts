@@ -11,6 +11,7 @@ export { CheckingError } from './errors.ts';
 export * from './store/appeals.ts';
 export * from './store/checks.ts';
 export * from './store/distribution.ts';
+export * from './store/drafts.ts';
 export * from './store/experts.ts';
 export * from './store/progress.ts';
 export * from './store/protocols.ts';

@@ -90,7 +90,11 @@ export const Exam = z.strictObject({
 });
 export type Exam = z.infer<typeof Exam>;
 
-export const listExams = endpoint({ method: 'GET', url: '/api/exams', answer: z.array(Exam) });
+/** An exam as listed: with its subject's name from the checking rules where they give one. */
+export const ExamRow = Exam.extend({ subjectName: z.string().nullable() });
+export type ExamRow = z.infer<typeof ExamRow>;
+
+export const listExams = endpoint({ method: 'GET', url: '/api/exams', answer: z.array(ExamRow) });
 
 /** Registers an exam once (201); again is a conflict. */
 export const registerExam = endpoint({ method: 'POST', url: '/api/exams', body: Exam, answer: Exam });

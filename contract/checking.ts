@@ -26,7 +26,15 @@ export const CheckView = z.object({
   tasks: z.array(
     z.object({
       task: z.string(),
-      criteria: z.array(z.object({ id: z.string(), max: z.number(), title: z.string().optional() })),
+      criteria: z.array(
+        z.object({
+          id: z.string(),
+          max: z.number(),
+          title: z.string().optional(),
+          /** The marking scheme: what earns each number of points. */
+          scheme: z.array(z.object({ points: z.number(), text: z.string() })).optional(),
+        }),
+      ),
     }),
   ),
   /** Answer-sheet-2 pages, in order: fetched one by one by number (1..pages). */
@@ -37,6 +45,8 @@ export const CheckView = z.object({
   leasedUntil: z.iso.datetime().nullable(),
   /** Earlier experts' scores for a third check or an appeal re-check, by round, without their names. */
   earlier: z.array(z.object({ round: Round, scores: Scores })),
+  /** The expert's saved draft of scores (some criteria may be missing); null when none. */
+  draft: Scores.nullable(),
 });
 export type CheckView = z.infer<typeof CheckView>;
 
@@ -71,6 +81,15 @@ export const scoreCheck = endpoint({
   params: CheckId,
   body: z.strictObject({ scores: Scores }),
   answer: AfterScore,
+});
+
+/** Saves a draft of the scores: restored with the check, not a submission (criteria may be left out). */
+export const saveDraft = endpoint({
+  method: 'PUT',
+  url: '/api/checking/checks/:id/draft',
+  params: CheckId,
+  body: z.strictObject({ scores: Scores }),
+  answer: z.object({ savedAt: z.iso.datetime() }),
 });
 
 /** A screening expert's answer: blank (the work scores 0) or not (it goes to two experts). */
@@ -114,16 +133,68 @@ export const assignChecks = endpoint({
   }),
   answer: z.object({
     assigned: z.array(z.number()),
-    refused: z.array(z.object({ id: z.number(), reason: z.string() })),
+    /** Why each refused check was: `code` for the station's words, `reason` in plain words. */
+    refused: z.array(
+      z.object({
+        id: z.number(),
+        code: z.enum(['no-such-check', 'already-scored', 'may-not-take']),
+        reason: z.string(),
+      }),
+    ),
   }),
 });
 
-/** A chair pulls a batch of checks from the pool for one expert. */
+/**
+ * Why a pull gave an expert fewer checks than asked, as a code and its parameters (the station words it):
+ * - `not-registered`: the expert is registered for no subject with an exam;
+ * - `not-admitted` (`missing`: of trained, qualified, briefed, seminar): they may check nothing yet;
+ * - `conflict` (`conflict`): a conflict of interest declared and not cleared, or barring;
+ * - `rounds-not-allowed` (`rounds`: waiting checks by round; `status`; `checkedThisYear`): checks wait in
+ *   rounds they may not take (third checks and appeals need a leading or senior expert with first or second
+ *   checks done this year);
+ * - `own-works` (`checks`): the checks left are of works they have already checked;
+ * - `pool-empty`: nothing else waits in their exams.
+ */
+export const PullShortfall = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('not-registered'), params: z.object({}) }),
+  z.object({ code: z.literal('not-admitted'), params: z.object({ missing: z.array(z.string()) }) }),
+  z.object({ code: z.literal('conflict'), params: z.object({ conflict: z.string() }) }),
+  z.object({
+    code: z.literal('rounds-not-allowed'),
+    params: z.object({
+      rounds: z.record(z.string(), z.number()),
+      status: ExpertStatus,
+      checkedThisYear: z.boolean(),
+    }),
+  }),
+  z.object({ code: z.literal('own-works'), params: z.object({ checks: z.number() }) }),
+  z.object({ code: z.literal('pool-empty'), params: z.object({}) }),
+]);
+export type PullShortfall = z.infer<typeof PullShortfall>;
+
+/** A chair pulls a batch of checks from the pool for one expert; `shortfall` says why fewer came than asked. */
 export const pullChecks = endpoint({
   method: 'POST',
   url: '/api/checking/pull',
   body: z.strictObject({ expertId: z.string().min(1), count: z.number().int().min(1).max(500) }),
-  answer: z.object({ checks: z.array(z.number()) }),
+  answer: z.object({ checks: z.array(z.number()), shortfall: z.array(PullShortfall) }),
+});
+
+/** A user who may check (an expert or a chair) and their registration for the year and subject, if any. */
+export const ExpertCandidate = z.object({
+  userId: z.string(),
+  name: z.string(),
+  role: z.enum(['expert', 'chair']),
+  registration: ExpertRegistration.omit({ userId: true, year: true, subjectCode: true }).nullable(),
+});
+export type ExpertCandidate = z.infer<typeof ExpertCandidate>;
+
+/** The users a chair may register as experts (enabled experts and chairs), with their registration. */
+export const listExperts = endpoint({
+  method: 'GET',
+  url: '/api/checking/experts',
+  query: z.object({ year: z.coerce.number().int(), subject: z.string().regex(/^\d{2}$/) }),
+  answer: z.array(ExpertCandidate),
 });
 
 export const Progress = z.object({

@@ -97,14 +97,21 @@ export type Scores = Record<string, number>;
 
 export class ScoreError extends Error {}
 
-/** Every criterion scored, each a whole number from 0 to its maximum; nothing else. */
-export function checkScores(rules: SubjectRules, scores: Scores, tasks?: readonly string[]): void {
+/** Every criterion scored (a draft's: any), each a whole number from 0 to its maximum; nothing else. */
+export function checkScores(
+  rules: SubjectRules,
+  scores: Scores,
+  tasks?: readonly string[],
+  opts: { partial?: boolean } = {},
+): void {
   const wanted = rules.tasks.filter((t) => !tasks || tasks.includes(t.task)).flatMap((t) => t.criteria);
   const problems: string[] = [];
   for (const c of wanted) {
     const v = scores[c.id];
-    if (v === undefined) problems.push(`${c.id}: no score`);
-    else if (!Number.isInteger(v) || v < 0 || v > c.max) problems.push(`${c.id}: ${v} is not 0..${c.max}`);
+    // A draft may leave criteria unscored; a submission may not.
+    if (v === undefined) {
+      if (!opts.partial) problems.push(`${c.id}: no score`);
+    } else if (!Number.isInteger(v) || v < 0 || v > c.max) problems.push(`${c.id}: ${v} is not 0..${c.max}`);
   }
   const known = new Set(wanted.map((c) => c.id));
   for (const id of Object.keys(scores)) if (!known.has(id)) problems.push(`${id}: not a criterion here`);

@@ -50,7 +50,7 @@ export interface ServiceOptions {
 /** How long requests in flight may finish after a stop before their connections are closed. */
 const STOP_GRACE_MS = 1000;
 
-export const DEMO_EXAM = 'demo-2026-ege-02';
+export const DEMO_EXAM = '2026-ege-02';
 
 export async function startService(
   config: ServiceConfig,

@@ -142,7 +142,7 @@ describe.each(DATABASES)('paper checking on %s', (_name, open) => {
   it('prints protocols for an expert’s batch and takes the scanned protocol as their scores', async () => {
     const deps = await setUp(open);
     const { db } = deps;
-    const ids = await pullChecks(db, 'chair', 'anna', 3);
+    const { checks: ids } = await pullChecks(db, 'chair', 'anna', 3);
     expect(ids).toHaveLength(3);
     const [p, ...more] = await printProtocols(db, rulesOf, 'chair', 'anna', ids);
     expect(more).toEqual([]);
@@ -176,7 +176,9 @@ describe.each(DATABASES)('paper checking on %s', (_name, open) => {
     // Taken once: the job run again changes nothing.
     expect(await takeProtocol(db, rulesOf, p!.sheetNumber)).toEqual({ status: 'already', was: 'scored' });
     // Boris's second check of W001 on screen, two points apart on task 13: the third check follows as usual.
-    const [second] = await pullChecks(db, 'chair', 'boris', 1);
+    const {
+      checks: [second],
+    } = await pullChecks(db, 'chair', 'boris', 1);
     const anna = written.get(ids[0]!)!;
     expect(
       await submitScores(db, rulesOf, 'boris', second!, { ...anna, '13': anna['13'] + 2 }),
@@ -201,7 +203,7 @@ describe.each(DATABASES)('paper checking on %s', (_name, open) => {
   it('rejects a protocol with another expert’s code or a score out of range, taking nothing of it', async () => {
     const deps = await setUp(open);
     const { db } = deps;
-    const ids = await pullChecks(db, 'chair', 'boris', 2);
+    const { checks: ids } = await pullChecks(db, 'chair', 'boris', 2);
     const [p] = await printProtocols(db, rulesOf, 'chair', 'boris', ids);
     const fine = { '13': 1, '14': 1, '15.K1': 1, '15.K2': 1, '15.K3': 1, '15.K4': 1, '15.K5': 1 };
     const written = new Map(ids.map((id) => [id, fine]));

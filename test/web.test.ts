@@ -270,7 +270,7 @@ describe('web stations in chromium', () => {
     await page.getByLabel('№ проверки').fill(String(third!.id));
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('expert-vera');
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
-    await page.getByText('expert-vera may not take this check').waitFor();
+    await page.getByRole('alert').getByText('этот эксперт не может взять эту проверку').waitFor();
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('');
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
     await page.getByText(`Проверка № ${third!.id} возвращена в очередь`).waitFor();
@@ -282,7 +282,8 @@ describe('web stations in chromium', () => {
     // An appeal on the work that has a result, then Sergei's batch printed on paper: one protocol.
     await page.getByLabel('Код работы').fill('WEBDONE');
     await page.getByLabel('Суть апелляции').fill('задание 19');
-    await page.getByRole('button', { name: 'Зарегистрировать' }).click();
+    await page.getByRole('button', { name: 'Зарегистрировать', exact: true }).click();
+    await page.getByRole('button', { name: 'Зарегистрировать апелляцию' }).click();
     await page.getByText('Апелляция по работе WEBDONE зарегистрирована').waitFor();
     await page.getByRole('cell', { name: 'WEBDONE' }).waitFor();
     await page.getByLabel('Эксперт', { exact: true }).fill('senior-sergei');

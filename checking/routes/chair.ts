@@ -12,6 +12,7 @@ import {
   checkingProgress,
   correctScore,
   enrolExpert,
+  expertCandidates,
   pullChecks,
   setReferenceScores,
 } from '../store.ts';
@@ -31,9 +32,11 @@ export function chairRoutes(app: FastifyInstance, deps: ServiceContext): void {
     assignChecks(db, user.id, body.checkIds, body.expertId),
   );
 
-  route(app, api.pullChecks, access, async ({ body, user }) => ({
-    checks: await pullChecks(db, user.id, body.expertId, body.count),
-  }));
+  route(app, api.pullChecks, access, async ({ body, user }) =>
+    pullChecks(db, user.id, body.expertId, body.count),
+  );
+
+  route(app, api.listExperts, access, async ({ query }) => expertCandidates(db, query.year, query.subject));
 
   route(app, api.progress, access, async ({ query }) => checkingProgress(db, query.exam ?? null));
 

@@ -11,7 +11,7 @@ import { route } from '../../platform/http.ts';
 import { pageImage } from '../../platform/images.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
-import { checkPage, checkView, submitScores, submitScreening, takeNextCheck } from '../store.ts';
+import { checkPage, checkView, saveDraft, submitScores, submitScreening, takeNextCheck } from '../store.ts';
 
 const access = { roles: EXPERTS };
 
@@ -35,6 +35,10 @@ export function expertRoutes(app: FastifyInstance, deps: ServiceContext): void {
 
   route(app, api.scoreCheck, access, async ({ params, body, user }) =>
     submitScores(db, rulesOf, user.id, params.id, body.scores),
+  );
+
+  route(app, api.saveDraft, access, async ({ params, body, user }) =>
+    saveDraft(db, rulesOf, user.id, params.id, body.scores),
   );
 
   route(app, api.screenCheck, access, async ({ params, body, user }) =>

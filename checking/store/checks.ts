@@ -7,6 +7,7 @@ import { dueDay, type ExamKey, type Round, type RulesOf, type Scores } from '../
 import type { Database, Queryable } from '../../platform/db.ts';
 import { as2Pages } from '../../works/store.ts';
 import { CheckingError } from '../errors.ts';
+import { draftOf } from './drafts.ts';
 
 export interface WorkExam {
   id: string;
@@ -140,6 +141,7 @@ export async function checkView(
       dueDay: dueDay(c.round, exam.processingDeadline),
       leasedUntil: c.assigned_by === null ? (c.leased_until?.toISOString() ?? null) : null,
       earlier: earlier.map(({ round, scores }) => ({ round, scores })),
+      draft: await draftOf(tx, c.id, expertId),
     };
   });
 }

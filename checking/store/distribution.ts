@@ -5,12 +5,13 @@
  * `FOR UPDATE SKIP LOCKED`, and a unique index keeps one expert to one check of a work whatever races.
  */
 
-import type { assignChecks as assignEndpoint } from '../../contract/checking.ts';
+import type { assignChecks as assignEndpoint, PullShortfall } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { mayTake, type Round } from '../../domain/checking.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { expertExams, expertFacts } from './experts.ts';
+import { pullShortfall } from './shortfall.ts';
 
 /** The rounds the expert may take in the exam. */
 const roundsFor = async (tx: Queryable, expertId: string, examId: string) =>
@@ -104,7 +105,8 @@ export async function takeNextCheck(
 
 /**
  * A chair pulls up to `count` checks from the pool for one expert (a batch to mark, on screen or on paper):
- * the checks a pull by that expert would get, in the same order, held by the chair's assignment (no lease).
+ * the checks a pull by that expert would get, in the same order, held by the chair's assignment (no lease);
+ * when fewer come than asked, why.
  */
 export async function pullChecks(
   db: Database,
@@ -112,7 +114,7 @@ export async function pullChecks(
   expertId: string,
   count: number,
   now = new Date(),
-): Promise<number[]> {
+): Promise<{ checks: number[]; shortfall: PullShortfall[] }> {
   return db.transaction(async (tx) => {
     const pulled: number[] = [];
     // Eligibility is the expert's for the whole pull; the checks are picked one at a time, so each assignment
@@ -126,7 +128,8 @@ export async function pullChecks(
     }
     if (pulled.length > 0)
       await audit(tx, chairId, 'checking.pull', `expert:${expertId}`, { checks: pulled });
-    return pulled;
+    const shortfall = pulled.length < count ? await pullShortfall(tx, expertId, now) : [];
+    return { checks: pulled, shortfall };
   });
 }
 
@@ -138,15 +141,16 @@ export async function assignChecks(
   expertId: string | null,
 ): Promise<Answer<typeof assignEndpoint>> {
   const assigned: number[] = [];
-  const refused: { id: number; reason: string }[] = [];
+  const refused: Answer<typeof assignEndpoint>['refused'] = [];
   for (const id of checkIds) {
     await db.transaction(async (tx) => {
       const [c] = await tx.query<{ status: string; expert_id: string | null; exam_id: string }>(
         'select status, expert_id, exam_id from checks where id = $1 for update',
         [id],
       );
-      if (!c) return void refused.push({ id, reason: 'no such check' });
-      if (c.status === 'submitted') return void refused.push({ id, reason: 'already scored' });
+      if (!c) return void refused.push({ id, code: 'no-such-check', reason: 'no such check' });
+      if (c.status === 'submitted')
+        return void refused.push({ id, code: 'already-scored', reason: 'already scored' });
       if (expertId === null) {
         await tx.query(
           `update checks set status = 'open', expert_id = null, assigned_by = null, leased_until = null where id = $1`,
@@ -159,7 +163,12 @@ export async function assignChecks(
              and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1 and o.id <> c.id)`,
           [expertId, id, await roundsFor(tx, expertId, c.exam_id)],
         );
-        if (!ok) return void refused.push({ id, reason: `${expertId} may not take this check` });
+        if (!ok)
+          return void refused.push({
+            id,
+            code: 'may-not-take',
+            reason: `${expertId} may not take this check`,
+          });
         await holdFor(tx, id, expertId, chairId);
       }
       await audit(tx, chairId, 'checking.assign', `check:${id}`, { expert: expertId, before: c.expert_id });

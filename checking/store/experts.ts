@@ -2,8 +2,8 @@
  * Experts of a year and subject as a chair registers them, and the facts what they may take turns on
  * (domain/checking.ts `mayTake`).
  */
-import type { ExpertRegistration } from '../../contract/checking.ts';
-import type { ExpertFacts } from '../../domain/checking.ts';
+import type { ExpertCandidate, ExpertRegistration } from '../../contract/checking.ts';
+import type { Conflict, ExpertFacts, ExpertStatus } from '../../domain/checking.ts';
 import { EXPERTS } from '../../platform/access.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
 import { audit } from '../../platform/store/audit.ts';
@@ -45,6 +45,38 @@ export async function enrolExpert(db: Database, chairId: string, e: ExpertRegist
       status: e.status,
     });
   });
+}
+
+/** Enabled users who may check (experts and chairs), with their registration for the year and subject. */
+export async function expertCandidates(
+  db: Queryable,
+  year: number,
+  subjectCode: string,
+): Promise<ExpertCandidate[]> {
+  const rows = await db.query<{
+    id: string;
+    name: string;
+    role: ExpertCandidate['role'];
+    status: ExpertStatus | null;
+    trained: boolean;
+    qualified: boolean;
+    briefed: boolean;
+    seminar: boolean;
+    conflict: Conflict;
+    screening: boolean;
+  }>(
+    `select u.id, u.name, u.role, x.status, x.trained, x.qualified, x.briefed, x.seminar, x.conflict, x.screening
+     from users u left join experts x on x.user_id = u.id and x.year = $1 and x.subject_code = $2
+     where u.role = any($3::text[]) and u.disabled_at is null
+     order by u.name, u.id`,
+    [year, subjectCode, [...EXPERTS]],
+  );
+  return rows.map(({ id, name, role, status, ...x }) => ({
+    userId: id,
+    name,
+    role,
+    registration: status === null ? null : { status, ...x },
+  }));
 }
 
 /** The expert as registered for the exam's year and subject; null if they are not. */

@@ -19,14 +19,42 @@ import type { Database, Queryable } from '../../platform/db.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { CheckingError } from '../errors.ts';
 import { examOfWork, lockedCheck, openChecks, ownCheck, submittedScores } from './checks.ts';
+import { dropDrafts, writeDraft } from './drafts.ts';
 
 /** Scores checked against the subject's criteria: a misfit is the caller's `bad-scores`. */
-function validScores(rules: SubjectRules, scores: Scores, tasks?: readonly string[]): void {
+function validScores(
+  rules: SubjectRules,
+  scores: Scores,
+  tasks?: readonly string[],
+  opts: { partial?: boolean } = {},
+): void {
   try {
-    checkScores(rules, scores, tasks);
+    checkScores(rules, scores, tasks, opts);
   } catch (err) {
     throw new CheckingError('bad-scores', (err as Error).message);
   }
+}
+
+/**
+ * Saves the expert's draft of scores for a check they hold (drafts.ts): criteria may be left out, none may be
+ * out of range. Not a submission: nothing follows from it.
+ */
+export function saveDraft(
+  db: Database,
+  rulesOf: RulesOf,
+  expertId: string,
+  checkId: number,
+  scores: Scores,
+  now = new Date(),
+): Promise<{ savedAt: string }> {
+  return db.transaction(async (tx) => {
+    const c = await ownCheck(tx, checkId, expertId, now);
+    if (c.round === 'screening')
+      throw new CheckingError('not-allowed', 'a screening check is answered blank or not blank, not scored');
+    validScores(rulesOf((await examOfWork(tx, c.work_id)).key), scores, c.tasks, { partial: true });
+    await writeDraft(tx, checkId, expertId, scores, now);
+    return { savedAt: now.toISOString() };
+  });
 }
 
 /** Records an expert's scores for their check: final once given. Then the work moves on by the rules. */
@@ -61,6 +89,7 @@ export async function scoreCheck(
     [checkId, criteria, criteria.map((k) => scores[k])],
   );
   await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
+  await dropDrafts(tx, checkId);
   await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
   if (c.round === 'appeal') return decideAppeal(tx, rules, checkId, c.work_id, scores);
   return settle(tx, rules, c.work_id, c.exam_id);

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
 import { ApiError, json } from './api.ts';
+import { Refusal, useConfirm } from './confirm.tsx';
 import { Field } from './ui.tsx';
 
 const ROLES: Record<string, string> = {
@@ -22,6 +23,7 @@ function Users() {
   const [draft, setDraft] = useState({ id: '', name: '', role: 'verifier' });
   const [issued, setIssued] = useState<IssuedUser | null>(null);
   const [error, setError] = useState('');
+  const [dialog, ask] = useConfirm();
   const load = () => json<UserRow[]>('GET', '/api/users').then((u) => setUsers(u ?? []));
   useEffect(() => {
     void load();
@@ -60,7 +62,13 @@ function Users() {
                   <button
                     type="button"
                     class="link"
-                    onClick={() => act(() => json('POST', `/api/users/${u.id}/disable`))}
+                    onClick={async () => {
+                      const sure = await ask(
+                        `Отключить пользователя ${u.name} (${u.id})? Его ключ доступа перестанет действовать; вернуть доступ можно только выдав новый ключ.`,
+                        'Отключить',
+                      );
+                      if (sure) await act(() => json('POST', `/api/users/${u.id}/disable`));
+                    }}
                   >
                     Отключить
                   </button>
@@ -75,6 +83,16 @@ function Users() {
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
+            // Issuing a key to an existing login replaces their key: the old one stops working.
+            const existing = users.find((u) => u.id === draft.id);
+            if (
+              existing &&
+              !(await ask(
+                `Пользователь ${existing.id} уже есть. Выдать ему новый ключ? Прежний ключ перестанет действовать.`,
+                'Выдать новый ключ',
+              ))
+            )
+              return;
             const r = await json<IssuedUser>('POST', '/api/users', draft);
             setIssued(r);
             setDraft({ id: '', name: '', role: draft.role });
@@ -103,7 +121,8 @@ function Users() {
           Ключ доступа для {issued.id} (показывается один раз): <code>{issued.token}</code>
         </p>
       )}
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
+      {dialog}
     </>
   );
 }
@@ -125,7 +144,7 @@ export function AdminStation() {
   }, []);
   return (
     <section class="admin">
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
       <h2>Хранение изображений</h2>
       {retention && (
         <>

@@ -23,12 +23,12 @@ export function whenSignedOut(f: () => void): void {
 }
 
 /**
- * A call with a JSON body (or a multipart FormData, sent as it is); the response when it succeeded (204
- * included), an ApiError with the server's reason otherwise.
+ * A call with a JSON body (or a multipart FormData, or a Blob with its own type, sent as it is); the response
+ * when it succeeded (204 included), an ApiError with the server's reason otherwise.
  */
 export async function call(method: string, url: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${token.get() ?? ''}` };
-  const multipart = body instanceof FormData;
+  const multipart = body instanceof FormData || body instanceof Blob;
   if (body !== undefined && !multipart) headers['content-type'] = 'application/json';
   const res = await fetch(url, {
     method,

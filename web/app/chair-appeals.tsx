@@ -2,11 +2,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Appeal } from '../../contract/checking.ts';
 import { download, json } from './api.ts';
+import { useConfirm } from './confirm.tsx';
 import { Field, type Guard } from './ui.tsx';
 
 export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: string) => void }) {
   const [appeals, setAppeals] = useState<Appeal[]>([]);
   const [appeal, setAppeal] = useState({ workId: '', reason: '' });
+  const [dialog, ask] = useConfirm();
   const load = async () => setAppeals((await json<Appeal[]>('GET', '/api/appeals')) ?? []);
   useEffect(() => {
     void guard(load);
@@ -19,6 +21,11 @@ export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: stri
         onSubmit={(e) => {
           e.preventDefault();
           void guard(async () => {
+            const sure = await ask(
+              `Зарегистрировать апелляцию по работе ${appeal.workId}? Работа уйдёт на перепроверку; отменить регистрацию нельзя.`,
+              'Зарегистрировать апелляцию',
+            );
+            if (!sure) return;
             await json('POST', '/api/appeals', appeal);
             notify(`Апелляция по работе ${appeal.workId} зарегистрирована`);
             setAppeal({ workId: '', reason: '' });
@@ -40,6 +47,7 @@ export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: stri
           Зарегистрировать
         </button>
       </form>
+      {dialog}
       {appeals.length === 0 ? (
         <p class="muted">Апелляций нет.</p>
       ) : (

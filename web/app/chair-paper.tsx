@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Protocol, ProtocolStatus, pullChecks } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { download, json } from './api.ts';
+import { shortfallText } from './chair-experts.tsx';
 import { Field, type Guard } from './ui.tsx';
 
 const PROTOCOL_STATUS: Record<ProtocolStatus, string> = {
@@ -27,6 +28,8 @@ export function Batches({
   const [pull, setPull] = useState({ expertId: '', count: '20' });
   // The last batch pulled, for printing as checking protocols (paper mode).
   const [pulled, setPulled] = useState<{ expertId: string; checks: number[] } | null>(null);
+  // Why the last pull gave fewer checks than asked, in the chair's words.
+  const [shortfall, setShortfall] = useState<string[]>([]);
   const [protocols, setProtocols] = useState<Protocol[]>([]);
   const loadProtocols = async () =>
     setProtocols((await json<Protocol[]>('GET', '/api/checking/protocols')) ?? []);
@@ -56,12 +59,14 @@ export function Batches({
             });
             notify(`Эксперту ${pull.expertId} выдано проверок: ${r?.checks.length ?? 0}`);
             setPulled(r?.checks.length ? { expertId: pull.expertId, checks: r.checks } : null);
+            setShortfall((r?.shortfall ?? []).map(shortfallText));
             await onPulled();
           });
         }}
       >
         <Field
           label="Эксперт"
+          list="expert-users"
           value={pull.expertId}
           onChange={(expertId) => setPull({ ...pull, expertId })}
         />
@@ -77,6 +82,17 @@ export function Batches({
           Выдать
         </button>
       </form>
+
+      {shortfall.length > 0 && (
+        <div class="warning" data-testid="shortfall">
+          Выдано меньше, чем запрошено:
+          <ul>
+            {shortfall.map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ul>
+        </div>
+      )}
 
       {pulled && (
         <p>

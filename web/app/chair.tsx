@@ -5,22 +5,28 @@
  */
 
 import { useEffect, useState } from 'preact/hooks';
-import type { Exam } from '../../contract/admin.ts';
+import type { ExamRow } from '../../contract/admin.ts';
 import type { assignChecks, ExpertStatistics, Progress } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { ApiError, json } from './api.ts';
 import { Appeals } from './chair-appeals.tsx';
+import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
+import { Refusal } from './confirm.tsx';
+import { examLabel } from './exams.ts';
 import { Field } from './ui.tsx';
 
-function Failure({ error }: { error: string }) {
-  return error ? <p class="error">{error}</p> : null;
-}
+/** Why a hand-over was refused (contract/checking.ts assignChecks), for the chair. */
+const REFUSED: Record<Answer<typeof assignChecks>['refused'][number]['code'], string> = {
+  'no-such-check': 'такой проверки нет',
+  'already-scored': 'баллы уже выставлены',
+  'may-not-take': 'этот эксперт не может взять эту проверку',
+};
 
 export function ChairStation() {
-  const [exams, setExams] = useState<Exam[]>([]);
-  const [exam, setExam] = useState<Exam | null>(null);
+  const [exams, setExams] = useState<ExamRow[]>([]);
+  const [exam, setExam] = useState<ExamRow | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [stats, setStats] = useState<ExpertStatistics[]>([]);
   const [error, setError] = useState('');
@@ -37,7 +43,7 @@ export function ChairStation() {
   };
   useEffect(() => {
     void guard(async () => {
-      const list = (await json<Exam[]>('GET', '/api/exams')) ?? [];
+      const list = (await json<ExamRow[]>('GET', '/api/exams')) ?? [];
       setExams(list);
       setExam(list[0] ?? null);
     });
@@ -65,12 +71,15 @@ export function ChairStation() {
         checkIds: [checkId],
         expertId,
       });
+      // The refresh clears the last error first: the refusal is shown after it, in red, not as a notice.
+      await refresh();
+      const refused = r?.refused[0];
       setNotice(
-        r?.refused.length
-          ? `Проверка № ${checkId}: ${r.refused[0]!.reason}`
+        refused
+          ? ''
           : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
       );
-      await refresh();
+      if (refused) setError(`Проверка № ${checkId} не передана: ${REFUSED[refused.code]}`);
     });
 
   return (
@@ -83,17 +92,22 @@ export function ChairStation() {
         >
           {exams.map((x) => (
             <option key={x.id} value={x.id}>
-              {x.id} ({x.date}
-              {x.processingDeadline ? `, обработать до ${x.processingDeadline}` : ''})
+              {examLabel(x)}
+              {x.processingDeadline ? `, обработать до ${x.processingDeadline}` : ''}
             </option>
           ))}
         </select>
       </label>
-      <Failure error={error} />
-      {notice && <p class="notice">{notice}</p>}
+      <Refusal text={error} />
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
 
       <ProgressTable progress={progress} onReturn={(checkId) => reassign(checkId, null)} />
       <ExpertsTable stats={stats} progress={progress} />
+      <Experts exam={exam} guard={guard} notify={setNotice} />
       <Batches guard={guard} notify={setNotice} onPulled={refresh} />
 
       <h2>Передать проверку</h2>
@@ -111,6 +125,7 @@ export function ChairStation() {
         />
         <Field
           label="Эксперт (пусто: в очередь)"
+          list="expert-users"
           value={handOver.expertId}
           onChange={(expertId) => setHandOver({ ...handOver, expertId })}
         />

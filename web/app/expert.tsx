@@ -1,13 +1,15 @@
 /**
  * The expert's station: the work's answer-sheet-2 pages (zoom and pan with @panzoom/panzoom, rotation, paging
- * through the additional sheets) beside the criteria form with each criterion's maximum. Scores are final
- * once sent, so the station asks once more before it sends them. A third check shows the earlier experts'
+ * through the additional sheets) beside the criteria form with each criterion's maximum and the marking
+ * scheme's text. A draft of the scores may be saved (and comes back with the check); scores are final once
+ * sent, so the station asks once more before it sends them. A third check shows the earlier experts'
  * scores (without their names). The work is known by its code only; nothing of the participant is here.
  */
 import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AfterScore, CheckView, Round } from '../../contract/checking.ts';
 import { ApiError, blobUrl, json } from './api.ts';
+import { Refusal, useConfirm } from './confirm.tsx';
 
 const ROUNDS: Record<Round, string> = {
   screening: 'проверка пустого бланка',
@@ -118,17 +120,81 @@ function PageViewer({ check }: { check: CheckView }) {
   );
 }
 
+/** The marking scheme beside the script: each criterion's text from the rule set and what earns each point. */
+function Scheme({ check }: { check: CheckView }) {
+  return (
+    <section class="scheme" aria-labelledby="scheme-title">
+      <h3 id="scheme-title">Критерии оценивания</h3>
+      {check.tasks.flatMap((t) =>
+        t.criteria.map((c) => (
+          <div key={c.id} data-criterion={c.id}>
+            <h3>
+              Критерий {c.id}
+              {c.title && `: ${c.title}`} <span class="muted">(макс. {c.max})</span>
+            </h3>
+            {c.scheme && (
+              <ol>
+                {c.scheme.map((level) => (
+                  <li key={level.points}>
+                    <b>{level.points} б.</b> {level.text}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </div>
+        )),
+      )}
+    </section>
+  );
+}
+
 function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: string) => void }) {
   const criteria = check.tasks.flatMap((t) => t.criteria.map((c) => ({ ...c, task: t.task })));
-  const [scores, setScores] = useState<Record<string, string>>({});
+  // A saved draft comes back with the check.
+  const [scores, setScores] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(check.draft ?? {}).map(([id, p]) => [id, String(p)])),
+  );
+  const [saved, setSaved] = useState(check.draft ? 'Черновик восстановлен.' : '');
   const [error, setError] = useState('');
-  const confirm = useRef<HTMLDialogElement>(null);
+  const [dialog, ask] = useConfirm();
   const complete = criteria.every((c) => scores[c.id] !== undefined && scores[c.id] !== '');
-  const send = async () => {
-    confirm.current?.close();
+  const given = () =>
+    Object.fromEntries(
+      criteria.filter((c) => (scores[c.id] ?? '') !== '').map((c) => [c.id, Number(scores[c.id])]),
+    );
+  const saveDraft = async () => {
+    setError('');
     try {
-      const body = { scores: Object.fromEntries(criteria.map((c) => [c.id, Number(scores[c.id])])) };
-      const after = await json<AfterScore>('POST', `/api/checking/checks/${check.id}/scores`, body);
+      const r = await json<{ savedAt: string }>('PUT', `/api/checking/checks/${check.id}/draft`, {
+        scores: given(),
+      });
+      setSaved(
+        `Черновик сохранён в ${new Date(r!.savedAt).toLocaleTimeString('ru-RU')}. Баллы не отправлены.`,
+      );
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  // Ctrl+S saves the draft (as in any editor) instead of the browser's "save page".
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 's') return;
+      e.preventDefault();
+      void saveDraft();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+  const send = async () => {
+    const sure = await ask(
+      `Отправить баллы по работе ${check.workCode}? После отправки изменить их нельзя: только исправление с разрешения председателя.`,
+      'Отправить',
+    );
+    if (!sure) return;
+    try {
+      const after = await json<AfterScore>('POST', `/api/checking/checks/${check.id}/scores`, {
+        scores: given(),
+      });
       onDone(
         after?.next === 'result'
           ? `Баллы приняты. Итог работы: ${after.total}.`
@@ -141,77 +207,79 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
     }
   };
   return (
-    <form
-      class="scores"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (complete) confirm.current?.showModal();
-      }}
-    >
-      <table>
-        <thead>
-          <tr>
-            <th>Критерий</th>
-            <th>Балл</th>
-            <th>Макс.</th>
-            {check.earlier.map((e) => (
-              <th key={e.round}>{ROUNDS[e.round]}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {criteria.map((c) => (
-            <tr key={c.id}>
-              <td title={c.title}>{c.id}</td>
-              <td>
-                <input
-                  type="number"
-                  min={0}
-                  max={c.max}
-                  step={1}
-                  required
-                  aria-label={`Критерий ${c.id}`}
-                  value={scores[c.id] ?? ''}
-                  onInput={(e) => setScores({ ...scores, [c.id]: e.currentTarget.value })}
-                />
-              </td>
-              <td>{c.max}</td>
+    <div>
+      <form
+        class="scores"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (complete) void send();
+        }}
+      >
+        <table>
+          <thead>
+            <tr>
+              <th>Критерий</th>
+              <th>Балл</th>
+              <th>Макс.</th>
               {check.earlier.map((e) => (
-                <td key={e.round}>{e.scores[c.id] ?? '—'}</td>
+                <th key={e.round}>{ROUNDS[e.round]}</th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {error && <p class="error">{error}</p>}
-      <button type="submit" disabled={!complete}>
-        Отправить баллы
-      </button>
-      <dialog ref={confirm}>
-        <p>
-          Отправить баллы по работе {check.workCode}? После отправки изменить их нельзя: только исправление с
-          разрешения председателя.
-        </p>
-        <button type="button" onClick={send}>
-          Отправить
+          </thead>
+          <tbody>
+            {criteria.map((c) => (
+              <tr key={c.id}>
+                <td title={c.title}>{c.id}</td>
+                <td>
+                  <input
+                    type="number"
+                    min={0}
+                    max={c.max}
+                    step={1}
+                    required
+                    aria-label={`Критерий ${c.id}`}
+                    value={scores[c.id] ?? ''}
+                    onInput={(e) => setScores({ ...scores, [c.id]: e.currentTarget.value })}
+                  />
+                </td>
+                <td>{c.max}</td>
+                {check.earlier.map((e) => (
+                  <td key={e.round}>{e.scores[c.id] ?? '—'}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Refusal text={error} />
+        {saved && (
+          <p class="muted" role="status">
+            {saved}
+          </p>
+        )}
+        <button type="button" class="secondary" onClick={saveDraft} title="Ctrl+S">
+          Сохранить черновик
         </button>
-        <button type="button" class="link" onClick={() => confirm.current?.close()}>
-          Вернуться
+        <button type="submit" disabled={!complete}>
+          Отправить баллы
         </button>
-      </dialog>
-    </form>
+        {dialog}
+      </form>
+      <Scheme check={check} />
+    </div>
   );
 }
 
 function Screening({ check, onDone }: { check: CheckView; onDone: (message: string) => void }) {
   const [error, setError] = useState('');
+  const [dialog, ask] = useConfirm();
   const answer = async (blank: boolean) => {
-    if (
-      !window.confirm(
-        blank ? 'Бланк пустой: работа получит 0 баллов?' : 'Бланк не пустой: на проверку двум экспертам?',
-      )
-    )
-      return;
+    const sure = await ask(
+      blank
+        ? 'Бланк пустой: работа получит 0 баллов. Изменить это будет нельзя.'
+        : 'Бланк не пустой: работа уйдёт на проверку двум экспертам.',
+      blank ? 'Бланк пустой' : 'Не пустой',
+    );
+    if (!sure) return;
     try {
       await json('POST', `/api/checking/checks/${check.id}/screening`, { blank });
       onDone('Ответ принят.');
@@ -228,7 +296,8 @@ function Screening({ check, onDone }: { check: CheckView; onDone: (message: stri
       <button type="button" onClick={() => answer(false)}>
         Не пустой
       </button>
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
+      {dialog}
     </div>
   );
 }
@@ -272,7 +341,7 @@ export function ExpertStation({ rest }: { rest: string[] }) {
     return (
       <section>
         {message && <p class="notice">{message}</p>}
-        {error ? <p class="error">{error}</p> : <p class="empty">Работ для проверки нет.</p>}
+        {error ? <Refusal text={error} /> : <p class="empty">Работ для проверки нет.</p>}
         <button type="button" onClick={() => (asked ? (location.hash = '#/expert') : load())}>
           Проверить снова
         </button>

@@ -1,12 +1,17 @@
 /**
  * The scanner operator's station: batches with live progress, the count reconciliation (declared, received,
  * recognised by form kind), rejected pages with the reason and a preview, the works' assembly report
- * (incomplete works, orphan sheets), and the upload of a batch.
+ * (incomplete works, orphan sheets), the upload of a batch with its manifest built in the form, and the
+ * import of the printing system's kit manifest.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { ExamRow } from '../../contract/admin.ts';
+import type { Answer } from '../../contract/endpoint.ts';
 import type { BatchReport, BatchRow, UploadAnswer } from '../../contract/intake.ts';
-import type { AssemblyReport } from '../../contract/works.ts';
+import type { AssemblyReport, importKits } from '../../contract/works.ts';
 import { ApiError, blobUrl, json } from './api.ts';
+import { Refusal } from './confirm.tsx';
+import { examLabel } from './exams.ts';
 
 const KINDS: Record<string, string> = {
   registration: 'бланк регистрации',
@@ -124,7 +129,7 @@ function Batch({ id }: { id: string }) {
           ))}
         </ul>
       )}
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
       {report.rescans.length > 0 && (
         <>
           <h4>Повторные сканы</h4>
@@ -187,16 +192,37 @@ function Batch({ id }: { id: string }) {
   );
 }
 
-function Upload({ onUploaded }: { onUploaded: (batchId: string) => void }) {
+/** The sheet kinds a manifest declares pages of (SheetKindSchema, forms/schema.ts). */
+const DECLARED = Object.keys(KINDS).filter((k) => k !== 'unidentified');
+
+/** Names a batch's id or station may use (BatchManifestSchema, domain/batch.ts). */
+const NAME = '[A-Za-z0-9._\\-]{1,100}';
+
+/**
+ * A batch uploaded with its manifest built here: the exam picked from the list, the batch's and the
+ * station's names, PPE and room, and the pages declared by sheet kind (the room's forms); then the files.
+ */
+function Upload({ exams, onUploaded }: { exams: ExamRow[]; onUploaded: (batchId: string) => void }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const data = new FormData(form);
-    const manifest = data.get('manifest');
+    const text = (name: string) => String(data.get(name) ?? '').trim();
+    const declared = Object.fromEntries(
+      DECLARED.filter((k) => text(`declared.${k}`) !== '').map((k) => [k, Number(text(`declared.${k}`))]),
+    );
+    const manifest = {
+      batch: text('batch'),
+      station: text('station'),
+      exam: text('exam'),
+      ...(text('ppe') && { ppe: text('ppe') }),
+      ...(text('room') && { room: text('room') }),
+      declared,
+    };
     const body = new FormData();
-    body.append('manifest', manifest instanceof File ? await manifest.text() : String(manifest ?? ''));
+    body.append('manifest', JSON.stringify(manifest));
     for (const f of data.getAll('pages')) if (f instanceof File) body.append('pages', f, f.name);
     setBusy(true);
     setError('');
@@ -211,18 +237,87 @@ function Upload({ onUploaded }: { onUploaded: (batchId: string) => void }) {
     }
   };
   return (
-    <form class="upload" onSubmit={submit}>
+    <form class="upload manifest" onSubmit={submit}>
       <label>
-        Паспорт пакета (batch.json){' '}
-        <input type="file" name="manifest" accept=".json,application/json" required />
+        Экзамен
+        <select name="exam" required>
+          {exams.map((x) => (
+            <option key={x.id} value={x.id}>
+              {examLabel(x)}
+            </option>
+          ))}
+        </select>
       </label>
+      <label>
+        Номер пакета
+        <input name="batch" required pattern={NAME} title="латинские буквы, цифры, точка, дефис" />
+      </label>
+      <label>
+        Станция сканирования
+        <input name="station" required pattern={NAME} title="латинские буквы, цифры, точка, дефис" />
+      </label>
+      <label>
+        Код ППЭ <input name="ppe" maxLength={20} />
+      </label>
+      <label>
+        Аудитория <input name="room" maxLength={20} />
+      </label>
+      <fieldset>
+        <legend>Заявлено страниц по видам бланков</legend>
+        {DECLARED.map((k) => (
+          <label key={k}>
+            {KINDS[k]}
+            <input name={`declared.${k}`} type="number" min={0} max={100000} />
+          </label>
+        ))}
+      </fieldset>
       <label>
         Страницы <input type="file" name="pages" multiple required />
       </label>
-      <button type="submit" disabled={busy}>
+      <button type="submit" disabled={busy || exams.length === 0}>
         {busy ? 'Загрузка…' : 'Загрузить пакет'}
       </button>
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
+    </form>
+  );
+}
+
+/** The printing system's kit manifest (CSV) imported from a file; bad lines are listed, the rest taken. */
+function KitsImport() {
+  const [result, setResult] = useState<Answer<typeof importKits> | null>(null);
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const file = new FormData(e.currentTarget as HTMLFormElement).get('kits');
+    if (!(file instanceof File)) return;
+    setError('');
+    try {
+      setResult(await json('POST', '/api/kits', new Blob([await file.text()], { type: 'text/csv' })));
+    } catch (err) {
+      setResult(null);
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="row" onSubmit={submit}>
+      <label>
+        Файл комплектов (CSV) <input type="file" name="kits" accept=".csv,text/csv" required />
+      </label>
+      <button type="submit">Загрузить комплекты</button>
+      {result && (
+        <p class="notice" role="status">
+          Загружено комплектов: {result.kits}
+          {result.errors.length > 0 && `, строк с ошибками: ${result.errors.length}`}
+        </p>
+      )}
+      {result && result.errors.length > 0 && (
+        <ul class="error">
+          {result.errors.map((x) => (
+            <li key={x}>{x}</li>
+          ))}
+        </ul>
+      )}
+      <Refusal text={error} />
     </form>
   );
 }
@@ -231,6 +326,7 @@ export function OperatorStation() {
   const [batches, setBatches] = useState<BatchRow[]>([]);
   const [open, setOpen] = useState<string | null>(null);
   const [assembly, setAssembly] = useState<AssemblyReport | null>(null);
+  const [exams, setExams] = useState<ExamRow[]>([]);
   const [error, setError] = useState('');
   const load = () =>
     json<BatchRow[]>('GET', '/api/batches')
@@ -241,6 +337,9 @@ export function OperatorStation() {
       .catch((err: Error) => setError(err.message));
   useEffect(() => {
     void load();
+    json<ExamRow[]>('GET', '/api/exams')
+      .then((x) => setExams(x ?? []))
+      .catch((err: Error) => setError(err.message));
   }, []);
   const assemble = async () => {
     try {
@@ -252,7 +351,7 @@ export function OperatorStation() {
   const incomplete = assembly?.works.filter((w) => w.status !== 'complete') ?? [];
   return (
     <section class="operator">
-      {error && <p class="error">{error}</p>}
+      <Refusal text={error} />
       <div class="split">
         <div>
           <h2>Пакеты</h2>
@@ -282,6 +381,7 @@ export function OperatorStation() {
           </table>
           <h2>Новый пакет</h2>
           <Upload
+            exams={exams}
             onUploaded={(id) => {
               setOpen(id);
               void load();
@@ -290,6 +390,8 @@ export function OperatorStation() {
         </div>
         <div>{open && <Batch id={open} />}</div>
       </div>
+      <h2>Комплекты бланков</h2>
+      <KitsImport />
       <h2>Сборка работ</h2>
       <button type="button" onClick={assemble}>
         Собрать работы и показать расхождения

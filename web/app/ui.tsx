@@ -9,10 +9,13 @@ export function Field(props: {
   value: string;
   onChange: (value: string) => void;
   title?: string;
+  /** A datalist's id: values to pick from while typing. */
+  list?: string;
 }) {
   return (
     <input
       type="text"
+      list={props.list}
       aria-label={props.label}
       placeholder={props.label}
       title={props.title}
