@@ -304,7 +304,10 @@ export async function undoDecision(
     );
     if (page?.status === 'final') {
       if (!verifier.senior)
-        throw new VerificationError('not-allowed', 'the page is final: a senior verifier undoes this decision');
+        throw new VerificationError(
+          'not-allowed',
+          'the page is final: a senior verifier undoes this decision',
+        );
       const [used] = await tx.query<{ n: number }>(
         `select (select count(*)::int from work_sheets where sheet_number = $1)
               + (select count(*)::int from protocols where sheet_number = $1 and status in ('scored', 'rejected'))
