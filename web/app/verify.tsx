@@ -92,7 +92,8 @@ export function VerifierStation() {
   const [typed, setTyped] = useState('');
   const [markedEmpty, setMarkedEmpty] = useState(false);
   const [error, setError] = useState('');
-  const [ready, setReady] = useState(false);
+  /** The field's image is loading, on screen for less than the dwell, or seen: keys decide only then. */
+  const [phase, setPhase] = useState<'loading' | 'dwell' | 'ready'>('loading');
   const [state, setState] = useState<StationState | null>(null);
   const [undoable, setUndoable] = useState<{ id: number; label: string }[]>([]);
   /** Tasks loaded and waiting to be shown (the next one; a field moved aside by an undo). */
@@ -121,7 +122,7 @@ export function VerifierStation() {
       return null;
     });
     shownAt.current = null;
-    setReady(false);
+    setPhase('loading');
     setCurrent(loaded);
     setTyped('');
     setMarkedEmpty(false);
@@ -172,7 +173,8 @@ export function VerifierStation() {
     img.style.maxWidth = `${img.naturalWidth * MAX_UPSCALE}px`;
     const at = performance.now();
     shownAt.current = at;
-    setTimeout(() => shownAt.current === at && setReady(true), dwellMs);
+    setPhase('dwell');
+    setTimeout(() => shownAt.current === at && setPhase('ready'), dwellMs);
   };
 
   const counts = state && (
@@ -289,7 +291,7 @@ export function VerifierStation() {
   const scripts = task.doubt.some((d) => SCRIPT_DOUBTS.has(d));
 
   return (
-    <section class="verify" data-task={task.id} data-ready={ready ? 'true' : 'false'}>
+    <section class="verify" data-task={task.id} data-phase={phase}>
       <div class="crop">
         <img src={image} alt={`Поле «${task.label}»`} onLoad={onImageLoad} />
       </div>
