@@ -30,10 +30,10 @@ export const Decision = z.discriminatedUnion('action', [
 ]);
 export type Decision = z.infer<typeof Decision>;
 
-/** The tasks a station holds already (on screen, loaded ahead): not handed out to it again. */
+/** The tasks a station holds already (on screen, loaded ahead): not handed out to it again. No body: none. */
 export const NextRequest = z
   .strictObject({ holding: z.array(z.number().int().positive()).max(20) })
-  .optional();
+  .nullish();
 
 /**
  * Leases a task to the caller: first one of their own still-leased tasks the station does not hold (a reload
