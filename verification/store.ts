@@ -257,9 +257,6 @@ export async function decide(
   });
 }
 
-/** How many decisions back a station may undo (the verifier's own, while the page is not final). */
-export const UNDO_DEPTH = 10;
-
 /**
  * Takes back the last decision on a task, audited and recorded as an `undo` correction: the field's value
  * as it was before (undecided; a sheet number as read), the task leased to the caller so it is on their

@@ -104,6 +104,7 @@ export function VerifierStation() {
   const busy = useRef(false);
   const input = useRef<HTMLInputElement>(null);
 
+  // The counts help, they are not the work: a failed refresh keeps the last ones on screen.
   const refreshState = () =>
     stationState()
       .then(setState)
@@ -150,9 +151,13 @@ export function VerifierStation() {
         }).catch(() => {});
       holding.current.clear();
     };
+    // A page the browser kept and shows again (back-forward cache) holds no leases any more: start afresh.
+    const restored = (e: PageTransitionEvent) => e.persisted && location.reload();
     addEventListener('pagehide', release);
+    addEventListener('pageshow', restored);
     return () => {
       removeEventListener('pagehide', release);
+      removeEventListener('pageshow', restored);
       release();
     };
   }, []);
