@@ -8,6 +8,8 @@ export const TaskView = z.object({
   id: z.number(),
   pageId: z.string(),
   field: z.string(),
+  /** The field's name in Russian, as the sheet prints it ("Ответ 24", "Номер бланка"). */
+  label: z.string(),
   form: z.string().nullable(),
   value: z.string(),
   confidence: z.number(),
@@ -28,8 +30,60 @@ export const Decision = z.discriminatedUnion('action', [
 ]);
 export type Decision = z.infer<typeof Decision>;
 
-/** Leases the most doubtful open task to the caller; 204 when there is none. */
-export const nextTask = endpoint({ method: 'POST', url: '/api/verification/next', answer: TaskView });
+/** The tasks a station holds already (on screen, loaded ahead): not handed out to it again. No body: none. */
+export const NextRequest = z
+  .strictObject({ holding: z.array(z.number().int().positive()).max(20) })
+  .nullish();
+
+/**
+ * Leases a task to the caller: first one of their own still-leased tasks the station does not hold (a reload
+ * or a crash gets them back), else the most doubtful open one; 204 when there is none.
+ */
+export const nextTask = endpoint({
+  method: 'POST',
+  url: '/api/verification/next',
+  body: NextRequest,
+  answer: TaskView,
+});
+
+/** Gives a leased task back to the queue at once (a station closed, a verifier signed out). */
+export const releaseTask = endpoint({
+  method: 'POST',
+  url: '/api/verification/tasks/:id/release',
+  params: TaskId,
+  answer: z.object({ released: z.boolean() }),
+});
+
+/**
+ * Takes back the last decision on a task: its field's value as before, the task leased to the caller again.
+ * A verifier undoes their own decisions while the page is not final; a senior verifier anyone's, a final
+ * page's too as long as nothing has used the sheet yet.
+ */
+export const undoDecision = endpoint({
+  method: 'POST',
+  url: '/api/verification/tasks/:id/undo',
+  params: TaskId,
+  answer: TaskView,
+});
+
+export const StationState = z.object({
+  /** A key acts on a field only once it has been on screen this long (RCOI_VERIFY_DWELL_MS). */
+  dwellMs: z.number().int().min(0),
+  /** Fields waiting for this verifier: open ones they may take and their own leases. */
+  left: z.number().int(),
+  /** Decisions this verifier made since `since` (the station's midnight) and in the last hour, undos taken off. */
+  doneToday: z.number().int(),
+  lastHour: z.number().int(),
+});
+export type StationState = z.infer<typeof StationState>;
+
+/** The station's setting and the verifier's counts. */
+export const stationState = endpoint({
+  method: 'GET',
+  url: '/api/verification/station',
+  query: z.object({ since: z.iso.datetime() }),
+  answer: StationState,
+});
 
 /** The field's crop, PNG: only to the task's lessee while the lease runs. */
 export const taskImage = endpoint({

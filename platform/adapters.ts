@@ -18,4 +18,6 @@ export interface ServiceContext extends Adapters {
   forms: FormDefinition[];
   rulesOf: RulesOf;
   queues: StageQueues;
+  /** The verifier station's dwell: a key acts on a field only once it has been on screen this long (ms). */
+  verifyDwellMs: number;
 }

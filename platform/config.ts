@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   RCOI_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   /** Milliseconds between passes that queue again what Redis may have lost (and define the recurring jobs). */
   RCOI_REQUEUE_MS: z.coerce.number().int().min(500).default(60_000),
+  /** Milliseconds a field is on a verifier's screen before a key may decide it (seen, not bounced through). */
+  RCOI_VERIFY_DWELL_MS: z.coerce.number().int().min(0).max(5000).default(300),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** This RCOI's X25519 private key (PEM file): PPE packages are opened with it. */
   RCOI_PACKAGE_KEY_FILE: z.string().min(1).optional(),
@@ -50,6 +52,7 @@ export interface ServiceConfig {
   lockMs: number;
   requeueMs: number;
   port: number;
+  verifyDwellMs: number;
   packageKeys?: PackageKeys;
 }
 
@@ -96,6 +99,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     lockMs: e.RCOI_LOCK_MS,
     requeueMs: e.RCOI_REQUEUE_MS,
     port: e.PORT,
+    verifyDwellMs: e.RCOI_VERIFY_DWELL_MS,
     ...(e.RCOI_PACKAGE_KEY_FILE && {
       packageKeys: loadPackageKeys(e.RCOI_PACKAGE_KEY_FILE, e.RCOI_PPE_KEYS_DIR),
     }),

@@ -10,13 +10,19 @@ import type { FormDefinition } from '../forms/schema.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sourceField } from '../pipeline/derive.ts';
 import type { GreyImage } from '../pipeline/image.ts';
+import { printedDigitsArea } from '../pipeline/printed-digits.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { inflate, sampleRect } from '../pipeline/sampling.ts';
+import { sampleRect } from '../pipeline/sampling.ts';
 import type { Adapters } from './adapters.ts';
 import { pageRegistration, pageSource } from './store/pages.ts';
 
 const CROP_PX_PER_MM = 8;
-const MARGIN_MM = 1.5;
+/**
+ * A field's crop shows its surroundings: at least this margin on every side, and at least this size, grown
+ * evenly around a small field (a single cell or bubble) so the station never blows it up alone into a blur.
+ */
+const CONTEXT_MM = 3;
+const MIN_CROP_MM = { w: 40, h: 14 };
 
 function union(rects: Rect[]): Rect {
   const x0 = Math.min(...rects.map((r) => r.x));
@@ -26,9 +32,16 @@ function union(rects: Rect[]): Rect {
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
-/** Where a field (or the sheet number's barcode) is printed on its form, mm. */
+/**
+ * Where a field is printed on its form, mm. The sheet number is its barcode, an EAN-13 with the digits
+ * printed under it: the verifier checks the number by those digits.
+ */
 export function fieldArea(def: FormDefinition, field: string): Rect | null {
-  if (field === SHEET_NUMBER_TASK) return def.barcodes.find((b) => b.role === 'sheet-number') ?? null;
+  if (field === SHEET_NUMBER_TASK) {
+    const b = def.barcodes.find((c) => c.role === 'sheet-number');
+    if (!b) return null;
+    return b.symbology === 'ean13' ? printedDigitsArea(b) : b;
+  }
   const f = sourceField(expandForm(def), field);
   if (!f) return null;
   return f.kind === 'writing' ? f.area : union(f.rects);
@@ -115,6 +128,18 @@ export async function pagePreview(deps: Adapters, pageId: string, width = 900): 
   }
 }
 
+/** The field's area with its context (CONTEXT_MM, MIN_CROP_MM), kept on the page where the page allows. */
+export function cropRegion(area: Rect, page: { width: number; height: number }): Rect {
+  const grow = (start: number, size: number, min: number, limit: number) => {
+    const s = Math.max(size + 2 * CONTEXT_MM, min);
+    const from = start - (s - size) / 2;
+    return { from: Math.max(0, Math.min(from, limit - s)), size: s };
+  };
+  const x = grow(area.x, area.w, MIN_CROP_MM.w, page.width);
+  const y = grow(area.y, area.h, MIN_CROP_MM.h, page.height);
+  return { x: x.from, y: y.from, w: x.size, h: y.size };
+}
+
 /** PNG of the field's area on its page; null when the page has no registration or the form no such field. */
 export async function fieldCrop(
   deps: Adapters,
@@ -126,5 +151,5 @@ export async function fieldCrop(
   const def = forms.find((f) => f.id === page?.form);
   const area = def && fieldArea(def, field);
   if (!page || !area) return null;
-  return encode(sampleRect(page.image, page.transform, inflate(area, MARGIN_MM), CROP_PX_PER_MM));
+  return encode(sampleRect(page.image, page.transform, cropRegion(area, def.page), CROP_PX_PER_MM));
 }

@@ -93,7 +93,10 @@ export async function startService(
       config.requeueMs,
     );
   }
-  const app = buildApi({ ...adapters, forms, rulesOf, queues }, { logger: opts.logger ?? false });
+  const app = buildApi(
+    { ...adapters, forms, rulesOf, queues, verifyDwellMs: config.verifyDwellMs },
+    { logger: opts.logger ?? false },
+  );
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
   const scan = () => {

@@ -3,9 +3,9 @@
  * through the sign-in form, as a user would.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
@@ -23,14 +23,18 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context at `base`, signed in with `key` through the sign-in form. */
+/**
+ * A page in a fresh context signed in through the sign-in form with the user's key; `prepare` runs on the
+ * context before the first page loads (a fake clock, say).
+ */
 export async function signInWith(
   browser: Browser,
   base: string,
   key: string,
-  viewport = { width: 1366, height: 768 },
+  prepare?: (context: BrowserContext) => Promise<void>,
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+  await prepare?.(context);
   const page = await context.newPage();
   await page.goto(base);
   await page.getByLabel('Ключ доступа').fill(key);

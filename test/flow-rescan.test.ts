@@ -68,14 +68,19 @@ describe.each(DATABASES)('a sheet scanned twice on %s', (_name, open) => {
     ]);
     expect(report!.reconciliation.discrepancies).toContain(`sheet ${first!.sheet_number} scanned 2 times`);
 
-    // A verifier is never handed a held doubt.
+    // A verifier is never handed a held doubt. This one takes every task and keeps them (holding all taken,
+    // so each is a new one); the verifier below is another, so it is not handed these leases back.
     const seen: string[] = [];
+    const taken: number[] = [];
+    const looker = { id: 'looker', senior: true };
     for (
-      let t = await takeNextTask(db, { id: 'v', senior: true });
+      let t = await takeNextTask(db, looker);
       t;
-      t = await takeNextTask(db, { id: 'v', senior: true })
-    )
+      t = await takeNextTask(db, looker, undefined, undefined, taken)
+    ) {
       seen.push(t.pageId);
+      taken.push(t.id);
+    }
     expect(seen).toContain(first!.id);
     expect(seen).not.toContain(rescan);
 

@@ -7,18 +7,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { fieldCrop } from '../platform/images.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { decide, leasedTaskField, takeNextTask, VerificationError } from '../verification/store.ts';
+import {
+  decide,
+  leasedTaskField,
+  releaseTask,
+  stationCounts,
+  takeNextTask,
+  undoDecision,
+  VerificationError,
+} from '../verification/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
@@ -206,5 +216,132 @@ describe.each(backends)('verification on %s', (_name, open) => {
       { action: 'escalate', actor: ana.id },
       { action: 'correct', actor: sofia.id },
     ]);
+  });
+
+  it('gives a station its own leases back, releases, undoes and counts, audited', async () => {
+    const db = await open();
+    await recognisedCorpus(db);
+    const t0 = new Date();
+    const first = (await takeNextTask(db, ana, t0))!;
+    // A reload holds nothing: Ana gets her own leased field back; a station holding it gets another.
+    expect((await takeNextTask(db, ana, t0))!.id).toBe(first.id);
+    const second = (await takeNextTask(db, ana, t0, undefined, [first.id]))!;
+    expect(second.id).not.toBe(first.id);
+    // Released (a sign-out): open again at once, for anyone; only the lessee releases.
+    expect(await releaseTask(db, boris.id, first.id, t0)).toBe(false);
+    expect(await releaseTask(db, ana.id, first.id, t0)).toBe(true);
+    expect(await releaseTask(db, ana.id, first.id, t0)).toBe(false);
+    expect((await takeNextTask(db, boris, t0))!.id).toBe(first.id);
+
+    // Undo: the field undecided again, the task back on Ana's screen; only once, only hers.
+    const truth = corpusTruth(files, second.pageId, second.field) ?? second.value;
+    const out = await decide(db, forms, ana, second.id, { action: 'correct', value: truth }, t0);
+    expect(out.pageFinal).toBe(false);
+    await expect(undoDecision(db, boris, second.id, t0)).rejects.toMatchObject({ code: 'not-yours' });
+    const back = await undoDecision(db, ana, second.id, t0);
+    expect(back).toMatchObject({ id: second.id, field: second.field, value: second.value });
+    const [task] = await db.query<{ status: string; leased_by: string }>(
+      'select status, leased_by from verification_tasks where id = $1',
+      [second.id],
+    );
+    expect(task).toEqual({ status: 'leased', leased_by: ana.id });
+    if (second.field !== SHEET_NUMBER_TASK) {
+      const [field] = await db.query<{ final_value: string | null; status: string }>(
+        'select final_value, status from fields where page_id = $1 and name = $2',
+        [second.pageId, second.field],
+      );
+      expect(field).toEqual({ final_value: null, status: 'doubtful' });
+    }
+    await expect(undoDecision(db, ana, second.id, t0)).rejects.toMatchObject({ code: 'conflict' });
+    // An escalation is taken back while no senior has the task.
+    await decide(db, forms, ana, second.id, { action: 'escalate' }, t0);
+    expect((await undoDecision(db, ana, second.id, t0)).id).toBe(second.id);
+    const [unescalated] = await db.query<{ escalated: boolean }>(
+      'select escalated from verification_tasks where id = $1',
+      [second.id],
+    );
+    expect(unescalated?.escalated).toBe(false);
+    await decide(db, forms, ana, second.id, { action: 'correct', value: truth }, t0);
+
+    // Every field has its name in Russian.
+    expect(first.label).toMatch(/^[А-ЯЁ]/u);
+    expect(second.label).toMatch(/^[А-ЯЁ]/u);
+
+    // Counts: Ana made three decisions and undid two; what is left excludes her decided field.
+    const since = new Date(t0.getTime() - 60_000);
+    const counts = await stationCounts(db, ana, since, new Date(t0.getTime() + 1000));
+    expect(counts).toMatchObject({ doneToday: 1, lastHour: 1 });
+    const [{ n: left } = { n: 0 }] = await db.query<{ n: number }>(
+      `select count(*)::int as n from verification_tasks where status <> 'done' and not escalated`,
+    );
+    expect(counts.left).toBe(left - 1);
+    const audits = await db.query<{ action: string }>(
+      `select action from audit_events where actor = $1 and action in
+         ('verification.undo', 'verification.release') order by id`,
+      [ana.id],
+    );
+    expect(audits.map((a) => a.action)).toEqual([
+      'verification.release',
+      'verification.undo',
+      'verification.undo',
+    ]);
+
+    // A page made final by its last decision: Ana may not undo it, a senior may, until its sheet is used.
+    const single = await db.query<{ id: number; page_id: string; field: string }>(
+      `select t.id::int as id, t.page_id, t.field from verification_tasks t join pages p on p.id = t.page_id
+       where p.sheet_number is not null and t.status = 'open' and not t.escalated
+         and (select count(*) from verification_tasks u where u.page_id = t.page_id) = 1
+       order by t.id`,
+    );
+    expect(single.length).toBeGreaterThan(1);
+    const finalPage = async (row: { id: number; page_id: string; field: string }) => {
+      await db.query(
+        `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3 where id = $1`,
+        [row.id, ana.id, new Date(t0.getTime() + 60_000)],
+      );
+      const value = corpusTruth(files, row.page_id, row.field) ?? '';
+      const action =
+        row.field === SHEET_NUMBER_TASK
+          ? { action: 'confirm' as const }
+          : { action: 'correct' as const, value };
+      expect((await decide(db, forms, ana, row.id, action, t0)).pageFinal).toBe(true);
+    };
+    const [one, two] = single as [(typeof single)[0], (typeof single)[0]];
+    await finalPage(one);
+    await expect(undoDecision(db, ana, one.id, t0)).rejects.toMatchObject({ code: 'not-allowed' });
+    await undoDecision(db, sofia, one.id, t0);
+    const statuses = await db.query<{ page: string; sheet: string | null }>(
+      `select p.status as page, s.status as sheet from pages p left join sheets s on s.page_id = p.id
+       where p.id = $1`,
+      [one.page_id],
+    );
+    expect(statuses).toEqual([{ page: 'needs-verification', sheet: 'needs-verification' }]);
+    await decide(db, forms, sofia, one.id, { action: 'confirm' }, t0);
+    await finalPage(two);
+    const [sheet] = await db.query<{ sheet_number: string }>('select sheet_number from pages where id = $1', [
+      two.page_id,
+    ]);
+    await db.query(`insert into works (id, status) values ('W-UNDO', 'complete')`);
+    await db.query(`insert into work_sheets (work_id, sheet_number, role) values ('W-UNDO', $1, 'as1')`, [
+      sheet!.sheet_number,
+    ]);
+    await expect(undoDecision(db, sofia, two.id, t0)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('crops a field with its surroundings and the sheet number with its printed digits', async () => {
+    const db = await open();
+    const deps = await recognisedCorpus(db);
+    const [page] = await db.query<{ id: string }>(
+      `select id from pages where form = 'ege-as1-2023' and status <> 'rejected' order by id limit 1`,
+    );
+    const size = async (field: string) => {
+      const png = await fieldCrop(deps, forms, page!.id, field);
+      const meta = await sharp(png!).metadata();
+      return { w: meta.width, h: meta.height };
+    };
+    // 8 px/mm: the barcode (10.17 mm high) and its digit row (0.6 + 2.8 mm) with 3 mm above and below.
+    expect((await size(SHEET_NUMBER_TASK)).h).toBeGreaterThanOrEqual(Math.floor((10.17 + 3.4 + 6) * 8));
+    // A one-cell field is shown inside at least 40 x 14 mm of its sheet.
+    expect(await size('replacement_count')).toEqual({ w: 320, h: 112 });
   });
 });

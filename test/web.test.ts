@@ -179,8 +179,12 @@ describe('web stations in chromium', () => {
       const truth = corpusTruth(files, task!.page_id, task!.field) ?? '';
       const shown = (await page.getByTestId('recognised').getAttribute('data-value')) ?? '';
       const typeIt = truth !== shown || (!corrected && task!.field !== SHEET_NUMBER_TASK && truth !== '');
-      if (typeIt && truth === '') await input.press('Delete');
-      else if (typeIt) {
+      // Keys decide a field only once it has been on screen for the station's dwell.
+      await page.locator(`[data-task="${id}"][data-phase="ready"]`).waitFor();
+      if (typeIt && truth === '') {
+        await input.press('Delete');
+        await input.press('Enter');
+      } else if (typeIt) {
         await input.pressSequentially(truth);
         await input.press('Enter');
         if (!corrected && task!.field !== SHEET_NUMBER_TASK)
@@ -193,7 +197,7 @@ describe('web stations in chromium', () => {
         .not.toBe(String(id));
     }
     expect(corrected).not.toBeNull();
-    await expect(page.getByTestId('rate').textContent()).resolves.toBe(`Проверено за час: ${decided}`);
+    await expect.poll(() => page.getByTestId('rate').textContent()).toBe(`Проверено за час: ${decided}`);
     const [field] = await db.query<{ final_value: string | null; status: string }>(
       `select f.final_value, s.status from fields f join sheets s on s.page_id = f.page_id
        where f.page_id = $1 and f.name = $2`,

@@ -1,6 +1,13 @@
-/** The verifier's loop over HTTP: the next doubtful field, its image crop, a decision. */
+/** The verifier's loop over HTTP: the next doubtful field, its image crop, a decision, undo and release. */
 import type { FastifyInstance } from 'fastify';
-import { decideTask, nextTask, taskImage } from '../contract/verification.ts';
+import {
+  decideTask,
+  nextTask,
+  releaseTask,
+  stationState,
+  taskImage,
+  undoDecision,
+} from '../contract/verification.ts';
 import { VERIFIERS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { route } from '../platform/http.ts';
@@ -8,18 +15,19 @@ import { fieldCrop } from '../platform/images.ts';
 import { audit } from '../platform/store/audit.ts';
 import type { User } from '../platform/store/users.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
-import { decide, leasedTaskField, takeNextTask } from './store.ts';
+import * as store from './store.ts';
 
 const verifier = (user: User) => ({ id: user.id, senior: user.role === 'senior-verifier' });
 const access = { roles: VERIFIERS };
 
 export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): void {
-  route(app, nextTask, access, async ({ user }, reply) => {
-    return (await takeNextTask(deps.db, verifier(user))) ?? reply.code(204).send();
+  route(app, nextTask, access, async ({ body, user }, reply) => {
+    const task = await store.takeNextTask(deps.db, verifier(user), undefined, undefined, body?.holding);
+    return task ?? reply.code(204).send();
   });
 
   route(app, taskImage, access, async ({ params, user }, reply) => {
-    const task = await leasedTaskField(deps.db, user.id, params.id);
+    const task = await store.leasedTaskField(deps.db, user.id, params.id);
     const png = await fieldCrop(deps, deps.forms, task.pageId, task.field);
     if (!png) return reply.code(404).send({ error: 'no image for this field' });
     await audit(deps.db, user.id, 'image.view', `${task.pageId}/${task.field}`, {});
@@ -27,8 +35,21 @@ export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): 
   });
 
   route(app, decideTask, access, async ({ params, body, user }) => {
-    const outcome = await decide(deps.db, deps.forms, verifier(user), params.id, body);
+    const outcome = await store.decide(deps.db, deps.forms, verifier(user), params.id, body);
     if (outcome.pageFinal) await queueFollowUp(deps.db, deps.queues, outcome.pageId);
     return { pageFinal: outcome.pageFinal };
   });
+
+  route(app, releaseTask, access, async ({ params, user }) => ({
+    released: await store.releaseTask(deps.db, user.id, params.id),
+  }));
+
+  route(app, undoDecision, access, ({ params, user }) =>
+    store.undoDecision(deps.db, verifier(user), params.id),
+  );
+
+  route(app, stationState, access, async ({ query, user }) => ({
+    dwellMs: deps.verifyDwellMs,
+    ...(await store.stationCounts(deps.db, verifier(user), new Date(query.since))),
+  }));
 }

@@ -24,6 +24,7 @@ import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { audit } from '../platform/store/audit.ts';
 import { sheetBecameFinal } from '../works/store/sheets.ts';
+import { fieldLabel } from './labels.ts';
 
 export interface Verifier {
   id: string;
@@ -33,13 +34,15 @@ export interface Verifier {
 
 /** What a verifier's request can meet. */
 export class VerificationError extends ServiceError<
-  'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value'
+  'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value' | 'conflict'
 > {}
 
 const LEASE_MS = 10 * 60_000;
 
 /**
- * Leases the most doubtful open task to the verifier (escalated ones too for a senior). Concurrent callers
+ * Leases a task to the verifier. First one of their own leases still running that the station does not hold
+ * (`holding`: on screen or loaded ahead), so a reload or a crashed station gets its fields back rather than
+ * leaving them locked; else the most doubtful open task (escalated ones too for a senior). Concurrent callers
  * never get the same task: the row is locked and skipped by the others. A lease that ran out is open again.
  */
 export async function takeNextTask(
@@ -47,43 +50,83 @@ export async function takeNextTask(
   verifier: Verifier,
   now = new Date(),
   leaseMs = LEASE_MS,
+  holding: readonly number[] = [],
 ): Promise<TaskView | null> {
   return db.transaction(async (tx) => {
-    const [task] = await tx.query<{ id: number; page_id: string; field: string; allowed: string }>(
-      `select id, page_id, field, allowed from verification_tasks
-       where (status = 'open' or (status = 'leased' and leased_until < $2)) and (not escalated or $1)
-       order by escalated desc, priority, id
+    const [task] = await tx.query<{ id: number; page_id: string; field: string }>(
+      `select id, page_id, field from verification_tasks
+       where (status = 'leased' and leased_by = $3 and leased_until >= $2 and not id = any($4::bigint[]))
+          or ((status = 'open' or (status = 'leased' and leased_until < $2)) and (not escalated or $1))
+       order by (status = 'leased' and leased_by = $3 and leased_until >= $2) desc, escalated desc, priority, id
        limit 1 for update skip locked`,
-      [verifier.senior, now],
+      [verifier.senior, now, verifier.id, holding],
     );
     if (!task) return null;
     const until = new Date(now.getTime() + leaseMs);
-    await tx.query(
-      `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3 where id = $1`,
-      [task.id, verifier.id, until],
-    );
-    const [page] = await tx.query<{ form: string | null; sheet_number: string | null; cells: CellDoubt[] }>(
-      `select form, sheet_number, coalesce(recognition->'cells'->$2, '[]') as cells from pages where id = $1`,
-      [task.page_id, task.field],
-    );
-    const [field] = await tx.query<{ value: string; confidence: number; doubt: string[] }>(
-      'select value, confidence, doubt from fields where page_id = $1 and name = $2',
-      [task.page_id, task.field],
-    );
+    await lease(tx, task.id, verifier.id, until);
     await audit(tx, verifier.id, 'verification.take', `${task.page_id}/${task.field}`, {});
-    return {
-      id: task.id,
-      pageId: task.page_id,
-      field: task.field,
-      form: page?.form ?? null,
-      value: task.field === SHEET_NUMBER_TASK ? (page?.sheet_number ?? '') : (field?.value ?? ''),
-      confidence: field?.confidence ?? 0,
-      doubt: field?.doubt ?? [],
-      cells: page?.cells ?? [],
-      allowed: task.allowed,
-      status: 'leased',
-      leasedUntil: until.toISOString(),
-    };
+    return taskView(tx, task.id, until);
+  });
+}
+
+async function lease(tx: Queryable, taskId: number, verifierId: string, until: Date): Promise<void> {
+  await tx.query(
+    `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3 where id = $1`,
+    [taskId, verifierId, until],
+  );
+}
+
+/** What the station shows of a leased task: the field, its reading and doubts, and what it accepts. */
+async function taskView(tx: Queryable, taskId: number, until: Date): Promise<TaskView> {
+  const [task] = await tx.query<{ page_id: string; field: string; allowed: string }>(
+    'select page_id, field, allowed from verification_tasks where id = $1',
+    [taskId],
+  );
+  if (!task) throw new VerificationError('no-such-task', `no verification task ${taskId}`);
+  const [page] = await tx.query<{ form: string | null; sheet_number: string | null; cells: CellDoubt[] }>(
+    `select form, sheet_number, coalesce(recognition->'cells'->$2, '[]') as cells from pages where id = $1`,
+    [task.page_id, task.field],
+  );
+  const [field] = await tx.query<{ value: string; confidence: number; doubt: string[] }>(
+    'select value, confidence, doubt from fields where page_id = $1 and name = $2',
+    [task.page_id, task.field],
+  );
+  return {
+    id: taskId,
+    pageId: task.page_id,
+    field: task.field,
+    label: fieldLabel(task.field),
+    form: page?.form ?? null,
+    value: task.field === SHEET_NUMBER_TASK ? (page?.sheet_number ?? '') : (field?.value ?? ''),
+    confidence: field?.confidence ?? 0,
+    doubt: field?.doubt ?? [],
+    cells: page?.cells ?? [],
+    allowed: task.allowed,
+    status: 'leased',
+    leasedUntil: until.toISOString(),
+  };
+}
+
+/**
+ * Gives the verifier's lease on a task back to the queue (their station closed, they signed out); false when
+ * the task is not leased to them (already decided, or the lease ran out and someone else has it).
+ */
+export async function releaseTask(
+  db: Database,
+  verifierId: string,
+  taskId: number,
+  now = new Date(),
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.query<{ page_id: string; field: string }>(
+      `update verification_tasks set status = 'open', leased_by = null, leased_until = null
+       where id = $1 and status = 'leased' and leased_by = $2 and leased_until >= $3
+       returning page_id, field`,
+      [taskId, verifierId, now],
+    );
+    if (!task) return false;
+    await audit(tx, verifierId, 'verification.release', `${task.page_id}/${task.field}`, {});
+    return true;
   });
 }
 
@@ -212,6 +255,121 @@ export async function decide(
       pageId: task.page_id,
     };
   });
+}
+
+/**
+ * Takes back the last decision on a task, audited and recorded as an `undo` correction: the field's value
+ * as it was before (undecided; a sheet number as read), the task leased to the caller so it is on their
+ * screen again. An escalation is taken back only while no senior has taken the task.
+ *
+ * Finality: a verifier undoes only their own decision and only while the page is not final. A senior
+ * verifier undoes anyone's, a final page's too: the page and its sheet go back to needs-verification and
+ * become final again with the new decision (its follow-up queued again). That is refused (`conflict`) once
+ * something has used the final sheet: it is in a work, or a protocol was scored or rejected from it; what
+ * follows from there is a chair's correction, not verification's.
+ */
+export async function undoDecision(
+  db: Database,
+  verifier: Verifier,
+  taskId: number,
+  now = new Date(),
+  leaseMs = LEASE_MS,
+): Promise<TaskView> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.query<{ page_id: string; field: string; status: string; escalated: boolean }>(
+      'select page_id, field, status, escalated from verification_tasks where id = $1 for update',
+      [taskId],
+    );
+    if (!task) throw new VerificationError('no-such-task', `no verification task ${taskId}`);
+    const [last] = await tx.query<{ action: string; old_value: string; new_value: string; actor: string }>(
+      'select action, old_value, new_value, actor from corrections where task_id = $1 order by id desc limit 1',
+      [taskId],
+    );
+    const undoable =
+      last?.action === 'escalate'
+        ? task.status === 'open' && task.escalated
+        : last?.action === 'confirm' || last?.action === 'correct'
+          ? task.status === 'done'
+          : false;
+    if (!last || !undoable)
+      throw new VerificationError('conflict', `task ${taskId} has no decision to undo now`);
+    if (last.actor !== verifier.id && !verifier.senior)
+      throw new VerificationError('not-yours', `the last decision on task ${taskId} is not yours`);
+    const [page] = await tx.query<{ status: string; sheet_number: string | null }>(
+      'select status, sheet_number from pages where id = $1 for update',
+      [task.page_id],
+    );
+    if (page?.status === 'final') {
+      if (!verifier.senior)
+        throw new VerificationError(
+          'not-allowed',
+          'the page is final: a senior verifier undoes this decision',
+        );
+      const [used] = await tx.query<{ n: number }>(
+        `select (select count(*)::int from work_sheets where sheet_number = $1)
+              + (select count(*)::int from protocols where sheet_number = $1 and status in ('scored', 'rejected'))
+              as n`,
+        [page.sheet_number],
+      );
+      if ((used?.n ?? 0) > 0)
+        throw new VerificationError('conflict', `sheet ${page.sheet_number} is in use already: not undone`);
+      await tx.query(`update pages set status = 'needs-verification' where id = $1`, [task.page_id]);
+      await tx.query(
+        `update sheets set status = 'needs-verification', updated_at = now() where page_id = $1`,
+        [task.page_id],
+      );
+    }
+    if (last.action !== 'escalate') {
+      if (task.field === SHEET_NUMBER_TASK)
+        await tx.query('update pages set sheet_number = $2 where id = $1', [task.page_id, last.old_value]);
+      else
+        await tx.query(
+          `update fields set final_value = null, status = 'doubtful' where page_id = $1 and name = $2`,
+          [task.page_id, task.field],
+        );
+    }
+    const until = new Date(now.getTime() + leaseMs);
+    await lease(tx, taskId, verifier.id, until);
+    if (last.action === 'escalate')
+      await tx.query('update verification_tasks set escalated = false where id = $1', [taskId]);
+    await tx.query(
+      `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
+       values ($1, $2, $3, 'undo', $4, $5, $6)`,
+      [taskId, task.page_id, task.field, last.new_value, last.old_value, verifier.id],
+    );
+    await audit(tx, verifier.id, 'verification.undo', `${task.page_id}/${task.field}`, {
+      undone: last.action,
+      by: last.actor,
+      old: last.new_value,
+      new: last.old_value,
+      pageWasFinal: page?.status === 'final',
+    });
+    return taskView(tx, taskId, until);
+  });
+}
+
+/**
+ * A verifier's counts: fields left that they may take (open, or leased to them), and their decisions since
+ * `since` and in the hour before `now`, each undo taking one off.
+ */
+export async function stationCounts(
+  db: Queryable,
+  verifier: Verifier,
+  since: Date,
+  now = new Date(),
+): Promise<{ left: number; doneToday: number; lastHour: number }> {
+  const [row] = await db.query<{ left: number; done_today: number; last_hour: number }>(
+    `select
+       (select count(*)::int from verification_tasks
+         where (status = 'open' and (not escalated or $2)) or (status = 'leased' and leased_until < $4
+           and (not escalated or $2)) or (status = 'leased' and leased_by = $1 and leased_until >= $4)) as left,
+       (select coalesce(sum(case when action = 'undo' then -1 else 1 end), 0)::int from corrections
+         where actor = $1 and at >= $3) as done_today,
+       (select coalesce(sum(case when action = 'undo' then -1 else 1 end), 0)::int from corrections
+         where actor = $1 and at >= $5) as last_hour`,
+    [verifier.id, verifier.senior, since, now, new Date(now.getTime() - 3_600_000)],
+  );
+  return { left: row?.left ?? 0, doneToday: row?.done_today ?? 0, lastHour: row?.last_hour ?? 0 };
 }
 
 async function taskStatuses(tx: Queryable, pageId: string): Promise<string[]> {
