@@ -18,4 +18,6 @@ export interface ServiceContext extends Adapters {
   forms: FormDefinition[];
   rulesOf: RulesOf;
   queues: StageQueues;
+  /** Ms per field a verification group stays on screen before a key decides it (config RCOI_GROUP_DWELL_MS). */
+  groupDwellMs?: number;
 }

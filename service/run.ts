@@ -91,7 +91,10 @@ export async function startService(
       config.requeueMs,
     );
   }
-  const app = buildApi({ ...adapters, forms, rulesOf, queues }, { logger: opts.logger ?? false });
+  const app = buildApi(
+    { ...adapters, forms, rulesOf, queues, groupDwellMs: config.groupDwellMs },
+    { logger: opts.logger ?? false },
+  );
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
   const scan = () => {

@@ -8,6 +8,7 @@ import { fieldCrop } from '../platform/images.ts';
 import { audit } from '../platform/store/audit.ts';
 import type { User } from '../platform/store/users.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
+import { groupRoutes } from './routes/group.ts';
 import { decide, leasedTaskField, takeNextTask } from './store.ts';
 
 const verifier = (user: User) => ({ id: user.id, senior: user.role === 'senior-verifier' });
@@ -31,4 +32,6 @@ export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): 
     if (outcome.pageFinal) await queueFollowUp(deps.db, deps.queues, outcome.pageId);
     return { pageFinal: outcome.pageFinal };
   });
+
+  groupRoutes(app, deps);
 }

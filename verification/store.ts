@@ -36,7 +36,7 @@ export class VerificationError extends ServiceError<
   'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value'
 > {}
 
-const LEASE_MS = 10 * 60_000;
+export const LEASE_MS = 10 * 60_000;
 
 /**
  * Leases the most doubtful open task to the verifier (escalated ones too for a senior). Concurrent callers

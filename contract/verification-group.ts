@@ -1,0 +1,51 @@
+/**
+ * Group verification: many doubtful fields of one kind (one character, or one field of a form) leased at once
+ * and shown on one screen, then decided together, each decision on its own.
+ */
+import { z } from 'zod';
+import { endpoint } from './endpoint.ts';
+import { Decision, TaskView } from './verification.ts';
+
+export const GroupBy = z.enum(['character', 'field']);
+
+export const TaskGroup = z.object({
+  kind: GroupBy,
+  /** The character every field's doubt shares (kind character), or `form/field`. */
+  key: z.string(),
+  tasks: z.array(TaskView).min(1),
+  /** How long the group must be on screen before a key may decide it, ms: the station enforces it. */
+  dwellMs: z.number().int().min(0),
+});
+export type TaskGroup = z.infer<typeof TaskGroup>;
+
+/** A decision on one field of a group; `solo` sends the field out of groups, to be verified one by one. */
+export const GroupDecision = z.strictObject({
+  task: z.number().int().positive(),
+  decision: z.union([Decision, z.strictObject({ action: z.literal('solo') })]),
+});
+export type GroupDecision = z.infer<typeof GroupDecision>;
+
+export const GroupOutcome = z.union([
+  z.object({ task: z.number(), ok: z.literal(true), pageFinal: z.boolean() }),
+  z.object({ task: z.number(), ok: z.literal(false), code: z.string(), error: z.string() }),
+]);
+export type GroupOutcome = z.infer<typeof GroupOutcome>;
+
+/** Leases up to `size` open fields of the most doubtful one's kind; 204 when there is none. */
+export const nextGroup = endpoint({
+  method: 'POST',
+  url: '/api/verification/groups/next',
+  body: z.strictObject({
+    by: GroupBy.default('character'),
+    size: z.number().int().min(1).max(40).default(12),
+  }),
+  answer: TaskGroup,
+});
+
+/** Decides the fields of a group, each on its own: one refused leaves the others decided. */
+export const decideGroup = endpoint({
+  method: 'POST',
+  url: '/api/verification/groups/decide',
+  body: z.strictObject({ decisions: z.array(GroupDecision).min(1).max(40) }),
+  answer: z.object({ outcomes: z.array(GroupOutcome) }),
+});
