@@ -38,12 +38,16 @@ function fieldTitle(field: string): string {
 
 function groupTitle(group: TaskGroup): string {
   if (group.kind === 'character') return `Символ «${group.key}»`;
-  const [form, field] = [
-    group.key.slice(0, group.key.indexOf('/')),
-    group.key.slice(group.key.indexOf('/') + 1),
-  ];
-  return `${fieldTitle(field)} · ${form}`;
+  return fieldTitle(group.tasks[0]!.field);
 }
+
+/** Why the server refused a crop's decision, by its code. */
+const REFUSALS: Record<string, string> = {
+  'bad-value': 'значение не подходит для этого поля',
+  'not-yours': 'поле больше не закреплено за вами',
+  'no-such-task': 'такого поля нет',
+  'not-allowed': 'это решение вам недоступно',
+};
 
 /** The reading with its doubtful characters marked. */
 function Reading({ task }: { task: TaskView }) {
@@ -152,7 +156,7 @@ export function GroupStation({ by }: { by: By }) {
     const left = group.tasks.filter((t) => failed.some((o) => o.task === t.id));
     const dwellMs = Math.round((group.dwellMs * left.length) / group.tasks.length);
     setCurrent({ group: { ...group, tasks: left, dwellMs }, images });
-    setErrors(Object.fromEntries(failed.map((o) => [o.task, o.ok ? '' : o.error])));
+    setErrors(Object.fromEntries(failed.map((o) => [o.task, o.ok ? '' : (REFUSALS[o.code] ?? o.code)])));
   };
 
   const move = (from: number, step: number) => {
@@ -210,7 +214,7 @@ export function GroupStation({ by }: { by: By }) {
           const state = !mark ? '' : 'solo' in mark ? 'solo' : 'empty' in mark ? 'empty' : 'wrong';
           return (
             <li key={task.id} class={`crop-card ${state}`} data-task={task.id} data-mark={state}>
-              <img src={images[task.id]} alt={`${fieldTitle(task.field)}, бланк ${task.form ?? ''}`} />
+              <img src={images[task.id]} alt={fieldTitle(task.field)} />
               <div class="reading">
                 <span class="value" data-value={task.value}>
                   <Reading task={task} />
