@@ -32,7 +32,7 @@ import { queueRecognition } from '../platform/queues.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
-import { launchChromium, signInAt } from '../test/browser.ts';
+import { launchChromium, signInWith } from '../test/browser.ts';
 import { corpusTruth } from '../test/helpers.ts';
 import { quantile } from './stats.ts';
 
@@ -131,14 +131,15 @@ async function changed(page: Page, selector: string, attr: string, was: string |
   );
 }
 
-/** Waits for the station to take keys: `data-ready="true"`, or no such attribute (a station without dwell). */
+/** Waits for the station to take keys: its dwell over (`data-phase="ready"`), or a station without one. */
 async function untilReady(page: Page, selector: string): Promise<void> {
   await page.waitForFunction(
-    (s) => document.querySelector(s)?.getAttribute('data-ready') !== 'false',
-    selector,
-    {
-      timeout: STUCK_MS,
+    (s) => {
+      const phase = document.querySelector(s)?.getAttribute('data-phase');
+      return phase === null || phase === 'ready';
     },
+    selector,
+    { timeout: STUCK_MS },
   );
 }
 
@@ -176,9 +177,25 @@ async function oneByOne(page: Page, service: RunningService): Promise<Run> {
     }
     await untilReady(page, 'section[data-task]');
     run.dwell.push(performance.now() - shownAt);
-    const t0 = performance.now();
+    let t0 = performance.now();
     await page.keyboard.press(key);
     run.keys++;
+    if (key === 'Delete') {
+      // A station that marks the field empty first saves it with Enter; an older one saved it at Delete.
+      const marked = page.getByTestId('marked-empty');
+      await page.waitForFunction(
+        ([s, was]) =>
+          document.querySelector('[data-testid="marked-empty"]') !== null ||
+          document.querySelector(s!)?.getAttribute('data-task') !== was,
+        [screen, id],
+        { timeout: STUCK_MS },
+      );
+      if ((await marked.count()) > 0) {
+        t0 = performance.now();
+        await page.keyboard.press('Enter');
+        run.keys++;
+      }
+    }
     await changed(page, screen, 'data-task', id).catch(async (err) => {
       await refused(page);
       throw err;
@@ -259,7 +276,7 @@ async function browserRuns(): Promise<void> {
     ] as const) {
       const { service, token, base } = await fromPrepared(mode.replace(/\W+/g, '-'));
       try {
-        const page = await signInAt(browser, base, token, hash);
+        const page = await signInWith(browser, `${base}/${hash}`, token);
         console.error(`${mode} …`);
         runs.push([mode, await work(page, service)]);
         await page.context().close();

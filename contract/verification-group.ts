@@ -31,13 +31,18 @@ export const GroupOutcome = z.union([
 ]);
 export type GroupOutcome = z.infer<typeof GroupOutcome>;
 
-/** Leases up to `size` open fields of the most doubtful one's kind; 204 when there is none. */
+/**
+ * Leases up to `size` fields of one kind: the caller's own leases their station does not hold first (a reload
+ * gets them back), else the most doubtful open field's kind; 204 when there is none.
+ */
 export const nextGroup = endpoint({
   method: 'POST',
   url: '/api/verification/groups/next',
   body: z.strictObject({
     by: GroupBy.default('character'),
     size: z.number().int().min(1).max(40).default(12),
+    /** The tasks the station holds (on screen, loaded ahead): not handed out to it again. */
+    holding: z.array(z.number().int().positive()).max(80).default([]),
   }),
   answer: TaskGroup,
 });

@@ -1,8 +1,8 @@
-/** The stations in Debian's chromium, driven by playwright-core (nothing downloaded): for tests and benches. */
+/** Browser tests' chromium (Debian's, driven by playwright-core; nothing downloaded) and the sign-in form. */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
@@ -21,13 +21,19 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /**
- * A fresh browser context signed in with `key` through the sign-in form, opened at `hash` (the station and
- * its mode, so no other station leases anything first).
+ * A page in a fresh context signed in through the sign-in form with the user's key; `prepare` runs on the
+ * context before the first page loads (a fake clock, say).
  */
-export async function signInAt(browser: Browser, base: string, key: string, hash: string): Promise<Page> {
+export async function signInWith(
+  browser: Browser,
+  base: string,
+  key: string,
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  await prepare?.(context);
   const page = await context.newPage();
-  await page.goto(`${base}/${hash}`);
+  await page.goto(base);
   await page.getByLabel('Ключ доступа').fill(key);
   await page.getByRole('button', { name: 'Войти' }).click();
   await page.locator('header .who').waitFor();

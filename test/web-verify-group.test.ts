@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { launchChromium, signInAt } from './browser.ts';
+import { launchChromium, signInWith } from './browser.ts';
 import { corpusTruth, type DemoService, startDemo } from './helpers.ts';
 
 const SHOTS = process.env.RCOI_SCREENSHOTS ?? 'out/screenshots';
@@ -72,8 +72,9 @@ const decisionsOn = (ids: number[]) =>
 
 describe('group verification in chromium', () => {
   it('decides a whole screen with one key, only after its dwell, with the wrong crops picked out', async () => {
-    const page = await signInAt(browser, base, demo.tokens['demo-verifier']!, '#/verify/group/field');
-    await page.locator('section[data-group][data-ready="false"]').waitFor();
+    // Opened in group mode: the one-by-one station leases nothing first.
+    const page = await signInWith(browser, `${base}/#/verify/group/field`, demo.tokens['demo-verifier']!);
+    await page.locator('section[data-group][data-phase="dwell"]').waitFor();
     const first = await shown(page);
     expect(first.tasks.length).toBeGreaterThan(0);
 
@@ -90,7 +91,7 @@ describe('group verification in chromium', () => {
       else if (t.truth !== t.value || i === 0) await page.keyboard.type(t.truth);
     }
     await shot(page, 'verify-group');
-    await page.locator('section[data-group][data-ready="true"]').waitFor();
+    await page.locator('section[data-group][data-phase="ready"]').waitFor();
     // Held down from here: the first press decides, its repeats on the next screen do not.
     await page.keyboard.down('Enter');
     await expect
@@ -108,7 +109,7 @@ describe('group verification in chromium', () => {
     );
 
     const second = await shown(page);
-    await page.locator('section[data-group][data-ready="true"]').waitFor();
+    await page.locator('section[data-group][data-phase="ready"]').waitFor();
     await page.keyboard.down('Enter');
     await page.locator('[data-notice="held"]').waitFor();
     await expect(page.locator('section[data-group]').getAttribute('data-group')).resolves.toBe(second.group);

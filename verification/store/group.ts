@@ -20,11 +20,17 @@ export interface LeasedGroup extends GroupKey {
   tasks: TaskView[];
 }
 
-/** A task a verifier may take: $1 the verifier is a senior, $2 now. Fields sent out of groups are left out. */
-const AVAILABLE = `(t.status = 'open' or (t.status = 'leased' and t.leased_until < $2)) and (not t.escalated or $1)
-  and not t.solo`;
+/** The verifier's own lease, still running, on a task their station does not hold ($4 verifier, $5 held). */
+const OWN = `(t.status = 'leased' and t.leased_by = $4 and t.leased_until >= $2 and not t.id = any($5::bigint[]))`;
 
-/** Available tasks most doubtful first, with what their group is known by ($3 the sheet-number task). */
+/**
+ * A task the verifier may take ($1 a senior, $2 now): their own lease their station lost (a reload, a crash),
+ * or an open one. Fields sent out of groups are left out.
+ */
+const AVAILABLE = `(${OWN} or ((t.status = 'open' or (t.status = 'leased' and t.leased_until < $2))
+  and (not t.escalated or $1))) and not t.solo`;
+
+/** Available tasks, own leases first, then most doubtful first, with what their group is known by. */
 const CANDIDATES = `select t.id, t.page_id, t.field, t.allowed, p.form,
     case when t.field = $3 then coalesce(p.sheet_number, '') else coalesce(f.value, '') end as value,
     coalesce(f.confidence, 0) as confidence, coalesce(f.doubt, '{}') as doubt,
@@ -33,7 +39,7 @@ const CANDIDATES = `select t.id, t.page_id, t.field, t.allowed, p.form,
   join pages p on p.id = t.page_id
   left join fields f on f.page_id = t.page_id and f.name = t.field
   where ${AVAILABLE}
-  order by t.escalated desc, t.priority, t.id`;
+  order by ${OWN} desc, t.escalated desc, t.priority, t.id`;
 
 interface Candidate {
   id: number;
@@ -49,32 +55,35 @@ interface Candidate {
 
 /**
  * Leases to the verifier the most doubtful open field and up to `size - 1` more of its group (by `by`), most
- * doubtful first; fields sent out of groups are left to the one-by-one station. Null when nothing is open.
+ * doubtful first; fields sent out of groups are left to the one-by-one station. Their own leases that their
+ * station does not hold (`holding`: on screen, loaded ahead) come first, so a reload gets them back. Null
+ * when nothing is open.
  */
 export async function takeGroup(
   db: Database,
   verifier: Verifier,
-  opts: { by: GroupBy; size: number },
+  opts: { by: GroupBy; size: number; holding?: readonly number[] },
   now = new Date(),
   leaseMs = LEASE_MS,
 ): Promise<LeasedGroup | null> {
   return db.transaction(async (tx) => {
-    const params = [verifier.senior, now, SHEET_NUMBER_TASK];
+    const held = opts.holding ?? [];
+    const params = [verifier.senior, now, SHEET_NUMBER_TASK, verifier.id, held];
     // The head as takeNextTask finds it; then the rest of its group, each row locked only if no one else holds it.
     const [head] = await tx.query<Candidate>(`${CANDIDATES} limit 1 for update of t skip locked`, params);
     if (!head) return null;
     const kind = groupKey(head, opts.by);
-    const same = (await tx.query<Candidate>(`${CANDIDATES} limit $4`, [...params, SCAN])).filter((t) => {
+    const same = (await tx.query<Candidate>(`${CANDIDATES} limit $6`, [...params, SCAN])).filter((t) => {
       const k = groupKey(t, opts.by);
       return t.id !== head.id && k.kind === kind.kind && k.key === kind.key;
     });
     const locked = await tx.query<{ id: number }>(
       `select t.id from verification_tasks t where t.id = any($3::bigint[]) and ${AVAILABLE}
        for update skip locked`,
-      [verifier.senior, now, same.map((t) => t.id)],
+      [verifier.senior, now, same.map((t) => t.id), verifier.id, held],
     );
-    const held = new Set(locked.map((r) => r.id));
-    const group = [head, ...same.filter((t) => held.has(t.id))].slice(0, opts.size);
+    const ours = new Set(locked.map((r) => r.id));
+    const group = [head, ...same.filter((t) => ours.has(t.id))].slice(0, opts.size);
     const until = new Date(now.getTime() + leaseMs);
     await tx.query(
       `update verification_tasks set status = 'leased', leased_by = $2, leased_until = $3

@@ -22,8 +22,9 @@ interface Loaded {
 /** What the verifier made of one crop; none: the reading is right. */
 type Mark = { typed: string } | { empty: true } | { solo: true };
 
-async function nextGroup(by: By): Promise<Loaded | null> {
-  const group = await json<TaskGroup>('POST', '/api/verification/groups/next', { by });
+/** The next group; `holding`: the tasks the station has (on screen), not to be handed out again. */
+async function nextGroup(by: By, holding: number[] = []): Promise<Loaded | null> {
+  const group = await json<TaskGroup>('POST', '/api/verification/groups/next', { by, holding });
   if (!group) return null;
   const urls = await Promise.all(group.tasks.map((t) => blobUrl(`/api/verification/tasks/${t.id}/image`)));
   return { group, images: Object.fromEntries(group.tasks.map((t, i) => [t.id, urls[i]!])) };
@@ -93,7 +94,12 @@ export function GroupStation({ by }: { by: By }) {
     setMarks({});
     setErrors({});
     setNotice(null);
-    ahead.current = loaded ? nextGroup(by) : null;
+    ahead.current = loaded
+      ? nextGroup(
+          by,
+          loaded.group.tasks.map((t) => t.id),
+        )
+      : null;
   };
 
   useEffect(() => {
@@ -204,7 +210,12 @@ export function GroupStation({ by }: { by: By }) {
   };
 
   return (
-    <section class="verify-group" data-group={group.tasks[0]!.id} data-ready={String(ready)} aria-busy={busy}>
+    <section
+      class="verify-group"
+      data-group={group.tasks[0]!.id}
+      data-phase={ready ? 'ready' : 'dwell'}
+      aria-busy={busy}
+    >
       <h2>
         {groupTitle(group)} <span class="muted">· полей на экране: {group.tasks.length}</span>
       </h2>
