@@ -54,3 +54,11 @@ export const decideGroup = endpoint({
   body: z.strictObject({ decisions: z.array(GroupDecision).min(1).max(40) }),
   answer: z.object({ outcomes: z.array(GroupOutcome) }),
 });
+
+/** Gives the caller's leases on these tasks back to the queue at once (the station closed, a sign-out). */
+export const releaseGroup = endpoint({
+  method: 'POST',
+  url: '/api/verification/groups/release',
+  body: z.strictObject({ tasks: z.array(z.number().int().positive()).min(1).max(80) }),
+  answer: z.object({ released: z.array(z.number()) }),
+});

@@ -12,7 +12,7 @@ import type { Database } from '../platform/db.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
-import { decideGroup, takeGroup } from '../verification/store/group.ts';
+import { decideGroup, releaseGroup, takeGroup } from '../verification/store/group.ts';
 import { takeNextTask } from '../verification/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
@@ -175,6 +175,19 @@ describe.each(DATABASES)('group verification on %s', (_name, open) => {
         subject: `${t.pageId}/${t.field}`,
       })),
     ]);
+
+    // Ana closes her station: what she still holds goes back, audited; what she decided stays decided.
+    expect(await releaseGroup(db, ana.id, [bad!.id, rest[0]!.id])).toEqual([bad!.id]);
+    const [reopened] = await db.query<{ status: string; leased_by: string | null }>(
+      'select status, leased_by from verification_tasks where id = $1',
+      [bad!.id],
+    );
+    expect(reopened).toEqual({ status: 'open', leased_by: null });
+    const [releaseAudit] = await db.query<{ n: number }>(
+      `select count(*)::int as n from audit_events where actor = $1 and action = 'verification.release'`,
+      [ana.id],
+    );
+    expect(releaseAudit!.n).toBe(1);
 
     // The field sent out of groups is never in a group again, and is the one-by-one station's.
     const left: number[] = [];

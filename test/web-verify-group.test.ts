@@ -146,6 +146,17 @@ describe('group verification in chromium', () => {
     await expect(page.getByTestId('rate').textContent()).resolves.toBe(
       `Проверено за час: ${first.tasks.length + rest.length}`,
     );
+
+    // The station closes (a reload, another page): the groups it holds, on screen and loaded ahead, go back.
+    const leased = () =>
+      demo.service.adapters.db
+        .query<{ n: number }>(
+          `select count(*)::int as n from verification_tasks where status = 'leased' and leased_by = 'demo-verifier'`,
+        )
+        .then((r) => r[0]!.n);
+    expect(await leased()).toBeGreaterThan(0);
+    await page.goto('about:blank');
+    await expect.poll(leased).toBe(0);
     await page.context().close();
   }, 180_000);
 });

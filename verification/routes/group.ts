@@ -1,12 +1,12 @@
 /** Group verification over HTTP: a group of doubtful fields of one kind, and its decisions. */
 import type { FastifyInstance } from 'fastify';
-import { decideGroup, nextGroup } from '../../contract/verification-group.ts';
+import { decideGroup, nextGroup, releaseGroup } from '../../contract/verification-group.ts';
 import { VERIFIERS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
 import { route } from '../../platform/http.ts';
 import type { User } from '../../platform/store/users.ts';
 import { queueFollowUp } from '../../works/follow-up.ts';
-import { decideGroup as decideInGroup, takeGroup } from '../store/group.ts';
+import { decideGroup as decideInGroup, releaseGroup as release, takeGroup } from '../store/group.ts';
 
 const verifier = (user: User) => ({ id: user.id, senior: user.role === 'senior-verifier' });
 const access = { roles: VERIFIERS };
@@ -25,4 +25,8 @@ export function groupRoutes(app: FastifyInstance, deps: ServiceContext): void {
     for (const pageId of finalPages) await queueFollowUp(deps.db, deps.queues, pageId);
     return { outcomes };
   });
+
+  route(app, releaseGroup, access, async ({ body, user }) => ({
+    released: await release(deps.db, user.id, body.tasks),
+  }));
 }

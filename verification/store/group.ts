@@ -155,3 +155,26 @@ export async function decideGroup(
   }
   return { outcomes, finalPages };
 }
+
+/**
+ * Gives the verifier's leases on these tasks back to the queue (the group station closed, the verifier signed
+ * out or switched mode), each audited; the ids of those released (not ones decided or no longer theirs).
+ */
+export async function releaseGroup(
+  db: Database,
+  verifierId: string,
+  taskIds: readonly number[],
+  now = new Date(),
+): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    const released = await tx.query<{ id: number; page_id: string; field: string }>(
+      `update verification_tasks set status = 'open', leased_by = null, leased_until = null
+       where id = any($1::bigint[]) and status = 'leased' and leased_by = $2 and leased_until >= $3
+       returning id, page_id, field`,
+      [taskIds, verifierId, now],
+    );
+    for (const t of released)
+      await audit(tx, verifierId, 'verification.release', `${t.page_id}/${t.field}`, {});
+    return released.map((t) => t.id);
+  });
+}

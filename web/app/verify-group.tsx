@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TaskView } from '../../contract/verification.ts';
 import type { GroupDecision, GroupOutcome, TaskGroup } from '../../contract/verification-group.ts';
-import { ApiError, blobUrl, json } from './api.ts';
+import { ApiError, blobUrl, json, token } from './api.ts';
 import { VerifierStation } from './verify.tsx';
 import './verify-group.css';
 
@@ -21,14 +21,6 @@ interface Loaded {
 
 /** What the verifier made of one crop; none: the reading is right. */
 type Mark = { typed: string } | { empty: true } | { solo: true };
-
-/** The next group; `holding`: the tasks the station has (on screen), not to be handed out again. */
-async function nextGroup(by: By, holding: number[] = []): Promise<Loaded | null> {
-  const group = await json<TaskGroup>('POST', '/api/verification/groups/next', { by, holding });
-  if (!group) return null;
-  const urls = await Promise.all(group.tasks.map((t) => blobUrl(`/api/verification/tasks/${t.id}/image`)));
-  return { group, images: Object.fromEntries(group.tasks.map((t, i) => [t.id, urls[i]!])) };
-}
 
 /** A field's name as the verifier knows it. */
 function fieldTitle(field: string): string {
@@ -84,6 +76,23 @@ export function GroupStation({ by }: { by: By }) {
   const [done, setDone] = useState<number[]>([]);
   const ahead = useRef<Promise<Loaded | null> | null>(null);
   const inputs = useRef<(HTMLInputElement | null)[]>([]);
+  /** Ids of the tasks this station holds leases on: not handed out to it again, released when it closes. */
+  const holding = useRef(new Set<number>());
+  /** Crops of the screen whose images have loaded: the dwell starts once all have. */
+  const loadedCrops = useRef(0);
+  const dwell = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const crops = useRef<HTMLOListElement>(null);
+
+  const nextGroup = async (): Promise<Loaded | null> => {
+    const group = await json<TaskGroup>('POST', '/api/verification/groups/next', {
+      by,
+      holding: [...holding.current],
+    });
+    if (!group) return null;
+    for (const t of group.tasks) holding.current.add(t.id);
+    const urls = await Promise.all(group.tasks.map((t) => blobUrl(`/api/verification/tasks/${t.id}/image`)));
+    return { group, images: Object.fromEntries(group.tasks.map((t, i) => [t.id, urls[i]!])) };
+  };
 
   const show = async (next: Promise<Loaded | null>) => {
     const loaded = await next.catch((err: Error) => {
@@ -94,28 +103,44 @@ export function GroupStation({ by }: { by: By }) {
     setMarks({});
     setErrors({});
     setNotice(null);
-    ahead.current = loaded
-      ? nextGroup(
-          by,
-          loaded.group.tasks.map((t) => t.id),
-        )
-      : null;
+    ahead.current = loaded ? nextGroup() : null;
   };
 
   useEffect(() => {
-    void show(nextGroup(by));
-  }, [by]);
+    void show(nextGroup());
+    // Leases go back when the station closes (reload, another page or mode, sign-out): with the key it was
+    // opened with, since signing out clears the stored one first.
+    const key = token.get();
+    const release = () => {
+      if (holding.current.size > 0)
+        void fetch('/api/verification/groups/release', {
+          method: 'POST',
+          keepalive: true,
+          headers: { authorization: `Bearer ${key ?? ''}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ tasks: [...holding.current] }),
+        }).catch(() => {});
+      holding.current.clear();
+    };
+    addEventListener('pagehide', release);
+    return () => {
+      removeEventListener('pagehide', release);
+      release();
+    };
+  }, []);
   useEffect(() => {
     if (current !== null) return;
-    const t = setInterval(() => void show(nextGroup(by)), 5000);
+    const t = setInterval(() => void show(nextGroup()), 5000);
     return () => clearInterval(t);
-  }, [current, by]);
-  // The dwell runs from the moment the crops are on screen; a screen that changes starts it again.
+  }, [current]);
+  // A screen that changes starts its dwell again, once all its crops are on screen.
   useEffect(() => {
-    if (!current) return;
+    loadedCrops.current = 0;
     inputs.current[0]?.focus();
-    const t = setTimeout(() => setReadyFor(current), current.group.dwellMs);
-    return () => clearTimeout(t);
+    // Crops kept from the screen before (a refusal's) loaded already: no load event comes for them.
+    const imgs = [...(crops.current?.querySelectorAll('img') ?? [])];
+    if (current && imgs.length > 0 && imgs.every((img) => img.complete))
+      dwell.current = setTimeout(() => setReadyFor(current), current.group.dwellMs);
+    return () => clearTimeout(dwell.current);
   }, [current]);
 
   if (current === undefined) return <p class="muted">Загрузка группы…</p>;
@@ -157,12 +182,19 @@ export function GroupStation({ by }: { by: By }) {
     setError('');
     setBusy(false);
     for (const o of outcomes) if (o.ok) URL.revokeObjectURL(images[o.task]!);
-    if (failed.length === 0) return show(ahead.current ?? nextGroup(by));
+    for (const o of outcomes) if (o.ok) holding.current.delete(o.task);
+    if (failed.length === 0) return show(ahead.current ?? nextGroup());
     // What was refused stays on screen with its reason, for another look (and another dwell).
     const left = group.tasks.filter((t) => failed.some((o) => o.task === t.id));
     const dwellMs = Math.round((group.dwellMs * left.length) / group.tasks.length);
     setCurrent({ group: { ...group, tasks: left, dwellMs }, images });
     setErrors(Object.fromEntries(failed.map((o) => [o.task, o.ok ? '' : (REFUSALS[o.code] ?? o.code)])));
+  };
+
+  const onCropLoad = () => {
+    loadedCrops.current++;
+    if (loadedCrops.current === group.tasks.length)
+      dwell.current = setTimeout(() => setReadyFor(current), group.dwellMs);
   };
 
   const move = (from: number, step: number) => {
@@ -219,13 +251,13 @@ export function GroupStation({ by }: { by: By }) {
       <h2>
         {groupTitle(group)} <span class="muted">· полей на экране: {group.tasks.length}</span>
       </h2>
-      <ol class="crops">
+      <ol class="crops" ref={crops}>
         {group.tasks.map((task, i) => {
           const mark = marks[task.id];
           const state = !mark ? '' : 'solo' in mark ? 'solo' : 'empty' in mark ? 'empty' : 'wrong';
           return (
             <li key={task.id} class={`crop-card ${state}`} data-task={task.id} data-mark={state}>
-              <img src={images[task.id]} alt={fieldTitle(task.field)} />
+              <img src={images[task.id]} alt={fieldTitle(task.field)} onLoad={onCropLoad} />
               <div class="reading">
                 <span class="value" data-value={task.value}>
                   <Reading task={task} />
