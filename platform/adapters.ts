@@ -20,4 +20,6 @@ export interface ServiceContext extends Adapters {
   queues: StageQueues;
   /** The verifier station's dwell: a key acts on a field only once it has been on screen this long (ms). */
   verifyDwellMs: number;
+  /** Ms per field a verification group stays on screen before a key decides it (config RCOI_GROUP_DWELL_MS). */
+  groupDwellMs?: number;
 }

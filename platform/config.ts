@@ -41,6 +41,11 @@ const EnvSchema = z.object({
   RCOI_PACKAGE_KEY_FILE: z.string().min(1).optional(),
   /** Registered PPE signing keys: one Ed25519 public key per PPE, CODE.pem. */
   RCOI_PPE_KEYS_DIR: z.string().min(1).optional(),
+  /**
+   * Milliseconds per field a verification group must be on screen before a key may decide it: the time to
+   * look at one more crop (a fixation and its reading), so a larger group waits longer.
+   */
+  RCOI_GROUP_DWELL_MS: z.coerce.number().int().min(0).default(300),
 });
 
 export interface ServiceConfig {
@@ -54,6 +59,7 @@ export interface ServiceConfig {
   port: number;
   verifyDwellMs: number;
   packageKeys?: PackageKeys;
+  groupDwellMs: number;
 }
 
 /** The RCOI's package key and the PPE keys it trusts, read once at start. */
@@ -100,6 +106,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig {
     requeueMs: e.RCOI_REQUEUE_MS,
     port: e.PORT,
     verifyDwellMs: e.RCOI_VERIFY_DWELL_MS,
+    groupDwellMs: e.RCOI_GROUP_DWELL_MS,
     ...(e.RCOI_PACKAGE_KEY_FILE && {
       packageKeys: loadPackageKeys(e.RCOI_PACKAGE_KEY_FILE, e.RCOI_PPE_KEYS_DIR),
     }),

@@ -94,7 +94,14 @@ export async function startService(
     );
   }
   const app = buildApi(
-    { ...adapters, forms, rulesOf, queues, verifyDwellMs: config.verifyDwellMs },
+    {
+      ...adapters,
+      forms,
+      rulesOf,
+      queues,
+      verifyDwellMs: config.verifyDwellMs,
+      groupDwellMs: config.groupDwellMs,
+    },
     { logger: opts.logger ?? false },
   );
   const inbox = join(config.dataDir, 'inbox');

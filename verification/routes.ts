@@ -15,6 +15,7 @@ import { fieldCrop } from '../platform/images.ts';
 import { audit } from '../platform/store/audit.ts';
 import type { User } from '../platform/store/users.ts';
 import { queueFollowUp } from '../works/follow-up.ts';
+import { groupRoutes } from './routes/group.ts';
 import * as store from './store.ts';
 
 const verifier = (user: User) => ({ id: user.id, senior: user.role === 'senior-verifier' });
@@ -52,4 +53,6 @@ export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): 
     dwellMs: deps.verifyDwellMs,
     ...(await store.stationCounts(deps.db, verifier(user), new Date(query.since))),
   }));
+
+  groupRoutes(app, deps);
 }

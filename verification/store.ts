@@ -37,7 +37,7 @@ export class VerificationError extends ServiceError<
   'no-such-task' | 'not-yours' | 'not-allowed' | 'bad-value' | 'conflict'
 > {}
 
-const LEASE_MS = 10 * 60_000;
+export const LEASE_MS = 10 * 60_000;
 
 /**
  * Leases a task to the verifier. First one of their own leases still running that the station does not hold

@@ -11,7 +11,7 @@ import { ApiError, json, token, whenSignedOut } from './api.ts';
 import { ChairStation } from './chair.tsx';
 import { ExpertStation } from './expert.tsx';
 import { OperatorStation } from './operator.tsx';
-import { VerifierStation } from './verify.tsx';
+import { VerifierModes } from './verify-group.tsx';
 import './style.css';
 
 interface Station {
@@ -23,7 +23,7 @@ interface Station {
 
 const STATIONS: Station[] = [
   { path: 'operator', title: 'Сканирование', roles: ['operator', 'admin'], view: OperatorStation },
-  { path: 'verify', title: 'Верификация', roles: ['verifier', 'senior-verifier'], view: VerifierStation },
+  { path: 'verify', title: 'Верификация', roles: ['verifier', 'senior-verifier'], view: VerifierModes },
   { path: 'chair', title: 'Председатель ПК', roles: ['chair', 'admin'], view: ChairStation },
   { path: 'expert', title: 'Проверка работ', roles: ['expert', 'chair'], view: ExpertStation },
   { path: 'admin', title: 'Администрирование', roles: ['admin'], view: AdminStation },
