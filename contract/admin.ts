@@ -56,6 +56,8 @@ export const RulesRow = z.object({
   exam: z.string(),
   subjectCode: z.string(),
   subject: z.string(),
+  /** The subject's name in Russian. */
+  subjectName: z.string(),
   example: z.boolean(),
   tasks: z.array(z.string()),
   criteria: z.number(),
@@ -90,7 +92,11 @@ export const Exam = z.strictObject({
 });
 export type Exam = z.infer<typeof Exam>;
 
-export const listExams = endpoint({ method: 'GET', url: '/api/exams', answer: z.array(Exam) });
+/** An exam as listed: with its subject's name (Russian, from the year's checking rules; null without rules). */
+export const ExamRow = Exam.extend({ subjectName: z.string().nullable() });
+export type ExamRow = z.infer<typeof ExamRow>;
+
+export const listExams = endpoint({ method: 'GET', url: '/api/exams', answer: z.array(ExamRow) });
 
 /** Registers an exam once (201); again is a conflict. */
 export const registerExam = endpoint({ method: 'POST', url: '/api/exams', body: Exam, answer: Exam });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
+import { Message } from './messages.ts';
 
 const CheckId = z.object({ id: z.coerce.number().int().positive() });
 const SheetNumber = z.object({ sheet: z.string().min(1) });
@@ -114,7 +115,8 @@ export const assignChecks = endpoint({
   }),
   answer: z.object({
     assigned: z.array(z.number()),
-    refused: z.array(z.object({ id: z.number(), reason: z.string() })),
+    /** Each refusal in English (`reason`) and as a code with parameters for the stations. */
+    refused: z.array(Message.extend({ id: z.number(), reason: z.string() })),
   }),
 });
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
+import { Message } from './messages.ts';
 
 export const ScanChoice = z.object({
   sheetNumber: z.string(),
@@ -37,8 +38,10 @@ export const AssembledWork = z.object({
   id: z.string(),
   kitId: z.string(),
   status: z.enum(['complete', 'incomplete']),
-  /** Why a work is incomplete: sheets not received, not yet verified, a broken chain. */
+  /** Why a work is incomplete, in English: sheets not received, not yet verified, a broken chain. */
   missing: z.array(z.string()),
+  /** The same reasons as codes with parameters: the stations show them in Russian. */
+  reasons: z.array(Message),
   additionalSheets: z.number(),
 });
 export type AssembledWork = z.infer<typeof AssembledWork>;

@@ -83,7 +83,11 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
     const k2 = report.works.find((w) => w.kitId === 'K2')!;
     expect(k1).toMatchObject({ status: 'complete', missing: [], additionalSheets: 2 });
     expect(k1.id).toMatch(/^W[A-Z2-9]{9}$/);
-    expect(k2).toMatchObject({ status: 'incomplete', missing: [`as2-2 ${n(2, 4)} not received`] });
+    expect(k2).toMatchObject({
+      status: 'incomplete',
+      missing: [`as2-2 ${n(2, 4)} not received`],
+      reasons: [{ code: 'work-sheet-not-received', params: { role: 'as2-2', sheet: n(2, 4) } }],
+    });
     expect(report.orphans).toEqual([{ sheetNumber: stray, form: 'ege-as2-additional' }]);
     const chain = await db.query<{ sheet_number: string; role: string; chain_position: number | null }>(
       `select sheet_number, role, chain_position from work_sheets where work_id = $1 and role = 'additional-as2'

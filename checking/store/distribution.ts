@@ -138,15 +138,27 @@ export async function assignChecks(
   expertId: string | null,
 ): Promise<Answer<typeof assignEndpoint>> {
   const assigned: number[] = [];
-  const refused: { id: number; reason: string }[] = [];
+  const refused: Answer<typeof assignEndpoint>['refused'] = [];
   for (const id of checkIds) {
     await db.transaction(async (tx) => {
       const [c] = await tx.query<{ status: string; expert_id: string | null; exam_id: string }>(
         'select status, expert_id, exam_id from checks where id = $1 for update',
         [id],
       );
-      if (!c) return void refused.push({ id, reason: 'no such check' });
-      if (c.status === 'submitted') return void refused.push({ id, reason: 'already scored' });
+      if (!c)
+        return void refused.push({
+          id,
+          code: 'check-not-found',
+          params: { check: id },
+          reason: 'no such check',
+        });
+      if (c.status === 'submitted')
+        return void refused.push({
+          id,
+          code: 'check-already-scored',
+          params: { check: id },
+          reason: 'already scored',
+        });
       if (expertId === null) {
         await tx.query(
           `update checks set status = 'open', expert_id = null, assigned_by = null, leased_until = null where id = $1`,
@@ -159,7 +171,13 @@ export async function assignChecks(
              and not exists (select 1 from checks o where o.work_id = c.work_id and o.expert_id = $1 and o.id <> c.id)`,
           [expertId, id, await roundsFor(tx, expertId, c.exam_id)],
         );
-        if (!ok) return void refused.push({ id, reason: `${expertId} may not take this check` });
+        if (!ok)
+          return void refused.push({
+            id,
+            code: 'check-not-for-expert',
+            params: { check: id, expert: expertId },
+            reason: `${expertId} may not take this check`,
+          });
         await holdFor(tx, id, expertId, chairId);
       }
       await audit(tx, chairId, 'checking.assign', `check:${id}`, { expert: expertId, before: c.expert_id });

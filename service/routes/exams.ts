@@ -4,7 +4,8 @@
  */
 
 import type { FastifyInstance } from 'fastify';
-import { listExams, registerExam, setDeadline } from '../../contract/admin.ts';
+import { type Exam, listExams, registerExam, setDeadline } from '../../contract/admin.ts';
+import type { RulesOf } from '../../domain/checking.ts';
 import { deadlineProblem, examProblem } from '../../domain/exams.ts';
 import { ADMINS, STAFF } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
@@ -13,8 +14,24 @@ import { route } from '../../platform/http.ts';
 import { audit } from '../../platform/store/audit.ts';
 import * as exams from '../../platform/store/exams.ts';
 
+/** The subject's Russian name from the exam year's checking rules; null when there are none for it. */
+function subjectName(rulesOf: RulesOf, exam: Exam): string | null {
+  try {
+    return rulesOf({ year: Number(exam.date.slice(0, 4)), kind: exam.kind, subjectCode: exam.subjectCode })
+      .subjectName;
+  } catch {
+    // No rules for the subject, or none for the year yet: the exam is listed all the same.
+    return null;
+  }
+}
+
 export function examRoutes(app: FastifyInstance, deps: ServiceContext): void {
-  route(app, listExams, { roles: STAFF }, async () => exams.listExams(deps.db));
+  route(app, listExams, { roles: STAFF }, async () =>
+    (await exams.listExams(deps.db)).map((exam) => ({
+      ...exam,
+      subjectName: subjectName(deps.rulesOf, exam),
+    })),
+  );
 
   route(app, registerExam, { roles: ADMINS }, async ({ body: exam, user }, reply) => {
     const problem = examProblem(exam);

@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
-import { ApiError, json } from './api.ts';
+import { failure, json } from './api.ts';
+import { EXAM_KINDS, KIND_NAMES } from './texts.ts';
 import { Field } from './ui.tsx';
 
 const ROLES: Record<string, string> = {
@@ -32,7 +33,7 @@ function Users() {
       await f();
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -121,7 +122,7 @@ export function AdminStation() {
       json<RulesRow[]>('GET', `/api/checking/rules?year=${year}`)
         .then((r) => setRules(r ?? []))
         .catch(() => setRules([])),
-    ]).catch((err: Error) => setError(err.message));
+    ]).catch((err) => setError(failure(err)));
   }, []);
   return (
     <section class="admin">
@@ -165,9 +166,9 @@ export function AdminStation() {
       <ul>
         {forms.map((f) => (
           <li key={f.id}>
-            <code>{f.id}</code> {f.title}{' '}
+            {f.title}{' '}
             <span class="muted">
-              ({f.kind}, {f.edition})
+              ({KIND_NAMES[f.kind] ?? f.kind}, образец {f.edition}, <code>{f.id}</code>)
             </span>
           </li>
         ))}
@@ -176,7 +177,8 @@ export function AdminStation() {
       <ul>
         {rules.map((r) => (
           <li key={`${r.exam}-${r.subjectCode}`}>
-            {r.exam} {r.subjectCode} {r.subject}: критериев {r.criteria}, максимум {r.maxTotal}
+            {EXAM_KINDS[r.exam] ?? r.exam}, {r.subjectName} (код {r.subjectCode}): критериев {r.criteria},
+            максимум {r.maxTotal}
             {r.example && <span class="muted"> (пример, заменить официальными критериями)</span>}
           </li>
         ))}

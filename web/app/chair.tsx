@@ -5,13 +5,14 @@
  */
 
 import { useEffect, useState } from 'preact/hooks';
-import type { Exam } from '../../contract/admin.ts';
+import type { ExamRow } from '../../contract/admin.ts';
 import type { assignChecks, ExpertStatistics, Progress } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
-import { ApiError, json } from './api.ts';
+import { failure, json } from './api.ts';
 import { Appeals } from './chair-appeals.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
+import { EXAM_KINDS, say } from './texts.ts';
 import { Field } from './ui.tsx';
 
 function Failure({ error }: { error: string }) {
@@ -19,8 +20,8 @@ function Failure({ error }: { error: string }) {
 }
 
 export function ChairStation() {
-  const [exams, setExams] = useState<Exam[]>([]);
-  const [exam, setExam] = useState<Exam | null>(null);
+  const [exams, setExams] = useState<ExamRow[]>([]);
+  const [exam, setExam] = useState<ExamRow | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [stats, setStats] = useState<ExpertStatistics[]>([]);
   const [error, setError] = useState('');
@@ -32,12 +33,12 @@ export function ChairStation() {
     try {
       await f();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   useEffect(() => {
     void guard(async () => {
-      const list = (await json<Exam[]>('GET', '/api/exams')) ?? [];
+      const list = (await json<ExamRow[]>('GET', '/api/exams')) ?? [];
       setExams(list);
       setExam(list[0] ?? null);
     });
@@ -67,7 +68,7 @@ export function ChairStation() {
       });
       setNotice(
         r?.refused.length
-          ? `Проверка № ${checkId}: ${r.refused[0]!.reason}`
+          ? `Проверка № ${checkId} не передана: ${say(r.refused[0]!)}`
           : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
       );
       await refresh();
@@ -83,8 +84,8 @@ export function ChairStation() {
         >
           {exams.map((x) => (
             <option key={x.id} value={x.id}>
-              {x.id} ({x.date}
-              {x.processingDeadline ? `, обработать до ${x.processingDeadline}` : ''})
+              {EXAM_KINDS[x.kind] ?? x.kind}, {x.subjectName ?? `предмет ${x.subjectCode}`}, {x.date}
+              {x.processingDeadline ? ` (обработать до ${x.processingDeadline})` : ''}
             </option>
           ))}
         </select>

@@ -7,7 +7,7 @@
 import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AfterScore, CheckView, Round } from '../../contract/checking.ts';
-import { ApiError, blobUrl, json } from './api.ts';
+import { ApiError, blobUrl, failure, json } from './api.ts';
 
 const ROUNDS: Record<Round, string> = {
   screening: 'проверка пустого бланка',
@@ -16,6 +16,9 @@ const ROUNDS: Record<Round, string> = {
   third: 'третья проверка',
   appeal: 'перепроверка по апелляции',
 };
+
+/** A criterion as experts write it: the rules name it `27.K1` (Latin K), the marking scheme says 27.К1. */
+const criterionName = (id: string) => id.replace(/\.K(\d+)$/, '.К$1');
 
 function PageViewer({ check }: { check: CheckView }) {
   const [n, setN] = useState(1);
@@ -137,7 +140,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
             : 'Баллы приняты.',
       );
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -162,7 +165,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
         <tbody>
           {criteria.map((c) => (
             <tr key={c.id}>
-              <td title={c.title}>{c.id}</td>
+              <td title={c.title}>{criterionName(c.id)}</td>
               <td>
                 <input
                   type="number"
@@ -170,7 +173,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
                   max={c.max}
                   step={1}
                   required
-                  aria-label={`Критерий ${c.id}`}
+                  aria-label={`Критерий ${criterionName(c.id)}`}
                   value={scores[c.id] ?? ''}
                   onInput={(e) => setScores({ ...scores, [c.id]: e.currentTarget.value })}
                 />
@@ -216,7 +219,7 @@ function Screening({ check, onDone }: { check: CheckView; onDone: (message: stri
       await json('POST', `/api/checking/checks/${check.id}/screening`, { blank });
       onDone('Ответ принят.');
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -255,7 +258,7 @@ export function ExpertStation({ rest }: { rest: string[] }) {
           ? 'Эта работа вам не назначена.'
           : err instanceof ApiError && err.status === 404
             ? 'Такой проверки нет.'
-            : String(err),
+            : failure(err),
       );
     }
   };

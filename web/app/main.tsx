@@ -7,7 +7,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me } from '../../contract/admin.ts';
 import { AdminStation } from './admin.tsx';
-import { ApiError, json, token, whenSignedOut } from './api.ts';
+import { ApiError, failure, json, token, whenSignedOut } from './api.ts';
 import { ChairStation } from './chair.tsx';
 import { ExpertStation } from './expert.tsx';
 import { OperatorStation } from './operator.tsx';
@@ -61,7 +61,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       onSignedIn((await json<Me>('GET', '/api/me'))!);
     } catch (err) {
       token.clear();
-      setError(err instanceof ApiError && err.status === 401 ? 'Ключ доступа не подходит' : String(err));
+      setError(err instanceof ApiError && err.status === 401 ? 'Ключ доступа не подходит' : failure(err));
     }
   };
   return (

@@ -6,17 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { BatchReport, BatchRow, UploadAnswer } from '../../contract/intake.ts';
 import type { AssemblyReport } from '../../contract/works.ts';
-import { ApiError, blobUrl, json } from './api.ts';
-
-const KINDS: Record<string, string> = {
-  registration: 'бланк регистрации',
-  'answer-sheet-1': 'бланк ответов № 1',
-  'answer-sheet-2': 'бланк ответов № 2',
-  'additional-answer-sheet-2': 'доп. бланк ответов № 2',
-  protocol: 'бланк-протокол',
-  'bubble-sheet': 'бланк с метками',
-  unidentified: 'не опознан',
-};
+import { blobUrl, failure, json } from './api.ts';
+import { KIND_NAMES, say } from './texts.ts';
 
 /** Why a page was rejected (RejectionReason, pipeline/result.ts), in the operator's words. */
 const REJECTIONS: Record<string, string> = {
@@ -75,7 +66,7 @@ function Batch({ id }: { id: string }) {
       await json('POST', `/api/sheets/${sheetNumber}/scan`, { pageId, reason });
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   useEffect(() => {
@@ -110,17 +101,17 @@ function Batch({ id }: { id: string }) {
         <tbody>
           {r.byKind.map((k) => (
             <tr key={k.kind} class={k.declared !== k.recognised ? 'mismatch' : ''}>
-              <td>{KINDS[k.kind] ?? k.kind}</td>
+              <td>{KIND_NAMES[k.kind] ?? k.kind}</td>
               <td>{k.declared}</td>
               <td>{k.recognised}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {r.discrepancies.length > 0 && (
+      {r.notes.length > 0 && (
         <ul class="error">
-          {r.discrepancies.map((d) => (
-            <li key={d}>{d}</li>
+          {r.notes.map((d) => (
+            <li key={say(d)}>{say(d)}</li>
           ))}
         </ul>
       )}
@@ -176,7 +167,6 @@ function Batch({ id }: { id: string }) {
                   {p.file}, стр. {p.page}
                 </button>
                 : {(p.reason && REJECTIONS[p.reason]) ?? p.reason}
-                {p.detail && <span class="muted"> ({p.detail})</span>}
                 {shown === p.pageId && <Preview pageId={p.pageId} />}
               </li>
             ))}
@@ -205,7 +195,7 @@ function Upload({ onUploaded }: { onUploaded: (batchId: string) => void }) {
       form.reset();
       onUploaded(answer!.batchId);
     } catch (err) {
-      setError((err as Error).message);
+      setError(failure(err));
     } finally {
       setBusy(false);
     }
@@ -238,7 +228,7 @@ export function OperatorStation() {
         setBatches(b ?? []);
         setOpen((o) => o ?? b?.[0]?.id ?? null);
       })
-      .catch((err: Error) => setError(err.message));
+      .catch((err) => setError(failure(err)));
   useEffect(() => {
     void load();
   }, []);
@@ -246,7 +236,7 @@ export function OperatorStation() {
     try {
       setAssembly(await json<AssemblyReport>('POST', '/api/works/assemble'));
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   const incomplete = assembly?.works.filter((w) => w.status !== 'complete') ?? [];
@@ -303,7 +293,7 @@ export function OperatorStation() {
           <ul>
             {incomplete.map((w) => (
               <li key={w.id}>
-                {w.id} (комплект {w.kitId}): {w.missing.join('; ')}
+                {w.id} (комплект {w.kitId}): {w.reasons.map(say).join('; ')}
               </li>
             ))}
             {assembly.orphans.map((o) => (

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TaskView } from '../../contract/verification.ts';
-import { ApiError, blobUrl, json } from './api.ts';
+import { blobUrl, failure, json } from './api.ts';
 
 interface Loaded {
   task: TaskView;
@@ -51,8 +51,8 @@ export function VerifierStation() {
   const input = useRef<HTMLInputElement>(null);
 
   const show = async (next: Promise<Loaded | null>) => {
-    const loaded = await next.catch((err: Error) => {
-      setError(err.message);
+    const loaded = await next.catch((err: unknown) => {
+      setError(failure(err));
       return null;
     });
     setCurrent(loaded);
@@ -93,7 +93,7 @@ export function VerifierStation() {
     try {
       await json('POST', `/api/verification/tasks/${task.id}`, body);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
       return;
     }
     URL.revokeObjectURL(image);
