@@ -122,7 +122,7 @@ describe('service API on the embedded default', () => {
     expect((await call('POST', '/api/verification/next', 'demo-operator')).statusCode).toBe(403);
     expect((await call('GET', '/api/me', 'demo-operator')).json()).toEqual({
       id: 'demo-operator',
-      name: 'Demo operator',
+      name: 'Оператор (демо)',
       role: 'operator',
     });
   });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_CODES } from '../contract/messages.ts';
 import { ERROR_STATUS } from '../platform/errors.ts';
-import { KNOWN_CODES, say } from '../web/app/texts.ts';
+import { alphabetText, KNOWN_CODES, say } from '../web/app/texts.ts';
 
 const SERVER_CODES = [...Object.keys(ERROR_STATUS), ...MESSAGE_CODES];
 // Latin words a text of the catalogue may hold: none; parameters are filled in after.
@@ -39,5 +39,13 @@ describe('the stations’ texts for server codes', () => {
     expect(say({ code: 'some-new-refusal', params: { x: 1 } })).toBe(
       'Сервер сообщил о неизвестной ситуации (код some-new-refusal)',
     );
+  });
+});
+
+describe('a field’s allowed symbols', () => {
+  it('names digits and each script of letters in words, other symbols as they are', () => {
+    expect(alphabetText('0123456789')).toBe('цифры');
+    expect(alphabetText('0123456789АБВЁЯABCZ,-')).toBe('цифры, русские и латинские буквы, «,», «-»');
+    expect(alphabetText('XYZ')).toBe('латинские буквы');
   });
 });

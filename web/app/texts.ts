@@ -103,3 +103,19 @@ export function say(m: { code: string; params?: MessageParams }): string {
     return PARAM_NAMES[name]?.[String(value)] ?? String(value);
   });
 }
+
+/**
+ * A field's allowed symbols as the verifier reads them: digits and letters by their script in words (the
+ * scripts matter: Cyrillic А and Latin A look alike), any other symbol as it is.
+ */
+export function alphabetText(allowed: string): string {
+  const chars = [...allowed];
+  const has = (re: RegExp) => chars.some((c) => re.test(c));
+  const letters = [has(/[А-ЯЁа-яё]/) && 'русские', has(/[A-Za-z]/) && 'латинские'].filter(Boolean);
+  const parts = [
+    has(/[0-9]/) && 'цифры',
+    letters.length > 0 && `${letters.join(' и ')} буквы`,
+    ...chars.filter((c) => !/[0-9A-Za-zА-ЯЁа-яё]/.test(c)).map((c) => `«${c}»`),
+  ];
+  return parts.filter(Boolean).join(', ');
+}

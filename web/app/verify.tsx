@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TaskView } from '../../contract/verification.ts';
 import { blobUrl, failure, json } from './api.ts';
+import { alphabetText } from './texts.ts';
 
 interface Loaded {
   task: TaskView;
@@ -144,7 +145,7 @@ export function VerifierStation() {
           <ul class="cells" data-testid="doubtful-cells">
             {task.cells.map((c) => (
               <li key={c.cell} data-cell={c.cell}>
-                клетка {c.cell}: {DOUBTS[c.reason] ?? c.reason} <span class="muted">({c.detail})</span>
+                клетка {c.cell}: {DOUBTS[c.reason] ?? c.reason}
               </li>
             ))}
           </ul>
@@ -160,7 +161,7 @@ export function VerifierStation() {
         />
         {error && <p class="error">{error}</p>}
         <p class="allowed">
-          Допустимо: <code>{task.allowed === '' ? 'written или пусто' : task.allowed}</code>
+          Допустимо: {task.allowed === '' ? <code>written или пусто</code> : alphabetText(task.allowed)}
         </p>
         <p class="keys">
           <kbd>Enter</kbd> подтвердить · введите значение и <kbd>Enter</kbd> исправить · <kbd>Delete</kbd>{' '}
