@@ -19,6 +19,10 @@ export const MESSAGE_CODES = [
   'work-chain-loops',
   'work-additional-not-received',
   'work-additional-not-verified',
+  // Lines of a kit manifest that could not be taken (works).
+  'kits-bad-header',
+  'kits-bad-columns',
+  'kits-bad-sheet-number',
   // Why a chair's hand-over of a check was refused (checking).
   'check-not-found',
   'check-already-scored',

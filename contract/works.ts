@@ -31,7 +31,12 @@ export const chooseScan = endpoint({
 export const importKits = endpoint({
   method: 'POST',
   url: '/api/kits',
-  answer: z.object({ kits: z.number(), errors: z.array(z.string()) }),
+  answer: z.object({
+    kits: z.number(),
+    /** The lines not taken, in English; `problems` says the same as codes for the stations. */
+    errors: z.array(z.string()),
+    problems: z.array(Message),
+  }),
 });
 
 export const AssembledWork = z.object({

@@ -304,7 +304,7 @@ describe('service API on the embedded default', () => {
       headers: { authorization: `Bearer ${tokens['demo-operator']}`, 'content-type': 'text/csv' },
       payload: csv,
     });
-    expect(imported.json()).toEqual({ kits: 1, errors: [] });
+    expect(imported.json()).toEqual({ kits: 1, errors: [], problems: [] });
     const report = (await call('POST', '/api/works/assemble', 'demo-operator')).json() as {
       works: { kitId: string; status: string }[];
       orphans: unknown[];

@@ -77,6 +77,7 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
       kits: 2,
       kitIds: ['K1', 'K2'],
       errors: ['line 4: not an EAN-13 sheet number: 1, 2, 3, 4'],
+      problems: [{ code: 'kits-bad-sheet-number', params: { line: 4, sheets: '1, 2, 3, 4' } }],
     });
     const report = await assembleWorks(db, shippedForms());
     const k1 = report.works.find((w) => w.kitId === 'K1')!;
@@ -144,6 +145,12 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
       kits: 0,
       kitIds: [],
       errors: ['line 1: header must be kit_id,registration,as1,as2_1,as2_2, got kit,a,b'],
+      problems: [
+        {
+          code: 'kits-bad-header',
+          params: { expected: 'kit_id,registration,as1,as2_1,as2_2', got: 'kit,a,b' },
+        },
+      ],
     });
   });
 });

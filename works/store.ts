@@ -13,6 +13,24 @@ import type { Database, Queryable } from '../platform/db.ts';
 
 const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
 
+/** A line of a kit manifest that could not be taken, as a code the stations say in Russian. */
+type KitProblem =
+  | { code: 'kits-bad-header'; params: { expected: string; got: string } }
+  | { code: 'kits-bad-columns'; params: { line: number; columns: number; need: number } }
+  | { code: 'kits-bad-sheet-number'; params: { line: number; sheets: string } };
+
+/** The problem in English, for logs and API callers. */
+function kitProblemText({ code, params: p }: KitProblem): string {
+  switch (code) {
+    case 'kits-bad-header':
+      return `line 1: header must be ${p.expected}, got ${p.got}`;
+    case 'kits-bad-columns':
+      return `line ${p.line}: ${p.columns} columns, need ${p.need}`;
+    case 'kits-bad-sheet-number':
+      return `line ${p.line}: not an EAN-13 sheet number: ${p.sheets}`;
+  }
+}
+
 /**
  * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
  * kit per line. Lines with a malformed barcode are reported and skipped, the rest imported.
@@ -20,41 +38,45 @@ const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
 export async function importKits(
   db: Database,
   csv: string,
-): Promise<{ kits: number; kitIds: string[]; errors: string[] }> {
+): Promise<{ kits: number; kitIds: string[]; errors: string[]; problems: KitProblem[] }> {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
-  if (header.join(',') !== KIT_COLUMNS.join(','))
-    return {
-      kits: 0,
-      kitIds: [],
-      errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`],
-    };
-  const errors: string[] = [];
+  const problems: KitProblem[] = [];
   const rows: { kit: string; role: KitRole; sheet: string }[] = [];
-  lines.forEach((line, i) => {
-    const cells = line.split(',').map((c) => c.trim());
-    const [kit, ...sheets] = cells;
-    if (cells.length !== KIT_COLUMNS.length || !kit) {
-      errors.push(`line ${i + 2}: ${cells.length} columns, need ${KIT_COLUMNS.length}`);
-      return;
-    }
-    const bad = sheets.filter((s) => !ean13CheckDigitValid(s));
-    if (bad.length > 0) {
-      errors.push(`line ${i + 2}: not an EAN-13 sheet number: ${bad.join(', ')}`);
-      return;
-    }
-    for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
-  });
-  await db.transaction(async (tx) => {
-    await tx.query(
-      `insert into kits (kit_id, role, sheet_number)
-       select * from unnest($1::text[], $2::text[], $3::text[])
-       on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
-      [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
-    );
-  });
+  if (header.join(',') !== KIT_COLUMNS.join(','))
+    problems.push({
+      code: 'kits-bad-header',
+      params: { expected: KIT_COLUMNS.join(','), got: header.join(',') },
+    });
+  else
+    lines.forEach((line, i) => {
+      const cells = line.split(',').map((c) => c.trim());
+      const [kit, ...sheets] = cells;
+      if (cells.length !== KIT_COLUMNS.length || !kit) {
+        problems.push({
+          code: 'kits-bad-columns',
+          params: { line: i + 2, columns: cells.length, need: KIT_COLUMNS.length },
+        });
+        return;
+      }
+      const bad = sheets.filter((s) => !ean13CheckDigitValid(s));
+      if (bad.length > 0) {
+        problems.push({ code: 'kits-bad-sheet-number', params: { line: i + 2, sheets: bad.join(', ') } });
+        return;
+      }
+      for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
+    });
+  if (rows.length > 0)
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `insert into kits (kit_id, role, sheet_number)
+         select * from unnest($1::text[], $2::text[], $3::text[])
+         on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
+        [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
+      );
+    });
   const kitIds = [...new Set(rows.map((r) => r.kit))];
-  return { kits: kitIds.length, kitIds, errors };
+  return { kits: kitIds.length, kitIds, errors: problems.map(kitProblemText), problems };
 }
 
 function newWorkCode(): string {
