@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_CODES } from '../contract/messages.ts';
 import { ERROR_STATUS } from '../platform/errors.ts';
-import { alphabetText, KNOWN_CODES, say } from '../web/app/texts.ts';
+import { actorName, alphabetText, KNOWN_CODES, say } from '../web/app/texts.ts';
 
 const SERVER_CODES = [...Object.keys(ERROR_STATUS), ...MESSAGE_CODES];
 // Latin words a text of the catalogue may hold: none; parameters are filled in after.
@@ -47,5 +47,12 @@ describe('a field’s allowed symbols', () => {
     expect(alphabetText('0123456789')).toBe('цифры');
     expect(alphabetText('0123456789АБВЁЯABCZ,-')).toBe('цифры, русские и латинские буквы, «,», «-»');
     expect(alphabetText('XYZ')).toBe('латинские буквы');
+  });
+});
+
+describe('who did something', () => {
+  it('names the service’s own jobs in words and users by their login', () => {
+    expect(actorName('retention-sweeper')).toBe('уничтожение по расписанию');
+    expect(actorName('admin-ivan')).toBe('admin-ivan');
   });
 });

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
 import { failure, json } from './api.ts';
-import { EXAM_KINDS, KIND_NAMES } from './texts.ts';
+import { actorName, EXAM_KINDS, KIND_NAMES } from './texts.ts';
 import { Field } from './ui.tsx';
 
 const ROLES: Record<string, string> = {
@@ -154,7 +154,8 @@ export function AdminStation() {
             <ul>
               {retention.acts.map((a) => (
                 <li key={a.id}>
-                  Акт № {a.id}, {new Date(a.at).toLocaleString('ru-RU')}: объектов {a.objects} ({a.runBy})
+                  Акт № {a.id}, {new Date(a.at).toLocaleString('ru-RU')}: объектов {a.objects} (
+                  {actorName(a.runBy)})
                 </li>
               ))}
             </ul>

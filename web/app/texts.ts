@@ -31,6 +31,15 @@ const KIT_ROLE_NAMES: Record<string, string> = {
 /** Parameters that are themselves codes, said in Russian. */
 const PARAM_NAMES: Record<string, Record<string, string>> = { kind: KIND_NAMES, role: KIT_ROLE_NAMES };
 
+/** The service's own jobs where a user would stand (an act's or an audit event's actor). */
+const SYSTEM_ACTORS: Record<string, string> = {
+  'retention-sweeper': 'уничтожение по расписанию',
+  'protocol-stage': 'приём бланков-протоколов',
+};
+
+/** Who did something: a user by their login, the service's own jobs in words. */
+export const actorName = (id: string): string => SYSTEM_ACTORS[id] ?? id;
+
 /** Refusals and errors: every code of platform/errors.ts (a test holds the two together). */
 const ERRORS: Record<string, string> = {
   'no-such-task': 'Такого задания верификации нет',
