@@ -1,6 +1,6 @@
-/** The browser suites' chromium (Debian's, driven by playwright-core: nothing downloaded) and their sign-in. */
+/** Browser tests' chromium (Debian's, driven by playwright-core; nothing downloaded) and the sign-in form. */
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -20,18 +20,18 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context signed in through the sign-in form with the user's key. */
-export async function signIn(
+/**
+ * A page in a fresh context signed in through the sign-in form with the user's key; `prepare` runs on the
+ * context before the first page loads (a fake clock, say).
+ */
+export async function signInWith(
   browser: Browser,
   base: string,
   key: string,
-  options: BrowserContextOptions = {},
+  prepare?: (context: BrowserContext) => Promise<void>,
 ): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1400, height: 900 },
-    acceptDownloads: true,
-    ...options,
-  });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  await prepare?.(context);
   const page = await context.newPage();
   await page.goto(base);
   await page.getByLabel('Ключ доступа').fill(key);
