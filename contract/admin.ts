@@ -56,8 +56,8 @@ export const RulesRow = z.object({
   exam: z.string(),
   subjectCode: z.string(),
   subject: z.string(),
-  /** The subject's name in Russian. */
-  subjectName: z.string(),
+  /** The subject's name in Russian, where the rules give one. */
+  subjectName: z.string().nullable(),
   example: z.boolean(),
   tasks: z.array(z.string()),
   criteria: z.number(),
@@ -92,7 +92,7 @@ export const Exam = z.strictObject({
 });
 export type Exam = z.infer<typeof Exam>;
 
-/** An exam as listed: with its subject's name (Russian, from the year's checking rules; null without rules). */
+/** An exam as listed: with its subject's name from the checking rules where they give one. */
 export const ExamRow = Exam.extend({ subjectName: z.string().nullable() });
 export type ExamRow = z.infer<typeof ExamRow>;
 

@@ -50,8 +50,8 @@ export const SubjectRulesSchema = z
     /** The subject's code in the exam schedule (the forms' subject_code). */
     subjectCode: z.string().regex(/^\d{2}$/),
     subject: z.string().min(1),
-    /** The subject's name as the stations show it, in Russian. */
-    subjectName: z.string().min(1),
+    /** The subject as staff name it (Russian), for lists of exams. */
+    subjectName: z.string().min(1).optional(),
     /** Example rules stand in until the year's official criteria replace them. */
     example: z.boolean(),
     basis: z.string().min(1),

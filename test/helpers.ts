@@ -98,7 +98,6 @@ export function fixtureRules(tasks: SubjectRules['tasks'], subject = 'test'): Su
     exam: 'EGE',
     subjectCode: '02',
     subject,
-    subjectName: 'Математика (профильный уровень)',
     example: true,
     basis: 'test fixture',
     standardsSubject: 'Mathematics',

@@ -14,18 +14,19 @@ import { route } from '../../platform/http.ts';
 import { audit } from '../../platform/store/audit.ts';
 import * as exams from '../../platform/store/exams.ts';
 
-/** The subject's Russian name from the exam year's checking rules; null when there are none for it. */
 function subjectName(rulesOf: RulesOf, exam: Exam): string | null {
   try {
-    return rulesOf({ year: Number(exam.date.slice(0, 4)), kind: exam.kind, subjectCode: exam.subjectCode })
-      .subjectName;
+    return (
+      rulesOf({ year: Number(exam.date.slice(0, 4)), kind: exam.kind, subjectCode: exam.subjectCode })
+        .subjectName ?? null
+    );
   } catch {
-    // No rules for the subject, or none for the year yet: the exam is listed all the same.
     return null;
   }
 }
 
 export function examRoutes(app: FastifyInstance, deps: ServiceContext): void {
+  // Each exam with its subject's name from the year's checking rules; an exam without rules has none.
   route(app, listExams, { roles: STAFF }, async () =>
     (await exams.listExams(deps.db)).map((exam) => ({
       ...exam,

@@ -178,8 +178,8 @@ export function AdminStation() {
       <ul>
         {rules.map((r) => (
           <li key={`${r.exam}-${r.subjectCode}`}>
-            {EXAM_KINDS[r.exam] ?? r.exam}, {r.subjectName} (код {r.subjectCode}): критериев {r.criteria},
-            максимум {r.maxTotal}
+            {EXAM_KINDS[r.exam] ?? r.exam}, {r.subjectName ?? r.subject} (код {r.subjectCode}): критериев{' '}
+            {r.criteria}, максимум {r.maxTotal}
             {r.example && <span class="muted"> (пример, заменить официальными критериями)</span>}
           </li>
         ))}
