@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
-import { Message } from './messages.ts';
+import { MessageParams } from './messages.ts';
 
 const CheckId = z.object({ id: z.coerce.number().int().positive() });
 const SheetNumber = z.object({ sheet: z.string().min(1) });
@@ -115,8 +115,15 @@ export const assignChecks = endpoint({
   }),
   answer: z.object({
     assigned: z.array(z.number()),
-    /** Each refusal in English (`reason`) and as a code with parameters for the stations. */
-    refused: z.array(Message.extend({ id: z.number(), reason: z.string() })),
+    /** Why each refused check was: `code` and `params` for the station's words, `reason` in plain words. */
+    refused: z.array(
+      z.object({
+        id: z.number(),
+        code: z.enum(['no-such-check', 'already-scored', 'may-not-take']),
+        params: MessageParams,
+        reason: z.string(),
+      }),
+    ),
   }),
 });
 

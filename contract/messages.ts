@@ -23,10 +23,9 @@ export const MESSAGE_CODES = [
   'kits-bad-header',
   'kits-bad-columns',
   'kits-bad-sheet-number',
-  // Why a chair's hand-over of a check was refused (checking).
-  'check-not-found',
-  'check-already-scored',
-  'check-not-for-expert',
+  // Why a chair's hand-over of a check was refused (checking; a check not there is `no-such-check`).
+  'already-scored',
+  'may-not-take',
 ] as const;
 export type MessageCode = (typeof MESSAGE_CODES)[number];
 

@@ -202,7 +202,7 @@ describe('stations in Russian, with headings, landmarks and no serious accessibi
     await page.getByLabel('№ проверки').fill('999999');
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('expert-anna');
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
-    await page.getByText('Проверка № 999999 не передана: проверки № 999999 нет').waitFor();
+    await page.getByText('Проверка № 999999 не передана: такой проверки нет').waitFor();
     await expectRussianAndAccessible(page, 'Председатель ПК');
     await page.context().close();
   });

@@ -148,14 +148,14 @@ export async function assignChecks(
       if (!c)
         return void refused.push({
           id,
-          code: 'check-not-found',
+          code: 'no-such-check',
           params: { check: id },
           reason: 'no such check',
         });
       if (c.status === 'submitted')
         return void refused.push({
           id,
-          code: 'check-already-scored',
+          code: 'already-scored',
           params: { check: id },
           reason: 'already scored',
         });
@@ -174,7 +174,7 @@ export async function assignChecks(
         if (!ok)
           return void refused.push({
             id,
-            code: 'check-not-for-expert',
+            code: 'may-not-take',
             params: { check: id, expert: expertId },
             reason: `${expertId} may not take this check`,
           });

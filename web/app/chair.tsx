@@ -12,7 +12,7 @@ import { failure, json } from './api.ts';
 import { Appeals } from './chair-appeals.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
-import { EXAM_KINDS, say } from './texts.ts';
+import { EXAM_KINDS, inSentence, say } from './texts.ts';
 import { Field } from './ui.tsx';
 
 function Failure({ error }: { error: string }) {
@@ -68,7 +68,7 @@ export function ChairStation() {
       });
       setNotice(
         r?.refused.length
-          ? `Проверка № ${checkId} не передана: ${say(r.refused[0]!)}`
+          ? `Проверка № ${checkId} не передана: ${inSentence(say(r.refused[0]!))}`
           : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
       );
       await refresh();

@@ -95,15 +95,17 @@ const MESSAGES: Record<MessageCode, string> = {
   'kits-bad-header': 'строка 1: заголовок должен быть {expected}, а в файле {got}',
   'kits-bad-columns': 'строка {line}: столбцов {columns}, нужно {need}',
   'kits-bad-sheet-number': 'строка {line}: неверный номер бланка: {sheets}',
-  'check-not-found': 'проверки № {check} нет',
-  'check-already-scored': 'проверка № {check} уже оценена',
-  'check-not-for-expert': 'эксперту {expert} эту проверку выдать нельзя',
+  'already-scored': 'баллы по проверке № {check} уже выставлены',
+  'may-not-take': 'эксперту {expert} эту проверку выдать нельзя',
 };
 
 /** Every code the catalogue has a text for (for the test that every server code has one). */
 export const KNOWN_CODES: readonly string[] = [...Object.keys(ERRORS), ...Object.keys(MESSAGES)];
 
 const TEXTS: Record<string, string> = { ...ERRORS, ...MESSAGES };
+
+/** A text that starts a sentence, put after a colon inside another. */
+export const inSentence = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
 
 /** The Russian text of a code with its parameters filled in. */
 export function say(m: { code: string; params?: MessageParams }): string {
