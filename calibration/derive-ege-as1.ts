@@ -246,7 +246,7 @@ export function deriveEgeAs1(layout: Layout, edition: '2022' | '2023'): FormDefi
 
   return {
     id: `ege-as1-${edition}`,
-    title: `EGE answer sheet 1 (${edition} edition)`,
+    title: `ЕГЭ: бланк ответов № 1 (образец ${edition} года)`,
     kind: 'answer-sheet-1',
     edition,
     source: 'measured on the public sample form: shared/forms/ege-answer-sheet-1.layout.json',

@@ -56,6 +56,8 @@ export const RulesRow = z.object({
   exam: z.string(),
   subjectCode: z.string(),
   subject: z.string(),
+  /** The subject's name in Russian, where the rules give one. */
+  subjectName: z.string().nullable(),
   example: z.boolean(),
   tasks: z.array(z.string()),
   criteria: z.number(),

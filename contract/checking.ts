@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
+import { MessageParams } from './messages.ts';
 
 const CheckId = z.object({ id: z.coerce.number().int().positive() });
 const SheetNumber = z.object({ sheet: z.string().min(1) });
@@ -133,11 +134,12 @@ export const assignChecks = endpoint({
   }),
   answer: z.object({
     assigned: z.array(z.number()),
-    /** Why each refused check was: `code` for the station's words, `reason` in plain words. */
+    /** Why each refused check was: `code` and `params` for the station's words, `reason` in plain words. */
     refused: z.array(
       z.object({
         id: z.number(),
         code: z.enum(['no-such-check', 'already-scored', 'may-not-take']),
+        params: MessageParams,
         reason: z.string(),
       }),
     ),

@@ -1,6 +1,7 @@
 /** Intake for operators: batches, their upload and reconciliation, and a page's preview. */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
+import { Message } from './messages.ts';
 
 export const BatchRow = z.object({
   id: z.string(),
@@ -42,8 +43,10 @@ export const BatchReport = z.object({
     receivedPages: z.number(),
     pendingPages: z.number(),
     byKind: z.array(z.object({ kind: z.string(), declared: z.number(), recognised: z.number() })),
-    /** Human-readable discrepancies; empty when the batch adds up. */
+    /** Discrepancies in English (for logs and API callers); empty when the batch adds up. */
     discrepancies: z.array(z.string()),
+    /** The same discrepancies as codes with parameters: the stations show them in Russian. */
+    notes: z.array(Message),
   }),
   /** Pages that could not be taken, with why: for the operator to rescan or set aside. */
   rejected: z.array(

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { endpoint } from './endpoint.ts';
+import { Message } from './messages.ts';
 
 export const ScanChoice = z.object({
   sheetNumber: z.string(),
@@ -30,15 +31,22 @@ export const chooseScan = endpoint({
 export const importKits = endpoint({
   method: 'POST',
   url: '/api/kits',
-  answer: z.object({ kits: z.number(), errors: z.array(z.string()) }),
+  answer: z.object({
+    kits: z.number(),
+    /** The lines not taken, in English; `problems` says the same as codes for the stations. */
+    errors: z.array(z.string()),
+    problems: z.array(Message),
+  }),
 });
 
 export const AssembledWork = z.object({
   id: z.string(),
   kitId: z.string(),
   status: z.enum(['complete', 'incomplete']),
-  /** Why a work is incomplete: sheets not received, not yet verified, a broken chain. */
+  /** Why a work is incomplete, in English: sheets not received, not yet verified, a broken chain. */
   missing: z.array(z.string()),
+  /** The same reasons as codes with parameters: the stations show them in Russian. */
+  reasons: z.array(Message),
   additionalSheets: z.number(),
 });
 export type AssembledWork = z.infer<typeof AssembledWork>;

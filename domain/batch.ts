@@ -67,13 +67,35 @@ export interface ReconciliationInput {
   recognised: KindCounts;
 }
 
+/** A discrepancy as a code and what it names, for the stations' texts (contract/messages.ts). */
+export type BatchNote =
+  | { code: 'batch-pages-differ'; params: { received: number; declared: number } }
+  | { code: 'batch-pages-unidentified'; params: { pages: number } }
+  | { code: 'batch-kind-differs'; params: { kind: string; recognised: number; declared: number } }
+  | { code: 'batch-sheet-rescanned'; params: { sheet: string; scans: number } };
+
+/** The note in English, for logs and the command line. */
+export function noteText({ code, params: p }: BatchNote): string {
+  switch (code) {
+    case 'batch-pages-differ':
+      return `received ${p.received} pages, declared ${p.declared}`;
+    case 'batch-pages-unidentified':
+      return `${p.pages} pages rejected or unidentified`;
+    case 'batch-kind-differs':
+      return `${p.kind}: recognised ${p.recognised}, declared ${p.declared}`;
+    case 'batch-sheet-rescanned':
+      return `sheet ${p.sheet} scanned ${p.scans} times`;
+  }
+}
+
 export interface Reconciliation {
   declaredPages: number;
   receivedPages: number;
   pendingPages: number;
   byKind: { kind: string; declared: number; recognised: number }[];
-  /** Human-readable discrepancies; empty when the batch adds up. */
+  /** Human-readable discrepancies (the notes in English); empty when the batch adds up. */
   discrepancies: string[];
+  notes: BatchNote[];
 }
 
 /** Declared vs received vs recognised: what an operator must look at before the batch is closed. */
@@ -86,15 +108,22 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
     recognised: count(input.recognised, kind),
   }));
   const declaredPages = byKind.reduce((n, k) => n + k.declared, 0);
-  const discrepancies: string[] = [];
+  const notes: BatchNote[] = [];
   if (input.receivedPages !== declaredPages)
-    discrepancies.push(`received ${input.receivedPages} pages, declared ${declaredPages}`);
+    notes.push({
+      code: 'batch-pages-differ',
+      params: { received: input.receivedPages, declared: declaredPages },
+    });
   if (input.pendingPages === 0) {
     for (const k of byKind) {
       if (k.kind === 'unidentified') {
-        if (k.recognised > 0) discrepancies.push(`${k.recognised} pages rejected or unidentified`);
+        if (k.recognised > 0)
+          notes.push({ code: 'batch-pages-unidentified', params: { pages: k.recognised } });
       } else if (k.recognised !== k.declared)
-        discrepancies.push(`${k.kind}: recognised ${k.recognised}, declared ${k.declared}`);
+        notes.push({
+          code: 'batch-kind-differs',
+          params: { kind: k.kind, recognised: k.recognised, declared: k.declared },
+        });
     }
   }
   return {
@@ -102,6 +131,7 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
     receivedPages: input.receivedPages,
     pendingPages: input.pendingPages,
     byKind,
-    discrepancies,
+    discrepancies: notes.map(noteText),
+    notes,
   };
 }

@@ -41,15 +41,15 @@ const MEDIA_TYPES = {
 } as const;
 
 export class UnknownExamError extends ServiceError<'unknown-exam'> {
-  constructor(message: string) {
-    super('unknown-exam', message);
+  constructor(message: string, exam: string) {
+    super('unknown-exam', message, { exam });
   }
 }
 
 /** A batch refused for what it holds, before anything of it is stored. */
 export class BatchRefusedError extends ServiceError<'refused-batch'> {
-  constructor(message: string) {
-    super('refused-batch', message);
+  constructor(message: string, file: string) {
+    super('refused-batch', message, { file });
   }
 }
 
@@ -72,10 +72,11 @@ export async function ingestBatch(
   const { db, objects } = deps;
   for (const file of files) {
     const why = unprintable(file.name);
-    if (why) throw new BatchRefusedError(`file ${JSON.stringify(file.name)}: ${why}`);
+    if (why) throw new BatchRefusedError(`file ${JSON.stringify(file.name)}: ${why}`, file.name);
   }
   const exam = await examDay(db, manifest.exam);
-  if (!exam) throw new UnknownExamError(`batch ${manifest.batch}: unknown exam ${manifest.exam}`);
+  if (!exam)
+    throw new UnknownExamError(`batch ${manifest.batch}: unknown exam ${manifest.exam}`, manifest.exam);
   const batchId = `${manifest.station}:${manifest.batch}`;
   await recordBatch(db, batchId, manifest, source);
   const result: IngestResult = { batchId, files: files.length, newImages: 0, duplicates: 0, newPages: [] };

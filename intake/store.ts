@@ -4,7 +4,7 @@
  */
 
 import type { BatchReport, BatchRow } from '../contract/intake.ts';
-import { type BatchManifest, type KindCounts, reconcile } from '../domain/batch.ts';
+import { type BatchManifest, type KindCounts, noteText, reconcile } from '../domain/batch.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { Queryable } from '../platform/db.ts';
 import type { BatchSource } from './ingest.ts';
@@ -71,8 +71,14 @@ export async function batchReport(
     pendingPages: pending,
     recognised,
   });
-  for (const r of rescans)
-    reconciliation.discrepancies.push(`sheet ${r.sheetNumber} scanned ${r.pages.length} times`);
+  for (const r of rescans) {
+    const note = {
+      code: 'batch-sheet-rescanned',
+      params: { sheet: r.sheetNumber, scans: r.pages.length },
+    } as const;
+    reconciliation.notes.push(note);
+    reconciliation.discrepancies.push(noteText(note));
+  }
   const rejected = await db.query<BatchReport['rejected'][number]>(
     `select p.id as "pageId", min(b.source_name) as file, p.page_index + 1 as page, p.reason, p.detail
      from batch_items b join pages p on p.image_sha256 = b.image_sha256

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { ROLES, type Role, type User } from '../contract/admin.ts';
 import type { Queryable } from './db.ts';
+import type { ErrorCode } from './errors.ts';
 import { userByToken } from './store/users.ts';
 
 declare module 'fastify' {
@@ -83,8 +84,16 @@ export function guardRoutes(app: FastifyInstance, db: Queryable): void {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     req.user = token ? await userByToken(db, token) : null;
-    if (!req.user) return reply.code(401).send({ error: 'sign in: a valid bearer token is required' });
+    if (!req.user)
+      return reply.code(401).send({
+        code: 'not-signed-in' satisfies ErrorCode,
+        error: 'sign in: a valid bearer token is required',
+      });
     if (!config.roles?.includes(req.user.role))
-      return reply.code(403).send({ error: `role ${req.user.role} may not use this` });
+      return reply.code(403).send({
+        code: 'role-not-allowed' satisfies ErrorCode,
+        params: { role: req.user.role },
+        error: `role ${req.user.role} may not use this`,
+      });
   });
 }

@@ -1,7 +1,8 @@
 /**
  * One shape for the errors a request can meet: a code, a message, and the HTTP status the code answers with,
  * all in one table. A room throws `ServiceError` (or its room's subclass, which narrows the codes); the API
- * answers `{ code, error }` with the table's status. The stations show a text per code.
+ * answers `{ code, params, error }` with the table's status. The stations show a Russian text per code, filled
+ * in from the params (web/app/texts.ts); `error` is the English message for logs and API callers.
  */
 export const ERROR_STATUS = {
   // Nothing there by that name.
@@ -37,6 +38,13 @@ export const ERROR_STATUS = {
   'bad-request': 400,
   'too-large': 413,
   'wrong-media-type': 415,
+  // Answered outside the rooms: no key or a stale one, a role without this route, no route at all, a
+  // service away for the moment, a fault of ours.
+  'not-signed-in': 401,
+  'role-not-allowed': 403,
+  'not-found': 404,
+  unavailable: 503,
+  internal: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -45,6 +53,8 @@ export class ServiceError<C extends ErrorCode = ErrorCode> extends Error {
   constructor(
     readonly code: C,
     message: string,
+    /** What the stations' text for the code names (an exam, a sheet): never participant data. */
+    readonly params: Record<string, string | number> = {},
   ) {
     super(message);
   }

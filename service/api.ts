@@ -12,7 +12,7 @@ import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
 import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { ping } from '../platform/db.ts';
-import { ServiceError } from '../platform/errors.ts';
+import { type ErrorCode, ServiceError } from '../platform/errors.ts';
 import { InfrastructureError, isInfrastructureFailure } from '../platform/failures.ts';
 import { route } from '../platform/http.ts';
 import { log } from '../platform/log.ts';
@@ -25,6 +25,12 @@ import { metricsText } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { examRoutes } from './routes/exams.ts';
 
+/** The code for an error Fastify itself raised (a body too large, a media type it cannot parse). */
+function codeOfStatus(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = { 404: 'not-found', 413: 'too-large', 415: 'wrong-media-type' };
+  return byStatus[status] ?? (status < 500 ? 'bad-request' : 'internal');
+}
+
 export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}): FastifyInstance {
   // The shared pino logger's type is narrower than Fastify's default instance type; the instance is the same.
   const app = Fastify({
@@ -36,7 +42,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof ServiceError)
-      return reply.code(err.status).send({ code: err.code, error: err.message });
+      return reply.code(err.status).send({ code: err.code, params: err.params, error: err.message });
     // The store, the database or the queue is away: nothing is wrong with the request, it can come again.
     if (isInfrastructureFailure(err)) {
       req.log.warn({ err: err.message }, 'infrastructure unavailable');
@@ -44,12 +50,23 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
       return reply
         .code(503)
         .header('retry-after', '30')
-        .send({ error: `${what} unavailable for the moment: try again shortly` });
+        .send({
+          code: 'unavailable' satisfies ErrorCode,
+          error: `${what} unavailable for the moment: try again shortly`,
+        });
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply.code(status).send({ error: status < 500 ? err.message : 'internal error' });
+    return reply
+      .code(status)
+      .send({ code: codeOfStatus(status), error: status < 500 ? err.message : 'internal error' });
   });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      code: 'not-found' satisfies ErrorCode,
+      error: `no route ${req.method} ${req.url.split('?')[0]}`,
+    }),
+  );
 
   app.get('/health', { config: { public: true } }, async () => {
     await ping(deps.db);

@@ -160,11 +160,11 @@ export async function seedDemo(service: RunningService): Promise<Record<string, 
     timeZone: 'Europe/Moscow',
   });
   const users: User[] = [
-    { id: 'demo-operator', name: 'Demo operator', role: 'operator' },
-    { id: 'demo-verifier', name: 'Demo verifier', role: 'verifier' },
-    { id: 'demo-senior', name: 'Demo senior verifier', role: 'senior-verifier' },
-    { id: 'demo-chair', name: 'Demo commission chair', role: 'chair' },
-    { id: 'demo-admin', name: 'Demo RCOI administrator', role: 'admin' },
+    { id: 'demo-operator', name: 'Оператор (демо)', role: 'operator' },
+    { id: 'demo-verifier', name: 'Верификатор (демо)', role: 'verifier' },
+    { id: 'demo-senior', name: 'Старший верификатор (демо)', role: 'senior-verifier' },
+    { id: 'demo-chair', name: 'Председатель ПК (демо)', role: 'chair' },
+    { id: 'demo-admin', name: 'Администратор РЦОИ (демо)', role: 'admin' },
   ];
   const tokens: Record<string, string> = {};
   for (const u of users) tokens[u.id] = await issueUser(db, u);

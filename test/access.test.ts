@@ -84,8 +84,9 @@ const OTHER_PATH: Record<string, (path: string) => string> = {
   'semicolon parameter': (p) => `${p};public=true`,
 };
 
+// The router's own 404 (no route matched) is the only answer with the code not-found.
 const notFoundByRouter = (a: Answer, method: string) =>
-  a.status === 404 && (method === 'HEAD' || /^Route .* not found$/.test(JSON.parse(a.body).message));
+  a.status === 404 && (method === 'HEAD' || JSON.parse(a.body).code === 'not-found');
 
 const guardRefused = (a: Answer, method: string, status: 401 | 403) =>
   a.status === status &&

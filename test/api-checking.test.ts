@@ -114,7 +114,7 @@ describe('expert checking over the API', () => {
     expect(await sharp(page.rawPayload).metadata()).toMatchObject({ width: 1050, height: 1485 });
     const beyond = await call('GET', `/api/checking/checks/${a.id}/pages/3`, 'expert-anna');
     expect(beyond.statusCode).toBe(404);
-    expect(beyond.json()).toEqual({ code: 'no-such-page', error: 'the work has 2 pages' });
+    expect(beyond.json()).toEqual({ code: 'no-such-page', params: {}, error: 'the work has 2 pages' });
     // Boris gets the second check of the same work and cannot open Anna's.
     const b = (await call('POST', '/api/checking/next', 'expert-boris')).json();
     expect(b).toMatchObject({ workCode: 'WAPITEST01', round: 'second' });
@@ -236,7 +236,11 @@ describe('expert checking over the API', () => {
     expect((await PDFDocument.load(batch.rawPayload)).getPageCount()).toBe(2);
     const noPages = await call('POST', '/api/checking/batch-pdf', 'chair-olga', { workIds: ['WAPITEST02'] });
     expect(noPages.statusCode).toBe(404);
-    expect(noPages.json()).toEqual({ code: 'no-such-work', error: 'work WAPITEST02 has no answer sheets 2' });
+    expect(noPages.json()).toEqual({
+      code: 'no-such-work',
+      params: {},
+      error: 'work WAPITEST02 has no answer sheets 2',
+    });
     const zip = await call('POST', '/api/checking/batch-zip', 'chair-olga', { workIds: ['WAPITEST01'] });
     expect(zip.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(zip.rawPayload));
@@ -369,6 +373,7 @@ describe('expert checking over the API', () => {
     expect((await post({ ...exam, processingDeadline: '2026-06-10' })).statusCode).toBe(422);
     expect((await post(exam)).statusCode).toBe(201);
     expect((await post(exam)).statusCode).toBe(409);
+    // Listed with its subject's name from the year's checking rules, for the stations.
     expect((await call('GET', '/api/exams', 'demo-operator')).json()).toContainEqual({
       ...exam,
       subjectName: 'Физика',

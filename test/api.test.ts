@@ -111,11 +111,18 @@ describe('service API on the embedded default', () => {
   });
 
   it('lets each role use only its own routes', async () => {
-    expect((await call('GET', '/api/batches', 'demo-verifier')).statusCode).toBe(403);
+    const refused = await call('GET', '/api/batches', 'demo-verifier');
+    expect(refused.statusCode).toBe(403);
+    // Refusals outside the rooms carry a code too, so the stations can say them in Russian.
+    expect(refused.json()).toMatchObject({ code: 'role-not-allowed', params: { role: 'verifier' } });
+    expect((await call('GET', '/api/batches')).json()).toMatchObject({ code: 'not-signed-in' });
+    expect((await call('GET', '/api/no-such-route', 'demo-operator')).json()).toMatchObject({
+      code: 'not-found',
+    });
     expect((await call('POST', '/api/verification/next', 'demo-operator')).statusCode).toBe(403);
     expect((await call('GET', '/api/me', 'demo-operator')).json()).toEqual({
       id: 'demo-operator',
-      name: 'Demo operator',
+      name: 'Оператор (демо)',
       role: 'operator',
     });
   });
@@ -147,6 +154,10 @@ describe('service API on the embedded default', () => {
         declaredPages: 13,
         pendingPages: 0,
         discrepancies: ['received 15 pages, declared 13', '2 pages rejected or unidentified'],
+        notes: [
+          { code: 'batch-pages-differ', params: { received: 15, declared: 13 } },
+          { code: 'batch-pages-unidentified', params: { pages: 2 } },
+        ],
       },
     });
     expect((await call('GET', '/api/batches/nope', 'demo-operator')).statusCode).toBe(404);
@@ -297,7 +308,7 @@ describe('service API on the embedded default', () => {
       headers: { authorization: `Bearer ${tokens['demo-operator']}`, 'content-type': 'text/csv' },
       payload: csv,
     });
-    expect(imported.json()).toEqual({ kits: 1, errors: [] });
+    expect(imported.json()).toEqual({ kits: 1, errors: [], problems: [] });
     const report = (await call('POST', '/api/works/assemble', 'demo-operator')).json() as {
       works: { kitId: string; status: string }[];
       orphans: unknown[];
@@ -336,6 +347,7 @@ describe('service API on the embedded default', () => {
     expect(bad.json().error).toMatch(/invalid batch manifest in the upload/);
     const unknownExam = await upload('demo-operator', { ...manifest, exam: 'no-such-exam' }, files);
     expect(unknownExam.statusCode).toBe(422);
+    expect(unknownExam.json()).toMatchObject({ code: 'unknown-exam', params: { exam: 'no-such-exam' } });
     const ok = await upload('demo-operator', manifest, files);
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({

@@ -69,4 +69,18 @@ describe('count reconciliation', () => {
   ])('$why', ({ input, discrepancies }) => {
     expect(reconcile(input).discrepancies).toEqual(discrepancies);
   });
+
+  it('says each discrepancy as a code with what it names, for the stations to say in Russian', () => {
+    const { notes } = reconcile({
+      declared: { 'answer-sheet-1': 2 },
+      receivedPages: 3,
+      pendingPages: 0,
+      recognised: { 'answer-sheet-1': 1, unidentified: 2 },
+    });
+    expect(notes).toEqual([
+      { code: 'batch-pages-differ', params: { received: 3, declared: 2 } },
+      { code: 'batch-kind-differs', params: { kind: 'answer-sheet-1', recognised: 1, declared: 2 } },
+      { code: 'batch-pages-unidentified', params: { pages: 2 } },
+    ]);
+  });
 });

@@ -77,13 +77,18 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
       kits: 2,
       kitIds: ['K1', 'K2'],
       errors: ['line 4: not an EAN-13 sheet number: 1, 2, 3, 4'],
+      problems: [{ code: 'kits-bad-sheet-number', params: { line: 4, sheets: '1, 2, 3, 4' } }],
     });
     const report = await assembleWorks(db, shippedForms());
     const k1 = report.works.find((w) => w.kitId === 'K1')!;
     const k2 = report.works.find((w) => w.kitId === 'K2')!;
     expect(k1).toMatchObject({ status: 'complete', missing: [], additionalSheets: 2 });
     expect(k1.id).toMatch(/^W[A-Z2-9]{9}$/);
-    expect(k2).toMatchObject({ status: 'incomplete', missing: [`as2-2 ${n(2, 4)} not received`] });
+    expect(k2).toMatchObject({
+      status: 'incomplete',
+      missing: [`as2-2 ${n(2, 4)} not received`],
+      reasons: [{ code: 'work-sheet-not-received', params: { role: 'as2-2', sheet: n(2, 4) } }],
+    });
     expect(report.orphans).toEqual([{ sheetNumber: stray, form: 'ege-as2-additional' }]);
     const chain = await db.query<{ sheet_number: string; role: string; chain_position: number | null }>(
       `select sheet_number, role, chain_position from work_sheets where work_id = $1 and role = 'additional-as2'
@@ -140,6 +145,12 @@ describe.each(DATABASES)('work assembly on %s', (_name, open) => {
       kits: 0,
       kitIds: [],
       errors: ['line 1: header must be kit_id,registration,as1,as2_1,as2_2, got kit,a,b'],
+      problems: [
+        {
+          code: 'kits-bad-header',
+          params: { expected: 'kit_id,registration,as1,as2_1,as2_2', got: 'kit,a,b' },
+        },
+      ],
     });
   });
 });

@@ -194,7 +194,7 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
     // Anna may not hold both checks of one work, and the untrained expert none.
     expect(await assignChecks(db, 'chair-olga', [second!], 'anna')).toMatchObject({
       assigned: [],
-      refused: [{ id: second }],
+      refused: [{ id: second, code: 'may-not-take', params: { check: second, expert: 'anna' } }],
     });
     expect(await assignChecks(db, 'chair-olga', [second!], 'untrained')).toMatchObject({
       refused: [{ id: second }],

@@ -163,6 +163,8 @@ describe('a batch is refused whole, or what is stored is queued at once', () => 
     ]);
     expect(named.statusCode, named.body).toBe(400);
     expect(named.json().error).toBe('file "page\\u0000.jpg": holds the control character U+0000');
+    // The code and the file name for the stations' Russian text.
+    expect(named.json()).toMatchObject({ code: 'refused-batch', params: { file: 'page\u0000.jpg' } });
     for (const [field, value] of [
       ['exam', `${MOSCOW_EGE_02.id}\u0000`],
       ['room', '12\u001b[2J'],

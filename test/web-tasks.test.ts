@@ -211,7 +211,7 @@ describe('routine tasks in the stations', () => {
     const exam = page.getByLabel('Экзамен');
     await expect
       .poll(() => exam.locator('option').allTextContents())
-      .toEqual(['Математика (профильный уровень), 01.06.2026 (2026-ege-02)']);
+      .toEqual(['ЕГЭ, Математика (профильный уровень), 01.06.2026 (2026-ege-02)']);
     await exam.selectOption('2026-ege-02');
     await page.getByLabel('Номер пакета').fill('form-001');
     await page.getByLabel('Станция сканирования').fill('ppe-0101-scan-1');

@@ -274,7 +274,10 @@ describe('web stations in chromium', () => {
     await page.getByLabel('№ проверки').fill(String(third!.id));
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('expert-vera');
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
-    await page.getByRole('alert').getByText('этот эксперт не может взять эту проверку').waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(`Проверка № ${third!.id} не передана: эксперту expert-vera эту проверку выдать нельзя`)
+      .waitFor();
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('');
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
     await page.getByText(`Проверка № ${third!.id} возвращена в очередь`).waitFor();

@@ -30,7 +30,7 @@ export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): 
   route(app, taskImage, access, async ({ params, user }, reply) => {
     const task = await store.leasedTaskField(deps.db, user.id, params.id);
     const png = await fieldCrop(deps, deps.forms, task.pageId, task.field);
-    if (!png) return reply.code(404).send({ error: 'no image for this field' });
+    if (!png) return reply.code(404).send({ code: 'no-such-image', error: 'no image for this field' });
     await audit(deps.db, user.id, 'image.view', `${task.pageId}/${task.field}`, {});
     return reply.type('image/png').send(Buffer.from(png));
   });

@@ -13,6 +13,24 @@ import type { Database, Queryable } from '../platform/db.ts';
 
 const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
 
+/** A line of a kit manifest that could not be taken, as a code the stations say in Russian. */
+type KitProblem =
+  | { code: 'kits-bad-header'; params: { expected: string; got: string } }
+  | { code: 'kits-bad-columns'; params: { line: number; columns: number; need: number } }
+  | { code: 'kits-bad-sheet-number'; params: { line: number; sheets: string } };
+
+/** The problem in English, for logs and API callers. */
+function kitProblemText({ code, params: p }: KitProblem): string {
+  switch (code) {
+    case 'kits-bad-header':
+      return `line 1: header must be ${p.expected}, got ${p.got}`;
+    case 'kits-bad-columns':
+      return `line ${p.line}: ${p.columns} columns, need ${p.need}`;
+    case 'kits-bad-sheet-number':
+      return `line ${p.line}: not an EAN-13 sheet number: ${p.sheets}`;
+  }
+}
+
 /**
  * Imports the printing system's kit manifest: CSV with the header kit_id,registration,as1,as2_1,as2_2 and one
  * kit per line. Lines with a malformed barcode are reported and skipped, the rest imported.
@@ -20,41 +38,45 @@ const KIT_COLUMNS = ['kit_id', 'registration', 'as1', 'as2_1', 'as2_2'];
 export async function importKits(
   db: Database,
   csv: string,
-): Promise<{ kits: number; kitIds: string[]; errors: string[] }> {
+): Promise<{ kits: number; kitIds: string[]; errors: string[]; problems: KitProblem[] }> {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
-  if (header.join(',') !== KIT_COLUMNS.join(','))
-    return {
-      kits: 0,
-      kitIds: [],
-      errors: [`line 1: header must be ${KIT_COLUMNS.join(',')}, got ${header.join(',')}`],
-    };
-  const errors: string[] = [];
+  const problems: KitProblem[] = [];
   const rows: { kit: string; role: KitRole; sheet: string }[] = [];
-  lines.forEach((line, i) => {
-    const cells = line.split(',').map((c) => c.trim());
-    const [kit, ...sheets] = cells;
-    if (cells.length !== KIT_COLUMNS.length || !kit) {
-      errors.push(`line ${i + 2}: ${cells.length} columns, need ${KIT_COLUMNS.length}`);
-      return;
-    }
-    const bad = sheets.filter((s) => !ean13CheckDigitValid(s));
-    if (bad.length > 0) {
-      errors.push(`line ${i + 2}: not an EAN-13 sheet number: ${bad.join(', ')}`);
-      return;
-    }
-    for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
-  });
-  await db.transaction(async (tx) => {
-    await tx.query(
-      `insert into kits (kit_id, role, sheet_number)
-       select * from unnest($1::text[], $2::text[], $3::text[])
-       on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
-      [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
-    );
-  });
+  if (header.join(',') !== KIT_COLUMNS.join(','))
+    problems.push({
+      code: 'kits-bad-header',
+      params: { expected: KIT_COLUMNS.join(','), got: header.join(',') },
+    });
+  else
+    lines.forEach((line, i) => {
+      const cells = line.split(',').map((c) => c.trim());
+      const [kit, ...sheets] = cells;
+      if (cells.length !== KIT_COLUMNS.length || !kit) {
+        problems.push({
+          code: 'kits-bad-columns',
+          params: { line: i + 2, columns: cells.length, need: KIT_COLUMNS.length },
+        });
+        return;
+      }
+      const bad = sheets.filter((s) => !ean13CheckDigitValid(s));
+      if (bad.length > 0) {
+        problems.push({ code: 'kits-bad-sheet-number', params: { line: i + 2, sheets: bad.join(', ') } });
+        return;
+      }
+      for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
+    });
+  if (rows.length > 0)
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `insert into kits (kit_id, role, sheet_number)
+         select * from unnest($1::text[], $2::text[], $3::text[])
+         on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
+        [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
+      );
+    });
   const kitIds = [...new Set(rows.map((r) => r.kit))];
-  return { kits: kitIds.length, kitIds, errors };
+  return { kits: kitIds.length, kitIds, errors: problems.map(kitProblemText), problems };
 }
 
 function newWorkCode(): string {
@@ -89,6 +111,36 @@ async function sheetRow(tx: Queryable, number: string): Promise<SheetRow | undef
   return row;
 }
 
+/** Why a work is incomplete, as a code the stations say in Russian and its parameters. */
+type WorkGap =
+  | { code: 'work-sheet-not-received' | 'work-sheet-not-verified'; params: { role: string; sheet: string } }
+  | { code: 'work-sheet-other-form'; params: { role: string; sheet: string; form: string } }
+  | {
+      code: 'work-link-not-verified' | 'work-chain-loops' | 'work-additional-not-verified';
+      params: { sheet: string };
+    }
+  | { code: 'work-additional-not-received'; params: { sheet: string; from: string } };
+
+/** The gap in English, for logs and API callers. */
+function gapText({ code, params: p }: WorkGap): string {
+  switch (code) {
+    case 'work-sheet-not-received':
+      return `${p.role} ${p.sheet} not received`;
+    case 'work-sheet-other-form':
+      return `${p.role} ${p.sheet} was read as a ${p.form} sheet`;
+    case 'work-sheet-not-verified':
+      return `${p.role} ${p.sheet} not verified yet`;
+    case 'work-link-not-verified':
+      return `link on ${p.sheet} not verified yet`;
+    case 'work-chain-loops':
+      return `additional AS2 chain loops back to ${p.sheet}`;
+    case 'work-additional-not-received':
+      return `additional AS2 ${p.sheet} (linked from ${p.from}) not received`;
+    case 'work-additional-not-verified':
+      return `additional AS2 ${p.sheet} not verified yet`;
+  }
+}
+
 /**
  * Puts one kit's work together from the sheets there are now (again: assembly is repeatable as sheets arrive
  * and are verified). Runs under a lock on the kit, so two jobs finishing its sheets at once make one work.
@@ -106,16 +158,17 @@ export async function assembleKit(
   if (kitRows.length === 0) return null;
   const roles = new Map(kitRows.map((k) => [k.role, k.sheet_number]));
   const roleOfForm = kitRoles(forms);
-  const missing: string[] = [];
+  const missing: WorkGap[] = [];
   const members: { sheet: string; role: string; position: number | null }[] = [];
   for (const role of KIT_ROLES) {
     const number = roles.get(role)!;
     const sheet = await sheetRow(tx, number);
-    if (!sheet) missing.push(`${role} ${number} not received`);
+    if (!sheet) missing.push({ code: 'work-sheet-not-received', params: { role, sheet: number } });
     else {
       if (roleOfForm.get(sheet.form) !== role)
-        missing.push(`${role} ${number} was read as a ${sheet.form} sheet`);
-      else if (sheet.status !== 'final') missing.push(`${role} ${number} not verified yet`);
+        missing.push({ code: 'work-sheet-other-form', params: { role, sheet: number, form: sheet.form } });
+      else if (sheet.status !== 'final')
+        missing.push({ code: 'work-sheet-not-verified', params: { role, sheet: number } });
       members.push({ sheet: number, role, position: null });
     }
   }
@@ -124,21 +177,22 @@ export async function assembleKit(
   let link = members.some((m) => m.sheet === from) ? await linkValue(tx, from, 'additional_sheet') : null;
   for (let position = 1; link; position++) {
     if (link.value === null) {
-      missing.push(`link on ${from} not verified yet`);
+      missing.push({ code: 'work-link-not-verified', params: { sheet: from } });
       break;
     }
     if (link.value === '') break;
     const next = link.value;
     if (members.some((m) => m.sheet === next)) {
-      missing.push(`additional AS2 chain loops back to ${next}`);
+      missing.push({ code: 'work-chain-loops', params: { sheet: next } });
       break;
     }
     const sheet = await sheetRow(tx, next);
     if (!sheet) {
-      missing.push(`additional AS2 ${next} (linked from ${from}) not received`);
+      missing.push({ code: 'work-additional-not-received', params: { sheet: next, from } });
       break;
     }
-    if (sheet.status !== 'final') missing.push(`additional AS2 ${next} not verified yet`);
+    if (sheet.status !== 'final')
+      missing.push({ code: 'work-additional-not-verified', params: { sheet: next } });
     members.push({ sheet: next, role: 'additional-as2', position });
     from = next;
     link = await linkValue(tx, next, 'next_sheet');
@@ -172,7 +226,8 @@ export async function assembleKit(
     id,
     kitId,
     status,
-    missing,
+    missing: missing.map(gapText),
+    reasons: missing,
     additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
   };
 }

@@ -148,9 +148,20 @@ export async function assignChecks(
         'select status, expert_id, exam_id from checks where id = $1 for update',
         [id],
       );
-      if (!c) return void refused.push({ id, code: 'no-such-check', reason: 'no such check' });
+      if (!c)
+        return void refused.push({
+          id,
+          code: 'no-such-check',
+          params: { check: id },
+          reason: 'no such check',
+        });
       if (c.status === 'submitted')
-        return void refused.push({ id, code: 'already-scored', reason: 'already scored' });
+        return void refused.push({
+          id,
+          code: 'already-scored',
+          params: { check: id },
+          reason: 'already scored',
+        });
       if (expertId === null) {
         await tx.query(
           `update checks set status = 'open', expert_id = null, assigned_by = null, leased_until = null where id = $1`,
@@ -167,6 +178,7 @@ export async function assignChecks(
           return void refused.push({
             id,
             code: 'may-not-take',
+            params: { check: id, expert: expertId },
             reason: `${expertId} may not take this check`,
           });
         await holdFor(tx, id, expertId, chairId);

@@ -18,6 +18,7 @@ const summary = (r: SubjectRules) => ({
   exam: r.exam,
   subjectCode: r.subjectCode,
   subject: r.subject,
+  subjectName: r.subjectName ?? null,
   example: r.example,
   tasks: r.tasks.map((t) => t.task),
   criteria: r.tasks.reduce((n, t) => n + t.criteria.length, 0),

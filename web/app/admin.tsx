@@ -5,8 +5,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
-import { ApiError, json } from './api.ts';
+import { failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
+import { actorName, EXAM_KINDS, KIND_NAMES } from './texts.ts';
 import { Field } from './ui.tsx';
 
 const ROLES: Record<string, string> = {
@@ -34,7 +35,7 @@ function Users() {
       await f();
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -140,7 +141,7 @@ export function AdminStation() {
       json<RulesRow[]>('GET', `/api/checking/rules?year=${year}`)
         .then((r) => setRules(r ?? []))
         .catch(() => setRules([])),
-    ]).catch((err: Error) => setError(err.message));
+    ]).catch((err) => setError(failure(err)));
   }, []);
   return (
     <section class="admin">
@@ -172,7 +173,8 @@ export function AdminStation() {
             <ul>
               {retention.acts.map((a) => (
                 <li key={a.id}>
-                  Акт № {a.id}, {new Date(a.at).toLocaleString('ru-RU')}: объектов {a.objects} ({a.runBy})
+                  Акт № {a.id}, {new Date(a.at).toLocaleString('ru-RU')}: объектов {a.objects} (
+                  {actorName(a.runBy)})
                 </li>
               ))}
             </ul>
@@ -184,9 +186,9 @@ export function AdminStation() {
       <ul>
         {forms.map((f) => (
           <li key={f.id}>
-            <code>{f.id}</code> {f.title}{' '}
+            {f.title}{' '}
             <span class="muted">
-              ({f.kind}, {f.edition})
+              ({KIND_NAMES[f.kind] ?? f.kind}, образец {f.edition}, <code>{f.id}</code>)
             </span>
           </li>
         ))}
@@ -195,7 +197,8 @@ export function AdminStation() {
       <ul>
         {rules.map((r) => (
           <li key={`${r.exam}-${r.subjectCode}`}>
-            {r.exam} {r.subjectCode} {r.subject}: критериев {r.criteria}, максимум {r.maxTotal}
+            {EXAM_KINDS[r.exam] ?? r.exam}, {r.subjectName ?? r.subject} (код {r.subjectCode}): критериев{' '}
+            {r.criteria}, максимум {r.maxTotal}
             {r.example && <span class="muted"> (пример, заменить официальными критериями)</span>}
           </li>
         ))}

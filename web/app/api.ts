@@ -1,14 +1,30 @@
 /** The API from the browser: the signed-in user's token on every call; a 401 signs them out. */
 
+import type { MessageParams } from '../../contract/messages.ts';
+import { say } from './texts.ts';
+
 const KEY = 'rcoi.token';
 
+/** A refusal or an error: the server's code and parameters, and its Russian text (texts.ts) as the message. */
 export class ApiError extends Error {
+  readonly code: string;
+  readonly params: MessageParams;
   constructor(
     readonly status: number,
-    message: string,
+    answer: { code?: string; params?: MessageParams },
   ) {
-    super(message);
+    // An answer without a code (a proxy's page, say) is still told in Russian, by its status.
+    const code = answer.code ?? (status >= 500 ? 'internal' : 'bad-request');
+    const params = answer.params ?? {};
+    super(say({ code, params }));
+    this.code = code;
+    this.params = params;
   }
+}
+
+/** A failure as the user reads it: the server's refusal in Russian, or that the station itself failed. */
+export function failure(err: unknown): string {
+  return err instanceof ApiError ? err.message : 'Сбой на станции: обновите страницу';
 }
 
 export const token = {
@@ -24,7 +40,7 @@ export function whenSignedOut(f: () => void): void {
 
 /**
  * A call with a JSON body (or a multipart FormData, or a Blob with its own type, sent as it is); the response
- * when it succeeded (204 included), an ApiError with the server's reason otherwise.
+ * when it succeeded (204 included), an ApiError with the server's code and its Russian text otherwise.
  */
 export async function call(method: string, url: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${token.get() ?? ''}` };
@@ -34,17 +50,19 @@ export async function call(method: string, url: string, body?: unknown): Promise
     method,
     headers,
     body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
+  }).catch(() => {
+    throw new ApiError(0, { code: 'network' });
   });
   if (res.ok) return res;
   if (res.status === 401) {
     token.clear();
     onSignedOut();
   }
-  const reason = await res
+  const answer = await res
     .json()
-    .then((j: { error?: string }) => j.error)
-    .catch(() => undefined);
-  throw new ApiError(res.status, reason ?? `${res.status} ${res.statusText}`);
+    .then((j: { code?: string; params?: MessageParams }) => j)
+    .catch(() => ({}));
+  throw new ApiError(res.status, answer);
 }
 
 export async function json<T>(method: string, url: string, body?: unknown): Promise<T | null> {

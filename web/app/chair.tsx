@@ -8,21 +8,15 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExamRow } from '../../contract/admin.ts';
 import type { assignChecks, ExpertStatistics, Progress } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
-import { ApiError, json } from './api.ts';
+import { failure, json } from './api.ts';
 import { Appeals } from './chair-appeals.tsx';
 import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
 import { Refusal } from './confirm.tsx';
 import { examLabel } from './exams.ts';
+import { inSentence, say } from './texts.ts';
 import { Field } from './ui.tsx';
-
-/** Why a hand-over was refused (contract/checking.ts assignChecks), for the chair. */
-const REFUSED: Record<Answer<typeof assignChecks>['refused'][number]['code'], string> = {
-  'no-such-check': 'такой проверки нет',
-  'already-scored': 'баллы уже выставлены',
-  'may-not-take': 'этот эксперт не может взять эту проверку',
-};
 
 export function ChairStation() {
   const [exams, setExams] = useState<ExamRow[]>([]);
@@ -38,7 +32,7 @@ export function ChairStation() {
     try {
       await f();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   useEffect(() => {
@@ -79,7 +73,7 @@ export function ChairStation() {
           ? ''
           : `Проверка № ${checkId} ${expertId ? `передана эксперту ${expertId}` : 'возвращена в очередь'}`,
       );
-      if (refused) setError(`Проверка № ${checkId} не передана: ${REFUSED[refused.code]}`);
+      if (refused) setError(`Проверка № ${checkId} не передана: ${inSentence(say(refused))}`);
     });
 
   return (

@@ -8,7 +8,7 @@
 import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AfterScore, CheckView, Round } from '../../contract/checking.ts';
-import { ApiError, blobUrl, json } from './api.ts';
+import { ApiError, blobUrl, failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
 
 const ROUNDS: Record<Round, string> = {
@@ -18,6 +18,9 @@ const ROUNDS: Record<Round, string> = {
   third: 'третья проверка',
   appeal: 'перепроверка по апелляции',
 };
+
+/** A criterion as experts write it: the rules name it `27.K1` (Latin K), the marking scheme says 27.К1. */
+const criterionName = (id: string) => id.replace(/\.K(\d+)$/, '.К$1');
 
 function PageViewer({ check }: { check: CheckView }) {
   const [n, setN] = useState(1);
@@ -172,7 +175,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
         `Черновик сохранён в ${new Date(r!.savedAt).toLocaleTimeString('ru-RU')}. Баллы не отправлены.`,
       );
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   // Ctrl+S saves the draft (as in any editor) instead of the browser's "save page".
@@ -203,7 +206,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
             : 'Баллы приняты.',
       );
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -229,7 +232,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
           <tbody>
             {criteria.map((c) => (
               <tr key={c.id}>
-                <td title={c.title}>{c.id}</td>
+                <td title={c.title}>{criterionName(c.id)}</td>
                 <td>
                   <input
                     type="number"
@@ -237,7 +240,7 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
                     max={c.max}
                     step={1}
                     required
-                    aria-label={`Критерий ${c.id}`}
+                    aria-label={`Критерий ${criterionName(c.id)}`}
                     value={scores[c.id] ?? ''}
                     onInput={(e) => setScores({ ...scores, [c.id]: e.currentTarget.value })}
                   />
@@ -284,7 +287,7 @@ function Screening({ check, onDone }: { check: CheckView; onDone: (message: stri
       await json('POST', `/api/checking/checks/${check.id}/screening`, { blank });
       onDone('Ответ принят.');
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   return (
@@ -324,7 +327,7 @@ export function ExpertStation({ rest }: { rest: string[] }) {
           ? 'Эта работа вам не назначена.'
           : err instanceof ApiError && err.status === 404
             ? 'Такой проверки нет.'
-            : String(err),
+            : failure(err),
       );
     }
   };

@@ -7,7 +7,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me } from '../../contract/admin.ts';
 import { AdminStation } from './admin.tsx';
-import { ApiError, json, token, whenSignedOut } from './api.ts';
+import { ApiError, failure, json, token, whenSignedOut } from './api.ts';
 import { ChairStation } from './chair.tsx';
 import { ExpertStation } from './expert.tsx';
 import { OperatorStation } from './operator.tsx';
@@ -56,33 +56,41 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   useEffect(() => input.current?.focus(), []);
   const submit = async (e: Event) => {
     e.preventDefault();
+    // Keys are Latin letters and digits: Cyrillic ones mean the keyboard is in the other layout (and could
+    // not even be sent in the request's header).
+    if (/[^\x21-\x7e]/.test(key.trim())) {
+      setError('Ключ доступа не подходит: в нём русские буквы, проверьте раскладку клавиатуры');
+      return;
+    }
     token.set(key.trim());
     try {
       onSignedIn((await json<Me>('GET', '/api/me'))!);
     } catch (err) {
       token.clear();
-      setError(err instanceof ApiError && err.status === 401 ? 'Ключ доступа не подходит' : String(err));
+      setError(err instanceof ApiError && err.status === 401 ? 'Ключ доступа не подходит' : failure(err));
     }
   };
   return (
-    <form class="signin" onSubmit={submit}>
-      <h1>РЦОИ: обработка бланков</h1>
-      <label>
-        Ключ доступа
-        <input
-          name="key"
-          ref={input}
-          type="password"
-          autoComplete="off"
-          value={key}
-          onInput={(e) => setKey(e.currentTarget.value)}
-        />
-      </label>
-      <button type="submit" disabled={key.trim() === ''}>
-        Войти
-      </button>
-      {error && <p class="error">{error}</p>}
-    </form>
+    <main>
+      <form class="signin" onSubmit={submit}>
+        <h1>РЦОИ: обработка бланков</h1>
+        <label>
+          Ключ доступа
+          <input
+            name="key"
+            ref={input}
+            type="password"
+            autoComplete="off"
+            value={key}
+            onInput={(e) => setKey(e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit" disabled={key.trim() === ''}>
+          Войти
+        </button>
+        {error && <p class="error">{error}</p>}
+      </form>
+    </main>
   );
 }
 
@@ -96,7 +104,12 @@ function App() {
         .then(setMe)
         .catch(() => setMe(null));
   }, []);
-  if (me === undefined) return <p class="muted">Загрузка…</p>;
+  if (me === undefined)
+    return (
+      <main>
+        <p class="muted">Загрузка…</p>
+      </main>
+    );
   if (me === null) return <SignIn onSignedIn={setMe} />;
   const mine = STATIONS.filter((s) => s.roles.includes(me.role));
   const station = mine.find((s) => s.path === path);
@@ -111,9 +124,14 @@ function App() {
   return (
     <>
       <header>
-        <nav>
+        <nav aria-label="Станции">
           {mine.map((s) => (
-            <a key={s.path} href={`#/${s.path}`} class={s === station ? 'current' : ''}>
+            <a
+              key={s.path}
+              href={`#/${s.path}`}
+              class={s === station ? 'current' : ''}
+              aria-current={s === station ? 'page' : undefined}
+            >
               {s.title}
             </a>
           ))}
@@ -125,7 +143,15 @@ function App() {
           Выйти
         </button>
       </header>
-      <main>{station && <station.view me={me} rest={rest} />}</main>
+      {/* The station's own heading: where the user is, for screen readers and at a glance. */}
+      <main>
+        {station && (
+          <>
+            <h1>{station.title}</h1>
+            <station.view me={me} rest={rest} />
+          </>
+        )}
+      </main>
     </>
   );
 }

@@ -9,19 +9,10 @@ import type { ExamRow } from '../../contract/admin.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import type { BatchReport, BatchRow, UploadAnswer } from '../../contract/intake.ts';
 import type { AssemblyReport, importKits } from '../../contract/works.ts';
-import { ApiError, blobUrl, json } from './api.ts';
+import { blobUrl, failure, json } from './api.ts';
 import { Refusal } from './confirm.tsx';
 import { examLabel } from './exams.ts';
-
-const KINDS: Record<string, string> = {
-  registration: 'бланк регистрации',
-  'answer-sheet-1': 'бланк ответов № 1',
-  'answer-sheet-2': 'бланк ответов № 2',
-  'additional-answer-sheet-2': 'доп. бланк ответов № 2',
-  protocol: 'бланк-протокол',
-  'bubble-sheet': 'бланк с метками',
-  unidentified: 'не опознан',
-};
+import { KIND_NAMES, say } from './texts.ts';
 
 /** Why a page was rejected (RejectionReason, pipeline/result.ts), in the operator's words. */
 const REJECTIONS: Record<string, string> = {
@@ -80,7 +71,7 @@ function Batch({ id }: { id: string }) {
       await json('POST', `/api/sheets/${sheetNumber}/scan`, { pageId, reason });
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   useEffect(() => {
@@ -115,17 +106,17 @@ function Batch({ id }: { id: string }) {
         <tbody>
           {r.byKind.map((k) => (
             <tr key={k.kind} class={k.declared !== k.recognised ? 'mismatch' : ''}>
-              <td>{KINDS[k.kind] ?? k.kind}</td>
+              <td>{KIND_NAMES[k.kind] ?? k.kind}</td>
               <td>{k.declared}</td>
               <td>{k.recognised}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {r.discrepancies.length > 0 && (
+      {r.notes.length > 0 && (
         <ul class="error">
-          {r.discrepancies.map((d) => (
-            <li key={d}>{d}</li>
+          {r.notes.map((d) => (
+            <li key={say(d)}>{say(d)}</li>
           ))}
         </ul>
       )}
@@ -181,7 +172,6 @@ function Batch({ id }: { id: string }) {
                   {p.file}, стр. {p.page}
                 </button>
                 : {(p.reason && REJECTIONS[p.reason]) ?? p.reason}
-                {p.detail && <span class="muted"> ({p.detail})</span>}
                 {shown === p.pageId && <Preview pageId={p.pageId} />}
               </li>
             ))}
@@ -193,7 +183,7 @@ function Batch({ id }: { id: string }) {
 }
 
 /** The sheet kinds a manifest declares pages of (SheetKindSchema, forms/schema.ts). */
-const DECLARED = Object.keys(KINDS).filter((k) => k !== 'unidentified');
+const DECLARED = Object.keys(KIND_NAMES).filter((k) => k !== 'unidentified');
 
 /** Names a batch's id or station may use (BatchManifestSchema, domain/batch.ts). */
 const NAME = '[A-Za-z0-9._\\-]{1,100}';
@@ -231,7 +221,7 @@ function Upload({ exams, onUploaded }: { exams: ExamRow[]; onUploaded: (batchId:
       form.reset();
       onUploaded(answer!.batchId);
     } catch (err) {
-      setError((err as Error).message);
+      setError(failure(err));
     } finally {
       setBusy(false);
     }
@@ -266,7 +256,7 @@ function Upload({ exams, onUploaded }: { exams: ExamRow[]; onUploaded: (batchId:
         <legend>Заявлено страниц по видам бланков</legend>
         {DECLARED.map((k) => (
           <label key={k}>
-            {KINDS[k]}
+            {KIND_NAMES[k]}
             <input name={`declared.${k}`} type="number" min={0} max={100000} />
           </label>
         ))}
@@ -334,18 +324,18 @@ export function OperatorStation() {
         setBatches(b ?? []);
         setOpen((o) => o ?? b?.[0]?.id ?? null);
       })
-      .catch((err: Error) => setError(err.message));
+      .catch((err) => setError(failure(err)));
   useEffect(() => {
     void load();
     json<ExamRow[]>('GET', '/api/exams')
       .then((x) => setExams(x ?? []))
-      .catch((err: Error) => setError(err.message));
+      .catch((err: unknown) => setError(failure(err)));
   }, []);
   const assemble = async () => {
     try {
       setAssembly(await json<AssemblyReport>('POST', '/api/works/assemble'));
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
     }
   };
   const incomplete = assembly?.works.filter((w) => w.status !== 'complete') ?? [];
@@ -405,7 +395,7 @@ export function OperatorStation() {
           <ul>
             {incomplete.map((w) => (
               <li key={w.id}>
-                {w.id} (комплект {w.kitId}): {w.missing.join('; ')}
+                {w.id} (комплект {w.kitId}): {w.reasons.map(say).join('; ')}
               </li>
             ))}
             {assembly.orphans.map((o) => (

@@ -12,7 +12,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StationState, TaskView } from '../../contract/verification.ts';
-import { ApiError, blobUrl, json, token } from './api.ts';
+import { ApiError, blobUrl, failure, json, token } from './api.ts';
+import { alphabetText } from './texts.ts';
 
 interface Loaded {
   task: TaskView;
@@ -118,8 +119,8 @@ export function VerifierStation() {
   };
 
   const show = async (next: Promise<Loaded | null>) => {
-    const loaded = await next.catch((err: Error) => {
-      setError(err.message);
+    const loaded = await next.catch((err: unknown) => {
+      setError(failure(err));
       return null;
     });
     shownAt.current = null;
@@ -138,7 +139,7 @@ export function VerifierStation() {
         setState(st);
         return show(nextTask());
       })
-      .catch((err: Error) => setError(err.message));
+      .catch((err: unknown) => setError(failure(err)));
     // Leases go back when the station closes (reload, another page, sign-out): with the key it was opened
     // with, since signing out clears the stored one first.
     const key = token.get();
@@ -204,7 +205,7 @@ export function VerifierStation() {
       await show(Promise.resolve({ task: task!, image }));
     } catch (err) {
       setUndoable((u) => u.slice(0, -1));
-      setError(err instanceof ApiError ? (UNDO_REFUSED[err.status] ?? err.message) : String(err));
+      setError((err instanceof ApiError && UNDO_REFUSED[err.status]) || failure(err));
     } finally {
       busy.current = false;
       void refreshState();
@@ -236,7 +237,7 @@ export function VerifierStation() {
       await json('POST', `/api/verification/tasks/${task.id}`, body);
     } catch (err) {
       busy.current = false;
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(failure(err));
       return;
     }
     holding.current.delete(task.id);
@@ -321,7 +322,7 @@ export function VerifierStation() {
           <ul class="cells" data-testid="doubtful-cells">
             {task.cells.map((c) => (
               <li key={c.cell} data-cell={c.cell}>
-                клетка {c.cell}: {DOUBTS[c.reason] ?? c.reason} <span class="muted">({c.detail})</span>
+                клетка {c.cell}: {DOUBTS[c.reason] ?? c.reason}
               </li>
             ))}
           </ul>
@@ -343,7 +344,7 @@ export function VerifierStation() {
         )}
         {error && <p class="error">{error}</p>}
         <p class="allowed">
-          Допустимо: <code>{task.allowed === '' ? 'written или пусто' : task.allowed}</code>
+          Допустимо: {task.allowed === '' ? <code>written или пусто</code> : alphabetText(task.allowed)}
         </p>
         <p class="keys">
           <kbd>Enter</kbd> подтвердить · введите значение и <kbd>Enter</kbd> исправить · <kbd>Delete</kbd>,{' '}
