@@ -197,7 +197,7 @@ describe('stations in Russian, with headings, landmarks and no serious accessibi
   it('the chair’s station, with the exam’s subject named and a refusal said in Russian', async () => {
     const page = await station('demo-chair', 'chair', (p) => p.getByTestId('progress').waitFor());
     await expect(page.getByLabel('Экзамен').locator('option').first().textContent()).resolves.toContain(
-      'ЕГЭ, Математика (профильный уровень), 2026-06-01',
+      'ЕГЭ, Математика (профильный уровень), 01.06.2026',
     );
     await page.getByLabel('№ проверки').fill('999999');
     await page.getByLabel('Эксперт (пусто: в очередь)').fill('expert-anna');
