@@ -25,7 +25,7 @@ const WORK = 'WLANG01';
 /** Latin terms a station may show: formats, codes and key caps as they are printed on keyboards and papers. */
 const TERMS = [
   ...['PDF', 'ZIP', 'CSV', 'JSON', 'ID', 'EAN-13', 'QR'],
-  ...['Enter', 'Esc', 'Delete', 'PageUp', 'PageDown', 'Ctrl', 'Z'],
+  ...['Enter', 'Esc', 'Delete', 'PageUp', 'PageDown', 'Ctrl', 'Z', 'S'],
   // The manifest's file name, as the batch folder must hold it.
   'batch.json',
 ];

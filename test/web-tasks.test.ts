@@ -142,7 +142,7 @@ describe('routine tasks in the stations', () => {
     await page.getByRole('button', { name: 'Передать', exact: true }).click();
     const alert = page.getByRole('alert');
     await alert
-      .getByText(`Проверка № ${appeal!.id} не передана: этот эксперт не может взять эту проверку`)
+      .getByText(`Проверка № ${appeal!.id} не передана: эксперту expert-nina эту проверку выдать нельзя`)
       .waitFor();
     await expect(alert.evaluate((el) => getComputedStyle(el).color)).resolves.toBe('rgb(180, 35, 24)');
     await expect(page.locator('.notice').count()).resolves.toBe(0);

@@ -126,7 +126,8 @@ function PageViewer({ check }: { check: CheckView }) {
 /** The marking scheme beside the script: each criterion's text from the rule set and what earns each point. */
 function Scheme({ check }: { check: CheckView }) {
   return (
-    <section class="scheme" aria-labelledby="scheme-title">
+    // Focusable: a scrolling panel must be reachable by keyboard.
+    <section class="scheme" aria-labelledby="scheme-title" tabIndex={0}>
       <h3 id="scheme-title">Критерии оценивания</h3>
       {check.tasks.flatMap((t) =>
         t.criteria.map((c) => (
@@ -161,9 +162,15 @@ function ScoreForm({ check, onDone }: { check: CheckView; onDone: (message: stri
   const [error, setError] = useState('');
   const [dialog, ask] = useConfirm();
   const complete = criteria.every((c) => scores[c.id] !== undefined && scores[c.id] !== '');
+  // The scores as last rendered: the Ctrl+S listener is re-registered only after paint, so a key pressed
+  // right after typing would otherwise save the scores from before it.
+  const latest = useRef(scores);
+  latest.current = scores;
   const given = () =>
     Object.fromEntries(
-      criteria.filter((c) => (scores[c.id] ?? '') !== '').map((c) => [c.id, Number(scores[c.id])]),
+      criteria
+        .filter((c) => (latest.current[c.id] ?? '') !== '')
+        .map((c) => [c.id, Number(latest.current[c.id])]),
     );
   const saveDraft = async () => {
     setError('');

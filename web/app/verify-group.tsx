@@ -303,7 +303,7 @@ export function VerifierModes({ rest }: { rest: string[] }) {
   );
   return (
     <>
-      <nav class="modes" aria-label="Режим верификации">
+      <div class="modes" role="group" aria-label="Режим верификации">
         {link('#/verify', !group, 'По одному')}
         {link('#/verify/group', group, 'Группой')}
         {group && (
@@ -312,7 +312,7 @@ export function VerifierModes({ rest }: { rest: string[] }) {
             {link('#/verify/group/field', by === 'field', 'по полю')}
           </span>
         )}
-      </nav>
+      </div>
       {group ? <GroupStation key={by} by={by} /> : <VerifierStation />}
     </>
   );
