@@ -592,3 +592,15 @@ export function validateRis(
   errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.row - b.row));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, records };
 }
+
+/** One line for a person: `kits.csv:3 column "Участник" (participant): unknown-participant value="A9"`. */
+export function risErrorText(e: RisError): string {
+  const where = [
+    e.row > 0 ? `${e.file}:${e.row}` : e.file,
+    e.element,
+    e.column !== undefined && `column "${e.column}"`,
+    e.field !== undefined && `(${e.field})`,
+  ].filter(Boolean);
+  const params = Object.entries(e.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `${where.join(' ')}: ${[e.code, ...params].join(' ')}`;
+}
