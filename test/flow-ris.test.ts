@@ -278,12 +278,6 @@ describe('rcoi import ris', () => {
         await db.close();
       }
     });
-
-  it('says how it is called', () => {
-    const r = rcoi({ RCOI_DATA_DIR: join(dir, 'x') }, 'import', 'ris', SAMPLE_PATHS[0]!);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/needs --mapping/);
-  });
 });
 
 describe('POST /api/ris/import', () => {
