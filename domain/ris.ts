@@ -301,12 +301,17 @@ const DATE_TOKENS: Record<string, string> = {
   ss: '\\d{2}',
 };
 
+const dateLayouts = new Map<string, RegExp>();
+
 function dateIn(layout: string, text: string): string | null {
-  const pattern = layout
-    .split(/(YYYY|MM|DD|hh|mm|ss)/)
-    .map((part) => DATE_TOKENS[part] ?? part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('');
-  const m = new RegExp(`^${pattern}$`).exec(text)?.groups;
+  let pattern = dateLayouts.get(layout);
+  if (!pattern) {
+    const parts = layout
+      .split(/(YYYY|MM|DD|hh|mm|ss)/)
+      .map((part) => DATE_TOKENS[part] ?? part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    dateLayouts.set(layout, (pattern = new RegExp(`^${parts.join('')}$`)));
+  }
+  const m = pattern.exec(text)?.groups;
   if (!m) return null;
   const day = `${m.y}-${m.m}-${m.d}`;
   return realDay(day) ? day : null;
@@ -418,34 +423,30 @@ function readFile(file: RisFile, m: FileMapping): { rows: RisRow[]; errors: RisE
     });
   }
   const rules = RIS_FIELDS[m.kind] as Record<string, FieldRule>;
+  // Refusal first: it decides whether the personal fields are read at all.
+  const plan = Object.keys(rules)
+    .sort((x, y) => Number(y === 'refused') - Number(x === 'refused'))
+    .flatMap((name) => {
+      const source = m.fields[name];
+      return source ? [{ name, rule: rules[name]!, source }] : [];
+    });
+  const columns = Object.fromEntries(plan.map((f) => [f.name, describeSource(f.source)]));
   const rows: RisRow[] = [];
   for (const r of raw) {
     const where = { file: file.name, row: r.row, ...(r.element && { element: r.element }) };
     const values: Record<string, string> = {};
-    const columns: Record<string, string> = {};
     let bad = false;
-    const read = (name: string) => {
-      const source = m.fields[name];
-      if (!source) return;
-      columns[name] = describeSource(source);
-      const got = convert(rules[name]!, source, r.get(source) ?? '');
-      if (typeof got === 'string') values[name] = got;
-      else {
-        errors.push({ ...where, column: columns[name], field: name, ...got });
-        bad = true;
-      }
-    };
-    // Refusal first: it decides whether the personal fields are read at all.
-    read('refused');
-    const refused = values.refused === 'true';
-    for (const name of Object.keys(rules)) {
-      if (name === 'refused' || (refused && rules[name]!.personal)) continue;
-      read(name);
-      const need = rules[name]!.required;
-      if ((need === true || (need === 'unless-refused' && !refused)) && values[name] === '') {
+    for (const { name, rule, source } of plan) {
+      if (rule.personal && values.refused === 'true') continue;
+      const got = convert(rule, source, r.get(source) ?? '');
+      if (typeof got !== 'string') errors.push({ ...where, column: columns[name], field: name, ...got });
+      else if (got === '' && (rule.required === true || (rule.required && values.refused !== 'true')))
         errors.push({ ...where, column: columns[name], field: name, code: 'required', params: {} });
-        bad = true;
+      else {
+        values[name] = got;
+        continue;
       }
+      bad = true;
     }
     if (!bad) rows.push({ ...where, kind: m.kind, values, columns });
   }
