@@ -5,20 +5,19 @@
  * their code only: their names, document and birth date are nowhere in the database, the audit trail, the
  * error reports or the log, through the store, the CLI and the API.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMapping, type RisFile } from '../domain/ris.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import { importRis } from '../participants/store.ts';
-import { configFromEnv } from '../platform/config.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
-import { startService } from '../service/run.ts';
 import { assembleKit } from '../works/store.ts';
 import { finalSheet, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshPostgresDatabase, undoAfterAll } from './services.ts';
@@ -281,15 +280,35 @@ describe('rcoi import ris', () => {
 });
 
 describe('POST /api/ris/import', () => {
-  it('takes an export from an administrator, answers every error of a bad one with 422, and nothing of a refused participant', async () => {
+  it('takes an export from an administrator, answers every error of a bad one with 422, and logs nothing of a refused participant', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rcoi-ris-api-'));
     undo(() => rmSync(dir, { recursive: true, force: true }));
-    const service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { concurrency: 1 });
-    undo(() => service.stop());
-    const { db } = service.adapters;
+    const databaseUrl = await freshPostgresDatabase();
+    const db = postgresDatabase(databaseUrl);
+    undo(() => db.close());
+    await migrate(db);
     await registerExam(db, MOSCOW_EGE_02);
     const admin = await issueUser(db, { id: 'admin-ivan', name: 'Иван', role: 'admin' });
     const operator = await issueUser(db, { id: 'op', name: 'Оператор', role: 'operator' });
+    // The service as deployed, in its own process, its log (every level) kept to be searched.
+    const port = await freePort();
+    const { DATABASE_URL: _, RCOI_DATA_DIR: __, REDIS_URL: ___, ...env } = process.env;
+    const server = spawn(process.execPath, [new URL('bin/rcoi.js', root).pathname, 'serve'], {
+      env: { ...env, DATABASE_URL: databaseUrl, RCOI_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'trace' },
+    });
+    let output = '';
+    server.stdout.on('data', (b) => (output += b));
+    server.stderr.on('data', (b) => (output += b));
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    undo(() => {
+      if (server.exitCode === null) server.kill('SIGTERM');
+      return exited;
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.on('data', () => output.includes('rcoi service on') && resolve());
+      server.once('exit', () => reject(new Error(`the service stopped:\n${output}`)));
+    });
+
     const rawMapping = JSON.parse(readFileSync(MAPPING_PATH, 'utf8'));
     const payload = (files: RisFile[]) => ({
       mapping: rawMapping,
@@ -298,24 +317,28 @@ describe('POST /api/ris/import', () => {
         content: Buffer.from(f.bytes).toString('base64'),
       })),
     });
-    const post = (token: string, body: object) =>
-      service.app.inject({
+    const post = async (token: string, body: object) => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/ris/import`, {
         method: 'POST',
-        url: '/api/ris/import',
-        headers: { authorization: `Bearer ${token}` },
-        payload: body,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
       });
+      return { status: r.status, body: await r.text() };
+    };
 
-    expect((await post(operator, payload(samples()))).statusCode).toBe(403);
+    expect((await post(operator, payload(samples()))).status).toBe(403);
     const wrongMapping = await post(admin, { ...payload(samples()), mapping: { ...rawMapping, files: [] } });
-    expect(wrongMapping.statusCode).toBe(422);
-    expect(wrongMapping.json()).toMatchObject({ code: 'bad-value', error: expect.stringMatching(/files/) });
+    expect(wrongMapping.status).toBe(422);
+    expect(JSON.parse(wrongMapping.body)).toMatchObject({
+      code: 'bad-value',
+      error: expect.stringMatching(/files/),
+    });
 
     const [ppe, participants, kits] = samples();
     const badKits = utf8(new TextDecoder().decode(kits!.bytes).replace('K3;02;P0003', 'K3;02;P0033'));
     const refused = await post(admin, payload([ppe!, participants!, { ...kits!, bytes: badKits }]));
-    expect(refused.statusCode).toBe(422);
-    expect(refused.json()).toEqual({
+    expect(refused.status).toBe(422);
+    expect(JSON.parse(refused.body)).toEqual({
       imported: false,
       errors: [
         {
@@ -330,9 +353,22 @@ describe('POST /api/ris/import', () => {
     });
 
     const taken = await post(admin, payload(samples()));
-    expect(taken.statusCode).toBe(200);
-    expect(taken.json()).toEqual({ imported: true, ppes: 2, participants: 3, refused: 1, kits: 3 });
+    expect(taken.status).toBe(200);
+    expect(JSON.parse(taken.body)).toEqual({ imported: true, ppes: 2, participants: 3, refused: 1, kits: 3 });
+    server.kill('SIGTERM');
+    await exited;
+    // The log is there to be searched: it names the route, and nothing of the refused participant.
+    expect(output).toContain('/api/ris/import');
     const stored = await everything(db);
-    for (const value of REFUSED) expect(stored + refused.body + taken.body).not.toContain(value);
+    for (const value of REFUSED) expect(stored + refused.body + taken.body + output).not.toContain(value);
   });
 });
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
