@@ -479,11 +479,13 @@ export function readRisFiles(
     const sources = mapping.files.filter((f) => globRegex(f.match).test(base));
     if (sources.length !== 1) {
       const code = sources.length === 0 ? 'unmatched-file' : 'ambiguous-file';
+      // Which names the mapping's sources take: all of them when none matched, else the ones that did.
+      const named = sources.length === 0 ? mapping.files : sources;
       errors.push({
         file: file.name,
         row: 0,
         code,
-        params: { sources: sources.map((s) => s.match).join(', ') },
+        params: { sources: named.map((s) => s.match).join(', ') },
       });
       continue;
     }

@@ -306,12 +306,26 @@ describe('row-level errors: one bad row anywhere refuses the import, every error
     [
       'a file no source matches',
       [{ name: 'other.txt', bytes: utf8('x') }],
-      [{ row: 0, code: 'unmatched-file' }],
+      [{ row: 0, code: 'unmatched-file', params: { sources: 'ppe*.csv, participants*.xml, kits*.csv' } }],
     ],
   ])('%s', (_what, files, expected) => {
     const result = run(example, files, known);
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.errors).toEqual(expected.map((e) => expect.objectContaining(e)));
+  });
+
+  it('refers participants and kits to registered exams only', () => {
+    const result = run(example, SAMPLES, facts({ exams: new Set(), ppes: new Set(['0101', '0102']) }));
+    expect(
+      result.ok ? [] : result.errors.map((e) => `${e.file.split('-')[0]}:${e.row} ${e.field} ${e.code}`),
+    ).toEqual([
+      'kits:2 exam unknown-exam',
+      'kits:3 exam unknown-exam',
+      'kits:4 exam unknown-exam',
+      'participants:4 exam unknown-exam',
+      'participants:15 exam unknown-exam',
+      'participants:26 exam unknown-exam',
+    ]);
   });
 
   it('lists the errors of every file and every row, the good rows taking nothing in', () => {
