@@ -45,6 +45,11 @@ const USAGE: Record<string, string> = {
   'users add': `rcoi users add --id ID --name NAME --role operator|verifier|senior-verifier|expert|chair|admin
     Adds a user to the configured database (DATABASE_URL, or the embedded one in RCOI_DATA_DIR) and
     prints the user's key once: how a deployment gets its first administrator. An existing id is refused.`,
+  'import ris': `rcoi import ris --mapping MAPPING.json FILE...
+    Imports the regional information system's export (exam points, participants, kits; CSV in UTF-8 or
+    Windows-1251, XML) into the configured database, each file read by the mapping's source its name
+    matches. All or nothing: any bad row prints every error (file:row, column, code) and imports nothing.
+    Participants who refused processing of personal data are kept under their code only.`,
   package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
     Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
 };
@@ -68,10 +73,11 @@ const COMMANDS: Record<string, Run> = {
   keys: async (args) => (await import('./package.ts')).keysCommand(args),
   package: async (args) => (await import('./package.ts')).packageCommand(args),
   users: async (args) => (await import('./users.ts')).usersCommand(args),
+  import: async (args) => (await import('./import.ts')).importCommand(args),
 };
 const ALIASES: Record<string, string> = { recognize: 'recognise' };
 /** Commands that never touch an image, so they need not load sharp. */
-const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users']);
+const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users', 'import']);
 
 const indent = (block: string) => `  ${block.replaceAll('\n', '\n  ')}`;
 

@@ -14,6 +14,8 @@ export interface Endpoint {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The largest body taken, in bytes, when more than the API's 1 MiB (an export's files). */
+  bodyLimit?: number;
   /** What a successful call answers with (JSON); absent for binary answers (images, PDFs, archives). */
   answer?: z.ZodType;
 }

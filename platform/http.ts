@@ -42,6 +42,7 @@ export function route<E extends Endpoint>(
     url: endpoint.url,
     // Fastify types a route's config by its first use; the guard (access.ts) reads either shape.
     config: access as { roles: readonly Role[] },
+    ...(endpoint.bodyLimit && { bodyLimit: endpoint.bodyLimit }),
     schema: {
       ...(endpoint.params && { params: endpoint.params }),
       ...(endpoint.query && { querystring: endpoint.query }),

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { checkingRoutes } from '../checking/routes.ts';
 import { me } from '../contract/admin.ts';
 import { intakeRoutes, UPLOAD_LIMITS } from '../intake/routes.ts';
+import { participantsRoutes } from '../participants/routes.ts';
 import { ADMINS, ANYONE, guardRoutes } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { ping } from '../platform/db.ts';
@@ -85,6 +86,7 @@ export function buildApi(deps: ServiceContext, opts: { logger?: boolean } = {}):
   examRoutes(app, deps);
   intakeRoutes(app, deps);
   worksRoutes(app, deps);
+  participantsRoutes(app, deps);
   verificationRoutes(app, deps);
   retentionRoutes(app, deps);
   checkingRoutes(app, deps);

@@ -30,6 +30,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   recognition: [...STAGE_BASE, 'verification', 'works'],
   intake: [...STAGE_BASE, 'recognition'],
   retention: STAGE_BASE,
+  // The regional system's kits are kits: saved as the printing system's are.
+  participants: [...STAGE_BASE, 'works'],
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
   // Results read the facts of works and checks from the database, not through those rooms.
@@ -52,6 +54,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'recognition',
     'verification',
     'works',
+    'participants',
     'checking',
     'retention',
     'print',
@@ -60,7 +63,17 @@ const MAY_IMPORT: Record<string, string[]> = {
     'web',
     'samples',
   ],
-  cli: [...STAGE_BASE, 'render', 'samples', 'calibration', 'intake', 'recognition', 'workers', 'service'],
+  cli: [
+    ...STAGE_BASE,
+    'render',
+    'samples',
+    'calibration',
+    'intake',
+    'recognition',
+    'participants',
+    'workers',
+    'service',
+  ],
   bin: ['cli'],
   scripts: ['web'],
 };

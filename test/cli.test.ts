@@ -37,6 +37,7 @@ const COMMANDS = [
   'keys',
   'package',
   'users add',
+  'import ris',
 ];
 
 describe('rcoi COMMAND --help', () => {
@@ -69,6 +70,7 @@ describe('usage errors', () => {
     expectUsageError(rcoi('generate', '--bogus'), 'generate', /Unknown option '--bogus'/);
     expectUsageError(rcoi('calibrate', 'form', '--out', 'x'), 'calibrate form', /needs --form/);
     expectUsageError(rcoi('worker', '--concurrency', '0'), 'worker', /at least 1, got "0"/);
+    expectUsageError(rcoi('import', 'ris', 'kits.csv'), 'import ris', /needs --mapping MAPPING.json/);
   });
 
   it('an unknown command points at the overall help', () => {

@@ -3,38 +3,13 @@
  * the printing system's CSV, additional AS2 chains from the verified link fields, incomplete works and
  * orphan sheets reported, personal data only in personal.*.
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
-import type { Database } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { ean13WithCheckDigit } from '../render/barcodes.ts';
 import { assembleWorks, importKits, routeWork } from '../works/store.ts';
+import { finalSheet as sheet } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
-
-/** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
-async function sheet(db: Database, number: string, form: string, fields: Record<string, string | null> = {}) {
-  const sha = createHash('sha256').update(number).digest('hex');
-  await db.query(
-    `insert into images (sha256, object_key, bytes, media_type) values ($1, $1, 1, 'image/png')`,
-    [sha],
-  );
-  await db.query(
-    `insert into pages (id, image_sha256, page_index, status, form, sheet_number) values ($1, $2, 0, 'final', $3, $4)`,
-    [`${sha}#1`, sha, form, number],
-  );
-  const kind = form.startsWith('ege-as1') ? 'answer-sheet-1' : form;
-  await db.query(
-    `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, 'final')`,
-    [number, `${sha}#1`, form, kind],
-  );
-  for (const [name, value] of Object.entries(fields)) {
-    await db.query(
-      `insert into fields (page_id, name, value, confidence, final_value, status) values ($1, $2, $3, 1, $4, $5)`,
-      [`${sha}#1`, name, value ?? '?', value, value === null ? 'doubtful' : 'accepted'],
-    );
-  }
-}
 
 const undo = undoAfterAll();
 

@@ -1,5 +1,6 @@
 /** Shared by tests. */
 
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,4 +180,33 @@ export async function seedAs1Work(
     examId,
   ]);
   await db.query(`insert into work_sheets (work_id, sheet_number, role) values ($1, $2, 'as1')`, [id, sheet]);
+}
+
+/** A sheet as the recognise stage and the verifiers leave it: page, sheet row, fields with final values. */
+export async function finalSheet(
+  db: Database,
+  number: string,
+  form: string,
+  fields: Record<string, string | null> = {},
+) {
+  const sha = createHash('sha256').update(number).digest('hex');
+  await db.query(
+    `insert into images (sha256, object_key, bytes, media_type) values ($1, $1, 1, 'image/png')`,
+    [sha],
+  );
+  await db.query(
+    `insert into pages (id, image_sha256, page_index, status, form, sheet_number) values ($1, $2, 0, 'final', $3, $4)`,
+    [`${sha}#1`, sha, form, number],
+  );
+  const kind = form.startsWith('ege-as1') ? 'answer-sheet-1' : form;
+  await db.query(
+    `insert into sheets (sheet_number, page_id, form, kind, status) values ($1, $2, $3, $4, 'final')`,
+    [number, `${sha}#1`, form, kind],
+  );
+  for (const [name, value] of Object.entries(fields)) {
+    await db.query(
+      `insert into fields (page_id, name, value, confidence, final_value, status) values ($1, $2, $3, 1, $4, $5)`,
+      [`${sha}#1`, name, value ?? '?', value, value === null ? 'doubtful' : 'accepted'],
+    );
+  }
 }

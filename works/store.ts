@@ -66,17 +66,22 @@ export async function importKits(
       }
       for (const [r, role] of KIT_ROLES.entries()) rows.push({ kit, role, sheet: sheets[r]! });
     });
-  if (rows.length > 0)
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into kits (kit_id, role, sheet_number)
-         select * from unnest($1::text[], $2::text[], $3::text[])
-         on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
-        [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
-      );
-    });
+  if (rows.length > 0) await db.transaction((tx) => saveKits(tx, rows));
   const kitIds = [...new Set(rows.map((r) => r.kit))];
   return { kits: kitIds.length, kitIds, errors: problems.map(kitProblemText), problems };
+}
+
+/** Kits' sheet numbers by role, from the printing system's manifest or the regional system's export. */
+export async function saveKits(
+  tx: Queryable,
+  rows: readonly { kit: string; role: KitRole; sheet: string }[],
+): Promise<void> {
+  await tx.query(
+    `insert into kits (kit_id, role, sheet_number)
+     select * from unnest($1::text[], $2::text[], $3::text[])
+     on conflict (kit_id, role) do update set sheet_number = excluded.sheet_number`,
+    [rows.map((r) => r.kit), rows.map((r) => r.role), rows.map((r) => r.sheet)],
+  );
 }
 
 function newWorkCode(): string {
@@ -300,11 +305,13 @@ async function linkParticipant(tx: Queryable, workId: string, registration: stri
     [registration],
   );
   const v = Object.fromEntries(rows.map((r) => [r.name, r.value]));
-  const [participant] = await tx.query<{ id: number }>(
+  // A participant the regional system registered (by code) keeps what it registered, and one who refused
+  // processing of personal data gets none: the form's reading never overwrites either.
+  await tx.query(
     `insert into personal.participants (surname, name, patronymic, document, registration_sheet)
      values ($1, $2, $3, $4, $5)
      on conflict (registration_sheet) do update set surname = $1, name = $2, patronymic = $3, document = $4
-     returning id`,
+     where personal.participants.code is null`,
     [
       v.surname ?? '',
       v.name ?? '',
@@ -314,8 +321,9 @@ async function linkParticipant(tx: Queryable, workId: string, registration: stri
     ],
   );
   await tx.query(
-    `insert into personal.participant_works (participant_id, work_id) values ($1, $2) on conflict do nothing`,
-    [participant!.id, workId],
+    `insert into personal.participant_works (participant_id, work_id)
+     select id, $2 from personal.participants where registration_sheet = $1 on conflict do nothing`,
+    [registration, workId],
   );
 }
 
