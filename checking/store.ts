@@ -12,6 +12,7 @@ export * from './store/appeals.ts';
 export * from './store/checks.ts';
 export * from './store/distribution.ts';
 export * from './store/experts.ts';
+export * from './store/overdue.ts';
 export * from './store/progress.ts';
 export * from './store/protocols.ts';
 export * from './store/scores.ts';

@@ -149,7 +149,7 @@ describe('an appeal’s steps', () => {
       'results-to-gek': ['waiting', null, 'rcoi'],
     });
     expect(at({}, '2026-06-20')['ris-entry']).toEqual(['overdue', '2026-06-19', 'rcoi']);
-    expect(at({ done: { 'ris-entry': '2026-06-20' } }, '2026-06-20')['ris-entry'][0]).toBe('late');
+    expect(at({ done: { 'ris-entry': '2026-06-20' } }, '2026-06-20')['ris-entry']?.[0]).toBe('late');
   });
 
   it('order L125, L127, road map L409: a Friday hearing, protocols Saturday, entry Monday, results Sunday', () => {
@@ -176,9 +176,9 @@ describe('an appeal’s steps', () => {
     const recalculated = { ...entered, done: { ...entered.done, recalculation: '2026-06-26' } };
     expect(at(recalculated, '2026-06-30')['results-to-gek']).toEqual(['overdue', '2026-06-27', 'rcoi']);
     // OGE and GVE-9 results are recalculated by the RCOI itself (order L131).
-    expect(at({ ...entered, form: 'OGE' }, '2026-06-22').recalculation[2]).toBe('rcoi');
-    expect(at({ ...entered, form: 'GVE-11' }, '2026-06-22').recalculation[2]).toBe('federal-centre');
-    expect(at({ ...entered, form: null }, '2026-06-22').recalculation[2]).toBeNull();
+    expect(at({ ...entered, form: 'OGE' }, '2026-06-22').recalculation?.[2]).toBe('rcoi');
+    expect(at({ ...entered, form: 'GVE-11' }, '2026-06-22').recalculation?.[2]).toBe('federal-centre');
+    expect(at({ ...entered, form: null }, '2026-06-22').recalculation?.[2]).toBeNull();
   });
 
   it('order L129: a rejected appeal is not recalculated', () => {

@@ -1,4 +1,7 @@
-/** Chairs' side of checking: experts, handing checks out and back, progress, reference works, corrections, figures. */
+/**
+ * Chairs' side of checking: experts, handing checks out and back, progress and what is overdue, reference works,
+ * corrections, figures.
+ */
 
 import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
@@ -12,6 +15,7 @@ import {
   checkingProgress,
   correctScore,
   enrolExpert,
+  overdue,
   pullChecks,
   setReferenceScores,
 } from '../store.ts';
@@ -36,6 +40,7 @@ export function chairRoutes(app: FastifyInstance, deps: ServiceContext): void {
   }));
 
   route(app, api.progress, access, async ({ query }) => checkingProgress(db, query.exam ?? null));
+  route(app, api.overdue, access, async () => overdue(db));
 
   route(app, api.setReference, access, async ({ body, user }, reply) => {
     await setReferenceScores(db, rulesOf, body.workId, body.scores, user.id);
