@@ -266,6 +266,9 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
         new Date('2026-06-19T09:00:00Z'),
       ),
     ).rejects.toThrow('filed on 2026-06-20 is still to come');
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'early', '2026-05-31')).rejects.toThrow(
+      'filed on 2026-05-31 comes before 2026-06-01',
+    );
     const { appealId, checkId } = await registerAppeal(
       db,
       rulesOf,

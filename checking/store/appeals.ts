@@ -54,7 +54,7 @@ export async function registerAppeal(
     const exam = await examOfWork(tx, workId);
     const today = dayIn(exam.timeZone, now);
     const filed = filedOn ?? today;
-    const problem = dayProblem('filed on', filed, `${exam.key.year}-01-01`, today);
+    const problem = dayProblem('filed on', filed, exam.date, today);
     if (problem) throw new CheckingError('bad-value', problem);
     const tasks = rulesOf(exam.key).tasks.map((t) => t.task);
     const [check] = await tx.query<{ id: number }>(

@@ -12,7 +12,8 @@ import { CheckingError } from '../errors.ts';
 export interface WorkExam {
   id: string;
   key: ExamKey;
-  /** IANA zone of the exam's region: its days are local days there. */
+  /** The exam's day (YYYY-MM-DD) and the IANA zone of its region: its days are local days there. */
+  date: string;
   timeZone: string;
   /** YYYY-MM-DD: the exam's own, or the regulation's default after the exam day (road map L415, L444). */
   processingDeadline: string;
@@ -37,6 +38,7 @@ export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExa
   return {
     id: exam.id,
     key: { year: exam.year, kind: exam.kind, subjectCode: exam.subject_code },
+    date: exam.date,
     timeZone: exam.time_zone,
     processingDeadline: processingDeadline(loadDeadlineRules(exam.year), {
       date: exam.date,
