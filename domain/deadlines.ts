@@ -93,19 +93,44 @@ export type DeadlineRules = z.infer<typeof DeadlineRulesSchema>;
 /** A deadline, or why it cannot be counted (a working-day count reaching a year without a calendar). */
 export type Due = { day: string } | { problem: string };
 
+/** Days since 1970-01-01: counting in numbers, a day string is made once per deadline, not once per day. */
+const epochDay = (day: string) =>
+  Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 86_400_000;
+const dayOf = (epoch: number) => new Date(epoch * 86_400_000).toISOString().slice(0, 10);
+
 export function plusDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
+  return dayOf(epochDay(day) + n);
+}
+
+/** A calendar's days as epoch days, made once per calendar. */
+const indexed = new WeakMap<Calendar, { off: Set<number>; worked: Set<number> }>();
+function indexOf(c: Calendar) {
+  let index = indexed.get(c);
+  if (!index) {
+    index = {
+      off: new Set([...c.holidays, ...c.transferredDaysOff].map(epochDay)),
+      worked: new Set(c.workingWeekendDays.map(epochDay)),
+    };
+    indexed.set(c, index);
+  }
+  return index;
+}
+
+function worked(calendars: readonly Calendar[], epoch: number): boolean | null {
+  const year = new Date(epoch * 86_400_000).getUTCFullYear();
+  const calendar = calendars.find((c) => c.year === year);
+  if (!calendar) return null;
+  const { off, worked } = indexOf(calendar);
+  if (worked.has(epoch)) return true;
+  if (off.has(epoch)) return false;
+  // 1 January 1970 was a Thursday: Saturday and Sunday are 2 and 3 of the week counted from it.
+  const weekday = (((epoch + 4) % 7) + 7) % 7;
+  return weekday !== 0 && weekday !== 6;
 }
 
 /** Whether a day is worked; null when no calendar covers its year. */
 export function isWorkingDay(calendars: readonly Calendar[], day: string): boolean | null {
-  const calendar = calendars.find((c) => c.year === Number(day.slice(0, 4)));
-  if (!calendar) return null;
-  if (calendar.workingWeekendDays.includes(day)) return true;
-  if (calendar.holidays.includes(day) || calendar.transferredDaysOff.includes(day)) return false;
-  return !weekend(day);
+  return worked(calendars, epochDay(day));
 }
 
 /** The day `days` calendar days, or `days` working days, after `from`. */
@@ -115,14 +140,14 @@ export function deadlineAfter(
   span: { days: number; count: Count },
 ): Due {
   if (span.count === 'calendar') return { day: plusDays(from, span.days) };
-  let day = from;
+  let epoch = epochDay(from);
   for (let left = span.days; left > 0; ) {
-    day = plusDays(day, 1);
-    const working = isWorkingDay(calendars, day);
-    if (working === null) return { problem: `no production calendar for ${day.slice(0, 4)}` };
-    if (working) left--;
+    epoch++;
+    const w = worked(calendars, epoch);
+    if (w === null) return { problem: `no production calendar for ${dayOf(epoch).slice(0, 4)}` };
+    if (w) left--;
   }
-  return { day };
+  return { day: dayOf(epoch) };
 }
 
 /** The deadline an exam's processing runs to: its own, or the rules' count after the exam day. */

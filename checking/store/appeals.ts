@@ -174,17 +174,22 @@ async function appealClocks(db: Queryable, appealId: number | null, now: Date) {
      where $1::bigint is null or appeal_id = $1`,
     [appealId],
   );
+  const doneBy = new Map<number, Record<string, string>>();
+  for (const d of done) doneBy.set(d.appealId, { ...doneBy.get(d.appealId), [d.step]: d.doneOn });
   const calendars = loadCalendars();
+  // A date formatter per appeal would cost more than its steps: one "today" per region's zone.
+  const todays = new Map<string, string>();
   return rows.map((r) => {
     const facts: AppealFacts = {
       form: FORM_OF_KIND[r.kind] ?? null,
       filedOn: r.filedOn,
       heardOn: r.heardOn,
       outcome: r.outcome,
-      done: Object.fromEntries(done.filter((d) => d.appealId === r.id).map((d) => [d.step, d.doneOn])),
+      done: doneBy.get(r.id) ?? {},
     };
     const rules = loadDeadlineRules(r.year);
-    const today = dayIn(r.timeZone, now);
+    const today = todays.get(r.timeZone) ?? dayIn(r.timeZone, now);
+    todays.set(r.timeZone, today);
     return { row: r, facts, rules, today, steps: appealSteps(rules, calendars, facts, today) };
   });
 }
