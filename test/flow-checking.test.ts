@@ -294,6 +294,9 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
     const resultOf = async (work: string) =>
       (await db.query(`select total, basis from work_results where work_id = $1`, [work]))[0];
     expect(await resultOf('W001')).toEqual({ total: 6, basis: 'two-experts' });
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'again')).rejects.toThrow(
+      'work W001 already has an appeal not yet decided',
+    );
     const decided = await decideAppeal(db, rulesOf, appealId, 'chair-olga', 'upheld');
     expect(decided).toMatchObject({
       id: appealId,

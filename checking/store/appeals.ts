@@ -47,10 +47,11 @@ export async function registerAppeal(
       [workId],
     );
     if (!result) throw new CheckingError('not-allowed', `work ${workId} has no result to appeal yet`);
-    const [open] = await tx.query(`select 1 from appeals where work_id = $1 and status = 'rechecking'`, [
+    // Re-checked but not yet heard is still open: one appeal at a time until the commission decides.
+    const [open] = await tx.query(`select 1 from appeals where work_id = $1 and status <> 'decided'`, [
       workId,
     ]);
-    if (open) throw new CheckingError('not-allowed', `work ${workId} already has an appeal being re-checked`);
+    if (open) throw new CheckingError('not-allowed', `work ${workId} already has an appeal not yet decided`);
     const exam = await examOfWork(tx, workId);
     const today = dayIn(exam.timeZone, now);
     const filed = filedOn ?? today;
