@@ -13,6 +13,7 @@ export * from './store/checks.ts';
 export * from './store/distribution.ts';
 export * from './store/drafts.ts';
 export * from './store/experts.ts';
+export * from './store/overdue.ts';
 export * from './store/progress.ts';
 export * from './store/protocols.ts';
 export * from './store/scores.ts';

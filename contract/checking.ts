@@ -10,6 +10,9 @@ import { MessageParams } from './messages.ts';
 const CheckId = z.object({ id: z.coerce.number().int().positive() });
 const SheetNumber = z.object({ sheet: z.string().min(1) });
 const Reason = z.string().min(1).max(2000);
+/** A day (YYYY-MM-DD) in the exam's region. */
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const AppealId = z.object({ id: z.coerce.number().int().positive() });
 /** Points per criterion id. */
 const Scores = z.record(z.string(), z.number().int()).refine((s) => Object.keys(s).length <= 200, {
   message: 'at most 200 criteria',
@@ -51,11 +54,15 @@ export const CheckView = z.object({
 });
 export type CheckView = z.infer<typeof CheckView>;
 
-/** What follows a score: the other expert's, a third check, or the work's result. */
+/**
+ * What follows a score: the other expert's, a third check, the work's result, or (after an appeal's
+ * re-check, with the re-check's total) the conflict commission's hearing.
+ */
 export const AfterScore = z.discriminatedUnion('next', [
   z.object({ next: z.literal('waiting') }),
   z.object({ next: z.literal('third-check'), reasons: z.array(z.string()), tasks: z.array(z.string()) }),
   z.object({ next: z.literal('result'), total: z.number() }),
+  z.object({ next: z.literal('hearing'), total: z.number() }),
 ]);
 export type AfterScore = z.infer<typeof AfterScore>;
 
@@ -281,10 +288,17 @@ export const Appeal = z.object({
   workCode: z.string(),
   registeredBy: z.string(),
   registeredAt: z.iso.datetime(),
+  filedOn: Day,
   reason: z.string(),
-  status: z.enum(['rechecking', 'decided']),
+  /** rechecking, rechecked (the re-check scored, the hearing to come), decided (by the conflict commission). */
+  status: z.enum(['rechecking', 'rechecked', 'decided']),
+  /** The conflict commission's decision, apart from the re-check's total. */
   outcome: z.enum(['upheld', 'rejected']).nullable(),
+  heardOn: Day.nullable(),
+  decidedBy: z.string().nullable(),
   totalBefore: z.number(),
+  recheckTotal: z.number().nullable(),
+  /** The result the decision leaves: the re-check's total when upheld, the earlier one when rejected. */
   totalAfter: z.number().nullable(),
   decidedAt: z.iso.datetime().nullable(),
 });
@@ -294,17 +308,100 @@ export type Appeal = z.infer<typeof Appeal>;
 export const registerAppeal = endpoint({
   method: 'POST',
   url: '/api/appeals',
-  body: z.strictObject({ workId: z.string().min(1), reason: Reason }),
+  body: z.strictObject({
+    workId: z.string().min(1),
+    reason: Reason,
+    /** The day it was filed, when not today: the steps' deadlines count from it (road map L408). */
+    filedOn: Day.optional(),
+  }),
   answer: z.object({ appealId: z.number(), checkId: z.number() }),
 });
 
 export const appeals = endpoint({ method: 'GET', url: '/api/appeals', answer: z.array(Appeal) });
 
+/**
+ * The conflict commission's decision on a re-checked appeal, recorded by a chair: upheld takes the re-check's
+ * scores as the work's result, rejected leaves it. `heardOn` defaults to today.
+ */
+export const decideAppeal = endpoint({
+  method: 'POST',
+  url: '/api/appeals/:id/decision',
+  params: AppealId,
+  body: z.strictObject({ outcome: z.enum(['upheld', 'rejected']), heardOn: Day.optional() }),
+  answer: Appeal,
+});
+
+export const AppealStep = z.object({
+  step: z.string(),
+  what: z.string(),
+  /** The regulation's line it keeps, e.g. "order L127". */
+  rule: z.string(),
+  /** Who does it (rcoi, conflict-commission, federal-centre); null where the exam's form does not say. */
+  by: z.string().nullable(),
+  from: Day.nullable(),
+  dueDay: Day.nullable(),
+  doneOn: Day.nullable(),
+  state: z.enum(['waiting', 'open', 'overdue', 'done', 'late', 'not-applicable']),
+  /** Why no due day could be counted (no production calendar for the year). */
+  problem: z.string().nullable(),
+});
+export type AppealStep = z.infer<typeof AppealStep>;
+
+export const AppealSteps = z.object({
+  appealId: z.number(),
+  workCode: z.string(),
+  examId: z.string(),
+  steps: z.array(AppealStep),
+});
+export type AppealSteps = z.infer<typeof AppealSteps>;
+
+/** An appeal's steps with their deadlines by the regulation, and where each stands today. */
+export const appealSteps = endpoint({
+  method: 'GET',
+  url: '/api/appeals/:id/steps',
+  params: AppealId,
+  answer: AppealSteps,
+});
+
+/** A chair records a step done (on `doneOn`, default today); answers the steps after it. */
+export const recordAppealStep = endpoint({
+  method: 'POST',
+  url: '/api/appeals/:id/steps/:step',
+  params: AppealId.extend({ step: z.string().regex(/^[a-z][a-z0-9-]*$/) }),
+  body: z.strictObject({ doneOn: Day.optional() }),
+  answer: AppealSteps,
+});
+
+export const Overdue = z.object({
+  /** Appeal steps past their due day and not done, the oldest due first. */
+  appealSteps: z.array(
+    AppealStep.pick({ step: true, what: true, rule: true, by: true, dueDay: true }).extend({
+      appealId: z.number(),
+      workCode: z.string(),
+      examId: z.string(),
+    }),
+  ),
+  /** Each exam's processing deadline (its own, or the regulation's default) and its first and second checks overdue. */
+  exams: z.array(
+    z.object({
+      examId: z.string(),
+      processingDeadline: Day,
+      defaulted: z.boolean(),
+      dueDay: Day,
+      overdueChecks: z.number(),
+    }),
+  ),
+});
+export type Overdue = z.infer<typeof Overdue>;
+
+/** What is past the regulation's deadlines, for chairs: appeal steps and checks. */
+export const overdue = endpoint({ method: 'GET', url: '/api/checking/overdue', answer: Overdue });
+
 /** The appeal kit, PDF: every form of the work, its recognition results, the protocols, the result. */
 export const appealKit = endpoint({
   method: 'GET',
   url: '/api/appeals/:id/kit',
-  params: z.object({ id: z.coerce.number().int().positive() }),
+  params: AppealId,
 });
 
 const WorkIds = z.strictObject({ workIds: z.array(z.string()).min(1).max(500) });

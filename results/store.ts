@@ -93,7 +93,7 @@ interface FactsRow {
 async function factsOf(tx: Queryable, examId: string): Promise<Map<string, ResultFacts>> {
   const rows = await tx.query<FactsRow>(
     `select w.id, w.status, v.variant, s.page_id as as1_page, s.status as as1_status, r.scores as as2,
-       exists (select 1 from appeals a where a.work_id = w.id and a.status = 'rechecking') as appeal
+       exists (select 1 from appeals a where a.work_id = w.id and a.status in ('rechecking', 'rechecked')) as appeal
      from works w
        left join work_variants v on v.work_id = w.id
        left join work_sheets ws on ws.work_id = w.id and ws.role = 'as1'

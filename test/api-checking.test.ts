@@ -213,11 +213,56 @@ describe('expert checking over the API', () => {
     const appeal = await call('POST', '/api/appeals', 'chair-olga', {
       workId: 'WAPITEST01',
       reason: 'task 19',
+      filedOn: '2026-06-01',
     });
     expect(appeal.statusCode).toBe(201);
     expect((await call('GET', '/api/appeals', 'chair-olga')).json()).toMatchObject([
-      { workCode: 'WAPITEST01', status: 'rechecking', totalBefore: 18 },
+      { workCode: 'WAPITEST01', status: 'rechecking', totalBefore: 18, filedOn: '2026-06-01' },
     ]);
+  });
+
+  it('follows an appeal on the regulation’s clock: its steps, what is overdue for chairs, and /metrics', async () => {
+    const [appeal] = (await call('GET', '/api/appeals', 'chair-olga')).json() as { id: number }[];
+    const steps = `/api/appeals/${appeal!.id}/steps`;
+    // Filed on 1 June: the entry into the regional system was due on 2 June (road map L408).
+    const before = (await call('GET', steps, 'chair-olga')).json();
+    expect(before.steps[0]).toMatchObject({ step: 'ris-entry', dueDay: '2026-06-02', state: 'overdue' });
+    expect((await call('GET', steps, 'expert-anna')).statusCode).toBe(403);
+    const listed = (await call('GET', '/api/checking/overdue', 'chair-olga')).json();
+    expect(listed.appealSteps).toContainEqual(
+      expect.objectContaining({ appealId: appeal!.id, step: 'ris-entry', rule: 'road map L408' }),
+    );
+    // No deadline set: the regulation's 10 days after the exam (road map L415, L444).
+    expect(listed.exams).toContainEqual(
+      expect.objectContaining({ examId: DEMO_EXAM, processingDeadline: '2026-06-11', defaulted: true }),
+    );
+    expect((await call('GET', '/api/checking/overdue', 'expert-anna')).statusCode).toBe(403);
+    const overdueMetrics = (await call('GET', '/metrics', 'admin-ivan')).body;
+    expect(overdueMetrics).toContain('rcoi_appeal_steps_overdue{step="ris-entry"} 1');
+    expect(overdueMetrics).toMatch(new RegExp(`rcoi_checks_overdue\\{exam="${DEMO_EXAM}"\\} [1-9]`));
+
+    const step = (name: string, body: object, who = 'chair-olga') =>
+      call('POST', `${steps}/${name}`, who, body);
+    expect((await step('ris-entry', {}, 'expert-anna')).statusCode).toBe(403);
+    expect((await step('ris-entry', { doneOn: '2099-01-01' })).json()).toEqual({
+      code: 'not-allowed',
+      error: '2099-01-01 is still to come',
+    });
+    expect((await step('lunch', {})).statusCode).toBe(403);
+    const done = await step('ris-entry', { doneOn: '2026-06-03' });
+    expect(done.json().steps[0]).toMatchObject({ doneOn: '2026-06-03', state: 'late' });
+    const after = (await call('GET', '/metrics', 'admin-ivan')).body;
+    expect(after).toContain('rcoi_appeal_steps_overdue{step="ris-entry"} 0');
+    expect(after).toContain('rcoi_appeal_steps_late_total{step="ris-entry"} 1');
+
+    // The commission decides only once the re-check is scored.
+    const decide = (body: object) => call('POST', `/api/appeals/${appeal!.id}/decision`, 'chair-olga', body);
+    expect((await decide({ outcome: 'maybe' })).statusCode).toBe(400);
+    expect((await decide({ outcome: 'upheld' })).json()).toEqual({
+      code: 'not-allowed',
+      error: `appeal ${appeal!.id} is still being re-checked`,
+    });
+    expect((await call('GET', '/api/appeals/999/steps', 'chair-olga')).statusCode).toBe(404);
   });
 
   it('prints the appeal kit and a batch of works as PDFs with the right pages, for chairs only', async () => {

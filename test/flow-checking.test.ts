@@ -11,6 +11,7 @@ import {
   CheckingError,
   checkView,
   correctScore,
+  decideAppeal,
   type ExpertRegistration,
   openChecks,
   registerAppeal,
@@ -234,7 +235,7 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
     expect(await takeNextCheck(db, 'anna')).not.toBeNull();
   });
 
-  it('re-checks an appeal by a senior who never checked the work, and recalculates the result', async () => {
+  it('re-checks an appeal by a senior who never checked the work; the commission’s decision sets the result', async () => {
     // Boris is a leading expert: his status would let him re-check appeals, but he checked this work.
     const { db } = await season(
       open,
@@ -254,6 +255,20 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
     await score('sergei', { '13': 1, '14': 1, '15': 1 });
     await score('lena', { '13': 1, '14': 1, '15': 1 });
     await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', ' ')).rejects.toThrow(/reason/);
+    await expect(
+      registerAppeal(
+        db,
+        rulesOf,
+        'W001',
+        'chair-olga',
+        'late',
+        '2026-06-20',
+        new Date('2026-06-19T09:00:00Z'),
+      ),
+    ).rejects.toThrow('filed on 2026-06-20 is still to come');
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'early', '2026-05-31')).rejects.toThrow(
+      'filed on 2026-05-31 comes before 2026-06-01',
+    );
     const { appealId, checkId } = await registerAppeal(
       db,
       rulesOf,
@@ -262,29 +277,72 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
       'task 14 underscored',
     );
     await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'again')).rejects.toThrow(/already/);
+    await expect(decideAppeal(db, rulesOf, appealId, 'chair-olga', 'upheld')).rejects.toThrow(
+      /still being re-checked/,
+    );
     // Its experts may not re-check it, the leading one included; Sergei, a senior who never saw it, may.
     expect(await takeNextCheck(db, 'anna')).toBeNull();
     expect(await takeNextCheck(db, 'boris')).toBeNull();
     expect(await takeNextCheck(db, 'sergei')).toBe(checkId);
     const view = await checkView(db, rulesOf, checkId, 'sergei');
     expect(view.earlier.map((e) => e.round)).toEqual(['first', 'second']);
+    // The re-check is the expert's opinion for the hearing: the result stands until the commission decides.
     expect(await submitScores(db, rulesOf, 'sergei', checkId, { '13': 2, '14': 3, '15': 2 })).toEqual({
-      next: 'result',
+      next: 'hearing',
       total: 7,
     });
-    const [appeal] = await db.query('select id, status, outcome, total_before, total_after from appeals');
-    expect(appeal).toEqual({
+    const resultOf = async (work: string) =>
+      (await db.query(`select total, basis from work_results where work_id = $1`, [work]))[0];
+    expect(await resultOf('W001')).toEqual({ total: 6, basis: 'two-experts' });
+    await expect(registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'again')).rejects.toThrow(
+      'work W001 already has an appeal not yet decided',
+    );
+    const decided = await decideAppeal(db, rulesOf, appealId, 'chair-olga', 'upheld');
+    expect(decided).toMatchObject({
       id: appealId,
       status: 'decided',
       outcome: 'upheld',
-      total_before: 6,
-      total_after: 7,
+      decidedBy: 'chair-olga',
+      totalBefore: 6,
+      recheckTotal: 7,
+      totalAfter: 7,
     });
-    const [result] = await db.query(`select total, basis from work_results where work_id = 'W001'`);
-    expect(result).toEqual({ total: 7, basis: 'appeal' });
+    expect(decided.heardOn).toBe(decided.filedOn);
+    expect(await resultOf('W001')).toEqual({ total: 7, basis: 'appeal' });
+    await expect(decideAppeal(db, rulesOf, appealId, 'chair-olga', 'rejected')).rejects.toThrow(/is decided/);
     await expect(registerAppeal(db, rulesOf, 'W009', 'chair-olga', 'no such work')).rejects.toThrow(
       /no result/,
     );
+  });
+
+  it('keeps the result when the commission rejects an appeal, whatever the re-check gave', async () => {
+    const { db } = await season(
+      open,
+      [{ userId: 'anna' }, { userId: 'boris' }, { userId: 'sergei', status: 'senior' }],
+      2,
+    );
+    await issueUser(db, { id: 'chair-olga', name: 'Olga', role: 'chair' });
+    const score = async (who: string, scores: Record<string, number>) =>
+      submitScores(db, rulesOf, who, (await takeNextCheck(db, who))!, scores);
+    await score('anna', { '13': 1, '14': 1, '15': 1 });
+    await score('boris', { '13': 1, '14': 1, '15': 1 });
+    await score('sergei', { '13': 1, '14': 1, '15': 1 });
+    await score('anna', { '13': 1, '14': 1, '15': 1 });
+    const { appealId, checkId } = await registerAppeal(db, rulesOf, 'W001', 'chair-olga', 'task 15');
+    expect(await takeNextCheck(db, 'sergei')).toBe(checkId);
+    await submitScores(db, rulesOf, 'sergei', checkId, { '13': 2, '14': 1, '15': 1 });
+    await expect(decideAppeal(db, rulesOf, appealId, 'chair-olga', 'rejected', '2026-01-01')).rejects.toThrow(
+      /comes before/,
+    );
+    expect(await decideAppeal(db, rulesOf, appealId, 'chair-olga', 'rejected')).toMatchObject({
+      outcome: 'rejected',
+      totalBefore: 3,
+      recheckTotal: 4,
+      totalAfter: 3,
+    });
+    expect(await db.query(`select total, basis from work_results where work_id = 'W001'`)).toEqual([
+      { total: 3, basis: 'two-experts' },
+    ]);
   });
 
   it('corrects a first score with a reason and the chair’s approval while the work is open, never after', async () => {
@@ -369,8 +427,8 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
       `insert into checks (work_id, exam_id, round, tasks, status, expert_id) values ('W3', 'ege-02', 'appeal', '{13}', 'submitted', 'sergei') returning id`,
     );
     await db.query(
-      `insert into appeals (work_id, registered_by, reason, check_id, status, outcome, total_before, total_after)
-       values ('W3', 'chair-olga', 'r', $1, 'decided', 'upheld', 3, 4)`,
+      `insert into appeals (work_id, registered_by, reason, check_id, status, outcome, total_before, total_after,
+         filed_on) values ('W3', 'chair-olga', 'r', $1, 'decided', 'upheld', 3, 4, '2026-06-20')`,
       [ap!.id],
     );
     // W4 is a reference work: Anna matches all three criteria, Boris two.

@@ -1,4 +1,7 @@
-/** Chairs' side of checking: experts, handing checks out and back, progress, reference works, corrections, figures. */
+/**
+ * Chairs' side of checking: experts, handing checks out and back, progress and what is overdue, reference works,
+ * corrections, figures.
+ */
 
 import type { FastifyInstance } from 'fastify';
 import * as api from '../../contract/checking.ts';
@@ -13,6 +16,7 @@ import {
   correctScore,
   enrolExpert,
   expertCandidates,
+  overdue,
   pullChecks,
   setReferenceScores,
 } from '../store.ts';
@@ -39,6 +43,7 @@ export function chairRoutes(app: FastifyInstance, deps: ServiceContext): void {
   route(app, api.listExperts, access, async ({ query }) => expertCandidates(db, query.year, query.subject));
 
   route(app, api.progress, access, async ({ query }) => checkingProgress(db, query.exam ?? null));
+  route(app, api.overdue, access, async () => overdue(db));
 
   route(app, api.setReference, access, async ({ body, user }, reply) => {
     await setReferenceScores(db, rulesOf, body.workId, body.scores, user.id);

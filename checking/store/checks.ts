@@ -4,6 +4,7 @@
  */
 import type { CheckView } from '../../contract/checking.ts';
 import { dueDay, type ExamKey, type Round, type RulesOf, type Scores } from '../../domain/checking.ts';
+import { loadDeadlineRules, processingDeadline } from '../../domain/deadlines.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
 import { as2Pages } from '../../works/store.ts';
 import { CheckingError } from '../errors.ts';
@@ -12,8 +13,11 @@ import { draftOf } from './drafts.ts';
 export interface WorkExam {
   id: string;
   key: ExamKey;
-  /** YYYY-MM-DD, or null while the exam has none. */
-  processingDeadline: string | null;
+  /** The exam's day (YYYY-MM-DD) and the IANA zone of its region: its days are local days there. */
+  date: string;
+  timeZone: string;
+  /** YYYY-MM-DD: the exam's own, or the regulation's default after the exam day (road map L415, L444). */
+  processingDeadline: string;
 }
 
 export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExam> {
@@ -22,9 +26,12 @@ export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExa
     year: number;
     kind: string;
     subject_code: string;
+    time_zone: string;
+    date: string;
     deadline: string | null;
   }>(
-    `select e.id, e.year, e.kind, e.subject_code, to_char(e.processing_deadline, 'YYYY-MM-DD') as deadline
+    `select e.id, e.year, e.kind, e.subject_code, e.time_zone, to_char(e.exam_date, 'YYYY-MM-DD') as date,
+       to_char(e.processing_deadline, 'YYYY-MM-DD') as deadline
      from works w join exams e on e.id = w.exam_id where w.id = $1`,
     [workId],
   );
@@ -32,7 +39,12 @@ export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExa
   return {
     id: exam.id,
     key: { year: exam.year, kind: exam.kind, subjectCode: exam.subject_code },
-    processingDeadline: exam.deadline,
+    date: exam.date,
+    timeZone: exam.time_zone,
+    processingDeadline: processingDeadline(loadDeadlineRules(exam.year), {
+      date: exam.date,
+      processingDeadline: exam.deadline,
+    }).day,
   };
 }
 

@@ -91,30 +91,26 @@ export async function scoreCheck(
   await tx.query(`update checks set status = 'submitted', submitted_at = $2 where id = $1`, [checkId, now]);
   await dropDrafts(tx, checkId);
   await audit(tx, expertId, 'checking.score', `check:${checkId}`, { work: c.work_id, round: c.round });
-  if (c.round === 'appeal') return decideAppeal(tx, rules, checkId, c.work_id, scores);
+  if (c.round === 'appeal') return recheckAppeal(tx, rules, checkId, scores);
   return settle(tx, rules, c.work_id, c.exam_id);
 }
 
 /**
- * The appeal re-check's scores become the work's result; the appeal is upheld when they change its total.
- * (The conflict commission hears the appeal on the re-checking expert's opinion; the recalculated result is
- * what it confirms.)
+ * The appeal re-check's scores are the re-checking expert's opinion for the conflict commission: kept apart
+ * from its decision (appeals.ts, `decideAppeal`), which alone changes the work's result.
  */
-async function decideAppeal(
+async function recheckAppeal(
   tx: Queryable,
   rules: SubjectRules,
   checkId: number,
-  workId: string,
   scores: Scores,
 ): Promise<AfterScore> {
-  const after = await recordResult(tx, rules, workId, scores, 'appeal');
-  await tx.query(
-    `update appeals set status = 'decided', decided_at = now(), total_after = $2,
-       outcome = case when total_before = $2 then 'rejected' else 'upheld' end
-     where check_id = $1`,
-    [checkId, after.total],
-  );
-  return after;
+  const sum = total(rules, scores);
+  await tx.query(`update appeals set status = 'rechecked', recheck_total = $2 where check_id = $1`, [
+    checkId,
+    sum,
+  ]);
+  return { next: 'hearing', total: sum };
 }
 
 /** After a score: a third check when the first two diverge, otherwise (or after the third) the result. */
@@ -150,7 +146,7 @@ async function settle(
   return recordResult(tx, rules, workId, result, third ? 'third-check' : 'two-experts');
 }
 
-async function recordResult(
+export async function recordResult(
   tx: Queryable,
   rules: SubjectRules,
   workId: string,
