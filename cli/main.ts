@@ -45,6 +45,10 @@ const USAGE: Record<string, string> = {
   'users add': `rcoi users add --id ID --name NAME --role operator|verifier|senior-verifier|expert|chair|admin
     Adds a user to the configured database (DATABASE_URL, or the embedded one in RCOI_DATA_DIR) and
     prints the user's key once: how a deployment gets its first administrator. An existing id is refused.`,
+  'export results': `rcoi export results --exam ID --layout NAME [--out FILE]
+    Writes an exam's complete results (incomplete ones withheld) for the regional system or the federal
+    centre by a layout of the exam's year (calibration/exports/YEAR/NAME.json: CSV or XML, UTF-8 or
+    Windows-1251), from the configured database (default FILE: EXAM-NAME.csv|xml). Audited.`,
   package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
     Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
 };
@@ -68,10 +72,11 @@ const COMMANDS: Record<string, Run> = {
   keys: async (args) => (await import('./package.ts')).keysCommand(args),
   package: async (args) => (await import('./package.ts')).packageCommand(args),
   users: async (args) => (await import('./users.ts')).usersCommand(args),
+  export: async (args) => (await import('./export.ts')).exportCommand(args),
 };
 const ALIASES: Record<string, string> = { recognize: 'recognise' };
 /** Commands that never touch an image, so they need not load sharp. */
-const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users']);
+const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users', 'export']);
 
 const indent = (block: string) => `  ${block.replaceAll('\n', '\n  ')}`;
 

@@ -37,6 +37,9 @@ export const ERROR_STATUS = {
   'bad-request': 400,
   'too-large': 413,
   'wrong-media-type': 415,
+  // Results out: a layout by name; a value the layout's encoding cannot hold.
+  'no-such-layout': 404,
+  unencodable: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

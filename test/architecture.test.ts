@@ -32,8 +32,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   retention: STAGE_BASE,
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
-  // Results read the facts of works and checks from the database, not through those rooms.
-  results: STAGE_BASE,
+  // Results read the facts of works and checks from the database, not through those rooms; their protocols
+  // and publication package are drawn by print.
+  results: [...STAGE_BASE, 'print'],
   workers: [
     ...STAGE_BASE,
     'intake',
@@ -60,7 +61,17 @@ const MAY_IMPORT: Record<string, string[]> = {
     'web',
     'samples',
   ],
-  cli: [...STAGE_BASE, 'render', 'samples', 'calibration', 'intake', 'recognition', 'workers', 'service'],
+  cli: [
+    ...STAGE_BASE,
+    'render',
+    'samples',
+    'calibration',
+    'intake',
+    'recognition',
+    'results',
+    'workers',
+    'service',
+  ],
   bin: ['cli'],
   scripts: ['web'],
 };

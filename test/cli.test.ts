@@ -37,6 +37,7 @@ const COMMANDS = [
   'keys',
   'package',
   'users add',
+  'export results',
 ];
 
 describe('rcoi COMMAND --help', () => {
