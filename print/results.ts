@@ -41,14 +41,17 @@ const marks = (row: ExportRow, part: 'as1' | 'as2') =>
     .map((t) => t.points)
     .join(',');
 
-/** One line per participant: who, the work, the variant, each part's marks, the primary and final scores. */
-function protocolLine(row: ExportRow, i: number): string {
+/**
+ * Two lines per participant: who, the work, the variant, the primary and final scores; then each part's
+ * marks in task order (a line of their own, so a long part 1 is not cut off the page).
+ */
+function protocolLines(row: ExportRow, i: number): string[] {
   const score = row.scale === 'mark' ? `отметка ${row.score}` : `тестовый балл ${row.score}`;
-  return (
+  return [
     `${i + 1}. ${participantLabel(row)} · работа ${row.code} · вариант ${row.variant ?? '—'} · ` +
-    `часть 1: ${marks(row, 'as1') || '—'} · часть 2: ${marks(row, 'as2') || '—'} · ` +
-    `первичный балл ${row.primary} · ${score}`
-  );
+      `первичный балл ${row.primary} · ${score}`,
+    `     часть 1: ${marks(row, 'as1') || '—'} · часть 2: ${marks(row, 'as2') || '—'}`,
+  ];
 }
 
 /** The protocols of an exam's results, each group on its own pages; `withheld` incomplete results noted. */
@@ -66,7 +69,7 @@ export async function resultsProtocolsPdf(
     book.textPages(
       `Протокол результатов ${kind}: предмет ${exam.subjectCode}, ${date}, ${p.group === null ? unknown : `${title} ${p.group}`}`,
       [
-        ...p.rows.map(protocolLine),
+        ...p.rows.flatMap(protocolLines),
         '',
         `Всего участников: ${p.rows.length}.`,
         ...(withheld > 0 ? [`Результаты не завершены и не включены: ${withheld} работ по экзамену.`] : []),
