@@ -123,10 +123,11 @@ export const resultsProtocols = endpoint({
 
 /**
  * The exam's publication package for the results service, ZIP: per participant `CODE/results.csv` (the
- * year's publication layout) and the answer sheets' images. Audited.
+ * year's publication layout) and the answer sheets' images; one participant's alone with `work`. Audited.
  */
 export const publicationPackage = endpoint({
   method: 'GET',
   url: '/api/exams/:id/results/publication',
   params: ExamParams,
+  query: z.strictObject({ work: z.string().min(1).max(64).optional() }),
 });

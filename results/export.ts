@@ -89,8 +89,9 @@ export async function exportProtocols(
 }
 
 /**
- * The exam's publication package, streamed; its results files are written (and refused whole if one cannot
- * be) before the audit entry and the first byte.
+ * The exam's publication package, or one participant's (`workId`), streamed; its results files are written
+ * (and refused whole if one cannot be) before the audit entry and the first byte. A work without a complete
+ * result has no package: `no-such-work`.
  */
 export async function publicationPackage(
   deps: Adapters,
@@ -98,17 +99,24 @@ export async function publicationPackage(
   layouts: LayoutsOf,
   examId: string,
   actor: string,
+  workId?: string,
 ): Promise<{ zip: Readable; fileName: string }> {
-  const { exam, rows, withheld } = await examResults(deps.db, examId);
-  const named = layouts(exam.year).find((l) => l.layout.recipient === 'publication');
-  if (!named) throw new ResultsError('no-such-layout', `no publication layout for ${exam.year}`);
-  const sheets = await publishedSheets(deps.db, examId);
+  const results = await examResults(deps.db, examId);
+  const named = layouts(results.exam.year).find((l) => l.layout.recipient === 'publication');
+  if (!named) throw new ResultsError('no-such-layout', `no publication layout for ${results.exam.year}`);
+  const rows = results.rows.filter((r) => workId === undefined || r.code === workId);
+  if (workId !== undefined && rows.length === 0)
+    throw new ResultsError('no-such-work', `no complete result of work ${workId} in ${examId}`);
+  const sheets = (await publishedSheets(deps.db, examId)).filter(
+    (s) => workId === undefined || s.workId === workId,
+  );
   const zip = publicationZip(deps, forms, named.layout, rows, sheets);
   await auditExport(deps.db, actor, 'export.publication', examId, {
     layout: named.name,
+    ...(workId !== undefined && { work: workId }),
     rows: rows.length,
-    withheld,
+    withheld: workId === undefined ? results.withheld : 0,
     images: sheets.length,
   });
-  return { zip, fileName: `${examId}-publication.zip` };
+  return { zip, fileName: `${examId}-${workId ?? 'publication'}.zip` };
 }

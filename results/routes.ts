@@ -57,8 +57,15 @@ export function resultsRoutes(
     return reply.type('application/pdf').send(Buffer.from(pdf));
   });
 
-  route(app, publicationPackage, { roles: CHAIRS }, async ({ params, user }, reply) => {
-    const { zip, fileName } = await exports.publicationPackage(deps, deps.forms, layouts, params.id, user.id);
+  route(app, publicationPackage, { roles: CHAIRS }, async ({ params, query, user }, reply) => {
+    const { zip, fileName } = await exports.publicationPackage(
+      deps,
+      deps.forms,
+      layouts,
+      params.id,
+      user.id,
+      query.work,
+    );
     return reply
       .type('application/zip')
       .header('content-disposition', `attachment; filename="${fileName}"`)

@@ -149,6 +149,9 @@ describe('results over HTTP', () => {
     const zip = await call('GET', `/api/exams/${EXAM}/results/publication`, 'chair');
     expect([zip.statusCode, zip.headers['content-type']]).toEqual([200, 'application/zip']);
     expect(Object.keys(unzipSync(zip.rawPayload)).sort()).toEqual(['WRES01/as1.txt', 'WRES01/results.csv']);
+    const one = await call('GET', `/api/exams/${EXAM}/results/publication?work=WRES01`, 'chair');
+    expect(one.headers['content-disposition']).toBe(`attachment; filename="${EXAM}-WRES01.zip"`);
+    expect(Object.keys(unzipSync(one.rawPayload)).sort()).toEqual(['WRES01/as1.txt', 'WRES01/results.csv']);
 
     const refused = async (url: string, who = 'chair') => {
       const res = await call('GET', url, who);
@@ -158,6 +161,7 @@ describe('results over HTTP', () => {
     expect(await refused(`/api/exams/${EXAM}/results/export?layout=../x`)).toEqual([400, 'bad-request']);
     expect(await refused(`/api/exams/${EXAM}/results/protocols?by=room`)).toEqual([400, 'bad-request']);
     expect(await refused(`/api/exams/nope/results/publication`)).toEqual([404, 'no-such-exam']);
+    expect(await refused(`/api/exams/${EXAM}/results/publication?work=WNONE`)).toEqual([404, 'no-such-work']);
     for (const url of ['export?layout=regional', 'protocols?by=ppe', 'publication'])
       expect((await call('GET', `/api/exams/${EXAM}/results/${url}`, 'operator')).statusCode).toBe(403);
 
@@ -169,6 +173,7 @@ describe('results over HTTP', () => {
     expect(audited).toEqual([
       { action: 'export.results', actor: 'results-chair', rows: 1 },
       { action: 'export.results-protocols', actor: 'results-chair', rows: 1 },
+      { action: 'export.publication', actor: 'results-chair', rows: 1 },
       { action: 'export.publication', actor: 'results-chair', rows: 1 },
     ]);
   });
