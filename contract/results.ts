@@ -113,12 +113,15 @@ export const exportResults = endpoint({
   query: z.strictObject({ layout: LayoutName }),
 });
 
-/** The results protocols of an exam, one per exam point (`ppe`) or school, as one PDF. Audited. */
+/**
+ * The results protocols of an exam, one per exam point (`ppe`) or school, as one PDF; only the one whose code
+ * is `group` when given. Audited.
+ */
 export const resultsProtocols = endpoint({
   method: 'GET',
   url: '/api/exams/:id/results/protocols',
   params: ExamParams,
-  query: z.strictObject({ by: z.enum(['ppe', 'school']) }),
+  query: z.strictObject({ by: z.enum(['ppe', 'school']), group: z.string().min(1).max(64).optional() }),
 });
 
 /**

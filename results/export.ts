@@ -69,20 +69,26 @@ export async function exportResults(
   return { ...file, fileName: `${examId}-${named.name}.${written.extension}`, withheld };
 }
 
-/** The exam's results protocols per exam point or school, one PDF. */
+/**
+ * The exam's results protocols per exam point or school, one PDF; only `group`'s when given (one exam
+ * point's protocol is what its GEK approval needs, and a region's whole exam is hundreds of pages).
+ */
 export async function exportProtocols(
   db: Queryable,
   examId: string,
   by: ProtocolGrouping,
   actor: string,
+  group?: string,
 ): Promise<Uint8Array> {
   const { exam, rows, withheld } = await examResults(db, examId);
-  const protocols = resultsProtocols(rows, by);
+  const protocols = resultsProtocols(rows, by).filter((p) => group === undefined || p.group === group);
+  const printed = protocols.reduce((n, p) => n + p.rows.length, 0);
   const pdf = await resultsProtocolsPdf(exam, by, protocols, withheld);
   await auditExport(db, actor, 'export.results-protocols', examId, {
     by,
+    ...(group !== undefined && { group }),
     groups: protocols.length,
-    rows: rows.length,
+    rows: printed,
     withheld,
   });
   return pdf;

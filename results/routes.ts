@@ -53,7 +53,7 @@ export function resultsRoutes(
   });
 
   route(app, resultsProtocols, { roles: CHAIRS }, async ({ params, query, user }, reply) => {
-    const pdf = await exports.exportProtocols(deps.db, params.id, query.by, user.id);
+    const pdf = await exports.exportProtocols(deps.db, params.id, query.by, user.id, query.group);
     return reply.type('application/pdf').send(Buffer.from(pdf));
   });
 

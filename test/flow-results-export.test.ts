@@ -156,6 +156,8 @@ describe.each(DATABASES)('results out on %s', (_name, open) => {
     expect(pdf.getTitle()).toBe('Протоколы результатов ЕГЭ, предмет 02, 01.06.2026');
     const bySchool = await PDFDocument.load(await exportProtocols(db, EXAM, 'school', 'chair-1'));
     expect(bySchool.getPageCount()).toBe(2);
+    const onePpe = await PDFDocument.load(await exportProtocols(db, EXAM, 'ppe', 'chair-1', '0101'));
+    expect(onePpe.getPageCount()).toBe(1);
 
     // The publication package: W1's answer sheet 1 drawn from its scan in the object store, W2's page has
     // no registration and says so; each with its results file.
@@ -212,6 +214,7 @@ describe.each(DATABASES)('results out on %s', (_name, open) => {
     expect((await audits(db, 'export.results-protocols')).map((a) => a.detail)).toEqual([
       { by: 'ppe', groups: 2, rows: 2, withheld: 1 },
       { by: 'school', groups: 2, rows: 2, withheld: 1 },
+      { by: 'ppe', group: '0101', groups: 1, rows: 1, withheld: 1 },
     ]);
     expect((await audits(db, 'export.publication')).map((a) => [a.actor, a.detail])).toEqual([
       ['chair-1', { layout: 'publication', rows: 2, withheld: 1, images: 2 }],
