@@ -50,6 +50,10 @@ const USAGE: Record<string, string> = {
     Windows-1251, XML) into the configured database, each file read by the mapping's source its name
     matches. All or nothing: any bad row prints every error (file:row, column, code) and imports nothing.
     Participants who refused processing of personal data are kept under their code only.`,
+  'export results': `rcoi export results --exam ID --layout NAME [--out FILE]
+    Writes an exam's complete results (incomplete ones withheld) for the regional system or the federal
+    centre by a layout of the exam's year (calibration/exports/YEAR/NAME.json: CSV or XML, UTF-8 or
+    Windows-1251), from the configured database (default FILE: EXAM-NAME.csv|xml). Audited.`,
   package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
     Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
 };
@@ -74,10 +78,11 @@ const COMMANDS: Record<string, Run> = {
   package: async (args) => (await import('./package.ts')).packageCommand(args),
   users: async (args) => (await import('./users.ts')).usersCommand(args),
   import: async (args) => (await import('./import.ts')).importCommand(args),
+  export: async (args) => (await import('./export.ts')).exportCommand(args),
 };
 const ALIASES: Record<string, string> = { recognize: 'recognise' };
 /** Commands that never touch an image, so they need not load sharp. */
-const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users', 'import']);
+const WITHOUT_IMAGES = new Set(['keys', 'package', 'forms', 'users', 'import', 'export']);
 
 const indent = (block: string) => `  ${block.replaceAll('\n', '\n  ')}`;
 

@@ -97,3 +97,40 @@ export const setVariant = endpoint({
   body: z.strictObject({ variant: z.string().regex(/^[0-9A-Za-z-]{1,20}$/) }),
   answer: z.object({ workId: z.string(), variant: z.string() }),
 });
+
+/** A shipped export layout's name (calibration/exports/<year>/<name>.json). */
+const LayoutName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
+
+/**
+ * An exam's complete results as a file for the regional system or the federal centre, written by the named
+ * layout of the exam's year (CSV or XML; its media type and charset in content-type). Rows in `x-rows`,
+ * incomplete results left out in `x-withheld`. Audited.
+ */
+export const exportResults = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/results/export',
+  params: ExamParams,
+  query: z.strictObject({ layout: LayoutName }),
+});
+
+/**
+ * The results protocols of an exam, one per exam point (`ppe`) or school, as one PDF; only the one whose code
+ * is `group` when given. Audited.
+ */
+export const resultsProtocols = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/results/protocols',
+  params: ExamParams,
+  query: z.strictObject({ by: z.enum(['ppe', 'school']), group: z.string().min(1).max(64).optional() }),
+});
+
+/**
+ * The exam's publication package for the results service, ZIP: per participant `CODE/results.csv` (the
+ * year's publication layout) and the answer sheets' images; one participant's alone with `work`. Audited.
+ */
+export const publicationPackage = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/results/publication',
+  params: ExamParams,
+  query: z.strictObject({ work: z.string().min(1).max(64).optional() }),
+});

@@ -45,6 +45,9 @@ export const ERROR_STATUS = {
   'not-found': 404,
   unavailable: 503,
   internal: 500,
+  // Results out: a layout by name; a value the layout's encoding cannot hold.
+  'no-such-layout': 404,
+  unencodable: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

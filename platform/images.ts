@@ -66,9 +66,9 @@ async function encode(
  * Who a whole page is for. An expert checks blind: their image exists only for answer sheets 2 and is blanked
  * where the form can name the sheet (`redactionAreas`: barcodes, link fields, listed regions), since sheet
  * number -> kit -> registration names the participant. The appeal commission's kit matches pages to the
- * participant anyway and keeps the page whole.
+ * participant anyway and keeps the page whole; so does the publication of a participant's own sheets.
  */
-export type Audience = 'expert' | 'appeal-commission';
+export type Audience = 'expert' | 'appeal-commission' | 'publication';
 
 const EXPERT_KINDS: ReadonlySet<SheetKind> = new Set(['answer-sheet-2', 'additional-answer-sheet-2']);
 

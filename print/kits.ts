@@ -5,9 +5,7 @@
  * participant or the sheet). Experts are numbered, never named.
  */
 
-import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
-import { Zip, ZipPassThrough } from 'fflate';
+import type { Readable } from 'node:stream';
 import type { Appeal } from '../contract/checking.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import type { Adapters } from '../platform/adapters.ts';
@@ -15,6 +13,7 @@ import { ServiceError } from '../platform/errors.ts';
 import { type Audience, pageImage } from '../platform/images.ts';
 import { as2Pages } from '../works/store.ts';
 import { PdfBook } from './pdf.ts';
+import { NO_IMAGE, zipStream } from './zip.ts';
 
 const ROLE_TITLES: Record<string, string> = {
   registration: 'Бланк регистрации',
@@ -36,7 +35,7 @@ const ROUND_TITLES: Record<string, string> = {
 const PRINT_PX_PER_MM = 6;
 
 /** A page as printed and exported: upright through its registration, JPEG; null when it has none. */
-const printImage = (deps: Adapters, forms: FormDefinition[], pageId: string, audience: Audience) =>
+export const printImage = (deps: Adapters, forms: FormDefinition[], pageId: string, audience: Audience) =>
   pageImage(deps, forms, pageId, audience, { pxPerMm: PRINT_PX_PER_MM, format: 'jpeg' });
 
 /** What an appeal kit shows, gathered by the checking room. */
@@ -125,43 +124,20 @@ export async function worksBatch(
   return book.bytes();
 }
 
-/**
- * The same pages as a ZIP of JPEG images, `WORK/page-NN.jpg`, streamed as they are made (a batch of hundreds
- * of works is hundreds of megabytes). Images are stored, not deflated: JPEG does not compress further.
- */
+/** The same pages as a ZIP of JPEG images, `WORK/page-NN.jpg`, streamed as they are made. */
 export async function worksZip(
   deps: Adapters,
   forms: FormDefinition[],
   workIds: string[],
 ): Promise<Readable> {
   const works = await worksPages(deps, workIds);
-  const out = new PassThrough();
-  const zip = new Zip((err, chunk, final) => {
-    if (err) return void out.destroy(err);
-    out.write(chunk);
-    if (final) out.end();
-  });
-  const put = (name: string, bytes: Uint8Array) => {
-    const entry = new ZipPassThrough(name);
-    zip.add(entry);
-    entry.push(bytes, true);
-  };
-  (async () => {
+  return zipStream(async (put) => {
     for (const [workId, pages] of works) {
       for (const [i, pageId] of pages.entries()) {
         const name = `${workId}/page-${String(i + 1).padStart(2, '0')}`;
         const jpeg = await printImage(deps, forms, pageId, 'expert');
-        if (jpeg) put(`${name}.jpg`, jpeg);
-        else
-          put(
-            `${name}.txt`,
-            new TextEncoder().encode('Изображение недоступно: страница не зарегистрирована.\n'),
-          );
-        // A slow reader holds the next image back rather than the whole batch piling up in memory.
-        if (out.writableNeedDrain) await once(out, 'drain');
+        await (jpeg ? put(`${name}.jpg`, jpeg) : put(`${name}.txt`, NO_IMAGE));
       }
     }
-    zip.end();
-  })().catch((err: Error) => out.destroy(err));
-  return out;
+  });
 }

@@ -1,11 +1,13 @@
 /**
  * Results over HTTP (issue 16 item 1) on the embedded service with the shipped 2026 scoring of EGE
  * mathematics (profile): an operator records a work's variant, a chair computes the exam's results and lists
- * them, refusals come as the error table's codes.
+ * them, refusals come as the error table's codes; chairs take them out (issue 16 item 3), each export audited.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSubjectRules } from '../domain/checking.ts';
 import { loadSubjectScoring, scoringDigest } from '../domain/scoring.ts';
@@ -129,6 +131,50 @@ describe('results over HTTP', () => {
     expect(audited.map((a) => [a.actor, a.detail.primary])).toEqual([
       ['results-chair', [after!.primary, before!.primary]],
       ['results-recompute', [before!.primary, after!.primary]],
+    ]);
+  });
+
+  it('takes the results out for chairs only: a file by layout, protocols, the publication package, audited', async () => {
+    const csv = await call('GET', `/api/exams/${EXAM}/results/export?layout=regional`, 'chair');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=windows-1251');
+    expect(csv.headers['content-disposition']).toBe(`attachment; filename="${EXAM}-regional.csv"`);
+    expect([csv.headers['x-rows'], csv.headers['x-withheld']]).toEqual(['1', '0']);
+    expect(new TextDecoder('windows-1251').decode(csv.rawPayload).split('\r\n')[1]).toMatch(/^WRES01;/);
+
+    const pdf = await call('GET', `/api/exams/${EXAM}/results/protocols?by=school`, 'chair');
+    expect([pdf.statusCode, pdf.headers['content-type']]).toEqual([200, 'application/pdf']);
+    expect((await PDFDocument.load(pdf.rawPayload)).getPageCount()).toBe(1);
+
+    const zip = await call('GET', `/api/exams/${EXAM}/results/publication`, 'chair');
+    expect([zip.statusCode, zip.headers['content-type']]).toEqual([200, 'application/zip']);
+    expect(Object.keys(unzipSync(zip.rawPayload)).sort()).toEqual(['WRES01/as1.txt', 'WRES01/results.csv']);
+    const one = await call('GET', `/api/exams/${EXAM}/results/publication?work=WRES01`, 'chair');
+    expect(one.headers['content-disposition']).toBe(`attachment; filename="${EXAM}-WRES01.zip"`);
+    expect(Object.keys(unzipSync(one.rawPayload)).sort()).toEqual(['WRES01/as1.txt', 'WRES01/results.csv']);
+
+    const refused = async (url: string, who = 'chair') => {
+      const res = await call('GET', url, who);
+      return [res.statusCode, res.json().code];
+    };
+    expect(await refused(`/api/exams/${EXAM}/results/export?layout=nope`)).toEqual([404, 'no-such-layout']);
+    expect(await refused(`/api/exams/${EXAM}/results/export?layout=../x`)).toEqual([400, 'bad-request']);
+    expect(await refused(`/api/exams/${EXAM}/results/protocols?by=room`)).toEqual([400, 'bad-request']);
+    expect(await refused(`/api/exams/nope/results/publication`)).toEqual([404, 'no-such-exam']);
+    expect(await refused(`/api/exams/${EXAM}/results/publication?work=WNONE`)).toEqual([404, 'no-such-work']);
+    for (const url of ['export?layout=regional', 'protocols?by=ppe', 'publication'])
+      expect((await call('GET', `/api/exams/${EXAM}/results/${url}`, 'operator')).statusCode).toBe(403);
+
+    const audited = await service.adapters.db.query<{ action: string; actor: string; rows: number }>(
+      `select action, actor, (detail->>'rows')::int as rows from audit_events
+       where action like 'export.%' and subject = $1 order by id`,
+      [`exam:${EXAM}`],
+    );
+    expect(audited).toEqual([
+      { action: 'export.results', actor: 'results-chair', rows: 1 },
+      { action: 'export.results-protocols', actor: 'results-chair', rows: 1 },
+      { action: 'export.publication', actor: 'results-chair', rows: 1 },
+      { action: 'export.publication', actor: 'results-chair', rows: 1 },
     ]);
   });
 });

@@ -34,8 +34,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   participants: [...STAGE_BASE, 'works'],
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
-  // Results read the facts of works and checks from the database, not through those rooms.
-  results: STAGE_BASE,
+  // Results read the facts of works and checks from the database, not through those rooms; their protocols
+  // and publication package are drawn by print.
+  results: [...STAGE_BASE, 'print'],
   workers: [
     ...STAGE_BASE,
     'intake',
@@ -71,6 +72,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'intake',
     'recognition',
     'participants',
+    'results',
     'workers',
     'service',
   ],

@@ -38,6 +38,7 @@ const COMMANDS = [
   'package',
   'users add',
   'import ris',
+  'export results',
 ];
 
 describe('rcoi COMMAND --help', () => {

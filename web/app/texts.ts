@@ -61,6 +61,8 @@ const ERRORS: Record<string, string> = {
   'no-such-protocol': 'Такого бланка-протокола нет',
   'no-such-user': 'Такого пользователя нет',
   'no-such-exam': 'Такого экзамена нет',
+  'no-such-layout': 'Формата выгрузки {layout} нет для года экзамена',
+  unencodable: 'Строку {row} нельзя выгрузить в кодировке {encoding}: знак в поле {field}',
   'no-such-rules': 'Таких правил проверки нет',
   'no-such-batch': 'Такого пакета нет',
   'no-such-image': 'Изображения нет',
