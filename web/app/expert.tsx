@@ -126,8 +126,7 @@ function PageViewer({ check }: { check: CheckView }) {
 /** The marking scheme beside the script: each criterion's text from the rule set and what earns each point. */
 function Scheme({ check }: { check: CheckView }) {
   return (
-    // Focusable: a scrolling panel must be reachable by keyboard.
-    <section class="scheme" aria-labelledby="scheme-title" tabIndex={0}>
+    <section class="scheme" aria-labelledby="scheme-title">
       <h3 id="scheme-title">Критерии оценивания</h3>
       {check.tasks.flatMap((t) =>
         t.criteria.map((c) => (

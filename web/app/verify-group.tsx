@@ -303,7 +303,7 @@ export function VerifierModes({ rest }: { rest: string[] }) {
   );
   return (
     <>
-      <div class="modes" role="group" aria-label="Режим верификации">
+      <div class="modes">
         {link('#/verify', !group, 'По одному')}
         {link('#/verify/group', group, 'Группой')}
         {group && (
