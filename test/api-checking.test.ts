@@ -246,6 +246,7 @@ describe('expert checking over the API', () => {
     expect((await step('ris-entry', {}, 'expert-anna')).statusCode).toBe(403);
     expect((await step('ris-entry', { doneOn: '2099-01-01' })).json()).toEqual({
       code: 'not-allowed',
+      params: {},
       error: '2099-01-01 is still to come',
     });
     expect((await step('lunch', {})).statusCode).toBe(403);
@@ -260,6 +261,7 @@ describe('expert checking over the API', () => {
     expect((await decide({ outcome: 'maybe' })).statusCode).toBe(400);
     expect((await decide({ outcome: 'upheld' })).json()).toEqual({
       code: 'not-allowed',
+      params: {},
       error: `appeal ${appeal!.id} is still being re-checked`,
     });
     expect((await call('GET', '/api/appeals/999/steps', 'chair-olga')).statusCode).toBe(404);

@@ -140,7 +140,12 @@ describe.each(DATABASES)('station tasks on %s', (_name, open) => {
     expect((await expertCandidates(db, 2027, '02'))[0]!.registration).toBeNull();
     const [c] = await db.query<{ id: number }>('select id from checks order by id limit 1');
     expect((await assignChecks(db, 'chair', [c!.id], 'boris')).refused).toEqual([
-      { id: c!.id, code: 'may-not-take', reason: 'boris may not take this check' },
+      {
+        id: c!.id,
+        code: 'may-not-take',
+        params: { check: c!.id, expert: 'boris' },
+        reason: 'boris may not take this check',
+      },
     ]);
   });
 });
