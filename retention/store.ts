@@ -2,7 +2,7 @@
  * What the database knows of retention: live objects with their exams and holds, the holds themselves, the
  * destruction acts and the policy sets they applied.
  */
-import type { MaterialKind } from '../domain/retention.ts';
+import type { MaterialKind, RetentionAction, RowMaterial } from '../domain/retention.ts';
 import type { Queryable } from '../platform/db.ts';
 
 /** Whether a live object (`o`) is under an active hold, on itself or on its exam. */
@@ -85,14 +85,16 @@ export interface ActRow {
   runBy: string;
   policyYear: number;
   objects: number;
+  records: number;
 }
 
-/** The latest destruction acts, newest first, with how many objects each destroyed. */
+/** The latest destruction acts, newest first, with how many objects and exams' row sets each changed. */
 export async function recentActs(db: Queryable, limit = 100): Promise<ActRow[]> {
   const rows = await db.query<Omit<ActRow, 'at'> & { at: Date }>(
-    `select a.id, a.at, a.run_by as "runBy", a.policy_year as "policyYear", count(i.*)::int as objects
-     from destruction_acts a left join destruction_act_items i on i.act_id = a.id
-     group by a.id order by a.id desc limit $1`,
+    `select a.id, a.at, a.run_by as "runBy", a.policy_year as "policyYear",
+       (select count(*)::int from destruction_act_items i where i.act_id = a.id) as objects,
+       (select count(*)::int from destruction_act_records r where r.act_id = a.id) as records
+     from destruction_acts a order by a.id desc limit $1`,
     [limit],
   );
   return rows.map((a) => ({ ...a, at: iso(a.at) }));
@@ -106,11 +108,26 @@ export interface ActItem {
   late: boolean;
 }
 
+/** An exam's rows of one material that an act changed, by count per table. */
+export interface ActRecord {
+  examId: string;
+  material: RowMaterial;
+  action: RetentionAction;
+  dueDay: string;
+  late: boolean;
+  rows: Record<string, number>;
+}
+
 export async function destructionAct(
   db: Queryable,
   id: number,
-): Promise<(Omit<ActRow, 'objects'> & { policySha256: string; items: ActItem[] }) | null> {
-  const [act] = await db.query<Omit<ActRow, 'objects' | 'at'> & { at: Date; policySha256: string }>(
+): Promise<
+  | (Omit<ActRow, 'objects' | 'records'> & { policySha256: string; items: ActItem[]; records: ActRecord[] })
+  | null
+> {
+  const [act] = await db.query<
+    Omit<ActRow, 'objects' | 'records' | 'at'> & { at: Date; policySha256: string }
+  >(
     `select id, at, run_by as "runBy", policy_year as "policyYear", policy_sha256 as "policySha256"
      from destruction_acts where id = $1`,
     [id],
@@ -121,7 +138,12 @@ export async function destructionAct(
      from destruction_act_items where act_id = $1 order by object_key`,
     [id],
   );
-  return { ...act, at: iso(act.at), items };
+  const records = await db.query<ActRecord>(
+    `select exam_id as "examId", material, action, to_char(due_day, 'YYYY-MM-DD') as "dueDay", late, rows
+     from destruction_act_records where act_id = $1 order by exam_id, material`,
+    [id],
+  );
+  return { ...act, at: iso(act.at), items, records };
 }
 
 export interface LiveObjectRow {
@@ -156,6 +178,8 @@ export interface DestructionRecord {
   /** The policy sets applied, each recorded once by the SHA-256 of its body. */
   policySets: { year: number; sha256: string; body: string }[];
   items: { objectKey: string; sha256: string; material: MaterialKind; dueDay: string; late: boolean }[];
+  /** Rows the act changed; the changes themselves are made by the caller in the same transaction. */
+  records: ActRecord[];
 }
 
 /** Records one destruction act: its policy sets, its items, and the objects as destroyed. Its id. */
@@ -181,5 +205,11 @@ export async function recordDestruction(tx: Queryable, act: DestructionRecord): 
       act.at,
     ]);
   }
+  for (const r of act.records)
+    await tx.query(
+      `insert into destruction_act_records (act_id, exam_id, material, action, due_day, late, rows)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [row!.id, r.examId, r.material, r.action, r.dueDay, r.late, JSON.stringify(r.rows)],
+    );
   return row!.id;
 }
