@@ -29,8 +29,7 @@ import type { Adapters } from '../platform/adapters.ts';
 import { objectPrefix } from '../platform/objects.ts';
 import { audit } from '../platform/store/audit.ts';
 import { syncStoreHolds } from './holds.ts';
-import { changeRows, examsWithHolds, rowsPending } from './rows.ts';
-import { liveObjects, recordDestruction } from './store.ts';
+import { changeRows, examsWithHolds, liveObjects, recordDestruction, rowsPending } from './store.ts';
 
 export interface SweepReport {
   actId: number | null;

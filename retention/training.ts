@@ -9,7 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type ExamKind,
   type MaterialKind,
   policyLookup,
   type RetentionPolicies,
@@ -21,6 +20,7 @@ import { pageImage } from '../platform/images.ts';
 import { objectKey } from '../platform/objects.ts';
 import { audit } from '../platform/store/audit.ts';
 import { RetentionError } from './holds.ts';
+import { livePagesOfExam, recordTrainingSet, retainedExam } from './store.ts';
 
 /** The materials an AS2 page's original lives as: the copies must be made before the first of them goes. */
 const ORIGINALS: MaterialKind[] = ['scan-file', 'as2-image', 'additional-as2-image'];
@@ -45,11 +45,7 @@ export async function chooseTrainingSet(
   const { db, objects } = deps;
   if (choice.purpose.trim() === '') throw new RetentionError('bad-request', 'a training set needs a purpose');
   if (choice.pageIds.length === 0) throw new RetentionError('bad-request', 'a training set needs pages');
-  const [exam] = await db.query<{ kind: ExamKind; date: string; timeZone: string; year: number }>(
-    `select kind, to_char(exam_date, 'YYYY-MM-DD') as date, time_zone as "timeZone", year
-     from exams where id = $1`,
-    [choice.examId],
-  );
+  const exam = await retainedExam(db, choice.examId);
   if (!exam) throw new RetentionError('bad-request', `no exam ${choice.examId}`);
   const policyFor = policyLookup(load);
   const firstGone = Math.min(
@@ -60,23 +56,18 @@ export async function chooseTrainingSet(
       'bad-request',
       `a training set must be chosen before ${new Date(firstGone).toISOString()}, when the originals go`,
     );
-  const ofExam = await db.query<{ id: string }>(
-    `select p.id from pages p join images i on i.sha256 = p.image_sha256
-     join stored_objects o on o.object_key = i.object_key
-     where p.id = any($1::text[]) and o.exam_id = $2 and o.destroyed_at is null`,
-    [choice.pageIds, choice.examId],
-  );
   const pageIds = [...new Set(choice.pageIds)];
-  if (ofExam.length !== pageIds.length)
+  if ((await livePagesOfExam(db, choice.examId, pageIds)) !== pageIds.length)
     throw new RetentionError('bad-request', `not every page is a live page of exam ${choice.examId}`);
   // Every copy is made before anything is stored: a set is taken whole or not at all.
   const copies = new Map<string, Uint8Array>();
   for (const pageId of pageIds) {
     const png = await pageImage(deps, forms, pageId, 'expert');
-    if (!png) throw new RetentionError('bad-request', `page ${pageId} is no answer sheet 2 an expert may see`);
+    if (!png)
+      throw new RetentionError('bad-request', `page ${pageId} is no answer sheet 2 an expert may see`);
     copies.set(createHash('sha256').update(png).digest('hex'), png);
   }
-  const keys: string[] = [];
+  const stored: { objectKey: string; sha256: string; bytes: number }[] = [];
   for (const [sha256, png] of copies) {
     const key = objectKey(exam.year, 'training-copy', sha256);
     await objects.put(key, png, {
@@ -85,28 +76,16 @@ export async function chooseTrainingSet(
       sha256,
       contentType: 'image/png',
     });
-    keys.push(key);
+    stored.push({ objectKey: key, sha256, bytes: png.length });
   }
   const id = await db.transaction(async (tx) => {
-    const [set] = await tx.query<{ id: number }>(
-      `insert into training_sets (exam_id, chosen_by, chosen_at, purpose) values ($1, $2, $3, $4) returning id`,
-      [choice.examId, choice.by, now, choice.purpose],
-    );
-    for (const [sha256, png] of copies) {
-      const key = objectKey(exam.year, 'training-copy', sha256);
-      await tx.query(
-        `insert into stored_objects (object_key, material, exam_id, sha256, bytes)
-         values ($1, 'training-copy', $2, $3, $4) on conflict (object_key) do nothing`,
-        [key, choice.examId, sha256, png.length],
-      );
-      await tx.query('insert into training_set_items (set_id, object_key) values ($1, $2)', [set!.id, key]);
-    }
-    await audit(tx, choice.by, 'retention.training-set', `training-set:${set!.id}`, {
+    const id = await recordTrainingSet(tx, { ...choice, at: now, copies: stored });
+    await audit(tx, choice.by, 'retention.training-set', `training-set:${id}`, {
       exam: choice.examId,
-      copies: copies.size,
+      copies: stored.length,
       purpose: choice.purpose,
     });
-    return set!.id;
+    return id;
   });
-  return { id, copies: keys };
+  return { id, copies: stored.map((c) => c.objectKey) };
 }
