@@ -32,8 +32,8 @@ export type MaterialKind = (typeof MATERIAL_KINDS)[number];
 export const ROW_MATERIALS = {
   /** Values erased, rows kept: fields and corrections stay countable (verifiers' work, doubt rates). */
   'recognition-data': ['anonymise'],
-  /** Anonymise: the person's identifiers go, the exam point, school and link to the work stay. */
-  'personal-data': ['anonymise', 'destroy'],
+  /** The person's identifiers go; the exam point, school and link to the work stay, results countable. */
+  'personal-data': ['anonymise'],
   'participant-results': ['destroy'],
 } as const satisfies Partial<Record<MaterialKind, readonly RetentionAction[]>>;
 export type RowMaterial = keyof typeof ROW_MATERIALS;

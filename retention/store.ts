@@ -2,7 +2,13 @@
  * What the database knows of retention: live objects with their exams and holds, the holds themselves, the
  * destruction acts and the policy sets they applied, the exams' rows each policy changes, training sets.
  */
-import type { ExamKind, MaterialKind, RetentionAction, RowMaterial } from '../domain/retention.ts';
+import type {
+  ExamKind,
+  MaterialKind,
+  RetentionAction,
+  ROW_MATERIALS,
+  RowMaterial,
+} from '../domain/retention.ts';
 import type { Queryable } from '../platform/db.ts';
 
 /** Whether a live object (`o`) is under an active hold, on itself or on its exam. */
@@ -236,63 +242,57 @@ interface RowChange {
 const counted = (sql: string) =>
   `with changed as (${sql} returning 1) select count(*)::int as n from changed`;
 
-const CHANGES: Record<`${RowMaterial}:${RetentionAction}`, RowChange | null> = {
+/** Each row material's changes, one per action its policies may name (ROW_MATERIALS). */
+const CHANGES: { [M in RowMaterial]: Record<(typeof ROW_MATERIALS)[M][number], RowChange> } = {
   // Values erased, rows kept: how many fields were doubtful and what each verifier did stay countable.
-  'recognition-data:anonymise': {
-    pending: `exists (select 1 from fields where page_id in (${EXAM_PAGES}) and (value <> '' or final_value <> ''))
+  'recognition-data': {
+    anonymise: {
+      pending: `exists (select 1 from fields where page_id in (${EXAM_PAGES}) and (value <> '' or final_value <> ''))
       or exists (select 1 from corrections where page_id in (${EXAM_PAGES}) and (old_value <> '' or new_value <> ''))
       or exists (select 1 from pages where id in (${EXAM_PAGES}) and recognition is not null)`,
-    steps: [
-      {
-        table: 'fields',
-        sql: `update fields set value = '', final_value = case when final_value is null then null else '' end,
+      steps: [
+        {
+          table: 'fields',
+          sql: `update fields set value = '', final_value = case when final_value is null then null else '' end,
           doubt = '{}' where page_id in (${EXAM_PAGES}) and (value <> '' or final_value <> '')`,
-      },
-      {
-        table: 'corrections',
-        sql: `update corrections set old_value = '', new_value = ''
+        },
+        {
+          table: 'corrections',
+          sql: `update corrections set old_value = '', new_value = ''
           where page_id in (${EXAM_PAGES}) and (old_value <> '' or new_value <> '')`,
-      },
-      {
-        table: 'pages',
-        sql: `update pages set recognition = null where id in (${EXAM_PAGES}) and recognition is not null`,
-      },
-    ],
+        },
+        {
+          table: 'pages',
+          sql: `update pages set recognition = null where id in (${EXAM_PAGES}) and recognition is not null`,
+        },
+      ],
+    },
   },
-  'recognition-data:destroy': null,
   // The person goes; the exam point, school and link to the work stay, so results count per school.
-  'personal-data:anonymise': {
-    pending: `exists (select 1 from personal.participants where exam_id = $1 and ${IDENTIFIED})`,
-    steps: [
-      {
-        table: 'personal.participants',
-        sql: `update personal.participants set surname = null, name = null, patronymic = null, document = null,
+  'personal-data': {
+    anonymise: {
+      pending: `exists (select 1 from personal.participants where exam_id = $1 and ${IDENTIFIED})`,
+      steps: [
+        {
+          table: 'personal.participants',
+          sql: `update personal.participants set surname = null, name = null, patronymic = null, document = null,
           birth_date = null, registration_sheet = null,
           code = case when refused_processing then code else null end
           where exam_id = $1 and ${IDENTIFIED}`,
-      },
-    ],
+        },
+      ],
+    },
   },
-  'personal-data:destroy': {
-    pending: 'exists (select 1 from personal.participants where exam_id = $1)',
-    steps: [
-      {
-        table: 'personal.participant_works',
-        sql: `delete from personal.participant_works
-          where participant_id in (select id from personal.participants where exam_id = $1)`,
-      },
-      { table: 'personal.participants', sql: 'delete from personal.participants where exam_id = $1' },
-    ],
-  },
-  'participant-results:anonymise': null,
-  'participant-results:destroy': {
-    pending: 'exists (select 1 from participant_results where exam_id = $1)',
-    steps: [{ table: 'participant_results', sql: 'delete from participant_results where exam_id = $1' }],
+  'participant-results': {
+    destroy: {
+      pending: 'exists (select 1 from participant_results where exam_id = $1)',
+      steps: [{ table: 'participant_results', sql: 'delete from participant_results where exam_id = $1' }],
+    },
   },
 };
 
 function change(material: RowMaterial, action: RetentionAction): RowChange {
-  const c = CHANGES[`${material}:${action}`];
+  const c = (CHANGES[material] as Partial<Record<RetentionAction, RowChange>>)[action];
   // The policy schema allows only the actions ROW_MATERIALS lists; this is a guard against drift.
   if (!c) throw new Error(`${material} cannot be ${action}`);
   return c;
