@@ -25,6 +25,8 @@ export const ActSummary = z.object({
   runBy: z.string(),
   policyYear: z.number(),
   objects: z.number(),
+  /** Exams' row sets (recognised values, personal data, results) the act erased, anonymised or deleted. */
+  records: z.number(),
 });
 
 export const RetentionOutlook = z.object({
@@ -47,7 +49,7 @@ export const retentionOutlook = endpoint({ method: 'GET', url: '/api/retention',
 
 const Id = z.object({ id: z.coerce.number().int() });
 
-export const DestructionAct = ActSummary.omit({ objects: true }).extend({
+export const DestructionAct = ActSummary.omit({ objects: true, records: true }).extend({
   policySha256: z.string(),
   items: z.array(
     z.object({
@@ -56,6 +58,16 @@ export const DestructionAct = ActSummary.omit({ objects: true }).extend({
       material: Material,
       dueDay: Day,
       late: z.boolean(),
+    }),
+  ),
+  records: z.array(
+    z.object({
+      examId: z.string(),
+      material: Material,
+      action: z.enum(['destroy', 'anonymise']),
+      dueDay: Day,
+      late: z.boolean(),
+      rows: z.record(z.string(), z.number()),
     }),
   ),
 });

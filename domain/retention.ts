@@ -15,11 +15,33 @@ export const MATERIAL_KINDS = [
   'as2-image',
   'additional-as2-image',
   'protocol-image',
+  /** Rows, not files: recognised values (fields, verifiers' corrections, the recogniser's readings). */
   'recognition-data',
   'conflict-protocol',
   'ppe-video',
+  /** Rows: personal.participants (names, document, birth date, the RIS code, the registration sheet). */
+  'personal-data',
+  /** Rows: participant_results. */
+  'participant-results',
+  /** Depersonalised copies of AS2 pages chosen for expert training (order L207), from the expert's view. */
+  'training-copy',
 ] as const;
 export type MaterialKind = (typeof MATERIAL_KINDS)[number];
+
+/** Materials kept as database rows rather than files, and what their policy may do with the rows. */
+export const ROW_MATERIALS = {
+  /** Values erased, rows kept: fields and corrections stay countable (verifiers' work, doubt rates). */
+  'recognition-data': ['anonymise'],
+  /** The person's identifiers go; the exam point, school and link to the work stay, results countable. */
+  'personal-data': ['anonymise'],
+  'participant-results': ['destroy'],
+} as const satisfies Partial<Record<MaterialKind, readonly RetentionAction[]>>;
+export type RowMaterial = keyof typeof ROW_MATERIALS;
+export const isRowMaterial = (m: MaterialKind): m is RowMaterial => m in ROW_MATERIALS;
+
+export const EXAM_KINDS = ['EGE', 'OGE', 'GVE'] as const;
+export type ExamKind = (typeof EXAM_KINDS)[number];
+export type RetentionAction = 'destroy' | 'anonymise';
 
 const RuleSchema = z.discriminatedUnion('kind', [
   /** A fixed day of a year counted from the exam year: AS2 images, 1 March of the next year. */
@@ -40,6 +62,13 @@ export type RetentionRule = z.infer<typeof RuleSchema>;
 
 export const RetentionPolicySchema = z.strictObject({
   material: z.enum(MATERIAL_KINDS),
+  /** The exam kinds it applies to (GIA-9 materials are kept half a year, road map L453, L455); all by default. */
+  exams: z
+    .array(z.enum(EXAM_KINDS))
+    .min(1)
+    .default([...EXAM_KINDS]),
+  /** Files are destroyed; rows are destroyed or anonymised, as ROW_MATERIALS allows. */
+  action: z.enum(['destroy', 'anonymise']).default('destroy'),
   rule: RuleSchema,
   /** Where the rule comes from, or why a configurable kind has this value. */
   basis: z.string().min(1),
@@ -53,12 +82,26 @@ export const RetentionPoliciesSchema = z
     policies: z.array(RetentionPolicySchema),
   })
   .superRefine((v, ctx) => {
-    for (const kind of MATERIAL_KINDS) {
-      const n = v.policies.filter((p) => p.material === kind).length;
-      if (n !== 1)
-        ctx.addIssue({ code: 'custom', path: ['policies'], message: `${kind}: ${n} policies, need 1` });
-    }
+    for (const kind of MATERIAL_KINDS)
+      for (const exam of EXAM_KINDS) {
+        const n = v.policies.filter((p) => p.material === kind && p.exams.includes(exam)).length;
+        if (n !== 1)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policies'],
+            message: `${kind} (${exam}): ${n} policies, need 1`,
+          });
+      }
     for (const [i, p] of v.policies.entries()) {
+      const allowed: readonly RetentionAction[] = isRowMaterial(p.material)
+        ? ROW_MATERIALS[p.material]
+        : ['destroy'];
+      if (!allowed.includes(p.action))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', i, 'action'],
+          message: `${p.material} can be ${allowed.join(' or ')}, not ${p.action}`,
+        });
       if (
         p.rule.kind === 'fixed-day' &&
         !isCalendarDay(2000 + p.rule.yearsAfterExam, p.rule.month, p.rule.day)
@@ -200,11 +243,16 @@ export function retentionWindow(rule: RetentionRule, exam: ExamDay): RetentionWi
   };
 }
 
-/** One stored object as the sweeper sees it. */
+/** An exam's day and kind: what a policy is chosen by. */
+export interface RetainedExam extends ExamDay {
+  kind: ExamKind;
+}
+
+/** One stored object (or an exam's rows of one material) as the sweeper sees it. */
 export interface RetainedObject {
   key: string;
   material: MaterialKind;
-  exam: ExamDay;
+  exam: RetainedExam;
   /** Legal holds in force on it (who placed each, and why, live in the store). */
   held: boolean;
 }
@@ -226,7 +274,7 @@ const DAY_MS = 86_400_000;
  */
 export function planSweep<T extends RetainedObject>(
   objects: Iterable<T>,
-  policyFor: (material: MaterialKind, exam: ExamDay) => RetentionPolicy,
+  policyFor: (material: MaterialKind, exam: RetainedExam) => RetentionPolicy,
   now: Date,
   lookAheadDays = 30,
 ): SweepPlan<T> {
@@ -253,10 +301,10 @@ export function policyLookup(load: (year: number) => RetentionPolicies = loadRet
     }
     return set;
   };
-  const lookup = (material: MaterialKind, exam: ExamDay): RetentionPolicy => {
+  const lookup = (material: MaterialKind, exam: RetainedExam): RetentionPolicy => {
     const year = parseDay(exam.date).year;
-    const policy = setOf(year).policies.find((p) => p.material === material);
-    if (!policy) throw new Error(`no retention policy for ${material} in ${year}`);
+    const policy = setOf(year).policies.find((p) => p.material === material && p.exams.includes(exam.kind));
+    if (!policy) throw new Error(`no retention policy for ${material} (${exam.kind}) in ${year}`);
     return policy;
   };
   return Object.assign(lookup, { setOf });
@@ -270,7 +318,7 @@ export function policyLookup(load: (year: number) => RetentionPolicies = loadRet
  */
 export function expiryBackstops<T extends RetainedObject>(
   objects: Iterable<T>,
-  policyFor: (material: MaterialKind, exam: ExamDay) => RetentionPolicy,
+  policyFor: (material: MaterialKind, exam: RetainedExam) => RetentionPolicy,
   prefixOf: (object: T) => string,
   storeEnforcesHolds: boolean,
 ): { prefix: string; from: Date }[] {

@@ -1,8 +1,14 @@
 /**
  * What the database knows of retention: live objects with their exams and holds, the holds themselves, the
- * destruction acts and the policy sets they applied.
+ * destruction acts and the policy sets they applied, the exams' rows each policy changes, training sets.
  */
-import type { MaterialKind } from '../domain/retention.ts';
+import type {
+  ExamKind,
+  MaterialKind,
+  RetentionAction,
+  ROW_MATERIALS,
+  RowMaterial,
+} from '../domain/retention.ts';
 import type { Queryable } from '../platform/db.ts';
 
 /** Whether a live object (`o`) is under an active hold, on itself or on its exam. */
@@ -85,14 +91,16 @@ export interface ActRow {
   runBy: string;
   policyYear: number;
   objects: number;
+  records: number;
 }
 
-/** The latest destruction acts, newest first, with how many objects each destroyed. */
+/** The latest destruction acts, newest first, with how many objects and exams' row sets each changed. */
 export async function recentActs(db: Queryable, limit = 100): Promise<ActRow[]> {
   const rows = await db.query<Omit<ActRow, 'at'> & { at: Date }>(
-    `select a.id, a.at, a.run_by as "runBy", a.policy_year as "policyYear", count(i.*)::int as objects
-     from destruction_acts a left join destruction_act_items i on i.act_id = a.id
-     group by a.id order by a.id desc limit $1`,
+    `select a.id, a.at, a.run_by as "runBy", a.policy_year as "policyYear",
+       (select count(*)::int from destruction_act_items i where i.act_id = a.id) as objects,
+       (select count(*)::int from destruction_act_records r where r.act_id = a.id) as records
+     from destruction_acts a order by a.id desc limit $1`,
     [limit],
   );
   return rows.map((a) => ({ ...a, at: iso(a.at) }));
@@ -106,11 +114,26 @@ export interface ActItem {
   late: boolean;
 }
 
+/** An exam's rows of one material that an act changed, by count per table. */
+export interface ActRecord {
+  examId: string;
+  material: RowMaterial;
+  action: RetentionAction;
+  dueDay: string;
+  late: boolean;
+  rows: Record<string, number>;
+}
+
 export async function destructionAct(
   db: Queryable,
   id: number,
-): Promise<(Omit<ActRow, 'objects'> & { policySha256: string; items: ActItem[] }) | null> {
-  const [act] = await db.query<Omit<ActRow, 'objects' | 'at'> & { at: Date; policySha256: string }>(
+): Promise<
+  | (Omit<ActRow, 'objects' | 'records'> & { policySha256: string; items: ActItem[]; records: ActRecord[] })
+  | null
+> {
+  const [act] = await db.query<
+    Omit<ActRow, 'objects' | 'records' | 'at'> & { at: Date; policySha256: string }
+  >(
     `select id, at, run_by as "runBy", policy_year as "policyYear", policy_sha256 as "policySha256"
      from destruction_acts where id = $1`,
     [id],
@@ -121,7 +144,12 @@ export async function destructionAct(
      from destruction_act_items where act_id = $1 order by object_key`,
     [id],
   );
-  return { ...act, at: iso(act.at), items };
+  const records = await db.query<ActRecord>(
+    `select exam_id as "examId", material, action, to_char(due_day, 'YYYY-MM-DD') as "dueDay", late, rows
+     from destruction_act_records where act_id = $1 order by exam_id, material`,
+    [id],
+  );
+  return { ...act, at: iso(act.at), items, records };
 }
 
 export interface LiveObjectRow {
@@ -156,6 +184,8 @@ export interface DestructionRecord {
   /** The policy sets applied, each recorded once by the SHA-256 of its body. */
   policySets: { year: number; sha256: string; body: string }[];
   items: { objectKey: string; sha256: string; material: MaterialKind; dueDay: string; late: boolean }[];
+  /** Rows the act changed; the changes themselves are made by the caller in the same transaction. */
+  records: ActRecord[];
 }
 
 /** Records one destruction act: its policy sets, its items, and the objects as destroyed. Its id. */
@@ -179,6 +209,198 @@ export async function recordDestruction(tx: Queryable, act: DestructionRecord): 
     await tx.query('update stored_objects set destroyed_at = $2 where object_key = $1', [
       d.objectKey,
       act.at,
+    ]);
+  }
+  for (const r of act.records)
+    await tx.query(
+      `insert into destruction_act_records (act_id, exam_id, material, action, due_day, late, rows)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [row!.id, r.examId, r.material, r.action, r.dueDay, r.late, JSON.stringify(r.rows)],
+    );
+  return row!.id;
+}
+
+// Retention of rows: per exam, what each row material's policy erases, anonymises or deletes. Each statement
+// touches only rows not yet changed, so a run repeats harmlessly and one that finds nothing to do records
+// nothing. Counts per table go into the destruction act; the rows' content never does.
+
+/** Pages read from the exam's files: recognised values are kept with the files they were read from. */
+const EXAM_PAGES = `select p.id from pages p join images i on i.sha256 = p.image_sha256
+  join stored_objects o on o.object_key = i.object_key where o.exam_id = $1`;
+
+/** Personal identifiers; a refused participant's code is all the row ever held (order L21), so it stays. */
+const IDENTIFIED = `(surname is not null or name is not null or patronymic is not null or document is not null
+  or birth_date is not null or registration_sheet is not null or (code is not null and not refused_processing))`;
+
+interface RowChange {
+  /** Whether the exam has rows this change would touch. */
+  pending: string;
+  /** Statements in order, each `table` with SQL counting the rows it changed as `n`. */
+  steps: { table: string; sql: string }[];
+}
+
+const counted = (sql: string) =>
+  `with changed as (${sql} returning 1) select count(*)::int as n from changed`;
+
+/** Each row material's changes, one per action its policies may name (ROW_MATERIALS). */
+const CHANGES: { [M in RowMaterial]: Record<(typeof ROW_MATERIALS)[M][number], RowChange> } = {
+  // Values erased, rows kept: how many fields were doubtful and what each verifier did stay countable.
+  'recognition-data': {
+    anonymise: {
+      pending: `exists (select 1 from fields where page_id in (${EXAM_PAGES}) and (value <> '' or final_value <> ''))
+      or exists (select 1 from corrections where page_id in (${EXAM_PAGES}) and (old_value <> '' or new_value <> ''))
+      or exists (select 1 from pages where id in (${EXAM_PAGES}) and recognition is not null)`,
+      steps: [
+        {
+          table: 'fields',
+          sql: `update fields set value = '', final_value = case when final_value is null then null else '' end,
+          doubt = '{}' where page_id in (${EXAM_PAGES}) and (value <> '' or final_value <> '')`,
+        },
+        {
+          table: 'corrections',
+          sql: `update corrections set old_value = '', new_value = ''
+          where page_id in (${EXAM_PAGES}) and (old_value <> '' or new_value <> '')`,
+        },
+        {
+          table: 'pages',
+          sql: `update pages set recognition = null where id in (${EXAM_PAGES}) and recognition is not null`,
+        },
+      ],
+    },
+  },
+  // The person goes; the exam point, school and link to the work stay, so results count per school.
+  'personal-data': {
+    anonymise: {
+      pending: `exists (select 1 from personal.participants where exam_id = $1 and ${IDENTIFIED})`,
+      steps: [
+        {
+          table: 'personal.participants',
+          sql: `update personal.participants set surname = null, name = null, patronymic = null, document = null,
+          birth_date = null, registration_sheet = null,
+          code = case when refused_processing then code else null end
+          where exam_id = $1 and ${IDENTIFIED}`,
+        },
+      ],
+    },
+  },
+  'participant-results': {
+    destroy: {
+      pending: 'exists (select 1 from participant_results where exam_id = $1)',
+      steps: [{ table: 'participant_results', sql: 'delete from participant_results where exam_id = $1' }],
+    },
+  },
+};
+
+function change(material: RowMaterial, action: RetentionAction): RowChange {
+  const c = (CHANGES[material] as Partial<Record<RetentionAction, RowChange>>)[action];
+  // The policy schema allows only the actions ROW_MATERIALS lists; this is a guard against drift.
+  if (!c) throw new Error(`${material} cannot be ${action}`);
+  return c;
+}
+
+export interface ExamRows {
+  examId: string;
+  kind: ExamKind;
+  /** The exam's day, YYYY-MM-DD, and its region's zone. */
+  date: string;
+  timeZone: string;
+  /** Holds on the exam, or on any of its files: rows read from a held file are held with it. */
+  holds: { by: string; reason: string }[];
+}
+
+/** Every exam with its day, kind and the holds that bind its rows. */
+export async function examsWithHolds(db: Queryable): Promise<ExamRows[]> {
+  const rows = await db.query<Omit<ExamRows, 'holds'> & { holds: ExamRows['holds'] | null }>(
+    `select e.id as "examId", e.kind, to_char(e.exam_date, 'YYYY-MM-DD') as date, e.time_zone as "timeZone",
+       (select json_agg(json_build_object('by', h.placed_by, 'reason', h.reason) order by h.id)
+        from legal_holds h
+        where h.released_at is null and (h.exam_id = e.id or h.object_key in (
+          select object_key from stored_objects where exam_id = e.id and destroyed_at is null))) as holds
+     from exams e order by e.id`,
+  );
+  return rows.map((r) => ({ ...r, holds: r.holds ?? [] }));
+}
+
+/** Whether the exam has rows of the material that its policy's action would still change. */
+export async function rowsPending(
+  db: Queryable,
+  examId: string,
+  material: RowMaterial,
+  action: RetentionAction,
+): Promise<boolean> {
+  const [row] = await db.query<{ pending: boolean }>(
+    `select ${change(material, action).pending} as pending`,
+    [examId],
+  );
+  return row!.pending;
+}
+
+/** Applies the action to the exam's rows of the material: the rows changed per table (only those > 0). */
+export async function changeRows(
+  tx: Queryable,
+  examId: string,
+  material: RowMaterial,
+  action: RetentionAction,
+): Promise<Record<string, number>> {
+  const changed: Record<string, number> = {};
+  for (const step of change(material, action).steps) {
+    const [row] = await tx.query<{ n: number }>(counted(step.sql), [examId]);
+    if (row!.n > 0) changed[step.table] = row!.n;
+  }
+  return changed;
+}
+
+/** The exam's kind, day and zone, or null. */
+export async function retainedExam(
+  db: Queryable,
+  examId: string,
+): Promise<{ kind: ExamKind; date: string; timeZone: string; year: number } | null> {
+  const [exam] = await db.query<{ kind: ExamKind; date: string; timeZone: string; year: number }>(
+    `select kind, to_char(exam_date, 'YYYY-MM-DD') as date, time_zone as "timeZone", year
+     from exams where id = $1`,
+    [examId],
+  );
+  return exam ?? null;
+}
+
+/** How many of these pages were read from a live (not destroyed) file of the exam. */
+export async function livePagesOfExam(db: Queryable, examId: string, pageIds: string[]): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from pages p join images i on i.sha256 = p.image_sha256
+     join stored_objects o on o.object_key = i.object_key
+     where p.id = any($1::text[]) and o.exam_id = $2 and o.destroyed_at is null`,
+    [pageIds, examId],
+  );
+  return row!.n;
+}
+
+/**
+ * Records a training set: its copies as stored objects of the exam ('training-copy') and the set naming
+ * them, never the pages they came from. Its id.
+ */
+export async function recordTrainingSet(
+  tx: Queryable,
+  set: {
+    examId: string;
+    by: string;
+    at: Date;
+    purpose: string;
+    copies: { objectKey: string; sha256: string; bytes: number }[];
+  },
+): Promise<number> {
+  const [row] = await tx.query<{ id: number }>(
+    `insert into training_sets (exam_id, chosen_by, chosen_at, purpose) values ($1, $2, $3, $4) returning id`,
+    [set.examId, set.by, set.at, set.purpose],
+  );
+  for (const c of set.copies) {
+    await tx.query(
+      `insert into stored_objects (object_key, material, exam_id, sha256, bytes)
+       values ($1, 'training-copy', $2, $3, $4) on conflict (object_key) do nothing`,
+      [c.objectKey, set.examId, c.sha256, c.bytes],
+    );
+    await tx.query('insert into training_set_items (set_id, object_key) values ($1, $2)', [
+      row!.id,
+      c.objectKey,
     ]);
   }
   return row!.id;

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   addMonths,
-  type ExamDay,
+  type ExamKind,
   expiryBackstops,
   loadRetentionPolicies,
   type MaterialKind,
   parseDay,
   planSweep,
   policyLookup,
+  type RetainedExam,
   RetentionPoliciesSchema,
   type RetentionRule,
   retentionWindow,
@@ -71,9 +72,9 @@ describe('retention windows', () => {
 
 describe('sweep plan', () => {
   const policyFor = policyLookup();
-  const moscow: ExamDay = { date: '2026-06-01', timeZone: 'Europe/Moscow' };
-  const kamchatka: ExamDay = { date: '2026-06-01', timeZone: 'Asia/Kamchatka' };
-  const object = (key: string, material: MaterialKind, exam: ExamDay, held = false) => ({
+  const moscow: RetainedExam = { date: '2026-06-01', timeZone: 'Europe/Moscow', kind: 'EGE' };
+  const kamchatka: RetainedExam = { date: '2026-06-01', timeZone: 'Asia/Kamchatka', kind: 'EGE' };
+  const object = (key: string, material: MaterialKind, exam: RetainedExam, held = false) => ({
     key,
     material,
     exam,
@@ -132,8 +133,8 @@ describe('sweep plan', () => {
 
 describe('expiry backstops for the object store', () => {
   const policyFor = policyLookup();
-  const exam = (date: string, timeZone: string): ExamDay => ({ date, timeZone });
-  const object = (key: string, material: MaterialKind, e: ExamDay, held = false) => ({
+  const exam = (date: string, timeZone: string): RetainedExam => ({ date, timeZone, kind: 'EGE' });
+  const object = (key: string, material: MaterialKind, e: RetainedExam, held = false) => ({
     key,
     material,
     exam: e,
@@ -200,7 +201,7 @@ describe('retention policies as data', () => {
       policies: set.policies.filter((p) => p.material !== 'ppe-video'),
     });
     expect(missing.success).toBe(false);
-    expect(missing.error?.issues.map((i) => i.message)).toContain('ppe-video: 0 policies, need 1');
+    expect(missing.error?.issues.map((i) => i.message)).toContain('ppe-video (OGE): 0 policies, need 1');
     const leapDay = RetentionPoliciesSchema.safeParse({
       ...set,
       policies: set.policies.map((p) =>
@@ -208,5 +209,56 @@ describe('retention policies as data', () => {
       ),
     });
     expect(leapDay.error?.issues.map((i) => i.message)).toContain('not a day of every year');
+  });
+
+  it('refuses two policies for one material and exam kind, and an action the material cannot take', () => {
+    const set = loadRetentionPolicies(2026);
+    const twice = RetentionPoliciesSchema.safeParse({
+      ...set,
+      policies: [...set.policies, { material: 'as2-image', exams: ['OGE'], rule: AS2, basis: 'again' }],
+    });
+    expect(twice.error?.issues.map((i) => i.message)).toContain('as2-image (OGE): 2 policies, need 1');
+    const anonymisedFile = RetentionPoliciesSchema.safeParse({
+      ...set,
+      policies: set.policies.map((p) => (p.material === 'ppe-video' ? { ...p, action: 'anonymise' } : p)),
+    });
+    expect(anonymisedFile.error?.issues.map((i) => i.message)).toContain(
+      'ppe-video can be destroy, not anonymise',
+    );
+  });
+});
+
+describe('policies per exam kind and material (calibration/retention/2026.json)', () => {
+  const policyFor = policyLookup();
+  const on = (kind: ExamKind): RetainedExam => ({ date: '2026-06-20', timeZone: 'Europe/Moscow', kind });
+  // material, exam kind, action, the day it is due (Moscow), why
+  it.each([
+    // AS2 images by 1 March of the next year (order L395): EGE, and GVE, which shares its kind with GVE-11.
+    ['as2-image', 'EGE', 'destroy', '2027-03-01'],
+    ['as2-image', 'GVE', 'destroy', '2027-03-01'],
+    ['scan-file', 'EGE', 'destroy', '2027-03-01'],
+    // GIA-9 materials: half a year after the exam (road map L453, L455).
+    ['as2-image', 'OGE', 'destroy', '2026-12-20'],
+    ['scan-file', 'OGE', 'destroy', '2026-12-20'],
+    ['registration-image', 'OGE', 'destroy', '2026-12-20'],
+    // Recognised values go with the images they were read from, erased, their rows kept countable.
+    ['recognition-data', 'EGE', 'anonymise', '2027-03-01'],
+    ['recognition-data', 'OGE', 'anonymise', '2026-12-20'],
+    // The person is known while results can be checked or annulled, then anonymised.
+    ['personal-data', 'EGE', 'anonymise', '2027-03-01'],
+    ['personal-data', 'GVE', 'anonymise', '2027-03-01'],
+    ['personal-data', 'OGE', 'anonymise', '2026-12-20'],
+    // Results without the person are statistics, kept longer than anything that names them.
+    ['participant-results', 'EGE', 'destroy', '2031-06-20'],
+    ['participant-results', 'OGE', 'destroy', '2031-06-20'],
+    // Conflict-commission protocols: 3 years, whatever the exam.
+    ['conflict-protocol', 'OGE', 'destroy', '2029-06-20'],
+    // Training copies outlive the originals by the next season (order L207).
+    ['training-copy', 'EGE', 'destroy', '2028-03-01'],
+  ] as const)('%s of an %s exam on 20 June 2026: %s on %s', (material, kind, action, day) => {
+    const policy = policyFor(material, on(kind));
+    expect(policy.action).toBe(action);
+    const w = retentionWindow(policy.rule, on(kind)).day;
+    expect(`${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`).toBe(day);
   });
 });
