@@ -233,6 +233,12 @@ export async function computeResults(
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`results:${examId}`]);
     const exam = await examKey(tx, examId);
+    if (await valuesErased(tx, examId))
+      throw new ResultsError(
+        'not-allowed',
+        `exam ${examId}: its recognised values were erased by retention; its results stand as computed`,
+        { exam: examId },
+      );
     const scoring = basis.scoring(exam);
     const rules = basis.rules(exam);
     const types = basis.answers(exam);
@@ -290,13 +296,26 @@ export async function computeResults(
 export async function staleExams(db: Queryable, basis: ScoringBasis): Promise<string[]> {
   const rows = await db.query<{ id: string; year: number; kind: string; subject_code: string; sha: string }>(
     `select distinct e.id, e.year, e.kind, e.subject_code, r.scoring_sha256 as sha
-     from participant_results r join exams e on e.id = r.exam_id order by e.id`,
+     from participant_results r join exams e on e.id = r.exam_id
+     where not exists (${ERASED}) order by e.id`,
   );
   const stale = rows.filter(
     (r) =>
       scoringDigest(basis.scoring({ year: r.year, kind: r.kind, subjectCode: r.subject_code })) !== r.sha,
   );
   return [...new Set(stale.map((r) => r.id))];
+}
+
+/**
+ * An exam whose recognised values retention has erased (a destruction act's record of them): its answers are
+ * gone, so scoring again would turn every stored result into nothing; the results kept stand as computed.
+ */
+const ERASED = `select 1 from destruction_act_records d
+  where d.exam_id = e.id and d.material = 'recognition-data'`;
+
+async function valuesErased(db: Queryable, examId: string): Promise<boolean> {
+  const rows = await db.query(`select 1 from exams e where e.id = $1 and exists (${ERASED})`, [examId]);
+  return rows.length > 0;
 }
 
 /** Recomputes every exam whose results a changed key or scale has made stale; each computation as above. */

@@ -231,6 +231,19 @@ describe.each(DATABASES)('participants results on %s', (_name, open) => {
       ['W2', ['incomplete', 'complete'], [null, 4]],
     ]);
     expect((await listResults(db, EXAM)).find((r) => r.workId === 'W1')!.reasons).toEqual(['appeal-pending']);
+
+    // Retention erases the exam's recognised values: a key corrected after that rescoring nothing is refused,
+    // and the exam is no longer stale, so the recurring stage leaves its results as computed.
+    const [act] = await db.query<{ id: number }>(
+      `insert into destruction_acts (run_by, policy_year, policy_sha256) values ('retention', 2026, 'x') returning id`,
+    );
+    await db.query(
+      `insert into destruction_act_records (act_id, exam_id, material, action, due_day, late, rows)
+       values ($1, $2, 'recognition-data', 'anonymise', '2027-03-01', false, '{}')`,
+      [act!.id, EXAM],
+    );
+    expect(await staleExams(db, BASIS)).toEqual([]);
+    await expect(computeResults(db, BASIS, EXAM, 'admin')).rejects.toMatchObject({ code: 'not-allowed' });
   });
 
   it('refuses an unknown exam or work and a malformed variant', async () => {
