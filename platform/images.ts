@@ -153,3 +153,8 @@ export async function fieldCrop(
   if (!page || !area) return null;
   return encode(sampleRect(page.image, page.transform, cropRegion(area, def.page), CROP_PX_PER_MM));
 }
+
+/** An SVG document rasterised as PNG (sharp's librsvg): charts exported as images. */
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
+}
