@@ -8,9 +8,6 @@
  */
 import type { ANALYTICS_FIGURES, ExamAnalytics } from '../contract/results.ts';
 import {
-  type Bar,
-  barChart,
-  csv,
   type GroupFigures,
   histogram,
   type StandOutRule,
@@ -18,7 +15,7 @@ import {
   taskSuccess,
 } from '../domain/analytics.ts';
 import type { Queryable } from '../platform/db.ts';
-import { svgToPng } from '../platform/images.ts';
+import { type Figure, type FigureFile, figureFile } from '../platform/images.ts';
 import { examResults } from './store/export.ts';
 
 export async function examAnalytics(
@@ -66,13 +63,7 @@ export async function examAnalytics(
   };
 }
 
-export type Figure = (typeof ANALYTICS_FIGURES)[number];
-
-export interface FigureFile {
-  bytes: Uint8Array;
-  mediaType: string;
-  fileName: string;
-}
+export type FigureName = (typeof ANALYTICS_FIGURES)[number];
 
 const binLabel = (b: { from: number; to: number }) =>
   b.from === b.to ? String(b.from) : `${b.from}–${b.to}`;
@@ -80,16 +71,7 @@ const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((
 const taskLabel = (t: { part: string; task: string }) => `${t.part === 'as1' ? '' : 'Ч2 '}${t.task}`;
 
 /** A figure's table and chart, as the CSV and SVG writers take them. */
-function figureData(
-  a: ExamAnalytics,
-  figure: Figure,
-): {
-  header: string[];
-  rows: (string | number | boolean | null)[][];
-  title: string;
-  bars: Bar[];
-  max?: number;
-} {
+function figureData(a: ExamAnalytics, figure: FigureName): Figure {
   switch (figure) {
     case 'primary':
     case 'score': {
@@ -157,16 +139,9 @@ function figureData(
 export async function analyticsFigure(
   db: Queryable,
   examId: string,
-  figure: Figure,
+  figure: FigureName,
   format: 'csv' | 'svg' | 'png',
   rule: StandOutRule,
 ): Promise<FigureFile> {
-  const data = figureData(await examAnalytics(db, examId, rule), figure);
-  const fileName = `${examId}-${figure}.${format}`;
-  if (format === 'csv')
-    return { bytes: csv(data.header, data.rows), mediaType: 'text/csv; charset=utf-8', fileName };
-  const svg = barChart(data.title, data.bars, data.max);
-  if (format === 'svg')
-    return { bytes: new TextEncoder().encode(svg), mediaType: 'image/svg+xml; charset=utf-8', fileName };
-  return { bytes: await svgToPng(svg), mediaType: 'image/png', fileName };
+  return figureFile(figureData(await examAnalytics(db, examId, rule), figure), format, `${examId}-${figure}`);
 }
