@@ -1,86 +1,26 @@
 /**
  * An exam's analytics (issue 16 item 8) from results computed by the real scoring on PGlite and PostgreSQL,
  * and over HTTP: figures for chairs, CSV bytes, SVG charts with one bar per datum, a PNG of the chart.
- *
- * The seeded exam: 2 AS1 tasks of 1 point and AS2 task 4 of 3 points (primary maximum 5). Exam point P1:
- * 10 participants with everything right (5); P2: 10 with task 1 only (1); P3: 2 with task 1 and 2 of task 4
- * (3); one more work without a variant, withheld. P1 and P2 are school S1, P3 without a school.
+ * The exam is test/helpers.ts' seedAnalyticsExam: P1 all right, P2 task 1 only, P3 too small a group.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SubjectScoring } from '../domain/scoring.ts';
-import type { SubjectAnswers } from '../forms/answer-types.ts';
 import { configFromEnv } from '../platform/config.ts';
-import type { Database } from '../platform/db.ts';
-import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { examAnalytics } from '../results/analytics.ts';
-import type { ScoringBasis } from '../results/basis.ts';
-import { computeResults, setVariant } from '../results/store.ts';
 import { type RunningService, startService } from '../service/run.ts';
-import { fixtureRules, MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
+import { ANALYTICS_EXAM as EXAM, seedAnalyticsExam } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
-
-const SCORING: SubjectScoring = {
-  year: 2026,
-  exam: 'EGE',
-  subjectCode: '02',
-  subject: 'test',
-  example: true,
-  basis: 'test fixture',
-  tasks: [{ from: 1, to: 2, compare: 'exact', points: [1] }],
-  variants: { '7': { '1': '5', '2': '12' } },
-  primaryMax: 5,
-  scale: { kind: 'test-score', table: [0, 20, 40, 60, 80, 100] },
-};
-const TYPES: SubjectAnswers = { ...SCORING, tasks: [{ from: 1, to: 2, type: 'integer' }] };
-const BASIS: ScoringBasis = {
-  scoring: () => SCORING,
-  rules: () => fixtureRules([{ task: '4', criteria: [{ id: '4', max: 3 }] }]),
-  answers: () => TYPES,
-};
-const EXAM = 'ege-02-analytics';
-
-async function seedExam(db: Database): Promise<void> {
-  await registerExam(db, { ...MOSCOW_EGE_02, id: EXAM });
-  await db.query(`insert into ppes (code, name) values ('P1', 'ППЭ 1'), ('P2', 'ППЭ 2'), ('P3', 'ППЭ 3')`);
-  const groups = [
-    { ppe: 'P1', school: 'S1', n: 10, task2: '12', as2: 3 },
-    { ppe: 'P2', school: 'S1', n: 10, task2: '0', as2: 0 },
-    { ppe: 'P3', school: null, n: 2, task2: '0', as2: 2 },
-  ];
-  for (const g of groups)
-    for (let i = 0; i < g.n; i++) {
-      const work = `${g.ppe}-${i}`;
-      await seedAs1Work(db, EXAM, work, { final: true, values: { '1': '5', '2': g.task2 } });
-      await db.query(
-        `insert into work_results (work_id, scores, total, basis) values ($1, $2, $3, 'two-experts')`,
-        [work, JSON.stringify({ '4': g.as2 }), g.as2],
-      );
-      await setVariant(db, work, '7', 'operator');
-      const [p] = await db.query<{ id: number }>(
-        `insert into personal.participants (exam_id, code, ppe_code, school, refused_processing)
-         values ($1, $2, $3, $4, true) returning id`,
-        [EXAM, work, g.ppe, g.school],
-      );
-      await db.query('insert into personal.participant_works (participant_id, work_id) values ($1, $2)', [
-        p!.id,
-        work,
-      ]);
-    }
-  await seedAs1Work(db, EXAM, 'NOVAR', { final: true, values: { '1': '5', '2': '12' } });
-  expect(await computeResults(db, BASIS, EXAM, 'chair-1')).toMatchObject({ complete: 22, incomplete: 1 });
-}
 
 const undo = undoAfterAll();
 
 describe.each(DATABASES)('analytics on %s', (_name, open) => {
   it('counts the distributions and tasks, and names the exam point that stands out', async () => {
     const { db } = await freshAdapters(open, undo, 'rcoi-analytics');
-    await seedExam(db);
+    expect(await seedAnalyticsExam(db)).toMatchObject({ complete: 22, incomplete: 1 });
     const a = await examAnalytics(db, EXAM, { minSize: 10, z: 3 });
     expect([a.complete, a.withheld, a.scale]).toEqual([22, 1, 'test-score']);
     expect(a.primary.map((b) => b.count)).toEqual([0, 10, 0, 2, 0, 10]);
@@ -116,7 +56,7 @@ describe('analytics over HTTP', () => {
     service = await startService(configFromEnv({ RCOI_DATA_DIR: dir }), { pollMs: 60_000 });
     for (const role of ['chair', 'expert'] as const)
       tokens[role] = await issueUser(service.adapters.db, { id: `analytics-${role}`, name: role, role });
-    await seedExam(service.adapters.db);
+    await seedAnalyticsExam(service.adapters.db);
   }, 120_000);
 
   afterAll(async () => {
