@@ -1,7 +1,7 @@
 /**
  * The exam's analytics on the chair's station in a real browser (Debian's chromium via playwright-core): the
  * charts drawn inline with one bar per bin or task, the exam point that stands out marked, and a figure
- * downloaded as the CSV the API writes (issue 16 item 8).
+ * downloaded as the CSV the API writes (issue 16 item 8); axe-core finds nothing serious in the panel.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../platform/config.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { type RunningService, startService } from '../service/run.ts';
-import { launchChromium, signInWith } from './browser.ts';
+import { axeFindings, launchChromium, signInWith } from './browser.ts';
 import { seedAnalyticsExam } from './helpers.ts';
 
 let service: RunningService;
@@ -54,6 +54,7 @@ describe("the chair's analytics", () => {
       'P2',
     ]);
     await expect(ppe.locator('tr', { hasText: 'P3' }).textContent()).resolves.toContain('мало участников');
+    await expect(axeFindings(page)).resolves.toEqual([]);
 
     const item = panel.locator('.downloads li', { hasText: 'ППЭ' });
     const [download] = await Promise.all([

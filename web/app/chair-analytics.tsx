@@ -75,7 +75,7 @@ function Groups({ title, groups }: { title: string; groups: ExamAnalytics['ppe']
           <th>Код</th>
           <th>Участников</th>
           <th>Средний первичный балл</th>
-          <th>z</th>
+          <th>Отклонение, стандартных ошибок</th>
           <th>Выделяется</th>
         </tr>
       </thead>
