@@ -18,6 +18,12 @@ import type { Queryable } from '../platform/db.ts';
 import { type Figure, type FigureFile, figureFile } from '../platform/images.ts';
 import { examResults } from './store/export.ts';
 
+/** Test scores by ten points, five-point marks by one: from, to, width. */
+const SCORE_BINS: Record<ExamAnalytics['scale'] & string, [number, number, number]> = {
+  'test-score': [0, 100, 10],
+  mark: [2, 5, 1],
+};
+
 export async function examAnalytics(
   db: Queryable,
   examId: string,
@@ -25,41 +31,39 @@ export async function examAnalytics(
 ): Promise<ExamAnalytics> {
   const { rows, withheld } = await examResults(db, examId);
   const scale = rows[0]?.scale ?? null;
-  // Every result of an exam carries the same tasks: the first one's maxima sum to the subject's maximum.
-  const primaryMax = rows[0]?.tasks.reduce((a, t) => a + t.max, 0) ?? 0;
-  const primary = rows.map((r) => r.primary);
+  // The subject's maximum is the sum of its tasks' maxima; the largest over the results, so one computed
+  // under another key's tasks still finds its bin.
+  const primaryMax = Math.max(0, ...rows.map((r) => r.tasks.reduce((a, t) => a + t.max, 0)));
+  const groups = (key: 'ppe' | 'school') =>
+    standOut(
+      rows.map((r) => ({ group: r[key], score: r.primary })),
+      rule,
+    );
   return {
     examId,
     complete: rows.length,
     withheld,
     scale,
-    primary: rows.length === 0 ? [] : histogram(primary, 0, primaryMax, 1),
+    primary:
+      rows.length === 0
+        ? []
+        : histogram(
+            rows.map((r) => r.primary),
+            0,
+            primaryMax,
+            1,
+          ),
     score:
       scale === null
         ? []
-        : scale === 'mark'
-          ? histogram(
-              rows.map((r) => r.score),
-              2,
-              5,
-              1,
-            )
-          : histogram(
-              rows.map((r) => r.score),
-              0,
-              100,
-              10,
-            ),
+        : histogram(
+            rows.map((r) => r.score),
+            ...SCORE_BINS[scale],
+          ),
     tasks: taskSuccess(rows),
     rule,
-    ppe: standOut(
-      rows.map((r) => ({ group: r.ppe, score: r.primary })),
-      rule,
-    ),
-    school: standOut(
-      rows.map((r) => ({ group: r.school, score: r.primary })),
-      rule,
-    ),
+    ppe: groups('ppe'),
+    school: groups('school'),
   };
 }
 
