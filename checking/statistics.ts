@@ -14,6 +14,7 @@ import {
   thirdCheckFault,
 } from '../domain/checking.ts';
 import type { Queryable } from '../platform/db.ts';
+import type { Figure } from '../platform/images.ts';
 import { type CheckScores, statisticsFacts } from './store/statistics.ts';
 
 export async function expertStatistics(
@@ -86,4 +87,43 @@ export async function expertStatistics(
       ...expertStanding(standards, rules.standardsSubject, r),
     };
   });
+}
+
+const percent = (share: number | null) => (share === null ? null : Math.round(share * 1000) / 10);
+
+/** The season's agreement of a subject's experts as a figure: every figure as a table, consistency charted. */
+export function agreementFigure(stats: ExpertStatistics[], subject: ExamKey): Figure {
+  return {
+    header: [
+      'expert',
+      'status',
+      'checked',
+      'third_by_fault',
+      'consistency_percent',
+      'reference_scored',
+      'reference_matched',
+      'reference_agreement_percent',
+      'appealed',
+      'appeals_upheld',
+      'qualifies_for',
+    ],
+    rows: stats.map((s) => [
+      s.expertId,
+      s.status,
+      s.checked,
+      s.thirdByFault,
+      percent(s.consistency),
+      s.referenceScored,
+      s.referenceMatched,
+      percent(s.referenceAgreement),
+      s.appealed,
+      s.appealsUpheld,
+      s.qualifiesFor,
+    ]),
+    title: `Согласованность экспертов, %: ${subject.kind} ${subject.subjectCode}, ${subject.year}`,
+    bars: stats.flatMap((s) =>
+      s.consistency === null ? [] : [{ label: s.expertId, value: percent(s.consistency)! }],
+    ),
+    max: 100,
+  };
 }

@@ -271,16 +271,29 @@ export const ExpertStatistics = z.object({
 });
 export type ExpertStatistics = z.infer<typeof ExpertStatistics>;
 
+const StatisticsQuery = z.object({
+  year: z.coerce.number().int(),
+  subject: z.string().regex(/^\d{2}$/),
+  kind: z.string().default('EGE'),
+});
+
 /** Each expert's figures for a year and subject against the standards. */
 export const statistics = endpoint({
   method: 'GET',
   url: '/api/checking/statistics',
-  query: z.object({
-    year: z.coerce.number().int(),
-    subject: z.string().regex(/^\d{2}$/),
-    kind: z.string().default('EGE'),
-  }),
+  query: StatisticsQuery,
   answer: z.array(ExpertStatistics),
+});
+
+/**
+ * The experts' agreement over the season as a file: CSV (every figure of `statistics`), SVG or PNG (a bar
+ * chart of each expert's consistency, the share of their checks without a third check through their fault, in
+ * percent; experts who checked nothing left out).
+ */
+export const statisticsFigure = endpoint({
+  method: 'GET',
+  url: '/api/checking/statistics/agreement',
+  query: StatisticsQuery.extend({ format: z.enum(['csv', 'svg', 'png']) }),
 });
 
 export const Appeal = z.object({

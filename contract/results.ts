@@ -134,3 +134,67 @@ export const publicationPackage = endpoint({
   params: ExamParams,
   query: z.strictObject({ work: z.string().min(1).max(64).optional() }),
 });
+
+const Bin = z.object({ from: z.number(), to: z.number(), count: z.number() });
+const Group = z.object({
+  group: z.string(),
+  size: z.number(),
+  mean: z.number(),
+  /** Standard errors from the exam's mean: (group mean − exam mean) / (σ / √size); null under the minimum size. */
+  z: z.number().nullable(),
+  standsOut: z.boolean(),
+});
+
+/** When an exam point's or school's mean primary score stands out: at least `minSize` results and |z| ≥ `z`. */
+const StandOutQuery = z.strictObject({
+  minSize: z.coerce.number().int().min(2).max(10000).default(10),
+  z: z.coerce.number().positive().max(100).default(3),
+});
+
+export const ExamAnalytics = z.object({
+  examId: z.string(),
+  /** Complete results the figures are computed from; incomplete ones are left out and counted. */
+  complete: z.number(),
+  withheld: z.number(),
+  scale: z.enum(['test-score', 'mark']).nullable(),
+  /** Primary scores by one point, 0 to the subject's maximum. */
+  primary: z.array(Bin),
+  /** Test scores by ten points (0–100), or five-point marks by one (2–5). */
+  score: z.array(Bin),
+  tasks: z.array(
+    z.object({
+      part: z.enum(['as1', 'as2']),
+      task: z.string(),
+      max: z.number(),
+      full: z.number(),
+      partial: z.number(),
+      zero: z.number(),
+    }),
+  ),
+  rule: z.object({ minSize: z.number(), z: z.number() }),
+  ppe: z.array(Group),
+  school: z.array(Group),
+});
+export type ExamAnalytics = z.infer<typeof ExamAnalytics>;
+
+/** An exam's analytics for chairs and the RCOI: distributions, tasks' success, groups standing out. */
+export const examAnalytics = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/analytics',
+  params: ExamParams,
+  query: StandOutQuery,
+  answer: ExamAnalytics,
+});
+
+export const ANALYTICS_FIGURES = ['primary', 'score', 'tasks', 'ppe', 'school'] as const;
+
+/**
+ * One figure of an exam's analytics as a file: CSV (the table), SVG (a bar chart: bins' counts, tasks' share
+ * of full marks in percent, groups' mean primary scores) or PNG (the same chart rasterised).
+ */
+export const analyticsFigure = endpoint({
+  method: 'GET',
+  url: '/api/exams/:id/analytics/:figure',
+  params: z.object({ id: z.string().min(1), figure: z.enum(ANALYTICS_FIGURES) }),
+  query: StandOutQuery.extend({ format: z.enum(['csv', 'svg', 'png']) }),
+});

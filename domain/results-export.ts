@@ -207,7 +207,7 @@ export function encodeText(text: string, encoding: Encoding): Uint8Array {
   return out;
 }
 
-function csvCell(v: string, delimiter: string): string {
+export function csvCell(v: string, delimiter: string): string {
   return v.includes(delimiter) || /["\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 

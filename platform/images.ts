@@ -5,6 +5,7 @@
  */
 
 import sharp from 'sharp';
+import { type Bar, barChart, csv } from '../domain/analytics.ts';
 import { expandForm, type Rect, redactionAreas, type SheetKind } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { openSource } from '../pipeline/decode.ts';
@@ -152,4 +153,39 @@ export async function fieldCrop(
   const area = def && fieldArea(def, field);
   if (!page || !area) return null;
   return encode(sampleRect(page.image, page.transform, cropRegion(area, def.page), CROP_PX_PER_MM));
+}
+
+/** A figure of analytics: its table and its bar chart. */
+export interface Figure {
+  header: string[];
+  rows: (string | number | boolean | null)[][];
+  title: string;
+  bars: Bar[];
+  /** The chart's full height (100 for percentages); the largest bar when not given. */
+  max?: number;
+}
+
+export interface FigureFile {
+  bytes: Uint8Array;
+  mediaType: string;
+  fileName: string;
+}
+
+/** A figure as a file: its table as CSV, its chart as SVG, or the chart rasterised as PNG by sharp (librsvg). */
+export async function figureFile(
+  figure: Figure,
+  format: 'csv' | 'svg' | 'png',
+  name: string,
+): Promise<FigureFile> {
+  const fileName = `${name}.${format}`;
+  if (format === 'csv')
+    return { bytes: csv(figure.header, figure.rows), mediaType: 'text/csv; charset=utf-8', fileName };
+  const svg = barChart(figure.title, figure.bars, figure.max);
+  if (format === 'svg')
+    return { bytes: new TextEncoder().encode(svg), mediaType: 'image/svg+xml; charset=utf-8', fileName };
+  return {
+    bytes: new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer()),
+    mediaType: 'image/png',
+    fileName,
+  };
 }

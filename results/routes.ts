@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import {
+  analyticsFigure,
   computeResults,
+  examAnalytics,
   exportResults,
   listResults,
   publicationPackage,
@@ -16,6 +18,7 @@ import {
 import { ADMINS, CHAIRS, OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { route } from '../platform/http.ts';
+import * as analytics from './analytics.ts';
 import { type ScoringBasis, shippedBasis } from './basis.ts';
 import * as exports from './export.ts';
 import * as results from './store.ts';
@@ -70,5 +73,18 @@ export function resultsRoutes(
       .type('application/zip')
       .header('content-disposition', `attachment; filename="${fileName}"`)
       .send(zip);
+  });
+
+  route(app, examAnalytics, { roles: CHAIRS }, async ({ params, query }) =>
+    analytics.examAnalytics(deps.db, params.id, query),
+  );
+
+  route(app, analyticsFigure, { roles: CHAIRS }, async ({ params, query }, reply) => {
+    const { format, ...rule } = query;
+    const file = await analytics.analyticsFigure(deps.db, params.id, params.figure, format, rule);
+    return reply
+      .type(file.mediaType)
+      .header('content-disposition', `attachment; filename="${file.fileName}"`)
+      .send(Buffer.from(file.bytes));
   });
 }

@@ -203,6 +203,22 @@ describe('expert checking over the API', () => {
       referenceScored: 7,
       referenceMatched: 0,
     });
+    // The season's agreement as files (issue 16 item 8): the same figures as CSV, consistency charted.
+    const agreement = (format: string, who = 'chair-olga') =>
+      call('GET', `/api/checking/statistics/agreement?year=2026&subject=02&format=${format}`, who);
+    const table = (await agreement('csv')).body.split('\r\n');
+    expect(table[0]).toMatch(/^expert,status,checked,third_by_fault,consistency_percent,/);
+    expect(table.filter((l) => l.startsWith('expert-anna,'))).toEqual([
+      expect.stringMatching(/^expert-anna,[a-z]+,1,1,0,0,0,,0,0,/),
+    ]);
+    expect(table).toHaveLength(stats.json().length + 2);
+    const svg = (await agreement('svg')).body;
+    const checkers = (stats.json() as { checked: number }[]).filter((s) => s.checked > 0);
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(checkers.length);
+    expect(svg).toMatch(/<title>expert-anna: 0<\/title>/);
+    expect(svg).toMatch(/<title>senior-sergei: 100<\/title>/);
+    expect((await agreement('png')).headers['content-type']).toBe('image/png');
+    expect((await agreement('svg', 'expert-anna')).statusCode).toBe(403);
     expect((await call('GET', '/api/checking/statistics?year=2026', 'chair-olga')).statusCode).toBe(400);
     expect(
       (await call('GET', '/api/checking/statistics?year=2026&subject=02', 'expert-anna')).statusCode,

@@ -6,12 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openChecks } from '../checking/store.ts';
 import { truthFor } from '../cli/demo.ts';
+import type { Computation } from '../contract/results.ts';
 import type { RulesOf, SubjectRules } from '../domain/checking.ts';
+import type { SubjectScoring } from '../domain/scoring.ts';
+import type { SubjectAnswers } from '../forms/answer-types.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { configFromEnv } from '../platform/config.ts';
 import type { Database } from '../platform/db.ts';
+import { registerExam } from '../platform/store/exams.ts';
+import type { ScoringBasis } from '../results/basis.ts';
+import { computeResults, setVariant } from '../results/store.ts';
 import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
 
@@ -209,4 +215,64 @@ export async function finalSheet(
       [`${sha}#1`, name, value ?? '?', value, value === null ? 'doubtful' : 'accepted'],
     );
   }
+}
+
+const ANALYTICS_SCORING: SubjectScoring = {
+  year: 2026,
+  exam: 'EGE',
+  subjectCode: '02',
+  subject: 'test',
+  example: true,
+  basis: 'test fixture',
+  tasks: [{ from: 1, to: 2, compare: 'exact', points: [1] }],
+  variants: { '7': { '1': '5', '2': '12' } },
+  primaryMax: 5,
+  scale: { kind: 'test-score', table: [0, 20, 40, 60, 80, 100] },
+};
+const ANALYTICS_TYPES: SubjectAnswers = {
+  ...ANALYTICS_SCORING,
+  tasks: [{ from: 1, to: 2, type: 'integer' }],
+};
+const ANALYTICS_BASIS: ScoringBasis = {
+  scoring: () => ANALYTICS_SCORING,
+  rules: () => fixtureRules([{ task: '4', criteria: [{ id: '4', max: 3 }] }]),
+  answers: () => ANALYTICS_TYPES,
+};
+export const ANALYTICS_EXAM = 'ege-02-analytics';
+
+/**
+ * An exam of complete results for analytics, computed by the real scoring: 2 AS1 tasks of 1 point and AS2
+ * task 4 of 3 points (primary maximum 5). Exam point P1: 10 participants with everything right (5); P2: 10
+ * with task 1 only (1); P3: 2 with task 1 and 2 of task 4 (3); one more work without a variant, withheld. P1
+ * and P2 are school S1, P3 without a school.
+ */
+export async function seedAnalyticsExam(db: Database): Promise<Computation> {
+  await registerExam(db, { ...MOSCOW_EGE_02, id: ANALYTICS_EXAM });
+  await db.query(`insert into ppes (code, name) values ('P1', 'ППЭ 1'), ('P2', 'ППЭ 2'), ('P3', 'ППЭ 3')`);
+  const groups = [
+    { ppe: 'P1', school: 'S1', n: 10, task2: '12', as2: 3 },
+    { ppe: 'P2', school: 'S1', n: 10, task2: '0', as2: 0 },
+    { ppe: 'P3', school: null, n: 2, task2: '0', as2: 2 },
+  ];
+  for (const g of groups)
+    for (let i = 0; i < g.n; i++) {
+      const work = `${g.ppe}-${i}`;
+      await seedAs1Work(db, ANALYTICS_EXAM, work, { final: true, values: { '1': '5', '2': g.task2 } });
+      await db.query(
+        `insert into work_results (work_id, scores, total, basis) values ($1, $2, $3, 'two-experts')`,
+        [work, JSON.stringify({ '4': g.as2 }), g.as2],
+      );
+      await setVariant(db, work, '7', 'operator');
+      const [p] = await db.query<{ id: number }>(
+        `insert into personal.participants (exam_id, code, ppe_code, school, refused_processing)
+         values ($1, $2, $3, $4, true) returning id`,
+        [ANALYTICS_EXAM, work, g.ppe, g.school],
+      );
+      await db.query('insert into personal.participant_works (participant_id, work_id) values ($1, $2)', [
+        p!.id,
+        work,
+      ]);
+    }
+  await seedAs1Work(db, ANALYTICS_EXAM, 'NOVAR', { final: true, values: { '1': '5', '2': '12' } });
+  return computeResults(db, ANALYTICS_BASIS, ANALYTICS_EXAM, 'chair-1');
 }

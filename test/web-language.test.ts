@@ -1,13 +1,3 @@
-/**
- * Every station in Russian and accessible, in chromium, as each role meets it on the demo: the visible text,
- * titles, labels, placeholders and image texts hold no Latin word outside the allowed terms and the data
- * listed below; each page has a heading and the header, navigation and main landmarks; and axe-core finds
- * nothing serious or critical. A refusal and an incomplete batch are shown too, so the server's codes are
- * seen said in Russian.
- */
-
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,15 +6,14 @@ import { shippedForms } from '../forms/definitions.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { DEMO_EXAM } from '../service/run.ts';
-import { launchChromium, signInWith } from './browser.ts';
+import { axeFindings, launchChromium, signInWith } from './browser.ts';
 import { type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WORK = 'WLANG01';
 
 /** Latin terms a station may show: formats, codes and key caps as they are printed on keyboards and papers. */
 const TERMS = [
-  ...['PDF', 'ZIP', 'CSV', 'JSON', 'ID', 'EAN-13', 'QR'],
+  ...['PDF', 'ZIP', 'CSV', 'SVG', 'PNG', 'JSON', 'ID', 'EAN-13', 'QR'],
   ...['Enter', 'Esc', 'Delete', 'PageUp', 'PageDown', 'Ctrl', 'Z', 'S'],
   // The manifest's file name, as the batch folder must hold it.
   'batch.json',
@@ -104,24 +93,6 @@ async function latinWords(page: Page): Promise<string[]> {
       .map((word) => `${word} (in "${text.trim().slice(0, 80)}")`),
   );
   return [...new Set(found)];
-}
-
-/** axe-core's serious and critical findings on the page as it is now, each with where it was found. */
-async function axeFindings(page: Page): Promise<string[]> {
-  // Evaluated by the browser's debugging protocol, past the page's CSP: the page is scanned as served.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: unknown[] }> } })
-      .axe;
-    return (await axe.run(document)).violations as {
-      id: string;
-      impact: string | null;
-      nodes: { target: unknown[] }[];
-    }[];
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
 
 /** The page's heading and landmarks: what a screen reader user finds the page by. */

@@ -9,7 +9,8 @@ import { loadExpertStandards } from '../../domain/checking.ts';
 import { CHAIRS } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
 import { route } from '../../platform/http.ts';
-import { expertStatistics } from '../statistics.ts';
+import { figureFile } from '../../platform/images.ts';
+import { agreementFigure, expertStatistics } from '../statistics.ts';
 import {
   assignChecks,
   checkingProgress,
@@ -58,5 +59,16 @@ export function chairRoutes(app: FastifyInstance, deps: ServiceContext): void {
   route(app, api.statistics, access, async ({ query }) => {
     const subject = { year: query.year, kind: query.kind, subjectCode: query.subject };
     return expertStatistics(db, rulesOf, loadExpertStandards(query.year), subject);
+  });
+
+  route(app, api.statisticsFigure, access, async ({ query }, reply) => {
+    const subject = { year: query.year, kind: query.kind, subjectCode: query.subject };
+    const stats = await expertStatistics(db, rulesOf, loadExpertStandards(query.year), subject);
+    const name = `experts-${query.kind}-${query.subject}-${query.year}`;
+    const file = await figureFile(agreementFigure(stats, subject), query.format, name);
+    return reply
+      .type(file.mediaType)
+      .header('content-disposition', `attachment; filename="${file.fileName}"`)
+      .send(Buffer.from(file.bytes));
   });
 }

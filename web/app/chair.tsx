@@ -1,7 +1,8 @@
 /**
  * The subject-commission chair's dashboard: progress by check round, overdue works, each expert's load and
  * figures against the standards (chair-progress.tsx), pulling a batch for an expert and paper protocols,
- * downloads of works (chair-paper.tsx), appeals and their kits (chair-appeals.tsx).
+ * downloads of works (chair-paper.tsx), appeals and their kits (chair-appeals.tsx), the exam's analytics
+ * (chair-analytics.tsx).
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import type { ExamRow } from '../../contract/admin.ts';
 import type { assignChecks, ExpertStatistics, Progress } from '../../contract/checking.ts';
 import type { Answer } from '../../contract/endpoint.ts';
 import { failure, json } from './api.ts';
+import { Analytics } from './chair-analytics.tsx';
 import { Appeals } from './chair-appeals.tsx';
 import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
@@ -130,6 +132,7 @@ export function ChairStation() {
 
       <WorksDownload guard={guard} />
       <Appeals guard={guard} notify={setNotice} />
+      <Analytics exam={exam} guard={guard} />
     </section>
   );
 }
