@@ -6,9 +6,9 @@
  * computed under the old one are known and recomputed.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type AnswerType, answerTypeOf, type SubjectAnswers } from '../forms/answer-types.ts';
+import { loadSubjectFiles, parseSubjectFile } from '../forms/subject-files.ts';
 import { type Scores, type SubjectRules, taskTotal } from './checking.ts';
 
 /**
@@ -336,36 +336,14 @@ export function resultChange(before: ParticipantResult, after: ParticipantResult
 
 const SCORING_DIR = new URL('../calibration/scoring/', import.meta.url);
 
-function issuesOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  ');
-}
-
 /** Validates one subject's scoring; the error names the file and every bad key, or a name not its own. */
 export function parseSubjectScoring(json: unknown, year: number, name: string): SubjectScoring {
-  const parsed = SubjectScoringSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`scoring/${year}/${name}:\n  ${issuesOf(parsed.error)}`);
-  const expected = `${parsed.data.exam.toLowerCase()}-${parsed.data.subject}.json`;
-  if (name !== expected) throw new Error(`scoring/${year}/${name} declares ${expected}`);
-  if (parsed.data.year !== year) throw new Error(`scoring/${year}/${name} declares year ${parsed.data.year}`);
-  return parsed.data;
+  return parseSubjectFile(SubjectScoringSchema, 'scoring', json, year, name);
 }
 
 /** Every subject's scoring shipped for a year, validated. */
 export function loadSubjectScoring(year: number, dir: URL = SCORING_DIR): SubjectScoring[] {
-  const yearDir = new URL(`${year}/`, dir);
-  let names: string[];
-  try {
-    names = readdirSync(yearDir).filter((n) => n.endsWith('.json'));
-  } catch {
-    throw new Error(`no scoring for ${year} (calibration/scoring/${year}/)`);
-  }
-  return names.sort().map((name) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(new URL(name, yearDir), 'utf8'));
-    } catch (err) {
-      throw new Error(`scoring/${year}/${name}: not readable JSON: ${(err as Error).message}`);
-    }
-    return parseSubjectScoring(json, year, name);
-  });
+  return loadSubjectFiles(dir, 'scoring', 'scoring', year, (json, name) =>
+    parseSubjectScoring(json, year, name),
+  );
 }

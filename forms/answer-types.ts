@@ -4,9 +4,10 @@
  * is read under its task's type once the sheet's subject is known: the symbols narrow to the type's and the
  * answer is decoded as a whole (pipeline/answers.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { ALPHABETS } from './alphabets.ts';
+import { loadSubjectFiles, parseSubjectFile } from './subject-files.ts';
 
 /**
  * The shapes a short answer takes (published EGE specifications: numbers, digit sequences, words):
@@ -95,38 +96,16 @@ export function answerTypeOf(subject: SubjectAnswers, task: number): AnswerType 
 
 export const ANSWERS_DIR = new URL('../calibration/answers/', import.meta.url);
 
-function issuesOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  ');
-}
-
 /** Validates one subject's file; the error names the file and every bad key, or a name that is not its own. */
 export function parseSubjectAnswers(json: unknown, year: number, name: string): SubjectAnswers {
-  const parsed = SubjectAnswersSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`answers/${year}/${name}:\n  ${issuesOf(parsed.error)}`);
-  const expected = `${parsed.data.exam.toLowerCase()}-${parsed.data.subject}.json`;
-  if (name !== expected) throw new Error(`answers/${year}/${name} declares ${expected}`);
-  if (parsed.data.year !== year) throw new Error(`answers/${year}/${name} declares year ${parsed.data.year}`);
-  return parsed.data;
+  return parseSubjectFile(SubjectAnswersSchema, 'answers', json, year, name);
 }
 
 /** Every subject's answer types shipped for a year, validated. */
 export function loadSubjectAnswers(year: number, dir: URL = ANSWERS_DIR): SubjectAnswers[] {
-  const yearDir = new URL(`${year}/`, dir);
-  let names: string[];
-  try {
-    names = readdirSync(yearDir).filter((n) => n.endsWith('.json'));
-  } catch {
-    throw new Error(`no answer types for ${year} (calibration/answers/${year}/)`);
-  }
-  const subjects = names.sort().map((name) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(new URL(name, yearDir), 'utf8'));
-    } catch (err) {
-      throw new Error(`answers/${year}/${name}: not readable JSON: ${(err as Error).message}`);
-    }
-    return parseSubjectAnswers(json, year, name);
-  });
+  const subjects = loadSubjectFiles(dir, 'answers', 'answer types', year, (json, name) =>
+    parseSubjectAnswers(json, year, name),
+  );
   const codes = subjects.map((s) => `${s.exam} ${s.subjectCode}`);
   const twice = codes.find((c, i) => codes.indexOf(c) !== i);
   if (twice) throw new Error(`answers/${year}: subject ${twice} in two files`);
