@@ -7,11 +7,11 @@
  * the README's).
  */
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignChecks,
@@ -25,9 +25,9 @@ import { issueUser } from '../platform/store/users.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import type { RunningService } from '../service/run.ts';
 import { webBundle } from '../web/build.ts';
+import { launchChromium, signInWith } from './browser.ts';
 import { corpusTruth, type DemoService, ELIGIBLE, seedWork, startDemo } from './helpers.ts';
 
-const CHROMIUM = process.env.RCOI_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.RCOI_SCREENSHOTS ?? 'out/screenshots';
 
 let service: RunningService;
@@ -38,8 +38,6 @@ const tokens: Record<string, string> = {};
 const checkOf: Record<string, number> = {};
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no browser at ${CHROMIUM}: scripts/setup.sh installs Debian's chromium (as root)`);
   mkdirSync(SHOTS, { recursive: true });
   demo = await startDemo('rcoi-web-');
   service = demo.service;
@@ -93,17 +91,7 @@ beforeAll(async () => {
   await assignChecks(db, 'chair-olga', [checkOf.first], 'expert-anna');
   await assignChecks(db, 'chair-olga', [checkOf.second], 'expert-boris');
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -111,16 +99,8 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-/** A fresh browser context signed in through the sign-in form with the user's key. */
-async function signIn(who: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(base);
-  await page.getByLabel('Ключ доступа').fill(tokens[who]!);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.locator('header .who').waitFor();
-  return page;
-}
+/** A fresh browser context at 1366x768 signed in through the sign-in form with the user's key. */
+const signIn = (who: string): Promise<Page> => signInWith(browser, base, tokens[who]!);
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
