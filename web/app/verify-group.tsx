@@ -71,8 +71,6 @@ export function GroupStation({ by }: { by: By }) {
   const inputs = useRef<(HTMLInputElement | null)[]>([]);
   /** Ids of the tasks this station holds leases on: not handed out to it again, released when it closes. */
   const holding = useRef(new Set<number>());
-  /** Crops of the screen whose images have loaded: the dwell starts once all have. */
-  const loadedCrops = useRef(0);
   const dwell = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const crops = useRef<HTMLOListElement>(null);
 
@@ -126,13 +124,19 @@ export function GroupStation({ by }: { by: By }) {
     return () => clearInterval(t);
   }, [current]);
   // A screen that changes starts its dwell again, once all its crops are on screen.
-  useEffect(() => {
-    loadedCrops.current = 0;
-    inputs.current[0]?.focus();
-    // Crops kept from the screen before (a refusal's) loaded already: no load event comes for them.
+  // The dwell starts once every crop of the screen is on it (loaded, or failed and shown as such). Asked at each
+  // load and when the screen is set: crops kept from a refusal's screen, or loaded before this effect runs
+  // (effects run after paint), send no load event afterwards, so counting events would wait for ever.
+  const startDwellIfLoaded = () => {
     const imgs = [...(crops.current?.querySelectorAll('img') ?? [])];
-    if (current && imgs.length > 0 && imgs.every((img) => img.complete))
-      dwell.current = setTimeout(() => setReadyFor(current), current.group.dwellMs);
+    if (!current || imgs.length !== current.group.tasks.length || !imgs.every((img) => img.complete)) return;
+    clearTimeout(dwell.current);
+    const shown = current;
+    dwell.current = setTimeout(() => setReadyFor(shown), shown.group.dwellMs);
+  };
+  useEffect(() => {
+    inputs.current[0]?.focus();
+    startDwellIfLoaded();
     return () => clearTimeout(dwell.current);
   }, [current]);
 
@@ -182,12 +186,6 @@ export function GroupStation({ by }: { by: By }) {
     const dwellMs = Math.round((group.dwellMs * left.length) / group.tasks.length);
     setCurrent({ group: { ...group, tasks: left, dwellMs }, images });
     setErrors(Object.fromEntries(failed.map((o) => [o.task, o.ok ? '' : (REFUSALS[o.code] ?? o.code)])));
-  };
-
-  const onCropLoad = () => {
-    loadedCrops.current++;
-    if (loadedCrops.current === group.tasks.length)
-      dwell.current = setTimeout(() => setReadyFor(current), group.dwellMs);
   };
 
   const move = (from: number, step: number) => {
@@ -250,7 +248,12 @@ export function GroupStation({ by }: { by: By }) {
           const state = !mark ? '' : 'solo' in mark ? 'solo' : 'empty' in mark ? 'empty' : 'wrong';
           return (
             <li key={task.id} class={`crop-card ${state}`} data-task={task.id} data-mark={state}>
-              <img src={images[task.id]} alt={task.label} onLoad={onCropLoad} />
+              <img
+                src={images[task.id]}
+                alt={task.label}
+                onLoad={startDwellIfLoaded}
+                onError={startDwellIfLoaded}
+              />
               <div class="reading">
                 <span class="value" data-value={task.value}>
                   <Reading task={task} />
