@@ -1,8 +1,8 @@
 /**
  * The subject-commission chair's dashboard: progress by check round, overdue works, each expert's load and
  * figures against the standards (chair-progress.tsx), pulling a batch for an expert and paper protocols,
- * downloads of works (chair-paper.tsx), appeals and their kits (chair-appeals.tsx), the exam's analytics
- * (chair-analytics.tsx).
+ * downloads of works (chair-paper.tsx), appeals with their kits, steps and decisions and what is overdue
+ * (chair-appeals.tsx), the exam's results (results.tsx), the exam's analytics (chair-analytics.tsx).
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -11,12 +11,13 @@ import type { assignChecks, ExpertStatistics, Progress } from '../../contract/ch
 import type { Answer } from '../../contract/endpoint.ts';
 import { failure, json } from './api.ts';
 import { Analytics } from './chair-analytics.tsx';
-import { Appeals } from './chair-appeals.tsx';
+import { Appeals, OverduePanel } from './chair-appeals.tsx';
 import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
 import { Refusal } from './confirm.tsx';
 import { examLabel } from './exams.ts';
+import { Results } from './results.tsx';
 import { inSentence, say } from './texts.ts';
 import { Field } from './ui.tsx';
 
@@ -101,6 +102,7 @@ export function ChairStation() {
         </p>
       )}
 
+      <OverduePanel guard={guard} />
       <ProgressTable progress={progress} onReturn={(checkId) => reassign(checkId, null)} />
       <ExpertsTable stats={stats} progress={progress} />
       <Experts exam={exam} guard={guard} notify={setNotice} />
@@ -132,6 +134,7 @@ export function ChairStation() {
 
       <WorksDownload guard={guard} />
       <Appeals guard={guard} notify={setNotice} />
+      <Results exam={exam} guard={guard} />
       <Analytics exam={exam} guard={guard} />
     </section>
   );
