@@ -60,7 +60,7 @@ export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: stri
       {appeals.length === 0 ? (
         <p class="muted">Апелляций нет.</p>
       ) : (
-        <table>
+        <table class="appeals">
           <thead>
             <tr>
               <th>№</th>
