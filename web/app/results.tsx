@@ -149,7 +149,7 @@ export function Results({ exam, guard }: { exam: ExamRow | null; guard: Guard })
         ))}
       </ul>
       <div class="row">
-        <Field label="Код ППЭ или школы (пусто: все)" value={group} onChange={setGroup} />
+        <Field label="Протоколы одного ППЭ или школы: код (пусто: все)" value={group} onChange={setGroup} />
         {(['ppe', 'school'] as const).map((by) => (
           <button
             key={by}
@@ -169,7 +169,7 @@ export function Results({ exam, guard }: { exam: ExamRow | null; guard: Guard })
         ))}
       </div>
       <div class="row">
-        <Field label="Код работы (пусто: весь экзамен)" value={work} onChange={setWork} />
+        <Field label="Пакет одной работы (пусто: весь экзамен)" value={work} onChange={setWork} />
         <button
           type="button"
           onClick={() => {
