@@ -130,6 +130,7 @@ describe("the chair's appeals on the regulation's clock", () => {
     await expect
       .poll(() => entry.locator('td').nth(4).textContent())
       .toBe('выполнен с опозданием 2026-06-03');
+    await expect.poll(() => overdue.textContent()).not.toContain('апелляция внесена в РИС');
 
     await appeal.getByLabel('Решение конфликтной комиссии').selectOption('upheld');
     await appeal.getByLabel('День заседания').fill('2026-06-05');
@@ -144,12 +145,14 @@ describe("the chair's appeals on the regulation's clock", () => {
     await expect(
       appeal.locator('tbody tr', { hasText: 'протоколы конфликтной комиссии' }).locator('td.error').count(),
     ).resolves.toBe(1);
+    // Heard on 5 June: the protocols were due at the RCOI on 6 June (order L125), now overdue.
+    await expect.poll(() => overdue.textContent()).toContain('протоколы конфликтной комиссии получены РЦОИ');
     await expect(axeFindings(page)).resolves.toEqual([]);
   }, 120_000);
 });
 
 describe("an exam's results on the stations", () => {
-  it('computes the results by the shipped keys, says what changed, lists why results are incomplete', async () => {
+  it('downloads an export and protocols, computes by the shipped keys, says what changed and why incomplete', async () => {
     const page = await signInWith(browser, base, keys.chair!);
     await page.goto(`${base}/#/chair`);
     await page.locator('label.exam select').selectOption(ANALYTICS_EXAM);
@@ -157,6 +160,21 @@ describe("an exam's results on the stations", () => {
     await expect
       .poll(() => panel.locator('tr', { hasText: 'P1-0' }).first().textContent())
       .toBe('P1-07235100');
+    const saved = async (button: string) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        panel.getByRole('button', { name: button }).click(),
+      ]);
+      return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
+    };
+    const regional = await saved('Результаты для РИС');
+    expect(regional.name).toBe(`${ANALYTICS_EXAM}-results-regional.csv`);
+    // The 22 complete results and a header; the work without a variant is withheld.
+    expect(regional.bytes.toString('latin1').trim().split(/\r?\n/)).toHaveLength(23);
+    await panel.getByLabel('Протоколы одного ППЭ или школы: код (пусто: все)').fill('P3');
+    const protocols = await saved('Протоколы по ППЭ');
+    expect(protocols.name).toBe(`${ANALYTICS_EXAM}-protocols-ppe-P3.pdf`);
+    expect(protocols.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     await panel.getByRole('button', { name: 'Рассчитать результаты' }).click();
     await confirm(page, 'Рассчитать');
     const changes = panel.locator('.computation');

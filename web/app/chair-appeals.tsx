@@ -13,7 +13,9 @@ import { Field, type Guard } from './ui.tsx';
 /** Today in the station's own calendar, as a day input holds it. */
 const today = () => new Date().toLocaleDateString('sv-SE');
 
-export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: string) => void }) {
+/** `onChanged` after a step is marked done or a decision recorded: what is overdue has changed. */
+export function Appeals(props: { guard: Guard; notify: (notice: string) => void; onChanged: () => void }) {
+  const { guard, notify } = props;
   const [appeals, setAppeals] = useState<Appeal[]>([]);
   const [appeal, setAppeal] = useState({ workId: '', reason: '' });
   const [open, setOpen] = useState<number | null>(null);
@@ -113,7 +115,10 @@ export function Appeals({ guard, notify }: { guard: Guard; notify: (notice: stri
           appeal={appeals.find((a) => a.id === open) ?? null}
           guard={guard}
           notify={notify}
-          onDecided={load}
+          onChanged={async () => {
+            await load();
+            props.onChanged();
+          }}
         />
       )}
     </>
@@ -125,7 +130,7 @@ function AppealDetail(props: {
   appeal: Appeal | null;
   guard: Guard;
   notify: (notice: string) => void;
-  onDecided: () => Promise<void>;
+  onChanged: () => Promise<void>;
 }) {
   const { appeal, guard, notify } = props;
   const [steps, setSteps] = useState<AppealSteps | null>(null);
@@ -147,6 +152,7 @@ function AppealDetail(props: {
       );
       if (!sure) return;
       setSteps(await json<AppealSteps>('POST', `/api/appeals/${appeal.id}/steps/${step}`, { doneOn }));
+      await props.onChanged();
       notify(`Апелляция № ${appeal.id}: шаг «${appealStepName(step)}» выполнен ${doneOn}`);
     });
   const decide = () =>
@@ -161,7 +167,7 @@ function AppealDetail(props: {
       if (!sure) return;
       await json('POST', `/api/appeals/${appeal.id}/decision`, decision);
       notify(`Решение по апелляции № ${appeal.id} записано`);
-      await props.onDecided();
+      await props.onChanged();
       await load();
     });
   return (
@@ -253,11 +259,11 @@ function AppealDetail(props: {
 }
 
 /** What is past the regulation's deadlines: appeal steps not done, exams with overdue first and second checks. */
-export function OverduePanel({ guard }: { guard: Guard }) {
+export function OverduePanel({ guard, revision }: { guard: Guard; revision: number }) {
   const [overdue, setOverdue] = useState<Overdue | null>(null);
   useEffect(() => {
     void guard(async () => setOverdue(await json<Overdue>('GET', '/api/checking/overdue')));
-  }, []);
+  }, [revision]);
   if (!overdue) return null;
   const nothing = overdue.appealSteps.length === 0 && overdue.exams.length === 0;
   return (

@@ -28,6 +28,8 @@ export function ChairStation() {
   const [stats, setStats] = useState<ExpertStatistics[]>([]);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
+  // Counts the appeals' steps and decisions recorded here: each asks the overdue panel again.
+  const [appealChanges, setAppealChanges] = useState(0);
   const [handOver, setHandOver] = useState({ checkId: '', expertId: '' });
 
   const guard = async (f: () => Promise<void>) => {
@@ -102,7 +104,7 @@ export function ChairStation() {
         </p>
       )}
 
-      <OverduePanel guard={guard} />
+      <OverduePanel guard={guard} revision={appealChanges} />
       <ProgressTable progress={progress} onReturn={(checkId) => reassign(checkId, null)} />
       <ExpertsTable stats={stats} progress={progress} />
       <Experts exam={exam} guard={guard} notify={setNotice} />
@@ -133,7 +135,7 @@ export function ChairStation() {
       </form>
 
       <WorksDownload guard={guard} />
-      <Appeals guard={guard} notify={setNotice} />
+      <Appeals guard={guard} notify={setNotice} onChanged={() => setAppealChanges((n) => n + 1)} />
       <Results exam={exam} guard={guard} />
       <Analytics exam={exam} guard={guard} />
     </section>
