@@ -195,12 +195,23 @@ describe("the administrator's import from the regional system", () => {
     const page = await signInWith(browser, base, keys.admin!);
     await page.goto(`${base}/#/admin`);
     const panel = page.locator('section.ris');
-    await panel.getByLabel('Сопоставление (JSON)').setInputFiles(MAPPING);
+    const files = panel.getByLabel('Файлы выгрузки');
+    const mapping = panel.getByLabel('Сопоставление (JSON)');
+    await mapping.setInputFiles({
+      name: 'empty.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{}'),
+    });
+    await files.setInputFiles([sample('ppe-38.csv')]);
+    await panel.getByRole('button', { name: 'Загрузить' }).click();
+    await confirm(page, 'Загрузить');
+    await expect(panel.getByRole('alert').textContent()).resolves.toBe('Не загружено: недопустимое значение');
+
+    await mapping.setInputFiles(MAPPING);
     const bad = sample('kits-38.csv')
       .buffer.toString('utf8')
       .replace('K2;02;P0002', 'K2;02;P0009')
       .replace(/8264000000039/, '8264000000030');
-    const files = panel.getByLabel('Файлы выгрузки');
     await files.setInputFiles([
       sample('ppe-38.csv'),
       sample('participants-38.xml'),

@@ -6,9 +6,9 @@
 import { useState } from 'preact/hooks';
 import type { Answer } from '../../contract/endpoint.ts';
 import type { importRis, RisError } from '../../contract/participants.ts';
-import { ApiError, json } from './api.ts';
+import { ApiError, failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
-import { risErrorText } from './texts.ts';
+import { inSentence, risErrorText } from './texts.ts';
 import type { Guard } from './ui.tsx';
 
 type Imported = Extract<Answer<typeof importRis>, { imported: true }>;
@@ -55,8 +55,9 @@ export function RisImport({ guard }: { guard: Guard }) {
         setImported(await json<Imported>('POST', '/api/ris/import', body));
       } catch (err) {
         const answer = err instanceof ApiError ? (err.answer as { errors?: RisError[] }) : {};
-        if (!answer.errors) throw err;
-        setErrors(answer.errors);
+        // A mapping that does not fit is refused as a whole, said beside the panel.
+        if (answer.errors) setErrors(answer.errors);
+        else setRefusal(`Не загружено: ${inSentence(failure(err))}`);
       }
     });
   return (
