@@ -1,12 +1,16 @@
 /**
  * The RCOI administrator's station: retention (what is due, what is held past its date, the holds and the
- * destruction acts), users and their roles, and the form definitions and checking rules in use.
+ * destruction acts), users and their roles, the import from the regional system (admin-ris.tsx), an exam's
+ * results (results.tsx), and the form definitions and checking rules in use.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
+import type { ExamRow, FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
+import { RisImport } from './admin-ris.tsx';
 import { failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
+import { examLabel } from './exams.ts';
+import { Results } from './results.tsx';
 import { actorName, EXAM_KINDS, KIND_NAMES } from './texts.ts';
 import { Field } from './ui.tsx';
 
@@ -132,12 +136,26 @@ export function AdminStation() {
   const [retention, setRetention] = useState<RetentionOutlook | null>(null);
   const [forms, setForms] = useState<FormRow[]>([]);
   const [rules, setRules] = useState<RulesRow[]>([]);
+  const [exams, setExams] = useState<ExamRow[]>([]);
+  const [exam, setExam] = useState<ExamRow | null>(null);
   const [error, setError] = useState('');
+  const guard = async (f: () => Promise<void>) => {
+    setError('');
+    try {
+      await f();
+    } catch (err) {
+      setError(failure(err));
+    }
+  };
   useEffect(() => {
     const year = new Date().getFullYear();
     Promise.all([
       json<RetentionOutlook>('GET', '/api/retention').then(setRetention),
       json<FormRow[]>('GET', '/api/forms').then((f) => setForms(f ?? [])),
+      json<ExamRow[]>('GET', '/api/exams').then((x) => {
+        setExams(x ?? []);
+        setExam(x?.[0] ?? null);
+      }),
       json<RulesRow[]>('GET', `/api/checking/rules?year=${year}`)
         .then((r) => setRules(r ?? []))
         .catch(() => setRules([])),
@@ -182,6 +200,21 @@ export function AdminStation() {
         </>
       )}
       <Users />
+      <RisImport guard={guard} />
+      <label class="exam">
+        Экзамен{' '}
+        <select
+          value={exam?.id ?? ''}
+          onChange={(e) => setExam(exams.find((x) => x.id === e.currentTarget.value) ?? null)}
+        >
+          {exams.map((x) => (
+            <option key={x.id} value={x.id}>
+              {examLabel(x)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Results exam={exam} guard={guard} />
       <h2>Формы бланков</h2>
       <ul>
         {forms.map((f) => (

@@ -11,7 +11,8 @@ export class ApiError extends Error {
   readonly params: MessageParams;
   constructor(
     readonly status: number,
-    answer: { code?: string; params?: MessageParams },
+    /** The server's answer as it came: a refusal may say more than its code (an import's row errors). */
+    readonly answer: { code?: string; params?: MessageParams },
   ) {
     // An answer without a code (a proxy's page, say) is still told in Russian, by its status.
     const code = answer.code ?? (status >= 500 ? 'internal' : 'bad-request');

@@ -1,8 +1,8 @@
 /**
  * The subject-commission chair's dashboard: progress by check round, overdue works, each expert's load and
  * figures against the standards (chair-progress.tsx), pulling a batch for an expert and paper protocols,
- * downloads of works (chair-paper.tsx), appeals and their kits (chair-appeals.tsx), the exam's analytics
- * (chair-analytics.tsx).
+ * downloads of works (chair-paper.tsx), appeals with their kits, steps and decisions and what is overdue
+ * (chair-appeals.tsx), the exam's results (results.tsx), the exam's analytics (chair-analytics.tsx).
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -11,12 +11,13 @@ import type { assignChecks, ExpertStatistics, Progress } from '../../contract/ch
 import type { Answer } from '../../contract/endpoint.ts';
 import { failure, json } from './api.ts';
 import { Analytics } from './chair-analytics.tsx';
-import { Appeals } from './chair-appeals.tsx';
+import { Appeals, OverduePanel } from './chair-appeals.tsx';
 import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
 import { Refusal } from './confirm.tsx';
 import { examLabel } from './exams.ts';
+import { Results } from './results.tsx';
 import { inSentence, say } from './texts.ts';
 import { Field } from './ui.tsx';
 
@@ -27,6 +28,8 @@ export function ChairStation() {
   const [stats, setStats] = useState<ExpertStatistics[]>([]);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
+  // Counts the appeals' steps and decisions recorded here: each asks the overdue panel again.
+  const [appealChanges, setAppealChanges] = useState(0);
   const [handOver, setHandOver] = useState({ checkId: '', expertId: '' });
 
   const guard = async (f: () => Promise<void>) => {
@@ -101,6 +104,7 @@ export function ChairStation() {
         </p>
       )}
 
+      <OverduePanel guard={guard} revision={appealChanges} />
       <ProgressTable progress={progress} onReturn={(checkId) => reassign(checkId, null)} />
       <ExpertsTable stats={stats} progress={progress} />
       <Experts exam={exam} guard={guard} notify={setNotice} />
@@ -131,7 +135,8 @@ export function ChairStation() {
       </form>
 
       <WorksDownload guard={guard} />
-      <Appeals guard={guard} notify={setNotice} />
+      <Appeals guard={guard} notify={setNotice} onChanged={() => setAppealChanges((n) => n + 1)} />
+      <Results exam={exam} guard={guard} />
       <Analytics exam={exam} guard={guard} />
     </section>
   );

@@ -120,6 +120,77 @@ export function say(m: { code: string; params?: MessageParams }): string {
   });
 }
 
+/** An appeal's step (calibration/deadlines/YEAR/rules.json) as the chair calls it. */
+const APPEAL_STEPS: Record<string, string> = {
+  'ris-entry': 'апелляция внесена в РИС',
+  'protocols-to-rcoi': 'протоколы конфликтной комиссии получены РЦОИ',
+  'decision-entry': 'решение (удовлетворена или отклонена) внесено в РИС',
+  'outcome-entry': 'результаты рассмотрения внесены в РИС',
+  recalculation: 'результат удовлетворённой апелляции пересчитан',
+  'results-to-gek': 'пересчитанный результат передан в ГЭК',
+};
+export const appealStepName = (step: string): string => APPEAL_STEPS[step] ?? `шаг «${step}»`;
+
+/** Who does an appeal's step. */
+const STEP_ACTORS: Record<string, string> = {
+  rcoi: 'РЦОИ',
+  'conflict-commission': 'конфликтная комиссия',
+  'federal-centre': 'ФЦТ',
+};
+export const stepActor = (by: string | null): string => (by === null ? '—' : (STEP_ACTORS[by] ?? by));
+
+export const STEP_STATES: Record<string, string> = {
+  waiting: 'ждёт предыдущего шага',
+  open: 'в работе',
+  overdue: 'просрочен',
+  done: 'выполнен',
+  late: 'выполнен с опозданием',
+  'not-applicable': 'не требуется',
+};
+
+/** The regulation's line a step keeps ("road map L408", "order L129-130, L131") in Russian. */
+export const ruleText = (rule: string): string =>
+  rule
+    .replace(/^road map\b/, 'дорожная карта,')
+    .replace(/^order\b/, 'приказ,')
+    .replace(/\bL(\d)/g, 'стр. $1');
+
+/** Why a result is not complete yet (contract/results.ts, WorkResult). */
+export const RESULT_REASONS: Record<string, string> = {
+  'work-incomplete': 'работа собрана не полностью',
+  'no-variant': 'не указан вариант',
+  'unknown-variant': 'нет ключа для варианта',
+  'as1-missing': 'нет бланка ответов № 1',
+  'as1-not-final': 'бланк ответов № 1 ещё верифицируется',
+  'checks-pending': 'проверка экспертами не завершена',
+  'appeal-pending': 'идёт рассмотрение апелляции',
+};
+
+/** A row-level error of an import from the regional system (domain/ris.ts), with its parameters. */
+const RIS_ERRORS: Record<string, string> = {
+  'unmatched-file': 'файл не подходит ни под один файл сопоставления',
+  'ambiguous-file': 'файл подходит под несколько файлов сопоставления: {sources}',
+  'bad-encoding': 'файл не в кодировке {encoding}',
+  'bad-xml': 'файл не читается как XML',
+  'missing-column': 'нет столбца',
+  'wrong-cell-count': 'ячеек {found}, нужно {expected}',
+  required: 'не заполнено обязательное поле',
+  'bad-format': 'неверный формат значения «{value}»',
+  'bad-date': 'неверная дата «{value}», нужна в виде {layout}',
+  'unknown-code': 'значения «{value}» нет в таблице кодов',
+  duplicate: 'повтор «{value}»: уже в файле {firstFile}, строка {firstRow}',
+  'unknown-exam': 'экзамен «{value}» не зарегистрирован',
+  'unknown-ppe': 'ППЭ «{value}» нет ни в выгрузке, ни в базе',
+  'unknown-participant': 'участника «{value}» нет на экзамене {exam}',
+  'sheet-in-other-kit': 'бланк {value} уже в комплекте {kit}',
+};
+export function risErrorText(e: { code: string; params: MessageParams }): string {
+  const text = RIS_ERRORS[e.code];
+  if (text === undefined) return `ошибка с кодом ${e.code}`;
+  // A personal field's value is never sent: the text reads without it.
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(e.params[name] ?? '…')).replace(' «…»', '');
+}
+
 /**
  * A field's allowed symbols as the verifier reads them: digits and letters by their script in words (the
  * scripts matter: Cyrillic А and Latin A look alike), any other symbol as it is.
