@@ -9,7 +9,7 @@ import type { RetentionOutlook } from '../../contract/retention.ts';
 import { RisImport } from './admin-ris.tsx';
 import { failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
-import { examLabel } from './exams.ts';
+import { ExamPicker } from './exams.tsx';
 import { Results } from './results.tsx';
 import { actorName, EXAM_KINDS, KIND_NAMES } from './texts.ts';
 import { Field } from './ui.tsx';
@@ -201,19 +201,7 @@ export function AdminStation() {
       )}
       <Users />
       <RisImport guard={guard} />
-      <label class="exam">
-        Экзамен{' '}
-        <select
-          value={exam?.id ?? ''}
-          onChange={(e) => setExam(exams.find((x) => x.id === e.currentTarget.value) ?? null)}
-        >
-          {exams.map((x) => (
-            <option key={x.id} value={x.id}>
-              {examLabel(x)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ExamPicker exams={exams} exam={exam} onPick={setExam} />
       <Results exam={exam} guard={guard} />
       <h2>Формы бланков</h2>
       <ul>

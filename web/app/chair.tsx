@@ -16,7 +16,7 @@ import { Experts } from './chair-experts.tsx';
 import { Batches, WorksDownload } from './chair-paper.tsx';
 import { ExpertsTable, ProgressTable } from './chair-progress.tsx';
 import { Refusal } from './confirm.tsx';
-import { examLabel } from './exams.ts';
+import { ExamPicker } from './exams.tsx';
 import { Results } from './results.tsx';
 import { inSentence, say } from './texts.ts';
 import { Field } from './ui.tsx';
@@ -83,20 +83,7 @@ export function ChairStation() {
 
   return (
     <section class="chair">
-      <label class="exam">
-        Экзамен{' '}
-        <select
-          value={exam?.id ?? ''}
-          onChange={(e) => setExam(exams.find((x) => x.id === e.currentTarget.value) ?? null)}
-        >
-          {exams.map((x) => (
-            <option key={x.id} value={x.id}>
-              {examLabel(x)}
-              {x.processingDeadline ? `, обработать до ${x.processingDeadline}` : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ExamPicker exams={exams} exam={exam} onPick={setExam} withDeadline />
       <Refusal text={error} />
       {notice && (
         <p class="notice" role="status">

@@ -11,7 +11,7 @@ import type { BatchReport, BatchRow, UploadAnswer } from '../../contract/intake.
 import type { AssemblyReport, importKits } from '../../contract/works.ts';
 import { blobUrl, failure, json } from './api.ts';
 import { Refusal } from './confirm.tsx';
-import { examLabel } from './exams.ts';
+import { examLabel } from './exams.tsx';
 import { KIND_NAMES, say } from './texts.ts';
 
 /** Why a page was rejected (RejectionReason, pipeline/result.ts), in the operator's words. */
