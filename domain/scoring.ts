@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type AnswerType, answerTypeOf, type SubjectAnswers } from '../forms/answer-types.ts';
-import { loadSubjectFiles, parseSubjectFile } from '../forms/subject-files.ts';
+import { loadSubjectFiles, parseSubjectFile, SUBJECT_FILE_HEADER } from '../forms/subject-files.ts';
 import { type Scores, type SubjectRules, taskTotal } from './checking.ts';
 
 /**
@@ -57,14 +57,7 @@ export type Scale = z.infer<typeof ScaleSchema>;
 
 export const SubjectScoringSchema = z
   .strictObject({
-    year: z.number().int().min(2000).max(2100),
-    exam: z.enum(['EGE', 'OGE', 'GVE']),
-    subjectCode: z.string().regex(/^\d{2}$/),
-    /** The same slug as the subject's answer types and checking rules. */
-    subject: z.string().regex(/^[a-z]+(-[a-z]+)*$/),
-    /** Example keys and scales stand in until the official ones replace them. */
-    example: z.boolean(),
-    basis: z.string().min(1),
+    ...SUBJECT_FILE_HEADER,
     /** The short-answer tasks' rules by ranges. */
     tasks: z.array(RuleSchema).min(1),
     /** The keys by variant (the KIM's number): every variant keys every task of `tasks`. */

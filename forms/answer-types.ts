@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { ALPHABETS } from './alphabets.ts';
-import { loadSubjectFiles, parseSubjectFile } from './subject-files.ts';
+import { loadSubjectFiles, parseSubjectFile, SUBJECT_FILE_HEADER } from './subject-files.ts';
 
 /**
  * The shapes a short answer takes (published EGE specifications: numbers, digit sequences, words):
@@ -65,15 +65,7 @@ const TaskRangeSchema = z
 
 export const SubjectAnswersSchema = z
   .strictObject({
-    year: z.number().int().min(2000).max(2100),
-    exam: z.enum(['EGE', 'OGE', 'GVE']),
-    /** The subject's two-digit code in the exam schedule, as the sheet's subject_code carries it. */
-    subjectCode: z.string().regex(/^\d{2}$/),
-    /** A lowercase slug, the same as the checking rules' (part of the file name). */
-    subject: z.string().regex(/^[a-z]+(-[a-z]+)*$/),
-    /** Example types stand in until the year's official specification replaces them. */
-    example: z.boolean(),
-    basis: z.string().min(1),
+    ...SUBJECT_FILE_HEADER,
     /** The short-answer tasks by ranges; a task in no range is read as `free`. */
     tasks: z.array(TaskRangeSchema).min(1),
   })

@@ -3,7 +3,20 @@
  * each validated by its schema, named after the subject it declares, of the year whose folder holds it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/** What every such file opens with: whose it is, and on what basis (examples stand in for official data). */
+export const SUBJECT_FILE_HEADER = {
+  year: z.number().int().min(2000).max(2100),
+  exam: z.enum(['EGE', 'OGE', 'GVE']),
+  /** The subject's two-digit code in the exam schedule, as the sheet's subject_code carries it. */
+  subjectCode: z.string().regex(/^\d{2}$/),
+  /** A lowercase slug, the same as the checking rules' (part of the file name). */
+  subject: z.string().regex(/^[a-z]+(-[a-z]+)*$/),
+  /** Example data stands in until the year's official data replaces it. */
+  example: z.boolean(),
+  basis: z.string().min(1),
+};
 
 interface SubjectFile {
   exam: string;
