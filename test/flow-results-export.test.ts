@@ -12,41 +12,15 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { type ExportLayout, loadExportLayouts, type NamedLayout } from '../domain/results-export.ts';
-import type { SubjectScoring } from '../domain/scoring.ts';
-import type { SubjectAnswers } from '../forms/answer-types.ts';
 import { shippedForms } from '../forms/definitions.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { registerExam } from '../platform/store/exams.ts';
-import type { ScoringBasis } from '../results/basis.ts';
 import { ResultsError } from '../results/errors.ts';
 import { exportProtocols, exportResults, publicationPackage } from '../results/export.ts';
 import { computeResults, setVariant } from '../results/store.ts';
-import { fixtureRules, MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
+import { MOSCOW_EGE_02, SMALL_EXAM_BASIS, seedAs1Work } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
-const RULES = fixtureRules([{ task: '4', criteria: [{ id: '4', max: 3 }] }]);
-const SCORING: SubjectScoring = {
-  year: 2026,
-  exam: 'EGE',
-  subjectCode: '02',
-  subject: 'test',
-  example: true,
-  basis: 'test fixture',
-  tasks: [{ from: 1, to: 2, compare: 'exact', points: [1] }],
-  variants: { '7': { '1': '5', '2': '12' } },
-  primaryMax: 5,
-  scale: { kind: 'test-score', table: [0, 20, 40, 60, 80, 100] },
-};
-const TYPES: SubjectAnswers = {
-  year: 2026,
-  exam: 'EGE',
-  subjectCode: '02',
-  subject: 'test',
-  example: true,
-  basis: 'test fixture',
-  tasks: [{ from: 1, to: 2, type: 'integer' }],
-};
-const BASIS: ScoringBasis = { scoring: () => SCORING, rules: () => RULES, answers: () => TYPES };
 const EXAM = 'ege-02-export';
 const SHIPPED = loadExportLayouts(2026);
 const layouts = (): NamedLayout[] => SHIPPED;
@@ -123,7 +97,10 @@ describe.each(DATABASES)('results out on %s', (_name, open) => {
       p!.id,
       'W1',
     ]);
-    expect(await computeResults(db, BASIS, EXAM, 'chair-1')).toMatchObject({ complete: 2, incomplete: 1 });
+    expect(await computeResults(db, SMALL_EXAM_BASIS, EXAM, 'chair-1')).toMatchObject({
+      complete: 2,
+      incomplete: 1,
+    });
 
     // The regional system's file: Windows-1251 CSV, the registered participant named, W2 without one.
     const file = await exportResults(db, layouts, EXAM, 'regional', 'chair-1');

@@ -217,7 +217,7 @@ export async function finalSheet(
   }
 }
 
-const ANALYTICS_SCORING: SubjectScoring = {
+const SMALL_SCORING: SubjectScoring = {
   year: 2026,
   exam: 'EGE',
   subjectCode: '02',
@@ -229,14 +229,15 @@ const ANALYTICS_SCORING: SubjectScoring = {
   primaryMax: 5,
   scale: { kind: 'test-score', table: [0, 20, 40, 60, 80, 100] },
 };
-const ANALYTICS_TYPES: SubjectAnswers = {
-  ...ANALYTICS_SCORING,
+const SMALL_TYPES: SubjectAnswers = {
+  ...SMALL_SCORING,
   tasks: [{ from: 1, to: 2, type: 'integer' }],
 };
-const ANALYTICS_BASIS: ScoringBasis = {
-  scoring: () => ANALYTICS_SCORING,
+/** A small exam's basis: AS1 tasks 1-2 keyed for variant 7 (integers), task 4 (max 3) checked by experts. */
+export const SMALL_EXAM_BASIS: ScoringBasis = {
+  scoring: () => SMALL_SCORING,
   rules: () => fixtureRules([{ task: '4', criteria: [{ id: '4', max: 3 }] }]),
-  answers: () => ANALYTICS_TYPES,
+  answers: () => SMALL_TYPES,
 };
 export const ANALYTICS_EXAM = 'ege-02-analytics';
 
@@ -274,5 +275,5 @@ export async function seedAnalyticsExam(db: Database): Promise<Computation> {
       ]);
     }
   await seedAs1Work(db, ANALYTICS_EXAM, 'NOVAR', { final: true, values: { '1': '5', '2': '12' } });
-  return computeResults(db, ANALYTICS_BASIS, ANALYTICS_EXAM, 'chair-1');
+  return computeResults(db, SMALL_EXAM_BASIS, ANALYTICS_EXAM, 'chair-1');
 }
