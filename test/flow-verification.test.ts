@@ -177,6 +177,37 @@ describe.each(backends)('verification on %s', (_name, open) => {
     expect(c).toEqual({ corrections: total, audits: total });
   }, 120_000);
 
+  it('makes a page final when its last tasks are decided at the same moment by different verifiers', async () => {
+    // bench:season found pages whose tasks were all done but which never became final: each of two
+    // verifiers deciding a page's last two tasks at once saw the other's task still leased.
+    const db = await open();
+    await recognisedCorpus(db);
+    const leased = [];
+    for (let i = 0; ; i++) {
+      const t = await takeNextTask(db, { id: `v${i}`, senior: false });
+      if (!t) break;
+      leased.push({ verifier: { id: `v${i}`, senior: false }, task: t });
+    }
+    expect(new Set(leased.map((l) => l.task.pageId)).size).toBeLessThan(leased.length);
+    await Promise.all(
+      leased.map(({ verifier, task }) =>
+        decide(db, forms, verifier, task.id, {
+          action: 'correct',
+          value: corpusTruth(files, task.pageId, task.field) ?? task.value,
+        }),
+      ),
+    );
+    const stuck = await db.query<{ id: string }>(
+      `select id from pages p where status = 'needs-verification'
+         and not exists (select 1 from verification_tasks t where t.page_id = p.id and t.status <> 'done')`,
+    );
+    expect(stuck).toEqual([]);
+    const [left] = await db.query<{ n: number }>(
+      `select count(*)::int as n from pages where status = 'needs-verification'`,
+    );
+    expect(left?.n).toBe(0);
+  }, 120_000);
+
   it('sends an escalated task to senior verifiers only, and gives back a lease that ran out', async () => {
     const db = await open();
     await recognisedCorpus(db);

@@ -393,6 +393,10 @@ async function fieldStates(tx: Queryable, pageId: string): Promise<FieldState[]>
  * sheet become final if the rules (domain/verification.ts) say so.
  */
 async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | undefined): Promise<boolean> {
+  // One page's decisions finish one at a time: two verifiers deciding its last tasks at once would each see
+  // the other's task still leased, and neither would make the page final. The later one waits here and then
+  // reads the earlier one's decision (each statement reads what is committed when it starts).
+  await tx.query('select 1 from pages where id = $1 for update', [pageId]);
   if (!tasksSettled(await taskStatuses(tx, pageId))) return false;
   if (form && form.definition.derive.length > 0) {
     const fields = await fieldStates(tx, pageId);
