@@ -36,6 +36,10 @@ export const ERROR_STATUS = {
   'no-such-act': 404,
   'no-such-object': 404,
   'bad-request': 400,
+  // A training set: asked for once the originals may be gone, more works than are checked, a page unfit.
+  'training-set-too-late': 422,
+  'training-set-too-few': 422,
+  'training-page-unfit': 422,
   'too-large': 413,
   'wrong-media-type': 415,
   // Answered outside the rooms: no key or a stale one, a role without this route, no route at all, a

@@ -375,6 +375,31 @@ export async function livePagesOfExam(db: Queryable, examId: string, pageIds: st
 }
 
 /**
+ * Draws `count` of the exam's works whose checks are complete (a combined result stands), in the order the
+ * seed gives them (md5 of seed and work id: the same seed, the same works), and their AS2 pages; with how
+ * many works were eligible.
+ */
+export async function drawCheckedWorks(
+  db: Queryable,
+  examId: string,
+  count: number,
+  seed: string,
+): Promise<{ eligible: number; pageIds: string[] }> {
+  const [row] = await db.query<{ eligible: number; pageIds: string[] }>(
+    `with eligible as (
+       select w.id from works w join work_results r on r.work_id = w.id where w.exam_id = $1),
+     drawn as (select id from eligible order by md5($3 || id), id limit $2)
+     select (select count(*)::int from eligible) as eligible,
+       coalesce((select array_agg(s.page_id order by ws.work_id, ws.role, ws.chain_position)
+         from drawn d join work_sheets ws on ws.work_id = d.id
+         join sheets s on s.sheet_number = ws.sheet_number
+         where ws.role in ('as2-1', 'as2-2', 'additional-as2')), '{}') as "pageIds"`,
+    [examId, count, seed],
+  );
+  return row!;
+}
+
+/**
  * Records a training set: its copies as stored objects of the exam ('training-copy') and the set naming
  * them, never the pages they came from. Its id.
  */
