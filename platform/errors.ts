@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   'not-printable': 422,
   'not-this-sheet': 422,
   'unknown-exam': 422,
+  // A GVE exam without its grade (9 or 11), or an EGE or OGE exam with one.
+  'exam-grade': 422,
   'refused-batch': 400,
   'no-rules': 409,
   conflict: 409,

@@ -21,6 +21,7 @@ import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { type ScoringBasis, shippedBasis } from '../results/basis.ts';
 import { ResultsError } from '../results/errors.ts';
+import { exportResults, shippedLayouts } from '../results/export.ts';
 import { computeResults, listResults, recomputeStale, setVariant, staleExams } from '../results/store.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
@@ -251,7 +252,7 @@ describe.each(DATABASES)('participants results on %s', (_name, open) => {
     undo(() => db.close());
     await migrate(db);
     // GVE-9 written Russian (shipped example files): a summary and a creative task, nothing on AS1.
-    await registerExam(db, { ...MOSCOW_EGE_02, id: 'gve-01', kind: 'GVE', subjectCode: '01' });
+    await registerExam(db, { ...MOSCOW_EGE_02, id: 'gve-01', kind: 'GVE', subjectCode: '01', grade: 9 });
     const basis = shippedBasis();
     const rules = basis.rules({ year: 2026, kind: 'GVE', subjectCode: '01' });
     const full = Object.fromEntries(rules.tasks.flatMap((t) => t.criteria.map((c) => [c.id, c.max])));
@@ -269,6 +270,10 @@ describe.each(DATABASES)('participants results on %s', (_name, open) => {
     expect(g1).toMatchObject({ status: 'complete', variant: null, as1: 0, as2: 20, primary: 20, score: 5 });
     expect(g1!.scale).toBe('mark');
     expect(g2).toMatchObject({ status: 'incomplete', reasons: ['checks-pending'], as1: 0, primary: null });
+    // The regional file names the exam's form with its grade; part 1 is empty, the mark the experts'.
+    const file = await exportResults(db, shippedLayouts(), 'gve-01', 'regional', 'admin');
+    const [, row] = new TextDecoder('windows-1251').decode(file.bytes).split('\r\n');
+    expect(row).toMatch(/^G1;+ГВЭ-9;01;2026-06-01;;;;;[0-9,]+;20;5$/);
   });
 
   it('refuses an unknown exam or work and a malformed variant', async () => {
