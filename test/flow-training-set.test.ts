@@ -116,8 +116,9 @@ describe.each(targets)('training sets on %s', (_name, envOf, open) => {
       listen: true,
       pollMs: 60_000,
     });
-    let stopped = false;
-    const stop = () => (stopped ? undefined : ((stopped = true), service.stop()));
+    // Stopped in the test before the CLI opens the same database, and after it should the test fail first.
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= service.stop());
     undo(stop);
     const { port } = service.app.server.address() as AddressInfo;
     const post = async (token: string, body: object) => {
