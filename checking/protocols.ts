@@ -58,7 +58,12 @@ export async function printProtocols(
     const code = await expertCode(tx, expertId, first.year, first.subject_code);
     if (code === null)
       throw new CheckingError('conflict', `${expertId} is not an expert of this subject and year`);
-    const rules = rulesOf({ year: first.year, kind: first.kind, subjectCode: first.subject_code });
+    const rules = rulesOf({
+      year: first.year,
+      kind: first.kind,
+      grade: first.grade,
+      subjectCode: first.subject_code,
+    });
     let pages: PrintedProtocol['lines'][];
     try {
       pages = protocolPages(

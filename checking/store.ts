@@ -4,7 +4,13 @@
  * rooms and the tests call it, and holds the checking rules the service opens checks by.
  */
 
-import { loadSubjectRules, type RulesOf, type SubjectRules } from '../domain/checking.ts';
+import {
+  examLabel,
+  fileOfExam,
+  loadSubjectRules,
+  type RulesOf,
+  type SubjectRules,
+} from '../domain/checking.ts';
 import { CheckingError } from './errors.ts';
 
 export { CheckingError } from './errors.ts';
@@ -27,12 +33,9 @@ export function shippedRules(load: (year: number) => SubjectRules[] = loadSubjec
       sets = load(exam.year);
       years.set(exam.year, sets);
     }
-    const rules = sets.find((r) => r.exam === exam.kind && r.subjectCode === exam.subjectCode);
+    const rules = sets.find((r) => fileOfExam(r, exam));
     if (!rules)
-      throw new CheckingError(
-        'no-rules',
-        `no checking rules for ${exam.kind} subject ${exam.subjectCode} in ${exam.year}`,
-      );
+      throw new CheckingError('no-rules', `no checking rules for ${examLabel(exam)} in ${exam.year}`);
     return rules;
   };
 }

@@ -54,6 +54,11 @@ const USAGE: Record<string, string> = {
     Writes an exam's complete results (incomplete ones withheld) for the regional system or the federal
     centre by a layout of the exam's year (calibration/exports/YEAR/NAME.json: CSV or XML, UTF-8 or
     Windows-1251), from the configured database (default FILE: EXAM-NAME.csv|xml). Audited.`,
+  'retention training-set': `rcoi retention training-set --exam ID --purpose TEXT (--works N [--seed S] | --pages FILE)
+    Chooses a training set for next year's experts before the exam's AS2 originals are destroyed (1 March
+    for EGE): the answer sheets 2 of N works with complete checks drawn at random (--seed repeats a draw;
+    without it one is made up and printed), or the pages listed in FILE (one page id a line). Keeps copies
+    of the expert's redacted view under their own policy; records who, when, why, never which work. Audited.`,
   package: `rcoi package --ppe CODE --key PPE.key.pem --to RCOI.pem [--out FILE] BATCH_DIR
     Seals a batch folder (page files + batch.json) at a PPE HQ: encrypted for the RCOI, signed by the PPE.`,
 };
@@ -79,6 +84,7 @@ const COMMANDS: Record<string, Run> = {
   users: async (args) => (await import('./users.ts')).usersCommand(args),
   import: async (args) => (await import('./import.ts')).importCommand(args),
   export: async (args) => (await import('./export.ts')).exportCommand(args),
+  retention: async (args) => (await import('./retention.ts')).retentionCommand(args),
 };
 const ALIASES: Record<string, string> = { recognize: 'recognise' };
 /** Commands that never touch an image, so they need not load sharp. */

@@ -81,6 +81,11 @@ const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 export const Exam = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
   kind: z.enum(['EGE', 'OGE', 'GVE']),
+  /** GVE's grade, 9 or 11 (needed for GVE, none for EGE and OGE): GVE-9 and GVE-11 keep materials apart. */
+  grade: z
+    .union([z.literal(9), z.literal(11)])
+    .nullable()
+    .optional(),
   subjectCode: z.string().regex(/^[0-9]{2}$/),
   /** The exam's day in its region. */
   date: Day,

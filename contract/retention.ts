@@ -103,3 +103,26 @@ export const releaseHold = endpoint({
   params: Id,
   answer: z.object({ id: z.number(), released: z.literal(true) }),
 });
+
+/**
+ * Chooses a training set for next year's experts (201): `works` works of the exam with complete checks drawn
+ * at random (by `seed`, made up and answered when not given), or the pages named; depersonalised copies kept.
+ */
+export const chooseTrainingSet = endpoint({
+  method: 'POST',
+  url: '/api/retention/training-sets',
+  body: z
+    .strictObject({
+      examId: z.string().min(1).max(100),
+      purpose: z
+        .string()
+        .max(500)
+        .refine((p) => p.trim() !== '', 'a training set needs a purpose'),
+      works: z.number().int().min(1).max(1000).optional(),
+      seed: z.string().min(1).max(100).optional(),
+      pageIds: z.array(z.string().min(1).max(200)).min(1).max(5000).optional(),
+    })
+    .refine((b) => !b.works !== !b.pageIds, 'give either works or pageIds')
+    .refine((b) => !b.seed || b.works, 'a seed draws works'),
+  answer: z.object({ id: z.number(), copies: z.array(z.string()), seed: z.string().nullable() }),
+});

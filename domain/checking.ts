@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { fileGradeProblem, GRADE } from '../forms/subject-files.ts';
 
 const CriterionSchema = z.strictObject({
   /** Unique in the subject, e.g. "27.K1", or the task number where a task has one criterion. */
@@ -51,6 +52,8 @@ export const SubjectRulesSchema = z
     exam: z.enum(['EGE', 'OGE', 'GVE']),
     /** The subject's code in the exam schedule (the forms' subject_code). */
     subjectCode: z.string().regex(/^\d{2}$/),
+    /** GVE only: the grade whose exam these rules are (9 or 11). */
+    grade: GRADE.optional(),
     subject: z.string().min(1),
     /** The subject as staff name it (Russian), for lists of exams. */
     subjectName: z.string().min(1).optional(),
@@ -64,6 +67,8 @@ export const SubjectRulesSchema = z
     combine: CombineSchema,
   })
   .superRefine((v, ctx) => {
+    const grade = fileGradeProblem(v);
+    if (grade) ctx.addIssue({ code: 'custom', path: ['grade'], message: grade });
     const ids = v.tasks.flatMap((t) => t.criteria.map((c) => c.id));
     const seen = new Set<string>();
     for (const id of ids) {
@@ -349,7 +354,29 @@ export interface ExamKey {
   year: number;
   kind: string;
   subjectCode: string;
+  /** GVE's grade where the exam names it: a file of the other grade is not the exam's. */
+  grade?: number | null;
 }
+
+/** A subject file's header as far as choosing it goes. */
+interface SubjectOf {
+  exam: string;
+  subjectCode: string;
+  grade?: number;
+}
+
+/**
+ * Whether a subject file (checking rules, scoring, answer types) is the exam's: its kind and subject code, and
+ * its grade where both name one, so GVE-9 and GVE-11 may share a subject code and still have their own files.
+ */
+export const fileOfExam = (file: SubjectOf, exam: ExamKey): boolean =>
+  file.exam === exam.kind &&
+  file.subjectCode === exam.subjectCode &&
+  (file.grade === undefined || exam.grade == null || file.grade === exam.grade);
+
+/** The exam as a person names it in a message: `GVE-9 subject 02`, `EGE subject 02`. */
+export const examLabel = (exam: ExamKey): string =>
+  `${exam.kind}${exam.kind === 'GVE' && exam.grade ? `-${exam.grade}` : ''} subject ${exam.subjectCode}`;
 
 /** The rule set of an exam's subject; a subject without rules is an error. */
 export type RulesOf = (exam: ExamKey) => SubjectRules;

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { realDay } from './exams.ts';
+import { EXAM_FORMS, type ExamForm } from './retention.ts';
 
 const Day = z.string().refine(realDay, 'not a YYYY-MM-DD day');
 const weekday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay();
@@ -42,10 +43,6 @@ export type Calendar = z.infer<typeof CalendarSchema>;
 
 export const COUNTS = ['calendar', 'working'] as const;
 export type Count = (typeof COUNTS)[number];
-
-/** The exam forms that decide who recalculates an appeal's result (order L129-131). */
-export const EXAM_FORMS = ['EGE', 'OGE', 'GVE-9', 'GVE-11'] as const;
-export type ExamForm = (typeof EXAM_FORMS)[number];
 
 const Span = { days: z.number().int().min(0), count: z.enum(COUNTS), rule: z.string().min(1) };
 

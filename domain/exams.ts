@@ -1,5 +1,8 @@
-/** What makes an exam's dates hold together: real days, a known zone, a deadline not before the exam. */
-import { assertTimeZone } from './retention.ts';
+/**
+ * What makes an exam hold together: real days, a known zone, a deadline not before the exam; a grade for GVE
+ * (9 or 11) and none for EGE or OGE.
+ */
+import { assertTimeZone, type ExamKind } from './retention.ts';
 
 /** A YYYY-MM-DD string that names a real day (the pattern alone lets 2026-02-30 through). */
 export function realDay(d: string): boolean {
@@ -14,7 +17,15 @@ export function deadlineProblem(examDate: string, deadline: string | null): stri
   return deadline < examDate ? 'the processing deadline cannot come before the exam' : null;
 }
 
-/** Why an exam cannot be registered as given; null when it can. */
+/** Why an exam's grade cannot stand: GVE is sat in grade 9 or 11 and must say which; EGE and OGE need none. */
+export function gradeProblem(exam: { kind: ExamKind; grade?: number | null }): string | null {
+  const grade = exam.grade ?? null;
+  if (exam.kind === 'GVE')
+    return grade === 9 || grade === 11 ? null : 'a GVE exam needs its grade: 9 (GVE-9) or 11 (GVE-11)';
+  return grade === null ? null : `an ${exam.kind} exam has no grade to name`;
+}
+
+/** Why an exam's days cannot be registered as given; null when they can. */
 export function examProblem(exam: {
   date: string;
   timeZone: string;

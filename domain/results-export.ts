@@ -22,6 +22,8 @@ export interface ExportRow {
   document: string | null;
   examId: string;
   examKind: string;
+  /** EGE, OGE, GVE-9 or GVE-11 (GVE for a GVE exam registered before grades were kept). */
+  examForm: string;
   subjectCode: string;
   examDate: string;
   ppe: string | null;
@@ -44,6 +46,7 @@ export const EXPORT_VALUES = [
   'document',
   'examId',
   'examKind',
+  'examForm',
   'subjectCode',
   'examDate',
   'ppe',

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { GRADE } from '../forms/subject-files.ts';
 
 export const MATERIAL_KINDS = [
   /** A file as the scanner delivered it: its pages may be of any kind, AS2 among them. */
@@ -41,6 +42,28 @@ export const isRowMaterial = (m: MaterialKind): m is RowMaterial => m in ROW_MAT
 
 export const EXAM_KINDS = ['EGE', 'OGE', 'GVE'] as const;
 export type ExamKind = (typeof EXAM_KINDS)[number];
+
+/** The grades GVE is sat in: 9 (GIA-9, beside OGE) and 11 (beside EGE); EGE and OGE are one grade each. */
+export type Grade = z.infer<typeof GRADE>;
+
+/**
+ * The exam forms the regulation tells apart: who recalculates an appeal's result (order L129-131), how long
+ * GIA-9's materials are kept (road map L453, L455).
+ */
+export const EXAM_FORMS = ['EGE', 'OGE', 'GVE-9', 'GVE-11'] as const;
+export type ExamForm = (typeof EXAM_FORMS)[number];
+
+/** An exam's form; null for a GVE exam registered before its grade was stored. */
+export function examForm(kind: ExamKind, grade: Grade | null | undefined): ExamForm | null {
+  if (kind !== 'GVE') return kind;
+  return grade ? `GVE-${grade}` : null;
+}
+
+/** What a policy may name: a form, or `GVE` for both of its grades. */
+const POLICY_EXAMS = ['EGE', 'OGE', 'GVE', 'GVE-9', 'GVE-11'] as const;
+type PolicyExam = (typeof POLICY_EXAMS)[number];
+const covers = (named: PolicyExam, form: ExamForm) =>
+  named === form || (named === 'GVE' && form.startsWith('GVE-'));
 export type RetentionAction = 'destroy' | 'anonymise';
 
 const RuleSchema = z.discriminatedUnion('kind', [
@@ -62,9 +85,12 @@ export type RetentionRule = z.infer<typeof RuleSchema>;
 
 export const RetentionPolicySchema = z.strictObject({
   material: z.enum(MATERIAL_KINDS),
-  /** The exam kinds it applies to (GIA-9 materials are kept half a year, road map L453, L455); all by default. */
+  /**
+   * The exams it applies to: kinds, or GVE of one grade (GIA-9 materials, GVE-9's too, are kept half a year,
+   * road map L453, L455); all by default.
+   */
   exams: z
-    .array(z.enum(EXAM_KINDS))
+    .array(z.enum(POLICY_EXAMS))
     .min(1)
     .default([...EXAM_KINDS]),
   /** Files are destroyed; rows are destroyed or anonymised, as ROW_MATERIALS allows. */
@@ -83,8 +109,10 @@ export const RetentionPoliciesSchema = z
   })
   .superRefine((v, ctx) => {
     for (const kind of MATERIAL_KINDS)
-      for (const exam of EXAM_KINDS) {
-        const n = v.policies.filter((p) => p.material === kind && p.exams.includes(exam)).length;
+      for (const exam of EXAM_FORMS) {
+        const n = v.policies.filter(
+          (p) => p.material === kind && p.exams.some((e) => covers(e, exam)),
+        ).length;
         if (n !== 1)
           ctx.addIssue({
             code: 'custom',
@@ -246,6 +274,8 @@ export function retentionWindow(rule: RetentionRule, exam: ExamDay): RetentionWi
 /** An exam's day and kind: what a policy is chosen by. */
 export interface RetainedExam extends ExamDay {
   kind: ExamKind;
+  /** GVE's grade; a GVE exam without one keeps GVE-11's policies, the later ones, as before grades were kept. */
+  grade?: Grade | null;
 }
 
 /** One stored object (or an exam's rows of one material) as the sweeper sees it. */
@@ -303,8 +333,11 @@ export function policyLookup(load: (year: number) => RetentionPolicies = loadRet
   };
   const lookup = (material: MaterialKind, exam: RetainedExam): RetentionPolicy => {
     const year = parseDay(exam.date).year;
-    const policy = setOf(year).policies.find((p) => p.material === material && p.exams.includes(exam.kind));
-    if (!policy) throw new Error(`no retention policy for ${material} (${exam.kind}) in ${year}`);
+    const form = examForm(exam.kind, exam.grade) ?? 'GVE-11';
+    const policy = setOf(year).policies.find(
+      (p) => p.material === material && p.exams.some((e) => covers(e, form)),
+    );
+    if (!policy) throw new Error(`no retention policy for ${material} (${form}) in ${year}`);
     return policy;
   };
   return Object.assign(lookup, { setOf });

@@ -58,10 +58,13 @@ export type Scale = z.infer<typeof ScaleSchema>;
 export const SubjectScoringSchema = z
   .strictObject({
     ...SUBJECT_FILE_HEADER,
-    /** The short-answer tasks' rules by ranges. */
-    tasks: z.array(RuleSchema).min(1),
-    /** The keys by variant (the KIM's number): every variant keys every task of `tasks`. */
-    variants: z.record(z.string().regex(VARIANT_PATTERN), z.record(z.string(), KeySchema)),
+    /**
+     * The short-answer tasks' rules by ranges; none for a subject whose whole work is extended answers
+     * checked by experts (GVE Russian, OGE literature): its AS1 part is then 0 of 0.
+     */
+    tasks: z.array(RuleSchema),
+    /** The keys by variant (the KIM's number): every variant keys every task of `tasks`; none without tasks. */
+    variants: z.record(z.string().regex(VARIANT_PATTERN), z.record(z.string(), KeySchema)).default({}),
     /** The highest primary score: the short answers' plus the experts' criteria (cross-checked in tests). */
     primaryMax: z.number().int().min(1),
     scale: ScaleSchema,
@@ -75,7 +78,7 @@ export const SubjectScoringSchema = z
         tasks.push(n);
       }
     });
-    if (Object.keys(v.variants).length === 0)
+    if (tasks.length > 0 && Object.keys(v.variants).length === 0)
       ctx.addIssue({ code: 'custom', path: ['variants'], message: 'no variant keyed' });
     for (const [variant, keys] of Object.entries(v.variants)) {
       const missing = tasks.filter((n) => keys[String(n)] === undefined);
@@ -257,7 +260,8 @@ const sum = (marks: TaskMark[]) => marks.reduce((a, m) => a + m.points, 0);
 
 /**
  * A participant's result: each part scored where its facts are final, the total and its conversion only when
- * both are; otherwise incomplete with every reason that holds.
+ * both are; otherwise incomplete with every reason that holds. A subject without short answers waits for no
+ * variant and no answer sheet 1: its AS1 part is 0 of 0.
  */
 export function participantResult(
   scoring: SubjectScoring,
@@ -267,14 +271,9 @@ export function participantResult(
 ): ParticipantResult {
   const reasons: IncompleteReason[] = [];
   if (!facts.workComplete) reasons.push('work-incomplete');
-  const keys = facts.variant === null ? undefined : scoring.variants[facts.variant];
-  if (facts.variant === null) reasons.push('no-variant');
-  else if (!keys) reasons.push('unknown-variant');
-  if (facts.as1.state !== 'final')
-    reasons.push(facts.as1.state === 'missing' ? 'as1-missing' : 'as1-not-final');
+  const as1 = scoring.tasks.length === 0 ? [] : shortAnswers(scoring, types, facts, reasons);
   if (facts.as2 === null) reasons.push('checks-pending');
   if (facts.appealPending) reasons.push('appeal-pending');
-  const as1 = keys && facts.as1.state === 'final' ? scoreAs1(scoring, types, keys, facts.as1.values) : null;
   const as2 = facts.as2 === null ? null : scoreAs2(rules, facts.as2);
   const complete = reasons.length === 0 && as1 !== null && as2 !== null;
   const primary = complete ? sum(as1) + sum(as2) : null;
@@ -289,6 +288,21 @@ export function participantResult(
     scale: scoring.scale.kind,
     tasks: [...(as1 ?? []), ...(as2 ?? [])],
   };
+}
+
+/** AS1 scored by the work's variant's key, or null with the reasons it cannot be yet added to `reasons`. */
+function shortAnswers(
+  scoring: SubjectScoring,
+  types: SubjectAnswers | undefined,
+  facts: ResultFacts,
+  reasons: IncompleteReason[],
+): TaskMark[] | null {
+  const keys = facts.variant === null ? undefined : scoring.variants[facts.variant];
+  if (facts.variant === null) reasons.push('no-variant');
+  else if (!keys) reasons.push('unknown-variant');
+  if (facts.as1.state !== 'final')
+    reasons.push(facts.as1.state === 'missing' ? 'as1-missing' : 'as1-not-final');
+  return keys && facts.as1.state === 'final' ? scoreAs1(scoring, types, keys, facts.as1.values) : null;
 }
 
 /** What a recomputation changed in one result: the figures, old → new, and the tasks whose points moved. */

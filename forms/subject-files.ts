@@ -5,12 +5,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+/** GVE is sat in grade 9 or 11. */
+export const GRADE = z.union([z.literal(9), z.literal(11)]);
+
 /** What every such file opens with: whose it is, and on what basis (examples stand in for official data). */
 export const SUBJECT_FILE_HEADER = {
   year: z.number().int().min(2000).max(2100),
   exam: z.enum(['EGE', 'OGE', 'GVE']),
   /** The subject's two-digit code in the exam schedule, as the sheet's subject_code carries it. */
   subjectCode: z.string().regex(/^\d{2}$/),
+  /** GVE only: the grade whose exam the file is (9 or 11); GVE-9 and GVE-11 may share a subject code. */
+  grade: GRADE.optional(),
   /** A lowercase slug, the same as the checking rules' (part of the file name). */
   subject: z.string().regex(/^[a-z]+(-[a-z]+)*$/),
   /** Example data stands in until the year's official data replaces it. */
@@ -18,10 +23,18 @@ export const SUBJECT_FILE_HEADER = {
   basis: z.string().min(1),
 };
 
+/** Why a file's grade cannot stand: only GVE's files name one. */
+export function fileGradeProblem(file: { exam: string; grade?: number }): string | null {
+  return file.grade !== undefined && file.exam !== 'GVE'
+    ? `only a GVE file names a grade, not ${file.exam}`
+    : null;
+}
+
 interface SubjectFile {
   exam: string;
   subject: string;
   year: number;
+  grade?: number;
 }
 
 function issuesOf(error: z.ZodError): string {
@@ -38,6 +51,8 @@ export function parseSubjectFile<T extends SubjectFile>(
 ): T {
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`${kind}/${year}/${name}:\n  ${issuesOf(parsed.error)}`);
+  const grade = fileGradeProblem(parsed.data);
+  if (grade) throw new Error(`${kind}/${year}/${name}: grade: ${grade}`);
   const expected = `${parsed.data.exam.toLowerCase()}-${parsed.data.subject}.json`;
   if (name !== expected) throw new Error(`${kind}/${year}/${name} declares ${expected}`);
   if (parsed.data.year !== year) throw new Error(`${kind}/${year}/${name} declares year ${parsed.data.year}`);

@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   'not-printable': 422,
   'not-this-sheet': 422,
   'unknown-exam': 422,
+  // A GVE exam without its grade (9 or 11), or an EGE or OGE exam with one.
+  'exam-grade': 422,
   'refused-batch': 400,
   'no-rules': 409,
   conflict: 409,
@@ -36,6 +38,10 @@ export const ERROR_STATUS = {
   'no-such-act': 404,
   'no-such-object': 404,
   'bad-request': 400,
+  // A training set: asked for once the originals may be gone, more works than are checked, a page unfit.
+  'training-set-too-late': 422,
+  'training-set-too-few': 422,
+  'training-page-unfit': 422,
   'too-large': 413,
   'wrong-media-type': 415,
   // Answered outside the rooms: no key or a stale one, a role without this route, no route at all, a

@@ -22,7 +22,13 @@ import { printImage } from './kits.ts';
 import { PdfBook } from './pdf.ts';
 import { NO_IMAGE, zipStream } from './zip.ts';
 
-const EXAM_TITLES: Record<string, string> = { EGE: 'ЕГЭ', OGE: 'ОГЭ', GVE: 'ГВЭ' };
+const EXAM_TITLES: Record<string, string> = {
+  EGE: 'ЕГЭ',
+  OGE: 'ОГЭ',
+  GVE: 'ГВЭ',
+  'GVE-9': 'ГВЭ-9',
+  'GVE-11': 'ГВЭ-11',
+};
 const GROUP_TITLES: Record<ProtocolGrouping, [string, string]> = {
   ppe: ['ППЭ', 'ППЭ не указан'],
   school: ['образовательная организация', 'образовательная организация не указана'],
@@ -30,7 +36,8 @@ const GROUP_TITLES: Record<ProtocolGrouping, [string, string]> = {
 
 export interface ProtocolExam {
   id: string;
-  kind: string;
+  /** EGE, OGE, GVE-9 or GVE-11 (GVE where the grade is not known). */
+  form: string;
   subjectCode: string;
   date: string;
 }
@@ -61,7 +68,7 @@ export async function resultsProtocolsPdf(
   protocols: ResultsProtocol[],
   withheld: number,
 ): Promise<Uint8Array> {
-  const kind = EXAM_TITLES[exam.kind] ?? exam.kind;
+  const kind = EXAM_TITLES[exam.form] ?? exam.form;
   const date = exam.date.split('-').reverse().join('.');
   const book = await PdfBook.create(`Протоколы результатов ${kind}, предмет ${exam.subjectCode}, ${date}`);
   const [title, unknown] = GROUP_TITLES[by];

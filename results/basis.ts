@@ -3,7 +3,14 @@
  * (the AS2 tasks and their maxima) and its answer types (which answers are numbers). The shipped ones come
  * from calibration/, loaded once per year asked for.
  */
-import { type ExamKey, loadSubjectRules, type RulesOf, type SubjectRules } from '../domain/checking.ts';
+import {
+  type ExamKey,
+  examLabel,
+  fileOfExam,
+  loadSubjectRules,
+  type RulesOf,
+  type SubjectRules,
+} from '../domain/checking.ts';
 import { loadSubjectScoring, type SubjectScoring } from '../domain/scoring.ts';
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { ResultsError } from './errors.ts';
@@ -14,11 +21,16 @@ export interface ScoringBasis {
   answers(exam: ExamKey): SubjectAnswers | undefined;
 }
 
-const bySubject = <T extends { exam: string; subjectCode: string }>(sets: T[], exam: ExamKey) =>
-  sets.find((s) => s.exam === exam.kind && s.subjectCode === exam.subjectCode);
+const bySubject = <T extends { exam: string; subjectCode: string; grade?: number }>(
+  sets: T[],
+  exam: ExamKey,
+) => sets.find((s) => fileOfExam(s, exam));
 
 /** A lookup by exam in per-year sets, loaded when a year is first asked for; a missing subject is `no-rules`. */
-function perYear<T extends { exam: string; subjectCode: string }>(what: string, load: (year: number) => T[]) {
+function perYear<T extends { exam: string; subjectCode: string; grade?: number }>(
+  what: string,
+  load: (year: number) => T[],
+) {
   const years = new Map<number, T[]>();
   return (exam: ExamKey): T => {
     let sets = years.get(exam.year);
@@ -31,11 +43,7 @@ function perYear<T extends { exam: string; subjectCode: string }>(what: string, 
       years.set(exam.year, sets);
     }
     const found = bySubject(sets, exam);
-    if (!found)
-      throw new ResultsError(
-        'no-rules',
-        `no ${what} for ${exam.kind} subject ${exam.subjectCode} in ${exam.year}`,
-      );
+    if (!found) throw new ResultsError('no-rules', `no ${what} for ${examLabel(exam)} in ${exam.year}`);
     return found;
   };
 }

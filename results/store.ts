@@ -71,12 +71,12 @@ export async function setVariant(
 }
 
 async function examKey(tx: Queryable, examId: string): Promise<ExamKey> {
-  const [exam] = await tx.query<{ year: number; kind: string; subject_code: string }>(
-    'select year, kind, subject_code from exams where id = $1',
+  const [exam] = await tx.query<{ year: number; kind: string; grade: number | null; subject_code: string }>(
+    'select year, kind, grade, subject_code from exams where id = $1',
     [examId],
   );
   if (!exam) throw new ResultsError('no-such-exam', `no exam ${examId}`);
-  return { year: exam.year, kind: exam.kind, subjectCode: exam.subject_code };
+  return { year: exam.year, kind: exam.kind, grade: exam.grade, subjectCode: exam.subject_code };
 }
 
 interface FactsRow {
@@ -294,14 +294,23 @@ export async function computeResults(
  * scale changed since): what `recomputeStale` computes again.
  */
 export async function staleExams(db: Queryable, basis: ScoringBasis): Promise<string[]> {
-  const rows = await db.query<{ id: string; year: number; kind: string; subject_code: string; sha: string }>(
-    `select distinct e.id, e.year, e.kind, e.subject_code, r.scoring_sha256 as sha
+  const rows = await db.query<{
+    id: string;
+    year: number;
+    kind: string;
+    grade: number | null;
+    subject_code: string;
+    sha: string;
+  }>(
+    `select distinct e.id, e.year, e.kind, e.grade, e.subject_code, r.scoring_sha256 as sha
      from participant_results r join exams e on e.id = r.exam_id
      where not exists (${ERASED}) order by e.id`,
   );
   const stale = rows.filter(
     (r) =>
-      scoringDigest(basis.scoring({ year: r.year, kind: r.kind, subjectCode: r.subject_code })) !== r.sha,
+      scoringDigest(
+        basis.scoring({ year: r.year, kind: r.kind, grade: r.grade, subjectCode: r.subject_code }),
+      ) !== r.sha,
   );
   return [...new Set(stale.map((r) => r.id))];
 }

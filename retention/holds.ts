@@ -8,8 +8,15 @@ import { ServiceError } from '../platform/errors.ts';
 import { audit } from '../platform/store/audit.ts';
 import { insertHold, markHoldReleased, recordStoreHold, storeHoldsToSync } from './store.ts';
 
-/** What an administrator's request about holds can meet. */
-export class RetentionError extends ServiceError<'no-such-hold' | 'bad-request'> {}
+/** What an administrator's request about holds and training sets can meet. */
+export class RetentionError extends ServiceError<
+  | 'no-such-hold'
+  | 'bad-request'
+  | 'no-such-exam'
+  | 'training-set-too-late'
+  | 'training-set-too-few'
+  | 'training-page-unfit'
+> {}
 
 /**
  * Brings the store's own holds in line with the database's: on for every held object that lacks it (and for

@@ -1,10 +1,17 @@
 /**
  * Retention for administrators: what falls due, what is held past its date, the holds themselves and the
- * destruction acts. Placing and releasing a hold is audited by the functions that do it.
+ * destruction acts; training sets. Holds and training sets are audited by the functions that make them.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { destructionAct, placeHold, releaseHold, retentionOutlook } from '../contract/retention.ts';
+import {
+  chooseTrainingSet,
+  destructionAct,
+  placeHold,
+  releaseHold,
+  retentionOutlook,
+} from '../contract/retention.ts';
 import { ADMINS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { ServiceError } from '../platform/errors.ts';
@@ -13,6 +20,7 @@ import { examDay } from '../platform/store/exams.ts';
 import * as holds from './holds.ts';
 import { retentionOutlook as outlook } from './stage.ts';
 import { destructionAct as act, activeHolds, liveObjectExists, recentActs } from './store.ts';
+import { chooseTrainingSet as choose } from './training.ts';
 
 const access = { roles: ADMINS };
 
@@ -42,5 +50,17 @@ export function retentionRoutes(app: FastifyInstance, deps: ServiceContext): voi
   route(app, releaseHold, access, async ({ params, user }) => {
     await holds.releaseHold(deps, params.id, user.id);
     return { id: params.id, released: true as const };
+  });
+
+  route(app, chooseTrainingSet, access, async ({ body, user }, reply) => {
+    const { examId, purpose, pageIds, works } = body;
+    const seed = works ? (body.seed ?? randomBytes(8).toString('hex')) : null;
+    const set = await choose(
+      deps,
+      deps.forms,
+      { examId, purpose, by: user.id, ...(works ? { works: { count: works, seed: seed! } } : { pageIds }) },
+      new Date(),
+    );
+    return reply.code(201).send({ ...set, seed });
   });
 }

@@ -80,7 +80,10 @@ async function retentionState(deps: Adapters, now: Date, load?: (year: number) =
   const holds = new Map(rows.map((r) => [r.objectKey, r.holds]));
   const exams = await examsWithHolds(deps.db);
   const examOf = new Map(
-    exams.map((e) => [e.examId, { date: e.date, timeZone: e.timeZone, kind: e.kind } satisfies RetainedExam]),
+    exams.map((e) => [
+      e.examId,
+      { date: e.date, timeZone: e.timeZone, kind: e.kind, grade: e.grade } satisfies RetainedExam,
+    ]),
   );
   const live: LiveObject[] = rows.map((r) => ({
     key: r.objectKey,

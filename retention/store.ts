@@ -4,6 +4,7 @@
  */
 import type {
   ExamKind,
+  Grade,
   MaterialKind,
   RetentionAction,
   ROW_MATERIALS,
@@ -301,6 +302,7 @@ function change(material: RowMaterial, action: RetentionAction): RowChange {
 export interface ExamRows {
   examId: string;
   kind: ExamKind;
+  grade: Grade | null;
   /** The exam's day, YYYY-MM-DD, and its region's zone. */
   date: string;
   timeZone: string;
@@ -311,7 +313,7 @@ export interface ExamRows {
 /** Every exam with its day, kind and the holds that bind its rows. */
 export async function examsWithHolds(db: Queryable): Promise<ExamRows[]> {
   const rows = await db.query<Omit<ExamRows, 'holds'> & { holds: ExamRows['holds'] | null }>(
-    `select e.id as "examId", e.kind, to_char(e.exam_date, 'YYYY-MM-DD') as date, e.time_zone as "timeZone",
+    `select e.id as "examId", e.kind, e.grade, to_char(e.exam_date, 'YYYY-MM-DD') as date, e.time_zone as "timeZone",
        (select json_agg(json_build_object('by', h.placed_by, 'reason', h.reason) order by h.id)
         from legal_holds h
         where h.released_at is null and (h.exam_id = e.id or h.object_key in (
@@ -350,13 +352,19 @@ export async function changeRows(
   return changed;
 }
 
-/** The exam's kind, day and zone, or null. */
+/** The exam's kind, grade, day and zone, or null. */
 export async function retainedExam(
   db: Queryable,
   examId: string,
-): Promise<{ kind: ExamKind; date: string; timeZone: string; year: number } | null> {
-  const [exam] = await db.query<{ kind: ExamKind; date: string; timeZone: string; year: number }>(
-    `select kind, to_char(exam_date, 'YYYY-MM-DD') as date, time_zone as "timeZone", year
+): Promise<{ kind: ExamKind; grade: Grade | null; date: string; timeZone: string; year: number } | null> {
+  const [exam] = await db.query<{
+    kind: ExamKind;
+    grade: Grade | null;
+    date: string;
+    timeZone: string;
+    year: number;
+  }>(
+    `select kind, grade, to_char(exam_date, 'YYYY-MM-DD') as date, time_zone as "timeZone", year
      from exams where id = $1`,
     [examId],
   );
@@ -372,6 +380,31 @@ export async function livePagesOfExam(db: Queryable, examId: string, pageIds: st
     [pageIds, examId],
   );
   return row!.n;
+}
+
+/**
+ * Draws `count` of the exam's works whose checks are complete (a combined result stands), in the order the
+ * seed gives them (md5 of seed and work id: the same seed, the same works), and their AS2 pages; with how
+ * many works were eligible.
+ */
+export async function drawCheckedWorks(
+  db: Queryable,
+  examId: string,
+  count: number,
+  seed: string,
+): Promise<{ eligible: number; pageIds: string[] }> {
+  const [row] = await db.query<{ eligible: number; pageIds: string[] }>(
+    `with eligible as (
+       select w.id from works w join work_results r on r.work_id = w.id where w.exam_id = $1),
+     drawn as (select id from eligible order by md5($3 || id), id limit $2)
+     select (select count(*)::int from eligible) as eligible,
+       coalesce((select array_agg(s.page_id order by ws.work_id, ws.role, ws.chain_position)
+         from drawn d join work_sheets ws on ws.work_id = d.id
+         join sheets s on s.sheet_number = ws.sheet_number
+         where ws.role in ('as2-1', 'as2-2', 'additional-as2')), '{}') as "pageIds"`,
+    [examId, count, seed],
+  );
+  return row!;
 }
 
 /**

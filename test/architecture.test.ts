@@ -73,6 +73,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'recognition',
     'participants',
     'results',
+    'retention',
     'workers',
     'service',
   ],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineProblem, examProblem, realDay } from '../domain/exams.ts';
+import { fileOfExam } from '../domain/checking.ts';
+import { deadlineProblem, examProblem, gradeProblem, realDay } from '../domain/exams.ts';
 
 describe('an exam’s dates', () => {
   it.each([
@@ -33,5 +34,35 @@ describe('an exam’s dates', () => {
     [{ ...exam, processingDeadline: '2026-06-10' }, 'the processing deadline cannot come before the exam'],
   ])('%o: %s', (e, problem) => {
     expect(examProblem(e)).toBe(problem);
+  });
+});
+
+// GVE is sat in grade 9 (GIA-9) and in grade 11, which the regulation treats apart (road map L453, L455;
+// order L129-131): a GVE exam names its grade; EGE (grade 11) and OGE (grade 9) have nothing to name.
+describe('an exam’s grade', () => {
+  it.each([
+    ['GVE', 9, null],
+    ['GVE', 11, null],
+    ['GVE', undefined, 'a GVE exam needs its grade: 9 (GVE-9) or 11 (GVE-11)'],
+    ['GVE', null, 'a GVE exam needs its grade: 9 (GVE-9) or 11 (GVE-11)'],
+    ['GVE', 10, 'a GVE exam needs its grade: 9 (GVE-9) or 11 (GVE-11)'],
+    ['EGE', undefined, null],
+    ['OGE', null, null],
+    ['EGE', 11, 'an EGE exam has no grade to name'],
+  ] as const)('%s, grade %s: %s', (kind, grade, problem) => {
+    expect(gradeProblem({ kind, grade })).toBe(problem);
+  });
+
+  // Two files of one subject code, GVE-9's and GVE-11's: each exam takes its grade's; a file naming no grade,
+  // or an exam registered before grades were kept, matches either.
+  const exam = { year: 2026, kind: 'GVE', subjectCode: '01' };
+  it.each([
+    [{ exam: 'GVE', subjectCode: '01', grade: 9 }, { ...exam, grade: 9 }, true],
+    [{ exam: 'GVE', subjectCode: '01', grade: 11 }, { ...exam, grade: 9 }, false],
+    [{ exam: 'GVE', subjectCode: '01' }, { ...exam, grade: 11 }, true],
+    [{ exam: 'GVE', subjectCode: '01', grade: 11 }, { ...exam, grade: null }, true],
+    [{ exam: 'OGE', subjectCode: '01' }, { ...exam, grade: 9 }, false],
+  ])('file %o is the exam %o’s: %s', (file, key, mine) => {
+    expect(fileOfExam(file, key)).toBe(mine);
   });
 });

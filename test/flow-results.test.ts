@@ -19,8 +19,9 @@ import type { Database, Queryable } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
-import type { ScoringBasis } from '../results/basis.ts';
+import { type ScoringBasis, shippedBasis } from '../results/basis.ts';
 import { ResultsError } from '../results/errors.ts';
+import { exportResults, shippedLayouts } from '../results/export.ts';
 import { computeResults, listResults, recomputeStale, setVariant, staleExams } from '../results/store.ts';
 import { ELIGIBLE, fixtureRules, MOSCOW_EGE_02, seedAs1Work } from './helpers.ts';
 import { DATABASES, undoAfterAll } from './services.ts';
@@ -244,6 +245,35 @@ describe.each(DATABASES)('participants results on %s', (_name, open) => {
     );
     expect(await staleExams(db, BASIS)).toEqual([]);
     await expect(computeResults(db, BASIS, EXAM, 'admin')).rejects.toMatchObject({ code: 'not-allowed' });
+  });
+
+  it('gives a subject with no short answers its mark from the experts alone, waiting for no variant', async () => {
+    const db = await open();
+    undo(() => db.close());
+    await migrate(db);
+    // GVE-9 written Russian (shipped example files): a summary and a creative task, nothing on AS1.
+    await registerExam(db, { ...MOSCOW_EGE_02, id: 'gve-01', kind: 'GVE', subjectCode: '01', grade: 9 });
+    const basis = shippedBasis();
+    const rules = basis.rules({ year: 2026, kind: 'GVE', subjectCode: '01' });
+    const full = Object.fromEntries(rules.tasks.flatMap((t) => t.criteria.map((c) => [c.id, c.max])));
+    for (const id of ['G1', 'G2'])
+      await db.query(
+        `insert into works (id, exam_id, status, route) values ($1, 'gve-01', 'complete', 'checking')`,
+        [id],
+      );
+    await db.query(
+      `insert into work_results (work_id, scores, total, basis) values ('G1', $1, 20, 'two-experts')`,
+      [JSON.stringify(full)],
+    );
+    expect(await computeResults(db, basis, 'gve-01', 'admin')).toMatchObject({ complete: 1, incomplete: 1 });
+    const [g1, g2] = await listResults(db, 'gve-01');
+    expect(g1).toMatchObject({ status: 'complete', variant: null, as1: 0, as2: 20, primary: 20, score: 5 });
+    expect(g1!.scale).toBe('mark');
+    expect(g2).toMatchObject({ status: 'incomplete', reasons: ['checks-pending'], as1: 0, primary: null });
+    // The regional file names the exam's form with its grade; part 1 is empty, the mark the experts'.
+    const file = await exportResults(db, shippedLayouts(), 'gve-01', 'regional', 'admin');
+    const [, row] = new TextDecoder('windows-1251').decode(file.bytes).split('\r\n');
+    expect(row).toMatch(/^G1;+ГВЭ-9;01;2026-06-01;;;;;[0-9,]+;20;5$/);
   });
 
   it('refuses an unknown exam or work and a malformed variant', async () => {

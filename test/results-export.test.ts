@@ -23,6 +23,7 @@ const ROW: ExportRow = {
   document: '4510 123456',
   examId: '2026-ege-02',
   examKind: 'EGE',
+  examForm: 'EGE',
   subjectCode: '02',
   examDate: '2026-06-01',
   ppe: '0101',

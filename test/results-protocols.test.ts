@@ -55,6 +55,7 @@ const row = (code: string, ppe: string | null, over: Partial<ExportRow> = {}): E
   document: '4510 000001',
   examId: '2026-ege-02',
   examKind: 'EGE',
+  examForm: 'EGE',
   subjectCode: '02',
   examDate: '2026-06-01',
   ppe,
@@ -73,7 +74,7 @@ const row = (code: string, ppe: string | null, over: Partial<ExportRow> = {}): E
   ...over,
 });
 
-const EXAM = { id: '2026-ege-02', kind: 'EGE', subjectCode: '02', date: '2026-06-01' };
+const EXAM = { id: '2026-ege-02', form: 'EGE', subjectCode: '02', date: '2026-06-01' };
 
 describe('results protocols as PDF', () => {
   it('puts each exam point on its own pages, continued, and names a refused participant by code', async () => {

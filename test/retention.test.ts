@@ -218,6 +218,15 @@ describe('retention policies as data', () => {
       policies: [...set.policies, { material: 'as2-image', exams: ['OGE'], rule: AS2, basis: 'again' }],
     });
     expect(twice.error?.issues.map((i) => i.message)).toContain('as2-image (OGE): 2 policies, need 1');
+    // `GVE` covers both grades: beside a GVE-9 policy it is one too many for GVE-9.
+    const gveTwice = RetentionPoliciesSchema.safeParse({
+      ...set,
+      policies: [...set.policies, { material: 'as2-image', exams: ['GVE'], rule: AS2, basis: 'both grades' }],
+    });
+    expect(gveTwice.error?.issues.map((i) => i.message)).toEqual([
+      'as2-image (GVE-9): 2 policies, need 1',
+      'as2-image (GVE-11): 2 policies, need 1',
+    ]);
     const anonymisedFile = RetentionPoliciesSchema.safeParse({
       ...set,
       policies: set.policies.map((p) => (p.material === 'ppe-video' ? { ...p, action: 'anonymise' } : p)),
@@ -230,17 +239,31 @@ describe('retention policies as data', () => {
 
 describe('policies per exam kind and material (calibration/retention/2026.json)', () => {
   const policyFor = policyLookup();
-  const on = (kind: ExamKind): RetainedExam => ({ date: '2026-06-20', timeZone: 'Europe/Moscow', kind });
+  const on = (kind: ExamKind | 'GVE-9' | 'GVE-11'): RetainedExam => {
+    const [exam, grade] = kind.split('-') as [ExamKind, string | undefined];
+    return {
+      date: '2026-06-20',
+      timeZone: 'Europe/Moscow',
+      kind: exam,
+      grade: grade ? (+grade as 9 | 11) : null,
+    };
+  };
   // material, exam kind, action, the day it is due (Moscow), why
   it.each([
-    // AS2 images by 1 March of the next year (order L395): EGE, and GVE, which shares its kind with GVE-11.
+    // AS2 images by 1 March of the next year (order L395): EGE and GVE-11, and a GVE exam registered before
+    // its grade was kept, as it was then.
     ['as2-image', 'EGE', 'destroy', '2027-03-01'],
+    ['as2-image', 'GVE-11', 'destroy', '2027-03-01'],
     ['as2-image', 'GVE', 'destroy', '2027-03-01'],
     ['scan-file', 'EGE', 'destroy', '2027-03-01'],
     // GIA-9 materials: half a year after the exam (road map L453, L455).
     ['as2-image', 'OGE', 'destroy', '2026-12-20'],
     ['scan-file', 'OGE', 'destroy', '2026-12-20'],
     ['registration-image', 'OGE', 'destroy', '2026-12-20'],
+    // GVE-9 is GIA-9 too.
+    ['as2-image', 'GVE-9', 'destroy', '2026-12-20'],
+    ['personal-data', 'GVE-9', 'anonymise', '2026-12-20'],
+    ['conflict-protocol', 'GVE-9', 'destroy', '2029-06-20'],
     // Recognised values go with the images they were read from, erased, their rows kept countable.
     ['recognition-data', 'EGE', 'anonymise', '2027-03-01'],
     ['recognition-data', 'OGE', 'anonymise', '2026-12-20'],

@@ -18,8 +18,8 @@ import { loadSubjectAnswers } from '../forms/answer-types.ts';
 
 /**
  * Every subject of 2026 with a written part: exam, slug, subject code, Russian name, the experts' maximum
- * (the sum of the criteria), the whole primary maximum (null where nothing is on answer sheet 1, so no
- * scoring file), and the third-check triggers in short. Figures are the examples' (see each file's basis).
+ * (the sum of the criteria), the whole primary maximum (null where nothing is on answer sheet 1: its scoring
+ * file has no tasks, its maximum the experts'), and the third-check triggers in short. Figures are the examples' (see each file's basis).
  */
 type Row = [string, string, string, string, number, number | null, string];
 const SUBJECTS: Row[] = [
@@ -165,7 +165,10 @@ describe('a rule set for every subject with a written part (2026)', () => {
       const scoring = of(SCORING);
       if (primary === null) {
         expect(of(ANSWERS)).toEqual([]);
-        expect(scoring).toEqual([]);
+        expect(scoring.map((s) => [s.subject, s.tasks, s.variants, s.primaryMax])).toEqual([
+          [subject, [], {}, max],
+        ]);
+        expect(scoring[0]!.scale.kind).toBe('mark');
         return;
       }
       expect(of(ANSWERS).map((a) => a.subject)).toEqual([subject]);
@@ -189,8 +192,8 @@ describe('a rule set for every subject with a written part (2026)', () => {
     },
   );
 
-  it('converts GVE marks by data for both GVE-9 and GVE-11 written mathematics', () => {
+  it('converts GVE marks by data for both GVE-9 and GVE-11 written mathematics and Russian', () => {
     const gve = SCORING.filter((s) => s.exam === 'GVE').map((s) => s.subject);
-    expect(gve.sort()).toEqual(['mathematics-eleven', 'mathematics-nine']);
+    expect(gve.sort()).toEqual(['mathematics-eleven', 'mathematics-nine', 'russian-eleven', 'russian-nine']);
   });
 });

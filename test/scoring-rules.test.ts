@@ -143,6 +143,16 @@ const SCORING: SubjectScoring = {
     ],
   },
 };
+/** The five-point scale of a subject whose 3 points are all the experts'. */
+const ESSAY_SCALE: Scale = {
+  kind: 'mark',
+  bands: [
+    { from: 0, mark: 2 },
+    { from: 1, mark: 3 },
+    { from: 2, mark: 4 },
+    { from: 3, mark: 5 },
+  ],
+};
 const TYPES = {
   year: 2026,
   exam: 'GVE' as const,
@@ -202,6 +212,38 @@ describe('a participant result from the scored AS1 and the experts AS2', () => {
     expect(result).toMatchObject({ status: 'incomplete', reasons, ...parts, primary: null, score: null });
   });
 
+  // A subject whose whole work is extended answers (GVE Russian, OGE literature): no AS1 tasks, no keys; the
+  // AS1 part is 0 of 0 and neither a variant nor an answer sheet 1 is waited for.
+  const ESSAY: SubjectScoring = { ...SCORING, tasks: [], variants: {}, primaryMax: 3, scale: ESSAY_SCALE };
+  it.each<[string, Partial<ResultFacts>, Partial<ParticipantResult>]>([
+    [
+      'no variant and no AS1: the experts part alone, converted',
+      { variant: null, as1: { state: 'missing' } },
+      { status: 'complete', reasons: [], as1: 0, as2: 2, primary: 2, score: 4 },
+    ],
+    [
+      'a variant named anyway changes nothing',
+      { variant: '7', as1: { state: 'missing' } },
+      { status: 'complete', as1: 0, primary: 2, score: 4 },
+    ],
+    [
+      'full marks: the top band',
+      { variant: null, as1: { state: 'missing' }, as2: { '4': 3 } },
+      { status: 'complete', as1: 0, as2: 3, primary: 3, score: 5 },
+    ],
+    [
+      'checks pending: only that',
+      { variant: null, as1: { state: 'missing' }, as2: null },
+      { status: 'incomplete', reasons: ['checks-pending'], as1: 0, as2: null, primary: null },
+    ],
+  ])('with no short answers: %s', (_case, facts, expected) => {
+    const result = participantResult(ESSAY, undefined, RULES, { ...FACTS, ...facts });
+    expect(result).toMatchObject(expected);
+    expect(result.tasks).toEqual(
+      facts.as2 === null ? [] : [{ part: 'as2', task: '4', points: result.as2, max: 3 }],
+    );
+  });
+
   it('says what a changed key changed, per task, and nothing when nothing changed', () => {
     const before = participantResult(SCORING, TYPES, RULES, FACTS);
     const fixed = { ...SCORING, variants: { '7': { '1': '2,5', '2': '13', '3': '135' } } };
@@ -232,33 +274,38 @@ describe('the shipped scoring files', () => {
   const answers = loadSubjectAnswers(2026);
   const rules = loadSubjectRules(2026);
 
+  const withShortAnswers = scoring.filter((s) => s.tasks.length > 0);
+
   it('scores every subject whose short answers are typed', () => {
     const subjects = (xs: { exam: string; subjectCode: string }[]) =>
       xs.map((x) => `${x.exam} ${x.subjectCode}`);
-    expect(subjects(scoring).sort()).toEqual(subjects(answers).sort());
+    expect(subjects(withShortAnswers).sort()).toEqual(subjects(answers).sort());
   });
 
-  it.each(scoring.map((s) => [s.subject, s] as const))('%s: keys every short-answer task', (_s, s) => {
-    const types = answers.find((a) => a.exam === s.exam && a.subjectCode === s.subjectCode);
-    if (!types) throw new Error(`no answer types for ${s.exam} ${s.subject}`);
-    const tasks = (ranges: { from: number; to: number }[]) =>
-      ranges.flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i));
-    // The tasks scored from AS1 are exactly the subject's typed short answers.
-    expect(tasks(s.tasks)).toEqual(tasks(types.tasks));
-    // Every key is an answer its task's type can read.
-    for (const keys of Object.values(s.variants))
-      for (const [task, key] of Object.entries(keys))
-        for (const k of [key].flat())
-          expect(k, `task ${task}`).toMatch(TYPE_PATTERN[answerTypeOf(types, +task)]);
-    // The maximum is the short answers' plus the experts' criteria, and the scale spans it.
-    const as1 = s.tasks.reduce((a, r) => a + r.points[0]! * (r.to - r.from + 1), 0);
-    const subjectRules = rules.find((r) => r.exam === s.exam && r.subjectCode === s.subjectCode);
-    if (!subjectRules) throw new Error(`no checking rules for ${s.exam} ${s.subject}`);
-    const as2 = subjectRules.tasks.flatMap((t) => t.criteria).reduce((a, c) => a + c.max, 0);
-    expect(s.primaryMax).toBe(as1 + as2);
-    expect(convert(s.scale, s.primaryMax)).toBe(s.scale.kind === 'test-score' ? 100 : 5);
-    expect(s.example).toBe(true);
-  });
+  it.each(withShortAnswers.map((s) => [s.subject, s] as const))(
+    '%s: keys every short-answer task',
+    (_s, s) => {
+      const types = answers.find((a) => a.exam === s.exam && a.subjectCode === s.subjectCode);
+      if (!types) throw new Error(`no answer types for ${s.exam} ${s.subject}`);
+      const tasks = (ranges: { from: number; to: number }[]) =>
+        ranges.flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i));
+      // The tasks scored from AS1 are exactly the subject's typed short answers.
+      expect(tasks(s.tasks)).toEqual(tasks(types.tasks));
+      // Every key is an answer its task's type can read.
+      for (const keys of Object.values(s.variants))
+        for (const [task, key] of Object.entries(keys))
+          for (const k of [key].flat())
+            expect(k, `task ${task}`).toMatch(TYPE_PATTERN[answerTypeOf(types, +task)]);
+      // The maximum is the short answers' plus the experts' criteria, and the scale spans it.
+      const as1 = s.tasks.reduce((a, r) => a + r.points[0]! * (r.to - r.from + 1), 0);
+      const subjectRules = rules.find((r) => r.exam === s.exam && r.subjectCode === s.subjectCode);
+      if (!subjectRules) throw new Error(`no checking rules for ${s.exam} ${s.subject}`);
+      const as2 = subjectRules.tasks.flatMap((t) => t.criteria).reduce((a, c) => a + c.max, 0);
+      expect(s.primaryMax).toBe(as1 + as2);
+      expect(convert(s.scale, s.primaryMax)).toBe(s.scale.kind === 'test-score' ? 100 : 5);
+      expect(s.example).toBe(true);
+    },
+  );
 
   it.each<[string, Partial<SubjectScoring> | Record<string, unknown>, RegExp]>([
     [
@@ -280,6 +327,17 @@ describe('the shipped scoring files', () => {
     ['a mark of 6', { scale: { kind: 'mark', bands: [{ from: 0, mark: 6 }] } }, /mark/],
   ])('refuses %s, naming it', (_case, change, message) => {
     expect(() => parseSubjectScoring({ ...SCORING, ...change }, 2026, 'gve-test.json')).toThrow(message);
+  });
+
+  it('takes a subject with no short answers: no tasks, no variants (or none keyed), and refuses keys for it', () => {
+    const essay = { ...SCORING, tasks: [], primaryMax: 3, scale: ESSAY_SCALE };
+    const { variants: _, ...none } = essay;
+    expect(parseSubjectScoring(none, 2026, 'gve-test.json').variants).toEqual({});
+    expect(parseSubjectScoring({ ...essay, variants: {} }, 2026, 'gve-test.json').tasks).toEqual([]);
+    expect(() => parseSubjectScoring(essay, 2026, 'gve-test.json')).toThrow(/not a task: 1,2,3/);
+    expect(() => parseSubjectScoring({ ...SCORING, variants: {} }, 2026, 'gve-test.json')).toThrow(
+      /no variant keyed/,
+    );
   });
 
   it('refuses a file named for another subject or year', () => {

@@ -9,11 +9,11 @@ import { dayIn, type RulesOf } from '../../domain/checking.ts';
 import {
   type AppealFacts,
   appealSteps,
-  type ExamForm,
   loadCalendars,
   loadDeadlineRules,
   stepDoneProblem,
 } from '../../domain/deadlines.ts';
+import { type ExamKind, examForm, type Grade } from '../../domain/retention.ts';
 import type { Database, Queryable } from '../../platform/db.ts';
 import { audit } from '../../platform/store/audit.ts';
 import type { AppealKitContent } from '../../print/kits.ts';
@@ -146,22 +146,20 @@ export async function decideAppeal(
   });
 }
 
-/** The exam forms the store can name from an exam's kind: a GVE exam does not say whether it is GVE-9 or 11. */
-const FORM_OF_KIND: Record<string, ExamForm> = { EGE: 'EGE', OGE: 'OGE' };
-
 interface ClockRow {
   id: number;
   workCode: string;
   examId: string;
   year: number;
-  kind: string;
+  kind: ExamKind;
+  grade: Grade | null;
   timeZone: string;
   filedOn: string;
   heardOn: string | null;
   outcome: 'upheld' | 'rejected' | null;
 }
 
-const CLOCK = `select a.id, a.work_id as "workCode", e.id as "examId", e.year, e.kind, e.time_zone as "timeZone",
+const CLOCK = `select a.id, a.work_id as "workCode", e.id as "examId", e.year, e.kind, e.grade, e.time_zone as "timeZone",
     to_char(a.filed_on, 'YYYY-MM-DD') as "filedOn", to_char(a.heard_on, 'YYYY-MM-DD') as "heardOn", a.outcome
   from appeals a join works w on w.id = a.work_id join exams e on e.id = w.exam_id`;
 
@@ -182,7 +180,7 @@ async function appealClocks(db: Queryable, appealId: number | null, now: Date) {
   const todays = new Map<string, string>();
   return rows.map((r) => {
     const facts: AppealFacts = {
-      form: FORM_OF_KIND[r.kind] ?? null,
+      form: examForm(r.kind, r.grade),
       filedOn: r.filedOn,
       heardOn: r.heardOn,
       outcome: r.outcome,

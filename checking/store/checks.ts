@@ -25,12 +25,13 @@ export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExa
     id: string;
     year: number;
     kind: string;
+    grade: number | null;
     subject_code: string;
     time_zone: string;
     date: string;
     deadline: string | null;
   }>(
-    `select e.id, e.year, e.kind, e.subject_code, e.time_zone, to_char(e.exam_date, 'YYYY-MM-DD') as date,
+    `select e.id, e.year, e.kind, e.grade, e.subject_code, e.time_zone, to_char(e.exam_date, 'YYYY-MM-DD') as date,
        to_char(e.processing_deadline, 'YYYY-MM-DD') as deadline
      from works w join exams e on e.id = w.exam_id where w.id = $1`,
     [workId],
@@ -38,7 +39,7 @@ export async function examOfWork(tx: Queryable, workId: string): Promise<WorkExa
   if (!exam) throw new CheckingError('no-such-check', `work ${workId} has no exam`);
   return {
     id: exam.id,
-    key: { year: exam.year, kind: exam.kind, subjectCode: exam.subject_code },
+    key: { year: exam.year, kind: exam.kind, grade: exam.grade, subjectCode: exam.subject_code },
     date: exam.date,
     timeZone: exam.time_zone,
     processingDeadline: processingDeadline(loadDeadlineRules(exam.year), {

@@ -15,6 +15,7 @@ export type CheckToPrint = Pick<
 > & {
   year: number;
   kind: string;
+  grade: number | null;
   subject_code: string;
   on_paper: string | null;
 };
@@ -22,7 +23,7 @@ export type CheckToPrint = Pick<
 /** The checks, locked for the caller's transaction, by id. */
 export async function checksToPrint(tx: Queryable, checkIds: number[]): Promise<Map<number, CheckToPrint>> {
   const rows = await tx.query<CheckToPrint>(
-    `select c.id, c.work_id, c.exam_id, c.round, c.tasks, c.status, c.expert_id, e.year, e.kind, e.subject_code,
+    `select c.id, c.work_id, c.exam_id, c.round, c.tasks, c.status, c.expert_id, e.year, e.kind, e.grade, e.subject_code,
        (select p.sheet_number from protocol_lines l join protocols p on p.sheet_number = l.sheet_number
         where l.check_id = c.id and p.status = 'printed' limit 1) as on_paper
      from checks c join exams e on e.id = c.exam_id where c.id = any($1::bigint[])

@@ -1,15 +1,18 @@
 /** Exams: what batches, retention days and deadlines hang on. */
 
 import type { Exam } from '../../contract/admin.ts';
+import { gradeProblem } from '../../domain/exams.ts';
 import { assertTimeZone } from '../../domain/retention.ts';
 import type { Queryable } from '../db.ts';
 
-/** Registers an exam once; registering it again changes nothing (and answers false). */
+/** Registers an exam once; registering it again changes nothing (and answers false). A GVE exam names its grade. */
 export async function registerExam(db: Queryable, exam: Exam): Promise<boolean> {
   assertTimeZone(exam.timeZone);
+  const problem = gradeProblem(exam);
+  if (problem) throw new Error(problem);
   const rows = await db.query(
-    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone, processing_deadline)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing returning id`,
+    `insert into exams (id, year, kind, subject_code, exam_date, region, time_zone, processing_deadline, grade)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (id) do nothing returning id`,
     [
       exam.id,
       Number(exam.date.slice(0, 4)),
@@ -19,6 +22,7 @@ export async function registerExam(db: Queryable, exam: Exam): Promise<boolean> 
       exam.region,
       exam.timeZone,
       exam.processingDeadline ?? null,
+      exam.grade ?? null,
     ],
   );
   return rows.length > 0;
@@ -26,7 +30,7 @@ export async function registerExam(db: Queryable, exam: Exam): Promise<boolean> 
 
 export async function listExams(db: Queryable): Promise<Exam[]> {
   return db.query<Exam>(
-    `select id, kind, subject_code as "subjectCode", to_char(exam_date, 'YYYY-MM-DD') as date, region,
+    `select id, kind, grade, subject_code as "subjectCode", to_char(exam_date, 'YYYY-MM-DD') as date, region,
        time_zone as "timeZone", to_char(processing_deadline, 'YYYY-MM-DD') as "processingDeadline"
      from exams order by exam_date, id`,
   );

@@ -10,13 +10,14 @@
  * registered the participant, else the registration form's.
  */
 import type { ExportRow } from '../../domain/results-export.ts';
+import { type ExamKind, examForm, type Grade } from '../../domain/retention.ts';
 import type { TaskMark } from '../../domain/scoring.ts';
 import type { Queryable } from '../../platform/db.ts';
 import { audit } from '../../platform/store/audit.ts';
 import { ResultsError } from '../errors.ts';
 
 export interface ExamResults {
-  exam: { id: string; year: number; kind: string; subjectCode: string; date: string };
+  exam: { id: string; year: number; kind: string; form: string; subjectCode: string; date: string };
   rows: ExportRow[];
   /** Results not complete yet (checks pending, an appeal, no variant…): not exported. */
   withheld: number;
@@ -45,11 +46,19 @@ const blankToNull = (v: string | null) => (v === null || v.trim() === '' ? null 
 
 /** An exam's stored results, complete ones as rows by work code, with the participant behind each. */
 export async function examResults(db: Queryable, examId: string): Promise<ExamResults> {
-  const [exam] = await db.query<{ year: number; kind: string; subject_code: string; exam_date: string }>(
-    `select year, kind, subject_code, to_char(exam_date, 'YYYY-MM-DD') as exam_date from exams where id = $1`,
+  const [exam] = await db.query<{
+    year: number;
+    kind: ExamKind;
+    grade: Grade | null;
+    subject_code: string;
+    exam_date: string;
+  }>(
+    `select year, kind, grade, subject_code, to_char(exam_date, 'YYYY-MM-DD') as exam_date from exams
+     where id = $1`,
     [examId],
   );
   if (!exam) throw new ResultsError('no-such-exam', `no exam ${examId}`);
+  const form = examForm(exam.kind, exam.grade) ?? exam.kind;
   const rows = await db.query<Row>(
     `select r.work_id, r.status, r.variant, r.as1, r.as2, r.primary_score, r.score, r.scale, r.tasks,
        coalesce(p.refused_processing, false) as refused, p.surname, p.name, p.patronymic, p.document,
@@ -71,6 +80,7 @@ export async function examResults(db: Queryable, examId: string): Promise<ExamRe
       id: examId,
       year: exam.year,
       kind: exam.kind,
+      form,
       subjectCode: exam.subject_code,
       date: exam.exam_date,
     },
@@ -84,6 +94,7 @@ export async function examResults(db: Queryable, examId: string): Promise<ExamRe
       document: blankToNull(r.document),
       examId,
       examKind: exam.kind,
+      examForm: form,
       subjectCode: exam.subject_code,
       examDate: exam.exam_date,
       ppe: blankToNull(r.ppe),

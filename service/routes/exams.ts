@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Exam, listExams, registerExam, setDeadline } from '../../contract/admin.ts';
 import type { RulesOf } from '../../domain/checking.ts';
-import { deadlineProblem, examProblem } from '../../domain/exams.ts';
+import { deadlineProblem, examProblem, gradeProblem } from '../../domain/exams.ts';
 import { ADMINS, STAFF } from '../../platform/access.ts';
 import type { ServiceContext } from '../../platform/adapters.ts';
 import { ServiceError } from '../../platform/errors.ts';
@@ -17,8 +17,12 @@ import * as exams from '../../platform/store/exams.ts';
 function subjectName(rulesOf: RulesOf, exam: Exam): string | null {
   try {
     return (
-      rulesOf({ year: Number(exam.date.slice(0, 4)), kind: exam.kind, subjectCode: exam.subjectCode })
-        .subjectName ?? null
+      rulesOf({
+        year: Number(exam.date.slice(0, 4)),
+        kind: exam.kind,
+        grade: exam.grade,
+        subjectCode: exam.subjectCode,
+      }).subjectName ?? null
     );
   } catch {
     return null;
@@ -37,6 +41,8 @@ export function examRoutes(app: FastifyInstance, deps: ServiceContext): void {
   route(app, registerExam, { roles: ADMINS }, async ({ body: exam, user }, reply) => {
     const problem = examProblem(exam);
     if (problem) throw new ServiceError('bad-value', problem);
+    const grade = gradeProblem(exam);
+    if (grade) throw new ServiceError('exam-grade', grade, { kind: exam.kind });
     if (!(await exams.registerExam(deps.db, exam)))
       throw new ServiceError('conflict', `exam ${exam.id} is already registered`);
     await audit(deps.db, user.id, 'exam.register', `exam:${exam.id}`, { ...exam });

@@ -2,10 +2,10 @@
 import type { ExamRow } from '../../contract/admin.ts';
 import { EXAM_KINDS } from './texts.ts';
 
-/** Its kind and subject (from the rules, when they name it), its day, its id. */
+/** Its kind (GVE with its grade: ГВЭ-9) and subject (from the rules, when they name it), its day, its id. */
 export function examLabel(x: ExamRow): string {
   const day = x.date.split('-').reverse().join('.');
-  const kind = EXAM_KINDS[x.kind] ?? x.kind;
+  const kind = `${EXAM_KINDS[x.kind] ?? x.kind}${x.grade ? `-${x.grade}` : ''}`;
   return x.subjectName ? `${kind}, ${x.subjectName}, ${day} (${x.id})` : `${kind}, ${x.id}, ${day}`;
 }
 
