@@ -170,6 +170,25 @@ describe.each(DATABASES)('expert checking on %s', (_name, open) => {
     expect(rows.every((r) => r.experts === 2)).toBe(true);
   });
 
+  it('settles a work whose two experts send their scores at the same moment', async () => {
+    // bench:season found works with both checks submitted and neither a result nor a third check: each
+    // expert's transaction saw the other's check still open.
+    const experts = Array.from({ length: 12 }, (_, i) => ({ userId: `e${i}` }));
+    const { db } = await season(open, experts, 6);
+    const taken = await Promise.all(experts.map((e) => takeNextCheck(db, e.userId!)));
+    // Tasks 13 and 15 agree; task 14 differs by 2 on every sixth expert's check, so some works go third.
+    await Promise.all(
+      taken.map((id, i) =>
+        submitScores(db, rulesOf, experts[i]!.userId!, id!, { '13': 1, '14': i % 6 === 0 ? 3 : 1, '15': 2 }),
+      ),
+    );
+    const unsettled = await db.query<{ id: string }>(
+      `select id from works w where not exists (select 1 from work_results r where r.work_id = w.id)
+         and not exists (select 1 from checks c where c.work_id = w.id and c.round = 'third')`,
+    );
+    expect(unsettled).toEqual([]);
+  });
+
   it('returns an abandoned check to the pool when its lease ends', async () => {
     const { db } = await season(open, [{ userId: 'anna' }, { userId: 'boris' }, { userId: 'vera' }], 1);
     const t0 = new Date('2026-06-05T10:00:00Z');

@@ -120,6 +120,9 @@ async function settle(
   workId: string,
   examId: string,
 ): Promise<AfterScore> {
+  // One work's scores settle one at a time: two experts sending theirs at once would each see the other's
+  // check still open and leave the work waiting. The later one waits here, then reads both.
+  await tx.query('select 1 from works where id = $1 for update', [workId]);
   const done = await submittedScores(tx, workId);
   const by = (round: Round) => done.find((d) => d.round === round);
   const first = by('first');
