@@ -145,15 +145,20 @@ export function barcodeSvg(
 }
 
 /** The digits under an EAN-13 (pipeline/printed-digits.ts), turned from the symbol's frame onto the page. */
-function drawPrintedDigits(page: GreyImage, b: FormDefinition['barcodes'][number], text: string): void {
+function drawPrintedDigits(
+  page: GreyImage,
+  b: FormDefinition['barcodes'][number],
+  text: string,
+  pxPerMm: number,
+): void {
   const area = printedDigitsArea(b);
-  const { width, height, ink } = printedDigitsInk(b, text, PX_PER_MM);
+  const { width, height, ink } = printedDigitsInk(b, text, pxPerMm);
   for (let ty = 0; ty < height; ty++) {
     for (let tx = 0; tx < width; tx++) {
       const a = ink[ty * width + tx] as number;
       if (a <= 0) continue;
-      const u = (tx + 0.5) / PX_PER_MM;
-      const v = (ty + 0.5) / PX_PER_MM;
+      const u = (tx + 0.5) / pxPerMm;
+      const v = (ty + 0.5) / pxPerMm;
       const [x, y] =
         b.rotation === 90
           ? [area.x + v, area.y + area.h - u]
@@ -162,7 +167,7 @@ function drawPrintedDigits(page: GreyImage, b: FormDefinition['barcodes'][number
             : b.rotation === 270
               ? [area.x + area.w - v, area.y + u]
               : [area.x + u, area.y + v];
-      inkPixel(page, Math.floor(x * PX_PER_MM), Math.floor(y * PX_PER_MM), 0, a);
+      inkPixel(page, Math.floor(x * pxPerMm), Math.floor(y * pxPerMm), 0, a);
     }
   }
 }
@@ -176,22 +181,24 @@ export async function drawBarcodes(
   def: FormDefinition,
   texts: Map<string, string>,
   printed: Map<string, string> = new Map(),
+  /** The page's scale: the renderer's 300 dpi, or a scan's (bench:season stamps codes on 200-dpi pages). */
+  pxPerMm = PX_PER_MM,
 ): Promise<void> {
   for (const b of def.barcodes) {
     const text = texts.get(b.role);
     if (!text) continue;
-    if (b.symbology === 'ean13') drawPrintedDigits(page, b, printed.get(b.role) ?? text);
+    if (b.symbology === 'ean13') drawPrintedDigits(page, b, printed.get(b.role) ?? text, pxPerMm);
     const m = await renderBarcode(b.symbology, text, b.symbology === 'qr' ? { qrVersion: 10 } : {});
     // Whole-pixel canvas; the symbol keeps its sub-pixel place inside it.
-    const left = Math.floor(b.x * PX_PER_MM);
-    const top = Math.floor(b.y * PX_PER_MM);
-    const width = Math.ceil((b.x + b.w) * PX_PER_MM) - left;
-    const height = Math.ceil((b.y + b.h) * PX_PER_MM) - top;
-    const ox = left / PX_PER_MM;
-    const oy = top / PX_PER_MM;
+    const left = Math.floor(b.x * pxPerMm);
+    const top = Math.floor(b.y * pxPerMm);
+    const width = Math.ceil((b.x + b.w) * pxPerMm) - left;
+    const height = Math.ceil((b.y + b.h) * pxPerMm) - top;
+    const ox = left / pxPerMm;
+    const oy = top / pxPerMm;
     const svg =
       `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="${ox} ${oy} ${width / PX_PER_MM} ${height / PX_PER_MM}"><rect x="${ox}" y="${oy}" width="100%" height="100%" fill="#fff"/>` +
+      `viewBox="${ox} ${oy} ${width / pxPerMm} ${height / pxPerMm}"><rect x="${ox}" y="${oy}" width="100%" height="100%" fill="#fff"/>` +
       `${barcodeSvg(m, b.x, b.y, b.w, b.h, b.rotation)}</svg>`;
     const tile = await sharp(Buffer.from(svg)).toColourspace('b-w').raw().toBuffer();
     for (let y = 0; y < height; y++) {

@@ -55,6 +55,8 @@ export interface FillOptions {
    * (a checking protocol) filled in by hand. A pre-printed field named here is printed (an AS1's subject).
    */
   exactly?: Record<string, string>;
+  /** These cell fields hold these texts (a participant's answers the simulation chose); the rest as usual. */
+  values?: Record<string, string>;
   /** Writes each character of a cell field instead of the stroke font (bench/handwriting.ts: real tiles). */
   cellWriter?: CellWriter;
 }
@@ -474,7 +476,8 @@ export function fillForm(
       }
       case 'cells': {
         let text: string;
-        if (f.preprinted) text = PREPRINTED[f.name] ?? randomAnswer(frng, f.allowed, f.rects.length);
+        if (opts.values?.[f.name] !== undefined) text = opts.values[f.name]!;
+        else if (f.preprinted) text = PREPRINTED[f.name] ?? randomAnswer(frng, f.allowed, f.rects.length);
         else if (f.template === 'replacement.{n}.task' || f.template === 'replacement.{n}.answer') {
           const n = Number(f.name.split('.')[1]);
           if (n > replacementsWanted) text = '';

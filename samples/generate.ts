@@ -42,18 +42,38 @@ function sheetCodes(
   def: FormDefinition,
   rng: Rng,
 ): { sheetNumber: string | null; texts: Map<string, string> } {
+  const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
+  const body = digits(sheetBodyDigits(def));
+  // The real payload has 128 lower-case hex digits; in byte mode that does not fit version 10 at level H, so
+  // the generator writes them upper-case (alphanumeric mode) and keeps the printed 57-module geometry.
+  return sheetCodeTexts(def, body, () =>
+    Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join(''),
+  );
+}
+
+/** How many digits make a sheet of this form unique: `sheetCodeTexts`' body. */
+export function sheetBodyDigits(def: FormDefinition): number {
+  const agree = def.sheetNumber?.agree;
+  return agree ? 12 - agree[0] : 11;
+}
+
+/**
+ * The texts of a sheet's codes from the digits that make it unique (`sheetBodyDigits` of them) and each QR's
+ * tail after the number (asked once per code, in the form's order); the sheet number is the primary EAN-13's.
+ */
+export function sheetCodeTexts(
+  def: FormDefinition,
+  body: string,
+  qrTail: () => string,
+): { sheetNumber: string | null; texts: Map<string, string> } {
   const texts = new Map<string, string>();
   const lead = /^\^(\d)/.exec(def.sheetNumber?.pattern ?? '')?.[1] ?? '9';
-  const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
   const agree = def.sheetNumber?.agree;
-  const body = digits(agree ? 12 - agree[0] : 11);
   for (const b of def.barcodes) {
     const first12 = agree ? `${lead}6${CODE_TYPE_DIGIT[b.role] ?? '0'}${body}` : `${lead}${body}`;
     const ean = ean13WithCheckDigit(first12);
-    // The real payload has 128 lower-case hex digits; in byte mode that does not fit version 10 at level H, so
-    // the generator writes them upper-case (alphanumeric mode) and keeps the printed 57-module geometry.
-    const hex = Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join('');
-    texts.set(b.role, b.symbology === 'qr' ? ean + hex : ean);
+    const tail = qrTail();
+    texts.set(b.role, b.symbology === 'qr' ? ean + tail : ean);
   }
   const primary = def.barcodes.find((b) => b.symbology === 'ean13') ?? def.barcodes[0];
   const primaryText = primary ? texts.get(primary.role) : undefined;
