@@ -180,7 +180,8 @@ execFileSync('bash', ['scripts/services.sh', 'start', svcDir], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
     ...process.env,
-    SERVICES_S3_MEMORY_BYTES: String(Math.max(2 ** 30, Math.round(sheetBytes * 1.3))),
+    // A region's scans outgrow the memory store (20,000 participants: about 21 GB): BlueStore on a sparse file.
+    SERVICES_S3_DISK_BYTES: String(Math.max(10 * 2 ** 30, Math.round(sheetBytes * 2))),
     SERVICES_S3_LIFECYCLE_DAY_SECONDS: '',
   },
 });
@@ -293,9 +294,12 @@ try {
   const byKit = new Map(world.participants.map((p) => [p.kit, p]));
   const workOwner = new Map<string, Participant>();
   const ownerOf = async (work: string) => {
-    if (!workOwner.has(work))
-      for (const w of await adapters.db.query<{ id: string; kit_id: string }>('select id, kit_id from works'))
-        workOwner.set(w.id, byKit.get(w.kit_id)!);
+    if (!workOwner.has(work)) {
+      const [w] = await adapters.db.query<{ kit_id: string }>('select kit_id from works where id = $1', [
+        work,
+      ]);
+      workOwner.set(work, byKit.get(w!.kit_id)!);
+    }
     return workOwner.get(work)!;
   };
 
@@ -469,7 +473,7 @@ try {
   const appealChecks = beside(Promise.all(experts.map((e) => check(e, () => rechecked))));
   for (;;) {
     const open = await count(
-      `select count(*)::int as n from checks where round = 'appeal' and status <> 'scored'`,
+      `select count(*)::int as n from checks where round = 'appeal' and status <> 'submitted'`,
     );
     if (open === 0) break;
     await sleep(1000);
@@ -508,9 +512,14 @@ try {
   if (protocols.status !== 200) throw new Error(`protocols: ${protocols.status}`);
   stage('results protocols per exam point (PDF)', world.ppes.length, 'protocols', from);
   const seasonSeconds = at();
-  const spent = cpuSpent(cpu0, cpuSnapshot(), (pid, name) =>
-    pid === process.pid ? 'bench (people, packages)' : name === 'node' ? 'rcoi serve and workers' : name,
-  );
+  const servicePid = children[0]!.pid;
+  const workerPids = new Set(children.slice(1).map((c) => c.pid));
+  const spent = cpuSpent(cpu0, cpuSnapshot(), (pid, name) => {
+    if (pid === process.pid) return 'bench (the people)';
+    if (pid === servicePid) return 'rcoi serve (API, inbox)';
+    if (workerPids.has(pid)) return 'rcoi worker processes';
+    return name === 'node' || name === 'bash' ? `other: ${name}` : name;
+  });
 
   // 4. Every participant's result against the simulation's.
   const owner = new Map(works.map((w) => [w.id, byKit.get(w.kitId)!]));
