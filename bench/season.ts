@@ -49,6 +49,7 @@ import {
   risFiles,
   SHEET_FORMS,
 } from './season-world.ts';
+import { startServices, stopServices } from './services.ts';
 
 const { values } = parseArgs({
   options: {
@@ -176,34 +177,15 @@ log(`${pages.size} sheets in ${rooms.size} packages in ${genSeconds.toFixed(0)} 
 // 2. The services, the service, its workers.
 const svcDir = join(dir, 'services');
 log('starting PostgreSQL, Redis and the S3 server …');
-execFileSync('bash', ['scripts/services.sh', 'start', svcDir], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
+const port = 20000 + Math.floor(Math.random() * 20000);
+const serviceEnv = startServices(
+  svcDir,
+  {
     // A region's scans outgrow the memory store (20,000 participants: about 21 GB): BlueStore on a sparse file.
     SERVICES_S3_DISK_BYTES: String(Math.max(10 * 2 ** 30, Math.round(sheetBytes * 2))),
     SERVICES_S3_LIFECYCLE_DAY_SECONDS: '',
   },
-});
-const children: ChildProcess[] = [];
-let exitCode = 0;
-try {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(join(svcDir, 'env'), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) env[m[1]!] = m[2]!;
-  }
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const serviceEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: env.TEST_DATABASE_URL,
-    REDIS_URL: env.TEST_REDIS_URL,
-    S3_ENDPOINT: env.TEST_S3_ENDPOINT,
-    S3_PORT: env.TEST_S3_PORT,
-    S3_USE_SSL: 'false',
-    S3_ACCESS_KEY: env.TEST_S3_ACCESS_KEY,
-    S3_SECRET_KEY: env.TEST_S3_SECRET_KEY,
-    S3_REGION: env.TEST_S3_REGION,
+  {
     S3_BUCKET: 'rcoi-season',
     RCOI_QUEUE_PREFIX: 'season',
     RCOI_DATA_DIR: dataDir,
@@ -211,7 +193,11 @@ try {
     RCOI_PPE_KEYS_DIR: join(keysDir, 'ppe'),
     PORT: String(port),
     LOG_LEVEL: 'warn',
-  };
+  },
+);
+const children: ChildProcess[] = [];
+let exitCode = 0;
+try {
   const rcoi = (...args: string[]) =>
     execFileSync(process.execPath, ['bin/rcoi.js', ...args], { env: serviceEnv, encoding: 'utf8' });
   // The service migrates the database on start; the first administrator is made on the command line.
@@ -579,7 +565,7 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
-  execFileSync('bash', ['scripts/services.sh', 'stop', svcDir], { stdio: 'ignore' });
+  stopServices(svcDir);
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);

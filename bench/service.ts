@@ -18,7 +18,6 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
   rmSync,
 } from 'node:fs';
@@ -33,6 +32,7 @@ import { configFromEnv, openAdapters } from '../platform/config.ts';
 import { bullmqQueues, queueRecognition, redisConnection } from '../platform/queues.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { cpuSnapshot, cpuSpent } from './cpu.ts';
+import { startServices, stopServices } from './services.ts';
 import { quantile } from './stats.ts';
 
 /** The services' processes by name, as scripts/services.sh starts them. */
@@ -112,35 +112,17 @@ const bareSpent = cpuSpent(bareCpu, cpuSnapshot(), (pid, name) =>
 const svcDir = mkdtempSync(join(tmpdir(), 'rcoi-bench-svc-'));
 console.error('starting PostgreSQL, Redis and the S3 server …');
 // The S3 server keeps objects in memory: room for every page (1.2 MB on average) and then some.
-execFileSync('bash', ['scripts/services.sh', 'start', svcDir], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
+const serviceEnv = startServices(
+  svcDir,
+  {
     SERVICES_S3_MEMORY_BYTES: String(Math.max(2 ** 30, Math.round(pages * 1.5 * 2 ** 20))),
     // The store's own lifecycle day, as in production, not the 10-s day of the expiration tests.
     SERVICES_S3_LIFECYCLE_DAY_SECONDS: '',
   },
-});
+  { S3_BUCKET: 'rcoi-bench', RCOI_QUEUE_PREFIX: 'bench' },
+);
 const children: ChildProcess[] = [];
 try {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(join(svcDir, 'env'), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) env[m[1]!] = m[2]!;
-  }
-  const serviceEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: env.TEST_DATABASE_URL,
-    REDIS_URL: env.TEST_REDIS_URL,
-    S3_ENDPOINT: env.TEST_S3_ENDPOINT,
-    S3_PORT: env.TEST_S3_PORT,
-    S3_USE_SSL: 'false',
-    S3_ACCESS_KEY: env.TEST_S3_ACCESS_KEY,
-    S3_SECRET_KEY: env.TEST_S3_SECRET_KEY,
-    S3_REGION: env.TEST_S3_REGION,
-    S3_BUCKET: 'rcoi-bench',
-    RCOI_QUEUE_PREFIX: 'bench',
-  };
   const config = configFromEnv(serviceEnv);
   const adapters = await openAdapters(config);
   const queues = bullmqQueues(redisConnection(config.redisUrl!), config.queuePrefix);
@@ -280,6 +262,6 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1000));
-  execFileSync('bash', ['scripts/services.sh', 'stop', svcDir], { stdio: 'ignore' });
+  stopServices(svcDir);
   rmSync(svcDir, { recursive: true, force: true });
 }
