@@ -166,7 +166,7 @@ export function makeWorld(count: number, seed: string, scoring: SubjectScoring, 
     const roll = p.next();
     // 15% of second checks differ by a point somewhere (combined by the rule), 4% by two (a third check).
     const second = blank
-      ? {}
+      ? zeros
       : roll < 0.04
         ? moved(p, rules, truth, 2)
         : roll < 0.19
@@ -188,7 +188,7 @@ export function makeWorld(count: number, seed: string, scoring: SubjectScoring, 
       index: i,
       code: `P${String(i + 1).padStart(6, '0')}`,
       ppe: ppes[Math.floor(room / ROOMS_PER_PPE)]!,
-      school: `38${String(1 + ((Math.floor(i / PARTICIPANTS_PER_SCHOOL) * 7) % Math.max(1, Math.ceil(count / PARTICIPANTS_PER_SCHOOL)))).padStart(5, '0')}`,
+      school: `38${String(1 + Math.floor(i / PARTICIPANTS_PER_SCHOOL)).padStart(5, '0')}`,
       room: String((room % ROOMS_PER_PPE) + 1).padStart(2, '0'),
       refused: p.chance(0.01),
       kit: `K${String(i + 1).padStart(6, '0')}`,
