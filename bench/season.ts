@@ -17,11 +17,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -60,6 +61,11 @@ const { values } = parseArgs({
     verifiers: { type: 'string', default: '8' },
     experts: { type: 'string', default: '12' },
     quality: { type: 'string', default: '70' },
+    /**
+     * Keep the scans (packages, keys, their index) in this folder and reuse them when it holds this world's:
+     * making 20,000 participants' scans takes longer than a tenth of the season.
+     */
+    scans: { type: 'string' },
   },
 });
 const N = Number(values.participants);
@@ -85,9 +91,10 @@ const world = makeWorld(N, values.seed, scoring, rules);
 const dir = mkdtempSync(join(tmpdir(), 'rcoi-season-'));
 // The services' database runs as the postgres user, who must pass through this directory.
 chmodSync(dir, 0o711);
-const staging = join(dir, 'staging');
+const scansDir = values.scans ?? join(dir, 'scans');
+const staging = join(scansDir, 'packages');
+const keysDir = join(scansDir, 'keys');
 const dataDir = join(dir, 'data');
-mkdirSync(staging, { recursive: true });
 mkdirSync(join(dataDir, 'inbox'), { recursive: true });
 
 // 1. The scans, before the season's clock: pools, then every sheet stamped and sealed per room.
@@ -102,13 +109,24 @@ for (const spec of world.pools)
       links: { additional_sheet: '' },
     }),
   );
-const keysDir = join(dir, 'keys');
-mkdirSync(keysDir);
-const rcoiKeys = generateRcoiKeys();
-writeFileSync(join(keysDir, 'rcoi.key.pem'), pemOf(rcoiKeys.privateKey), { mode: 0o600 });
-const ppeKeys = new Map(world.ppes.map((c) => [c, generatePpeKeys()]));
-mkdirSync(join(keysDir, 'ppe'));
-for (const [code, k] of ppeKeys) writeFileSync(join(keysDir, 'ppe', `${code}.pem`), pemOf(k.publicKey));
+/** What kept scans must have been made from: every sheet's number and pool page, what each pool page holds. */
+const fingerprint = createHash('sha256')
+  .update(
+    JSON.stringify([
+      world.participants.map((p) => p.sheets),
+      pools.map((p) => p.fields),
+      values.quality,
+      DPI,
+    ]),
+  )
+  .digest('hex');
+interface ScansIndex {
+  fingerprint: string;
+  sheetBytes: number;
+  pages: [string, { pool: number; sheetNumber: string }][];
+}
+const indexFile = join(scansDir, 'index.json');
+const kept = existsSync(indexFile) ? (JSON.parse(readFileSync(indexFile, 'utf8')) as ScansIndex) : null;
 
 /** Each page's truth by page id: its pool page and sheet number. */
 const pages = new Map<string, { pool: number; sheetNumber: string }>();
@@ -117,62 +135,89 @@ for (const p of world.participants) {
   const key = `${p.ppe}-${p.room}`;
   rooms.set(key, [...(rooms.get(key) ?? []), p]);
 }
-const threads = createThreadPool<SheetTask, Uint8Array>(
-  availableParallelism(),
-  new URL('./season-sheets.ts', import.meta.url),
-  pools,
-);
 let sheetBytes = 0;
-try {
-  let done = 0;
-  const sealRoom = async ([key, people]: [string, Participant[]]) => {
-    const files = await Promise.all(
-      people.flatMap((p) =>
-        ROLES.map(async (role) => {
-          const s = p.sheets[role];
-          const jpeg = await threads.run({ pool: s.pool, body: s.body, quality: Number(values.quality) });
-          const sha = createHash('sha256').update(jpeg).digest('hex');
-          pages.set(pageId(sha, 0), { pool: s.pool, sheetNumber: s.number });
-          sheetBytes += jpeg.length;
-          return { name: `${p.code}-${role}.jpg`, bytes: jpeg };
-        }),
-      ),
-    );
-    const ppe = people[0]!.ppe;
-    const manifest = {
-      batch: `room-${people[0]!.room}`,
-      station: `ppe-${ppe}`,
-      exam: EXAM,
-      ppe,
-      room: people[0]!.room,
-      declared: {
-        registration: people.length,
-        'answer-sheet-1': people.length,
-        'answer-sheet-2': 2 * people.length,
-      },
-    };
-    const sealed = sealPackage({
-      ppe,
-      ppeKey: ppeKeys.get(ppe)!.privateKey,
-      rcoiPublicKey: rcoiKeys.publicKey,
-      manifest,
-      files,
-    });
-    writeFileSync(join(staging, `${key}.rcoipkg`), sealed);
-    done += people.length;
-    if (done % 1000 < ROOM_SIZE) log(`  ${done} of ${N} participants' sheets sealed`);
-  };
-  const queue = [...rooms];
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      for (let r = queue.shift(); r; r = queue.shift()) await sealRoom(r);
-    }),
+const reused = kept?.fingerprint === fingerprint;
+if (reused) {
+  for (const [id, page] of kept.pages) pages.set(id, page);
+  sheetBytes = kept.sheetBytes;
+  log(`reusing the ${pages.size} sheets kept in ${scansDir}`);
+} else {
+  // Only a folder this bench made (its marker) or an empty one is cleared for new scans.
+  const marker = join(scansDir, '.bench-season');
+  if (existsSync(scansDir) && readdirSync(scansDir).length > 0 && !existsSync(marker))
+    throw new Error(`--scans ${scansDir}: not empty, and no bench:season scans`);
+  rmSync(scansDir, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(marker, '');
+  mkdirSync(join(keysDir, 'ppe'), { recursive: true });
+  await makeScans();
+  writeFileSync(
+    indexFile,
+    JSON.stringify({ fingerprint, sheetBytes, pages: [...pages] } satisfies ScansIndex),
   );
-} finally {
-  await threads.close();
 }
 const genSeconds = (performance.now() - genStart) / 1000;
-log(`${pages.size} sheets in ${rooms.size} packages in ${genSeconds.toFixed(0)} s`);
+log(`${pages.size} sheets in ${rooms.size} packages, ${genSeconds.toFixed(0)} s`);
+
+async function makeScans(): Promise<void> {
+  const rcoiKeys = generateRcoiKeys();
+  writeFileSync(join(keysDir, 'rcoi.key.pem'), pemOf(rcoiKeys.privateKey), { mode: 0o600 });
+  const ppeKeys = new Map(world.ppes.map((c) => [c, generatePpeKeys()]));
+  for (const [code, k] of ppeKeys) writeFileSync(join(keysDir, 'ppe', `${code}.pem`), pemOf(k.publicKey));
+  const threads = createThreadPool<SheetTask, Uint8Array>(
+    availableParallelism(),
+    new URL('./season-sheets.ts', import.meta.url),
+    pools,
+  );
+  try {
+    let done = 0;
+    const sealRoom = async ([key, people]: [string, Participant[]]) => {
+      const files = await Promise.all(
+        people.flatMap((p) =>
+          ROLES.map(async (role) => {
+            const s = p.sheets[role];
+            const jpeg = await threads.run({ pool: s.pool, body: s.body, quality: Number(values.quality) });
+            const sha = createHash('sha256').update(jpeg).digest('hex');
+            pages.set(pageId(sha, 0), { pool: s.pool, sheetNumber: s.number });
+            sheetBytes += jpeg.length;
+            return { name: `${p.code}-${role}.jpg`, bytes: jpeg };
+          }),
+        ),
+      );
+      const ppe = people[0]!.ppe;
+      const manifest = {
+        batch: `room-${people[0]!.room}`,
+        station: `ppe-${ppe}`,
+        exam: EXAM,
+        ppe,
+        room: people[0]!.room,
+        declared: {
+          registration: people.length,
+          'answer-sheet-1': people.length,
+          'answer-sheet-2': 2 * people.length,
+        },
+      };
+      const sealed = sealPackage({
+        ppe,
+        ppeKey: ppeKeys.get(ppe)!.privateKey,
+        rcoiPublicKey: rcoiKeys.publicKey,
+        manifest,
+        files,
+      });
+      writeFileSync(join(staging, `${key}.rcoipkg`), sealed);
+      done += people.length;
+      if (done % 1000 < ROOM_SIZE) log(`  ${done} of ${N} participants' sheets sealed`);
+    };
+    const queue = [...rooms];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let r = queue.shift(); r; r = queue.shift()) await sealRoom(r);
+      }),
+    );
+  } finally {
+    await threads.close();
+  }
+}
 
 // 2. The services, the service, its workers.
 const svcDir = join(dir, 'services');
@@ -320,7 +365,8 @@ try {
 
   // Every room's package into the inbox at once, as the PPEs' deliveries of one exam day arrive.
   const ingestFrom = at();
-  for (const f of readdirSync(staging)) renameSync(join(staging, f), join(dataDir, 'inbox', f));
+  // Linked, not moved: the inbox moves what it took aside, and kept scans stay whole for the next run.
+  for (const f of readdirSync(staging)) linkSync(join(staging, f), join(dataDir, 'inbox', f));
 
   let recognised = false;
   let verificationFrom = Number.POSITIVE_INFINITY;
@@ -533,7 +579,7 @@ try {
   );
   console.log(`machine: ${availableParallelism()} cores, ${cpus()[0]?.model ?? '?'}`);
   console.log(
-    `scans made before the season: ${genSeconds.toFixed(0)} s (${(sheetBytes / pages.size / 1024).toFixed(0)} KiB a sheet)`,
+    `scans made before the season: ${reused ? `kept from an earlier run (${scansDir})` : `${genSeconds.toFixed(0)} s`} (${(sheetBytes / pages.size / 1024).toFixed(0)} KiB a sheet)`,
   );
   console.log('');
   console.log('| stage | items | from s | to s | per second |');
