@@ -23,6 +23,7 @@ import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { createRng } from '../samples/rng.ts';
 import { startService } from '../service/run.ts';
+import { callApi } from './http.ts';
 import { quantile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -151,17 +152,8 @@ for (const e of experts) e.token = await issueUser(db, { id: e.id, name: e.id, r
 await service.app.listen({ port: 0, host: '127.0.0.1' });
 const address = service.app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-const api = async (token: string, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, text: await res.text() };
-};
+const api = (token: string, method: string, path: string, body?: unknown) =>
+  callApi(base, token, method, path, body);
 for (const e of experts) {
   const r = await api(chairToken, 'POST', '/api/checking/experts', {
     userId: e.id,

@@ -16,7 +16,7 @@ import { type GreyImage, renderBlankForm } from '../render/form.ts';
 import { degrade, randomDegradeParams } from '../samples/degrade.ts';
 import type { FieldTruth, FillOptions } from '../samples/fill.ts';
 import { fillForm } from '../samples/fill.ts';
-import { sheetCodeTexts } from '../samples/generate.ts';
+import { qrTail, sheetCodeTexts } from '../samples/generate.ts';
 import { createRng } from '../samples/rng.ts';
 import { serveTasks, threadData } from '../workers/thread.ts';
 
@@ -76,9 +76,7 @@ export async function stampSheet(
     height: pool.height,
   };
   const rng = createRng(`season-qr:${task.body}`);
-  const { sheetNumber, texts } = sheetCodeTexts(def, task.body, () =>
-    Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join(''),
-  );
+  const { sheetNumber, texts } = sheetCodeTexts(def, task.body, () => qrTail(rng));
   await drawBarcodes(page, def, texts, new Map(), DPI / 25.4);
   const jpeg = await sharp(page.data, { raw: { width: page.width, height: page.height, channels: 1 } })
     .toColourspace('b-w')

@@ -39,6 +39,7 @@ import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { configFromEnv, openAdapters } from '../platform/config.ts';
 import { createThreadPool } from '../workers/pool.ts';
 import { cpuSnapshot, cpuSpent } from './cpu.ts';
+import { callApi } from './http.ts';
 import { DPI, type PoolPage, poolPage, type SheetTask } from './season-sheets.ts';
 import {
   EXAM,
@@ -273,19 +274,11 @@ try {
 
   /** One person's calls: JSON in, the status and JSON (or nothing) out; a server error stops the bench. */
   const client = (key: string) => async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await r.text();
-    if (r.status >= 500) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-    const json = text && r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
-    return { status: r.status, json };
+    const r = await callApi(base, key, method, path, body);
+    if (r.status >= 500) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+    return { status: r.status, json: r.text && r.json ? JSON.parse(r.text) : r.text };
   };
+
   type Client = ReturnType<typeof client>;
   const admin = client(adminKey);
   const user = async (id: string, role: string): Promise<Client> => {

@@ -44,11 +44,16 @@ function sheetCodes(
 ): { sheetNumber: string | null; texts: Map<string, string> } {
   const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
   const body = digits(sheetBodyDigits(def));
-  // The real payload has 128 lower-case hex digits; in byte mode that does not fit version 10 at level H, so
-  // the generator writes them upper-case (alphanumeric mode) and keeps the printed 57-module geometry.
-  return sheetCodeTexts(def, body, () =>
-    Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join(''),
-  );
+  return sheetCodeTexts(def, body, () => qrTail(rng));
+}
+
+/**
+ * A QR's payload after the sheet number. The real one has 128 lower-case hex digits; in byte mode that does
+ * not fit version 10 at level H, so the generator writes them upper-case (alphanumeric mode) and keeps the
+ * printed 57-module geometry.
+ */
+export function qrTail(rng: Rng): string {
+  return Array.from({ length: 128 }, () => rng.int(0, 15).toString(16).toUpperCase()).join('');
 }
 
 /** How many digits make a sheet of this form unique: `sheetCodeTexts`' body. */
