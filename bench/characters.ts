@@ -18,7 +18,7 @@ import { renderCell } from '../calibration/characters/tiles.ts';
 import { loadCharacterModel } from '../pipeline/character-model.ts';
 import type { GreyTile } from '../pipeline/character-tile.ts';
 import { readCharacter } from '../pipeline/characters.ts';
-import { createRng } from '../samples/rng.ts';
+import { createRng, shuffle } from '../samples/rng.ts';
 
 const TESSDATA = '/usr/share/tesseract-ocr/5/tessdata';
 /** Tiles are rendered with a height of 5.9-8.1 mm; the bench assumes 7 mm to recover the scan resolution. */
@@ -177,11 +177,10 @@ function tesseractSample(n: number): TileItem[] {
   const share: Record<Group, number> = { digits: 0.27, cyrillic: 0.33, latin: 0.27, punctuation: 0.13 };
   const out: TileItem[] = [];
   for (const g of GROUPS) {
-    const pool = test.filter((it) => groupOf(it.sample.symbol) === g);
-    for (let i = pool.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [pool[i], pool[j]] = [pool[j] as TileItem, pool[i] as TileItem];
-    }
+    const pool = shuffle(
+      test.filter((it) => groupOf(it.sample.symbol) === g),
+      rng,
+    );
     out.push(...pool.slice(0, Math.round(n * share[g])));
   }
   return out;

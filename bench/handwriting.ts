@@ -4,14 +4,15 @@
  * calibration/answers/), its subject code pre-printed, and each typed task's answer drawn of its task's type
  * (numbers, digit sequences, Cyrillic words, word-or-number; no real Latin tiles are kept, so English's words
  * are left out). Answers are composed from tiles training never saw (the test split of the hand-drawn Cyrillic
- * corpus and of MNIST, calibration/characters/data.ts) and pen commas and minus signs from a seed of their own,
+ * corpus and of MNIST, calibration/characters/data.ts; with `--digits new-hands` the digits come from MNIST's
+ * test set, whose writers training never saw) and pen commas and minus signs from a seed of their own,
  * at 78, 150 and 300 dpi. Prints per dpi how often the subject was read (a doubtful subject leaves the answers
  * `free`) and per answer type: answers, auto-accepted, silent errors (accepted and wrong), doubts by reason,
  * and pages/s of the recogniser (decode to result, one core).
  */
 import { parseArgs } from 'node:util';
 import type { Sample, Split } from '../calibration/characters/data.ts';
-import { loadCorpus, loadMnist, pick } from '../calibration/characters/data.ts';
+import { loadCorpus, loadMnist, loadMnistNewHands, pick } from '../calibration/characters/data.ts';
 import { type CellGeometry, paintSample } from '../calibration/characters/tiles.ts';
 import { type AnswerType, answerTypeOf, type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import type { Rect } from '../forms/definitions.ts';
@@ -21,7 +22,7 @@ import { recogniseFilePage } from '../pipeline/page-job.ts';
 import { inkPixel, PX_PER_MM } from '../render/form.ts';
 import { type CellWriter, RUSSIAN_WORDS } from '../samples/fill.ts';
 import { generateSheet } from '../samples/generate.ts';
-import { createRng, type Rng } from '../samples/rng.ts';
+import { createRng, type Rng, shuffle } from '../samples/rng.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,12 +31,19 @@ const { values } = parseArgs({
     answers: { type: 'string', default: '20' },
     /** The tiles' split: `test` measures; `val` chooses the form's accept threshold (never on test tiles). */
     split: { type: 'string', default: 'test' },
+    /**
+     * Whose digits: `mnist` (the `mnist` package's held-out splits, by writers training saw other digits of) or
+     * `new-hands` (MNIST's test set, by writers training never saw).
+     */
+    digits: { type: 'string', default: 'mnist' },
     /** Character accept thresholds to replay each page at besides the form's own, e.g. `0.98,0.99,0.995`. */
     accept: { type: 'string', default: '' },
   },
 });
 const split = values.split as Split;
 if (split !== 'val' && split !== 'test') throw new Error(`--split is val or test, not ${values.split}`);
+const DIGITS = { mnist: loadMnist, 'new-hands': loadMnistNewHands }[values.digits as 'mnist' | 'new-hands'];
+if (!DIGITS) throw new Error(`--digits is mnist or new-hands, not ${values.digits}`);
 const pagesPerDpi = Number(values.pages);
 const seed = Number(values.seed);
 const answersPerPage = Number(values.answers);
@@ -92,12 +100,10 @@ function answerOf(type: WrittenType, rng: Rng): string {
     case 'digits': {
       // Answer numbers (`134`), a matching (`3142`, digits may repeat) or a single digit.
       if (rng.chance(0.5)) return Array.from({ length: rng.int(1, 5) }, () => rng.int(1, 9)).join('');
-      const pool = [...'123456789'];
-      for (let i = pool.length - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        [pool[i], pool[j]] = [pool[j] as string, pool[i] as string];
-      }
-      return pool.slice(0, rng.int(2, 5)).sort().join('');
+      return shuffle([...'123456789'], rng)
+        .slice(0, rng.int(2, 5))
+        .sort()
+        .join('');
     }
     case 'cyrillic-word':
       return rng.pick(WORDS);
@@ -109,7 +115,7 @@ function answerOf(type: WrittenType, rng: Rng): string {
 
 /** Held-out tiles by symbol, of the split asked for: splits training did not touch. */
 const bySymbol = new Map<string, Sample[]>();
-for (const s of [...pick(loadCorpus(), split), ...pick(loadMnist(), split)]) {
+for (const s of [...pick(loadCorpus(), split), ...pick(DIGITS(), split)]) {
   const list = bySymbol.get(s.symbol) ?? [];
   list.push(s);
   bySymbol.set(s.symbol, list);
@@ -232,7 +238,7 @@ function report(dpi: number, accept: number, run: Run): Tally {
     for (const [r, k] of row.doubts) all.doubts.set(r, (all.doubts.get(r) ?? 0) + k);
   }
   console.log(
-    `\n${dpi} dpi, accept ${accept}: ${pagesPerDpi} pages of ${split} tiles, ` +
+    `\n${dpi} dpi, accept ${accept}: ${pagesPerDpi} pages of ${split} tiles (${values.digits} digits), ` +
       `${(pagesPerDpi / (run.recogniseMs / 1000)).toFixed(2)} pages/s (recogniser, one core); ` +
       `sheet number right ${n.right}, none ${n.none}, wrong ${n.wrong} (from its printed digits on ${n.fromDigits}); ` +
       `subject read right ${subjects.right}, with doubt ${subjects.doubtful}, wrong ${subjects.wrong}: ` +

