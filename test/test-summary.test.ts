@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,9 +28,13 @@ describe('scripts/test-summary.js', () => {
       assertionResults: file.assertionResults.slice(0, 1),
     }));
     Object.assign(report, { numFailedTests: 0, numTotalTests: 1 });
-    const path = join(mkdtempSync(join(tmpdir(), 'rcoi-summary-')), 'vitest.json');
-    writeFileSync(path, JSON.stringify(report));
-    expect(summary(path)).toMatchObject({ line: '1 passed, 0 failed', status: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'rcoi-summary-'));
+    try {
+      writeFileSync(join(dir, 'vitest.json'), JSON.stringify(report));
+      expect(summary(join(dir, 'vitest.json'))).toMatchObject({ line: '1 passed, 0 failed', status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with the closing line when there is no report', () => {
