@@ -5,7 +5,7 @@
  * for more works than are checked, for a page that is no AS2 of the exam. On PGlite and on PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,14 @@ import { freshPostgresDatabase, undoAfterAll } from './services.ts';
 
 const undo = undoAfterAll();
 const BIN = new URL('../bin/rcoi.js', import.meta.url).pathname;
-// Held today: its AS2 originals stay until 1 March next year, whenever the suite runs.
-const TODAY = new Date().toISOString().slice(0, 10);
-const EXAM = { id: 'ege-02', kind: 'EGE', subjectCode: '02', date: TODAY, region: '77' } as const;
+// Held today, or on the last day of the newest year with shipped retention policies: its AS2 originals stay
+// until 1 March after it. From then on the suite fails until the new year's policies are shipped.
+const POLICY_YEARS = readdirSync(new URL('../calibration/retention/', import.meta.url))
+  .map((f) => /^(\d{4})\.json$/.exec(f)?.[1])
+  .filter((y) => y !== undefined)
+  .sort();
+const HELD = [new Date().toISOString().slice(0, 10), `${POLICY_YEARS.at(-1)}-12-31`].sort()[0]!;
+const EXAM = { id: 'ege-02', kind: 'EGE', subjectCode: '02', date: HELD, region: '77' } as const;
 // An OGE exam of January 2026: its materials went half a year later (road map L453, L455).
 const PAST = { ...EXAM, id: 'oge-02', kind: 'OGE', date: '2026-01-15' } as const;
 
