@@ -163,6 +163,11 @@ const fieldBase = {
     .regex(/^[a-z][a-z0-9_]*(\.(\{n\}|[a-z0-9_]+))*$/, 'field names are dotted lower-case words'),
   label: z.string().optional(),
   repeat: RepeatSchema.optional(),
+  /**
+   * The participant's personal data (names, identity document): its value is never stored for a participant
+   * who refused processing of personal data (order L21, L561-562, L693).
+   */
+  personal: z.boolean().optional(),
 };
 
 const BubblesFieldSchema = z.strictObject({

@@ -14,7 +14,7 @@ import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { InfrastructureError } from '../platform/failures.ts';
 import { type Doubt, openDoubts } from '../verification/store.ts';
-import { enterSheet } from '../works/store/sheets.ts';
+import { enterSheet, refusedRegistration } from '../works/store/sheets.ts';
 import { pageToRecognise, recordResult } from './store.ts';
 
 export type PageOutcome = PageResult['status'] | 'already-done';
@@ -38,6 +38,17 @@ function doubtsOf(form: ExpandedForm, r: PageResult): Doubt[] {
     .map(([n, f]) => ({ field: n, priority: f.confidence, allowed: allowedSymbols(form, n) }));
   if (r.doubt.length > 0) doubts.unshift({ field: SHEET_NUMBER_TASK, priority: 0, allowed: DIGITS });
   return doubts;
+}
+
+/**
+ * The result with `names` read as empty and without doubt, its status as the other doubts leave it: what a
+ * refused participant's registration form is stored as (its personal fields never read, never verified).
+ */
+function withholding(r: PageResult, names: string[]): PageResult {
+  const fields = { ...r.fields };
+  for (const name of names) if (fields[name]) fields[name] = { value: '', confidence: 1, doubt: [] };
+  const doubtful = r.doubt.length > 0 || Object.values(fields).some((f) => f.doubt.length > 0);
+  return { ...r, fields, status: doubtful ? 'needs-verification' : 'recognised' };
 }
 
 export async function recognisePageStage(
@@ -65,8 +76,13 @@ export async function recognisePageStage(
   if (unavailable) throw unavailable;
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
   const doubts = def ? doubtsOf(expandForm(def), r) : [];
+  const personal =
+    def && r.status !== 'rejected' ? def.fields.filter((f) => f.personal).map((f) => f.name) : [];
   return db.transaction(async (tx) => {
-    if (!(await recordResult(tx, id, r))) return 'already-done';
+    const withheld =
+      personal.length > 0 && r.sheetNumber && (await refusedRegistration(tx, r.sheetNumber)) ? personal : [];
+    const result = withheld.length > 0 ? withholding(r, withheld) : r;
+    if (!(await recordResult(tx, id, result))) return 'already-done';
     // A second scan of a sheet another page stands for: its doubts wait until an operator chooses it.
     const standing =
       !r.sheetNumber ||
@@ -76,9 +92,10 @@ export async function recognisePageStage(
         sheetNumber: r.sheetNumber,
         pageId: id,
         form: def,
-        final: r.status === 'recognised',
+        final: result.status === 'recognised',
       }));
-    await openDoubts(tx, id, doubts, { held: !standing });
-    return r.status;
+    const kept = doubts.filter((d) => !withheld.includes(d.field));
+    await openDoubts(tx, id, kept, { held: !standing });
+    return result.status;
   });
 }

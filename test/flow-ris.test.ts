@@ -13,11 +13,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMapping, type RisFile } from '../domain/ris.ts';
 import { shippedForms } from '../forms/definitions.ts';
+import { ingestBatch } from '../intake/ingest.ts';
 import { importRis } from '../participants/store.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
+import { folderObjectStore } from '../platform/objects.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
+import { CORPUS_DIR } from '../samples/make-corpus.ts';
 import { assembleKit } from '../works/store.ts';
 import { finalSheet, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshPostgresDatabase, undoAfterAll } from './services.ts';
@@ -186,6 +190,52 @@ describe.each(DATABASES)('the RIS import on %s', (_name, open) => {
            join personal.participant_works l on l.participant_id = p.id`,
       ),
     ).toEqual([{ code: 'P0003', surname: null, document: null, work_id: work!.id }]);
+  });
+
+  it('stores nothing read of the personal fields of a refused participant’s registration form, and asks no verifier', async () => {
+    const forms = shippedForms();
+    const personal = forms
+      .find((f) => f.id === 'ege-registration')!
+      .fields.filter((f) => f.personal)
+      .map((f) => f.name)
+      .sort();
+    expect(personal).toEqual(['document_number', 'document_series', 'name', 'patronymic', 'surname']);
+    const file = 'ege-registration-scanner-7.jpg';
+    const truth = JSON.parse(readFileSync(join(CORPUS_DIR, file.replace('.jpg', '.json')), 'utf8'));
+    /** The form scanned as the registration sheet of participant `code`'s kit. */
+    const scanned = async (code: string) => {
+      const db = await fresh(open);
+      await importRis(db, mapping, samples(), 'a');
+      await db.query('update personal.participants set registration_sheet = $1 where code = $2', [
+        truth.sheetNumber,
+        code,
+      ]);
+      const dir = mkdtempSync(join(tmpdir(), 'rcoi-refused-'));
+      undo(() => rmSync(dir, { recursive: true, force: true }));
+      const deps = { db, objects: folderObjectStore(dir) };
+      const bytes = new Uint8Array(readFileSync(join(CORPUS_DIR, file)));
+      const meta = { batch: 'b1', station: 's', exam: MOSCOW_EGE_02.id, declared: {} };
+      const [page] = (await ingestBatch(deps, meta, 'upload', [{ name: file, bytes }])).newPages;
+      await recognisePageStage(deps, forms, page!);
+      const fields = await db.query<{ name: string; value: string; final: string | null }>(
+        'select name, value, final_value as final from fields where page_id = $1 and name = any($2) order by name',
+        [page, personal],
+      );
+      const tasks = await db.query<{ field: string }>(
+        'select field from verification_tasks where page_id = $1',
+        [page],
+      );
+      return { db, fields, tasks: tasks.map((t) => t.field) };
+    };
+    // P0001 did not refuse: the form's names are read (what lets the refused case below fail).
+    const kept = await scanned('P0001');
+    expect(kept.fields.find((f) => f.name === 'surname')?.value).toBe(truth.fields.surname.value);
+    // P0003 refused (order L21, L561-562, L693): the same form scanned anyway keeps those fields empty.
+    const refused = await scanned('P0003');
+    expect(refused.fields).toEqual(personal.map((name) => ({ name, value: '', final: '' })));
+    expect(refused.tasks.filter((t) => personal.includes(t))).toEqual([]);
+    const stored = await everything(refused.db);
+    for (const name of personal) expect(stored).not.toContain(truth.fields[name].value);
   });
 
   it('moves a work assembled before the export to the registered participant, dropping the form’s reading', async () => {

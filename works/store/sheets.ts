@@ -63,6 +63,18 @@ export async function chooseScan(
  * Enters a recognised page's sheet: the page stands for it unless another page already does (a rescan).
  * Final at once when the page was recognised without doubt. Whether this page now stands for the sheet.
  */
+/**
+ * Whether a sheet is the registration form of a participant who refused processing of personal data (order
+ * L21, L561-562, L693): nothing read of its personal fields may then be stored.
+ */
+export async function refusedRegistration(tx: Queryable, sheetNumber: string): Promise<boolean> {
+  const rows = await tx.query(
+    'select 1 from personal.participants where registration_sheet = $1 and refused_processing',
+    [sheetNumber],
+  );
+  return rows.length > 0;
+}
+
 export async function enterSheet(
   tx: Queryable,
   sheet: { sheetNumber: string; pageId: string; form: Pick<FormDefinition, 'id' | 'kind'>; final: boolean },
