@@ -206,16 +206,12 @@ export async function assembleKit(
   const id = existing?.id ?? newWorkCode();
   const status = missing.length === 0 ? 'complete' : 'incomplete';
   // The exam is the one its sheets were delivered for.
-  const [exam] = await tx.query<{ exam_id: string }>(
-    `select b.exam_id from sheets s join pages p on p.id = s.page_id
-       join batch_items i on i.image_sha256 = p.image_sha256 join batches b on b.id = i.batch_id
-     where s.sheet_number = any($1::text[]) and b.exam_id is not null limit 1`,
-    [members.map((m) => m.sheet)],
-  );
+  const sheets = members.map((m) => m.sheet);
+  const examId = await examOfSheets(tx, sheets);
   await tx.query(
     `insert into works (id, kit_id, status, exam_id) values ($1, $2, $3, $4)
      on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4), assembled_at = now()`,
-    [id, kitId, status, exam?.exam_id ?? null],
+    [id, kitId, status, examId],
   );
   await tx.query('delete from work_sheets where work_id = $1', [id]);
   for (const m of members) {
@@ -235,6 +231,17 @@ export async function assembleKit(
     reasons: missing,
     additionalSheets: members.filter((m) => m.role === 'additional-as2').length,
   };
+}
+
+/** The exam sheets were delivered for: the batch of one of their pages' images. */
+export async function examOfSheets(db: Queryable, sheets: string[]): Promise<string | null> {
+  const [exam] = await db.query<{ exam_id: string }>(
+    `select b.exam_id from sheets s join pages p on p.id = s.page_id
+       join batch_items i on i.image_sha256 = p.image_sha256 join batches b on b.id = i.batch_id
+     where s.sheet_number = any($1::text[]) and b.exam_id is not null limit 1`,
+    [sheets],
+  );
+  return exam?.exam_id ?? null;
 }
 
 /** The kit a sheet belongs to: its own, or, for an additional AS2, the kit at the head of its chain. */
