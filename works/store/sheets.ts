@@ -60,10 +60,6 @@ export async function chooseScan(
 }
 
 /**
- * Enters a recognised page's sheet: the page stands for it unless another page already does (a rescan).
- * Final at once when the page was recognised without doubt. Whether this page now stands for the sheet.
- */
-/**
  * Whether a sheet is the registration form of a participant who refused processing of personal data (order
  * L21, L561-562, L693): nothing read of its personal fields may then be stored.
  */
@@ -75,6 +71,10 @@ export async function refusedRegistration(tx: Queryable, sheetNumber: string): P
   return rows.length > 0;
 }
 
+/**
+ * Enters a recognised page's sheet: the page stands for it unless another page already does (a rescan).
+ * Final at once when the page was recognised without doubt. Whether this page now stands for the sheet.
+ */
 export async function enterSheet(
   tx: Queryable,
   sheet: { sheetNumber: string; pageId: string; form: Pick<FormDefinition, 'id' | 'kind'>; final: boolean },
