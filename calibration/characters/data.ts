@@ -133,22 +133,30 @@ export function loadCorpus(): { samples: Sample[]; splits: Split[] } {
   return corpusCache;
 }
 
+/** The `mnist` package's 10,000 digits in file order: each one's label and 28x28 pixels (0..1 ink). */
+function mnistPackageDigits(): { digit: string; px: number[] }[] {
+  const require = createRequire(import.meta.url);
+  const out: { digit: string; px: number[] }[] = [];
+  for (let d = 0; d <= 9; d++) {
+    const raw = (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data;
+    for (let i = 0; i + 784 <= raw.length; i += 784)
+      out.push({ digit: String(d), px: raw.slice(i, i + 784) });
+  }
+  return out;
+}
+
 let mnistCache: { samples: Sample[]; splits: Split[] } | undefined;
 
 /** The `mnist` package's 10,000 digits (28x28, 0..1 ink), split like the corpus. */
 export function loadMnist(): { samples: Sample[]; splits: Split[] } {
   if (mnistCache) return mnistCache;
-  const require = createRequire(import.meta.url);
   const samples: Sample[] = [];
   const labels: string[] = [];
-  for (let d = 0; d <= 9; d++) {
-    const raw = (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data;
-    for (let i = 0; i + 784 <= raw.length; i += 784) {
-      const bitmap = cropInk(Float32Array.from(raw.slice(i, i + 784)), 28, 28);
-      if (!bitmap) continue;
-      samples.push({ symbol: String(d), origin: 'mnist', bitmap });
-      labels.push(String(d));
-    }
+  for (const { digit, px } of mnistPackageDigits()) {
+    const bitmap = cropInk(Float32Array.from(px), 28, 28);
+    if (!bitmap) continue;
+    samples.push({ symbol: digit, origin: 'mnist', bitmap });
+    labels.push(digit);
   }
   mnistCache = { samples, splits: stratifiedSplit(labels, 'mnist-split-v1') };
   return mnistCache;
@@ -186,12 +194,7 @@ let mnistRestCache: Sample[] | undefined;
  */
 export function loadMnistRest(): Sample[] {
   if (mnistRestCache) return mnistRestCache;
-  const require = createRequire(import.meta.url);
-  const known = new Set<string>();
-  for (let d = 0; d <= 9; d++) {
-    const raw = (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data;
-    for (let i = 0; i + 784 <= raw.length; i += 784) known.add(digitKey(raw.slice(i, i + 784), 255));
-  }
+  const known = new Set(mnistPackageDigits().map(({ px }) => digitKey(px, 255)));
   const { images, labels } = readIdx('train');
   const out: Sample[] = [];
   let skipped = 0;
