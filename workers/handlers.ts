@@ -7,7 +7,7 @@ import type { FormDefinition } from '../forms/schema.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import type { Queryable } from '../platform/db.ts';
 import { jobId, queueRecognition, type StageHandlers, type StageQueues } from '../platform/queues.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
+import { type PageRecogniser, recognisePageStage } from '../recognition/stage.ts';
 import { pendingPages } from '../recognition/store.ts';
 import { shippedBasis } from '../results/basis.ts';
 import { recomputeStale } from '../results/store.ts';
@@ -65,11 +65,13 @@ export function stageHandlers(
   forms: FormDefinition[],
   queues: RequeueTarget,
   rulesOf: RulesOf = shippedRules(),
+  /** Where pages are read: the stage's own thread unless given (`rcoi worker`'s threads). */
+  recognise?: PageRecogniser,
 ): StageHandlers {
   const basis = shippedBasis({ rules: rulesOf });
   return {
     recognise: async ({ pageId }) => {
-      const outcome = await recognisePageStage(deps, forms, pageId);
+      const outcome = await recognisePageStage(deps, forms, pageId, recognise);
       if (outcome === 'recognised') await queueFollowUp(deps.db, queues, pageId);
       return outcome;
     },
