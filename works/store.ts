@@ -354,17 +354,14 @@ export async function as2Pages(db: Queryable, workId: string): Promise<string[]>
   return rows.map((r) => r.page_id);
 }
 
-/**
- * Kits with a final sheet that changed after their last assembly (or never assembled), each with the time of
- * that assembly ('never'): what an assembly job is due for.
- */
-export async function kitsToReassemble(db: Queryable): Promise<{ kitId: string; since: string }[]> {
-  return db.query(
-    `select k.kit_id as "kitId", coalesce(max(w.assembled_at)::text, 'never') as since
-     from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
+/** Kits with a final sheet that changed after their last assembly, or never assembled: what assembly is due for. */
+export async function kitsToReassemble(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ kit_id: string }>(
+    `select k.kit_id from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
        left join works w on w.kit_id = k.kit_id
      group by k.kit_id having max(w.assembled_at) is null or max(s.updated_at) > max(w.assembled_at)`,
   );
+  return rows.map((r) => r.kit_id);
 }
 
 /** Complete works not yet routed. */
