@@ -230,9 +230,9 @@ export async function decide(
     const value = decision.action === 'correct' ? decision.value : old;
     const problem = valueProblem(acceptsOf(task.field, task.allowed), value, ean13CheckDigitValid);
     if (problem) throw new VerificationError('bad-value', problem);
-    await tx.query(
+    const [correction] = await tx.query<{ id: string }>(
       `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
+       values ($1, $2, $3, $4, $5, $6, $7) returning id::text as id`,
       [taskId, task.page_id, task.field, decision.action, old, value, verifier.id],
     );
     if (task.field === SHEET_NUMBER_TASK) {
@@ -248,7 +248,9 @@ export async function decide(
     await tx.query(`update verification_tasks set status = 'done', leased_until = null where id = $1`, [
       taskId,
     ]);
-    await audit(tx, verifier.id, `verification.${decision.action}`, subject, { old, new: value });
+    // The values stay in the correction, which erasure can reach: the trail is never changed, and a field
+    // may hold a participant's name.
+    await audit(tx, verifier.id, `verification.${decision.action}`, subject, { correction: correction!.id });
     const def = forms.find((f) => f.id === page?.form);
     return {
       pageFinal: await finishPage(tx, task.page_id, def ? expandForm(def) : undefined),
@@ -332,16 +334,15 @@ export async function undoDecision(
     await lease(tx, taskId, verifier.id, until);
     if (last.action === 'escalate')
       await tx.query('update verification_tasks set escalated = false where id = $1', [taskId]);
-    await tx.query(
+    const [correction] = await tx.query<{ id: string }>(
       `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
-       values ($1, $2, $3, 'undo', $4, $5, $6)`,
+       values ($1, $2, $3, 'undo', $4, $5, $6) returning id::text as id`,
       [taskId, task.page_id, task.field, last.new_value, last.old_value, verifier.id],
     );
     await audit(tx, verifier.id, 'verification.undo', `${task.page_id}/${task.field}`, {
       undone: last.action,
       by: last.actor,
-      old: last.new_value,
-      new: last.old_value,
+      correction: correction!.id,
       pageWasFinal: page?.status === 'final',
     });
     return taskView(tx, taskId, until);
