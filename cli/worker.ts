@@ -26,7 +26,7 @@ export async function workerCommand(args: string[]): Promise<number> {
   // One thread per page in hand: recognition's CPU stays off the event loop that every other stage's
   // transactions wait on (an assembly holds its kit's lock until its last round trip).
   const threads = recognitionThreads(concurrency, forms);
-  const handlers = stageHandlers(adapters, forms, queues, undefined, (p) => threads.run(p));
+  const handlers = stageHandlers(adapters, forms, queues, { recognise: (p) => threads.run(p) });
   const workers = bullmqWorkers(connection, handlers, {
     prefix: config.queuePrefix,
     // Assembly and routing are a few queries each: they keep up with recognition at a few at a time.

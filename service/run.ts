@@ -70,7 +70,7 @@ export async function startService(
   };
   const stages = embedded
     ? inProcessStages(
-        stageHandlers(adapters, forms, target, rulesOf),
+        stageHandlers(adapters, forms, target, { rulesOf }),
         opts.concurrency ?? Math.max(1, availableParallelism() - 1),
       )
     : undefined;

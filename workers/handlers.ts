@@ -65,10 +65,13 @@ export function stageHandlers(
   deps: Adapters,
   forms: FormDefinition[],
   queues: RequeueTarget,
-  rulesOf: RulesOf = shippedRules(),
-  /** Where pages are read: the stage's own thread unless given (`rcoi worker`'s threads). */
-  recognise?: PageRecogniser,
+  opts: {
+    rulesOf?: RulesOf;
+    /** Where pages are read: the stage's own thread unless given (`rcoi worker`'s threads). */
+    recognise?: PageRecogniser;
+  } = {},
 ): StageHandlers {
+  const { rulesOf = shippedRules(), recognise } = opts;
   const basis = shippedBasis({ rules: rulesOf });
   return {
     recognise: async ({ pageId }) => {
