@@ -8,7 +8,7 @@ import { resolveForm, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { sniffFormat } from '../pipeline/decode.ts';
 import { countPages, type PageResult } from '../pipeline/page-job.ts';
-import { createThreadPool, type ThreadPool } from '../workers/pool.ts';
+import { recognitionThreads, type ThreadPool } from '../workers/pool.ts';
 import type { PageTask } from '../workers/recognise-task.ts';
 import { printSummary } from './summary.ts';
 import { positiveInt, UsageError } from './usage.ts';
@@ -134,15 +134,7 @@ export async function recogniseFiles(
     csv.write(`${CSV_HEADER.join(',')}\n`);
   }
   const threads = Math.min(jobs, Math.max(1, tasks.length));
-  const pool =
-    threads === 1
-      ? await inThisThread(forms)
-      : createThreadPool<PageTask, PageResult>(
-          threads,
-          // The thread's module in this module's language: .ts in a checkout, .js in the build.
-          new URL(`../workers/recognise-thread${extname(import.meta.url)}`, import.meta.url),
-          forms,
-        );
+  const pool = threads === 1 ? await inThisThread(forms) : recognitionThreads(threads, forms);
   const started = performance.now();
   const results: PageResult[] = [];
   const show = opts.progress ?? process.stderr.isTTY;

@@ -8,6 +8,7 @@ import { configFromEnv, openAdapters } from '../platform/config.ts';
 import { log } from '../platform/log.ts';
 import { bullmqQueues, bullmqWorkers, redisConnection } from '../platform/queues.ts';
 import { scheduleRecurring, stageHandlers } from '../workers/handlers.ts';
+import { recognitionThreads } from '../workers/pool.ts';
 import { positiveInt, UsageError } from './usage.ts';
 
 export async function workerCommand(args: string[]): Promise<number> {
@@ -22,7 +23,11 @@ export async function workerCommand(args: string[]): Promise<number> {
   const forms = shippedForms();
   const connection = redisConnection(config.redisUrl);
   const queues = bullmqQueues(connection, config.queuePrefix);
-  const workers = bullmqWorkers(connection, stageHandlers(adapters, forms, queues), {
+  // One thread per page in hand: recognition's CPU stays off the event loop that every other stage's
+  // transactions wait on (an assembly holds its kit's lock until its last round trip).
+  const threads = recognitionThreads(concurrency, forms);
+  const handlers = stageHandlers(adapters, forms, queues, { recognise: (p) => threads.run(p) });
+  const workers = bullmqWorkers(connection, handlers, {
     prefix: config.queuePrefix,
     // Assembly and routing are a few queries each: they keep up with recognition at a few at a time.
     concurrency: {
@@ -53,6 +58,7 @@ export async function workerCommand(args: string[]): Promise<number> {
   });
   clearInterval(reschedule);
   await workers.close();
+  await threads.close();
   await queues.close();
   await adapters.close();
   log.info('worker stopped');

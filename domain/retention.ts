@@ -191,22 +191,36 @@ export function addMonths(d: CalendarDay, months: number): CalendarDay {
   return month === 12 ? { year: year + 1, month: 1, day: 1 } : { year, month: month + 1, day: 1 };
 }
 
+/**
+ * A wall clock in each IANA zone asked for, made once: making an `Intl.DateTimeFormat` costs far more than
+ * reading one, and a sweep reads a window per stored object. A zone that does not exist throws, uncached.
+ */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+function wallClock(timeZone: string): Intl.DateTimeFormat {
+  let clock = wallClocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallClocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
 /** The instant a calendar day begins in an IANA time zone. */
 export function startOfDay(d: CalendarDay, timeZone: string): Date {
   const utcGuess = Date.UTC(d.year, d.month - 1, d.day);
   // The zone's offset at an instant, from what a wall clock there shows; two rounds settle a DST change.
   const offsetAt = (t: number) => {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-GB', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      })
+      wallClock(timeZone)
         .formatToParts(new Date(t))
         .map((p) => [p.type, p.value]),
     );
@@ -228,7 +242,7 @@ export function startOfDay(d: CalendarDay, timeZone: string): Date {
 /** Valid IANA zone names only: a typo must not silently mean UTC. */
 export function assertTimeZone(timeZone: string): void {
   try {
-    new Intl.DateTimeFormat('en-GB', { timeZone });
+    wallClock(timeZone);
   } catch {
     throw new Error(`unknown time zone "${timeZone}"`);
   }
@@ -299,6 +313,25 @@ export interface SweepPlan<T extends RetainedObject> {
 const DAY_MS = 86_400_000;
 
 /**
+ * Each object's window, worked out once per material and exam: a season's tens of thousands of objects share
+ * a few dozen, and the sweep runs on an event loop that other jobs wait on.
+ */
+function windows(
+  policyFor: (material: MaterialKind, exam: RetainedExam) => RetentionPolicy,
+): (object: RetainedObject) => RetentionWindow {
+  const known = new Map<string, RetentionWindow>();
+  return ({ material, exam }) => {
+    const key = [material, exam.date, exam.timeZone, exam.kind, exam.grade ?? ''].join('\u0000');
+    let window = known.get(key);
+    if (!window) {
+      window = retentionWindow(policyFor(material, exam).rule, exam);
+      known.set(key, window);
+    }
+    return window;
+  };
+}
+
+/**
  * What a sweep at `now` does with each object. An object is destroyed only once its day has begun in its
  * exam's zone; it is late when that day has ended.
  */
@@ -310,8 +343,9 @@ export function planSweep<T extends RetainedObject>(
 ): SweepPlan<T> {
   const plan: SweepPlan<T> = { destroy: [], heldPastDate: [], upcoming: [] };
   const horizon = now.getTime() + lookAheadDays * DAY_MS;
+  const windowOf = windows(policyFor);
   for (const object of objects) {
-    const window = retentionWindow(policyFor(object.material, object.exam).rule, object.exam);
+    const window = windowOf(object);
     if (window.notBefore.getTime() > now.getTime()) {
       if (window.notBefore.getTime() <= horizon) plan.upcoming.push({ object, window });
     } else if (object.held) plan.heldPastDate.push({ object, window });
@@ -357,9 +391,10 @@ export function expiryBackstops<T extends RetainedObject>(
 ): { prefix: string; from: Date }[] {
   const latest = new Map<string, number>();
   const unprotected = new Set<string>();
+  const windowOf = windows(policyFor);
   for (const object of objects) {
     const prefix = prefixOf(object);
-    const { deadline } = retentionWindow(policyFor(object.material, object.exam).rule, object.exam);
+    const { deadline } = windowOf(object);
     latest.set(prefix, Math.max(latest.get(prefix) ?? 0, deadline.getTime()));
     if (object.held && !storeEnforcesHolds) unprotected.add(prefix);
   }

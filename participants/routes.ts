@@ -9,7 +9,7 @@ import { ADMINS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { route } from '../platform/http.ts';
-import { jobId } from '../platform/queues.ts';
+import { queueAssembly } from '../works/follow-up.ts';
 import * as store from './store.ts';
 
 export function participantsRoutes(app: FastifyInstance, deps: ServiceContext): void {
@@ -23,9 +23,7 @@ export function participantsRoutes(app: FastifyInstance, deps: ServiceContext): 
     const files = body.files.map((f) => ({ name: f.name, bytes: Buffer.from(f.content, 'base64') }));
     const result = await store.importRis(deps.db, mapping, files, user.id);
     if (!result.imported) return reply.code(422).send(result);
-    const stamp = new Date().toISOString();
-    for (const kitId of result.kitIds)
-      await deps.queues.add('assemble', jobId('kit', kitId, stamp), { kitId });
+    await queueAssembly(deps.queues, result.kitIds);
     const { kitIds: _, ...counts } = result;
     return counts;
   });

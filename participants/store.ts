@@ -15,21 +15,28 @@ import {
   risReferences,
   validateRis,
 } from '../domain/ris.ts';
+import { shippedForms } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import type { Database, Queryable } from '../platform/db.ts';
 import { audit } from '../platform/store/audit.ts';
+import { withholdFields } from '../verification/store.ts';
 import { saveKits } from '../works/store.ts';
 
 export type RisImport =
   | { imported: true; ppes: number; participants: number; refused: number; kits: number; kitIds: string[] }
   | { imported: false; errors: RisError[] };
 
-/** Reads, checks and (only when nothing is wrong anywhere) stores an export; audited by counts only. */
+/**
+ * Reads, checks and (only when nothing is wrong anywhere) stores an export; audited by counts only. `forms`
+ * say which fields of a registration form already read are personal, and so erased for one who refused.
+ */
 export async function importRis(
   db: Database,
   mapping: RisMapping,
   files: readonly RisFile[],
   actor: string,
+  forms: readonly FormDefinition[] = shippedForms(),
 ): Promise<RisImport> {
   const read = readRisFiles(mapping, files);
   return db.transaction(async (tx) => {
@@ -37,6 +44,7 @@ export async function importRis(
     const result = validateRis(read, await facts(tx, refs));
     if (!result.ok) return { imported: false, errors: result.errors };
     await save(tx, result.records);
+    await withholdRefused(tx, forms, result.records, actor);
     const counts = {
       ppes: result.records.ppes.length,
       participants: result.records.participants.length,
@@ -134,4 +142,34 @@ async function save(tx: Queryable, records: RisRecords): Promise<void> {
      where p.exam_id = k.exam and p.code = k.code`,
     link,
   );
+}
+
+/**
+ * A registration form recognised before the export said its participant refused processing of personal data
+ * (order L21, L561-562, L693): what was read and verified of its personal fields is erased now, as the
+ * recogniser withholds it once the refusal is known.
+ */
+async function withholdRefused(
+  tx: Queryable,
+  forms: readonly FormDefinition[],
+  records: RisRecords,
+  actor: string,
+): Promise<void> {
+  const personal = new Map(
+    forms.map((f) => [f.id, f.fields.filter((field) => field.personal).map((field) => field.name)]),
+  );
+  const pages = await tx.query<{ id: string; form: string }>(
+    `select pg.id, pg.form from pages pg
+       join personal.participants p on p.registration_sheet = pg.sheet_number and p.refused_processing
+     where pg.sheet_number = any($1::text[])
+       and (exists (select 1 from fields f where f.page_id = pg.id and f.name = any($2::text[])
+                      and f.value || coalesce(f.final_value, '') <> '')
+            or exists (select 1 from verification_tasks t where t.page_id = pg.id and t.field = any($2::text[])
+                      and t.status <> 'done'))`,
+    [records.kits.map((k) => k.sheets.registration), [...new Set([...personal.values()].flat())]],
+  );
+  for (const page of pages) {
+    const names = personal.get(page.form) ?? [];
+    if (names.length > 0) await withholdFields(tx, forms, page.id, names, actor);
+  }
 }

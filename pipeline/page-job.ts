@@ -3,7 +3,7 @@
  * service's recognise stage). Never throws for bad input: a bad page is a rejected result.
  */
 import { createHash } from 'node:crypto';
-import type { SubjectAnswers } from '../forms/answer-types.ts';
+import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { openSource, PageRejection, type ReadablePage } from './decode.ts';
 import type { Matrix3 } from './geometry.ts';
@@ -100,6 +100,20 @@ export async function recogniseFilePage(
   } catch (err) {
     return rejectedPage(source, page, hash, err, Math.round(performance.now() - started));
   }
+}
+
+/** A page whose file's bytes are in hand: a stored scan (`source` its object key) of an exam held in `examYear`. */
+export interface PageBytes {
+  source: string;
+  bytes: Uint8Array;
+  page: number;
+  examYear: number | null;
+}
+
+/** `recogniseFilePage` on bytes in hand, with the answer types of the exam's year (unknown: the newest). */
+export function recognisePageBytes(p: PageBytes, forms: FormDefinition[]): Promise<PageResult> {
+  const answers = p.examYear === null ? undefined : shippedAnswers(p.examYear);
+  return recogniseFilePage(p.source, async () => p.bytes, p.page, forms, answers);
 }
 
 const isReduced = (p: ReadablePage) => p.scale[0] !== 1 || p.scale[1] !== 1;

@@ -9,8 +9,8 @@ import { guarded } from './failures.ts';
 
 export interface StageJobs {
   recognise: { pageId: string };
-  /** Puts together the work of a kit, named directly or by one of its sheets that has become final. */
-  assemble: { sheetNumber: string } | { kitId: string };
+  /** Puts together the work of a kit from its sheets as they are now. */
+  assemble: { kitId: string };
   /** Sends a complete work to blank-AS2 screening or to expert checking. */
   route: { workId: string };
   /** Takes a final scanned checking protocol as the scores of its checks. */
@@ -52,6 +52,12 @@ export interface StageQueues {
    * ':' (BullMQ's separator): build them with `jobId`.
    */
   add<S extends Stage>(stage: S, jobId: string, data: StageJobs[S]): Promise<void>;
+  /**
+   * Asks for a run that starts after this call, for work whose runs each read the state anew (a kit's
+   * assembly): while one for `key` waits, this is ignored, as the waiting one will see what changed; while
+   * one runs, one more follows it, with this call's data. So a key has at most one run waiting and one running.
+   */
+  again<S extends Stage>(stage: S, key: string, data: StageJobs[S]): Promise<void>;
   /** `add` for many jobs of one stage in one round trip (a batch's pages). */
   addMany<S extends Stage>(stage: S, jobs: { jobId: string; data: StageJobs[S] }[]): Promise<void>;
   /** Jobs waiting, running, failed for good (the dead letters, with their reasons). */
@@ -99,16 +105,20 @@ export function bullmqQueues(
     }),
   );
   const queue = (s: Stage) => queues.get(s)!;
-  const options = (jobId: string) => ({
-    jobId,
+  const retried = {
     attempts: retry.attempts,
     backoff: { type: 'exponential', delay: retry.backoffMs },
     removeOnComplete: { count: 10_000 },
     removeOnFail: false,
-  });
+  };
+  const options = (jobId: string) => ({ jobId, ...retried });
   return guarded('queue', {
     async add(stage, jobId, data) {
       await queue(stage).add(stage, data, options(jobId));
+    },
+    async again(stage, key, data) {
+      // BullMQ's deduplication does just this; the job's id is BullMQ's own.
+      await queue(stage).add(stage, data, { ...retried, deduplication: { id: key, keepLastIfActive: true } });
     },
     async addMany(stage, jobs) {
       await queue(stage).addBulk(jobs.map((j) => ({ name: stage, data: j.data, opts: options(j.jobId) })));
@@ -207,9 +217,22 @@ export function inProcessStages(
   concurrency = 1,
   retry = DEFAULT_RETRY,
 ): StageQueues & StageWorkers & { idle(): Promise<void> } {
-  type Item = { stage: Stage; jobId: string; data: StageJobs[Stage]; attempt: number };
+  /** `key`: an `again` job's stage and key. */
+  type Item = { stage: Stage; jobId: string; data: StageJobs[Stage]; attempt: number; key?: string };
   const pending: Item[] = [];
   const known = new Set<string>();
+  /** Where each `again` key's run is, and the run asked for while it ran. */
+  const keyed = new Map<string, 'waiting' | 'running'>();
+  const following = new Map<string, Item>();
+  /** A job done for good (completed or dead): its id is free again, or its key's next run is queued. */
+  const finished = (item: Item) => {
+    if (!item.key) return void known.delete(`${item.stage}:${item.jobId}`);
+    const next = following.get(item.key);
+    following.delete(item.key);
+    if (!next) return void keyed.delete(item.key);
+    keyed.set(item.key, 'waiting');
+    pending.push(next);
+  };
   const dead = new Map<
     Stage,
     { jobId: string; reason: string; attempts: number; data: StageJobs[Stage] }[]
@@ -232,6 +255,8 @@ export function inProcessStages(
   };
   const failed = (item: Item, err: Error) => {
     if (item.attempt + 1 < retry.attempts) {
+      // A retry reads the state anew, as a waiting run would.
+      if (item.key) keyed.set(item.key, 'waiting');
       scheduled++;
       setTimeout(
         () => {
@@ -246,17 +271,19 @@ export function inProcessStages(
     const list = dead.get(item.stage) ?? [];
     list.push({ jobId: item.jobId, reason: err.message, attempts: item.attempt + 1, data: item.data });
     dead.set(item.stage, list);
+    finished(item);
   };
   const pump = () => {
     while (!closed && active < concurrency && pending.length > 0) {
       const item = pending.shift()!;
+      if (item.key) keyed.set(item.key, 'running');
       active++;
       running(item.stage, 1);
       (handlers[item.stage] as (d: StageJobs[Stage]) => Promise<unknown>)(item.data)
         .then(
           () => {
             completed.set(item.stage, (completed.get(item.stage) ?? 0) + 1);
-            known.delete(`${item.stage}:${item.jobId}`);
+            finished(item);
           },
           (err: Error) => failed(item, err),
         )
@@ -277,6 +304,16 @@ export function inProcessStages(
   };
   return {
     add,
+    async again(stage, jobKey, data) {
+      const key = `${stage}:${jobKey}`;
+      const item = { stage, jobId: jobKey, data, attempt: 0, key };
+      const where = keyed.get(key);
+      if (where === 'running') following.set(key, item);
+      if (where) return;
+      keyed.set(key, 'waiting');
+      pending.push(item);
+      pump();
+    },
     async addMany(stage, jobs) {
       for (const j of jobs) await add(stage, j.jobId, j.data);
     },

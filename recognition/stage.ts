@@ -5,11 +5,15 @@
  * nothing.
  */
 
-import { shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
-import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
+import {
+  type PageBytes,
+  type PageResult,
+  recogniseFilePage,
+  recognisePageBytes,
+} from '../pipeline/page-job.ts';
 import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { InfrastructureError } from '../platform/failures.ts';
@@ -51,29 +55,33 @@ function withholding(r: PageResult, names: string[]): PageResult {
   return { ...r, fields, status: doubtful ? 'needs-verification' : 'recognised' };
 }
 
+/**
+ * The pipeline on one stored page. By default in the calling thread; `rcoi worker` hands the stage its
+ * threads, so that the database round trips of every stage on its event loop never wait behind a page.
+ */
+export type PageRecogniser = (page: PageBytes) => Promise<PageResult>;
+
 export async function recognisePageStage(
   deps: Adapters,
   forms: FormDefinition[],
   id: string,
+  recognise: PageRecogniser = (p) => recognisePageBytes(p, forms),
 ): Promise<PageOutcome> {
   const { db, objects } = deps;
   const page = await pageToRecognise(db, id);
   if (!page) throw new Error(`no page ${id}`);
   if (page.status !== 'pending') return 'already-done';
   // A file the store cannot give now is not a bad page: the job fails, to be retried, and the page waits.
-  let unavailable: InfrastructureError | undefined;
-  const r = await recogniseFilePage(
-    page.objectKey,
-    () =>
-      objects.get(page.objectKey).catch((err: unknown) => {
-        if (err instanceof InfrastructureError) unavailable = err;
-        throw err;
-      }),
-    page.pageIndex,
-    forms,
-    page.examYear === null ? undefined : shippedAnswers(page.examYear),
-  );
-  if (unavailable) throw unavailable;
+  // A file it cannot give at all is: the page is rejected as unreadable.
+  const source = page.objectKey;
+  const bytes = await objects.get(source).catch((err: unknown) => {
+    if (err instanceof InfrastructureError) throw err;
+    return { missing: err };
+  });
+  const r =
+    'missing' in bytes
+      ? await recogniseFilePage(source, () => Promise.reject(bytes.missing), page.pageIndex, forms)
+      : await recognise({ source, bytes, page: page.pageIndex, examYear: page.examYear });
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
   const doubts = def ? doubtsOf(expandForm(def), r) : [];
   const personal =

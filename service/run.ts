@@ -63,13 +63,14 @@ export async function startService(
   // The requeue handler adds to whichever queues this process has, made just below.
   const target: RequeueTarget = {
     add: (stage, id, data) => queues.add(stage, id, data),
+    again: (stage, key, data) => queues.again(stage, key, data),
     addMany: (stage, jobs) => queues.addMany(stage, jobs),
     retryDead: (stage, ids) => queues.retryDead(stage, ids),
     counts: (stage) => queues.counts(stage),
   };
   const stages = embedded
     ? inProcessStages(
-        stageHandlers(adapters, forms, target, rulesOf),
+        stageHandlers(adapters, forms, target, { rulesOf }),
         opts.concurrency ?? Math.max(1, availableParallelism() - 1),
       )
     : undefined;

@@ -30,8 +30,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   recognition: [...STAGE_BASE, 'verification', 'works'],
   intake: [...STAGE_BASE, 'recognition'],
   retention: STAGE_BASE,
-  // The regional system's kits are kits: saved as the printing system's are.
-  participants: [...STAGE_BASE, 'works'],
+  // The regional system's kits are kits: saved as the printing system's are; a refusal it brings erases
+  // what verification holds of a registration form read before.
+  participants: [...STAGE_BASE, 'verification', 'works'],
   print: [...STAGE_BASE, 'render', 'works'],
   checking: [...STAGE_BASE, 'works', 'print'],
   // Results read the facts of works and checks from the database, not through those rooms; their protocols

@@ -125,6 +125,7 @@ async function scanBack(
       add: async (stage, _id, data) => {
         if (stage === 'protocol') queued.push(data as StageJobs['protocol']);
       },
+      again: async () => {},
     },
     pageId,
   );

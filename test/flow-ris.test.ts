@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMapping, type RisFile } from '../domain/ris.ts';
-import { shippedForms } from '../forms/definitions.ts';
+import { expandForm, shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { importRis } from '../participants/store.ts';
+import { allowedSymbols } from '../pipeline/derive.ts';
+import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
@@ -22,6 +24,7 @@ import { registerExam } from '../platform/store/exams.ts';
 import { issueUser } from '../platform/store/users.ts';
 import { recognisePageStage } from '../recognition/stage.ts';
 import { CORPUS_DIR } from '../samples/make-corpus.ts';
+import { decide, releaseTask, takeNextTask } from '../verification/store.ts';
 import { assembleKit } from '../works/store.ts';
 import { finalSheet, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshPostgresDatabase, undoAfterAll } from './services.ts';
@@ -64,6 +67,119 @@ async function fresh(open: () => Promise<Database>): Promise<Database> {
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
+
+const REGISTRATION = shippedForms().find((f) => f.id === 'ege-registration')!;
+const PERSONAL_IN_FORM_ORDER = REGISTRATION.fields.filter((f) => f.personal).map((f) => f.name);
+const PERSONAL = [...PERSONAL_IN_FORM_ORDER].sort();
+
+/** The corpus's registration form and what its writer wrote. */
+const registration = (() => {
+  const file = 'ege-registration-scanner-7.jpg';
+  const truth = JSON.parse(readFileSync(join(CORPUS_DIR, file.replace('.jpg', '.json')), 'utf8')) as {
+    sheetNumber: string;
+    fields: Record<string, { value: string }>;
+  };
+  return { file, truth, value: (field: string) => truth.fields[field]!.value };
+})();
+
+/** The corpus's registration form ingested and recognised; its page's id. */
+async function recogniseRegistration(db: Database): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcoi-refused-'));
+  undo(() => rmSync(dir, { recursive: true, force: true }));
+  const deps = { db, objects: folderObjectStore(dir) };
+  const bytes = new Uint8Array(readFileSync(join(CORPUS_DIR, registration.file)));
+  const meta = { batch: 'b1', station: 's', exam: MOSCOW_EGE_02.id, declared: {} };
+  const [page] = (await ingestBatch(deps, meta, 'upload', [{ name: registration.file, bytes }])).newPages;
+  await recognisePageStage(deps, shippedForms(), page!);
+  return page!;
+}
+
+/** The sample export with the corpus form as P0003's registration sheet (P0003 refused). */
+const refusedOnForm = () =>
+  samples().map((f) =>
+    f.name.endsWith('kits-38.csv')
+      ? {
+          ...f,
+          bytes: utf8(
+            new TextDecoder().decode(f.bytes).replace('8261000000038', registration.truth.sheetNumber),
+          ),
+        }
+      : f,
+  );
+
+/** As the recogniser leaves fields it doubted: no final value, a verification task each, the page not final. */
+async function doubt(db: Database, page: string, fields: string[]) {
+  const form = expandForm(REGISTRATION);
+  await db.query(
+    `update fields set final_value = null, status = 'doubtful', doubt = '{low-confidence}'
+     where page_id = $1 and name = any($2)`,
+    [page, fields],
+  );
+  for (const field of fields)
+    await db.query(
+      `insert into verification_tasks (page_id, field, priority, allowed) values ($1, $2, 0, $3)`,
+      [page, field, allowedSymbols(form, field)],
+    );
+  await db.query(`update pages set status = 'needs-verification' where id = $1`, [page]);
+  await db.query(`update sheets set status = 'needs-verification' where page_id = $1`, [page]);
+}
+
+/** A verifier settles the open tasks `wanted` says, each with what the writer wrote; the fields decided. */
+async function verify(db: Database, wanted: (field: string) => boolean): Promise<string[]> {
+  const verifier = { id: 'verifier-ana', senior: false };
+  const skipped: number[] = [];
+  const decided: string[] = [];
+  const next = () => takeNextTask(db, verifier, new Date(), 60_000, skipped);
+  for (let task = await next(); task; task = await next()) {
+    if (!wanted(task.field)) {
+      skipped.push(task.id);
+      continue;
+    }
+    const truth =
+      task.field === SHEET_NUMBER_TASK
+        ? registration.truth.sheetNumber
+        : (registration.truth.fields[task.field]?.value ?? task.value);
+    await decide(db, shippedForms(), verifier, task.id, { action: 'correct', value: truth });
+    decided.push(task.field);
+  }
+  // What was skipped goes back for the next call.
+  for (const id of skipped) await releaseTask(db, verifier.id, id);
+  return decided;
+}
+
+const pageAndSheet = (db: Database, page: string) =>
+  db.query(
+    'select p.status, s.status as sheet from pages p left join sheets s on s.page_id = p.id where p.id = $1',
+    [page],
+  );
+
+/**
+ * Nothing read of the form's personal fields is stored anywhere, their tasks are closed, and the page and its
+ * sheet are final (every other field was verified), for its kit to be assembled; the erasure is audited.
+ */
+async function expectWithheld(db: Database, page: string, actor: string) {
+  expect(await personalFields(db, page)).toEqual(PERSONAL.map((name) => ({ name, value: '', final: '' })));
+  const stored = await everything(db);
+  for (const name of PERSONAL) expect(stored).not.toContain(registration.value(name));
+  expect(
+    await db.query(`select field from verification_tasks where page_id = $1 and status <> 'done'`, [page]),
+  ).toEqual([]);
+  expect(await pageAndSheet(db, page)).toEqual([{ status: 'final', sheet: 'final' }]);
+  expect(
+    await db.query(`select actor, detail from audit_events where action = 'verification.withhold'`),
+  ).toEqual([{ actor, detail: { fields: PERSONAL_IN_FORM_ORDER } }]);
+}
+
+const personalFields = (db: Database, page: string) =>
+  db.query<{ name: string; value: string; final: string | null }>(
+    'select name, value, final_value as final from fields where page_id = $1 and name = any($2) order by name',
+    [page, PERSONAL],
+  );
+
+const taskFields = async (db: Database, page: string) =>
+  (await db.query<{ field: string }>('select field from verification_tasks where page_id = $1', [page])).map(
+    (t) => t.field,
+  );
 
 describe.each(DATABASES)('the RIS import on %s', (_name, open) => {
   it('takes the sample export, the refused participant under the code only, and takes it again unchanged', async () => {
@@ -193,49 +309,68 @@ describe.each(DATABASES)('the RIS import on %s', (_name, open) => {
   });
 
   it('stores nothing read of the personal fields of a refused participant’s registration form, and asks no verifier', async () => {
-    const forms = shippedForms();
-    const personal = forms
-      .find((f) => f.id === 'ege-registration')!
-      .fields.filter((f) => f.personal)
-      .map((f) => f.name)
-      .sort();
-    expect(personal).toEqual(['document_number', 'document_series', 'name', 'patronymic', 'surname']);
-    const file = 'ege-registration-scanner-7.jpg';
-    const truth = JSON.parse(readFileSync(join(CORPUS_DIR, file.replace('.jpg', '.json')), 'utf8'));
     /** The form scanned as the registration sheet of participant `code`'s kit. */
     const scanned = async (code: string) => {
       const db = await fresh(open);
       await importRis(db, mapping, samples(), 'a');
       await db.query('update personal.participants set registration_sheet = $1 where code = $2', [
-        truth.sheetNumber,
+        registration.truth.sheetNumber,
         code,
       ]);
-      const dir = mkdtempSync(join(tmpdir(), 'rcoi-refused-'));
-      undo(() => rmSync(dir, { recursive: true, force: true }));
-      const deps = { db, objects: folderObjectStore(dir) };
-      const bytes = new Uint8Array(readFileSync(join(CORPUS_DIR, file)));
-      const meta = { batch: 'b1', station: 's', exam: MOSCOW_EGE_02.id, declared: {} };
-      const [page] = (await ingestBatch(deps, meta, 'upload', [{ name: file, bytes }])).newPages;
-      await recognisePageStage(deps, forms, page!);
-      const fields = await db.query<{ name: string; value: string; final: string | null }>(
-        'select name, value, final_value as final from fields where page_id = $1 and name = any($2) order by name',
-        [page, personal],
-      );
-      const tasks = await db.query<{ field: string }>(
-        'select field from verification_tasks where page_id = $1',
-        [page],
-      );
-      return { db, fields, tasks: tasks.map((t) => t.field) };
+      const page = await recogniseRegistration(db);
+      return { db, fields: await personalFields(db, page), tasks: await taskFields(db, page) };
     };
     // P0001 did not refuse: the form's names are read (what lets the refused case below fail).
     const kept = await scanned('P0001');
-    expect(kept.fields.find((f) => f.name === 'surname')?.value).toBe(truth.fields.surname.value);
+    expect(kept.fields.find((f) => f.name === 'surname')?.value).toBe(registration.value('surname'));
     // P0003 refused (order L21, L561-562, L693): the same form scanned anyway keeps those fields empty.
+    expect(PERSONAL).toEqual(['document_number', 'document_series', 'name', 'patronymic', 'surname']);
     const refused = await scanned('P0003');
-    expect(refused.fields).toEqual(personal.map((name) => ({ name, value: '', final: '' })));
-    expect(refused.tasks.filter((t) => personal.includes(t))).toEqual([]);
+    expect(refused.fields).toEqual(PERSONAL.map((name) => ({ name, value: '', final: '' })));
+    expect(refused.tasks.filter((t) => PERSONAL.includes(t))).toEqual([]);
     const stored = await everything(refused.db);
-    for (const name of personal) expect(stored).not.toContain(truth.fields[name].value);
+    for (const name of PERSONAL) expect(stored).not.toContain(registration.value(name));
+  });
+
+  it('erases what was read and verified of a registration form when a later export says its participant refused', async () => {
+    const db = await fresh(open);
+    const page = await recogniseRegistration(db);
+    // Read as anyone's form, the surname and name doubted (the corpus form's are read without doubt): the
+    // surname verified, the name's task still open. The names are stored, in fields and corrections.
+    await doubt(db, page, ['surname', 'name']);
+    expect(await verify(db, (field) => field !== 'name')).toContain('surname');
+    expect(await everything(db)).toContain(registration.value('surname'));
+    expect(await pageAndSheet(db, page)).toEqual([
+      { status: 'needs-verification', sheet: 'needs-verification' },
+    ]);
+    // The export names the form as P0003's registration sheet: P0003 refused.
+    expect(await importRis(db, mapping, refusedOnForm(), 'admin-ivan')).toMatchObject({ refused: 1 });
+    await expectWithheld(db, page, 'admin-ivan');
+    // The same export again finds nothing more to erase.
+    await importRis(db, mapping, refusedOnForm(), 'admin-ivan');
+    expect(await count(db, `audit_events where action = 'verification.withhold'`)).toBe(1);
+  });
+
+  it('erases what was read of a refused participant’s registration form once a verifier enters its unread number', async () => {
+    const db = await fresh(open);
+    const page = await recogniseRegistration(db);
+    // As the stage leaves a page whose number was not read: no number, no sheet entered, a task for the number.
+    // Its names are read, as nothing says whose form it is; nor can the export, which comes next.
+    await db.query(`update pages set sheet_number = null, status = 'needs-verification' where id = $1`, [
+      page,
+    ]);
+    await db.query('delete from sheets where page_id = $1', [page]);
+    await db.query(
+      `insert into verification_tasks (page_id, field, priority, allowed) values ($1, $2, 0, '0123456789')
+       on conflict (page_id, field) do update set status = 'open'`,
+      [page, SHEET_NUMBER_TASK],
+    );
+    await importRis(db, mapping, refusedOnForm(), 'admin-ivan');
+    await verify(db, (field) => !PERSONAL.includes(field) && field !== SHEET_NUMBER_TASK);
+    expect(await everything(db)).toContain(registration.value('surname'));
+    // The number entered is P0003's registration sheet: the names go with that decision.
+    expect(await verify(db, (field) => field === SHEET_NUMBER_TASK)).toEqual([SHEET_NUMBER_TASK]);
+    await expectWithheld(db, page, 'verifier-ana');
   });
 
   it('moves a work assembled before the export to the registered participant, dropping the form’s reading', async () => {

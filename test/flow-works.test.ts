@@ -3,13 +3,13 @@ import { shippedForms } from '../forms/definitions.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
-import { inProcessStages, jobId, queueRecognition } from '../platform/queues.ts';
+import { inProcessStages, queueRecognition } from '../platform/queues.ts';
 import { registerExam } from '../platform/store/exams.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { decide, takeNextTask } from '../verification/store.ts';
 import { type RequeueTarget, stageHandlers } from '../workers/handlers.ts';
-import { queueFollowUp } from '../works/follow-up.ts';
+import { queueAssembly, queueFollowUp } from '../works/follow-up.ts';
 import { importKits } from '../works/store.ts';
 import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
@@ -40,6 +40,7 @@ describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
     await registerExam(db, { ...MOSCOW_EGE_02, id: 'exam-1' });
     const target: RequeueTarget = {
       add: (s, id, d) => stages.add(s, id, d),
+      again: (s, key, d) => stages.again(s, key, d),
       addMany: (s, jobs) => stages.addMany(s, jobs),
       retryDead: (s, ids) => stages.retryDead(s, ids),
       counts: (s) => stages.counts(s),
@@ -68,7 +69,7 @@ describe.each(DATABASES)('works through the stages on %s', (_name, open) => {
     const number = (form: string) => sheets.find((s) => s.form.startsWith(form))!.sheet_number;
     const csv = `kit_id,registration,as1,as2_1,as2_2\nK1,${number('ege-registration')},${number('ege-as1')},${number('ege-as2-1')},${number('ege-as2-2')}\n`;
     const { kitIds } = await importKits(db, csv);
-    for (const kitId of kitIds) await stages.add('assemble', jobId('kit', kitId, 'import'), { kitId });
+    await queueAssembly(stages, kitIds);
     await stages.idle();
     const workOf = async () =>
       (

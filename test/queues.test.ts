@@ -1,6 +1,16 @@
 /** The in-process stage runner of the embedded default: same contract as the BullMQ queues. */
-import { describe, expect, it } from 'vitest';
-import { inProcessStages, queueRecognition } from '../platform/queues.ts';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  bullmqQueues,
+  bullmqWorkers,
+  inProcessStages,
+  queueRecognition,
+  redisConnection,
+  type StageHandlers,
+  type StageQueues,
+} from '../platform/queues.ts';
+import { testServices } from './services.ts';
 
 describe('in-process stages', () => {
   it('runs each job once, retries a failing one with backoff, and keeps the hopeless as dead letters', async () => {
@@ -42,6 +52,87 @@ describe('in-process stages', () => {
     ]);
     expect(await stages.counts('recognise')).toEqual({ waiting: 0, active: 0, failed: 1, completed: 4 });
     await stages.close();
+  });
+});
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+/** Stage handlers that do nothing but `assemble`. */
+function assembling(assemble: StageHandlers['assemble']): StageHandlers {
+  const nothing = async () => {};
+  return {
+    recognise: nothing,
+    assemble,
+    route: nothing,
+    protocol: nothing,
+    retention: nothing,
+    results: nothing,
+    requeue: nothing,
+  };
+}
+
+const IMPLEMENTATIONS: [string, (h: StageHandlers) => StageQueues][] = [
+  ['in this process', (h) => inProcessStages(h, 1)],
+  [
+    'BullMQ on Redis',
+    (h) => {
+      const connection = redisConnection(testServices().redisUrl);
+      const prefix = `t-again-${randomBytes(4).toString('hex')}`;
+      const queues = bullmqQueues(connection, prefix);
+      const workers = bullmqWorkers(connection, h, { prefix, concurrency: { assemble: 1 } });
+      closers.push(
+        () => workers.close(),
+        () => queues.close(),
+      );
+      return queues;
+    },
+  ],
+];
+
+describe.each(IMPLEMENTATIONS)('again, %s', (_name, make) => {
+  it('runs a key once for every call while it waits, and once more for every call while it runs', async () => {
+    const runs: string[] = [];
+    let started = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const queues = make(
+      assembling(async ({ kitId }) => {
+        runs.push(kitId);
+        if (runs.length === 1) {
+          started();
+          await gate;
+        }
+      }),
+    );
+    closers.push(() => queues.close());
+    const ranAll = async (...kits: string[]) => {
+      for (let waited = 0; !kits.every((k) => runs.includes(k)); waited += 20) {
+        if (waited > 20_000) throw new Error(`ran ${runs.join(', ')}, not yet ${kits.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await queues.again('assemble', 'K', { kitId: 'K-a' });
+    await running;
+    // K runs: two more calls make one more run, with the last call's data.
+    await queues.again('assemble', 'K', { kitId: 'K-b' });
+    await queues.again('assemble', 'K', { kitId: 'K-c' });
+    // One run at a time: L's first run waits behind K's, and the calls meanwhile add nothing.
+    await queues.again('assemble', 'L', { kitId: 'L-a' });
+    await queues.again('assemble', 'L', { kitId: 'L-b' });
+    release();
+    await ranAll('K-c', 'L-a');
+    // Done with, a key runs again: and runs in order, so nothing else was left queued before it.
+    await queues.again('assemble', 'K', { kitId: 'K-d' });
+    await ranAll('K-d');
+    expect(runs).toEqual(['K-a', 'L-a', 'K-c', 'K-d']);
   });
 });
 

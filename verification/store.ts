@@ -23,7 +23,7 @@ import { type CellDoubt, type RecognisedField, SHEET_NUMBER_TASK } from '../pipe
 import type { Database, Queryable } from '../platform/db.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { audit } from '../platform/store/audit.ts';
-import { sheetBecameFinal } from '../works/store/sheets.ts';
+import { refusedRegistration, sheetBecameFinal } from '../works/store/sheets.ts';
 import { fieldLabel } from './labels.ts';
 
 export interface Verifier {
@@ -230,13 +230,20 @@ export async function decide(
     const value = decision.action === 'correct' ? decision.value : old;
     const problem = valueProblem(acceptsOf(task.field, task.allowed), value, ean13CheckDigitValid);
     if (problem) throw new VerificationError('bad-value', problem);
-    await tx.query(
+    const [correction] = await tx.query<{ id: string }>(
       `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
+       values ($1, $2, $3, $4, $5, $6, $7) returning id::text as id`,
       [taskId, task.page_id, task.field, decision.action, old, value, verifier.id],
     );
+    const def = forms.find((f) => f.id === page?.form);
     if (task.field === SHEET_NUMBER_TASK) {
       await tx.query('update pages set sheet_number = $2 where id = $1', [task.page_id, value]);
+      // A registration form whose number only a verifier could read may be a refused participant's: what was
+      // read of its personal fields goes now, as the recogniser would have withheld it. (Before this task
+      // closes, so that the page is finished once, below.)
+      const personal = def?.fields.filter((f) => f.personal).map((f) => f.name) ?? [];
+      if (personal.length > 0 && (await refusedRegistration(tx, value)))
+        await withholdFields(tx, forms, task.page_id, personal, verifier.id);
     } else {
       await tx.query(`update fields set final_value = $3, status = $4 where page_id = $1 and name = $2`, [
         task.page_id,
@@ -248,8 +255,9 @@ export async function decide(
     await tx.query(`update verification_tasks set status = 'done', leased_until = null where id = $1`, [
       taskId,
     ]);
-    await audit(tx, verifier.id, `verification.${decision.action}`, subject, { old, new: value });
-    const def = forms.find((f) => f.id === page?.form);
+    // The values stay in the correction, which erasure can reach: the trail is never changed, and a field
+    // may hold a participant's name.
+    await audit(tx, verifier.id, `verification.${decision.action}`, subject, { correction: correction!.id });
     return {
       pageFinal: await finishPage(tx, task.page_id, def ? expandForm(def) : undefined),
       pageId: task.page_id,
@@ -332,16 +340,15 @@ export async function undoDecision(
     await lease(tx, taskId, verifier.id, until);
     if (last.action === 'escalate')
       await tx.query('update verification_tasks set escalated = false where id = $1', [taskId]);
-    await tx.query(
+    const [correction] = await tx.query<{ id: string }>(
       `insert into corrections (task_id, page_id, field, action, old_value, new_value, actor)
-       values ($1, $2, $3, 'undo', $4, $5, $6)`,
+       values ($1, $2, $3, 'undo', $4, $5, $6) returning id::text as id`,
       [taskId, task.page_id, task.field, last.new_value, last.old_value, verifier.id],
     );
     await audit(tx, verifier.id, 'verification.undo', `${task.page_id}/${task.field}`, {
       undone: last.action,
       by: last.actor,
-      old: last.new_value,
-      new: last.old_value,
+      correction: correction!.id,
       pageWasFinal: page?.status === 'final',
     });
     return taskView(tx, taskId, until);
@@ -435,6 +442,44 @@ async function finishPage(tx: Queryable, pageId: string, form: ExpandedForm | un
   if (page?.sheet_number && form)
     await sheetBecameFinal(tx, { sheetNumber: page.sheet_number, pageId, form: form.definition });
   return true;
+}
+
+/**
+ * Erases what was read and verified of fields that may not be kept: a refused participant's personal data
+ * (order L21, L561-562, L693) on a registration form recognised before the regional export said so. Their
+ * values, corrections and cell readings become empty and their tasks close, as if the recogniser had
+ * withheld them; the page becomes final if nothing else of it waits (its kit's assembly is the caller's).
+ */
+export async function withholdFields(
+  tx: Queryable,
+  forms: readonly FormDefinition[],
+  pageId: string,
+  names: string[],
+  actor: string,
+): Promise<void> {
+  const args = [pageId, names];
+  await tx.query(
+    `update fields set value = '', final_value = '', doubt = '{}', status = 'accepted'
+     where page_id = $1 and name = any($2::text[])`,
+    args,
+  );
+  await tx.query(
+    `update corrections set old_value = '', new_value = '' where page_id = $1 and field = any($2::text[])`,
+    args,
+  );
+  await tx.query(
+    `update verification_tasks set status = 'done', leased_by = null, leased_until = null
+     where page_id = $1 and field = any($2::text[])`,
+    args,
+  );
+  const [page] = await tx.query<{ status: string; form: string | null }>(
+    `update pages set recognition = jsonb_set(recognition, '{cells}', coalesce(recognition -> 'cells', '{}') - $2::text[])
+     where id = $1 and recognition is not null returning status, form`,
+    args,
+  );
+  await audit(tx, actor, 'verification.withhold', pageId, { fields: names });
+  const def = forms.find((f) => f.id === page?.form);
+  if (page?.status === 'needs-verification') await finishPage(tx, pageId, def && expandForm(def));
 }
 
 /** A doubtful field to settle: its verification task's field, priority (lower first) and allowed symbols. */

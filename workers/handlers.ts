@@ -7,13 +7,13 @@ import type { FormDefinition } from '../forms/schema.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import type { Queryable } from '../platform/db.ts';
 import { jobId, queueRecognition, type StageHandlers, type StageQueues } from '../platform/queues.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
+import { type PageRecogniser, recognisePageStage } from '../recognition/stage.ts';
 import { pendingPages } from '../recognition/store.ts';
 import { shippedBasis } from '../results/basis.ts';
 import { recomputeStale } from '../results/store.ts';
 import { sweepRetention } from '../retention/stage.ts';
-import { queueFollowUp } from '../works/follow-up.ts';
-import { assembleKit, kitOfSheet, kitsToReassemble, routeWork, unroutedWorks } from '../works/store.ts';
+import { queueAssembly, queueFollowUp } from '../works/follow-up.ts';
+import { assembleKit, kitsToReassemble, routeWork, unroutedWorks } from '../works/store.ts';
 
 /** Sweeps run hourly, so an object is destroyed within the first hour of its day in every zone. */
 export const RETENTION_EVERY_MS = 3_600_000;
@@ -26,12 +26,13 @@ export const RESULTS_EVERY_MS = 3_600_000;
 export const REQUEUE_EVERY_MS = 60_000;
 
 /** What the requeue pass needs of the queues. */
-export type RequeueTarget = Pick<StageQueues, 'add' | 'addMany' | 'retryDead' | 'counts'>;
+export type RequeueTarget = Pick<StageQueues, 'add' | 'again' | 'addMany' | 'retryDead' | 'counts'>;
 
 /**
  * Queues again what Redis may have lost: pages still pending (and retries their dead jobs), kits with a sheet
- * that changed after their last assembly, complete works not yet routed. A job that still exists (waiting, running or dead) keeps its id,
- * so adding it again changes nothing; each id names the state it was made for.
+ * that changed after their last assembly, complete works not yet routed. A job that still exists (waiting,
+ * running or dead) keeps its id, so adding it again changes nothing; a kit's assembly already waiting takes
+ * this one's place.
  */
 async function requeueLost(db: Queryable, queues: RequeueTarget) {
   const pending = await pendingPages(db);
@@ -43,7 +44,7 @@ async function requeueLost(db: Queryable, queues: RequeueTarget) {
   // another round. A page that cannot be read is rejected, not failed, so only outages and bugs land here.
   const retried = await queues.retryDead('recognise', pending);
   const kits = await kitsToReassemble(db);
-  for (const k of kits) await queues.add('assemble', jobId('kit', k.kitId, k.since), { kitId: k.kitId });
+  await queueAssembly(queues, kits);
   const works = await unroutedWorks(db);
   for (const id of works) await queues.add('route', jobId('work', id), { workId: id });
   return { pages: pending.length, retried, kits: kits.length, works: works.length };
@@ -64,18 +65,21 @@ export function stageHandlers(
   deps: Adapters,
   forms: FormDefinition[],
   queues: RequeueTarget,
-  rulesOf: RulesOf = shippedRules(),
+  opts: {
+    rulesOf?: RulesOf;
+    /** Where pages are read: the stage's own thread unless given (`rcoi worker`'s threads). */
+    recognise?: PageRecogniser;
+  } = {},
 ): StageHandlers {
+  const { rulesOf = shippedRules(), recognise } = opts;
   const basis = shippedBasis({ rules: rulesOf });
   return {
     recognise: async ({ pageId }) => {
-      const outcome = await recognisePageStage(deps, forms, pageId);
+      const outcome = await recognisePageStage(deps, forms, pageId, recognise);
       if (outcome === 'recognised') await queueFollowUp(deps.db, queues, pageId);
       return outcome;
     },
-    assemble: async (data) => {
-      const kitId = 'kitId' in data ? data.kitId : await kitOfSheet(deps.db, data.sheetNumber);
-      if (!kitId) return 'no-kit';
+    assemble: async ({ kitId }) => {
       const work = await deps.db.transaction((tx) => assembleKit(tx, forms, kitId));
       if (work?.status === 'complete') await queues.add('route', jobId('work', work.id), { workId: work.id });
       return work?.status ?? 'no-kit';

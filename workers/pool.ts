@@ -3,7 +3,11 @@
  * Pages, not files, are the recogniser's unit of work, so one long multi-page TIFF still spreads over every
  * core. Results arrive in completion order.
  */
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { FormDefinition } from '../forms/schema.ts';
+import type { PageResult } from '../pipeline/page-job.ts';
+import type { PageTask } from './recognise-task.ts';
 
 export interface ThreadPool<Task, Result> {
   run(task: Task): Promise<Result>;
@@ -72,4 +76,14 @@ export function createThreadPool<Task, Result>(
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/**
+ * `size` threads recognising page tasks, each loading the pipeline once, kept for the pool's life. Only types
+ * of the pipeline are imported here: a process that recognises in threads never loads it itself.
+ */
+export function recognitionThreads(size: number, forms: FormDefinition[]): ThreadPool<PageTask, PageResult> {
+  // The thread's module in this module's language: .ts in a checkout, .js in the build.
+  const module = new URL(`./recognise-thread${extname(import.meta.url)}`, import.meta.url);
+  return createThreadPool<PageTask, PageResult>(size, module, forms);
 }

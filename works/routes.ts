@@ -8,9 +8,8 @@ import { OPERATORS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { ServiceError } from '../platform/errors.ts';
 import { route } from '../platform/http.ts';
-import { jobId } from '../platform/queues.ts';
 import { audit } from '../platform/store/audit.ts';
-import { queueFollowUp } from './follow-up.ts';
+import { queueAssembly, queueFollowUp } from './follow-up.ts';
 import * as sheets from './store/sheets.ts';
 import * as works from './store.ts';
 
@@ -36,8 +35,7 @@ export function worksRoutes(app: FastifyInstance, deps: ServiceContext): void {
       throw new ServiceError('wrong-media-type', 'send the kit manifest as text/csv');
     const { kitIds, ...result } = await works.importKits(deps.db, raw.body);
     // Each kit is assembled from whatever of its sheets are already here; the rest follow as they become final.
-    const stamp = new Date().toISOString();
-    for (const kitId of kitIds) await deps.queues.add('assemble', jobId('kit', kitId, stamp), { kitId });
+    await queueAssembly(deps.queues, kitIds);
     await audit(deps.db, user.id, 'kits.import', 'kits', { kits: result.kits, errors: result.errors.length });
     return result;
   });

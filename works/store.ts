@@ -156,29 +156,36 @@ export async function assembleKit(
   kitId: string,
 ): Promise<AssembledWork | null> {
   await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`kit:${kitId}`]);
-  const kitRows = await tx.query<{ role: KitRole; sheet_number: string }>(
-    'select role, sheet_number from kits where kit_id = $1',
+  // The kit's sheets with what is known of them, in one round trip: the lock is held until the commit.
+  const kitRows = await tx.query<{
+    role: KitRole;
+    sheet_number: string;
+    form: string | null;
+    status: string | null;
+  }>(
+    `select k.role, k.sheet_number, s.form, s.status from kits k
+       left join sheets s on s.sheet_number = k.sheet_number
+     where k.kit_id = $1`,
     [kitId],
   );
   if (kitRows.length === 0) return null;
-  const roles = new Map(kitRows.map((k) => [k.role, k.sheet_number]));
+  const roles = new Map(kitRows.map((k) => [k.role, k]));
   const roleOfForm = kitRoles(forms);
   const missing: WorkGap[] = [];
   const members: { sheet: string; role: string; position: number | null }[] = [];
   for (const role of KIT_ROLES) {
-    const number = roles.get(role)!;
-    const sheet = await sheetRow(tx, number);
-    if (!sheet) missing.push({ code: 'work-sheet-not-received', params: { role, sheet: number } });
+    const { sheet_number: number, form, status } = roles.get(role)!;
+    if (!form) missing.push({ code: 'work-sheet-not-received', params: { role, sheet: number } });
     else {
-      if (roleOfForm.get(sheet.form) !== role)
-        missing.push({ code: 'work-sheet-other-form', params: { role, sheet: number, form: sheet.form } });
-      else if (sheet.status !== 'final')
+      if (roleOfForm.get(form) !== role)
+        missing.push({ code: 'work-sheet-other-form', params: { role, sheet: number, form } });
+      else if (status !== 'final')
         missing.push({ code: 'work-sheet-not-verified', params: { role, sheet: number } });
       members.push({ sheet: number, role, position: null });
     }
   }
   // The additional-AS2 chain: sheet 2's link, then each additional sheet's next-sheet link.
-  let from = roles.get('as2-2')!;
+  let from = roles.get('as2-2')!.sheet_number;
   let link = members.some((m) => m.sheet === from) ? await linkValue(tx, from, 'additional_sheet') : null;
   for (let position = 1; link; position++) {
     if (link.value === null) {
@@ -202,27 +209,28 @@ export async function assembleKit(
     from = next;
     link = await linkValue(tx, next, 'next_sheet');
   }
-  const [existing] = await tx.query<{ id: string }>('select id from works where kit_id = $1', [kitId]);
-  const id = existing?.id ?? newWorkCode();
   const status = missing.length === 0 ? 'complete' : 'incomplete';
   // The exam is the one its sheets were delivered for.
   const sheets = members.map((m) => m.sheet);
   const examId = await examOfSheets(tx, sheets);
-  await tx.query(
+  // A kit's work keeps its code: a new one is made only for its first assembly.
+  const [work] = await tx.query<{ id: string }>(
     `insert into works (id, kit_id, status, exam_id) values ($1, $2, $3, $4)
-     on conflict (id) do update set status = $3, exam_id = coalesce(works.exam_id, $4), assembled_at = now()`,
-    [id, kitId, status, examId],
+     on conflict (kit_id) do update set status = $3, exam_id = coalesce(works.exam_id, $4), assembled_at = now()
+     returning id`,
+    [newWorkCode(), kitId, status, examId],
   );
+  const id = work!.id;
   await tx.query('delete from work_sheets where work_id = $1', [id]);
-  for (const m of members) {
-    await tx.query(
-      `insert into work_sheets (work_id, sheet_number, role, chain_position) values ($1, $2, $3, $4)
-       on conflict (sheet_number) do nothing`,
-      [id, m.sheet, m.role, m.position],
-    );
-    await tx.query('update sheets set work_id = $1 where sheet_number = $2', [id, m.sheet]);
-  }
-  await linkParticipant(tx, id, roles.get('registration')!);
+  await tx.query(
+    `insert into work_sheets (work_id, sheet_number, role, chain_position)
+     select $1, * from unnest($2::text[], $3::text[], $4::int[])
+     on conflict (sheet_number) do nothing`,
+    [id, sheets, members.map((m) => m.role), members.map((m) => m.position)],
+  );
+  await tx.query('update sheets set work_id = $1 where sheet_number = any($2::text[])', [id, sheets]);
+  const registration = roles.get('registration')!;
+  if (registration.status === 'final') await linkParticipant(tx, id, registration.sheet_number);
   return {
     id,
     kitId,
@@ -303,9 +311,10 @@ export async function routeWork(db: Queryable, workId: string): Promise<WorkRout
   return routed?.route ?? null;
 }
 
-/** The registration form's personal fields, kept apart, and the one link from the participant to the work. */
+/**
+ * A final registration form's personal fields, kept apart, and the one link from the participant to the work.
+ */
 async function linkParticipant(tx: Queryable, workId: string, registration: string): Promise<void> {
-  if ((await sheetRow(tx, registration))?.status !== 'final') return;
   const rows = await tx.query<{ name: string; value: string }>(
     `select f.name, f.final_value as value from sheets s join fields f on f.page_id = s.page_id
      where s.sheet_number = $1 and f.name in ('surname', 'name', 'patronymic', 'document_series', 'document_number')`,
@@ -345,17 +354,14 @@ export async function as2Pages(db: Queryable, workId: string): Promise<string[]>
   return rows.map((r) => r.page_id);
 }
 
-/**
- * Kits with a final sheet that changed after their last assembly (or never assembled), each with the time of
- * that assembly ('never'): what an assembly job is due for.
- */
-export async function kitsToReassemble(db: Queryable): Promise<{ kitId: string; since: string }[]> {
-  return db.query(
-    `select k.kit_id as "kitId", coalesce(max(w.assembled_at)::text, 'never') as since
-     from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
+/** Kits with a final sheet that changed after their last assembly, or never assembled: what assembly is due for. */
+export async function kitsToReassemble(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ kit_id: string }>(
+    `select k.kit_id from kits k join sheets s on s.sheet_number = k.sheet_number and s.status = 'final'
        left join works w on w.kit_id = k.kit_id
      group by k.kit_id having max(w.assembled_at) is null or max(s.updated_at) > max(w.assembled_at)`,
   );
+  return rows.map((r) => r.kit_id);
 }
 
 /** Complete works not yet routed. */
