@@ -158,15 +158,20 @@ async function withholdRefused(
   const personal = new Map(
     forms.map((f) => [f.id, f.fields.filter((field) => field.personal).map((field) => field.name)]),
   );
+  // The participants this export names, whether their kits came with it or before.
   const pages = await tx.query<{ id: string; form: string }>(
-    `select pg.id, pg.form from pages pg
-       join personal.participants p on p.registration_sheet = pg.sheet_number and p.refused_processing
-     where pg.sheet_number = any($1::text[])
-       and (exists (select 1 from fields f where f.page_id = pg.id and f.name = any($2::text[])
-                      and f.value || coalesce(f.final_value, '') <> '')
-            or exists (select 1 from verification_tasks t where t.page_id = pg.id and t.field = any($2::text[])
-                      and t.status <> 'done'))`,
-    [records.kits.map((k) => k.sheets.registration), [...new Set([...personal.values()].flat())]],
+    `select pg.id, pg.form from unnest($1::text[], $2::text[]) named(exam, code)
+       join personal.participants p on p.exam_id = named.exam and p.code = named.code and p.refused_processing
+       join pages pg on pg.sheet_number = p.registration_sheet
+     where exists (select 1 from fields f where f.page_id = pg.id and f.name = any($3::text[])
+                     and f.value || coalesce(f.final_value, '') <> '')
+        or exists (select 1 from verification_tasks t where t.page_id = pg.id and t.field = any($3::text[])
+                     and t.status <> 'done')`,
+    [
+      records.participants.map((p) => p.exam),
+      records.participants.map((p) => p.code),
+      [...new Set([...personal.values()].flat())],
+    ],
   );
   for (const page of pages) {
     const names = personal.get(page.form) ?? [];

@@ -351,6 +351,28 @@ describe.each(DATABASES)('the RIS import on %s', (_name, open) => {
     expect(await count(db, `audit_events where action = 'verification.withhold'`)).toBe(1);
   });
 
+  it('erases what was read of a registration form when its participant refuses in a later export without kits', async () => {
+    const db = await fresh(open);
+    const files = refusedOnForm();
+    const xml = files.find((f) => f.name.endsWith('participants-38.xml'))!;
+    const refusing = new TextDecoder().decode(xml.bytes);
+    const consenting = refusing.replace('<PDRefused>Да</PDRefused>', '<PDRefused>Нет</PDRefused>');
+    expect(consenting).not.toBe(refusing);
+    // P0003 consents at first: the form, P0003's registration sheet, is read with its names.
+    await importRis(
+      db,
+      mapping,
+      files.map((f) => (f === xml ? { ...f, bytes: utf8(consenting) } : f)),
+      'a',
+    );
+    const page = await recogniseRegistration(db);
+    await verify(db, () => true);
+    expect(await everything(db)).toContain(registration.value('surname'));
+    // The participants alone, P0003 refusing now: the kit came before.
+    expect(await importRis(db, mapping, [xml], 'admin-ivan')).toMatchObject({ refused: 1, kits: 0 });
+    await expectWithheld(db, page, 'admin-ivan');
+  });
+
   it('erases what was read of a refused participant’s registration form once a verifier enters its unread number', async () => {
     const db = await fresh(open);
     const page = await recogniseRegistration(db);
