@@ -15,7 +15,7 @@ import {
   risReferences,
   validateRis,
 } from '../domain/ris.ts';
-import { shippedForms } from '../forms/definitions.ts';
+import { personalFields, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import type { Database, Queryable } from '../platform/db.ts';
@@ -155,9 +155,7 @@ async function withholdRefused(
   records: RisRecords,
   actor: string,
 ): Promise<void> {
-  const personal = new Map(
-    forms.map((f) => [f.id, f.fields.filter((field) => field.personal).map((field) => field.name)]),
-  );
+  const personal = new Map(forms.map((f) => [f.id, personalFields(f)]));
   // The participants this export names, whether their kits came with it or before.
   const pages = await tx.query<{ id: string; form: string }>(
     `select pg.id, pg.form from unnest($1::text[], $2::text[]) named(exam, code)

@@ -5,7 +5,7 @@
  * nothing.
  */
 
-import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
+import { type ExpandedForm, expandForm, personalFields } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
 import {
@@ -84,8 +84,7 @@ export async function recognisePageStage(
       : await recognise({ source, bytes, page: page.pageIndex, examYear: page.examYear });
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
   const doubts = def ? doubtsOf(expandForm(def), r) : [];
-  const personal =
-    def && r.status !== 'rejected' ? def.fields.filter((f) => f.personal).map((f) => f.name) : [];
+  const personal = def && r.status !== 'rejected' ? personalFields(def) : [];
   return db.transaction(async (tx) => {
     const withheld =
       personal.length > 0 && r.sheetNumber && (await refusedRegistration(tx, r.sheetNumber)) ? personal : [];

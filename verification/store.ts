@@ -15,7 +15,7 @@ import {
   tasksSettled,
   valueProblem,
 } from '../domain/verification.ts';
-import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
+import { type ExpandedForm, expandForm, personalFields } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ean13CheckDigitValid } from '../pipeline/barcodes.ts';
 import { allowedSymbols, applyDerivations } from '../pipeline/derive.ts';
@@ -241,7 +241,7 @@ export async function decide(
       // A registration form whose number only a verifier could read may be a refused participant's: what was
       // read of its personal fields goes now, as the recogniser would have withheld it. (Before this task
       // closes, so that the page is finished once, below.)
-      const personal = def?.fields.filter((f) => f.personal).map((f) => f.name) ?? [];
+      const personal = def ? personalFields(def) : [];
       if (personal.length > 0 && (await refusedRegistration(tx, value)))
         await withholdFields(tx, forms, task.page_id, personal, verifier.id);
     } else {
