@@ -153,13 +153,33 @@ describe("the chair's appeals on the regulation's clock", () => {
 
 describe("an exam's results on the stations", () => {
   it('downloads an export and protocols, computes by the shipped keys, says what changed and why incomplete', async () => {
-    const page = await signInWith(browser, base, keys.chair!);
+    // The exam listed first answers only after the one picked: a late answer must not replace what is shown.
+    let release = () => {};
+    const late = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held: string[] = [];
+    const page = await signInWith(browser, base, keys.chair!, async (context) => {
+      await context.route(/\/api\/exams\/[^/]+\/results$/, async (route) => {
+        const url = route.request().url();
+        if (route.request().method() === 'GET' && !url.includes(`/${encodeURIComponent(ANALYTICS_EXAM)}/`)) {
+          held.push(url);
+          await late;
+        }
+        await route.continue();
+      });
+    });
     await page.goto(`${base}/#/chair`);
     await page.locator('label.exam select').selectOption(ANALYTICS_EXAM);
     const panel = page.locator('section.results');
-    await expect
-      .poll(() => panel.locator('tr', { hasText: 'P1-0' }).first().textContent())
-      .toBe('P1-07235100');
+    const row = () => panel.locator('tr', { hasText: 'P1-0' }).first().textContent();
+    await expect.poll(row).toBe('P1-07235100');
+    expect(held).toHaveLength(1);
+    const answered = page.waitForResponse(held[0]!);
+    release();
+    await (await answered).finished();
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await expect(row()).resolves.toBe('P1-07235100');
     const saved = async (button: string) => {
       const [file] = await Promise.all([
         page.waitForEvent('download'),

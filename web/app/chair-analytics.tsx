@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExamRow } from '../../contract/admin.ts';
 import type { ExamAnalytics } from '../../contract/results.ts';
 import { download, json } from './api.ts';
-import type { Guard } from './ui.tsx';
+import { type Guard, useIsCurrent } from './ui.tsx';
 
 interface Bar {
   label: string;
@@ -96,12 +96,14 @@ function Groups({ title, groups }: { title: string; groups: ExamAnalytics['ppe']
 
 export function Analytics({ exam, guard }: { exam: ExamRow | null; guard: Guard }) {
   const [a, setA] = useState<ExamAnalytics | null>(null);
+  const isCurrent = useIsCurrent(exam?.id);
   useEffect(() => {
     setA(null);
     if (exam)
-      void guard(async () =>
-        setA(await json<ExamAnalytics>('GET', `/api/exams/${encodeURIComponent(exam.id)}/analytics`)),
-      );
+      void guard(async () => {
+        const found = await json<ExamAnalytics>('GET', `/api/exams/${encodeURIComponent(exam.id)}/analytics`);
+        if (isCurrent(exam.id)) setA(found);
+      });
   }, [exam?.id]);
   if (!exam || !a) return null;
   const base = `/api/exams/${encodeURIComponent(exam.id)}/analytics`;

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ExamRow } from '../../contract/admin.ts';
 import type { ExpertCandidate, ExpertRegistration, PullShortfall } from '../../contract/checking.ts';
 import { json } from './api.ts';
-import type { Guard } from './ui.tsx';
+import { type Guard, useIsCurrent } from './ui.tsx';
 
 const STATUSES: Record<ExpertRegistration['status'], string> = {
   leading: 'ведущий эксперт',
@@ -91,6 +91,7 @@ export function Experts({
   const [candidates, setCandidates] = useState<ExpertCandidate[]>([]);
   const [draft, setDraft] = useState(EMPTY);
   const year = exam ? Number(exam.date.slice(0, 4)) : null;
+  const isCurrent = useIsCurrent(exam?.id);
   const load = async () => {
     if (!exam || year === null) return;
     const list =
@@ -98,7 +99,7 @@ export function Experts({
         'GET',
         `/api/checking/experts?year=${year}&subject=${exam.subjectCode}`,
       )) ?? [];
-    setCandidates(list);
+    if (isCurrent(exam.id)) setCandidates(list);
   };
   useEffect(() => {
     void guard(load);

@@ -19,7 +19,7 @@ import { Refusal } from './confirm.tsx';
 import { ExamPicker } from './exams.tsx';
 import { Results } from './results.tsx';
 import { inSentence, say } from './texts.ts';
-import { Field } from './ui.tsx';
+import { Field, useIsCurrent } from './ui.tsx';
 
 export function ChairStation() {
   const [exams, setExams] = useState<ExamRow[]>([]);
@@ -47,17 +47,21 @@ export function ChairStation() {
       setExam(list[0] ?? null);
     });
   }, []);
+  const isCurrent = useIsCurrent(exam?.id);
   const refresh = () =>
     guard(async () => {
       if (!exam) return;
-      setProgress(await json<Progress>('GET', `/api/checking/progress?exam=${encodeURIComponent(exam.id)}`));
       const year = exam.date.slice(0, 4);
-      setStats(
-        (await json<ExpertStatistics[]>(
+      const [found, statistics] = await Promise.all([
+        json<Progress>('GET', `/api/checking/progress?exam=${encodeURIComponent(exam.id)}`),
+        json<ExpertStatistics[]>(
           'GET',
           `/api/checking/statistics?year=${year}&subject=${exam.subjectCode}&kind=${exam.kind}`,
-        )) ?? [],
-      );
+        ),
+      ]);
+      if (!isCurrent(exam.id)) return;
+      setProgress(found);
+      setStats(statistics ?? []);
     });
   useEffect(() => {
     void refresh();

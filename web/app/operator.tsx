@@ -13,6 +13,7 @@ import { blobUrl, failure, json } from './api.ts';
 import { Refusal } from './confirm.tsx';
 import { examLabel } from './exams.tsx';
 import { KIND_NAMES, say } from './texts.ts';
+import { useIsCurrent } from './ui.tsx';
 
 /** Why a page was rejected (RejectionReason, pipeline/result.ts), in the operator's words. */
 const REJECTIONS: Record<string, string> = {
@@ -62,7 +63,11 @@ function Batch({ id }: { id: string }) {
   const [report, setReport] = useState<BatchReport | null>(null);
   const [shown, setShown] = useState<string | null>(null);
   const [error, setError] = useState('');
-  const load = () => json<BatchReport>('GET', `/api/batches/${encodeURIComponent(id)}`).then(setReport);
+  const isCurrent = useIsCurrent(id);
+  const load = async () => {
+    const found = await json<BatchReport>('GET', `/api/batches/${encodeURIComponent(id)}`);
+    if (isCurrent(id)) setReport(found);
+  };
   // The operator makes another scan of a sheet the one that stands (and is verified), with a reason.
   const stand = async (sheetNumber: string, pageId: string) => {
     const reason = window.prompt('Почему этот скан должен стать основным?');

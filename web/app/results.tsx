@@ -9,7 +9,7 @@ import type { Computation, WorkResult } from '../../contract/results.ts';
 import { download, json } from './api.ts';
 import { useConfirm } from './confirm.tsx';
 import { RESULT_REASONS } from './texts.ts';
-import { Field, type Guard } from './ui.tsx';
+import { Field, type Guard, useIsCurrent } from './ui.tsx';
 
 /** The year's export layouts (calibration/exports/YEAR/) a chair sends out, with their files' extensions. */
 const LAYOUTS = [
@@ -32,7 +32,12 @@ export function Results({ exam, guard }: { exam: ExamRow | null; guard: Guard })
   const [work, setWork] = useState('');
   const [dialog, ask] = useConfirm();
   const base = exam ? `/api/exams/${encodeURIComponent(exam.id)}/results` : '';
-  const load = async () => setResults(await json<WorkResult[]>('GET', base));
+  const isCurrent = useIsCurrent(exam?.id);
+  const load = async () => {
+    const asked = exam?.id;
+    const list = await json<WorkResult[]>('GET', base);
+    if (isCurrent(asked)) setResults(list);
+  };
   useEffect(() => {
     setComputation(null);
     setResults(null);
