@@ -10,6 +10,8 @@
  * `free`) and per answer type: answers, auto-accepted, silent errors (accepted and wrong), doubts by reason,
  * and pages/s of the recogniser (decode to result, one core).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Sample, Split } from '../calibration/characters/data.ts';
 import { loadCorpus, loadMnist, loadMnistNewHands, pick } from '../calibration/characters/data.ts';
@@ -38,6 +40,8 @@ const { values } = parseArgs({
     digits: { type: 'string', default: 'mnist' },
     /** Character accept thresholds to replay each page at besides the form's own, e.g. `0.98,0.99,0.995`. */
     accept: { type: 'string', default: '' },
+    /** Writes each page and its truth (NAME.json) to this folder, for `rcoi calibrate thresholds`. */
+    write: { type: 'string' },
   },
 });
 const split = values.split as Split;
@@ -62,6 +66,8 @@ const SWEEP = [
       form: { ...FORM, thresholds: { ...FORM.thresholds, characterAccept: accept } },
     })),
 ];
+
+if (values.write) mkdirSync(values.write, { recursive: true });
 
 /** The types real held-out tiles can write (no real Latin letters are kept: English's words are left out). */
 type WrittenType = Exclude<AnswerType, 'free' | 'latin-word'>;
@@ -284,6 +290,11 @@ for (const dpi of DPIS) {
     const sheet = await generateSheet(FORM, sheetSeed, 'scanner', fill, { dpi });
     for (const [i, { form }] of SWEEP.entries())
       await readPage(runs[i] as Run, form, sheet.image, sheet.truth.sheetNumber, subject, exactly, types);
+    if (values.write) {
+      const name = join(values.write, `${split}-${dpi}-${String(p).padStart(3, '0')}`);
+      writeFileSync(`${name}.${sheet.format}`, sheet.image);
+      writeFileSync(`${name}.json`, JSON.stringify(sheet.truth));
+    }
   }
   SWEEP.forEach(({ accept }, i) => {
     const all = report(dpi, accept, runs[i] as Run);

@@ -18,7 +18,7 @@ import {
   measureSheetBubbles,
   sheetBubbleStats,
 } from '../pipeline/bubbles.ts';
-import { readCells } from '../pipeline/cells.ts';
+import { fieldAccept, readCells } from '../pipeline/cells.ts';
 import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
@@ -129,12 +129,12 @@ export function measureLabelledPage(
         misfit: sheet.poor.has(f.name),
       });
   });
-  // Answers are decided under their tasks' types, as recognisePage reads them: from what was read before.
-  const accept = def.thresholds.characterAccept;
+  // Answers are decided under their tasks' types, as recognisePage reads them: from what was read before, each
+  // field at its own threshold (a pre-printed subject at the model's).
   const before: Record<string, RecognisedField> = {};
   const subject = form.byName.get(def.answers?.subjectField ?? '');
   if (subject?.kind === 'cells' && withCharacters)
-    before[subject.name] = readCells(img, t, subject, paper, accept).field;
+    before[subject.name] = readCells(img, t, subject, paper, fieldAccept(def, subject)).field;
   for (const f of form.fields) {
     const label = truth.fields[f.name];
     if ((f.kind === 'cells' || f.kind === 'link') && withCharacters && label) {
@@ -143,7 +143,7 @@ export function measureLabelledPage(
       const reading = readCells(img, t, f, paper, 0, type);
       // A replacement row's task types its answer only when read without doubt at the form's threshold.
       if (f.template === def.answers?.replacement?.task)
-        before[f.name] = readCells(img, t, f, paper, accept).field;
+        before[f.name] = readCells(img, t, f, paper, fieldAccept(def, f)).field;
       const written = reading.reads.filter((r) => !r.blank);
       fields.push({
         field: f.name,

@@ -7,7 +7,7 @@
  */
 
 import type { AnswerType } from '../forms/answer-types.ts';
-import type { CellsInstance, LinkInstance, Rect } from '../forms/definitions.ts';
+import type { CellsInstance, FormDefinition, LinkInstance, Rect } from '../forms/definitions.ts';
 import { type DecodedAnswer, decodeAnswer } from './answers.ts';
 import { round3 } from './bubbles.ts';
 import { loadCharacterModel } from './character-model.ts';
@@ -105,6 +105,16 @@ function freeAnswer(raw: CharacterRead[], accept: number): Omit<DecodedAnswer, '
       });
   });
   return { reads, probability, cells };
+}
+
+/**
+ * What a field's characters are accepted at: the form's threshold, tuned on handwriting; but a pre-printed
+ * field (an AS1's subject) is print, read at the model's own, so that a threshold strict enough for real hands
+ * does not leave the subject, and with it every answer's type, in doubt.
+ */
+export function fieldAccept(def: FormDefinition, field: CellsInstance | LinkInstance): number {
+  const own = loadCharacterModel().header.acceptThreshold;
+  return field.kind === 'cells' && field.preprinted ? own : (def.thresholds.characterAccept ?? own);
 }
 
 export interface CellsReading {

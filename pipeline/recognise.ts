@@ -10,7 +10,7 @@ import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
-import { readCells } from './cells.ts';
+import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
 import type { Matrix3 } from './geometry.ts';
@@ -141,23 +141,18 @@ function readFields(
       : read;
   });
   ms.bubbles = lap();
-  // The form's threshold is tuned on handwriting; a pre-printed field (an AS1's subject) is print, read at the
-  // model's own threshold, so that a threshold strict enough for real hands does not leave the subject, and
-  // with it every answer's type, in doubt.
-  const acceptOf = (f: { preprinted?: boolean }) =>
-    f.preprinted ? undefined : def.thresholds.characterAccept;
-  const accept = def.thresholds.characterAccept;
   // The subject first: its answers are read under their tasks' types (a replacement row's task before its
   // answer, as the definition lists them).
   const subjectField = form.byName.get(def.answers?.subjectField ?? '');
   if (subjectField?.kind === 'cells')
-    fields[subjectField.name] = readCells(img, t, subjectField, paper, acceptOf(subjectField)).field;
+    fields[subjectField.name] = readCells(img, t, subjectField, paper, fieldAccept(def, subjectField)).field;
   for (const f of form.fields) {
     if (f === subjectField) continue;
     if (f.kind === 'cells') {
       const type = answerTypeOfField(form, f.name, fields, answers);
-      fields[f.name] = readCells(img, t, f, paper, acceptOf(f), type).field;
-    } else if (f.kind === 'link') fields[f.name] = readLink(readCells(img, t, f, paper, accept).field);
+      fields[f.name] = readCells(img, t, f, paper, fieldAccept(def, f), type).field;
+    } else if (f.kind === 'link')
+      fields[f.name] = readLink(readCells(img, t, f, paper, fieldAccept(def, f)).field);
   }
   ms.characters = lap();
   for (const f of form.fields) if (f.kind === 'writing') fields[f.name] = readWriting(img, t, f, paper);

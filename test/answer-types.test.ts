@@ -18,8 +18,10 @@ import {
   shippedAnswers,
   TYPE_PATTERN,
 } from '../forms/answer-types.ts';
-import { expandForm, shippedForms } from '../forms/definitions.ts';
+import { type CellsInstance, expandForm, shippedForms } from '../forms/definitions.ts';
 import { answerTypeOfField, decodeAnswer, type TypedAnswer } from '../pipeline/answers.ts';
+import { fieldAccept } from '../pipeline/cells.ts';
+import { loadCharacterModel } from '../pipeline/character-model.ts';
 import { BLANK_READ, type CharacterRead, resolveScripts } from '../pipeline/characters.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { renderFilledSheet } from '../samples/generate.ts';
@@ -322,6 +324,16 @@ describe('answers typed by the sheet subject', () => {
     expect(read.fields['answer.17']).toMatchObject({ value: ',', doubt: ['marks-only'] });
     expect(read.fields['answer.18']).toMatchObject({ value: '-', doubt: ['marks-only'] });
     expect(read.fields['answer.19']).toMatchObject({ value: '-4,5', doubt: [] });
+  });
+
+  it('gives recognition and calibration one threshold per field: the model’s own for the pre-printed subject', () => {
+    const strict = { ...def, thresholds: { ...def.thresholds, characterAccept: 1 } };
+    const field = (name: string) => form.byName.get(name) as CellsInstance;
+    expect(fieldAccept(strict, field('subject_code'))).toBe(loadCharacterModel().header.acceptThreshold);
+    expect(fieldAccept(strict, field('answer.1'))).toBe(1);
+    expect(fieldAccept({ ...def, thresholds: {} }, field('answer.1'))).toBe(
+      loadCharacterModel().header.acceptThreshold,
+    );
   });
 
   it('reads the pre-printed subject at the model threshold, however strict the form is with handwriting', async () => {
