@@ -39,6 +39,13 @@ export const REGISTRATION_TOLERANCE = {
    * residuals; every page registered now is within 0.26 mm of the truth).
    */
   maxResidualMm: 0.3,
+  /**
+   * ... or this many of the scan's pixels, where that is more, up to `maxCoarseResidualMm`: a mark's centre is
+   * found to a fraction of a pixel, so at 78 dpi (0.33 mm a pixel) a sound fit's points can disagree by 0.3 mm.
+   */
+  maxResidualPx: 1,
+  /** Never more than this, however coarse the scan: the fields bear 0.5 mm. */
+  maxCoarseResidualMm: 0.45,
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
   /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
@@ -54,6 +61,12 @@ export const REGISTRATION_TOLERANCE = {
   /** Marks found before they take part in the fit. */
   minMarks: 6,
 } as const;
+
+/** The largest anchor residual accepted on a scan of `pxPerMm` (REGISTRATION_TOLERANCE). */
+export function residualToleranceMm(pxPerMm: number): number {
+  const { maxResidualMm, maxResidualPx, maxCoarseResidualMm } = REGISTRATION_TOLERANCE;
+  return Math.min(maxCoarseResidualMm, Math.max(maxResidualMm, maxResidualPx / pxPerMm));
+}
 
 export interface AnchorCandidate {
   /** Centre in full-resolution image pixels. */
@@ -529,12 +542,13 @@ export function register(img: GreyImage, def: FormDefinition, set: CandidateSet)
   }
   const pxPerMm = pxPerMmOf(transform);
   const residualMm = Math.max(...residuals(transform, src, dst)) / pxPerMm;
-  if (residualMm > REGISTRATION_TOLERANCE.maxResidualMm) {
+  const tolerance = residualToleranceMm(pxPerMm);
+  if (residualMm > tolerance) {
     return {
       ok: false,
       failure: {
         reason: 'registration-residual',
-        detail: `anchor residual ${residualMm.toFixed(2)} mm exceeds ${REGISTRATION_TOLERANCE.maxResidualMm} mm`,
+        detail: `anchor residual ${residualMm.toFixed(2)} mm exceeds ${tolerance.toFixed(2)} mm`,
         matched: usable.length,
       },
     };
