@@ -2,10 +2,12 @@
  * OMRChecker's layout files (template.json, github.com/Udayraj123/OMRChecker) as form definitions of ours.
  *
  * A template's coordinates are pixels of the image OMRChecker has already pre-processed: cut to the sheet's
- * outline (CropPage), or the image as it came, stretched to the template's size either way. Each maps onto a
- * registration of ours, declared as data: the sheet's edges, or the image frame. Pre-processors that move
- * the page otherwise (markers, lines, feature alignment) are refused by name with the reason; those that only
- * filter the image (blur, levels, contrast) are not needed and are dropped.
+ * outline (CropPage), or the image as it came, or the quadrilateral of its four markers' centres
+ * (CropOnMarkers), stretched to the template's size each way. Each maps onto a registration of ours, declared
+ * as data: the sheet's edges, the image frame, or corner marks (bullseyes centred on the template's corners,
+ * on a page widened by a marker's size each side). Pre-processors that move the page otherwise (lines, feature
+ * alignment, rotation) are refused by name with the reason; those that only filter the image (blur, levels,
+ * contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
  * size is not in the template, and registration tolerances are in millimetres of a real page.
@@ -59,6 +61,8 @@ const TemplateSchema = z.object({
   /** The older name of templateDimensions. */
   pageDimensions: pair.optional(),
   bubbleDimensions: pair,
+  /** Height and width the image is resized to before pre-processing (markers are sized in its pixels). */
+  processingImageShape: pair.optional(),
   emptyValue: z.string().default(''),
   customLabels: z.record(z.string(), z.array(z.string())).default({}),
   customBubbleFieldTypes: z.record(z.string(), FieldTypeSchema).default({}),
@@ -122,26 +126,48 @@ function fieldName(label: string): string {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-type Registration = 'image-frame' | 'page-edges';
+type Registration =
+  | { method: 'image-frame' | 'page-edges' }
+  /** The markers' side in template pixels. */
+  | { method: 'corner-marks'; marker: number };
+
+const MarkersSchema = z.object({
+  defaultSelector: z
+    .literal('CENTERS', { error: 'only marker centres are warped to the corners here' })
+    .optional(),
+  markerDimensions: pair,
+  processingImageShape: pair.optional(),
+});
 
 /** Our registration for the template's pre-processors, or why there is none. */
-function registrationOf(template: z.infer<typeof TemplateSchema>): { method: Registration } | string {
-  let found: Registration = 'image-frame';
+function registrationOf(template: z.infer<typeof TemplateSchema>): Registration | string {
+  let found: Registration = { method: 'image-frame' };
   for (const p of template.preProcessors) {
     if (FILTERS.has(p.name)) continue;
+    // A crop to the page before the markers are looked for changes nothing our corner marks need.
     if (p.name === 'CropPage') {
-      found = 'page-edges';
+      if (found.method === 'image-frame') found = { method: 'page-edges' };
       continue;
     }
-    // OMRChecker warps four markers to its template's frame, but where they sit in the template's pixels
-    // depends on its version: fields placed on marker centres at the template's corners missed whole columns
-    // of its own samples (scan-type-1 of community/UmarFarootAPS). A layout off by a column reads wrong
-    // without a doubt, so none is made.
-    if (p.name === 'CropOnMarkers')
-      return 'CropOnMarkers: where its markers sit in the template is not known';
+    if (p.name === 'CropOnMarkers') {
+      if (p.options.type !== 'FOUR_MARKERS')
+        return `CropOnMarkers of type ${String(p.options.type)}: only four markers are read here`;
+      const markers = MarkersSchema.safeParse(p.options);
+      if (!markers.success)
+        return `CropOnMarkers: ${markers.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`;
+      const { markerDimensions, processingImageShape } = markers.data;
+      const dims = template.templateDimensions ?? template.pageDimensions;
+      const shape = processingImageShape ?? template.processingImageShape;
+      if (!shape || !dims) return "CropOnMarkers: no processingImageShape, so the markers' size is not known";
+      // The markers are sized in the pre-processed image's pixels, which the template's frame then stretches.
+      const marker =
+        ((markerDimensions[0] * dims[0]) / shape[1] + (markerDimensions[1] * dims[1]) / shape[0]) / 2;
+      found = { method: 'corner-marks', marker };
+      continue;
+    }
     return `pre-processor ${p.name} has no counterpart here (it moves the page in a way our registration cannot declare)`;
   }
-  return { method: found };
+  return found;
 }
 
 /** An OMRChecker template as a form definition of ours, or every reason it cannot be one. */
@@ -160,7 +186,9 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
   const reg = registrationOf(t);
   if (typeof reg === 'string') errors.push(reg);
   const mm = 297 / Math.max(dims[0], dims[1]);
-  const at = (v: number) => round(v * mm);
+  // Corner marks are centred on the template's corners: the page takes a marker's side more each way.
+  const margin = typeof reg !== 'string' && reg.method === 'corner-marks' ? reg.marker : 0;
+  const at = (v: number) => round((v + margin) * mm);
   const types = { ...BUILTIN_TYPES, ...t.customBubbleFieldTypes };
 
   const fields: FormDefinitionInput['fields'] = [];
@@ -206,7 +234,16 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const page = { width: round(dims[0] * mm), height: round(dims[1] * mm) };
+  const page = { width: round((dims[0] + 2 * margin) * mm), height: round((dims[1] + 2 * margin) * mm) };
+  const side = round(margin * mm);
+  const anchors = ['tl', 'tr', 'bl', 'br'].map((corner) => ({
+    id: corner.toUpperCase(),
+    x: round(at(corner.endsWith('l') ? 0 : dims[0]) - side / 2),
+    y: round(at(corner.startsWith('t') ? 0 : dims[1]) - side / 2),
+    w: side,
+    h: side,
+    shape: 'rings' as const,
+  }));
   const definition = FormDefinitionSchema.safeParse({
     id: opts.id,
     title: opts.title ?? `OMRChecker template ${opts.id}`,
@@ -215,6 +252,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
     source: `imported from an OMRChecker template.json (${dims[0]} x ${dims[1]} px at ${round(mm)} mm a pixel)`,
     page,
     registration: typeof reg === 'string' ? 'image-frame' : reg.method,
+    anchors: margin > 0 ? anchors : [],
     barcodes: [],
     alphabets: {},
     fields,

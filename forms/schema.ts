@@ -16,12 +16,22 @@ export type Rect = z.infer<typeof RectSchema>;
 /**
  * A registration mark's shape within its rectangle: `square` and `bar` fill it, `circle` is the circle inscribed
  * in it, `l` is two arms `arm` wide meeting at `corner` of the rectangle (an L mark is one of the corner marks of
- * many OMR designs; its corner tells the page's orientation).
+ * many OMR designs; its corner tells the page's orientation), `rings` is a bullseye inscribed in it (`RINGS`).
  */
-export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l']);
+export const AnchorShapeSchema = z.enum(['square', 'bar', 'circle', 'l', 'rings']);
 export type AnchorShape = z.infer<typeof AnchorShapeSchema>;
 
-/** Sides of a square or a circle may differ by this share of the longer one (measurement, rounding). */
+/**
+ * A bullseye's inked bands, as shares of its outer radius: a dot and two rings, the proportions of the OMR
+ * marker OMRChecker's designs print (its omr_marker.jpg, measured across its centre).
+ */
+export const RINGS: readonly (readonly [number, number])[] = [
+  [0, 0.19],
+  [0.4, 0.59],
+  [0.8, 1],
+];
+
+/** Sides of a square, a circle or rings may differ by this share of the longer one (measurement, rounding). */
 const ROUND_SHAPE_TOLERANCE = 0.1;
 
 export const AnchorSchema = RectSchema.extend({
@@ -56,7 +66,7 @@ export const AnchorSchema = RectSchema.extend({
       });
   }
   if (
-    (a.shape === 'square' || a.shape === 'circle') &&
+    (a.shape === 'square' || a.shape === 'circle' || a.shape === 'rings') &&
     Math.abs(a.w - a.h) > ROUND_SHAPE_TOLERANCE * Math.max(a.w, a.h)
   )
     ctx.addIssue({
@@ -67,12 +77,14 @@ export const AnchorSchema = RectSchema.extend({
 });
 export type Anchor = z.infer<typeof AnchorSchema>;
 
+const isRound = (a: Anchor) => a.shape === 'circle' || a.shape === 'rings';
+
 /**
- * The rectangles an anchor's ink is made of (none for a circle): its own rectangle, or an L's full-length arm
- * along the corner's edge and the rest of the other arm.
+ * The rectangles an anchor's ink is made of (none for a circle or rings): its own rectangle, or an L's
+ * full-length arm along the corner's edge and the rest of the other arm.
  */
 export function anchorRects(a: Anchor): Rect[] {
-  if (a.shape !== 'l') return a.shape === 'circle' ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
+  if (a.shape !== 'l') return isRound(a) ? [] : [{ x: a.x, y: a.y, w: a.w, h: a.h }];
   const arm = a.arm ?? 0;
   const top = a.corner === 'tl' || a.corner === 'tr';
   const left = a.corner === 'tl' || a.corner === 'bl';
@@ -85,6 +97,7 @@ export function anchorRects(a: Anchor): Rect[] {
 /** Share of an anchor's rectangle that is ink. */
 export function anchorInkShare(a: Anchor): number {
   if (a.shape === 'circle') return Math.PI / 4;
+  if (a.shape === 'rings') return (Math.PI / 4) * RINGS.reduce((sum, [r0, r1]) => sum + r1 ** 2 - r0 ** 2, 0);
   return anchorRects(a).reduce((sum, r) => sum + r.w * r.h, 0) / (a.w * a.h);
 }
 
@@ -105,7 +118,11 @@ export function anchorCentre(a: Anchor): [number, number] {
 
 /** Whether a page point (mm) is ink of the anchor. */
 export function anchorCovers(a: Anchor, x: number, y: number): boolean {
-  if (a.shape === 'circle') return ((x - a.x) / a.w - 0.5) ** 2 + ((y - a.y) / a.h - 0.5) ** 2 <= 0.25;
+  if (isRound(a)) {
+    // Distance from the centre as a share of the radius.
+    const r = 2 * Math.hypot((x - a.x) / a.w - 0.5, (y - a.y) / a.h - 0.5);
+    return a.shape === 'circle' ? r <= 1 : RINGS.some(([r0, r1]) => r >= r0 && r <= r1);
+  }
   return anchorRects(a).some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
 }
 
@@ -114,9 +131,12 @@ export function anchorCovers(a: Anchor, x: number, y: number): boolean {
  * - `anchors`: the form's printed marks (`anchors`, at least three);
  * - `page-edges`: the sheet's own outline, photographed on a darker ground; its corners are the page's;
  * - `image-frame`: the image is the page, already cut to the sheet and upright (nothing in it is checked, so a
- *   form says so only where its scans arrive cropped).
+ *   form says so only where its scans arrive cropped);
+ * - `corner-marks`: four alike marks, one in each quarter of the image (the one nearest its corner), are the
+ *   four anchors, whatever the page's proportions between them: OMRChecker's CropOnMarkers, which stretches the
+ *   marks' centres to its template's corners. Scans come upright: four alike marks cannot tell which way up.
  */
-export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame']);
+export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame', 'corner-marks']);
 export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
 
 export const SymbologySchema = z.enum(['ean13', 'qr']);
@@ -457,6 +477,24 @@ export function redactionAreas(def: FormDefinition): Redaction[] {
 const overlaps = (a: Rect, b: Rect) =>
   a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+/** Registration by corner marks: four solid anchors, one in each quarter of the page. */
+function checkCornerMarks(def: FormDefinition, ctx: z.RefinementCtx): void {
+  const quarters = new Set(
+    def.anchors
+      .filter((a) => a.solid)
+      .map((a) => {
+        const [x, y] = anchorCentre(a);
+        return `${x < def.page.width / 2 ? 'l' : 'r'}${y < def.page.height / 2 ? 't' : 'b'}`;
+      }),
+  );
+  if (def.anchors.length !== 4 || quarters.size !== 4)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['anchors'],
+      message: 'registration by corner marks needs four solid anchors, one in each quarter of the page',
+    });
+}
+
 /** A listed redaction lies on the page, and no redaction blanks a writing area: experts see the whole answer. */
 function checkRedactions(def: FormDefinition, ctx: z.RefinementCtx): void {
   const { width, height } = def.page;
@@ -562,6 +600,7 @@ export const FormDefinitionSchema = z
         path: ['anchors'],
         message: 'registration by anchors needs at least 3',
       });
+    if (def.registration === 'corner-marks') checkCornerMarks(def, ctx);
     checkRedactions(def, ctx);
     checkBubbleEmpty(def, ctx);
     def.fields.forEach((f, i) => {

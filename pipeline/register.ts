@@ -9,6 +9,7 @@ import {
   anchorCovers,
   anchorInkShare,
   type FormDefinition,
+  RINGS,
 } from '../forms/schema.ts';
 import { darkComponents } from './components.ts';
 import {
@@ -123,6 +124,8 @@ export function registerForm(
 ): RegistrationResult {
   if (def.registration === 'page-edges') return registerByPageEdges(img, def);
   if (def.registration === 'image-frame') return registerByImageFrame(img, def);
+  if (def.registration === 'corner-marks')
+    return register(img, def, set ?? findAnchorCandidates(img, [def]), matchCornerMarks(img));
   return register(img, def, set ?? findAnchorCandidates(img, [def]));
 }
 
@@ -135,7 +138,10 @@ const DEFAULT_ANCHOR: Anchor = { id: 'default', x: 0, y: 0, w: 5.08, h: 5.08, so
 
 /** An anchor's size and ink as a blob on the page, whichever way up: long and short side, mm, and ink share. */
 function blobOf(a: Anchor): { long: number; short: number; share: number } {
-  return { long: Math.max(a.w, a.h), short: Math.min(a.w, a.h), share: anchorInkShare(a) };
+  // Rings that come apart at the scan's resolution leave the outer one as the mark's blob.
+  const [inner] = RINGS[RINGS.length - 1]!;
+  const share = a.shape === 'rings' ? (Math.PI / 4) * (1 - inner ** 2) : anchorInkShare(a);
+  return { long: Math.max(a.w, a.h), short: Math.min(a.w, a.h), share };
 }
 
 /**
@@ -487,9 +493,42 @@ function matchAnchors(def: FormDefinition, set: CandidateSet): Hypothesis | null
   return again ? { ...best, ...again } : best;
 }
 
-export function register(img: GreyImage, def: FormDefinition, set: CandidateSet): RegistrationResult {
+/**
+ * Corner marks (`corner-marks`): in each quarter of the image the candidate nearest its corner is the anchor
+ * of that quarter of the page, upright, as OMRChecker looks for its markers. Rings inside one another are
+ * one mark: the nearest is the outermost, and its centre is the mark's.
+ */
+function matchCornerMarks(img: GreyImage): (def: FormDefinition, set: CandidateSet) => Hypothesis | null {
+  return (def, set) => {
+    const inside = (c: AnchorCandidate, o: AnchorCandidate) =>
+      o !== c && o.w * o.h > c.w * c.h && Math.abs(c.x - o.x) < o.w / 2 && Math.abs(c.y - o.y) < o.h / 2;
+    const outer = set.candidates.filter((c) => !set.candidates.some((o) => inside(c, o)));
+    const matches: Hypothesis['matches'] = [];
+    for (const anchor of def.anchors.filter((a) => a.solid)) {
+      const mm = anchorCentre(anchor);
+      const right = mm[0] >= def.page.width / 2;
+      const bottom = mm[1] >= def.page.height / 2;
+      const corner: Point = [right ? img.width : 0, bottom ? img.height : 0];
+      let nearest: AnchorCandidate | null = null;
+      for (const c of outer) {
+        if (c.x >= img.width / 2 !== right || c.y >= img.height / 2 !== bottom) continue;
+        const d = Math.hypot(c.x - corner[0], c.y - corner[1]);
+        if (!nearest || d < Math.hypot(nearest.x - corner[0], nearest.y - corner[1])) nearest = c;
+      }
+      if (nearest) matches.push({ anchor, mm, candidate: nearest });
+    }
+    return { orientation: 0, matches, error: 0 };
+  };
+}
+
+export function register(
+  img: GreyImage,
+  def: FormDefinition,
+  set: CandidateSet,
+  match: (def: FormDefinition, set: CandidateSet) => Hypothesis | null = matchAnchors,
+): RegistrationResult {
   const solid = def.anchors.filter((a) => a.solid).length;
-  const hyp = matchAnchors(def, set);
+  const hyp = match(def, set);
   if (!hyp || hyp.matches.length < 4) {
     return {
       ok: false,

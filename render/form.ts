@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import type { ExpandedForm, FieldInstance, Rect } from '../forms/definitions.ts';
-import { type Anchor, anchorRects, type FormDefinition } from '../forms/schema.ts';
+import { type Anchor, anchorRects, type FormDefinition, RINGS } from '../forms/schema.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 
 export const RENDER_DPI = 300;
@@ -106,9 +106,18 @@ function marksSvg(def: FormDefinition): string {
     .join('');
 }
 
-/** An anchor in its own shape (`anchorRects`: a square, a bar, the two parts of an L; else a circle). */
+/** An anchor in its own shape (`anchorRects`: a square, a bar, the two parts of an L; else a circle or rings). */
 function anchorShapeSvg(a: Anchor): string {
   const rects = anchorRects(a);
+  if (a.shape === 'rings') {
+    // Inked bands from the outside in, each covered by the paper inside it.
+    const disc = (r: number, fill: string) =>
+      `<ellipse cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" rx="${px((a.w / 2) * r)}" ry="${px((a.h / 2) * r)}" fill="${fill}"/>`;
+    return [...RINGS]
+      .reverse()
+      .map(([r0, r1]) => disc(r1, printColour) + (r0 > 0 ? disc(r0, 'white') : ''))
+      .join('');
+  }
   if (rects.length === 0)
     return `<ellipse cx="${px(a.x + a.w / 2)}" cy="${px(a.y + a.h / 2)}" rx="${px(a.w / 2)}" ry="${px(a.h / 2)}" fill="${printColour}"/>`;
   const [only] = rects;

@@ -125,8 +125,62 @@ describe('importing an OMRChecker template', () => {
     expect(r.ok && r.imported.definition.registration).toBe('image-frame');
   });
 
+  it('registers four markers as bullseyes centred on the template’s corners, on a page a marker wider each way', () => {
+    // Markers 50 px in a 500 x 750 processing image: 100 template px, 19.8 mm.
+    const markers = {
+      name: 'CropOnMarkers',
+      options: { type: 'FOUR_MARKERS', markerDimensions: [50, 50], processingImageShape: [750, 500] },
+    };
+    const r = importOmrChecker(
+      { ...template, preProcessors: [template.preProcessors[1], markers] },
+      { id: 's' },
+    );
+    if (!r.ok) throw new Error(r.errors.join());
+    const { definition } = r.imported;
+    expect(definition.registration).toBe('corner-marks');
+    expect(definition.page).toEqual({ width: 237.6, height: 336.6 });
+    expect(definition.anchors.map(({ id, x, y, w, h, shape }) => ({ id, x, y, w, h, shape }))).toEqual([
+      { id: 'TL', x: 9.9, y: 9.9, w: 19.8, h: 19.8, shape: 'rings' },
+      { id: 'TR', x: 207.9, y: 9.9, w: 19.8, h: 19.8, shape: 'rings' },
+      { id: 'BL', x: 9.9, y: 306.9, w: 19.8, h: 19.8, shape: 'rings' },
+      { id: 'BR', x: 207.9, y: 306.9, w: 19.8, h: 19.8, shape: 'rings' },
+    ]);
+    // Template (100, 200) lies a marker's side in from the page's corner.
+    const medium = definition.fields.find((f) => f.name === 'medium');
+    expect(medium?.kind === 'bubbles' && medium.bubbles.origin).toEqual([39.6, 59.4]);
+  });
+
   it.each([
-    ['markers', [{ name: 'CropOnMarkers', options: { type: 'FOUR_MARKERS' } }], /CropOnMarkers/],
+    [
+      'two lines',
+      [{ name: 'CropOnMarkers', options: { type: 'TWO_LINES' } }],
+      /type TWO_LINES: only four markers/,
+    ],
+    [
+      'markers of no stated size',
+      [{ name: 'CropOnMarkers', options: { type: 'FOUR_MARKERS', processingImageShape: [750, 500] } }],
+      /CropOnMarkers: markerDimensions/,
+    ],
+    [
+      'markers in an image of no stated size',
+      [{ name: 'CropOnMarkers', options: { type: 'FOUR_MARKERS', markerDimensions: [50, 50] } }],
+      /no processingImageShape/,
+    ],
+    [
+      'the markers’ inner corners',
+      [
+        {
+          name: 'CropOnMarkers',
+          options: {
+            type: 'FOUR_MARKERS',
+            markerDimensions: [50, 50],
+            processingImageShape: [750, 500],
+            defaultSelector: 'INNER_CORNERS',
+          },
+        },
+      ],
+      /only marker centres/,
+    ],
     [
       'feature alignment',
       [{ name: 'FeatureBasedAlignment', options: {} }],

@@ -35,8 +35,6 @@ const sheets = parseReference(
   hasTemplate,
 );
 
-const MARKERS = /CropOnMarkers: where its markers sit in the template is not known/;
-
 /**
  * Per image: OMRChecker's answers we accept (all agreeing) and those we doubt; or why the page is not read (the
  * template refused at import, or the page at decoding).
@@ -54,18 +52,18 @@ const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refuse
   '3-answer-key/bonus-marking-grouping/IMG_20201116_150717658.jpg': { accepted: 10, doubtful: 1 },
   '3-answer-key/bonus-marking-grouping/IMG_20201116_150750830.jpg': { accepted: 10, doubtful: 1 },
   'community/Antibodyy/simple_omr_sheet.jpg': { refused: /260x280 px is too small/ },
-  'community/JoyChopra1298/JEE Mains OMR 1.jpg': { refused: MARKERS },
-  'community/JoyChopra1298/JEE Mains OMR 2.jpg': { refused: MARKERS },
+  'community/JoyChopra1298/JEE Mains OMR 1.jpg': { refused: /CropOnMarkers of type TWO_LINES/ },
+  'community/JoyChopra1298/JEE Mains OMR 2.jpg': { refused: /CropOnMarkers of type TWO_LINES/ },
   'community/Sandeep-1507/NEET-2021/omr-1.png': { accepted: 180, doubtful: 21 },
   'community/Sandeep-1507/NEET-2021/omr-2.png': { accepted: 201, doubtful: 0 },
   'community/Sandeep-1507/NEET-2021/omr-3.png': { accepted: 200, doubtful: 1 },
   'community/Shamanth/omr_sheet_01.png': { accepted: 0, doubtful: 8 },
-  'community/UmarFarootAPS/scans/scan-type-1.jpg': { refused: MARKERS },
-  'community/UmarFarootAPS/scans/scan-type-2.jpg': { refused: MARKERS },
+  'community/UmarFarootAPS/scans/scan-type-1.jpg': { accepted: 200, doubtful: 1 },
+  'community/UmarFarootAPS/scans/scan-type-2.jpg': { accepted: 117, doubtful: 84 },
   'community/ibrahimkilic/yes_no_questionnarie.jpg': { accepted: 0, doubtful: 5 },
   '2-omr-marker/ScanBatch1/camscanner-1.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
   '2-omr-marker/ScanBatch2/camscanner-2.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
-  '1-mobile-camera/MobileCamera/sheet1.jpg': { refused: MARKERS },
+  '1-mobile-camera/MobileCamera/sheet1.jpg': { refused: /anchors-not-found/ },
 };
 
 /**

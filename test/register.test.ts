@@ -2,16 +2,18 @@
  * Registration on the pages that used to defeat it: each case is a page the 1000-page bench rejected or
  * misplaced before, reduced to the one thing that made it hard.
  */
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
-import type { Anchor, FormDefinition } from '../forms/schema.ts';
-import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
+import { type Anchor, anchorCovers, anchorInkShare, type FormDefinition } from '../forms/schema.ts';
+import { applyHomography, type Matrix3, multiply3 } from '../pipeline/geometry.ts';
 import { type GreyImage, thumbnail } from '../pipeline/image.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import {
   findAnchorCandidates,
   REGISTRATION_TOLERANCE,
   register,
+  registerForm,
   residualToleranceMm,
 } from '../pipeline/register.ts';
 import { generateSheet } from '../samples/generate.ts';
@@ -216,6 +218,99 @@ describe('registration on marks of another design', () => {
     expect(sheet.registration?.orientation).toBe(180);
     expect(sheet.sheetNumber).toBe(g.truth.sheetNumber);
     expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+});
+
+/**
+ * OMRChecker's marker design (issue 14 C): four bullseyes at the corners, the layout drawn relative to their
+ * centres whatever the page's proportions (`corner-marks`).
+ */
+function cornerMarksDesign(): FormDefinition {
+  const base = findShippedForm('bubble-sheet-60x5');
+  return parseFormDefinition({
+    ...base,
+    id: 'bubble-sheet-corner-marks',
+    registration: 'corner-marks',
+    anchors: base.anchors
+      .filter((a) => a.id !== 'ML')
+      .map((a) => ({ ...a, x: a.x - 1, y: a.y - 1, w: 7, h: 7, shape: 'rings' })),
+  });
+}
+
+/** The page stretched across by `sx` (a scanner's feed or a template drawn off the page's proportions). */
+async function stretched(bytes: Uint8Array, sx: number): Promise<GreyImage> {
+  const { width, height } = await sharp(bytes).metadata();
+  return decodeFirstPage(
+    await sharp(bytes)
+      .resize({ width: Math.round(width! * sx), height: height!, fit: 'fill' })
+      .png()
+      .toBuffer(),
+  );
+}
+
+describe('registration on corner marks', () => {
+  const def = cornerMarksDesign();
+
+  it('draws each mark as a dot and two rings whose ink the schema counts', async () => {
+    const tl = def.anchors[0]!;
+    const [cx, cy] = [tl.x + tl.w / 2, tl.y + tl.h / 2];
+    // Along a radius: dot, paper, ring, paper, ring (RINGS in shares of 3.5 mm).
+    expect([0, 1, 1.7, 2.4, 3.2].map((r) => anchorCovers(tl, cx + r, cy))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(anchorInkShare(tl)).toBeCloseTo(
+      (Math.PI / 4) * (0.19 ** 2 + 0.59 ** 2 - 0.4 ** 2 + 1 - 0.8 ** 2),
+      6,
+    );
+  });
+
+  it.each([
+    ['a scanned 300-dpi page', 300, 1],
+    ['an 84-dpi page', 84, 1],
+    ['a page stretched 12% across', 300, 1.12],
+  ])('finds the four bullseyes on %s and fits within 0.3 mm', async (_name, dpi, sx) => {
+    const g = await generateSheet(def, 41, 'scanner', {}, { dpi, upsideDown: false });
+    const img = await stretched(g.image, sx);
+    const result = registerForm(img, def, null);
+    expect(result.ok, result.ok ? '' : result.failure.detail).toBe(true);
+    if (!result.ok) return;
+    expect(result.registration.anchorsUsed.sort()).toEqual(['BL', 'BR', 'TL', 'TR']);
+    const truth = multiply3([sx, 0, 0, 0, 1, 0, 0, 0, 1], g.truth.transform);
+    expect(registrationErrorMm(def, result.registration.transform, truth)).toBeLessThan(0.3);
+  });
+
+  it('where marks matched by their distances fail on the stretched page', async () => {
+    const g = await generateSheet(def, 41, 'scanner', {}, { upsideDown: false });
+    const img = await stretched(g.image, 1.12);
+    const byDistances = register(img, def, findAnchorCandidates(img, [def]));
+    expect(byDistances.ok).toBe(false);
+  });
+
+  it('reads scanned pages of it end to end as well as the design with square anchors', async () => {
+    const squares = findShippedForm('bubble-sheet-60x5');
+    for (const seed of [42, 43, 44]) {
+      const read = async (form: FormDefinition) => {
+        // Upright: four alike marks cannot tell which way up a page lies (RegistrationMethodSchema).
+        const g = await generateSheet(form, seed, 'scanner', {}, { upsideDown: false });
+        const sheet = await recognisePage(await decodeFirstPage(g.image), { forms: [form] });
+        expect(sheet.status, sheet.detail).not.toBe('rejected');
+        return compare(sheet, g.truth);
+      };
+      const rings = await read(def);
+      expect(rings.silent).toEqual([]);
+      expect(rings.doubted.length).toBeLessThanOrEqual((await read(squares)).doubted.length + 2);
+    }
+  });
+
+  it('is refused by the schema without a mark in each quarter of the page', () => {
+    const tl = def.anchors[0]!;
+    expect(() =>
+      parseFormDefinition({ ...def, anchors: [...def.anchors.slice(0, 3), { ...tl, id: 'X' }] }),
+    ).toThrow(/one in each quarter/);
   });
 });
 
