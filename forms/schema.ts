@@ -134,7 +134,8 @@ export function anchorCovers(a: Anchor, x: number, y: number): boolean {
  *   form says so only where its scans arrive cropped);
  * - `corner-marks`: four alike marks, one in each quarter of the image (the one nearest its corner), are the
  *   four anchors, whatever the page's proportions between them: OMRChecker's CropOnMarkers, which stretches the
- *   marks' centres to its template's corners. Scans come upright: four alike marks cannot tell which way up.
+ *   marks' centres to its template's corners. Four alike marks cannot tell which way up a page lies, so such a
+ *   form declares `bubbleAlign`: its blocks' fit decides (recognise.ts `wayUp`).
  */
 export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame', 'corner-marks']);
 export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
@@ -601,6 +602,13 @@ export const FormDefinitionSchema = z
         message: 'registration by anchors needs at least 3',
       });
     if (def.registration === 'corner-marks') checkCornerMarks(def, ctx);
+    // Its bubble blocks' fit is what tells such a page's way up.
+    if (def.registration === 'corner-marks' && !def.bubbleAlign)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bubbleAlign'],
+        message: 'registration by corner marks needs bubbleAlign: the blocks tell which way is up',
+      });
     checkRedactions(def, ctx);
     checkBubbleEmpty(def, ctx);
     def.fields.forEach((f, i) => {

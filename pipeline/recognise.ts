@@ -9,11 +9,12 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
+import { alignBubbleBlocks } from './bubble-align.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
-import type { Matrix3 } from './geometry.ts';
+import { type Matrix3, multiply3 } from './geometry.ts';
 import { type GreyImage, paperLevel } from './image.ts';
 import {
   findAnchorCandidates,
@@ -110,6 +111,36 @@ function readLink(field: RecognisedField): RecognisedField {
     return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['link-check-digit'] };
   }
   return field;
+}
+
+/** How much plainer a way up's bubble blocks must stand out than the other's for it to be taken. */
+const WAY_UP_MARGIN = 1.5;
+
+/**
+ * Four alike corner marks fit a page upside down as well as upright: its bubble blocks decide, standing out
+ * against the paper around them where the layout lies on its print. The way up whose blocks stand out as
+ * found blocks do, and half as much again as the other's, is taken (upside down, through the transform turned about the page's centre,
+ * as for anchors); when neither does, which way is up is not guessed.
+ */
+function wayUp(img: GreyImage, form: ExpandedForm, reg: Registration, paper: number): Registration | string {
+  const { width, height } = form.definition.page;
+  const turned: Matrix3 = multiply3(reg.transform, [-1, 0, width, 0, -1, height, 0, 0, 1]);
+  const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
+  const standing = (t: Matrix3) => {
+    const fits = alignBubbleBlocks(img, t, form.definition, bubbles, paper).fits;
+    return fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, fits.length);
+  };
+  const upright = standing(reg.transform);
+  const upsideDown = standing(turned);
+  // Either way must stand out as a found block does (`minContrast`), not merely more than the paper's noise.
+  const least = form.definition.bubbleAlign?.minContrast ?? 0;
+  if (upright >= Math.max(least, upsideDown * WAY_UP_MARGIN)) return reg;
+  if (upsideDown >= Math.max(least, upright * WAY_UP_MARGIN))
+    return { ...reg, transform: turned, orientation: 180 };
+  return (
+    `its bubble blocks stand out ${upright.toFixed(3)} upright and ${upsideDown.toFixed(3)} upside down: ` +
+    'four alike corner marks do not say which way is up'
+  );
 }
 
 function readFields(
@@ -235,8 +266,12 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   }
   ms.barcodes ??= lap();
   const form = expandForm(chosen.def);
-  const reg = chosen.registration;
   const paper = paperLevel(img);
+  const reg =
+    chosen.def.registration === 'corner-marks'
+      ? wayUp(img, form, chosen.registration, paper)
+      : chosen.registration;
+  if (typeof reg === 'string') return finish(rejected('orientation-unknown', reg, ms, chosen.def.id));
   const read = readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms);
   const fields = applyDerivations(form, read.fields);
   lap();

@@ -81,6 +81,7 @@ export type RejectionReason =
   | RegistrationFailureReason
   | 'wrong-form'
   | 'ambiguous-form'
+  | 'orientation-unknown'
   | 'internal-error';
 
 export interface StageTimes {

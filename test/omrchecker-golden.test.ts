@@ -7,12 +7,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { importOmrChecker } from '../calibration/import-omrchecker.ts';
+import { type ImportedTemplate, importOmrChecker } from '../calibration/import-omrchecker.ts';
 import { findShippedForm } from '../forms/definitions.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { recogniseFilePage } from '../pipeline/page-job.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
+import type { RecognisedSheet } from '../pipeline/result.ts';
 import { parseReference } from './omrchecker-reference.ts';
 
 const ROOT = new URL('../samples/corpora/omrchecker-samples/', import.meta.url).pathname;
@@ -104,7 +106,7 @@ describe('OMRChecker samples, imported and read', () => {
         expect(imported.errors.join('\n')).toMatch((expected as { refused: RegExp }).refused);
         return;
       }
-      const { definition, columns, emptyValue } = imported.imported;
+      const { definition } = imported.imported;
       // The product's path: decoded at the resolution the form needs, as `rcoi recognise --form` reads it.
       const bytes = new Uint8Array(readFileSync(join(ROOT, ref.image)));
       const sheet = await recogniseFilePage(ref.image, async () => bytes, 0, [definition]);
@@ -114,18 +116,41 @@ describe('OMRChecker samples, imported and read', () => {
         return;
       }
       expect(sheet.status).not.toBe('rejected');
-      let accepted = 0;
-      let doubtful = 0;
-      const silent: string[] = [];
-      for (const c of columns) {
-        const fields = c.fields.map((f) => sheet.fields[f]!);
-        const value = fields.map((f) => f.value || emptyValue).join('');
-        if (fields.some((f) => f.doubt.length > 0)) doubtful++;
-        else if (value === (REFERENCE_WRONG[ref.image]?.[c.name] ?? ref.values[c.name])) accepted++;
-        else silent.push(`${c.name}: ours ${value}, OMRChecker ${ref.values[c.name]}`);
-      }
+      const { silent, accepted, doubtful } = tally(ref, imported.imported, sheet);
       expect(silent).toEqual([]);
       expect({ accepted, doubtful }).toEqual(expected);
     });
   }
+
+  it('reads a scan of four corner markers turned upside down the right way up', async () => {
+    const ref = sheets.find((s) => s.image.endsWith('UmarFarootAPS/scans/scan-type-1.jpg'))!;
+    const imported = importOmrChecker(ref.template, { id: 'omrchecker-sample' });
+    if (!imported.ok) throw new Error(imported.errors.join());
+    const turned = await sharp(readFileSync(join(ROOT, ref.image)))
+      .rotate(180)
+      .png()
+      .toBuffer();
+    const sheet = await recogniseFilePage(ref.image, async () => new Uint8Array(turned), 0, [
+      imported.imported.definition,
+    ]);
+    expect(sheet.registration?.orientation).toBe(180);
+    const { silent, accepted } = tally(ref, imported.imported, sheet);
+    expect(silent).toEqual([]);
+    expect(accepted).toBeGreaterThanOrEqual(199);
+  });
 });
+
+/** Our reading of a sample against OMRChecker's, answer by answer (its output columns). */
+function tally(ref: (typeof sheets)[number], imported: ImportedTemplate, sheet: RecognisedSheet) {
+  let accepted = 0;
+  let doubtful = 0;
+  const silent: string[] = [];
+  for (const c of imported.columns) {
+    const fields = c.fields.map((f) => sheet.fields[f]!);
+    const value = fields.map((f) => f.value || imported.emptyValue).join('');
+    if (fields.some((f) => f.doubt.length > 0)) doubtful++;
+    else if (value === (REFERENCE_WRONG[ref.image]?.[c.name] ?? ref.values[c.name])) accepted++;
+    else silent.push(`${c.name}: ours ${value}, OMRChecker ${ref.values[c.name]}`);
+  }
+  return { accepted, doubtful, silent };
+}

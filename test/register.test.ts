@@ -231,6 +231,7 @@ function cornerMarksDesign(): FormDefinition {
     ...base,
     id: 'bubble-sheet-corner-marks',
     registration: 'corner-marks',
+    bubbleAlign: { window: 4, minContrast: 0.05 },
     anchors: base.anchors
       .filter((a) => a.id !== 'ML')
       .map((a) => ({ ...a, x: a.x - 1, y: a.y - 1, w: 7, h: 7, shape: 'rings' })),
@@ -306,11 +307,35 @@ describe('registration on corner marks', () => {
     }
   });
 
+  it('reads an upside-down page through the turned transform: its bubble blocks say which way is up', async () => {
+    const g = await generateSheet(def, 44, 'scanner', {}, { upsideDown: true });
+    const sheet = await recognisePage(await decodeFirstPage(g.image), { forms: [def] });
+    expect(sheet.status, sheet.detail).not.toBe('rejected');
+    expect(sheet.registration?.orientation).toBe(180);
+    expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+
+  it('rejects a page whose bubble blocks do not say which way is up', async () => {
+    const g = await generateSheet(def, 45, 'scanner', {}, { upsideDown: false });
+    const img = await decodeFirstPage(g.image);
+    // Paper over everything between the marks: nothing but the four bullseyes is left to go by.
+    const t = g.truth.transform;
+    for (let y = 20; y < 278; y += 0.05) {
+      for (let x = 20; x < 192; x += 0.05) {
+        const [px, py] = applyHomography(t, x, y);
+        img.data[Math.round(py) * img.width + Math.round(px)] = 235;
+      }
+    }
+    const sheet = await recognisePage(img, { forms: [def] });
+    expect(sheet).toMatchObject({ status: 'rejected', reason: 'orientation-unknown' });
+  });
+
   it('is refused by the schema without a mark in each quarter of the page', () => {
     const tl = def.anchors[0]!;
     expect(() =>
       parseFormDefinition({ ...def, anchors: [...def.anchors.slice(0, 3), { ...tl, id: 'X' }] }),
     ).toThrow(/one in each quarter/);
+    expect(() => parseFormDefinition({ ...def, bubbleAlign: undefined })).toThrow(/needs bubbleAlign/);
   });
 });
 
