@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { shippedAnswers } from '../forms/answer-types.ts';
 import { type BubblesInstance, expandForm, type FormDefinition } from '../forms/definitions.ts';
 import { answerTypeOfField } from '../pipeline/answers.ts';
+import { alignBubbleBlocks } from '../pipeline/bubble-align.ts';
 import {
   BUBBLE_THRESHOLDS,
   type BubbleMeasure,
@@ -107,13 +108,8 @@ export function measureLabelledPage(
   const fields: FieldSample[] = [];
   // As recognition reads them: on a calibrated form, above each bubble's own empty level.
   const form = expandForm(def);
-  const sheet = measureSheetBubbles(
-    img,
-    t,
-    def,
-    form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles'),
-    paper,
-  );
+  const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
+  const sheet = measureSheetBubbles(img, t, def, alignBubbleBlocks(img, t, def, bubbleFields, paper), paper);
   const bubbles: PageBubbles = {
     fills: sheet.fills,
     ...(sheet.rings && { rings: sheet.rings }),

@@ -6,7 +6,7 @@
  * (CropOnMarkers), stretched to the template's size each way. Each maps onto a registration of ours, declared
  * as data: the sheet's edges, the image frame, or corner marks (bullseyes centred on the template's corners,
  * on a page widened by a marker's size each side). Pre-processors that move the page otherwise (lines, feature
- * alignment, rotation) are refused by name with the reason; those that only filter the image (blur, levels,
+ * alignment, rotation without markers) are refused by name with the reason; those that only filter the image (blur, levels,
  * contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
@@ -142,8 +142,14 @@ const MarkersSchema = z.object({
 /** Our registration for the template's pre-processors, or why there is none. */
 function registrationOf(template: z.infer<typeof TemplateSchema>): Registration | string {
   let found: Registration = { method: 'image-frame' };
+  let rotated = false;
   for (const p of template.preProcessors) {
     if (FILTERS.has(p.name)) continue;
+    // Turning the page upright by a reference image: corner marks find the turn themselves (recognise.ts).
+    if (p.name === 'AutoRotate') {
+      rotated = true;
+      continue;
+    }
     // A crop to the page before the markers are looked for changes nothing our corner marks need.
     if (p.name === 'CropPage') {
       if (found.method === 'image-frame') found = { method: 'page-edges' };
@@ -167,6 +173,8 @@ function registrationOf(template: z.infer<typeof TemplateSchema>): Registration 
     }
     return `pre-processor ${p.name} has no counterpart here (it moves the page in a way our registration cannot declare)`;
   }
+  if (rotated && found.method !== 'corner-marks')
+    return 'AutoRotate: a page is turned upright here only by four corner markers (CropOnMarkers)';
   return found;
 }
 

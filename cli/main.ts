@@ -23,7 +23,7 @@ const USAGE: Record<string, string> = {
     Writes a form definition (default ./ID.json) from an OMRChecker template.json: its bubble blocks,
     and its registration as the sheet's edges (CropPage), the image frame (no crop) or four corner
     markers (CropOnMarkers FOUR_MARKERS: bullseyes centred on the template's corners). Templates that
-    need lines, rotation or feature alignment are refused, saying which.`,
+    need lines, rotation without markers or feature alignment are refused, saying which.`,
   'calibrate form': `rcoi calibrate form --form ID|PATH [--out FILE] SCAN...
     Measures how a printed edition deviates from its definition (registration, field outline offsets)
     and writes an adjusted definition (default out/calibrate/ID.calibrated.json) with a report beside it.`,

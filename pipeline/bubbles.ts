@@ -6,7 +6,7 @@
  */
 import type { BubblesInstance } from '../forms/definitions.ts';
 import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
-import { alignBubbleBlocks } from './bubble-align.ts';
+import type { alignBubbleBlocks } from './bubble-align.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { BlockFit, DoubtReason, RecognisedField } from './result.ts';
@@ -152,9 +152,12 @@ const MAX_SHEET_OFFSET = 0.1;
  * same label at the same size) are equally dark when empty, and in a single-choice grid most of them are
  * empty, so a low quantile of their darkness on the sheet itself is their empty level (inside the bubble,
  * of its block when the block has enough of them). A label with fewer bubbles than this on the sheet borrows
- * the level of every bubble of its size.
+ * the level of every bubble of its size. Where most of a group is marked (three of a block's four D's) its
+ * quantile falls on a mark: a level more than `maxAbove` over the wider group's (the label's on the sheet, or
+ * every bubble's of its size) is not taken. Printed letters differ by up to 0.18 (issue 14 B's sheets), light
+ * across a photo by less; a pen mark is 0.4 and more.
  */
-const SHEET_LEVEL = { quantile: 0.25, minBubbles: 4 } as const;
+const SHEET_LEVEL = { quantile: 0.25, minBubbles: 4, maxAbove: 0.2 } as const;
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -204,11 +207,13 @@ export function sheetEmptyLevels(fields: BubblesInstance[], measures: BubbleMeas
   return fields.map((f, j) =>
     f.labels.map((label, i) => {
       if (measures[j]?.[i] === undefined) return none;
-      const onSheet = level(`${label}@${size(f, i)}`) ?? level(size(f, i)) ?? level('') ?? none;
+      const below = (l: BubbleMeasure | undefined, wider: BubbleMeasure) =>
+        l && l.fill <= wider.fill + SHEET_LEVEL.maxAbove ? l : wider;
+      const onSheet = below(level(`${label}@${size(f, i)}`), level(size(f, i)) ?? level('') ?? none);
       // Inside its bubble, a block's own level where it has enough bubbles: light falls unevenly across a
       // photo. The ring stays the sheet's: it holds the neighbours' print, the same in every block.
       const inBlock = f.block === undefined ? undefined : level(`${label}@${size(f, i)} in ${f.block}`);
-      return { fill: (inBlock ?? onSheet).fill, ring: onSheet.ring };
+      return { fill: below(inBlock, onSheet).fill, ring: onSheet.ring };
     }),
   );
 }
@@ -263,15 +268,14 @@ export interface SheetBubbles {
   poor: Set<string>;
 }
 
-/** Every bubble field of a page found near its place (when the form asks) and measured. */
+/** Every bubble field of a page, found near its place when the form asks (`alignBubbleBlocks`), measured. */
 export function measureSheetBubbles(
   img: GreyImage,
   t: Matrix3,
   def: FormDefinition,
-  fields: BubblesInstance[],
+  aligned: ReturnType<typeof alignBubbleBlocks>,
   paper: number,
 ): SheetBubbles {
-  const aligned = alignBubbleBlocks(img, t, def, fields, paper);
   const measures = aboveEmpty(
     aligned.fields,
     aligned.fields.map((f) => measureBubbles(img, t, f, paper)),

@@ -6,7 +6,7 @@
 
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
-import type { FormDefinition } from '../forms/schema.ts';
+import { anchorCentre, type FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { alignBubbleBlocks } from './bubble-align.ts';
@@ -14,7 +14,7 @@ import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats 
 import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
-import { type Matrix3, multiply3 } from './geometry.ts';
+import { fitAffine, type Matrix3, multiply3, type Point } from './geometry.ts';
 import { type GreyImage, paperLevel } from './image.ts';
 import {
   findAnchorCandidates,
@@ -113,32 +113,62 @@ function readLink(field: RecognisedField): RecognisedField {
   return field;
 }
 
-/** How much plainer a way up's bubble blocks must stand out than the other's for it to be taken. */
+/** How much plainer the taken way up's bubble blocks must stand out than the next way's. */
 const WAY_UP_MARGIN = 1.5;
+/** A way up that stretches the page more than this along one axis than the other is not looked at. */
+const WAY_UP_STRETCH = 1.5;
+
+type Aligned = ReturnType<typeof alignBubbleBlocks>;
 
 /**
- * Four alike corner marks fit a page upside down as well as upright: its bubble blocks decide, standing out
- * against the paper around them where the layout lies on its print. The way up whose blocks stand out as
- * found blocks do, and half as much again as the other's, is taken (upside down, through the transform turned about the page's centre,
- * as for anchors); when neither does, which way is up is not guessed.
+ * Four alike corner marks fit a page turned a quarter, a half or three quarters as well as upright: its
+ * bubble blocks decide, standing out against the paper around them where the layout lies on its print. Each
+ * turn maps the page's corner anchors one step round onto the marks found (a turn that would stretch the page
+ * out of its proportions is not looked at); the way whose blocks stand out as found blocks do and half as
+ * much again as the next way's is read, through its transform (the orientation is part of it, as for
+ * anchors). When none does, which way is up is not guessed.
  */
-function wayUp(img: GreyImage, form: ExpandedForm, reg: Registration, paper: number): Registration | string {
-  const { width, height } = form.definition.page;
-  const turned: Matrix3 = multiply3(reg.transform, [-1, 0, width, 0, -1, height, 0, 0, 1]);
+function wayUp(
+  img: GreyImage,
+  form: ExpandedForm,
+  reg: Registration,
+  paper: number,
+): { reg: Registration; aligned: Aligned } | string {
+  const def = form.definition;
+  // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
+  const clockwise = ['tl', 'tr', 'br', 'bl'].map((q) =>
+    def.anchors.find((a) => {
+      const [x, y] = anchorCentre(a);
+      return `${y < def.page.height / 2 ? 't' : 'b'}${x < def.page.width / 2 ? 'l' : 'r'}` === q;
+    }),
+  );
+  const centres = clockwise.map((a) => (a ? anchorCentre(a) : null));
+  if (centres.some((c) => c === null)) return 'the form has no corner anchor in each quarter of the page';
+  const points = centres as Point[];
   const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
-  const standing = (t: Matrix3) => {
-    const fits = alignBubbleBlocks(img, t, form.definition, bubbles, paper).fits;
-    return fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, fits.length);
-  };
-  const upright = standing(reg.transform);
-  const upsideDown = standing(turned);
-  // Either way must stand out as a found block does (`minContrast`), not merely more than the paper's noise.
-  const least = form.definition.bubbleAlign?.minContrast ?? 0;
-  if (upright >= Math.max(least, upsideDown * WAY_UP_MARGIN)) return reg;
-  if (upsideDown >= Math.max(least, upright * WAY_UP_MARGIN))
-    return { ...reg, transform: turned, orientation: 180 };
+  const ways = ([0, 1, 2, 3] as const).flatMap((k) => {
+    // The mark seen in quarter j is the page's anchor j - k: page → page map, then the upright fit.
+    const turn = fitAffine(
+      points.map((_, j) => points[(j + 4 - k) % 4]!),
+      points,
+    );
+    if (!turn) return [];
+    const t = multiply3(reg.transform, turn);
+    const stretch = Math.hypot(t[0], t[3]) / Math.hypot(t[1], t[4]);
+    if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
+    const aligned = alignBubbleBlocks(img, t, def, bubbles, paper);
+    const standing =
+      aligned.fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, aligned.fits.length);
+    return [{ orientation: (k * 90) as Registration['orientation'], t, aligned, standing }];
+  });
+  ways.sort((a, b) => b.standing - a.standing);
+  const [best, next] = ways;
+  // The way taken must stand out as a found block does (`minContrast`), not merely above the paper's noise.
+  const least = def.bubbleAlign?.minContrast ?? 0;
+  if (best && best.standing >= Math.max(least, (next?.standing ?? 0) * WAY_UP_MARGIN))
+    return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
   return (
-    `its bubble blocks stand out ${upright.toFixed(3)} upright and ${upsideDown.toFixed(3)} upside down: ` +
+    `its bubble blocks stand out ${ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ')}: ` +
     'four alike corner marks do not say which way is up'
   );
 }
@@ -146,7 +176,7 @@ function wayUp(img: GreyImage, form: ExpandedForm, reg: Registration, paper: num
 function readFields(
   img: GreyImage,
   form: ExpandedForm,
-  reg: Registration,
+  { reg, aligned }: { reg: Registration; aligned?: Aligned },
   paper: number,
   answers: readonly SubjectAnswers[],
   ms: StageTimes,
@@ -159,7 +189,14 @@ function readFields(
     img,
     t,
     def,
-    form.fields.filter((f) => f.kind === 'bubbles'),
+    aligned ??
+      alignBubbleBlocks(
+        img,
+        t,
+        def,
+        form.fields.filter((f) => f.kind === 'bubbles'),
+        paper,
+      ),
     paper,
   );
   const thresholds = bubbleThresholds(def);
@@ -267,12 +304,13 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   ms.barcodes ??= lap();
   const form = expandForm(chosen.def);
   const paper = paperLevel(img);
-  const reg =
+  const way =
     chosen.def.registration === 'corner-marks'
       ? wayUp(img, form, chosen.registration, paper)
-      : chosen.registration;
-  if (typeof reg === 'string') return finish(rejected('orientation-unknown', reg, ms, chosen.def.id));
-  const read = readFields(img, form, reg, paper, opts.answers ?? shippedAnswers(), ms);
+      : { reg: chosen.registration };
+  if (typeof way === 'string') return finish(rejected('orientation-unknown', way, ms, chosen.def.id));
+  const { reg } = way;
+  const read = readFields(img, form, way, paper, opts.answers ?? shippedAnswers(), ms);
   const fields = applyDerivations(form, read.fields);
   lap();
 

@@ -47,6 +47,12 @@ export const REGISTRATION_TOLERANCE = {
   maxResidualPx: 1,
   /** Never more than this, however coarse the scan: the fields bear 0.5 mm. */
   maxCoarseResidualMm: 0.45,
+  /**
+   * Corner marks (`corner-marks`), fitted by an affine map: a photo's keystone leaves up to a millimetre at
+   * four marks that such a map cannot follow, and each bubble block is then found again within its window
+   * (`bubbleAlign`); a wrong mark (a speck nearer the image's corner) leaves a quarter of its distance or more.
+   */
+  maxCornerMarksResidualMm: 1,
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
   /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
@@ -545,12 +551,16 @@ export function register(
   }));
   const located = refined.filter((m): m is typeof m & { px: Point } => m.px !== null);
   // A solid anchor is as dark inside as the page's other anchors; an emblem printed over the square (EGE 2022
-  // BR) is lighter, and taking it for a solid anchor would also take a 2022 sheet for the 2023 edition.
+  // BR) is lighter, and taking it for a solid anchor would also take a 2022 sheet for the 2023 edition. Corner
+  // marks are told by their quarter of the page, and a bullseye's core is half paper, lighter as it blurs.
   const cores = located.map(
     (m) => coreDarkness(img, m.px, m.candidate.side, set.paper) / coreInkShare(m.anchor),
   );
   const typical = [...cores].sort((a, b) => a - b)[Math.floor(cores.length / 2)] ?? 0;
-  const usable = located.filter((_, i) => cores[i]! >= typical * REGISTRATION_TOLERANCE.solidCoreShare);
+  const usable =
+    def.registration === 'corner-marks'
+      ? located
+      : located.filter((_, i) => cores[i]! >= typical * REGISTRATION_TOLERANCE.solidCoreShare);
   if (usable.length < 4) {
     return {
       ok: false,
@@ -581,7 +591,10 @@ export function register(
   }
   const pxPerMm = pxPerMmOf(transform);
   const residualMm = Math.max(...residuals(transform, src, dst)) / pxPerMm;
-  const tolerance = residualToleranceMm(pxPerMm);
+  const tolerance =
+    def.registration === 'corner-marks'
+      ? REGISTRATION_TOLERANCE.maxCornerMarksResidualMm
+      : residualToleranceMm(pxPerMm);
   if (residualMm > tolerance) {
     return {
       ok: false,

@@ -145,6 +145,12 @@ describe('importing an OMRChecker template', () => {
       { id: 'BL', x: 9.9, y: 306.9, w: 19.8, h: 19.8, shape: 'rings' },
       { id: 'BR', x: 207.9, y: 306.9, w: 19.8, h: 19.8, shape: 'rings' },
     ]);
+    // AutoRotate before them changes nothing: the bubble blocks tell the corner marks' turn (recognise.ts).
+    const rotated = importOmrChecker(
+      { ...template, preProcessors: [{ name: 'AutoRotate', options: {} }, markers] },
+      { id: 's' },
+    );
+    expect(rotated.ok && rotated.imported.definition).toEqual(definition);
     // Template (100, 200) lies a marker's side in from the page's corner.
     const medium = definition.fields.find((f) => f.name === 'medium');
     expect(medium?.kind === 'bubbles' && medium.bubbles.origin).toEqual([39.6, 59.4]);
@@ -180,6 +186,11 @@ describe('importing an OMRChecker template', () => {
         },
       ],
       /only marker centres/,
+    ],
+    [
+      'rotation without markers',
+      [{ name: 'AutoRotate', options: {} }],
+      /AutoRotate: .* only by four corner markers/,
     ],
     [
       'feature alignment',

@@ -195,6 +195,21 @@ describe('each bubble against its own empty level', () => {
     });
   });
 
+  it("does not take a block's level where most of its bubbles of a letter are marked", () => {
+    // 2-omr-marker's camscanner-2: a block of four questions, three answered D; another of twelve, one each.
+    const levels = [0.3, 0.12, 0.2, 0.25];
+    const answers = [3, 0, 3, 3, ...Array.from({ length: 12 }, (_, q) => q % 4)];
+    const fields = answers.map((_, q) => ({ ...field, block: q < 4 ? 'short' : 'long' }));
+    const sheet = answers.map((a) => levels.map((e, i) => ({ fill: e + (i === a ? 0.5 : 0), ring: 0.03 })));
+    const n = aboveEmpty(fields, sheet, 'sheet');
+    n.forEach((ms, q) => {
+      ms.forEach((m, i) => {
+        if (i === answers[q]) expect(m.fill).toBeGreaterThan(0.4);
+        else expect(Math.abs(m.fill)).toBeLessThan(0.03);
+      });
+    });
+  });
+
   it('leaves a form without calibration as it was', () => {
     const measures = [[{ fill: 0.3, ring: 0.02 }]];
     expect(aboveEmpty([field], measures, undefined)).toBe(measures);

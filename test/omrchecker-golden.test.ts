@@ -63,8 +63,8 @@ const EXPECTED: Record<string, { accepted: number; doubtful: number } | { refuse
   'community/UmarFarootAPS/scans/scan-type-1.jpg': { accepted: 200, doubtful: 1 },
   'community/UmarFarootAPS/scans/scan-type-2.jpg': { accepted: 117, doubtful: 84 },
   'community/ibrahimkilic/yes_no_questionnarie.jpg': { accepted: 0, doubtful: 5 },
-  '2-omr-marker/ScanBatch1/camscanner-1.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
-  '2-omr-marker/ScanBatch2/camscanner-2.jpg': { refused: /pre-processor AutoRotate has no counterpart/ },
+  '2-omr-marker/ScanBatch1/camscanner-1.jpg': { accepted: 16, doubtful: 7 },
+  '2-omr-marker/ScanBatch2/camscanner-2.jpg': { accepted: 12, doubtful: 11 },
   '1-mobile-camera/MobileCamera/sheet1.jpg': { refused: /anchors-not-found/ },
 };
 
@@ -140,6 +140,20 @@ describe('OMRChecker samples, imported and read', () => {
   });
 });
 
+/**
+ * Whether our value is the reference's. The snapshot's tables are pandas' reading of OMRChecker's CSV, which
+ * takes a column of digits for a number: a roll number `0234` stands there as `234`.
+ */
+function agrees(ours: string, reference: string | undefined): boolean {
+  if (ours === reference) return true;
+  return (
+    reference !== undefined &&
+    /^\d+$/.test(ours) &&
+    /^\d+$/.test(reference) &&
+    Number(ours) === Number(reference)
+  );
+}
+
 /** Our reading of a sample against OMRChecker's, answer by answer (its output columns). */
 function tally(ref: (typeof sheets)[number], imported: ImportedTemplate, sheet: RecognisedSheet) {
   let accepted = 0;
@@ -149,7 +163,7 @@ function tally(ref: (typeof sheets)[number], imported: ImportedTemplate, sheet: 
     const fields = c.fields.map((f) => sheet.fields[f]!);
     const value = fields.map((f) => f.value || imported.emptyValue).join('');
     if (fields.some((f) => f.doubt.length > 0)) doubtful++;
-    else if (value === (REFERENCE_WRONG[ref.image]?.[c.name] ?? ref.values[c.name])) accepted++;
+    else if (agrees(value, REFERENCE_WRONG[ref.image]?.[c.name] ?? ref.values[c.name])) accepted++;
     else silent.push(`${c.name}: ours ${value}, OMRChecker ${ref.values[c.name]}`);
   }
   return { accepted, doubtful, silent };

@@ -315,6 +315,15 @@ describe('registration on corner marks', () => {
     expect(compare(sheet, g.truth).silent).toEqual([]);
   });
 
+  it.each([90, 270])('reads a page scanned turned %i° the right way up', async (degrees) => {
+    const g = await generateSheet(def, 46, 'scanner', {}, { upsideDown: false });
+    const turned = await sharp(g.image).rotate(degrees).png().toBuffer();
+    const sheet = await recognisePage(await decodeFirstPage(new Uint8Array(turned)), { forms: [def] });
+    expect(sheet.status, sheet.detail).not.toBe('rejected');
+    expect(sheet.registration?.orientation).toBe(degrees);
+    expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+
   it('rejects a page whose bubble blocks do not say which way is up', async () => {
     const g = await generateSheet(def, 45, 'scanner', {}, { upsideDown: false });
     const img = await decodeFirstPage(g.image);
