@@ -130,8 +130,17 @@ export function registerForm(
 ): RegistrationResult {
   if (def.registration === 'page-edges') return registerByPageEdges(img, def);
   if (def.registration === 'image-frame') return registerByImageFrame(img, def);
-  if (def.registration === 'corner-marks')
-    return register(img, def, set ?? findAnchorCandidates(img, [def]), matchCornerMarks(img));
+  if (def.registration === 'corner-marks') {
+    // A photo's sheet may fill only part of the frame, its marks smaller than the frame suggests: they are
+    // looked for as the frame's, then as half and a quarter of its size.
+    let first: RegistrationResult | undefined;
+    for (const share of [1, 0.5, 0.25]) {
+      const r = register(img, def, findAnchorCandidates(img, [def], share), matchCornerMarks(img));
+      if (r.ok) return r;
+      first ??= r;
+    }
+    return first!;
+  }
   return register(img, def, set ?? findAnchorCandidates(img, [def]));
 }
 
@@ -154,9 +163,14 @@ function blobOf(a: Anchor): { long: number; short: number; share: number } {
  * Candidate anchors on the page: solid blobs of about the size and fill of one of the given forms' solid
  * anchors (a 5.08 mm square when none is given).
  */
-export function findAnchorCandidates(img: GreyImage, forms: readonly FormDefinition[] = []): CandidateSet {
+export function findAnchorCandidates(
+  img: GreyImage,
+  forms: readonly FormDefinition[] = [],
+  /** How much of the frame's long side the page is guessed to take (a photo's sheet may fill part of it). */
+  pageShare = 1,
+): CandidateSet {
   const longSideMm = 297;
-  const dpiGuess = (Math.max(img.width, img.height) / longSideMm) * MM_PER_INCH;
+  const dpiGuess = ((Math.max(img.width, img.height) * pageShare) / longSideMm) * MM_PER_INCH;
   const factor = Math.max(1, Math.round(dpiGuess / WORK_DPI));
   const anchors = forms.flatMap((f) => f.anchors.filter((a) => a.solid));
   // Block means find thin and dithered marks; solid squares (every shipped EGE form) are found as well from

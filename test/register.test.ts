@@ -284,6 +284,22 @@ describe('registration on corner marks', () => {
     expect(registrationErrorMm(def, result.registration.transform, truth)).toBeLessThan(0.3);
   });
 
+  it('finds the bullseyes of a photographed sheet that fills half the frame', async () => {
+    const g = await generateSheet(def, 47, 'scanner', {}, { upsideDown: false, dpi: 150 });
+    const { width, height } = await sharp(g.image).metadata();
+    const [padX, padY] = [Math.round(width! / 2), Math.round(height! / 2)];
+    // A dark table around the sheet, the sheet in the middle of the frame.
+    const photo = await sharp(g.image)
+      .extend({ left: padX, right: padX, top: padY, bottom: padY, background: { r: 40, g: 40, b: 40 } })
+      .png()
+      .toBuffer();
+    const result = registerForm(await decodeFirstPage(new Uint8Array(photo)), def, null);
+    expect(result.ok, result.ok ? '' : result.failure.detail).toBe(true);
+    if (!result.ok) return;
+    const truth = multiply3([1, 0, padX, 0, 1, padY, 0, 0, 1], g.truth.transform);
+    expect(registrationErrorMm(def, result.registration.transform, truth)).toBeLessThan(0.3);
+  });
+
   it('where marks matched by their distances fail on the stretched page', async () => {
     const g = await generateSheet(def, 41, 'scanner', {}, { upsideDown: false });
     const img = await stretched(g.image, 1.12);
