@@ -478,16 +478,17 @@ export function redactionAreas(def: FormDefinition): Redaction[] {
 const overlaps = (a: Rect, b: Rect) =>
   a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+export type Quarter = 'tl' | 'tr' | 'br' | 'bl';
+
+/** The quarter of the page an anchor's centre lies in. */
+export function anchorQuarter(def: Pick<FormDefinition, 'page'>, a: Anchor): Quarter {
+  const [x, y] = anchorCentre(a);
+  return `${y < def.page.height / 2 ? 't' : 'b'}${x < def.page.width / 2 ? 'l' : 'r'}` as Quarter;
+}
+
 /** Registration by corner marks: four solid anchors, one in each quarter of the page. */
 function checkCornerMarks(def: FormDefinition, ctx: z.RefinementCtx): void {
-  const quarters = new Set(
-    def.anchors
-      .filter((a) => a.solid)
-      .map((a) => {
-        const [x, y] = anchorCentre(a);
-        return `${x < def.page.width / 2 ? 'l' : 'r'}${y < def.page.height / 2 ? 't' : 'b'}`;
-      }),
-  );
+  const quarters = new Set(def.anchors.filter((a) => a.solid).map((a) => anchorQuarter(def, a)));
   if (def.anchors.length !== 4 || quarters.size !== 4)
     ctx.addIssue({
       code: 'custom',

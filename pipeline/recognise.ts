@@ -6,7 +6,7 @@
 
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
-import { anchorCentre, type FormDefinition } from '../forms/schema.ts';
+import { anchorCentre, anchorQuarter, type FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { alignBubbleBlocks } from './bubble-align.ts';
@@ -136,11 +136,8 @@ function wayUp(
 ): { reg: Registration; aligned: Aligned } | string {
   const def = form.definition;
   // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
-  const clockwise = ['tl', 'tr', 'br', 'bl'].map((q) =>
-    def.anchors.find((a) => {
-      const [x, y] = anchorCentre(a);
-      return `${y < def.page.height / 2 ? 't' : 'b'}${x < def.page.width / 2 ? 'l' : 'r'}` === q;
-    }),
+  const clockwise = (['tl', 'tr', 'br', 'bl'] as const).map((q) =>
+    def.anchors.find((a) => anchorQuarter(def, a) === q),
   );
   const centres = clockwise.map((a) => (a ? anchorCentre(a) : null));
   if (centres.some((c) => c === null)) return 'the form has no corner anchor in each quarter of the page';

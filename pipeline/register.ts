@@ -8,6 +8,7 @@ import {
   anchorCentre,
   anchorCovers,
   anchorInkShare,
+  anchorQuarter,
   type FormDefinition,
   RINGS,
 } from '../forms/schema.ts';
@@ -525,9 +526,9 @@ function matchCornerMarks(img: GreyImage): (def: FormDefinition, set: CandidateS
     const outer = set.candidates.filter((c) => !set.candidates.some((o) => inside(c, o)));
     const matches: Hypothesis['matches'] = [];
     for (const anchor of def.anchors.filter((a) => a.solid)) {
-      const mm = anchorCentre(anchor);
-      const right = mm[0] >= def.page.width / 2;
-      const bottom = mm[1] >= def.page.height / 2;
+      const quarter = anchorQuarter(def, anchor);
+      const right = quarter.endsWith('r');
+      const bottom = quarter.startsWith('b');
       const corner: Point = [right ? img.width : 0, bottom ? img.height : 0];
       let nearest: AnchorCandidate | null = null;
       for (const c of outer) {
@@ -535,7 +536,7 @@ function matchCornerMarks(img: GreyImage): (def: FormDefinition, set: CandidateS
         const d = Math.hypot(c.x - corner[0], c.y - corner[1]);
         if (!nearest || d < Math.hypot(nearest.x - corner[0], nearest.y - corner[1])) nearest = c;
       }
-      if (nearest) matches.push({ anchor, mm, candidate: nearest });
+      if (nearest) matches.push({ anchor, mm: anchorCentre(anchor), candidate: nearest });
     }
     return { orientation: 0, matches, error: 0 };
   };
