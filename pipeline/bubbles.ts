@@ -299,6 +299,21 @@ export interface SheetBubbleStats {
    * the layout's box); spill is counted above it. The empty level unless the sheet measures its own.
    */
   markRing: number;
+  /**
+   * Above this an unmarked bubble holds a faint mark or an erasure: the residue over the empty level, or on a
+   * sheet that measures its own levels, beyond the scatter of its unmarked bubbles' fills (Tukey's fence)
+   * where that is wider: a blurred 62-dpi scan's bubble is seven pixels across, its print and paper mixed.
+   */
+  faint: number;
+  /** Above this an empty bubble's ring holds ink beside it: the spill over the empty level, or the same fence. */
+  emptyRing: number;
+}
+
+/** Tukey's upper fence: above it a value stands out of the scatter of the others (none: no fence). */
+function fence(values: number[]): number {
+  if (values.length === 0) return Number.NEGATIVE_INFINITY;
+  const [low, high] = [quantile(values, 0.25), quantile(values, 0.75)];
+  return high + 1.5 * (high - low);
 }
 
 /**
@@ -334,7 +349,11 @@ export function sheetBubbleStats(
   // A self-calibrated sheet (ownRings given, in the order of fills): the median ring of its marks.
   const marked = ownRings?.filter((_, i) => (fills[i] ?? 0) >= threshold) ?? [];
   const markRing = Math.max(emptyLevel, quantile(marked, 0.5));
-  return { threshold, emptyLevel, markRing };
+  // A sheet measuring its own levels takes its unmarked bubbles' scatter as well (SheetBubbleStats).
+  const unmarked = ownRings ? fills.flatMap((f, i) => (f < threshold ? [i] : [])) : [];
+  const faint = Math.max(emptyLevel + thresholds.residue, fence(unmarked.map((i) => fills[i]!)));
+  const emptyRing = Math.max(emptyLevel + thresholds.spill, fence(unmarked.map((i) => ownRings![i]!)));
+  return { threshold, emptyLevel, markRing, faint, emptyRing };
 }
 
 export function decideBubbles(
@@ -343,7 +362,7 @@ export function decideBubbles(
   stats: SheetBubbleStats,
   thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
 ): RecognisedField {
-  const { threshold, emptyLevel } = stats;
+  const { threshold } = stats;
   const doubt = new Set<DoubtReason>();
   const selected: string[] = [];
   let confidence = 1;
@@ -353,9 +372,9 @@ export function decideBubbles(
     if (m.fill >= threshold) {
       selected.push(field.labels[i] ?? '');
       if (m.ring > stats.markRing + thresholds.spill) doubt.add('ink-around-mark');
-    } else if (m.fill > emptyLevel + thresholds.residue) {
+    } else if (m.fill > stats.faint) {
       doubt.add('erasure-or-faint-mark');
-    } else if (m.ring > emptyLevel + thresholds.spill) {
+    } else if (m.ring > stats.emptyRing) {
       // A mark beside an empty bubble: a tick off its centre, or the layout a little off where it is.
       doubt.add('ink-around-mark');
     }

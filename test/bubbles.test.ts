@@ -10,7 +10,13 @@ const field: BubblesInstance = {
   multiple: false,
   rects: [],
 };
-const stats = { threshold: 0.45, emptyLevel: 0.05, markRing: 0.05 };
+const stats = {
+  threshold: 0.45,
+  emptyLevel: 0.05,
+  markRing: 0.05,
+  faint: 0.05 + BUBBLE_THRESHOLDS.residue,
+  emptyRing: 0.05 + BUBBLE_THRESHOLDS.spill,
+};
 const m = (fill: number, ring = 0.04) => ({ fill, ring });
 
 describe('bubble decisions', () => {
@@ -71,4 +77,65 @@ describe('bubble decisions', () => {
     // Without its own rings the widest gap is among the marks, and every light mark would be in doubt.
     expect(sheetBubbleStats(fills, t).threshold).toBeGreaterThan(0.5);
   });
+
+  it.each([
+    // UmarFarootAPS scan-type-2, 62 dpi: its empty bubbles' rings scatter from 0 to 0.37 above their level.
+    [
+      'scatter widely (a one-pixel ring on a coarse scan)',
+      [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.37],
+      0.33,
+      [],
+    ],
+    [
+      'scatter widely, one far beyond the rest (a tick)',
+      [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.37],
+      0.9,
+      ['ink-around-mark'],
+    ],
+    [
+      'lie close (a clean 300-dpi scan)',
+      [0, 0.01, 0.01, 0.02, 0.02, 0.02, 0.03, 0.03],
+      0.25,
+      ['ink-around-mark'],
+    ],
+  ])(
+    'doubts an empty bubble with ink beside it only beyond the spill and the scatter of rings that %s',
+    (_what, emptyRings, ring, doubt) => {
+      const fills = [...emptyRings.map(() => 0), 0.8, 0.82];
+      const own = sheetBubbleStats(fills, BUBBLE_THRESHOLDS, [...emptyRings, 0.4, 0.4]);
+      expect(decideBubbles(field, [m(0.8, 0.4), m(0, ring), m(0), m(0)], own).doubt).toEqual(doubt);
+    },
+  );
+
+  it.each([
+    [
+      'scatter widely (a seven-pixel bubble of a blurred 62-dpi scan)',
+      [-0.04, 0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12],
+      0.11,
+      [],
+    ],
+    [
+      'scatter widely, one far beyond the rest (an erasure)',
+      [-0.04, 0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12],
+      0.3,
+      ['erasure-or-faint-mark'],
+    ],
+    [
+      'lie close (a clean 300-dpi scan)',
+      [0, 0.01, 0.01, 0.02, 0.02, 0.02, 0.03, 0.03],
+      0.11,
+      ['erasure-or-faint-mark'],
+    ],
+  ])(
+    'doubts a faint mark only beyond the residue and the scatter of unmarked bubbles that %s',
+    (_what, empty, fill, doubt) => {
+      const fills = [...empty, 0.8, 0.82];
+      const own = sheetBubbleStats(
+        fills,
+        BUBBLE_THRESHOLDS,
+        fills.map(() => 0),
+      );
+      expect(decideBubbles(field, [m(0.8), m(fill), m(0), m(0)], own).doubt).toEqual(doubt);
+    },
+  );
 });
