@@ -186,9 +186,15 @@ describe('rcoi forms import', () => {
   });
 
   it('refuses a template whose registration has no counterpart, saying which (exit 1)', () => {
-    const r = rcoi('forms', 'import', '--from', 'omrchecker', `${samples}2-omr-marker/template.json`);
+    const r = rcoi(
+      'forms',
+      'import',
+      '--from',
+      'omrchecker',
+      `${samples}community/JoyChopra1298/template.json`,
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/AutoRotate has no counterpart/);
+    expect(r.err).toMatch(/CropOnMarkers of type TWO_LINES: only four markers are read here/);
   });
 
   it('needs --from omrchecker and one template', () => {
