@@ -26,6 +26,7 @@ import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
+import { wayUp } from '../pipeline/way-up.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
 
@@ -102,14 +103,18 @@ export function measureLabelledPage(
   if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
   const r = registerForm(img, def, def.registration === 'anchors' ? findAnchorCandidates(img, [def]) : null);
   if (!r.ok) return `${r.failure.reason}: ${r.failure.detail}`;
-  const t = r.registration.transform;
   const paper = paperLevel(img);
   const characters: CharacterSample[] = [];
   const fields: FieldSample[] = [];
-  // As recognition reads them: on a calibrated form, above each bubble's own empty level.
+  // As recognition reads them: the way up the blocks say on corner marks; on a calibrated form, above each
+  // bubble's own empty level.
   const form = expandForm(def);
+  const way = def.registration === 'corner-marks' ? wayUp(img, form, r.registration, paper) : null;
+  if (typeof way === 'string') return `orientation-unknown: ${way}`;
+  const t = way?.reg.transform ?? r.registration.transform;
   const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
-  const sheet = measureSheetBubbles(img, t, def, alignBubbleBlocks(img, t, def, bubbleFields, paper), paper);
+  const aligned = way?.aligned ?? alignBubbleBlocks(img, t, def, bubbleFields, paper);
+  const sheet = measureSheetBubbles(img, t, def, aligned, paper);
   const bubbles: PageBubbles = {
     fills: sheet.fills,
     ...(sheet.rings && { rings: sheet.rings }),

@@ -6,7 +6,7 @@
 
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
-import { anchorCentre, anchorQuarter, type FormDefinition } from '../forms/schema.ts';
+import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { alignBubbleBlocks } from './bubble-align.ts';
@@ -14,7 +14,7 @@ import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats 
 import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
-import { fitAffine, type Matrix3, multiply3, type Point } from './geometry.ts';
+import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, paperLevel } from './image.ts';
 import {
   findAnchorCandidates,
@@ -24,6 +24,7 @@ import {
 } from './register.ts';
 import type { BarcodeDoubt, BlockFit, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
+import { type Aligned, wayUp } from './way-up.ts';
 import { readWriting } from './writing.ts';
 
 function timer() {
@@ -111,63 +112,6 @@ function readLink(field: RecognisedField): RecognisedField {
     return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['link-check-digit'] };
   }
   return field;
-}
-
-/** How much plainer the taken way up's bubble blocks must stand out than the next way's. */
-const WAY_UP_MARGIN = 1.5;
-/** A way up that stretches the page more than this along one axis than the other is not looked at. */
-const WAY_UP_STRETCH = 1.5;
-
-type Aligned = ReturnType<typeof alignBubbleBlocks>;
-
-/**
- * Four alike corner marks fit a page turned a quarter, a half or three quarters as well as upright: its
- * bubble blocks decide, standing out against the paper around them where the layout lies on its print. Each
- * turn maps the page's corner anchors one step round onto the marks found (a turn that would stretch the page
- * out of its proportions is not looked at); the way whose blocks stand out as found blocks do and half as
- * much again as the next way's is read, through its transform (the orientation is part of it, as for
- * anchors). When none does, which way is up is not guessed.
- */
-function wayUp(
-  img: GreyImage,
-  form: ExpandedForm,
-  reg: Registration,
-  paper: number,
-): { reg: Registration; aligned: Aligned } | string {
-  const def = form.definition;
-  // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
-  const clockwise = (['tl', 'tr', 'br', 'bl'] as const).map((q) =>
-    def.anchors.find((a) => anchorQuarter(def, a) === q),
-  );
-  const centres = clockwise.map((a) => (a ? anchorCentre(a) : null));
-  if (centres.some((c) => c === null)) return 'the form has no corner anchor in each quarter of the page';
-  const points = centres as Point[];
-  const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
-  const ways = ([0, 1, 2, 3] as const).flatMap((k) => {
-    // The mark seen in quarter j is the page's anchor j - k: page → page map, then the upright fit.
-    const turn = fitAffine(
-      points.map((_, j) => points[(j + 4 - k) % 4]!),
-      points,
-    );
-    if (!turn) return [];
-    const t = multiply3(reg.transform, turn);
-    const stretch = Math.hypot(t[0], t[3]) / Math.hypot(t[1], t[4]);
-    if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
-    const aligned = alignBubbleBlocks(img, t, def, bubbles, paper);
-    const standing =
-      aligned.fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, aligned.fits.length);
-    return [{ orientation: (k * 90) as Registration['orientation'], t, aligned, standing }];
-  });
-  ways.sort((a, b) => b.standing - a.standing);
-  const [best, next] = ways;
-  // The way taken must stand out as a found block does (`minContrast`), not merely above the paper's noise.
-  const least = def.bubbleAlign?.minContrast ?? 0;
-  if (best && best.standing >= Math.max(least, (next?.standing ?? 0) * WAY_UP_MARGIN))
-    return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
-  return (
-    `its bubble blocks stand out ${ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ')}: ` +
-    'four alike corner marks do not say which way is up'
-  );
 }
 
 function readFields(

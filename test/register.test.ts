@@ -4,6 +4,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { measureLabelledPage } from '../calibration/calibrate-thresholds.ts';
 import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
 import { type Anchor, anchorCovers, anchorInkShare, type FormDefinition } from '../forms/schema.ts';
 import { applyHomography, type Matrix3, multiply3 } from '../pipeline/geometry.ts';
@@ -338,6 +339,17 @@ describe('registration on corner marks', () => {
     expect(sheet.status, sheet.detail).not.toBe('rejected');
     expect(sheet.registration?.orientation).toBe(degrees);
     expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+
+  it('calibration measures an upside-down labelled page the way recognition reads it', async () => {
+    const g = await generateSheet(def, 44, 'scanner', {}, { upsideDown: true });
+    const m = measureLabelledPage(await decodeFirstPage(g.image), def, g.truth, false);
+    if (typeof m === 'string') throw new Error(m);
+    const marked = m.bubbles.fields.filter((f) => f.truth.length === 1);
+    expect(marked.length).toBeGreaterThan(20);
+    const darkest = (f: (typeof marked)[number]) =>
+      f.field.labels[f.measures.reduce((best, x, i, all) => (x.fill > all[best]!.fill ? i : best), 0)];
+    expect(marked.filter((f) => darkest(f) !== f.truth).map((f) => f.field.name)).toEqual([]);
   });
 
   it('rejects a page whose bubble blocks do not say which way is up', async () => {
