@@ -4,7 +4,7 @@
  * otherwise empty bubble, ink spilling around a mark and several marks in a single-choice group each raise a
  * doubt instead of a guess.
  */
-import type { BubblesInstance } from '../forms/definitions.ts';
+import type { BubblesInstance, Rect } from '../forms/definitions.ts';
 import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
 import type { alignBubbleBlocks } from './bubble-align.ts';
 import type { Matrix3 } from './geometry.ts';
@@ -128,6 +128,9 @@ function annulus(
   return { mean: n ? total / n : 0, darkestSector };
 }
 
+/** The ring around a bubble where ink beside it is looked for, in its half-sizes. */
+const RING = { inner: 1.25, outer: 1.55 } as const;
+
 export function measureBubbles(
   img: GreyImage,
   t: Matrix3,
@@ -139,9 +142,20 @@ export function measureBubbles(
     const cy = r.y + r.h / 2;
     return {
       fill: annulus(img, t, cx, cy, r.w / 2, r.h / 2, 0, 0.72, paper).mean,
-      ring: annulus(img, t, cx, cy, r.w / 2, r.h / 2, 1.25, 1.55, paper).darkestSector,
+      ring: annulus(img, t, cx, cy, r.w / 2, r.h / 2, RING.inner, RING.outer, paper).darkestSector,
     };
   });
+}
+
+/**
+ * Whether bubble `b`'s box reaches into the ring of bubble `a` (a grid whose boxes nearly touch: its ring then
+ * holds the neighbour's mark, which is no ink beside `a`).
+ */
+function reachesRing(a: Rect, b: Rect): boolean {
+  const [cx, cy] = [a.x + a.w / 2, a.y + a.h / 2];
+  const dx = Math.max(b.x - cx, 0, cx - (b.x + b.w));
+  const dy = Math.max(b.y - cy, 0, cy - (b.y + b.h));
+  return Math.hypot(dx / (a.w / 2), dy / (a.h / 2)) < RING.outer;
 }
 
 /** The most a calibrated sheet's bubbles may all sit above (or below) their calibrated empty levels. */
@@ -366,15 +380,21 @@ export function decideBubbles(
   const doubt = new Set<DoubtReason>();
   const selected: string[] = [];
   let confidence = 1;
+  // A ring that takes in a marked neighbour's box sees that mark, not ink beside its own bubble.
+  const besideMark = (i: number) =>
+    measures.some((n, j) => {
+      const [a, b] = [field.rects[i], field.rects[j]];
+      return j !== i && n.fill >= threshold && a !== undefined && b !== undefined && reachesRing(a, b);
+    });
   measures.forEach((m, i) => {
     const distance = Math.abs(m.fill - threshold);
     if (distance < thresholds.marginal) doubt.add('marginal-mark');
     if (m.fill >= threshold) {
       selected.push(field.labels[i] ?? '');
-      if (m.ring > stats.markRing + thresholds.spill) doubt.add('ink-around-mark');
+      if (m.ring > stats.markRing + thresholds.spill && !besideMark(i)) doubt.add('ink-around-mark');
     } else if (m.fill > stats.faint) {
       doubt.add('erasure-or-faint-mark');
-    } else if (m.ring > stats.emptyRing) {
+    } else if (m.ring > stats.emptyRing && !besideMark(i)) {
       // A mark beside an empty bubble: a tick off its centre, or the layout a little off where it is.
       doubt.add('ink-around-mark');
     }

@@ -138,4 +138,19 @@ describe('bubble decisions', () => {
       expect(decideBubbles(field, [m(0.8), m(fill), m(0), m(0)], own).doubt).toEqual(doubt);
     },
   );
+
+  it.each([
+    // 2-omr-marker's digit columns: 6.4 mm boxes 7.5 mm apart, so a ring (to 1.55 half-sizes) takes in the next box.
+    ['next to the mark, its ring taking in the marked box', 1, []],
+    ['next to the mark on the other side', 3, []],
+    ['two boxes away, out of the mark’s reach (a tick beside it)', 4, ['ink-around-mark']],
+  ])('an empty bubble with a dark ring %s', (_what, dark, doubt) => {
+    const column: BubblesInstance = {
+      ...field,
+      labels: ['0', '1', '2', '3', '4'],
+      rects: [0, 1, 2, 3, 4].map((k) => ({ x: 50, y: 40 + 7.5 * k, w: 6.4, h: 6.4 })),
+    };
+    const measures = [0, 1, 2, 3, 4].map((k) => m(k === 2 ? 0.9 : 0.05, k === dark ? 0.4 : 0.04));
+    expect(decideBubbles(column, measures, stats)).toMatchObject({ value: '2', doubt });
+  });
 });
