@@ -49,9 +49,10 @@ export const REGISTRATION_TOLERANCE = {
   /** Never more than this, however coarse the scan: the fields bear 0.5 mm. */
   maxCoarseResidualMm: 0.45,
   /**
-   * Corner marks (`corner-marks`), fitted by an affine map: a photo's keystone leaves up to a millimetre at
-   * four marks that such a map cannot follow, and each bubble block is then found again within its window
-   * (`bubbleAlign`); a wrong mark (a speck nearer the image's corner) leaves a quarter of its distance or more.
+   * Corner marks (`corner-marks`), fitted by an affine map: a scan's skew and a light keystone leave up to a
+   * millimetre at four marks that such a map cannot follow, and each bubble block is then found again within
+   * its window (`bubbleAlign`). Beyond it, up to the window, a photo's keystone is followed by the perspective
+   * map through the four; a wrong mark (a speck nearer the image's corner) leaves a quarter of its distance.
    */
   maxCornerMarksResidualMm: 1,
   /** Search radius around an anchor's predicted place during matching, mm. */
@@ -610,7 +611,20 @@ export function register(
     def.registration === 'corner-marks'
       ? REGISTRATION_TOLERANCE.maxCornerMarksResidualMm
       : residualToleranceMm(pxPerMm);
-  if (residualMm > tolerance) {
+  // A photo's keystone that an affine map of four corner marks cannot follow, but that leaves every block
+  // within its search window: the perspective map through the four, OMRChecker's own warp. Nothing is left
+  // over to check it by; the bubble blocks do (each found in its window, and which way is up, way-up.ts).
+  const keystone =
+    def.registration === 'corner-marks' &&
+    usable.length === 4 &&
+    residualMm > tolerance &&
+    residualMm <= (def.bubbleAlign?.window ?? 0)
+      ? fitHomography(src, dst)
+      : null;
+  if (keystone) {
+    transform = keystone;
+    model = 'homography';
+  } else if (residualMm > tolerance) {
     return {
       ok: false,
       failure: {
