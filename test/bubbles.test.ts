@@ -78,64 +78,35 @@ describe('bubble decisions', () => {
     expect(sheetBubbleStats(fills, t).threshold).toBeGreaterThan(0.5);
   });
 
+  // UmarFarootAPS scan-type-2, 62 dpi: its empty bubbles' rings scatter from 0 to 0.37 above their level, and
+  // its seven-pixel bubbles' fills by 0.1; a clean 300-dpi scan's lie close.
+  const wide = {
+    ring: [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.37],
+    fill: [-0.04, 0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12],
+  };
+  const close = [0, 0.01, 0.01, 0.02, 0.02, 0.02, 0.03, 0.03];
   it.each([
-    // UmarFarootAPS scan-type-2, 62 dpi: its empty bubbles' rings scatter from 0 to 0.37 above their level.
+    ['ring', 'scatter widely', wide.ring, 0.33, []],
+    ['ring', 'scatter widely, one far beyond the rest (a tick)', wide.ring, 0.9, ['ink-around-mark']],
+    ['ring', 'lie close', close, 0.25, ['ink-around-mark']],
+    ['fill', 'scatter widely', wide.fill, 0.11, []],
     [
-      'scatter widely (a one-pixel ring on a coarse scan)',
-      [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.37],
-      0.33,
-      [],
-    ],
-    [
-      'scatter widely, one far beyond the rest (a tick)',
-      [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.37],
-      0.9,
-      ['ink-around-mark'],
-    ],
-    [
-      'lie close (a clean 300-dpi scan)',
-      [0, 0.01, 0.01, 0.02, 0.02, 0.02, 0.03, 0.03],
-      0.25,
-      ['ink-around-mark'],
-    ],
-  ])(
-    'doubts an empty bubble with ink beside it only beyond the spill and the scatter of rings that %s',
-    (_what, emptyRings, ring, doubt) => {
-      const fills = [...emptyRings.map(() => 0), 0.8, 0.82];
-      const own = sheetBubbleStats(fills, BUBBLE_THRESHOLDS, [...emptyRings, 0.4, 0.4]);
-      expect(decideBubbles(field, [m(0.8, 0.4), m(0, ring), m(0), m(0)], own).doubt).toEqual(doubt);
-    },
-  );
-
-  it.each([
-    [
-      'scatter widely (a seven-pixel bubble of a blurred 62-dpi scan)',
-      [-0.04, 0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12],
-      0.11,
-      [],
-    ],
-    [
+      'fill',
       'scatter widely, one far beyond the rest (an erasure)',
-      [-0.04, 0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12],
+      wide.fill,
       0.3,
       ['erasure-or-faint-mark'],
     ],
-    [
-      'lie close (a clean 300-dpi scan)',
-      [0, 0.01, 0.01, 0.02, 0.02, 0.02, 0.03, 0.03],
-      0.11,
-      ['erasure-or-faint-mark'],
-    ],
-  ])(
-    'doubts a faint mark only beyond the residue and the scatter of unmarked bubbles that %s',
-    (_what, empty, fill, doubt) => {
-      const fills = [...empty, 0.8, 0.82];
-      const own = sheetBubbleStats(
-        fills,
-        BUBBLE_THRESHOLDS,
-        fills.map(() => 0),
-      );
-      expect(decideBubbles(field, [m(0.8), m(fill), m(0), m(0)], own).doubt).toEqual(doubt);
+    ['fill', 'lie close', close, 0.11, ['erasure-or-faint-mark']],
+  ] as const)(
+    'doubts an empty bubble by its %s only beyond the fixed margin and the scatter of unmarked bubbles that %s',
+    (kind, _what, empty, value, doubt) => {
+      // A self-calibrated sheet: its unmarked bubbles, then two marks.
+      const fills = [...(kind === 'fill' ? empty : empty.map(() => 0)), 0.8, 0.82];
+      const rings = [...(kind === 'ring' ? empty : empty.map(() => 0)), 0.4, 0.4];
+      const own = sheetBubbleStats(fills, BUBBLE_THRESHOLDS, rings);
+      const probe = kind === 'ring' ? m(0, value) : m(value, 0);
+      expect(decideBubbles(field, [m(0.8, 0.4), probe, m(0, 0), m(0, 0)], own).doubt).toEqual([...doubt]);
     },
   );
 
