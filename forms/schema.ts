@@ -135,7 +135,7 @@ export function anchorCovers(a: Anchor, x: number, y: number): boolean {
  * - `corner-marks`: four alike marks, one in each quarter of the image (the one nearest its corner), are the
  *   four anchors, whatever the page's proportions between them: OMRChecker's CropOnMarkers, which stretches the
  *   marks' centres to its template's corners. Four alike marks cannot tell which way up a page lies, or its
- *   quarter turns, so such a form declares `bubbleAlign`: its blocks' fit decides (recognise.ts `wayUp`).
+ *   quarter turns, so such a form declares `bubbleAlign`: its blocks' fit decides (pipeline/way-up.ts).
  */
 export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame', 'corner-marks']);
 export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
