@@ -6,8 +6,8 @@
  * (CropOnMarkers), stretched to the template's size each way. Each maps onto a registration of ours, declared
  * as data: the sheet's edges, the image frame, or corner marks (bullseyes centred on the template's corners,
  * on a page widened by a marker's size each side). Pre-processors that move the page otherwise (lines, feature
- * alignment, rotation without markers) are refused by name with the reason; those that only filter the image (blur, levels,
- * contrast) are not needed and are dropped.
+ * alignment, rotation without markers) are refused by name with the reason; those that only filter the image
+ * (blur, levels, contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
  * size is not in the template, and registration tolerances are in millimetres of a real page.
@@ -145,7 +145,7 @@ function registrationOf(template: z.infer<typeof TemplateSchema>): Registration 
   let rotated = false;
   for (const p of template.preProcessors) {
     if (FILTERS.has(p.name)) continue;
-    // Turning the page upright by a reference image: corner marks find the turn themselves (recognise.ts).
+    // Turning the page upright by a reference image: corner marks find the turn themselves (way-up.ts).
     if (p.name === 'AutoRotate') {
       rotated = true;
       continue;

@@ -207,15 +207,15 @@ function expandField(def: FormDefinition, field: FieldDefinition): FieldInstance
 
 const expansions = new WeakMap<FormDefinition, ExpandedForm>();
 
-/**
- * A definition's field instances, worked out once per definition object: recognition, verification and crops
- * all ask again for every page. Callers must treat the result as read-only.
- */
 /** The form's fields marked `personal` (a participant's names and document), in the form's order. */
 export function personalFields(form: FormDefinition): string[] {
   return form.fields.filter((f) => f.personal).map((f) => f.name);
 }
 
+/**
+ * A definition's field instances, worked out once per definition object: recognition, verification and crops
+ * all ask again for every page. Callers must treat the result as read-only.
+ */
 export function expandForm(definition: FormDefinition): ExpandedForm {
   let e = expansions.get(definition);
   if (!e) {

@@ -199,6 +199,13 @@ export function alignBlock(
   };
 }
 
+/** A page's bubble fields in their blocks' places, each block's fit, and the fields of blocks not found. */
+export interface AlignedBlocks {
+  fields: BubblesInstance[];
+  fits: BlockFit[];
+  poor: Set<string>;
+}
+
 /**
  * Every bubble field of a page in its block's place, with each block's fit; unchanged (and no fits) on a form
  * that does not declare `bubbleAlign`. A field outside any block is a block of its own.
@@ -209,7 +216,7 @@ export function alignBubbleBlocks(
   def: FormDefinition,
   fields: BubblesInstance[],
   paper: number,
-): { fields: BubblesInstance[]; fits: BlockFit[]; poor: Set<string> } {
+): AlignedBlocks {
   const align = def.bubbleAlign;
   if (!align) return { fields, fits: [], poor: new Set() };
   const blocks = new Map<string, BubblesInstance[]>();

@@ -6,7 +6,7 @@
  */
 import type { BubblesInstance, Rect } from '../forms/definitions.ts';
 import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
-import type { alignBubbleBlocks } from './bubble-align.ts';
+import type { AlignedBlocks } from './bubble-align.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
 import type { BlockFit, DoubtReason, RecognisedField } from './result.ts';
@@ -287,7 +287,7 @@ export function measureSheetBubbles(
   img: GreyImage,
   t: Matrix3,
   def: FormDefinition,
-  aligned: ReturnType<typeof alignBubbleBlocks>,
+  aligned: AlignedBlocks,
   paper: number,
 ): SheetBubbles {
   const measures = aboveEmpty(

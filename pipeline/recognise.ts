@@ -9,7 +9,7 @@ import { type ExpandedForm, expandForm } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
-import { alignBubbleBlocks } from './bubble-align.ts';
+import { type AlignedBlocks, alignBubbleBlocks } from './bubble-align.ts';
 import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
 import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
@@ -24,7 +24,7 @@ import {
 } from './register.ts';
 import type { BarcodeDoubt, BlockFit, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
-import { type Aligned, wayUp } from './way-up.ts';
+import { wayUp } from './way-up.ts';
 import { readWriting } from './writing.ts';
 
 function timer() {
@@ -117,7 +117,7 @@ function readLink(field: RecognisedField): RecognisedField {
 function readFields(
   img: GreyImage,
   form: ExpandedForm,
-  { reg, aligned }: { reg: Registration; aligned?: Aligned },
+  { reg, aligned }: { reg: Registration; aligned?: AlignedBlocks },
   paper: number,
   answers: readonly SubjectAnswers[],
   ms: StageTimes,

@@ -4,7 +4,7 @@
  */
 import type { ExpandedForm } from '../forms/definitions.ts';
 import { anchorCentre, anchorQuarter } from '../forms/schema.ts';
-import { alignBubbleBlocks } from './bubble-align.ts';
+import { type AlignedBlocks, alignBubbleBlocks } from './bubble-align.ts';
 import { fitAffine, multiply3, type Point } from './geometry.ts';
 import type { GreyImage } from './image.ts';
 import type { Registration } from './register.ts';
@@ -13,8 +13,6 @@ import type { Registration } from './register.ts';
 const WAY_UP_MARGIN = 1.5;
 /** A way up that stretches the page more than this along one axis than the other is not looked at. */
 const WAY_UP_STRETCH = 1.5;
-
-export type Aligned = ReturnType<typeof alignBubbleBlocks>;
 
 /**
  * Four alike corner marks fit a page turned a quarter, a half or three quarters as well as upright: its
@@ -29,7 +27,7 @@ export function wayUp(
   form: ExpandedForm,
   reg: Registration,
   paper: number,
-): { reg: Registration; aligned: Aligned } | string {
+): { reg: Registration; aligned: AlignedBlocks } | string {
   const def = form.definition;
   // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
   const clockwise = (['tl', 'tr', 'br', 'bl'] as const).map((q) =>
