@@ -110,7 +110,7 @@ export function measureLabelledPage(
   // bubble's own empty level.
   const form = expandForm(def);
   const way = def.registration === 'corner-marks' ? wayUp(img, form, r.registration, paper) : null;
-  if (typeof way === 'string') return `orientation-unknown: ${way}`;
+  if (way && 'reason' in way) return `${way.reason}: ${way.detail}`;
   const t = way?.reg.transform ?? r.registration.transform;
   const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');
   const aligned = way?.aligned ?? alignBubbleBlocks(img, t, def, bubbleFields, paper);

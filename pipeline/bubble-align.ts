@@ -191,6 +191,7 @@ export function alignBlock(
       block,
       offsetMm: [round(cx + best.i * step), round(cy + best.j * step)],
       contrast: round(mean),
+      atEdge,
       good,
     },
     fields: good

@@ -249,7 +249,7 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
     chosen.def.registration === 'corner-marks'
       ? wayUp(img, form, chosen.registration, paper)
       : { reg: chosen.registration };
-  if (typeof way === 'string') return finish(rejected('orientation-unknown', way, ms, chosen.def.id));
+  if ('reason' in way) return finish(rejected(way.reason, way.detail, ms, chosen.def.id));
   const { reg } = way;
   const read = readFields(img, form, way, paper, opts.answers ?? shippedAnswers(), ms);
   const fields = applyDerivations(form, read.fields);

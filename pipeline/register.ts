@@ -51,10 +51,16 @@ export const REGISTRATION_TOLERANCE = {
   /**
    * Corner marks (`corner-marks`), fitted by an affine map: a scan's skew and a light keystone leave up to a
    * millimetre at four marks that such a map cannot follow, and each bubble block is then found again within
-   * its window (`bubbleAlign`). Beyond it, up to the window, a photo's keystone is followed by the perspective
-   * map through the four; a wrong mark (a speck nearer the image's corner) leaves a quarter of its distance.
+   * its window (`bubbleAlign`).
    */
   maxCornerMarksResidualMm: 1,
+  /**
+   * Beyond it a photo's keystone is followed by the perspective map through the four marks, up to this share
+   * of the distance between opposite marks: a sheet photographed up to about 20° off square-on from 40 cm
+   * (its 297 x 241 mm span's affine fit is off by 16 mm there, by 4 at 5°). Four points leave nothing over to
+   * check that map by: each bubble block does, found within its window or doubted.
+   */
+  maxKeystoneShare: 0.04,
   /** Search radius around an anchor's predicted place during matching, mm. */
   matchRadiusMm: 6,
   /** Marks farther than this from the fit are outliers (dust on a bar, a stroke across it), mm. */
@@ -350,6 +356,11 @@ function findMarks(img: GreyImage, def: FormDefinition, t: Matrix3, paper: numbe
 }
 
 /** Image pixels per page millimetre near the page origin. */
+/** The longer diagonal of four marks' quadrilateral, mm. */
+function diagonalMm([a, b, c, d]: Point[]): number {
+  return Math.max(Math.hypot(c![0] - a![0], c![1] - a![1]), Math.hypot(d![0] - b![0], d![1] - b![1]));
+}
+
 function pxPerMmOf(m: Matrix3): number {
   const [ax, ay] = applyHomography(m, 0, 0);
   const [bx, by] = applyHomography(m, 1, 0);
@@ -611,14 +622,14 @@ export function register(
     def.registration === 'corner-marks'
       ? REGISTRATION_TOLERANCE.maxCornerMarksResidualMm
       : residualToleranceMm(pxPerMm);
-  // A photo's keystone that an affine map of four corner marks cannot follow, but that leaves every block
-  // within its search window: the perspective map through the four, OMRChecker's own warp. Nothing is left
-  // over to check it by; the bubble blocks do (each found in its window, and which way is up, way-up.ts).
+  // A photo's keystone that an affine map of four corner marks cannot follow: the perspective map through the
+  // four, OMRChecker's own warp. The bubble blocks check it (each found in its window, and which way is up,
+  // way-up.ts).
   const keystone =
     def.registration === 'corner-marks' &&
     usable.length === 4 &&
     residualMm > tolerance &&
-    residualMm <= (def.bubbleAlign?.window ?? 0)
+    residualMm <= REGISTRATION_TOLERANCE.maxKeystoneShare * diagonalMm(src)
       ? fitHomography(src, dst)
       : null;
   if (keystone) {

@@ -37,6 +37,8 @@ export interface BlockFit {
   offsetMm: [number, number];
   /** Mean darkness of its bubbles above the paper around them, at that offset. */
   contrast: number;
+  /** Found at its window's edge: its place may lie beyond, and the page's map is that far off there. */
+  atEdge: boolean;
   good: boolean;
 }
 

@@ -27,14 +27,18 @@ export function wayUp(
   form: ExpandedForm,
   reg: Registration,
   paper: number,
-): { reg: Registration; aligned: AlignedBlocks } | string {
+): { reg: Registration; aligned: AlignedBlocks } | WayUpFailure {
   const def = form.definition;
   // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
   const clockwise = (['tl', 'tr', 'br', 'bl'] as const).map((q) =>
     def.anchors.find((a) => anchorQuarter(def, a) === q),
   );
   const centres = clockwise.map((a) => (a ? anchorCentre(a) : null));
-  if (centres.some((c) => c === null)) return 'the form has no corner anchor in each quarter of the page';
+  if (centres.some((c) => c === null))
+    return {
+      reason: 'orientation-unknown',
+      detail: 'the form has no corner anchor in each quarter of the page',
+    };
   const points = centres as Point[];
   const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
   const ways = ([0, 1, 2, 3] as const).flatMap((k) => {
@@ -56,10 +60,29 @@ export function wayUp(
   const [best, next] = ways;
   // The way taken must stand out as a found block does (`minContrast`), not merely above the paper's noise.
   const least = def.bubbleAlign?.minContrast ?? 0;
-  if (best && best.standing >= Math.max(least, (next?.standing ?? 0) * WAY_UP_MARGIN))
-    return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
-  return (
-    `its bubble blocks stand out ${ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ')}: ` +
-    'four alike corner marks do not say which way is up'
-  );
+  if (!best || best.standing < Math.max(least, (next?.standing ?? 0) * WAY_UP_MARGIN)) {
+    const standing = ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ');
+    return {
+      reason: 'orientation-unknown',
+      detail: `its bubble blocks stand out ${standing}: four alike corner marks do not say which way is up`,
+    };
+  }
+  // The perspective map through four marks (a photo's keystone) has no point left over to check it: a wrong
+  // mark (a speck nearer the image's corner) fits as exactly as a right one. The blocks check it: where the
+  // map is right every block lies within its window, where a mark is wrong those near it lie beyond.
+  const beyond = best.aligned.fits.filter((f) => f.atEdge);
+  if (reg.model === 'homography' && beyond.length > 0) {
+    return {
+      reason: 'registration-residual',
+      detail:
+        `the perspective map through the four corner marks leaves ${beyond.length} bubble block(s) at ` +
+        `the edge of their windows (${beyond.map((f) => f.block).join(', ')}): a mark found may not be the form's`,
+    };
+  }
+  return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
+}
+
+export interface WayUpFailure {
+  reason: 'orientation-unknown' | 'registration-residual';
+  detail: string;
 }

@@ -72,14 +72,14 @@ describe('bubble blocks aligned locally', () => {
 
   it('leaves a block where it is, reported poor, when its print is not on the page', () => {
     const a = alignBubbleBlocks(page(0, 0, false), t, def, fields, 235);
-    expect(a.fits[0]!.good).toBe(false);
+    expect(a.fits[0]).toMatchObject({ good: false, atEdge: false });
     expect(a.fields).toEqual(fields);
     expect([...a.poor].sort()).toEqual(['q1', 'q2', 'q3', 'q4', 'q5']);
   });
 
   it('reports a block found at the edge of the window as poor: its place may lie beyond', () => {
     const a = alignBubbleBlocks(page(3.4, 0), t, def, fields, 235);
-    expect(a.fits[0]!.good).toBe(false);
+    expect(a.fits[0]).toMatchObject({ good: false, atEdge: true });
     expect(a.fields).toEqual(fields);
   });
 

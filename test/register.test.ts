@@ -314,6 +314,36 @@ describe('registration on corner marks', () => {
     expect(compare(sheet, g.truth).silent).toEqual([]);
   });
 
+  it('follows a keystone of a photo taken well off square-on, beyond a block window at the marks', async () => {
+    // The far edge 15% shorter: about 15° of tilt from 40 cm, an affine map off by some 7 mm at the marks.
+    const g = await generateSheet(def, 61, 'phone', {}, { perspective: 0.15, upsideDown: false });
+    const sheet = await recognisePage(await decodeFirstPage(g.image), { forms: [def] });
+    expect(sheet.status, sheet.detail).not.toBe('rejected');
+    expect(sheet.registration?.residualMm).toBeGreaterThan(def.bubbleAlign!.window);
+    expect(sheet.registration?.blocks?.every((b) => b.good && !b.atEdge)).toBe(true);
+    expect(compare(sheet, g.truth).silent).toEqual([]);
+  });
+
+  it('rejects a keystoned page whose nearest mark to a corner is not the form’s: its blocks lie beyond', async () => {
+    const g = await generateSheet(def, 70, 'scanner', {}, { perspective: 0.1, upsideDown: false, dpi: 150 });
+    const page = await decodeFirstPage(g.image);
+    // The sheet on a wider grey table, with a mark-sized dot on it 15 mm out from the top-left mark.
+    const pad = 300;
+    const img: GreyImage = {
+      width: page.width + 2 * pad,
+      height: page.height + 2 * pad,
+      data: new Uint8Array((page.width + 2 * pad) * (page.height + 2 * pad)).fill(230),
+    };
+    for (let y = 0; y < page.height; y++)
+      img.data.set(page.data.subarray(y * page.width, (y + 1) * page.width), (y + pad) * img.width + pad);
+    const t = multiply3([1, 0, pad, 0, 1, pad, 0, 0, 1], g.truth.transform);
+    const tl = def.anchors.find((a) => a.id === 'TL')!;
+    paint(img, t, [tl.x + tl.w / 2 - 15, tl.y + tl.h / 2 - 15], 6, 0);
+    const sheet = await recognisePage(img, { forms: [def] });
+    expect(sheet).toMatchObject({ status: 'rejected', reason: 'registration-residual' });
+    expect(sheet.detail).toMatch(/bubble block\(s\) at the edge of their windows/);
+  });
+
   it('where marks matched by their distances fail on the stretched page', async () => {
     const g = await generateSheet(def, 41, 'scanner', {}, { upsideDown: false });
     const img = await stretched(g.image, 1.12);
