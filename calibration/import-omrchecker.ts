@@ -201,6 +201,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
 
   const fields: FormDefinitionInput['fields'] = [];
   const labelsSeen = new Map<string, string>();
+  let smallestBubble = Number.POSITIVE_INFINITY;
   for (const [blockName, b] of Object.entries(t.fieldBlocks)) {
     if (b.fieldDetectionType !== 'BUBBLES_THRESHOLD') {
       errors.push(`fieldBlocks.${blockName}: ${b.fieldDetectionType} is not read here (bubbles only)`);
@@ -215,6 +216,7 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
       continue;
     }
     const [bw, bh] = b.bubbleDimensions ?? t.bubbleDimensions;
+    smallestBubble = Math.min(smallestBubble, bw, bh);
     const vertical = direction === 'vertical';
     expandLabels(b.fieldLabels).forEach((label, i) => {
       const name = fieldName(label);
@@ -265,6 +267,13 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
     alphabets: {},
     fields,
     ...SHEET_READING,
+    // A few millimetres of an A4 page, or half a bubble where the template's bubbles are large (up to the
+    // schema's 10 mm): a template drawn small (a 300-px sheet) has bubbles of 15-30 mm at this scale, and
+    // its crop's few pixels are more than 4 of them.
+    bubbleAlign: {
+      ...SHEET_READING.bubbleAlign,
+      window: round(Math.min(10, Math.max(SHEET_READING.bubbleAlign.window, smallestBubble * mm * 0.5))),
+    },
   } satisfies FormDefinitionInput);
   if (!definition.success) {
     return { ok: false, errors: definition.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };

@@ -4,8 +4,11 @@ export const DECODE_LIMITS = {
   /** A4 at 600 dpi is 35 MP; anything far beyond is a decompression bomb or not a page. */
   maxPixels: 60_000_000,
   maxPages: 1000,
-  /** A page smaller than this cannot hold a readable form. */
-  minSide: 300,
+  /**
+   * A page smaller than this cannot hold a readable form. A form of large bubbles needs few pixels: a 260 x
+   * 280 px picture of six questions reads.
+   */
+  minSide: 200,
 } as const;
 
 export type RejectReason =

@@ -95,32 +95,65 @@ function otsu(img: GreyImage): number {
   return split;
 }
 
-/** Pixels (indices) of the largest 4-connected region brighter than `split`. */
-function largestBrightRegion(img: GreyImage, split: number): Int32Array {
+/** Extreme points along the diagonals: top left, top right, bottom right, bottom left. */
+const DIAGONALS = [
+  (x: number, y: number) => -x - y,
+  (x: number, y: number) => x - y,
+  (x: number, y: number) => x + y,
+  (x: number, y: number) => -x + y,
+];
+
+/**
+ * The rough outline of the sheet: of the 4-connected regions brighter than `split`, the one whose extreme
+ * points (`DIAGONALS`, pixel centres) hold the largest area. Not the one of most pixels: a form ruled into
+ * boxes is bright paper broken by lines, and a bright band elsewhere in the frame may outnumber its margin.
+ */
+function sheetOutline(img: GreyImage, split: number): Point[] {
   const { width, data } = img;
   const seen = new Uint8Array(data.length);
-  // One buffer for every region's pixels, filled from the front; the best one found is copied out.
+  // One buffer for every region's pixels, filled from the front.
   const region = new Int32Array(data.length);
-  let best = new Int32Array(0);
+  let best: Point[] = [];
+  let bestArea = -1;
   for (let start = 0; start < data.length; start++) {
     if (seen[start] || data[start]! <= split) continue;
     let n = 0;
     let next = 0;
     region[n++] = start;
     seen[start] = 1;
+    const extreme = DIAGONALS.map(() => ({ v: Number.NEGATIVE_INFINITY, at: [0, 0] as Point }));
     while (next < n) {
       const i = region[next++]!;
       const x = i % width;
+      const y = (i - x) / width;
+      for (const [k, f] of DIAGONALS.entries()) {
+        const v = f(x, y);
+        if (v > extreme[k]!.v) extreme[k] = { v, at: [x + 0.5, y + 0.5] };
+      }
       for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
         if (j < 0 || j >= data.length || seen[j] || data[j]! <= split) continue;
         seen[j] = 1;
         region[n++] = j;
       }
     }
-    if (n > best.length) best = region.slice(0, n);
-    if (best.length > data.length / 2) break;
+    const corners = extreme.map((e) => e.at);
+    const area = quadArea(corners);
+    if (area > bestArea) {
+      best = corners;
+      bestArea = area;
+    }
   }
   return best;
+}
+
+/** Area of a quadrilateral given corner by corner (the shoelace formula). */
+function quadArea(q: Point[]): number {
+  let twice = 0;
+  for (let i = 0; i < q.length; i++) {
+    const [a, b] = [q[i]!, q[(i + 1) % q.length]!];
+    twice += a[0] * b[1] - b[0] * a[1];
+  }
+  return Math.abs(twice) / 2;
 }
 
 /** A line through points by total least squares: a point on it and its unit normal. */
@@ -171,7 +204,7 @@ function edgeAlong(img: GreyImage, p: Point, inward: Point, reach: number): Poin
 }
 
 /**
- * The sheet's outline: the largest bright region on a small copy, its four extreme corners, then each edge
+ * The sheet's outline: the bright region of largest outline on a small copy, its four extreme corners, then each edge
  * measured on the full image across its rough line and fitted by a straight line; the corners are where the
  * lines meet. Rejected when the sheet is too small, an edge cannot be found or is not straight.
  */
@@ -179,34 +212,14 @@ export function registerByPageEdges(img: GreyImage, def: FormDefinition): Result
   const tol = PAGE_EDGE_TOLERANCE;
   const factor = Math.max(1, Math.round(Math.max(img.width, img.height) / tol.workLongSide));
   const small = factor === 1 ? img : thumbnail(img, factor);
-  const region = largestBrightRegion(small, otsu(small));
-  if (region.length < tol.minPageShare * small.data.length) {
+  const rough = sheetOutline(small, otsu(small)).map(([x, y]): Point => [x * factor, y * factor]);
+  // The sheet covers the area its outline holds, its print inside too.
+  if (rough.length < 4 || quadArea(rough) < tol.minPageShare * img.width * img.height) {
     return {
       ok: false,
       failure: { reason: 'page-not-found', detail: 'no sheet brighter than its ground in the image' },
     };
   }
-  // Extreme points along the diagonals: top left, top right, bottom right, bottom left.
-  const score = [
-    (x: number, y: number) => -x - y,
-    (x: number, y: number) => x - y,
-    (x: number, y: number) => x + y,
-    (x: number, y: number) => -x + y,
-  ];
-  const rough: Point[] = score.map((f) => {
-    let best = Number.NEGATIVE_INFINITY;
-    let at: Point = [0, 0];
-    for (const i of region) {
-      const x = i % small.width;
-      const y = (i - x) / small.width;
-      const v = f(x, y);
-      if (v > best) {
-        best = v;
-        at = [(x + 0.5) * factor, (y + 0.5) * factor];
-      }
-    }
-    return at;
-  });
   const reach = Math.max(6, 3 * factor);
   const lines: { c: Point; n: Point }[] = [];
   let worstPx = 0;

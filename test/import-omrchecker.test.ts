@@ -109,6 +109,24 @@ describe('importing an OMRChecker template', () => {
     });
   });
 
+  it.each([
+    ['an A4-sized template: a few millimetres', template, 4],
+    [
+      'a template drawn small (400 px): half its smallest bubble, 7.4 mm',
+      { ...template, templateDimensions: [300, 400] },
+      7.43,
+    ],
+    [
+      'a template drawn smaller still (200 px): at most 10 mm',
+      { ...template, templateDimensions: [150, 200] },
+      10,
+    ],
+  ])('looks for each block within %s', (_name, t, window) => {
+    const result = importOmrChecker(t, { id: 'sample' });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.imported.definition.bubbleAlign?.window).toBeCloseTo(window, 2);
+  });
+
   it('names OMRChecker’s output columns: custom labels join their fields, the rest stand alone', () => {
     const { columns, emptyValue } = imported();
     expect(columns).toEqual([
