@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   expandForm,
   FormDefinitionError,
@@ -60,6 +60,21 @@ describe('form definitions', () => {
       expect.arrayContaining(['ege-as1-2022', 'ege-as1-2023', 'bubble-sheet-60x5']),
     );
     for (const f of forms) expect(() => expandForm(f)).not.toThrow();
+  });
+
+  it('finds one shipped form by its id, validating its file alone, the same object the set then holds', async () => {
+    vi.resetModules();
+    const schema = await import('../forms/schema.ts');
+    const validated = vi.spyOn(schema.FormDefinitionSchema, 'safeParse');
+    const fresh = await import('../forms/definitions.ts');
+    const one = fresh.findShippedForm('bubble-sheet-60x5');
+    expect(one.id).toBe('bubble-sheet-60x5');
+    expect(validated).toHaveBeenCalledTimes(1);
+    expect(fresh.shippedForms().find((f) => f.id === one.id)).toBe(one);
+    expect(fresh.findShippedForm('bubble-sheet-60x5')).toBe(one);
+    expect(() => fresh.findShippedForm('no-such-form')).toThrow(
+      /unknown form "no-such-form"; shipped: .*ege-as1-2023/,
+    );
   });
 
   it('expands repeats and runs into cells', () => {
