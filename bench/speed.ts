@@ -7,13 +7,16 @@
  * - whole processes: `rcoi recognise --form bubble-sheet-60x5 --jobs 1` over the corpus, from the sources
  *   (tsx) and from the build (dist/, when built) of each checkout in --roots, interleaved; start-up is the
  *   wall time less the pages' own totals (process, modules, the worker thread, writing the results).
+ * With `--samples`, instead: the real scans of other designs (samples/corpora/omrchecker-samples), each read
+ * with its own template imported, median ms per stage and image.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { findShippedForm } from '../forms/definitions.ts';
+import { importOmrChecker } from '../calibration/import-omrchecker.ts';
+import { type FormDefinition, findShippedForm } from '../forms/definitions.ts';
 import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import { bilevelFiles } from '../samples/bilevel.ts';
 import { generateSheet } from '../samples/generate.ts';
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     against: { type: 'string' },
     /** Only the whole-process figures. */
     'process-only': { type: 'boolean' },
+    /** The imported OMRChecker samples instead of the generated corpus. */
+    samples: { type: 'boolean' },
   },
 });
 const FORM = 'bubble-sheet-60x5';
@@ -168,6 +173,64 @@ function processTimes(files: string[]): void {
       `| ${run.label} | ${w.toFixed(2)} | ${((w * 1000) / files.length).toFixed(1)} | ${median(startup.get(run.label)!).toFixed(2)} | ${differ} |`,
     );
   }
+}
+
+const SAMPLES = resolve('samples/corpora/omrchecker-samples');
+
+/** Every sample image under a template.json, with the definition imported from the nearest one. */
+function importedSamples(): { image: string; def: FormDefinition }[] {
+  const found: { image: string; def: FormDefinition }[] = [];
+  for (const rel of (readdirSync(SAMPLES, { recursive: true }) as string[]).sort()) {
+    if (!/\.(jpe?g|png)$/i.test(rel)) continue;
+    const image = join(SAMPLES, rel);
+    let dir = dirname(image);
+    while (dir.startsWith(SAMPLES) && !existsSync(join(dir, 'template.json'))) dir = dirname(dir);
+    if (!dir.startsWith(SAMPLES)) continue;
+    const imported = importOmrChecker(JSON.parse(readFileSync(join(dir, 'template.json'), 'utf8')), {
+      id: 'sample',
+    });
+    if (imported.ok) found.push({ image, def: imported.imported.definition });
+    else console.log(`${rel}: template refused (${imported.errors[0]})`);
+  }
+  return found;
+}
+
+/** The product's path (`recogniseFilePage`) on each sample, in turn, `reps` rounds after a warm-up one. */
+async function sampleTimes(): Promise<void> {
+  const stages = ['decode', 'register', 'bubbles', 'total'] as const;
+  const samples = importedSamples();
+  const times = new Map<string, number[]>();
+  for (let rep = 0; rep < reps + 1; rep++) {
+    for (const { image, def } of samples) {
+      const bytes = readFileSync(image);
+      const r = await recogniseFilePage(image, async () => bytes, 0, [def]);
+      if (rep === 0) continue;
+      for (const stage of stages)
+        times.set(`${image}|${stage}`, [...(times.get(`${image}|${stage}`) ?? []), r.ms[stage] ?? 0]);
+    }
+  }
+  console.log(`
+the samples, ms a page, median of ${reps} rounds
+`);
+  console.log(`| image | px | ${stages.join(' | ')} |`);
+  console.log(`|---|---|${stages.map(() => '---').join('|')}|`);
+  const totals: number[] = [];
+  for (const { image } of samples) {
+    const { width, height } = await sharp(image).metadata();
+    const cells = stages.map((stage) => median(times.get(`${image}|${stage}`)!));
+    totals.push(cells[cells.length - 1]!);
+    console.log(
+      `| ${relative(SAMPLES, image)} | ${width}x${height} | ${cells.map((c) => c.toFixed(1)).join(' | ')} |`,
+    );
+  }
+  console.log(`
+${samples.length} pages: median page ${median(totals).toFixed(1)} ms, all ${totals.reduce((a, b) => a + b, 0).toFixed(0)} ms`);
+}
+
+if (values.samples) {
+  console.log(`bench:speed --samples, ${new Date().toISOString()}`);
+  await sampleTimes();
+  process.exit(0);
 }
 
 const files = await makeCorpus(Number(values.pages));

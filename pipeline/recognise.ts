@@ -249,6 +249,8 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
     chosen.def.registration === 'corner-marks'
       ? wayUp(img, form, chosen.registration, paper)
       : { reg: chosen.registration };
+  // Which way is up is registration's too: on corner marks its block alignments are most of a page's time.
+  if (chosen.def.registration === 'corner-marks') ms.register = (ms.register ?? 0) + lap();
   if ('reason' in way) return finish(rejected(way.reason, way.detail, ms, chosen.def.id));
   const { reg } = way;
   const read = readFields(img, form, way, paper, opts.answers ?? shippedAnswers(), ms);
