@@ -204,7 +204,7 @@ function edgeAlong(img: GreyImage, p: Point, inward: Point, reach: number): Poin
 }
 
 /**
- * The sheet's outline: the bright region of largest outline on a small copy, its four extreme corners, then each edge
+ * The sheet's outline: the bright region of largest outline on a small copy (`sheetOutline`), then each edge
  * measured on the full image across its rough line and fitted by a straight line; the corners are where the
  * lines meet. Rejected when the sheet is too small, an edge cannot be found or is not straight.
  */

@@ -355,12 +355,15 @@ function findMarks(img: GreyImage, def: FormDefinition, t: Matrix3, paper: numbe
   return found;
 }
 
-/** Image pixels per page millimetre near the page origin. */
-/** The longer diagonal of four marks' quadrilateral, mm. */
-function diagonalMm([a, b, c, d]: Point[]): number {
-  return Math.max(Math.hypot(c![0] - a![0], c![1] - a![1]), Math.hypot(d![0] - b![0], d![1] - b![1]));
+/** The distance between the farthest two marks, mm: their quadrilateral's longer diagonal, in any order. */
+function spanMm(points: Point[]): number {
+  let span = 0;
+  for (const [i, a] of points.entries())
+    for (const b of points.slice(i + 1)) span = Math.max(span, Math.hypot(b[0] - a[0], b[1] - a[1]));
+  return span;
 }
 
+/** Image pixels per page millimetre near the page origin. */
 function pxPerMmOf(m: Matrix3): number {
   const [ax, ay] = applyHomography(m, 0, 0);
   const [bx, by] = applyHomography(m, 1, 0);
@@ -629,7 +632,7 @@ export function register(
     def.registration === 'corner-marks' &&
     usable.length === 4 &&
     residualMm > tolerance &&
-    residualMm <= REGISTRATION_TOLERANCE.maxKeystoneShare * diagonalMm(src)
+    residualMm <= REGISTRATION_TOLERANCE.maxKeystoneShare * spanMm(src)
       ? fitHomography(src, dst)
       : null;
   if (keystone) {

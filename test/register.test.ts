@@ -324,6 +324,20 @@ describe('registration on corner marks', () => {
     expect(compare(sheet, g.truth).silent).toEqual([]);
   });
 
+  it('takes a keystone up to 4% of the marks’ span (13 mm on this page), and rejects one beyond', async () => {
+    const read = async (perspective: number) => {
+      const g = await generateSheet(def, 62, 'phone', {}, { perspective, upsideDown: false });
+      return { g, sheet: await recognisePage(await decodeFirstPage(g.image), { forms: [def] }) };
+    };
+    const within = await read(0.26);
+    expect(within.sheet.status, within.sheet.detail).not.toBe('rejected');
+    expect(within.sheet.registration?.residualMm).toBeGreaterThan(11);
+    expect(compare(within.sheet, within.g.truth).silent).toEqual([]);
+    const beyond = await read(0.35);
+    expect(beyond.sheet).toMatchObject({ status: 'rejected', reason: 'registration-residual' });
+    expect(beyond.sheet.detail).toMatch(/anchor residual 1[4-9]\.\d+ mm/);
+  });
+
   it('rejects a keystoned page whose nearest mark to a corner is not the form’s: its blocks lie beyond', async () => {
     const g = await generateSheet(def, 70, 'scanner', {}, { perspective: 0.1, upsideDown: false, dpi: 150 });
     const page = await decodeFirstPage(g.image);
