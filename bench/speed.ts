@@ -209,9 +209,7 @@ async function sampleTimes(): Promise<void> {
         times.set(`${image}|${stage}`, [...(times.get(`${image}|${stage}`) ?? []), r.ms[stage] ?? 0]);
     }
   }
-  console.log(`
-the samples, ms a page, median of ${reps} rounds
-`);
+  console.log(`\nthe samples, ms a page, median of ${reps} rounds\n`);
   console.log(`| image | px | ${stages.join(' | ')} |`);
   console.log(`|---|---|${stages.map(() => '---').join('|')}|`);
   const totals: number[] = [];
@@ -223,8 +221,10 @@ the samples, ms a page, median of ${reps} rounds
       `| ${relative(SAMPLES, image)} | ${width}x${height} | ${cells.map((c) => c.toFixed(1)).join(' | ')} |`,
     );
   }
-  console.log(`
-${samples.length} pages: median page ${median(totals).toFixed(1)} ms, all ${totals.reduce((a, b) => a + b, 0).toFixed(0)} ms`);
+  const all = totals.reduce((a, b) => a + b, 0);
+  console.log(
+    `\n${samples.length} pages: median page ${median(totals).toFixed(1)} ms, all ${all.toFixed(0)} ms`,
+  );
 }
 
 if (values.samples) {
