@@ -113,6 +113,9 @@ function sheetOutline(img: GreyImage, split: number): Point[] {
   const seen = new Uint8Array(data.length);
   // One buffer for every region's pixels, filled from the front.
   const region = new Int32Array(data.length);
+  // Per region, each diagonal's extreme value and the pixel that holds it.
+  const extreme = new Float64Array(DIAGONALS.length);
+  const at = new Int32Array(DIAGONALS.length);
   let best: Point[] = [];
   let bestArea = -1;
   for (let start = 0; start < data.length; start++) {
@@ -121,14 +124,17 @@ function sheetOutline(img: GreyImage, split: number): Point[] {
     let next = 0;
     region[n++] = start;
     seen[start] = 1;
-    const extreme = DIAGONALS.map(() => ({ v: Number.NEGATIVE_INFINITY, at: [0, 0] as Point }));
+    extreme.fill(Number.NEGATIVE_INFINITY);
     while (next < n) {
       const i = region[next++]!;
       const x = i % width;
       const y = (i - x) / width;
-      for (const [k, f] of DIAGONALS.entries()) {
-        const v = f(x, y);
-        if (v > extreme[k]!.v) extreme[k] = { v, at: [x + 0.5, y + 0.5] };
+      for (let k = 0; k < DIAGONALS.length; k++) {
+        const v = DIAGONALS[k]!(x, y);
+        if (v > extreme[k]!) {
+          extreme[k] = v;
+          at[k] = i;
+        }
       }
       for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
         if (j < 0 || j >= data.length || seen[j] || data[j]! <= split) continue;
@@ -136,7 +142,7 @@ function sheetOutline(img: GreyImage, split: number): Point[] {
         region[n++] = j;
       }
     }
-    const corners = extreme.map((e) => e.at);
+    const corners = [...at].map((i): Point => [(i % width) + 0.5, Math.floor(i / width) + 0.5]);
     const area = quadArea(corners);
     if (area > bestArea) {
       best = corners;
