@@ -48,14 +48,17 @@ export function parseFormDefinition(json: unknown, source = '(inline)'): FormDef
   return result.data;
 }
 
-export function loadFormDefinitionFile(path: string): FormDefinition {
-  let json: unknown;
+/** A definition file's JSON, not yet validated. */
+function readDefinitionJson(path: string): unknown {
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new FormDefinitionError(path, [`not readable JSON: ${(err as Error).message}`]);
   }
-  return parseFormDefinition(json, path);
+}
+
+export function loadFormDefinitionFile(path: string): FormDefinition {
+  return parseFormDefinition(readDefinitionJson(path), path);
 }
 
 export const FORMS_DIR = fileURLToPath(new URL('./definitions/', import.meta.url));
@@ -69,27 +72,33 @@ const shippedFiles = () =>
     .filter((f) => f.endsWith('.json'))
     .sort();
 
-function shippedFile(file: string): FormDefinition {
+/** A shipped file's definition; `json`, its contents when already read. */
+function shippedFile(file: string, json?: unknown): FormDefinition {
   let def = shippedByFile.get(file);
   if (!def) {
-    def = loadFormDefinitionFile(FORMS_DIR + file);
+    def = parseFormDefinition(json ?? readDefinitionJson(FORMS_DIR + file), FORMS_DIR + file);
     shippedByFile.set(file, def);
   }
   return def;
 }
 
-/** The id a shipped file declares, read without validating it; undefined for a file that is not JSON. */
-function declaredId(file: string): unknown {
-  try {
-    return (JSON.parse(readFileSync(FORMS_DIR + file, 'utf8')) as { id?: unknown }).id;
-  } catch {
-    return undefined;
+/** The shipped definition that declares `id`, each file read once; none when no readable file does. */
+function shippedById(id: string): FormDefinition | undefined {
+  for (const file of shippedFiles()) {
+    let json: unknown;
+    try {
+      json = readDefinitionJson(FORMS_DIR + file);
+    } catch {
+      continue;
+    }
+    if ((json as { id?: unknown } | null)?.id === id) return shippedFile(file, json);
   }
+  return undefined;
 }
 
 /** Every definition shipped in forms/definitions/, validated once per process. */
 export function shippedForms(): FormDefinition[] {
-  shipped ??= shippedFiles().map(shippedFile);
+  shipped ??= shippedFiles().map((file) => shippedFile(file));
   return shipped;
 }
 
@@ -101,8 +110,9 @@ export class UnknownFormError extends Error {
 export function findShippedForm(id: string): FormDefinition {
   // One form asked for by id validates its own file only (15 ms against 35 for the eight shipped): a
   // process reading one form, `rcoi recognise --form`, starts sooner.
-  const file = shipped ? undefined : shippedFiles().find((f) => declaredId(f) === id);
-  const form = file ? shippedFile(file) : shippedForms().find((f) => f.id === id);
+  const form = shipped
+    ? shipped.find((f) => f.id === id)
+    : (shippedById(id) ?? shippedForms().find((f) => f.id === id));
   if (!form) {
     throw new UnknownFormError(
       `unknown form "${id}"; shipped: ${shippedForms()
