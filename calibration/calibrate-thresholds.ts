@@ -16,6 +16,7 @@ import {
   type BubbleThresholds,
   bubbleThresholds,
   decideBubbles,
+  markedRects,
   measureSheetBubbles,
   sheetBubbleStats,
 } from '../pipeline/bubbles.ts';
@@ -204,7 +205,15 @@ export function sweepBubbles(
   bands: number[] = BAND_SWEEP,
   base: BubbleThresholds = BUBBLE_THRESHOLDS,
 ): SweepRow[] {
-  const sheets = pages.map((p) => ({ ...p, stats: sheetBubbleStats(p.fills, base, p.rings) }));
+  const sheets = pages.map((p) => {
+    const stats = sheetBubbleStats(p.fills, base, p.rings);
+    const marked = markedRects(
+      p.fields.map((f) => f.field),
+      p.fields.map((f) => f.measures),
+      stats,
+    );
+    return { ...p, stats, marked };
+  });
   return bands.map((marginal) => {
     const thresholds = { ...base, marginal };
     let items = 0;
@@ -212,7 +221,7 @@ export function sweepBubbles(
     let wrong = 0;
     for (const page of sheets) {
       for (const s of page.fields) {
-        const read = decideBubbles(s.field, s.measures, page.stats, thresholds);
+        const read = decideBubbles(s.field, s.measures, page.stats, thresholds, page.marked);
         items++;
         if (read.doubt.length > 0 || s.misfit) verified++;
         else if (read.value !== s.truth) wrong++;

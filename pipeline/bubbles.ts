@@ -370,22 +370,34 @@ export function sheetBubbleStats(
   return { threshold, emptyLevel, markRing, faint, emptyRing };
 }
 
+/** The page's marked bubbles (read at the sheet's threshold), every field's: what a ring may take in. */
+export function markedRects(
+  fields: readonly BubblesInstance[],
+  measures: readonly BubbleMeasure[][],
+  stats: SheetBubbleStats,
+): Rect[] {
+  return fields.flatMap((f, i) => f.rects.filter((_, j) => (measures[i]?.[j]?.fill ?? 0) >= stats.threshold));
+}
+
 export function decideBubbles(
   field: BubblesInstance,
   measures: BubbleMeasure[],
   stats: SheetBubbleStats,
   thresholds: BubbleThresholds = BUBBLE_THRESHOLDS,
+  /** The page's marked bubbles (`markedRects`); without them, this field's own. */
+  marked?: readonly Rect[],
 ): RecognisedField {
   const { threshold } = stats;
   const doubt = new Set<DoubtReason>();
   const selected: string[] = [];
   let confidence = 1;
-  // A ring that takes in a marked neighbour's box sees that mark, not ink beside its own bubble.
-  const besideMark = (i: number) =>
-    measures.some((n, j) => {
-      const [a, b] = [field.rects[i], field.rects[j]];
-      return j !== i && n.fill >= threshold && a !== undefined && b !== undefined && reachesRing(a, b);
-    });
+  // A ring that takes in a marked neighbour's box sees that mark, not ink beside its own bubble: a neighbour
+  // in its row, or in the next row where a dense grid's rows are closer than a ring's reach.
+  const near = marked ?? field.rects.filter((_, j) => (measures[j]?.fill ?? 0) >= threshold);
+  const besideMark = (i: number) => {
+    const a = field.rects[i];
+    return a !== undefined && near.some((b) => b !== a && reachesRing(a, b));
+  };
   measures.forEach((m, i) => {
     const distance = Math.abs(m.fill - threshold);
     if (distance < thresholds.marginal) doubt.add('marginal-mark');

@@ -10,7 +10,13 @@ import type { FormDefinition } from '../forms/schema.ts';
 import { answerTypeOfField } from './answers.ts';
 import { ean13CheckDigitValid } from './barcodes.ts';
 import { type AlignedBlocks, alignBubbleBlocks } from './bubble-align.ts';
-import { bubbleThresholds, decideBubbles, measureSheetBubbles, sheetBubbleStats } from './bubbles.ts';
+import {
+  bubbleThresholds,
+  decideBubbles,
+  markedRects,
+  measureSheetBubbles,
+  sheetBubbleStats,
+} from './bubbles.ts';
 import { fieldAccept, readCells } from './cells.ts';
 import { applyDerivations } from './derive.ts';
 import { checkFeatures } from './features.ts';
@@ -142,8 +148,9 @@ function readFields(
   );
   const thresholds = bubbleThresholds(def);
   const stats = sheetBubbleStats(sheet.fills, thresholds, sheet.rings);
+  const marked = markedRects(sheet.fields, sheet.measures, stats);
   sheet.fields.forEach((f, i) => {
-    const read = decideBubbles(f, sheet.measures[i] ?? [], stats, thresholds);
+    const read = decideBubbles(f, sheet.measures[i] ?? [], stats, thresholds, marked);
     // A block whose print was not found where it should be: whatever its bubbles read, a person looks.
     fields[f.name] = sheet.poor.has(f.name)
       ? { ...read, confidence: Math.min(read.confidence, 0.5), doubt: [...read.doubt, 'layout-misfit'] }

@@ -124,4 +124,19 @@ describe('bubble decisions', () => {
     const measures = [0, 1, 2, 3, 4].map((k) => m(k === 2 ? 0.9 : 0.05, k === dark ? 0.4 : 0.04));
     expect(decideBubbles(column, measures, stats)).toMatchObject({ value: '2', doubt });
   });
+
+  it.each([
+    // JoyChopra1298's JEE sheet: 3.9 mm bubbles in rows 4.84 mm apart, so a ring takes in the next row's box.
+    ['the row below marked under it', [{ x: 50, y: 44.84, w: 3.9, h: 3.9 }], []],
+    ['the row two below marked (out of reach)', [{ x: 50, y: 49.68, w: 3.9, h: 3.9 }], ['ink-around-mark']],
+    ['no other row given: its own row only', undefined, ['ink-around-mark']],
+  ])('an empty bubble of a dense grid with a dark ring, %s', (_what, marked, doubt) => {
+    const row: BubblesInstance = {
+      ...field,
+      rects: [0, 1, 2, 3].map((k) => ({ x: 50 + 6 * k, y: 40, w: 3.9, h: 3.9 })),
+    };
+    const measures = [m(0.05, 0.4), m(0.05), m(0.9), m(0.05)];
+    const page = marked && [row.rects[2]!, ...marked];
+    expect(decideBubbles(row, measures, stats, BUBBLE_THRESHOLDS, page)).toMatchObject({ value: 'C', doubt });
+  });
 });
