@@ -27,7 +27,7 @@ import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
-import { wayUp } from '../pipeline/way-up.ts';
+import { turnsByBlocks, wayUp } from '../pipeline/way-up.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
 
@@ -110,7 +110,7 @@ export function measureLabelledPage(
   // As recognition reads them: the way up the blocks say on corner marks; on a calibrated form, above each
   // bubble's own empty level.
   const form = expandForm(def);
-  const way = def.registration === 'corner-marks' ? wayUp(img, form, r.registration, paper) : null;
+  const way = turnsByBlocks(def) ? wayUp(img, form, r.registration, paper) : null;
   if (way && 'reason' in way) return `${way.reason}: ${way.detail}`;
   const t = way?.reg.transform ?? r.registration.transform;
   const bubbleFields = form.fields.filter((f): f is BubblesInstance => f.kind === 'bubbles');

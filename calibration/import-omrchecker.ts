@@ -3,10 +3,12 @@
  *
  * A template's coordinates are pixels of the image OMRChecker has already pre-processed: cut to the sheet's
  * outline (CropPage), or the image as it came, or the quadrilateral of its four markers' centres
- * (CropOnMarkers), stretched to the template's size each way. Each maps onto a registration of ours, declared
- * as data: the sheet's edges, the image frame, or corner marks (bullseyes centred on the template's corners,
- * on a page widened by a marker's size each side). Pre-processors that move the page otherwise (lines, feature
- * alignment, rotation without markers) are refused by name with the reason; those that only filter the image
+ * (CropOnMarkers), or of the outer edges' ends of its two lines of dashes (CropOnMarkers of TWO_LINES),
+ * stretched to the template's size each way. Each maps onto a registration of ours, declared as data: the
+ * sheet's edges, the image frame, corner marks (bullseyes centred on the template's corners, on a page widened
+ * by a marker's size each side) or timing tracks (their outer edges along the page's sides). Pre-processors
+ * that move the page otherwise (feature alignment, rotation without markers) are refused by name with the
+ * reason; those that only filter the image
  * (blur, levels, contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
@@ -129,7 +131,9 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 type Registration =
   | { method: 'image-frame' | 'page-edges' }
   /** The markers' side in template pixels. */
-  | { method: 'corner-marks'; marker: number };
+  | { method: 'corner-marks'; marker: number }
+  /** A dash's length across its track, template pixels. */
+  | { method: 'timing-tracks'; dash: number };
 
 const MarkersSchema = z.object({
   defaultSelector: z
@@ -138,6 +142,19 @@ const MarkersSchema = z.object({
   markerDimensions: pair,
   processingImageShape: pair.optional(),
 });
+
+const LineSchema = z.object({ dimensions: pair });
+const LinesSchema = z.object({
+  defaultSelector: z
+    .enum(['CENTERS', 'OUTER_CORNERS'], { error: "only the lines' outer edges are warped to the sides here" })
+    .optional(),
+  leftLine: LineSchema,
+  rightLine: LineSchema,
+  processingImageShape: pair.optional(),
+});
+
+const issuesOf = (what: string, error: z.ZodError) =>
+  `${what}: ${error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`;
 
 /** Our registration for the template's pre-processors, or why there is none. */
 function registrationOf(template: z.infer<typeof TemplateSchema>): Registration | string {
@@ -155,14 +172,27 @@ function registrationOf(template: z.infer<typeof TemplateSchema>): Registration 
       if (found.method === 'image-frame') found = { method: 'page-edges' };
       continue;
     }
+    const dims = template.templateDimensions ?? template.pageDimensions;
+    if (p.name === 'CropOnMarkers' && p.options.type === 'TWO_LINES') {
+      const lines = LinesSchema.safeParse(p.options);
+      if (!lines.success) return issuesOf('CropOnMarkers', lines.error);
+      const { leftLine, rightLine, processingImageShape } = lines.data;
+      const shape = processingImageShape ?? template.processingImageShape;
+      if (!shape || !dims)
+        return "CropOnMarkers: no processingImageShape, so the dashes' length is not known";
+      // The lines' zones are in the pre-processed image's pixels, which the template's frame then stretches.
+      found = {
+        method: 'timing-tracks',
+        dash: (((leftLine.dimensions[0] + rightLine.dimensions[0]) / 2) * dims[0]) / shape[1],
+      };
+      continue;
+    }
     if (p.name === 'CropOnMarkers') {
       if (p.options.type !== 'FOUR_MARKERS')
-        return `CropOnMarkers of type ${String(p.options.type)}: only four markers are read here`;
+        return `CropOnMarkers of type ${String(p.options.type)}: only four markers or two lines are read here`;
       const markers = MarkersSchema.safeParse(p.options);
-      if (!markers.success)
-        return `CropOnMarkers: ${markers.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`;
+      if (!markers.success) return issuesOf('CropOnMarkers', markers.error);
       const { markerDimensions, processingImageShape } = markers.data;
-      const dims = template.templateDimensions ?? template.pageDimensions;
       const shape = processingImageShape ?? template.processingImageShape;
       if (!shape || !dims) return "CropOnMarkers: no processingImageShape, so the markers' size is not known";
       // The markers are sized in the pre-processed image's pixels, which the template's frame then stretches.
@@ -173,8 +203,8 @@ function registrationOf(template: z.infer<typeof TemplateSchema>): Registration 
     }
     return `pre-processor ${p.name} has no counterpart here (it moves the page in a way our registration cannot declare)`;
   }
-  if (rotated && found.method !== 'corner-marks')
-    return 'AutoRotate: a page is turned upright here only by four corner markers (CropOnMarkers)';
+  if (rotated && found.method !== 'corner-marks' && found.method !== 'timing-tracks')
+    return 'AutoRotate: a page is turned upright here only by four corner markers or two lines (CropOnMarkers)';
   return found;
 }
 
@@ -263,6 +293,17 @@ export function importOmrChecker(input: unknown, opts: ImportOptions): ImportRes
     page,
     registration: typeof reg === 'string' ? 'image-frame' : reg.method,
     anchors: margin > 0 ? anchors : [],
+    // The lines' outer edges are the template's sides, from its top to its bottom.
+    tracks:
+      typeof reg !== 'string' && reg.method === 'timing-tracks'
+        ? (['left', 'right'] as const).map((trackSide) => ({
+            side: trackSide,
+            x: trackSide === 'left' ? 0 : page.width,
+            top: 0,
+            bottom: page.height,
+            dash: round(reg.dash * mm),
+          }))
+        : [],
     barcodes: [],
     alphabets: {},
     fields,

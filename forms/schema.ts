@@ -135,10 +135,37 @@ export function anchorCovers(a: Anchor, x: number, y: number): boolean {
  * - `corner-marks`: four alike marks, one in each quarter of the image (the one nearest its corner), are the
  *   four anchors, whatever the page's proportions between them: OMRChecker's CropOnMarkers, which stretches the
  *   marks' centres to its template's corners. Four alike marks cannot tell which way up a page lies, or its
- *   quarter turns, so such a form declares `bubbleAlign`: its blocks' fit decides (pipeline/way-up.ts).
+ *   quarter turns, so such a form declares `bubbleAlign`: its blocks' fit decides (pipeline/way-up.ts);
+ * - `timing-tracks`: two columns of short dashes printed down the page's sides (`tracks`), their outer edges'
+ *   ends the four points (OMRChecker's CropOnMarkers of TWO_LINES); the same turn holds as for corner marks.
  */
-export const RegistrationMethodSchema = z.enum(['anchors', 'page-edges', 'image-frame', 'corner-marks']);
+export const RegistrationMethodSchema = z.enum([
+  'anchors',
+  'page-edges',
+  'image-frame',
+  'corner-marks',
+  'timing-tracks',
+]);
 export type RegistrationMethod = z.infer<typeof RegistrationMethodSchema>;
+
+/**
+ * A timing track: a column of short dashes across the page's width, one down each side. Its outer edge runs
+ * along `x` from `top` (where the first dash starts) to `bottom` (where the last one ends); `dash` is a dash's
+ * length across the track. A track may break into groups of dashes along the way.
+ */
+export const TrackSchema = z.strictObject({
+  side: z.enum(['left', 'right']),
+  x: mm,
+  top: mm,
+  bottom: mm,
+  dash: positiveMm,
+  /**
+   * How many dashes the track holds: a column found with another count is not the track (an end dash lost
+   * would move a corner by a dash's pitch). Without it, the two tracks must hold as many as each other.
+   */
+  dashes: z.number().int().min(2).optional(),
+});
+export type Track = z.infer<typeof TrackSchema>;
 
 export const SymbologySchema = z.enum(['ean13', 'qr']);
 export type Symbology = z.infer<typeof SymbologySchema>;
@@ -486,6 +513,30 @@ export function anchorQuarter(def: Pick<FormDefinition, 'page'>, a: Anchor): Qua
   return `${y < def.page.height / 2 ? 't' : 'b'}${x < def.page.width / 2 ? 'l' : 'r'}` as Quarter;
 }
 
+/**
+ * The four page points a page registered by corner marks or timing tracks is mapped through, clockwise from
+ * the top left: the corner anchors' centres, or the ends of the tracks' outer edges. Null when the form has
+ * not all four.
+ */
+export function cornerPoints(def: FormDefinition): [number, number][] | null {
+  if (def.registration === 'timing-tracks') {
+    const left = def.tracks.find((t) => t.side === 'left');
+    const right = def.tracks.find((t) => t.side === 'right');
+    if (!left || !right) return null;
+    return [
+      [left.x, left.top],
+      [right.x, right.top],
+      [right.x, right.bottom],
+      [left.x, left.bottom],
+    ];
+  }
+  const points = (['tl', 'tr', 'br', 'bl'] as const).map((q) => {
+    const a = def.anchors.find((anchor) => anchorQuarter(def, anchor) === q);
+    return a ? anchorCentre(a) : null;
+  });
+  return points.every((p) => p !== null) ? points : null;
+}
+
 /** Registration by corner marks: four solid anchors, one in each quarter of the page. */
 function checkCornerMarks(def: FormDefinition, ctx: z.RefinementCtx): void {
   const quarters = new Set(def.anchors.filter((a) => a.solid).map((a) => anchorQuarter(def, a)));
@@ -495,6 +546,21 @@ function checkCornerMarks(def: FormDefinition, ctx: z.RefinementCtx): void {
       path: ['anchors'],
       message: 'registration by corner marks needs four solid anchors, one in each quarter of the page',
     });
+}
+
+/** Registration by timing tracks: one track down each side, running down the page. */
+function checkTracks(def: FormDefinition, ctx: z.RefinementCtx): void {
+  const sides = def.tracks.map((t) => t.side);
+  if (def.tracks.length !== 2 || !sides.includes('left') || !sides.includes('right'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tracks'],
+      message: 'registration by timing tracks needs two tracks, one on each side',
+    });
+  def.tracks.forEach((t, i) => {
+    if (t.bottom <= t.top)
+      ctx.addIssue({ code: 'custom', path: ['tracks', i, 'bottom'], message: 'a track runs down the page' });
+  });
 }
 
 /** A listed redaction lies on the page, and no redaction blanks a writing area: experts see the whole answer. */
@@ -538,6 +604,7 @@ export const FormDefinitionSchema = z
     page: z.strictObject({ width: positiveMm, height: positiveMm }),
     registration: RegistrationMethodSchema.default('anchors'),
     anchors: z.array(AnchorSchema).default([]),
+    tracks: z.array(TrackSchema).default([]),
     barcodes: z.array(BarcodeSchema),
     /**
      * Small solid print elements at known places (EGE row-separator bars): secondary registration points,
@@ -603,12 +670,13 @@ export const FormDefinitionSchema = z
         message: 'registration by anchors needs at least 3',
       });
     if (def.registration === 'corner-marks') checkCornerMarks(def, ctx);
+    if (def.registration === 'timing-tracks') checkTracks(def, ctx);
     // Its bubble blocks' fit is what tells such a page's way up.
-    if (def.registration === 'corner-marks' && !def.bubbleAlign)
+    if ((def.registration === 'corner-marks' || def.registration === 'timing-tracks') && !def.bubbleAlign)
       ctx.addIssue({
         code: 'custom',
         path: ['bubbleAlign'],
-        message: 'registration by corner marks needs bubbleAlign: the blocks tell which way is up',
+        message: `registration by ${def.registration} needs bubbleAlign: the blocks tell which way is up`,
       });
     checkRedactions(def, ctx);
     checkBubbleEmpty(def, ctx);

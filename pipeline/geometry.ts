@@ -138,3 +138,30 @@ export function residuals(m: Matrix3, src: readonly Point[], dst: readonly Point
     return Math.hypot(x - dst[i]![0], y - dst[i]![1]);
   });
 }
+
+/** A straight line: a point on it and its unit normal. */
+export interface Line {
+  c: Point;
+  n: Point;
+}
+
+/** A line through points by total least squares: a point on it and its unit normal. */
+export function fitLine(points: readonly Point[]): Line {
+  const cx = points.reduce((s, p) => s + p[0], 0) / points.length;
+  const cy = points.reduce((s, p) => s + p[1], 0) / points.length;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - cx) ** 2;
+    sxy += (x - cx) * (y - cy);
+    syy += (y - cy) ** 2;
+  }
+  // The direction of least spread is the normal.
+  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy) + Math.PI / 2;
+  return { c: [cx, cy], n: [Math.cos(angle), Math.sin(angle)] };
+}
+
+/** Distance of a point from a line. */
+export const lineDistance = (l: Line, p: Point) =>
+  Math.abs((p[0] - l.c[0]) * l.n[0] + (p[1] - l.c[1]) * l.n[1]);

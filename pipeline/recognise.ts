@@ -30,7 +30,7 @@ import {
 } from './register.ts';
 import type { BarcodeDoubt, BlockFit, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
-import { wayUp } from './way-up.ts';
+import { turnsByBlocks, wayUp } from './way-up.ts';
 import { readWriting } from './writing.ts';
 
 function timer() {
@@ -252,12 +252,10 @@ export async function recognisePage(img: GreyImage, opts: RecogniseOptions): Pro
   ms.barcodes ??= lap();
   const form = expandForm(chosen.def);
   const paper = paperLevel(img);
-  const way =
-    chosen.def.registration === 'corner-marks'
-      ? wayUp(img, form, chosen.registration, paper)
-      : { reg: chosen.registration };
+  const turns = turnsByBlocks(chosen.def);
+  const way = turns ? wayUp(img, form, chosen.registration, paper) : { reg: chosen.registration };
   // Which way is up is registration's too: on corner marks its block alignments are most of a page's time.
-  if (chosen.def.registration === 'corner-marks') ms.register = (ms.register ?? 0) + lap();
+  if (turns) ms.register = (ms.register ?? 0) + lap();
   if ('reason' in way) return finish(rejected(way.reason, way.detail, ms, chosen.def.id));
   const { reg } = way;
   const read = readFields(img, form, way, paper, opts.answers ?? shippedAnswers(), ms);

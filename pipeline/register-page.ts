@@ -4,7 +4,15 @@
  * page's corners at the definition's page corners.
  */
 import type { FormDefinition } from '../forms/schema.ts';
-import { applyHomography, fitHomography, type Matrix3, type Point } from './geometry.ts';
+import {
+  applyHomography,
+  fitHomography,
+  fitLine,
+  type Line,
+  lineDistance,
+  type Matrix3,
+  type Point,
+} from './geometry.ts';
 import { type GreyImage, sampleBilinear, thumbnail } from './image.ts';
 import type { Registration, RegistrationFailure } from './register.ts';
 
@@ -38,7 +46,12 @@ function pageCorners(def: FormDefinition): Point[] {
   ];
 }
 
-function registration(t: Matrix3, def: FormDefinition, model: Registration['model'], residualMm: number) {
+export function pageRegistration(
+  t: Matrix3,
+  def: FormDefinition,
+  model: Registration['model'],
+  residualMm: number,
+) {
   // Scale at the page's centre, along its width.
   const { width: w, height: h } = def.page;
   const [ax, ay] = applyHomography(t, w / 2, h / 2);
@@ -67,7 +80,7 @@ export function registerByImageFrame(img: GreyImage, def: FormDefinition): Resul
     [0, img.height],
   ]);
   if (!t) return { ok: false, failure: { reason: 'page-not-found', detail: 'empty image' } };
-  return registration(t, def, 'image-frame', 0);
+  return pageRegistration(t, def, 'image-frame', 0);
 }
 
 /** Otsu's split of a grey histogram: paper above it, the ground below. */
@@ -162,27 +175,7 @@ function quadArea(q: Point[]): number {
   return Math.abs(twice) / 2;
 }
 
-/** A line through points by total least squares: a point on it and its unit normal. */
-function fitLine(points: Point[]): { c: Point; n: Point } {
-  const cx = points.reduce((s, p) => s + p[0], 0) / points.length;
-  const cy = points.reduce((s, p) => s + p[1], 0) / points.length;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (const [x, y] of points) {
-    sxx += (x - cx) ** 2;
-    sxy += (x - cx) * (y - cy);
-    syy += (y - cy) ** 2;
-  }
-  // The direction of least spread is the normal.
-  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy) + Math.PI / 2;
-  return { c: [cx, cy], n: [Math.cos(angle), Math.sin(angle)] };
-}
-
-const distance = (l: { c: Point; n: Point }, p: Point) =>
-  Math.abs((p[0] - l.c[0]) * l.n[0] + (p[1] - l.c[1]) * l.n[1]);
-
-function intersect(a: { c: Point; n: Point }, b: { c: Point; n: Point }): Point | null {
+function intersect(a: Line, b: Line): Point | null {
   const da = a.n[0] * a.c[0] + a.n[1] * a.c[1];
   const db = b.n[0] * b.c[0] + b.n[1] * b.c[1];
   const det = a.n[0] * b.n[1] - a.n[1] * b.n[0];
@@ -227,7 +220,7 @@ export function registerByPageEdges(img: GreyImage, def: FormDefinition): Result
     };
   }
   const reach = Math.max(6, 3 * factor);
-  const lines: { c: Point; n: Point }[] = [];
+  const lines: Line[] = [];
   let worstPx = 0;
   const centre: Point = [rough.reduce((s, p) => s + p[0], 0) / 4, rough.reduce((s, p) => s + p[1], 0) / 4];
   for (let side = 0; side < 4; side++) {
@@ -256,10 +249,10 @@ export function registerByPageEdges(img: GreyImage, def: FormDefinition): Result
     }
     let line = fitLine(points);
     const kept = [...points]
-      .sort((p, q) => distance(line, p) - distance(line, q))
+      .sort((p, q) => lineDistance(line, p) - lineDistance(line, q))
       .slice(0, Math.ceil(points.length * tol.keepShare));
     line = fitLine(kept);
-    worstPx = Math.max(worstPx, ...kept.map((p) => distance(line, p)));
+    worstPx = Math.max(worstPx, ...kept.map((p) => lineDistance(line, p)));
     lines.push(line);
   }
   const corners = lines.map((l, i) => intersect(lines[(i + 3) % 4]!, l));
@@ -268,7 +261,7 @@ export function registerByPageEdges(img: GreyImage, def: FormDefinition): Result
   }
   const t = fitHomography(pageCorners(def), corners as Point[]);
   if (!t) return { ok: false, failure: { reason: 'page-not-found', detail: 'degenerate sheet outline' } };
-  const result = registration(t, def, 'page-edges', 0);
+  const result = pageRegistration(t, def, 'page-edges', 0);
   const residualMm = worstPx / (result.registration.dpi / MM_PER_INCH);
   if (residualMm > tol.maxResidualMm) {
     return {

@@ -23,6 +23,7 @@ import {
 } from './geometry.ts';
 import { centreThumbnail, type GreyImage, percentile, thumbnail } from './image.ts';
 import { registerByImageFrame, registerByPageEdges } from './register-page.ts';
+import { registerByTimingTracks } from './register-tracks.ts';
 
 const MM_PER_INCH = 25.4;
 const WORK_DPI = 60;
@@ -107,7 +108,7 @@ export type Orientation = 0 | 90 | 180 | 270;
 export interface Registration {
   /** Page millimetres → image pixels. */
   transform: Matrix3;
-  model: 'homography' | 'affine' | 'homography+marks' | 'page-edges' | 'image-frame';
+  model: 'homography' | 'affine' | 'homography+marks' | 'page-edges' | 'image-frame' | 'timing-tracks';
   orientation: Orientation;
   /** Largest anchor residual, mm. */
   residualMm: number;
@@ -138,6 +139,7 @@ export function registerForm(
 ): RegistrationResult {
   if (def.registration === 'page-edges') return registerByPageEdges(img, def);
   if (def.registration === 'image-frame') return registerByImageFrame(img, def);
+  if (def.registration === 'timing-tracks') return registerByTimingTracks(img, def);
   if (def.registration === 'corner-marks') {
     // A photo's sheet may fill only part of the frame, its marks smaller than the frame suggests: they are
     // looked for as the frame's, then as half and a quarter of its size.

@@ -1,11 +1,12 @@
 /**
- * Which quarter turn is up on a page registered by four alike corner marks (`corner-marks`): the marks fit it
- * every way, so its bubble blocks decide. Used by recognition and by the calibration that replays it.
+ * Which quarter turn is up on a page registered by four alike corner marks (`corner-marks`) or two alike
+ * timing tracks (`timing-tracks`): they fit it more than one way, so its bubble blocks decide. Used by
+ * recognition and by the calibration that replays it.
  */
 import type { ExpandedForm } from '../forms/definitions.ts';
-import { anchorCentre, anchorQuarter } from '../forms/schema.ts';
+import { cornerPoints, type FormDefinition } from '../forms/schema.ts';
 import { type AlignedBlocks, alignBubbleBlocks } from './bubble-align.ts';
-import { fitAffine, multiply3, type Point } from './geometry.ts';
+import { applyHomography, fitAffine, multiply3, type Point } from './geometry.ts';
 import type { GreyImage } from './image.ts';
 import type { Registration } from './register.ts';
 
@@ -29,27 +30,30 @@ export function wayUp(
   paper: number,
 ): { reg: Registration; aligned: AlignedBlocks } | WayUpFailure {
   const def = form.definition;
-  // Clockwise round the page, as `matchCornerMarks` put each anchor in its own quarter of the image.
-  const clockwise = (['tl', 'tr', 'br', 'bl'] as const).map((q) =>
-    def.anchors.find((a) => anchorQuarter(def, a) === q),
-  );
-  const centres = clockwise.map((a) => (a ? anchorCentre(a) : null));
-  if (centres.some((c) => c === null))
+  // Clockwise round the page, as registration put each point in its own quarter of the image.
+  const points: Point[] | null = cornerPoints(def);
+  if (!points)
     return {
       reason: 'orientation-unknown',
-      detail: 'the form has no corner anchor in each quarter of the page',
+      detail: 'the form has no registration point in each quarter of the page',
     };
-  const points = centres as Point[];
   const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
   const ways = ([0, 1, 2, 3] as const).flatMap((k) => {
-    // The mark seen in quarter j is the page's anchor j - k: page → page map, then the upright fit.
+    // The point seen in quarter j is the page's point j - k: page → page map, then the upright fit.
     const turn = fitAffine(
       points.map((_, j) => points[(j + 4 - k) % 4]!),
       points,
     );
     if (!turn) return [];
     const t = multiply3(reg.transform, turn);
-    const stretch = Math.hypot(t[0], t[3]) / Math.hypot(t[1], t[4]);
+    // Measured at the page's centre: a photo's keystone scales the page unevenly, so the matrix's own
+    // columns are not its stretch.
+    const [cx, cy] = [def.page.width / 2, def.page.height / 2];
+    const o = applyHomography(t, cx, cy);
+    const across = applyHomography(t, cx + 1, cy);
+    const down = applyHomography(t, cx, cy + 1);
+    const stretch =
+      Math.hypot(across[0] - o[0], across[1] - o[1]) / Math.hypot(down[0] - o[0], down[1] - o[1]);
     if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
     const aligned = alignBubbleBlocks(img, t, def, bubbles, paper);
     const standing =
@@ -64,23 +68,32 @@ export function wayUp(
     const standing = ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ');
     return {
       reason: 'orientation-unknown',
-      detail: `its bubble blocks stand out ${standing}: four alike corner marks do not say which way is up`,
+      detail: `its bubble blocks stand out ${standing}: ${marksOf(def)} do not say which way is up`,
     };
   }
-  // The perspective map through four marks (a photo's keystone) has no point left over to check it: a wrong
-  // mark (a speck nearer the image's corner) fits as exactly as a right one. The blocks check it: where the
-  // map is right every block lies within its window, where a mark is wrong those near it lie beyond.
+  // The perspective map through four points (a photo's keystone) has none left over to check it: a wrong
+  // mark (a speck nearer the image's corner) or a track's lost end dash fits as exactly as a right one. The
+  // blocks check it: where the map is right every block lies within its window, where a point is wrong those
+  // near it lie beyond.
   const beyond = best.aligned.fits.filter((f) => f.atEdge);
-  if (reg.model === 'homography' && beyond.length > 0) {
+  if ((reg.model === 'homography' || reg.model === 'timing-tracks') && beyond.length > 0) {
     return {
       reason: 'registration-residual',
       detail:
-        `the perspective map through the four corner marks leaves ${beyond.length} bubble block(s) at ` +
-        `the edge of their windows (${beyond.map((f) => f.block).join(', ')}): a mark found may not be the form's`,
+        `the perspective map through ${marksOf(def)} leaves ${beyond.length} bubble ` +
+        `block(s) at the edge of their windows (${beyond.map((f) => f.block).join(', ')}): a point found ` +
+        `may not be the form's`,
     };
   }
   return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
 }
+
+const marksOf = (def: FormDefinition) =>
+  def.registration === 'timing-tracks' ? 'two alike timing tracks' : 'four alike corner marks';
+
+/** Whether a form's registration leaves which way is up to its bubble blocks. */
+export const turnsByBlocks = (def: FormDefinition) =>
+  def.registration === 'corner-marks' || def.registration === 'timing-tracks';
 
 export interface WayUpFailure {
   reason: 'orientation-unknown' | 'registration-residual';

@@ -186,15 +186,15 @@ describe('rcoi forms import', () => {
   });
 
   it('refuses a template whose registration has no counterpart, saying which (exit 1)', () => {
-    const r = rcoi(
-      'forms',
-      'import',
-      '--from',
-      'omrchecker',
-      `${samples}community/JoyChopra1298/template.json`,
+    const template = JSON.parse(readFileSync(`${samples}community/JoyChopra1298/template.json`, 'utf8'));
+    const aligned = join(dir, 'feature-aligned.json');
+    writeFileSync(
+      aligned,
+      JSON.stringify({ ...template, preProcessors: [{ name: 'FeatureBasedAlignment', options: {} }] }),
     );
+    const r = rcoi('forms', 'import', '--from', 'omrchecker', aligned);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/CropOnMarkers of type TWO_LINES: only four markers are read here/);
+    expect(r.err).toMatch(/pre-processor FeatureBasedAlignment has no counterpart here/);
   });
 
   it('needs --from omrchecker and one template', () => {

@@ -143,6 +143,36 @@ describe('importing an OMRChecker template', () => {
     expect(r.ok && r.imported.definition.registration).toBe('image-frame');
   });
 
+  it('registers two lines as timing tracks whose outer edges are the template’s sides', () => {
+    // Zones 14 and 16 px wide in a 500 x 750 processing image: dashes of 30 template px, 5.94 mm.
+    const lines = {
+      name: 'CropOnMarkers',
+      options: {
+        type: 'TWO_LINES',
+        defaultSelector: 'OUTER_CORNERS',
+        leftLine: { origin: [20, 100], dimensions: [14, 500] },
+        rightLine: { origin: [460, 100], dimensions: [16, 500] },
+        processingImageShape: [750, 500],
+      },
+    };
+    const r = importOmrChecker(
+      { ...template, preProcessors: [template.preProcessors[1], lines] },
+      { id: 's' },
+    );
+    if (!r.ok) throw new Error(r.errors.join());
+    const { definition } = r.imported;
+    expect(definition.registration).toBe('timing-tracks');
+    expect(definition.page).toEqual({ width: 198, height: 297 });
+    expect(definition.anchors).toEqual([]);
+    expect(definition.tracks).toEqual([
+      { side: 'left', x: 0, top: 0, bottom: 297, dash: 5.94 },
+      { side: 'right', x: 198, top: 0, bottom: 297, dash: 5.94 },
+    ]);
+    // No margin: template (100, 200) is 100 px from the left track's edge, 200 from its top.
+    const medium = definition.fields.find((f) => f.name === 'medium');
+    expect(medium?.kind === 'bubbles' && medium.bubbles.origin).toEqual([19.8, 39.6]);
+  });
+
   it('registers four markers as bullseyes centred on the template’s corners, on a page a marker wider each way', () => {
     // Markers 50 px in a 500 x 750 processing image: 100 template px, 19.8 mm.
     const markers = {
@@ -176,9 +206,30 @@ describe('importing an OMRChecker template', () => {
 
   it.each([
     [
-      'two lines',
-      [{ name: 'CropOnMarkers', options: { type: 'TWO_LINES' } }],
-      /type TWO_LINES: only four markers/,
+      'a line and two dots',
+      [{ name: 'CropOnMarkers', options: { type: 'ONE_LINE_TWO_DOTS' } }],
+      /type ONE_LINE_TWO_DOTS: only four markers or two lines/,
+    ],
+    [
+      'two lines of no stated zones',
+      [{ name: 'CropOnMarkers', options: { type: 'TWO_LINES', processingImageShape: [1132, 800] } }],
+      /CropOnMarkers: leftLine/,
+    ],
+    [
+      "two lines' inner edges",
+      [
+        {
+          name: 'CropOnMarkers',
+          options: {
+            type: 'TWO_LINES',
+            defaultSelector: 'INNER_CORNERS',
+            leftLine: { dimensions: [14, 840] },
+            rightLine: { dimensions: [14, 840] },
+            processingImageShape: [1132, 800],
+          },
+        },
+      ],
+      /outer edges are warped/,
     ],
     [
       'markers of no stated size',
