@@ -38,7 +38,10 @@ export function wayUp(
       detail: 'the form has no registration point in each quarter of the page',
     };
   const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
-  const ways = ([0, 1, 2, 3] as const).flatMap((k) => {
+  // Tracks are found running down the image, so the page lies upright or upside down; four alike marks may
+  // lie any quarter turn round.
+  const turns = def.registration === 'timing-tracks' ? ([0, 2] as const) : ([0, 1, 2, 3] as const);
+  const ways = turns.flatMap((k) => {
     // The point seen in quarter j is the page's point j - k: page → page map, then the upright fit.
     const turn = fitAffine(
       points.map((_, j) => points[(j + 4 - k) % 4]!),
