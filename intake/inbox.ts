@@ -92,14 +92,32 @@ async function take(
   source: 'hot-folder' | 'ppe-package',
   files: IncomingFile[],
   folder: string,
+  signal?: AbortSignal,
 ): Promise<InboxResult> {
-  const ingested = await ingestBatch(deps, manifest, source, files, (ids) => queueRecognition(queues, ids));
+  const ingested = await ingestBatch(
+    deps,
+    manifest,
+    source,
+    files,
+    (ids) => queueRecognition(queues, ids),
+    signal,
+  );
   return { folder, outcome: 'ingested', batchId: ingested.batchId, newPages: ingested.newPages.length };
 }
 
-/** Quarantines what its content failed; leaves what the infrastructure failed for the next scan. */
-async function quarantine(inbox: string, name: string, err: unknown): Promise<InboxResult> {
+/**
+ * Quarantines what its content failed; leaves for the next scan what the infrastructure failed, or a stop
+ * cut short (ingestion is idempotent by content: the files stored are not stored twice).
+ */
+async function quarantine(
+  inbox: string,
+  name: string,
+  err: unknown,
+  signal?: AbortSignal,
+): Promise<InboxResult> {
   const reason = err instanceof Error ? err.message : String(err);
+  if (signal?.aborted)
+    return { folder: name, outcome: 'deferred', reason: 'the service stopped before the batch was whole' };
   if (isInfrastructureFailure(err)) return { folder: name, outcome: 'deferred', reason };
   const target = await moveAside(inbox, name, 'quarantine');
   await writeFile(`${target}.QUARANTINED.txt`, `${reason}\n`);
@@ -117,10 +135,13 @@ export async function scanInbox(
   queues: StageQueues,
   inbox: string,
   packageKeys?: PackageKeys,
+  /** A stopping service's: no further batch is begun, and the one in hand stops at its next file. */
+  signal?: AbortSignal,
 ): Promise<InboxResult[]> {
   await mkdir(inbox, { recursive: true });
   const results: InboxResult[] = [];
   for (const entry of await readdir(inbox, { withFileTypes: true })) {
+    if (signal?.aborted) break;
     if (entry.isFile() && entry.name.endsWith(PACKAGE_SUFFIX)) {
       try {
         if (!packageKeys)
@@ -130,10 +151,12 @@ export async function scanInbox(
           packageKeys.rcoi,
           packageKeys.ppe,
         );
-        results.push(await take(deps, queues, opened.manifest, 'ppe-package', opened.files, entry.name));
+        results.push(
+          await take(deps, queues, opened.manifest, 'ppe-package', opened.files, entry.name, signal),
+        );
         await moveAside(inbox, entry.name, 'done');
       } catch (err) {
-        results.push(await quarantine(inbox, entry.name, err));
+        results.push(await quarantine(inbox, entry.name, err, signal));
       }
       continue;
     }
@@ -167,10 +190,10 @@ export async function scanInbox(
         files.push({ name, bytes: () => readRegularFile(dir, name, MAX_FILE_BYTES) });
       }
       if (refused.length > 0) throw new Error(refused.join('\n'));
-      results.push(await take(deps, queues, manifest, 'hot-folder', files, entry.name));
+      results.push(await take(deps, queues, manifest, 'hot-folder', files, entry.name, signal));
       await moveAside(inbox, entry.name, 'done');
     } catch (err) {
-      results.push(await quarantine(inbox, entry.name, err));
+      results.push(await quarantine(inbox, entry.name, err, signal));
     }
   }
   return results;

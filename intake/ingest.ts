@@ -68,6 +68,8 @@ export async function ingestBatch(
   source: BatchSource,
   files: IncomingFile[],
   queue?: (pageIds: string[]) => Promise<void>,
+  /** A stopping service's: no further file is taken (what is stored stays; the batch is taken again). */
+  signal?: AbortSignal,
 ): Promise<IngestResult> {
   const { db, objects } = deps;
   for (const file of files) {
@@ -81,6 +83,7 @@ export async function ingestBatch(
   await recordBatch(db, batchId, manifest, source);
   const result: IngestResult = { batchId, files: files.length, newImages: 0, duplicates: 0, newPages: [] };
   for (const file of files) {
+    signal?.throwIfAborted();
     const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
     const hash = sha256(bytes);
     if (await imageStored(db, hash)) {

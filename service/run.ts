@@ -107,8 +107,10 @@ export async function startService(
   );
   const inbox = join(config.dataDir, 'inbox');
   let scanning: Promise<InboxResult[]> | null = null;
+  // A stop waits for the file in hand, not for the rest of a season's inbox.
+  const stopping = new AbortController();
   const scan = () => {
-    scanning ??= scanInbox(adapters, queues, inbox, config.packageKeys).then((results) => {
+    scanning ??= scanInbox(adapters, queues, inbox, config.packageKeys, stopping.signal).then((results) => {
       for (const r of results) {
         if (r.outcome === 'ingested') app.log.info({ batch: r.batchId, pages: r.newPages }, 'batch ingested');
         else app.log.warn({ folder: r.folder, reason: r.reason }, `batch ${r.outcome}`);
@@ -134,6 +136,7 @@ export async function startService(
     async stop() {
       clearInterval(timer);
       clearInterval(reschedule);
+      stopping.abort();
       await scanning;
       // close() waits for every connection; one still sending a refused upload would hold it for minutes.
       const cutOff = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);

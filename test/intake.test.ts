@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRegularFile } from '../intake/inbox.ts';
+import { readRegularFile, scanInbox } from '../intake/inbox.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { UPLOAD_LIMITS } from '../intake/routes.ts';
 import { configFromEnv } from '../platform/config.ts';
@@ -214,6 +215,59 @@ describe('a batch is refused whole, or what is stored is queued at once', () => 
     const batch = await ingestBatch(service.adapters, manifest('unqueued'), 'upload', [corpus[5]!]);
     expect(batch.newPages).toHaveLength(1);
     await until('the page is recognised', async () => (await pendingOf(batch.newPages)) === 0);
+  });
+});
+
+describe('a stopping service', () => {
+  it('begins no batch from the inbox once stopped, leaving them all for the next scan', async () => {
+    const before = await stored();
+    dropBatch('stop-early', () => undefined);
+    const stopped = new AbortController();
+    stopped.abort();
+    const results = await scanInbox(
+      service.adapters,
+      service.queues,
+      service.inbox,
+      undefined,
+      stopped.signal,
+    );
+    expect(results).toEqual([]);
+    expect(existsSync(join(service.inbox, 'stop-early', 'batch.json'))).toBe(true);
+    expect(await stored()).toEqual(before);
+    expect(await service.scan()).toMatchObject([{ folder: 'stop-early', outcome: 'ingested' }]);
+  });
+
+  it('stops a batch in hand at its next file, and the next scan takes it whole, nothing twice', async () => {
+    // Three one-page files no other test stores, taken in name order.
+    const three = [
+      'ege-as2-1-scanner-8.jpg',
+      'ege-as2-2-scanner-9-blank.jpg',
+      'ege-as2-additional-scanner-10.jpg',
+    ];
+    const folder = join(service.inbox, 'stop-midway');
+    mkdirSync(folder);
+    for (const name of three) writeFileSync(join(folder, name), corpus.find((f) => f.name === name)!.bytes);
+    writeFileSync(join(folder, 'batch.json'), JSON.stringify(manifest('stop-midway')));
+    // The stop comes as the first file's pages are queued: the batch's other two files are not taken.
+    const stopped = new AbortController();
+    const queues = {
+      ...service.queues,
+      addMany: async (...args: Parameters<typeof service.queues.addMany>) => {
+        stopped.abort();
+        await service.queues.addMany(...args);
+      },
+    };
+    const [first] = await scanInbox(service.adapters, queues, service.inbox, undefined, stopped.signal);
+    expect(first).toMatchObject({ folder: 'stop-midway', outcome: 'deferred' });
+    expect(first!.reason).toMatch(/stopped before the batch was whole/);
+    expect(existsSync(join(folder, 'batch.json'))).toBe(true);
+    const items = () =>
+      service.adapters.db.query(`select 1 from batch_items where batch_id = 's1:stop-midway'`);
+    expect(await items()).toHaveLength(1);
+    const [again] = await service.scan();
+    expect(again).toMatchObject({ folder: 'stop-midway', outcome: 'ingested', newPages: 2 });
+    expect(await items()).toHaveLength(3);
+    expect(existsSync(folder)).toBe(false);
   });
 });
 
