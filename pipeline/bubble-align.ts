@@ -207,6 +207,18 @@ export function alignBlock(
   };
 }
 
+/** Bubble fields by their block; a field outside any block is a block of its own. */
+export function blocksOf(fields: BubblesInstance[]): Map<string, BubblesInstance[]> {
+  const blocks = new Map<string, BubblesInstance[]>();
+  for (const f of fields) {
+    const key = f.block ?? f.name;
+    const b = blocks.get(key);
+    if (b) b.push(f);
+    else blocks.set(key, [f]);
+  }
+  return blocks;
+}
+
 /** A page's bubble fields in their blocks' places, each block's fit, and the fields of blocks not found. */
 export interface AlignedBlocks {
   fields: BubblesInstance[];
@@ -227,13 +239,7 @@ export function alignBubbleBlocks(
 ): AlignedBlocks {
   const align = def.bubbleAlign;
   if (!align) return { fields, fits: [], poor: new Set() };
-  const blocks = new Map<string, BubblesInstance[]>();
-  for (const f of fields) {
-    const key = f.block ?? f.name;
-    const b = blocks.get(key);
-    if (b) b.push(f);
-    else blocks.set(key, [f]);
-  }
+  const blocks = blocksOf(fields);
   const all = fields.flatMap((f) => f.rects);
   const search = (block: string, members: BubblesInstance[], centre?: [number, number]) =>
     alignBlock(img, t, paper, block, members, all, align.window, align.minContrast, centre);

@@ -3,15 +3,17 @@
  * timing tracks (`timing-tracks`): they fit it more than one way, so its bubble blocks decide. Used by
  * recognition and by the calibration that replays it.
  */
-import type { ExpandedForm } from '../forms/definitions.ts';
+import type { BubblesInstance, ExpandedForm } from '../forms/definitions.ts';
 import { cornerPoints, type FormDefinition } from '../forms/schema.ts';
-import { type AlignedBlocks, alignBubbleBlocks } from './bubble-align.ts';
+import { type AlignedBlocks, alignBubbleBlocks, blocksOf } from './bubble-align.ts';
 import { applyHomography, fitAffine, multiply3, type Point } from './geometry.ts';
 import type { GreyImage } from './image.ts';
 import type { Registration } from './register.ts';
 
 /** How much plainer the taken way up's bubble blocks must stand out than the next way's. */
 const WAY_UP_MARGIN = 1.5;
+/** How much plainer a sample of the blocks must stand out one way than any other for the rest to be skipped. */
+const WAY_UP_CLEAR = 2;
 /** A way up that stretches the page more than this along one axis than the other is not looked at. */
 const WAY_UP_STRETCH = 1.5;
 
@@ -41,7 +43,7 @@ export function wayUp(
   // Tracks are found running down the image, so the page lies upright or upside down; four alike marks may
   // lie any quarter turn round.
   const turns = def.registration === 'timing-tracks' ? ([0, 2] as const) : ([0, 1, 2, 3] as const);
-  const ways = turns.flatMap((k) => {
+  const candidates = turns.flatMap((k) => {
     // The point seen in quarter j is the page's point j - k: page → page map, then the upright fit.
     const turn = fitAffine(
       points.map((_, j) => points[(j + 4 - k) % 4]!),
@@ -58,15 +60,31 @@ export function wayUp(
     const stretch =
       Math.hypot(across[0] - o[0], across[1] - o[1]) / Math.hypot(down[0] - o[0], down[1] - o[1]);
     if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
-    const aligned = alignBubbleBlocks(img, t, def, bubbles, paper);
-    const standing =
-      aligned.fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, aligned.fits.length);
-    return [{ orientation: (k * 90) as Registration['orientation'], t, aligned, standing }];
+    return [{ orientation: (k * 90) as Registration['orientation'], t }];
   });
+  const least = def.bubbleAlign?.minContrast ?? 0;
+  const weigh = (fields: BubblesInstance[]) =>
+    candidates.map((c) => {
+      const aligned = alignBubbleBlocks(img, c.t, def, fields, paper);
+      return { ...c, aligned, standing: standingOf(aligned) };
+    });
+  // A first look at every third block: where one way stands out well beyond the rest there, only it is
+  // aligned whole (the wrong ways' other blocks are most of this stage's time), and it must stand out as
+  // much on all its blocks; else every way is aligned whole.
+  const probe = sampleBlocks(bubbles);
+  if (candidates.length > 1 && probe.length < bubbles.length) {
+    const [first, second] = weigh(probe).sort((a, b) => b.standing - a.standing);
+    const against = second?.standing ?? 0;
+    if (first && first.standing >= Math.max(least, against * WAY_UP_CLEAR)) {
+      const aligned = alignBubbleBlocks(img, first.t, def, bubbles, paper);
+      if (standingOf(aligned) >= Math.max(least, against * WAY_UP_MARGIN))
+        return taken(def, reg, { ...first, aligned });
+    }
+  }
+  const ways = weigh(bubbles);
   ways.sort((a, b) => b.standing - a.standing);
   const [best, next] = ways;
   // The way taken must stand out as a found block does (`minContrast`), not merely above the paper's noise.
-  const least = def.bubbleAlign?.minContrast ?? 0;
   if (!best || best.standing < Math.max(least, (next?.standing ?? 0) * WAY_UP_MARGIN)) {
     const standing = ways.map((w) => `${w.standing.toFixed(3)} turned ${w.orientation}°`).join(', ');
     return {
@@ -74,11 +92,20 @@ export function wayUp(
       detail: `its bubble blocks stand out ${standing}: ${marksOf(def)} do not say which way is up`,
     };
   }
+  return taken(def, reg, best);
+}
+
+/** The way read, once the perspective map's blocks are checked. */
+function taken(
+  def: FormDefinition,
+  reg: Registration,
+  way: { t: Registration['transform']; orientation: Registration['orientation']; aligned: AlignedBlocks },
+): { reg: Registration; aligned: AlignedBlocks } | WayUpFailure {
   // The perspective map through four points (a photo's keystone) has none left over to check it: a wrong
   // mark (a speck nearer the image's corner) or a track's lost end dash fits as exactly as a right one. The
   // blocks check it: where the map is right every block lies within its window, where a point is wrong those
   // near it lie beyond.
-  const beyond = best.aligned.fits.filter((f) => f.atEdge);
+  const beyond = way.aligned.fits.filter((f) => f.atEdge);
   if ((reg.model === 'homography' || reg.model === 'timing-tracks') && beyond.length > 0) {
     return {
       reason: 'registration-residual',
@@ -88,7 +115,16 @@ export function wayUp(
         `may not be the form's`,
     };
   }
-  return { reg: { ...reg, transform: best.t, orientation: best.orientation }, aligned: best.aligned };
+  return { reg: { ...reg, transform: way.t, orientation: way.orientation }, aligned: way.aligned };
+}
+
+/** How far a way's blocks stand out on average (a block not found counts nothing). */
+const standingOf = (aligned: AlignedBlocks) =>
+  aligned.fits.reduce((sum, f) => sum + Math.max(0, f.contrast), 0) / Math.max(1, aligned.fits.length);
+
+/** The bubble fields of every third block, the first included: a sample spread over the page's layout. */
+function sampleBlocks(fields: BubblesInstance[]): BubblesInstance[] {
+  return [...blocksOf(fields).values()].filter((_, i) => i % 3 === 0).flat();
 }
 
 const marksOf = (def: FormDefinition) =>
