@@ -13,7 +13,7 @@ import type { Registration } from './register.ts';
 /** How much plainer the taken way up's bubble blocks must stand out than the next way's. */
 const WAY_UP_MARGIN = 1.5;
 /** How much plainer a sample of the blocks must stand out one way than any other for the rest to be skipped. */
-const WAY_UP_CLEAR = 2;
+const WAY_UP_CLEAR = 1.75;
 /** A way up that stretches the page more than this along one axis than the other is not looked at. */
 const WAY_UP_STRETCH = 1.5;
 
