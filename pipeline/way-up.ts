@@ -18,12 +18,14 @@ const WAY_UP_CLEAR = 1.75;
 const WAY_UP_STRETCH = 1.5;
 
 /**
- * Four alike corner marks fit a page turned a quarter, a half or three quarters as well as upright: its
- * bubble blocks decide, standing out against the paper around them where the layout lies on its print. Each
- * turn maps the page's corner anchors one step round onto the marks found (a turn that would stretch the page
- * out of its proportions is not looked at); the way whose blocks stand out as found blocks do and half as
- * much again as the next way's is read, through its transform (the orientation is part of it, as for
- * anchors). When none does, which way is up is not guessed.
+ * Four alike corner marks fit a page turned a quarter, a half or three quarters as well as upright (two
+ * alike tracks, upright or upside down): its bubble blocks decide, standing out against the paper around
+ * them where the layout lies on its print. Each turn maps the page's four points one step round onto those
+ * found (a turn that would stretch the page out of its proportions is not looked at); the way whose blocks
+ * stand out as found blocks do and half as much again as the next way's is read, through its transform (the
+ * orientation is part of it, as for anchors). A sample of the blocks is weighed first, so that the wrong
+ * ways' other blocks need not be aligned when the sample already tells them apart. When no way stands out,
+ * which way is up is not guessed.
  */
 export function wayUp(
   img: GreyImage,
