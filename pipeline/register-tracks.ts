@@ -175,17 +175,22 @@ function findTracks(
     return `no column of ${TRACK_TOLERANCE.minDashes} or more alike dashes in the ${leftCol ? 'right' : 'left'} half of the image`;
   const left = outerEdge(leftCol, 'left', factor);
   const right = outerEdge(rightCol, 'right', factor);
-  const declared = (side: Track['side']) => def.tracks.find((t) => t.side === side)?.dashes;
-  for (const [side, found] of [
-    ['left', left],
-    ['right', right],
-  ] as const) {
-    const want = declared(side);
-    if (want !== undefined && found.dashes !== want)
-      return `the ${side} track has ${found.dashes} dashes, the form's ${want}`;
+  const [wantLeft, wantRight] = (['left', 'right'] as const).map(
+    (side) => def.tracks.find((t) => t.side === side)?.dashes,
+  );
+  if (wantLeft === undefined && wantRight === undefined) {
+    if (left.dashes !== right.dashes)
+      return `the tracks found have ${left.dashes} and ${right.dashes} dashes: a dash is lost at an end`;
+    return { left, right };
   }
-  if (declared('left') === undefined && declared('right') === undefined && left.dashes !== right.dashes)
-    return `the tracks found have ${left.dashes} and ${right.dashes} dashes: a dash is lost at an end`;
+  // The image's left track is the form's right one on a page upside down (way-up.ts turns it).
+  const holds = (a: number, b: number) =>
+    (wantLeft === undefined || a === wantLeft) && (wantRight === undefined || b === wantRight);
+  if (!holds(left.dashes, right.dashes) && !holds(right.dashes, left.dashes))
+    return (
+      `the tracks found have ${left.dashes} and ${right.dashes} dashes, the form's ` +
+      `${wantLeft ?? 'any'} (left) and ${wantRight ?? 'any'} (right)`
+    );
   return { left, right };
 }
 

@@ -62,11 +62,11 @@ function paintRect(img: GreyImage, t: Matrix3, x: number, y: number, w: number, 
   }
 }
 
-/** Both tracks painted; `skipTop` dashes of the left one left out from its top. */
-function paintTracks(img: GreyImage, t: Matrix3, skipTop = 0) {
+/** Both tracks painted; `skipLeft`, `skipRight` dashes of each left out from its top. */
+function paintTracks(img: GreyImage, t: Matrix3, skipLeft = 0, skipRight = 0) {
   for (const [x, skip] of [
-    [3, skipTop],
-    [207 - DASH.long, 0],
+    [3, skipLeft],
+    [207 - DASH.long, skipRight],
   ] as const) {
     let n = 0;
     for (const g of GROUPS) {
@@ -79,7 +79,7 @@ function paintTracks(img: GreyImage, t: Matrix3, skipTop = 0) {
 async function page(
   def: FormDefinition,
   seed: number,
-  opts: { perspective?: number; upsideDown?: boolean; profile?: 'scanner' | 'phone'; skipTop?: number } = {},
+  opts: { perspective?: number; upsideDown?: boolean; profile?: 'scanner' | 'phone'; skipLeft?: number } = {},
 ) {
   const g = await generateSheet(
     def,
@@ -93,7 +93,7 @@ async function page(
     },
   );
   const img = await decodeFirstPage(g.image);
-  paintTracks(img, g.truth.transform, opts.skipTop);
+  paintTracks(img, g.truth.transform, opts.skipLeft);
   return { g, img };
 }
 
@@ -128,7 +128,7 @@ describe('registration on timing tracks', () => {
   });
 
   it('rejects a page whose track lost its end dash rather than fit a corner a dash off', async () => {
-    const { img } = await page(def, 84, { skipTop: 1 });
+    const { img } = await page(def, 84, { skipLeft: 1 });
     const result = registerForm(img, def, null);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -141,7 +141,26 @@ describe('registration on timing tracks', () => {
     expect(registerForm(img, tracksDesign({ dashes: 70 }), null).ok).toBe(true);
     const wrong = registerForm(img, tracksDesign({ dashes: 71 }), null);
     expect(wrong.ok).toBe(false);
-    if (!wrong.ok) expect(wrong.failure.detail).toMatch(/the left track has 70 dashes, the form's 71/);
+    if (!wrong.ok)
+      expect(wrong.failure.detail).toMatch(/have 70 and 70 dashes, the form's 71 \(left\) and 71 \(right\)/);
+  });
+
+  it('reads a page upside down whose tracks differ in count, as the form declares them', async () => {
+    // The left track 70 dashes, the right one short of its top dash (69), declared so.
+    const uneven = parseFormDefinition({
+      ...def,
+      tracks: [
+        { ...def.tracks[0]!, dashes: 70 },
+        { ...def.tracks[1]!, top: 25 + DASH.pitch, dashes: 69 },
+      ],
+    });
+    const g = await generateSheet(uneven, 87, 'scanner', {}, { dpi: 150, upsideDown: true, perspective: 0 });
+    const img = await decodeFirstPage(g.image);
+    paintTracks(img, g.truth.transform, 0, 1);
+    const sheet = await recognisePage(img, { forms: [uneven] });
+    expect(sheet.status, sheet.detail).not.toBe('rejected');
+    expect(sheet.registration?.orientation).toBe(180);
+    expect(compare(sheet, g.truth).silent).toEqual([]);
   });
 
   it('rejects a page without tracks as anchors-not-found, saying what is missing', async () => {
