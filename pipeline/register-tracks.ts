@@ -8,7 +8,15 @@
  */
 import { cornerPoints, type FormDefinition, type Track } from '../forms/schema.ts';
 import { type Component, darkComponents } from './components.ts';
-import { fitHomography, fitLine, type Line, lineDistance, type Point } from './geometry.ts';
+import {
+  applyHomography,
+  fitHomography,
+  fitLine,
+  type Line,
+  lineDistance,
+  type Matrix3,
+  type Point,
+} from './geometry.ts';
 import { type GreyImage, percentile, thumbnail } from './image.ts';
 import type { Registration, RegistrationFailure } from './register.ts';
 import { pageRegistration } from './register-page.ts';
@@ -208,26 +216,52 @@ export function registerByTimingTracks(img: GreyImage, def: FormDefinition): Res
   if (!page)
     return { ok: false, failure: { reason: 'anchors-not-found', detail: 'the form declares no two tracks' } };
   let why = '';
-  for (const share of tol.inkShares) {
-    const found = findTracks(small, paper - share * (paper - ink), def, factor);
-    if (typeof found === 'string') {
-      why ||= found;
-      continue;
+  // Tracks running across the image: a page scanned or photographed a quarter turned. They are looked for
+  // on the image turned a quarter clockwise, and what is found there is turned back.
+  const across = Math.round(small.height * factor);
+  for (const turned of [false, true]) {
+    const view = turned ? quarterTurn(small) : small;
+    const back = turned ? (p: Point): Point => [p[1], across - p[0]] : (p: Point) => p;
+    for (const share of tol.inkShares) {
+      const found = findTracks(view, paper - share * (paper - ink), def, factor);
+      if (typeof found === 'string') {
+        why ||= found;
+        continue;
+      }
+      const ends = [found.left.top, found.right.top, found.right.bottom, found.left.bottom].map(back);
+      const t = fitHomography(page, ends);
+      if (!t) continue;
+      const result = pageRegistration(t, def, 'timing-tracks', 0);
+      const residualMm = Math.max(found.left.worstPx, found.right.worstPx) / (result.registration.dpi / 25.4);
+      if (residualMm > tol.maxResidualMm) {
+        return {
+          ok: false,
+          failure: {
+            reason: 'registration-residual',
+            detail: `a track's dashes lie ${residualMm.toFixed(2)} mm off its edge's line (over ${tol.maxResidualMm} mm): curled or folded`,
+          },
+        };
+      }
+      const orientation = turned ? turnOf(t, def) : 0;
+      return { ...result, registration: { ...result.registration, residualMm, orientation } };
     }
-    const t = fitHomography(page, [found.left.top, found.right.top, found.right.bottom, found.left.bottom]);
-    if (!t) continue;
-    const result = pageRegistration(t, def, 'timing-tracks', 0);
-    const residualMm = Math.max(found.left.worstPx, found.right.worstPx) / (result.registration.dpi / 25.4);
-    if (residualMm > tol.maxResidualMm) {
-      return {
-        ok: false,
-        failure: {
-          reason: 'registration-residual',
-          detail: `a track's dashes lie ${residualMm.toFixed(2)} mm off its edge's line (over ${tol.maxResidualMm} mm): curled or folded`,
-        },
-      };
-    }
-    return { ...result, registration: { ...result.registration, residualMm } };
   }
   return { ok: false, failure: { reason: 'anchors-not-found', detail: `timing tracks not found: ${why}` } };
+}
+
+/** The image turned a quarter clockwise: (x, y) of the result is (y, height - 1 - x) of the image. */
+function quarterTurn(img: GreyImage): GreyImage {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < w; y++) for (let x = 0; x < h; x++) out[y * h + x] = data[(h - 1 - x) * w + y]!;
+  return { data: out, width: h, height: w };
+}
+
+/** How far clockwise the page lies turned in the image, to the nearest quarter: its x axis's direction there. */
+function turnOf(t: Matrix3, def: FormDefinition): Registration['orientation'] {
+  const [cx, cy] = [def.page.width / 2, def.page.height / 2];
+  const [ax, ay] = applyHomography(t, cx, cy);
+  const [bx, by] = applyHomography(t, cx + 1, cy);
+  const quarters = Math.round(Math.atan2(by - ay, bx - ax) / (Math.PI / 2));
+  return ((((quarters % 4) + 4) % 4) * 90) as Registration['orientation'];
 }

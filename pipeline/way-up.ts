@@ -42,8 +42,8 @@ export function wayUp(
       detail: 'the form has no registration point in each quarter of the page',
     };
   const bubbles = form.fields.filter((f) => f.kind === 'bubbles');
-  // Tracks are found running down the image, so the page lies upright or upside down; four alike marks may
-  // lie any quarter turn round.
+  // Tracks are found running along the page's sides, so it lies as registration found it or turned half
+  // round; four alike marks may lie any quarter turn round.
   const turns = def.registration === 'timing-tracks' ? ([0, 2] as const) : ([0, 1, 2, 3] as const);
   const candidates = turns.flatMap((k) => {
     // The point seen in quarter j is the page's point j - k: page → page map, then the upright fit.
@@ -62,7 +62,8 @@ export function wayUp(
     const stretch =
       Math.hypot(across[0] - o[0], across[1] - o[1]) / Math.hypot(down[0] - o[0], down[1] - o[1]);
     if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
-    return [{ orientation: (k * 90) as Registration['orientation'], t }];
+    // Turned from the way registration found the page (a quarter, for tracks found across the image).
+    return [{ orientation: ((reg.orientation + k * 90) % 360) as Registration['orientation'], t }];
   });
   const least = def.bubbleAlign?.minContrast ?? 0;
   const weigh = (fields: BubblesInstance[]) =>

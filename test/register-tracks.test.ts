@@ -2,6 +2,7 @@
  * Registration by timing tracks (issue 14 C, OMRChecker's TWO_LINES): two columns of dashes down the page's
  * sides, each broken into two groups, painted onto generated pages through their true transform.
  */
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { findShippedForm, parseFormDefinition } from '../forms/definitions.ts';
 import type { FormDefinition, Track } from '../forms/schema.ts';
@@ -126,6 +127,23 @@ describe('registration on timing tracks', () => {
     expect(sheet.registration?.orientation).toBe(180);
     expect(compare(sheet, g.truth).silent).toEqual([]);
   });
+
+  it.each([90, 270])(
+    'reads a page scanned turned %i°, its tracks running across the image',
+    async (degrees) => {
+      const { g, img } = await page(def, 88);
+      const turned = await sharp(Buffer.from(img.data), {
+        raw: { width: img.width, height: img.height, channels: 1 },
+      })
+        .rotate(degrees)
+        .png()
+        .toBuffer();
+      const sheet = await recognisePage(await decodeFirstPage(new Uint8Array(turned)), { forms: [def] });
+      expect(sheet.status, sheet.detail).not.toBe('rejected');
+      expect(sheet.registration?.orientation).toBe(degrees);
+      expect(compare(sheet, g.truth).silent).toEqual([]);
+    },
+  );
 
   it('rejects a page whose track lost its end dash rather than fit a corner a dash off', async () => {
     const { img } = await page(def, 84, { skipLeft: 1 });
