@@ -188,7 +188,7 @@ function findTracks(
   );
   if (wantLeft === undefined && wantRight === undefined) {
     if (left.dashes !== right.dashes)
-      return `the tracks found have ${left.dashes} and ${right.dashes} dashes: a dash is lost at an end`;
+      return `the tracks found have ${left.dashes} and ${right.dashes} dashes: a dash lost or covered (at an end it would move a corner)`;
     return { left, right };
   }
   // The image's left track is the form's right one on a page upside down (way-up.ts turns it).
