@@ -109,7 +109,10 @@ describe('the verifier station in chromium', () => {
     // The browser's time stands still from here: only runFor moves it.
     await page.clock.pauseAt(Date.now() + 1000);
     await input.press('Enter');
-    expect(await taskRow(script.id)).toMatchObject({ status: 'done', decisions: 1 });
+    // The key is dispatched before its save reaches the database: a loaded machine shows the gap.
+    await expect
+      .poll(() => taskRow(script.id), { timeout: 10_000 })
+      .toMatchObject({ status: 'done', decisions: 1 });
     const unseen = await nextAfter(page, script.id);
 
     // A second Enter 250 ms after the next field appeared: refused, the field stays undecided.
@@ -180,7 +183,9 @@ describe('the verifier station in chromium', () => {
     await page.locator('[data-phase="ready"]').waitFor();
     await input.press('Enter');
     await expect.poll(() => shownTask(page)).toBe(aside);
-    expect(await taskRow(decided)).toMatchObject({ status: 'done', decisions: 3 });
+    await expect
+      .poll(() => taskRow(decided), { timeout: 10_000 })
+      .toMatchObject({ status: 'done', decisions: 3 });
     await page.context().close();
   }, 60_000);
 
