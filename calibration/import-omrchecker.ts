@@ -8,8 +8,7 @@
  * sheet's edges, the image frame, corner marks (bullseyes centred on the template's corners, on a page widened
  * by a marker's size each side) or timing tracks (their outer edges along the page's sides). Pre-processors
  * that move the page otherwise (feature alignment, rotation without markers) are refused by name with the
- * reason; those that only filter the image
- * (blur, levels, contrast) are not needed and are dropped.
+ * reason; those that only filter the image (blur, levels, contrast) are not needed and are dropped.
  *
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
  * size is not in the template, and registration tolerances are in millimetres of a real page.
