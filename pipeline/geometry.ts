@@ -131,6 +131,17 @@ export function fitHomography(src: readonly Point[], dst: readonly Point[]): Mat
   return H.map((v) => v / scale) as Matrix3;
 }
 
+/**
+ * Where one page millimetre along x and along y goes in the image at a page point: the map's local axes there
+ * (under a photo's keystone they differ from point to point, and from the matrix's own columns).
+ */
+export function axesAt(m: Matrix3, x: number, y: number): { across: Point; down: Point } {
+  const [ox, oy] = applyHomography(m, x, y);
+  const [ax, ay] = applyHomography(m, x + 1, y);
+  const [dx, dy] = applyHomography(m, x, y + 1);
+  return { across: [ax - ox, ay - oy], down: [dx - ox, dy - oy] };
+}
+
 /** Distances between `m(src[i])` and `dst[i]`. */
 export function residuals(m: Matrix3, src: readonly Point[], dst: readonly Point[]): number[] {
   return src.map((p, i) => {

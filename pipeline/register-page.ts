@@ -5,7 +5,7 @@
  */
 import type { FormDefinition } from '../forms/schema.ts';
 import {
-  applyHomography,
+  axesAt,
   fitHomography,
   fitLine,
   type Line,
@@ -53,10 +53,8 @@ export function pageRegistration(
   residualMm: number,
 ) {
   // Scale at the page's centre, along its width.
-  const { width: w, height: h } = def.page;
-  const [ax, ay] = applyHomography(t, w / 2, h / 2);
-  const [bx, by] = applyHomography(t, w / 2 + 1, h / 2);
-  const pxPerMm = Math.hypot(bx - ax, by - ay);
+  const { across } = axesAt(t, def.page.width / 2, def.page.height / 2);
+  const pxPerMm = Math.hypot(across[0], across[1]);
   return {
     ok: true as const,
     registration: {

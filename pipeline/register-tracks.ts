@@ -9,7 +9,7 @@
 import { cornerPoints, type FormDefinition, type Track } from '../forms/schema.ts';
 import { type Component, darkComponents } from './components.ts';
 import {
-  applyHomography,
+  axesAt,
   fitHomography,
   fitLine,
   type Line,
@@ -259,9 +259,7 @@ function quarterTurn(img: GreyImage): GreyImage {
 
 /** How far clockwise the page lies turned in the image, to the nearest quarter: its x axis's direction there. */
 function turnOf(t: Matrix3, def: FormDefinition): Registration['orientation'] {
-  const [cx, cy] = [def.page.width / 2, def.page.height / 2];
-  const [ax, ay] = applyHomography(t, cx, cy);
-  const [bx, by] = applyHomography(t, cx + 1, cy);
-  const quarters = Math.round(Math.atan2(by - ay, bx - ax) / (Math.PI / 2));
+  const { across } = axesAt(t, def.page.width / 2, def.page.height / 2);
+  const quarters = Math.round(Math.atan2(across[1], across[0]) / (Math.PI / 2));
   return ((((quarters % 4) + 4) % 4) * 90) as Registration['orientation'];
 }

@@ -6,7 +6,7 @@
 import type { BubblesInstance, ExpandedForm } from '../forms/definitions.ts';
 import { cornerPoints, type FormDefinition } from '../forms/schema.ts';
 import { type AlignedBlocks, alignBubbleBlocks, blocksOf } from './bubble-align.ts';
-import { applyHomography, fitAffine, multiply3, type Point } from './geometry.ts';
+import { axesAt, fitAffine, multiply3, type Point } from './geometry.ts';
 import type { GreyImage } from './image.ts';
 import type { Registration } from './register.ts';
 
@@ -55,12 +55,8 @@ export function wayUp(
     const t = multiply3(reg.transform, turn);
     // Measured at the page's centre: a photo's keystone scales the page unevenly, so the matrix's own
     // columns are not its stretch.
-    const [cx, cy] = [def.page.width / 2, def.page.height / 2];
-    const o = applyHomography(t, cx, cy);
-    const across = applyHomography(t, cx + 1, cy);
-    const down = applyHomography(t, cx, cy + 1);
-    const stretch =
-      Math.hypot(across[0] - o[0], across[1] - o[1]) / Math.hypot(down[0] - o[0], down[1] - o[1]);
+    const { across, down } = axesAt(t, def.page.width / 2, def.page.height / 2);
+    const stretch = Math.hypot(across[0], across[1]) / Math.hypot(down[0], down[1]);
     if (Math.max(stretch, 1 / stretch) > WAY_UP_STRETCH) return [];
     // Turned from the way registration found the page (a quarter, for tracks found across the image).
     return [{ orientation: ((reg.orientation + k * 90) % 360) as Registration['orientation'], t }];
