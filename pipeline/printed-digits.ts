@@ -198,12 +198,13 @@ function inkDigit(
   const w = DIGIT_WIDTH_MM * pxPerMm;
   const h = PRINTED_DIGIT_HEIGHT_MM * pxPerMm;
   const r = Math.max(0.5, (STROKE_MM * pxPerMm) / 2);
-  const segments: [number, number, number, number][] = [];
+  // Flat segment ends, indexed: this runs cold at start-up (the templates), where destructuring is slow.
+  const segments: number[] = [];
   for (const s of shape)
     for (let k = 1; k < s.length; k++) {
       const [u0, v0] = s[k - 1] as [number, number];
       const [u1, v1] = s[k] as [number, number];
-      segments.push([cx + (u0 - 0.5) * w, cy + (v0 - 0.5) * h, cx + (u1 - 0.5) * w, cy + (v1 - 0.5) * h]);
+      segments.push(cx + (u0 - 0.5) * w, cy + (v0 - 0.5) * h, cx + (u1 - 0.5) * w, cy + (v1 - 0.5) * h);
     }
   const x0 = Math.max(0, Math.floor(cx - w / 2 - r - 1));
   const x1 = Math.min(width - 1, Math.ceil(cx + w / 2 + r + 1));
@@ -214,9 +215,11 @@ function inkDigit(
       const px = x + 0.5;
       const py = y + 0.5;
       let d = Number.POSITIVE_INFINITY;
-      for (const [ax, ay, bx, by] of segments) {
-        const ex = bx - ax;
-        const ey = by - ay;
+      for (let k = 0; k < segments.length; k += 4) {
+        const ax = segments[k] as number;
+        const ay = segments[k + 1] as number;
+        const ex = (segments[k + 2] as number) - ax;
+        const ey = (segments[k + 3] as number) - ay;
         const len2 = ex * ex + ey * ey;
         const t = len2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * ex + (py - ay) * ey) / len2)) : 0;
         d = Math.min(d, Math.hypot(px - ax - t * ex, py - ay - t * ey));
@@ -248,8 +251,10 @@ export function printedDigitsInk(
   return { width, height, ink };
 }
 
-/** Templates at the reader's resolution: each digit alone in a window with the slack around it. */
-const templates: { size: [number, number]; ink: Float32Array[] } = (() => {
+/** Templates at the reader's resolution: each digit alone in a window with the slack around it. Made on the first
+ * read: most pages of most forms decode their bars and never need them. */
+let templates: { size: [number, number]; ink: Float32Array[] } | undefined;
+function digitTemplates(): { size: [number, number]; ink: Float32Array[] } {
   const w = Math.round((DIGIT_WIDTH_MM + 0.6) * READ_PX_PER_MM);
   const h = Math.round((PRINTED_DIGIT_HEIGHT_MM + 0.6) * READ_PX_PER_MM);
   const ink = [...'0123456789'].map((ch) => {
@@ -267,8 +272,9 @@ const templates: { size: [number, number]; ink: Float32Array[] } = (() => {
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / Math.sqrt(norm);
     return out;
   });
-  return { size: [w, h], ink };
-})();
+  templates = { size: [w, h], ink };
+  return templates;
+}
 
 export interface PrintedDigitsRead {
   /** The best digit at each of the 13 places. */
@@ -283,7 +289,8 @@ export interface PrintedDigitsRead {
  */
 export function readPrintedDigits(img: GreyImage, t: Matrix3, b: EanSymbol): PrintedDigitsRead {
   const tile = sampleRect(img, t, printedDigitsArea(b), READ_PX_PER_MM, b.rotation ?? 0);
-  const [tw, th] = templates.size;
+  const digits = templates ?? digitTemplates();
+  const [tw, th] = digits.size;
   const n = tw * th;
   const slack = Math.round(SLACK_MM * READ_PX_PER_MM);
   const window = new Float32Array(n);
@@ -312,7 +319,7 @@ export function readPrintedDigits(img: GreyImage, t: Matrix3, b: EanSymbol): Pri
         const spread = Math.sqrt(Math.max(0, sq - (sum * sum) / n));
         if (spread === 0) continue;
         for (let d = 0; d < 10; d++) {
-          const tpl = templates.ink[d] as Float32Array;
+          const tpl = digits.ink[d] as Float32Array;
           let s = 0;
           for (let k = 0; k < n; k++) s += (tpl[k] as number) * (window[k] as number);
           if (s / spread > (best[d] as number)) best[d] = s / spread;
