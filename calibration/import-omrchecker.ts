@@ -13,7 +13,7 @@
  * Template pixels become millimetres at one scale that puts the page's long side at 297 mm (A4): the real
  * size is not in the template, and registration tolerances are in millimetres of a real page.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FormDefinition, type FormDefinitionInput, FormDefinitionSchema } from '../forms/schema.ts';
 
 /** OMRChecker's built-in bubble field types (src/constants.py). */

@@ -2,7 +2,7 @@
  * Administration and who is calling: users and their roles, exams and their deadlines, the forms and the
  * checking rules in use.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 
 export const ROLES = ['operator', 'verifier', 'senior-verifier', 'expert', 'chair', 'admin'] as const;

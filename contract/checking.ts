@@ -3,7 +3,7 @@
  * progress, reference works and statistics, appeals, and printing (appeal kits, batches of works, paper
  * protocols).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 import { MessageParams } from './messages.ts';
 

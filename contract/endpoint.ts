@@ -3,7 +3,7 @@
  * platform/http.ts) and the stations (request and answer types, imported as types only). A request that does
  * not fit its schema is refused with 400 before any handler runs.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

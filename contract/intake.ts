@@ -1,5 +1,5 @@
 /** Intake for operators: batches, their upload and reconciliation, and a page's preview. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 import { Message } from './messages.ts';
 

@@ -3,7 +3,7 @@
  * code (web/app/texts.ts) and fill it in; the English text beside it is for logs and API callers. Errors have
  * their codes in platform/errors.ts; these are the codes of answers that succeeded but have something to say.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MESSAGE_CODES = [
   // A batch that does not add up (intake): what the operator must look at before it is closed.

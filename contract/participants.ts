@@ -2,7 +2,7 @@
  * Participants, exam points and kits from the regional information system: an export's files and the mapping
  * that reads them (calibration/regional/<year>/), taken all or nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 
 /** One row-level problem: the file, its row (first line; 0 for the whole file), the source column, a code. */

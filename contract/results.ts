@@ -2,7 +2,7 @@
  * Participants' results for chairs and administrators: each work's variant, an exam's results computed (again)
  * with what changed, and the results listed. Works are named by work code only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 
 const ExamParams = z.object({ id: z.string().min(1) });

@@ -2,7 +2,7 @@
  * Retention for administrators: what falls due, what is held past its date, the legal holds and the
  * destruction acts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 
 /** A material kind of calibration/retention (domain/retention.ts MATERIAL_KINDS). */

@@ -2,7 +2,7 @@
  * Group verification: many doubtful fields of one kind (one character, or one field of a form) leased at once
  * and shown on one screen, then decided together, each decision on its own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 import { Decision, TaskView } from './verification.ts';
 

@@ -1,5 +1,5 @@
 /** The verifier's loop: the next doubtful field, its image crop, a decision. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 
 const TaskId = z.object({ id: z.coerce.number().int().positive() });

@@ -2,7 +2,7 @@
  * Works for operators: which scan stands for a sheet, the printing system's kit manifest, and assembly on
  * demand.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint } from './endpoint.ts';
 import { Message } from './messages.ts';
 

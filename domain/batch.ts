@@ -3,7 +3,7 @@
  * declared (the manifest, from the room's forms) against received (pages stored) against recognised (pages
  * read, by the kind of sheet the recogniser found).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SheetKindSchema } from '../forms/schema.ts';
 
 /**

@@ -5,7 +5,7 @@
  * its criteria define, and any one firing makes the third check due.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileGradeProblem, GRADE } from '../forms/subject-files.ts';
 
 const CriterionSchema = z.strictObject({

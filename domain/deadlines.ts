@@ -6,7 +6,7 @@
  * working day" of a Friday hearing is the Monday (order L127), unless Monday is a holiday.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { realDay } from './exams.ts';
 import { EXAM_FORMS, type ExamForm } from './retention.ts';
 

@@ -22,7 +22,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BatchManifest, parseBatchManifest } from './batch.ts';
 
 const MAGIC = Buffer.from('RCOIPKG1');

@@ -7,7 +7,7 @@
  * protocols per exam point and per school, which print/results.ts draws.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TaskMark } from './scoring.ts';
 
 /** One participant's result as it leaves the system: what every layout picks its fields from. */

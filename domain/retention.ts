@@ -5,7 +5,7 @@
  * before its day has begun where the exam was sat.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GRADE } from '../forms/subject-files.ts';
 
 export const MATERIAL_KINDS = [

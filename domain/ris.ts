@@ -8,7 +8,7 @@
  * Participants who refused processing of their personal data (order L21, L561-562, L693) are read under their
  * code only: their personal fields are never read out of the row, and no error ever quotes a personal value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { realDay } from './exams.ts';
 import { KIT_ROLES, type KitRole } from './kits.ts';
 import { childAt, declaredEncoding, elementsNamed, parseXml, XmlError } from './xml.ts';

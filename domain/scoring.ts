@@ -6,7 +6,7 @@
  * computed under the old one are known and recomputed.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AnswerType, answerTypeOf, type SubjectAnswers } from '../forms/answer-types.ts';
 import { loadSubjectFiles, parseSubjectFile, SUBJECT_FILE_HEADER } from '../forms/subject-files.ts';
 import { type Scores, type SubjectRules, taskTotal } from './checking.ts';

@@ -5,7 +5,7 @@
  * answer is decoded as a whole (pipeline/answers.ts).
  */
 import { readdirSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALPHABETS } from './alphabets.ts';
 import { loadSubjectFiles, parseSubjectFile, SUBJECT_FILE_HEADER } from './subject-files.ts';
 

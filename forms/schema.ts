@@ -5,7 +5,7 @@
  * Grids are compact: a cell row is an origin, a cell size, a count and a pitch; a field repeated down the page
  * (answer rows 1..40) is one entry with explicit per-instance offsets where the print is irregular.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const mm = z.number().finite();
 const positiveMm = mm.positive();

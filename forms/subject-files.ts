@@ -3,7 +3,7 @@
  * each validated by its schema, named after the subject it declares, of the year whose folder holds it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** GVE is sat in grade 9 or 11. */
 export const GRADE = z.union([z.literal(9), z.literal(11)]);

@@ -5,7 +5,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PackageKeys, privateKeyFrom, publicKeyFrom } from '../domain/ppe-package.ts';
 import type { Adapters } from './adapters.ts';
 import { openDatabase } from './db.ts';

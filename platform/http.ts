@@ -4,7 +4,7 @@
  * the field, before the handler runs) and types the handler by them. Handlers stay thin: parse, call, answer.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Answer, Body, Endpoint, Params, Query } from '../contract/endpoint.ts';
 import { ServiceError } from './errors.ts';
 import type { Role, User } from './store/users.ts';
