@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
+import { decodeBitsPng } from './png-bits.ts';
 
 export { DECODE_LIMITS, PageRejection };
 
@@ -76,8 +77,8 @@ function reduction(format: ImageFormat, meta: Metadata, needs: PageNeeds | undef
 const GREY_SAFE_CHUNKS = new Set(['IHDR', 'IDAT', 'IEND']);
 
 /**
- * A palette PNG whose palette holds greys only (a 1-bit scan's black and white): libvips would expand it to
- * colour and convert that to grey, half of its decoding time. `asGrey` is the same file as a grey PNG when
+ * A palette PNG whose palette holds greys only, that `decodeBitsPng` leaves (2-8 bits, or interlaced): libvips
+ * would expand it to colour and convert that to grey, half of its decoding time. `asGrey` is the same file as a grey PNG when
  * its palette is the grey ramp of its bit depth (black, white at 1 bit), whose bits libvips expands straight
  * to grey; otherwise one band of the colour it expands to is the page. Null for any other PNG.
  */
@@ -155,8 +156,10 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
     let out: { data: Buffer; info: OutputInfo };
     const oriented = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
     const shrink = reduction(format, meta, needs);
+    const bits = format === 'png' ? decodeBitsPng(bytes) : null;
+    if (bits) return { image: largeEnough(bits), scale: FULL_SIZE };
+    const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
     try {
-      const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
       let pipeline = sharp(palette?.asGrey ?? bytes, {
         page: index,
         limitInputPixels: DECODE_LIMITS.maxPixels,
@@ -176,17 +179,14 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
       throw rejectionFromSharp(err);
     }
     const { width, height, channels } = out.info;
-    if (Math.min(width, height) < DECODE_LIMITS.minSide) {
-      throw new PageRejection('too-small', `${width}x${height} px is too small for a form page`);
-    }
     const scale: [number, number] =
       shrink > 1 ? [oriented.width / width, oriented.height / height] : FULL_SIZE;
     const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
     // A grey+alpha page comes back with two channels: keep the grey one.
-    if (channels === 1) return { image: { data, width, height }, scale };
+    if (channels === 1) return { image: largeEnough({ data, width, height }), scale };
     const grey = new Uint8Array(width * height);
     for (let i = 0; i < grey.length; i++) grey[i] = data[i * channels]!;
-    return { image: { data: grey, width, height }, scale };
+    return { image: largeEnough({ data: grey, width, height }), scale };
   };
   return {
     format,
@@ -197,3 +197,9 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
 }
 
 const FULL_SIZE: [number, number] = [1, 1];
+
+function largeEnough(image: GreyImage): GreyImage {
+  if (Math.min(image.width, image.height) < DECODE_LIMITS.minSide)
+    throw new PageRejection('too-small', `${image.width}x${image.height} px is too small for a form page`);
+  return image;
+}
