@@ -3,7 +3,8 @@
  * its COPY lines say (running its `npm` steps; system steps such as apt-get are outside /app and are only
  * checked for the font package the PDFs need), then starts the runtime stage's ENTRYPOINT with
  * `serve --demo` on a free port and an empty data dir, and checks /health, that the demo batch is processed,
- * the web stations' script, and a Cyrillic PDF made by the image's own code with its font embedded.
+ * the web stations' script, a Cyrillic PDF made by the image's own code with its font embedded, and that
+ * `recognise --jobs 2` reads sample pages in worker threads.
  * Any missing file fails it. Usage: `tsx scripts/image-check.ts` (scripts/image-check.sh).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -226,9 +227,28 @@ async function check(): Promise<void> {
     if (!pdf.subarray(0, 5).equals(Buffer.from('%PDF-'))) throw new Error('the PDF export made no PDF');
     if (!/\/FontName\s*\/\S*DejaVuSans/.test(pdfText(pdf)))
       throw new Error('the PDF does not embed DejaVu Sans (its Cyrillic text would not show)');
+    // Recognition in worker threads, which start the build's thread module by URL (the service recognises
+    // in-process, so the demo does not reach it): a missing module rejects every page as an internal error.
+    const samples = ['ege-as1-2023-scanner-1.jpg', 'bubble-sheet-60x5-phone-6.jpg'];
+    const recognised = execFileSync(
+      process.execPath,
+      [
+        ...entryArgs,
+        'recognise',
+        '--jobs',
+        '2',
+        '--out',
+        join(work, 'recognise'),
+        ...samples.map((f) => join('dist/samples/corpus', f)),
+      ],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    if (!recognised.includes(`${samples.length} pages in`) || /rejected: /.test(recognised))
+      throw new Error(`recognise --jobs 2 did not read the sample pages:\n${recognised}`);
     console.log(
       `image check: ok: /health, demo batch ${batchId} ${JSON.stringify(report.pagesByStatus)}, ` +
-        `web script, Cyrillic PDF (${pdf.length} bytes, DejaVu Sans embedded)`,
+        `web script, Cyrillic PDF (${pdf.length} bytes, DejaVu Sans embedded), ` +
+        `${samples.length} pages recognised in worker threads`,
     );
   } finally {
     service?.kill('SIGTERM');
