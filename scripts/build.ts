@@ -1,8 +1,8 @@
 /**
  * The production build, `npm run build`: the CLI, the service and the recognition thread bundled into plain
- * JavaScript in dist/ (dist/cli/rcoi.js, dist/workers/recognise-thread.js, dist/print/pdf.js; shared code in dist/chunks/), with
- * the data the modules read copied beside them in the source tree's layout. The web stations are bundled once
- * here.
+ * JavaScript in dist/ (dist/cli/rcoi.js, dist/workers/recognise-thread.js, dist/print/pdf.js; shared code in
+ * dist/chunks/), with the data the modules read copied beside them in the source tree's layout. The web
+ * stations are bundled once here.
  *
  * Bundled because start-up is mostly loading: Node 20 compiles and links every ES module file on its own, and
  * `import 'zod'` alone loaded 120 files (64 of them locales) and sharp loads semver's 50. So zod and sharp with
@@ -21,8 +21,10 @@ import { bundleSources } from '../web/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'dist');
-/** The process's entry, the modules started by URL rather than imported (worker threads), and the PDF module,
- * which the image check (scripts/image-check.ts) runs on its own. */
+/**
+ * The process's entry, the modules started by URL rather than imported (worker threads), and the PDF module,
+ * which the image check (scripts/image-check.ts) runs on its own.
+ */
 const ENTRIES = ['cli/rcoi.ts', 'workers/recognise-thread.ts', 'print/pdf.ts'];
 /** Packages bundled in; the rest are imported from node_modules at run time. */
 const BUNDLED_PACKAGES = new Set(['zod', 'sharp', 'semver', 'detect-libc', '@img/colour']);
