@@ -62,14 +62,20 @@ export interface DecodedSource {
  */
 const MIN_REDUCTION = { grey: 5, colour: 2 } as const;
 
-/** How much smaller than scanned a JPEG may be decoded: 1 when full size. */
-function reduction(format: ImageFormat, meta: Metadata, needs: PageNeeds | undefined): number {
-  if (format !== 'jpeg' || !needs || needs.pxPerMm <= 0 || !meta.width || !meta.height) return 1;
+/** How much smaller than scanned the page may be read, by its size and the needs: 1 when no smaller. */
+function allowedReduction(meta: Metadata, needs: PageNeeds | undefined): number {
+  if (!needs || needs.pxPerMm <= 0 || !meta.width || !meta.height) return 1;
   // A tenth above the need: the guess from the image's size is only as good as the scanner's framing.
   const need = Math.max(meta.width, meta.height) / needs.longSideMm / (needs.pxPerMm * 1.1);
   // Never below the smallest page decoding accepts: a form of large bubbles needs few pixels, but a page that
   // small would be refused as too small, not read.
-  const factor = Math.min(need, Math.min(meta.width, meta.height) / (2 * DECODE_LIMITS.minSide));
+  return Math.max(1, Math.min(need, Math.min(meta.width, meta.height) / (2 * DECODE_LIMITS.minSide)));
+}
+
+/** How much smaller than scanned a JPEG is decoded: 1 when full size. */
+function reduction(format: ImageFormat, meta: Metadata, needs: PageNeeds | undefined): number {
+  if (format !== 'jpeg') return 1;
+  const factor = allowedReduction(meta, needs);
   return factor >= ((meta.channels ?? 1) >= 3 ? MIN_REDUCTION.colour : MIN_REDUCTION.grey) ? factor : 1;
 }
 
@@ -156,8 +162,13 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
     let out: { data: Buffer; info: OutputInfo };
     const oriented = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
     const shrink = reduction(format, meta, needs);
-    const bits = format === 'png' ? decodeBitsPng(bytes) : null;
-    if (bits) return { image: largeEnough(bits), scale: FULL_SIZE };
+    const bits = format === 'png' ? decodeBitsPng(bytes, allowedReduction(meta, needs) >= 2) : null;
+    if (bits) {
+      const { width, height } = oriented;
+      const scale: [number, number] =
+        bits.width === width ? FULL_SIZE : [width / bits.width, height / bits.height];
+      return { image: largeEnough(bits), scale };
+    }
     const palette = format === 'png' && meta.isPalette ? greyPalettePng(bytes) : null;
     try {
       let pipeline = sharp(palette?.asGrey ?? bytes, {

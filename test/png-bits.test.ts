@@ -126,6 +126,34 @@ describe('1-bit grey PNGs decoded without libvips', () => {
     expect(samePixels(decodeBitsPng(png), reference)).toBe(true);
   });
 
+  it.each([
+    [203, 211, undefined],
+    [256, 200, undefined],
+    [333, 222, [255, 255, 255, 0, 0, 0]],
+    [1001, 231, [30, 30, 30, 200, 200, 200]],
+  ])(
+    'halves a %ix%i page into the means of its 2x2 blocks, a last odd row or column counted twice',
+    (width, height, palette) => {
+      const png = bitsPng(width, height, randomBits(width * height, width + height), {
+        filter: (y) => y % 5,
+        ...(palette && { palette }),
+      });
+      const full = decodeBitsPng(png)!;
+      const half = decodeBitsPng(png, true)!;
+      const [w, h] = [Math.ceil(width / 2), Math.ceil(height / 2)];
+      expect([half.width, half.height]).toEqual([w, h]);
+      const px = (x: number, y: number) =>
+        full.data[Math.min(y, height - 1) * width + Math.min(x, width - 1)]!;
+      const means = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          means[y * w + x] =
+            (px(2 * x, 2 * y) + px(2 * x + 1, 2 * y) + px(2 * x, 2 * y + 1) + px(2 * x + 1, 2 * y + 1) + 2) >>
+            2;
+      expect(Buffer.compare(half.data, means)).toBe(0);
+    },
+  );
+
   it('leaves to libvips what is not a plain 1-bit grey PNG', async () => {
     const bits = randomBits(220 * 220, 3);
     expect(decodeBitsPng(bitsPng(220, 220, bits, { palette: [0, 0, 0, 255, 0, 0] }))).toBeNull();
