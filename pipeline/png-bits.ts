@@ -7,12 +7,12 @@
  * block of dots. A dithered page is a halftone, and the bubble reader's samples (every 0.2 mm, 2.4 px at
  * 300 dpi) hit single dots: an empty bubble's fill then scatters up to 0.08 above its level, and on lettered
  * sheets about one answer in fifteen was doubted as a faint mark. The block means are the grey the dots
- * stand for (99.5-100% accepted, as a blurred page; BENCHMARKS.md), and a quarter of the pixels.
+ * stand for (99.5-100% accepted, as on a blurred page; BENCHMARKS.md), and a quarter of the pixels.
  *
  * Only the plain case is taken: bit depth 1, grey or a palette whose two entries are greys (black and white in
  * either order: what scanners and sharp write for 1 bit), not interlaced, no colour profile and no EXIF
- * orientation. Anything else is left to libvips (null). The page is what libvips makes of the same file: grey
- * 0 and 255, or the palette's grey (the red band of the colours libvips expands a palette to).
+ * orientation. Anything else is left to libvips (null). At full size the page is what libvips makes of the
+ * same file: grey 0 and 255, or the palette's grey (the red band of the colours libvips expands a palette to).
  */
 import { inflateSync } from 'node:zlib';
 import type { GreyImage } from './image.ts';
