@@ -84,9 +84,9 @@ const GREY_SAFE_CHUNKS = new Set(['IHDR', 'IDAT', 'IEND']);
 
 /**
  * A palette PNG whose palette holds greys only, that `decodeBitsPng` leaves (2-8 bits, or interlaced): libvips
- * would expand it to colour and convert that to grey, half of its decoding time. `asGrey` is the same file as a grey PNG when
- * its palette is the grey ramp of its bit depth (black, white at 1 bit), whose bits libvips expands straight
- * to grey; otherwise one band of the colour it expands to is the page. Null for any other PNG.
+ * would expand it to colour and convert that to grey, half of its decoding time. `asGrey` is the same file as
+ * a grey PNG when its palette is the grey ramp of its bit depth (black, white at 1 bit), whose bits libvips
+ * expands straight to grey; otherwise one band of the colour it expands to is the page. Null for any other PNG.
  */
 export function greyPalettePng(bytes: Uint8Array): { asGrey: Uint8Array | null } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
