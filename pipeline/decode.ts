@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
-import { decodeBitsPng } from './png-bits.ts';
+import { decodeBitsPng, pngChunks } from './png-bits.ts';
 
 export { DECODE_LIMITS, PageRejection };
 
@@ -89,28 +89,22 @@ const GREY_SAFE_CHUNKS = new Set(['IHDR', 'IDAT', 'IEND']);
  * expands straight to grey; otherwise one band of the colour it expands to is the page. Null for any other PNG.
  */
 export function greyPalettePng(bytes: Uint8Array): { asGrey: Uint8Array | null } | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const depth = bytes[24] ?? 0;
   if (bytes.length < 33 || bytes[25] !== 3) return null;
   const keep: Uint8Array[] = [bytes.subarray(0, 8)];
   let grey = false;
   let ramp = true;
-  for (let at = 8; at + 12 <= bytes.length; ) {
-    const length = view.getUint32(at);
-    const end = at + 12 + length;
-    if (end > bytes.length) break;
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+  for (const { type, data, whole } of pngChunks(bytes)) {
     if (type === 'PLTE') {
       const top = 2 ** depth - 1;
-      for (let i = 0; i * 3 + 2 < length; i++) {
-        const [r, g, b] = bytes.subarray(at + 8 + i * 3, at + 11 + i * 3);
+      for (let i = 0; i * 3 + 2 < data.length; i++) {
+        const [r, g, b] = data.subarray(i * 3, i * 3 + 3);
         if (r !== g || r !== b) return null;
         if (r !== Math.round((i * 255) / top)) ramp = false;
       }
       grey = true;
-    } else if (GREY_SAFE_CHUNKS.has(type)) keep.push(bytes.subarray(at, end));
+    } else if (GREY_SAFE_CHUNKS.has(type)) keep.push(whole);
     else if (type === 'tRNS') ramp = false;
-    at = end;
   }
   if (!grey) return null;
   if (!ramp) return { asGrey: null };

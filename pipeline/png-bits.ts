@@ -22,6 +22,26 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Chunks that would make libvips read the pixels otherwise than as plain grey. */
 const LEFT_TO_LIBVIPS = new Set(['iCCP', 'eXIf']);
 
+export interface PngChunk {
+  type: string;
+  /** The chunk's data. */
+  data: Uint8Array;
+  /** The whole chunk: length, type, data and CRC. */
+  whole: Uint8Array;
+}
+
+/** A PNG's chunks after its signature, in order, up to the first that runs past the file's end. */
+export function* pngChunks(bytes: Uint8Array): Generator<PngChunk> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const end = at + 12 + view.getUint32(at);
+    if (end > bytes.length) return;
+    const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+    yield { type, data: bytes.subarray(at + 8, end - 4), whole: bytes.subarray(at, end) };
+    at = end;
+  }
+}
+
 /** Eight pixels for each byte of bits, as two 32-bit words in the platform's byte order: `levels` for 0 and 1. */
 function expansion([zero, one]: [number, number]): Uint32Array {
   const bytes = new Uint8Array(256 * 8);
@@ -30,18 +50,28 @@ function expansion([zero, one]: [number, number]): Uint32Array {
   return new Uint32Array(bytes.buffer);
 }
 
+/** The mean of a 2x2 block holding `ones` dots of `levels[1]` and the rest of `levels[0]`, rounded. */
+function blockMean([zero, one]: [number, number], ones: number): number {
+  return (zero * (4 - ones) + one * ones + 2) >> 2;
+}
+
+/** The last table made, kept: its 65,536 entries took longer to make than a page takes to halve. */
+let lastBlockMeans: { levels: [number, number]; table: Uint32Array } | undefined;
+
 /**
  * For a byte of bits from each of two rows, the four means of their 2x2 blocks, as one 32-bit word in the
  * platform's byte order; index `(upper << 8) | lower`.
  */
-function blockMeans([zero, one]: [number, number]): Uint32Array {
+function blockMeans(levels: [number, number]): Uint32Array {
   const bytes = new Uint8Array(65536 * 4);
   for (let pair = 0; pair < 65536; pair++)
     for (let g = 0; g < 4; g++) {
       const shift = 6 - 2 * g;
       const bits = ((pair >> (8 + shift)) & 3) | (((pair >> shift) & 3) << 2);
-      const ones = (bits & 1) + ((bits >> 1) & 1) + ((bits >> 2) & 1) + ((bits >> 3) & 1);
-      bytes[pair * 4 + g] = (zero * (4 - ones) + one * ones + 2) >> 2;
+      bytes[pair * 4 + g] = blockMean(
+        levels,
+        (bits & 1) + ((bits >> 1) & 1) + ((bits >> 2) & 1) + ((bits >> 3) & 1),
+      );
     }
   return new Uint32Array(bytes.buffer);
 }
@@ -62,21 +92,18 @@ export function decodeBitsPng(bytes: Uint8Array, half = false): GreyImage | null
   let levels: [number, number] | undefined = colourType === 0 ? [0, 255] : undefined;
   const idat: Uint8Array[] = [];
   let ended = false;
-  for (let at = 8; at + 12 <= bytes.length && !ended; ) {
-    const length = view.getUint32(at);
-    const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
-    const end = at + 12 + length;
-    if (end > bytes.length)
-      throw new PageRejection('corrupt-image', `PNG ${type} chunk runs past the file's end`);
+  for (const { type, data } of pngChunks(bytes)) {
     if (LEFT_TO_LIBVIPS.has(type)) return null;
     if (type === 'PLTE' && colourType === 3) {
-      const [r0, g0, b0, r1, g1, b1] = bytes.subarray(at + 8, at + 8 + Math.min(length, 6));
-      if (length < 6 || r0 !== g0 || r0 !== b0 || r1 !== g1 || r1 !== b1) return null;
+      const [r0, g0, b0, r1, g1, b1] = data;
+      if (data.length < 6 || r0 !== g0 || r0 !== b0 || r1 !== g1 || r1 !== b1) return null;
       levels = [r0!, r1!];
     }
-    if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
-    ended = type === 'IEND';
-    at = end;
+    if (type === 'IDAT') idat.push(data);
+    if (type === 'IEND') {
+      ended = true;
+      break;
+    }
   }
   if (!ended || idat.length === 0) throw new PageRejection('corrupt-image', 'PNG is truncated: no image end');
   if (!levels) return null;
@@ -166,11 +193,12 @@ function halve(
 ): GreyImage {
   const w = Math.ceil(width / 2);
   const h = Math.ceil(height / 2);
-  const table = blockMeans(levels);
+  if (lastBlockMeans?.levels[0] !== levels[0] || lastBlockMeans.levels[1] !== levels[1])
+    lastBlockMeans = { levels, table: blockMeans(levels) };
+  const { table } = lastBlockMeans;
   const out = new Uint8Array(w * h);
   const rowBytes = new Uint8Array(stride * 4);
   const rowWords = new Uint32Array(rowBytes.buffer);
-  const [zero, one] = levels;
   const bit = (row: number, x: number) => (raw[row + (x >> 3)]! >> (7 - (x & 7))) & 1;
   for (let y = 0; y < h; y++) {
     const upper = 2 * y * (stride + 1) + 1;
@@ -179,8 +207,7 @@ function halve(
     out.set(rowBytes.subarray(0, w), y * w);
     if (width % 2 === 1) {
       // The last block holds one column of the page, not the padding bit beyond it.
-      const ones = 2 * (bit(upper, width - 1) + bit(lower, width - 1));
-      out[y * w + w - 1] = (zero * (4 - ones) + one * ones + 2) >> 2;
+      out[y * w + w - 1] = blockMean(levels, 2 * (bit(upper, width - 1) + bit(lower, width - 1)));
     }
   }
   return { data: out, width: w, height: h };

@@ -251,10 +251,14 @@ export function printedDigitsInk(
   return { width, height, ink };
 }
 
-/** Templates at the reader's resolution: each digit alone in a window with the slack around it. Made on the first
- * read: most pages of most forms decode their bars and never need them. */
 let templates: { size: [number, number]; ink: Float32Array[] } | undefined;
+
+/**
+ * Templates at the reader's resolution: each digit alone in a window with the slack around it. Made on the
+ * first read: most pages of most forms decode their bars and never need them.
+ */
 function digitTemplates(): { size: [number, number]; ink: Float32Array[] } {
+  if (templates) return templates;
   const w = Math.round((DIGIT_WIDTH_MM + 0.6) * READ_PX_PER_MM);
   const h = Math.round((PRINTED_DIGIT_HEIGHT_MM + 0.6) * READ_PX_PER_MM);
   const ink = [...'0123456789'].map((ch) => {
@@ -289,7 +293,7 @@ export interface PrintedDigitsRead {
  */
 export function readPrintedDigits(img: GreyImage, t: Matrix3, b: EanSymbol): PrintedDigitsRead {
   const tile = sampleRect(img, t, printedDigitsArea(b), READ_PX_PER_MM, b.rotation ?? 0);
-  const digits = templates ?? digitTemplates();
+  const digits = digitTemplates();
   const [tw, th] = digits.size;
   const n = tw * th;
   const slack = Math.round(SLACK_MM * READ_PX_PER_MM);
