@@ -139,12 +139,15 @@ describe("the chair's appeals on the regulation's clock", () => {
     await expect
       .poll(() => page.locator('table.appeals tr', { hasText: 'W-APPEAL' }).textContent())
       .toContain('удовлетворена');
-    await expect(appeal.textContent()).resolves.toContain(
-      'заседание 2026-06-05; баллы перепроверки 2, итог 2',
-    );
-    await expect(
-      appeal.locator('tbody tr', { hasText: 'протоколы конфликтной комиссии' }).locator('td.error').count(),
-    ).resolves.toBe(1);
+    // The steps table is fetched again after the decision lands: poll, never read once.
+    await expect
+      .poll(() => appeal.textContent())
+      .toContain('заседание 2026-06-05; баллы перепроверки 2, итог 2');
+    await expect
+      .poll(() =>
+        appeal.locator('tbody tr', { hasText: 'протоколы конфликтной комиссии' }).locator('td.error').count(),
+      )
+      .toBe(1);
     // Heard on 5 June: the protocols were due at the RCOI on 6 June (order L125), now overdue.
     await expect.poll(() => overdue.textContent()).toContain('протоколы конфликтной комиссии получены РЦОИ');
     await expect(axeFindings(page)).resolves.toEqual([]);
