@@ -4,6 +4,7 @@
  */
 import { crc32 } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { halveByBlockMeans, isBilevel } from './block-means.ts';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
 import { decodeBitsPng, pngChunks } from './png-bits.ts';
@@ -48,8 +49,8 @@ export interface DecodedSource {
   /** Decodes one page (0-based) at full size; throws PageRejection for that page alone. */
   page(index: number): Promise<GreyImage>;
   /**
-   * The same for a reading with these needs: a JPEG may come out smaller (`scale`), never below what the
-   * needs ask, assuming the page fills the image.
+   * The same for a reading with these needs: a JPEG, or a black-and-white page at half size, may come out
+   * smaller (`scale`), never below what the needs ask, assuming the page fills the image.
    */
   pageFor(index: number, needs: PageNeeds): Promise<ReadablePage>;
 }
@@ -184,14 +185,21 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
       throw rejectionFromSharp(err);
     }
     const { width, height, channels } = out.info;
+    const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
+    let image: GreyImage = { data, width, height };
+    if (channels !== 1) {
+      // A grey+alpha page comes back with two channels: keep the grey one.
+      image = { data: new Uint8Array(width * height), width, height };
+      for (let i = 0; i < image.data.length; i++) image.data[i] = data[i * channels]!;
+    }
+    // A black-and-white page read at the half size the forms allow, as `decodeBitsPng` reads a 1-bit PNG.
+    if (shrink === 1 && allowedReduction(meta, needs) >= 2 && isBilevel(image)) {
+      const half = halveByBlockMeans(image);
+      return { image: largeEnough(half), scale: [width / half.width, height / half.height] };
+    }
     const scale: [number, number] =
       shrink > 1 ? [oriented.width / width, oriented.height / height] : FULL_SIZE;
-    const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
-    // A grey+alpha page comes back with two channels: keep the grey one.
-    if (channels === 1) return { image: largeEnough({ data, width, height }), scale };
-    const grey = new Uint8Array(width * height);
-    for (let i = 0; i < grey.length; i++) grey[i] = data[i * channels]!;
-    return { image: largeEnough({ data: grey, width, height }), scale };
+    return { image: largeEnough(image), scale };
   };
   return {
     format,

@@ -138,6 +138,26 @@ describe('1-bit scans', () => {
       expect(reading(await readFile(bytes, [def]))).toEqual(reference);
   });
 
+  it('come out at half size, the means of 2x2 blocks, whichever file holds the page, when the form allows', async () => {
+    const page = (await generateSheet(def, 14, 'scanner', {}, { dpi: 300 })).image;
+    const files = await bilevelFiles(page);
+    const needs = pageNeeds([def]);
+    const full = await (await openSource(files.grey)).page(0);
+    const [w, h] = [Math.ceil(full.width / 2), Math.ceil(full.height / 2)];
+    const halves = [];
+    for (const bytes of [files.png, files.g4, files.grey]) {
+      const { image, scale } = await (await openSource(bytes)).pageFor(0, needs);
+      expect([image.width, image.height, scale]).toEqual([w, h, [full.width / w, full.height / h]]);
+      halves.push(image.data);
+    }
+    // One decoder for the 1-bit PNG, libvips and the block means for the other two: the same pixels.
+    expect(Buffer.compare(halves[0]!, halves[1]!)).toBe(0);
+    expect(Buffer.compare(halves[0]!, halves[2]!)).toBe(0);
+    // The same page in grey tones is not black and white: read at full size.
+    const grey = await sharp(page).png().toBuffer();
+    expect((await (await openSource(grey)).pageFor(0, needs)).scale).toEqual([1, 1]);
+  });
+
   it('are read as grey PNGs when their palette is black then white, as one band of it otherwise', async () => {
     const asGrey = greyPalettePng(palettePng)?.asGrey;
     expect(asGrey).toBeInstanceOf(Uint8Array);
