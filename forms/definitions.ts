@@ -16,6 +16,7 @@ import {
   type SheetKind,
   type Symbology,
 } from './schema.ts';
+import { PARSE_ONCE } from './subject-files.ts';
 
 export type { FormDefinition, Rect, Redaction, SheetKind, Symbology };
 export { redactionAreas };
@@ -43,7 +44,7 @@ function formatIssues(error: z.ZodError): string[] {
 
 /** Validates parsed JSON; the error names every bad key. */
 export function parseFormDefinition(json: unknown, source = '(inline)'): FormDefinition {
-  const result = FormDefinitionSchema.safeParse(json);
+  const result = FormDefinitionSchema.safeParse(json, PARSE_ONCE);
   if (!result.success) throw new FormDefinitionError(source, formatIssues(result.error));
   return result.data;
 }
