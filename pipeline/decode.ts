@@ -4,7 +4,7 @@
  */
 import { crc32 } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { halveByBlockMeans, isBilevel } from './block-means.ts';
+import { halveByBlockMeans, isBilevel, isDithered } from './block-means.ts';
 import type { GreyImage } from './image.ts';
 import { DECODE_LIMITS, PageRejection } from './page-rejection.ts';
 import { decodeBitsPng, pngChunks } from './png-bits.ts';
@@ -192,8 +192,9 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
       image = { data: new Uint8Array(width * height), width, height };
       for (let i = 0; i < image.data.length; i++) image.data[i] = data[i * channels]!;
     }
-    // A black-and-white page read at the half size the forms allow, as `decodeBitsPng` reads a 1-bit PNG.
-    if (shrink === 1 && allowedReduction(meta, needs) >= 2 && isBilevel(image)) {
+    // A black-and-white or dithered page read at the half size the forms allow, as `decodeBitsPng` reads a
+    // 1-bit PNG: the block means are the grey the dots stand for.
+    if (shrink === 1 && allowedReduction(meta, needs) >= 2 && (isBilevel(image) || isDithered(image))) {
       const half = halveByBlockMeans(image);
       return { image: largeEnough(half), scale: [width / half.width, height / half.height] };
     }

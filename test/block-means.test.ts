@@ -4,9 +4,10 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { halveByBlockMeans, isBilevel } from '../pipeline/block-means.ts';
+import { halveByBlockMeans, isBilevel, isDithered } from '../pipeline/block-means.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { decodeBitsPng } from '../pipeline/png-bits.ts';
+import { ditherToBits } from '../samples/bilevel.ts';
 
 /** A page of random dots of the two levels, the same for the same seed. */
 function dots(width: number, height: number, seed: number, [zero, one] = [0, 255]): GreyImage {
@@ -43,6 +44,34 @@ describe('isBilevel', () => {
       .raw()
       .toBuffer({ resolveWithObject: true });
     expect(isBilevel({ data, width: info.width, height: info.height })).toBe(false);
+  });
+});
+
+/** Decoded 8-bit grey pixels of an image file, as libvips gives them. */
+async function greyOf(bytes: Buffer): Promise<GreyImage> {
+  const { data, info } = await sharp(bytes).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+describe('isDithered', () => {
+  // A light page: paper at 235 down to a grey band at 160, as a scanner's paper and a printed tint are.
+  const width = 600;
+  const height = 800;
+  const tones = new Uint8Array(width * height).map((_, i) => (Math.floor(i / width) % 200 < 40 ? 160 : 235));
+  const raw = (data: Uint8Array) => sharp(data, { raw: { width, height, channels: 1 } });
+
+  it('holds for a dithered page, as an 8-bit PNG and as a JPEG', async () => {
+    const dots = ditherToBits(tones, width);
+    expect(isDithered({ data: dots, width, height })).toBe(true);
+    expect(isDithered(await greyOf(await raw(dots).jpeg({ quality: 75 }).toBuffer()))).toBe(true);
+  });
+
+  it('fails for the same page in grey tones, and for one-pixel rules, which continue up or down', async () => {
+    expect(isDithered(await greyOf(await raw(tones).jpeg({ quality: 75 }).toBuffer()))).toBe(false);
+    // A low-resolution scan of a ruled table: a one-pixel line every fourth column.
+    const rules = new Uint8Array(width * height).map((_, i) => (i % 4 === 0 ? 0 : 255));
+    expect(isDithered({ data: rules, width, height })).toBe(false);
+    expect(isBilevel({ data: rules, width, height })).toBe(true);
   });
 });
 

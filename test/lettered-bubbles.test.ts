@@ -356,10 +356,10 @@ describe('rcoi calibrate bubbles on a sheet with letters printed in its bubbles'
 });
 
 describe('dithered 1-bit files, as scanners write them', () => {
-  // The generator's dithered pages are 8-bit PNGs of black and white; a scanner's are mostly 1-bit files. Read
-  // as recognition reads a file, with the resolution the form needs, every one of them comes out at half size,
-  // each pixel its 2x2 block's mean, the grey the dots stand for: the 1-bit PNG in its own decoder, the others
-  // after libvips. Read at full size, these pages had 15 to 28 false faint-mark doubts among 140 answers (a
+  // The generator's dithered pages are 8-bit PNGs of black and white; a scanner's are mostly 1-bit files, and
+  // some are saved as JPEGs. Read as recognition reads a file, with the resolution the form needs, every one of
+  // them comes out at half size, each pixel its 2x2 block's mean, the grey the dots stand for: the 1-bit PNG in
+  // its own decoder, the others after libvips. Read at full size, these pages had 15 to 28 false faint-mark doubts among 140 answers (a
   // sample every 0.2 mm hits single dots).
   const files = {
     '1-bit PNG': async (page: Uint8Array) => {
@@ -374,12 +374,14 @@ describe('dithered 1-bit files, as scanners write them', () => {
     'G4 TIFF': (page: Uint8Array) =>
       sharp(page).toColourspace('b-w').tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer(),
     '8-bit PNG': async (page: Uint8Array) => page,
+    JPEG: (page: Uint8Array) => sharp(page).toColourspace('b-w').jpeg({ quality: 85 }).toBuffer(),
   };
   it.each([
     ['1-bit PNG', 'solid marks', 'solid', 0],
     ['1-bit PNG', 'light pencil, turned 3 degrees', 'pencil', 3],
     ['G4 TIFF', 'solid marks', 'solid', 0],
     ['8-bit PNG', 'light pencil, turned 3 degrees', 'pencil', 3],
+    ['JPEG', 'solid marks', 'solid', 0],
   ] as const)(
     '%s, %s: 0 silent errors and at least 98 percent auto-accepted',
     async (file, _, markStyle, rotationDeg) => {
