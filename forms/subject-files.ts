@@ -41,13 +41,13 @@ function issuesOf(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  ');
 }
 
-/** Validates one file; the error names the file and every bad key, or a name or year that is not its own. */
 /**
  * Parse options for data read once a process: without zod's compiled fast path, which builds a function per
  * object schema on its first parse and pays off only over many (15-20 ms of the CLI's 0.3 s start-up).
  */
 export const PARSE_ONCE = { jitless: true } as const;
 
+/** Validates one file; the error names the file and every bad key, or a name or year that is not its own. */
 export function parseSubjectFile<T extends SubjectFile>(
   schema: z.ZodType<T>,
   kind: string,

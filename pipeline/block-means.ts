@@ -65,8 +65,10 @@ export function isDithered(image: GreyImage): boolean {
   return seen > 0 && dots > DITHERED_SHARE * seen;
 }
 
-/** The page at half size (width and height rounded up), each pixel its 2x2 block's mean; an odd last row or
- * column counts twice, as in `decodeBitsPng`. */
+/**
+ * The page at half size (width and height rounded up), each pixel its 2x2 block's mean; an odd last row or
+ * column counts twice, as in `decodeBitsPng`.
+ */
 export function halveByBlockMeans(image: GreyImage): GreyImage {
   const { data, width, height } = image;
   const w = Math.ceil(width / 2);

@@ -49,8 +49,8 @@ export interface DecodedSource {
   /** Decodes one page (0-based) at full size; throws PageRejection for that page alone. */
   page(index: number): Promise<GreyImage>;
   /**
-   * The same for a reading with these needs: a JPEG, or a black-and-white page at half size, may come out
-   * smaller (`scale`), never below what the needs ask, assuming the page fills the image.
+   * The same for a reading with these needs: a JPEG, or a black-and-white or dithered page at half size, may
+   * come out smaller (`scale`), never below what the needs ask, assuming the page fills the image.
    */
   pageFor(index: number, needs: PageNeeds): Promise<ReadablePage>;
 }
