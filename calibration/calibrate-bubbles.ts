@@ -18,6 +18,7 @@ import type { BubbleEmpty, BubbleThresholdsInput, FormDefinitionInput } from '..
 import { aboveEmpty, type BubbleMeasure, measureBubbles } from '../pipeline/bubbles.ts';
 import { type GreyImage, paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, register } from '../pipeline/register.ts';
+import { pageNeeds } from '../pipeline/resolution.ts';
 import { decodePages, rawDefinition } from './calibrate-form.ts';
 
 export const BUBBLE_CALIBRATION = {
@@ -196,12 +197,15 @@ export async function calibrateBubblesFiles(
 ): Promise<BubbleCalibrationRun | { problem: string }> {
   const def = resolveForm(idOrPath);
   const scans: BlankScan[] = [];
-  for await (const p of decodePages(files))
-    scans.push(
-      'img' in p
-        ? measureBlankScan(p.img, def, p.source, p.page)
-        : { source: p.source, page: p.page, failure: p.error, measures: [] },
-    );
+  for await (const p of decodePages(files, pageNeeds([def]))) {
+    if (!('img' in p)) {
+      scans.push({ source: p.source, page: p.page, failure: p.error, measures: [] });
+      continue;
+    }
+    const scan = measureBlankScan(p.img, def, p.source, p.page);
+    // As recognition does, a page the smaller copy did not register is measured at full size.
+    scans.push(scan.failure && p.full ? measureBlankScan(await p.full(), def, p.source, p.page) : scan);
+  }
   const calibration = calibrateBubbles(def, scans);
   const problem = calibrationProblem(calibration);
   if (problem) return { problem };

@@ -17,7 +17,7 @@ import {
   resolveForm,
 } from '../forms/definitions.ts';
 import type { FormDefinitionInput } from '../forms/schema.ts';
-import { openSource, PageRejection } from '../pipeline/decode.ts';
+import { openSource, type PageNeeds, PageRejection } from '../pipeline/decode.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import { type GreyImage, paperLevel, sampleBilinear } from '../pipeline/image.ts';
 import { findAnchorCandidates, type Orientation, type Registration, register } from '../pipeline/register.ts';
@@ -383,16 +383,33 @@ export function adjustDefinition(raw: FormDefinitionInput, entries: EntryReport[
   return out;
 }
 
-export type DecodedPage = { source: string; page: number } & ({ img: GreyImage } | { error: string });
+export type DecodedPage = { source: string; page: number } & (
+  | {
+      img: GreyImage;
+      /** On a page decoded smaller for `needs`: the page at full size, to measure again where that failed. */
+      full?: () => Promise<GreyImage>;
+    }
+  | { error: string }
+);
 
-/** Every page of the files, decoded one at a time; a page that does not decode is reported, not thrown. */
-export async function* decodePages(files: string[]): AsyncGenerator<DecodedPage> {
+/**
+ * Every page of the files, decoded one at a time; a page that does not decode is reported, not thrown. With
+ * `needs`, each page is decoded as recognition decodes it for those forms (a dithered page at half size, as
+ * the grey its dots stand for), so what is measured is what will be read.
+ */
+export async function* decodePages(files: string[], needs?: PageNeeds): AsyncGenerator<DecodedPage> {
   for (const source of files) {
     try {
       const src = await openSource(await readFile(source));
       for (let page = 0; page < src.pageCount; page++) {
         try {
-          yield { source, page, img: await src.page(page) };
+          if (!needs) {
+            yield { source, page, img: await src.page(page) };
+            continue;
+          }
+          const { image, scale } = await src.pageFor(page, needs);
+          const reduced = scale[0] !== 1 || scale[1] !== 1;
+          yield { source, page, img: image, ...(reduced && { full: () => src.page(page) }) };
         } catch (err) {
           if (!(err instanceof PageRejection)) throw err;
           yield { source, page, error: `${err.reason}: ${err.message}` };

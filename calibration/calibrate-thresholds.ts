@@ -26,6 +26,7 @@ import { openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
+import { pageNeeds } from '../pipeline/resolution.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
 import { turnsByBlocks, wayUp } from '../pipeline/way-up.ts';
 import type { SheetTruth } from '../samples/generate.ts';
@@ -362,15 +363,20 @@ export async function measureLabelledFiles(
       measures.skipped.push({ source, reason: `no ground truth: ${(err as Error).message.split('\n')[0]}` });
       continue;
     }
-    let img: GreyImage;
+    const withCharacters = measures.charactersSkipped === undefined;
+    let page: ReturnType<typeof measureLabelledPage>;
     try {
-      img = await (await openSource(await readFile(source))).page(0);
+      // Decoded as recognition decodes it, and measured again at full size where the smaller copy failed.
+      const src = await openSource(await readFile(source));
+      const { image, scale } = await src.pageFor(0, pageNeeds([def]));
+      page = measureLabelledPage(image, def, truth, withCharacters);
+      if (typeof page === 'string' && (scale[0] !== 1 || scale[1] !== 1))
+        page = measureLabelledPage(await src.page(0), def, truth, withCharacters);
     } catch (err) {
       if (!(err instanceof PageRejection)) throw err;
       measures.skipped.push({ source, reason: `${err.reason}: ${err.message}` });
       continue;
     }
-    const page = measureLabelledPage(img, def, truth, measures.charactersSkipped === undefined);
     if (typeof page === 'string') {
       measures.skipped.push({ source, reason: page });
       continue;

@@ -359,8 +359,8 @@ describe('dithered 1-bit files, as scanners write them', () => {
   // The generator's dithered pages are 8-bit PNGs of black and white; a scanner's are mostly 1-bit files, and
   // some are saved as JPEGs. Read as recognition reads a file, with the resolution the form needs, every one of
   // them comes out at half size, each pixel its 2x2 block's mean, the grey the dots stand for: the 1-bit PNG in
-  // its own decoder, the others after libvips. Read at full size, these pages had 15 to 28 false faint-mark doubts among 140 answers (a
-  // sample every 0.2 mm hits single dots).
+  // its own decoder, the others after libvips. Read at full size, these pages had 15 to 28 false faint-mark
+  // doubts among 140 answers (a sample every 0.2 mm hits single dots).
   const files = {
     '1-bit PNG': async (page: Uint8Array) => {
       const { data, info } = await sharp(page).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
@@ -412,6 +412,27 @@ describe('dithered 1-bit files, as scanners write them', () => {
       expect((fields - doubted) / fields).toBeGreaterThanOrEqual(0.98);
     },
   );
+
+  it('calibrates on dithered blank scans as it reads them: thresholds as tight as grey scans give', async () => {
+    const blanks: string[] = [];
+    for (const seed of [1, 2]) {
+      const g = await generateSheet(
+        lettered,
+        seed,
+        'scanner',
+        { exactly: {} },
+        { dpi: 300, bilevel: 'dither' },
+      );
+      const path = join(dir, `dithered-blank-${seed}.png`);
+      await writeFile(path, await files['1-bit PNG'](g.image));
+      blanks.push(path);
+    }
+    const out = join(dir, 'dithered.bubbles.json');
+    expect((await calibrate(['bubbles', '--form', FIXTURE, '--out', out, ...blanks])).code).toBe(0);
+    // Measured at full size, where the dots scatter every empty bubble, the residue doubt started at 0.091
+    // (grey blank scans of the same sheets: 0.057), and an erasure up to there would pass as empty.
+    expect(loadFormDefinitionFile(out).thresholds.bubbles?.residue).toBeLessThan(0.07);
+  });
 });
 
 describe('the generator', () => {
