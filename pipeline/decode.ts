@@ -64,7 +64,7 @@ export interface DecodedSource {
 const MIN_REDUCTION = { grey: 5, colour: 2 } as const;
 
 /** How much smaller than scanned the page may be read, by its size and the needs: 1 when no smaller. */
-function allowedReduction(meta: Metadata, needs: PageNeeds | undefined): number {
+function allowedReduction(meta: Pick<Metadata, 'width' | 'height'>, needs: PageNeeds | undefined): number {
   if (!needs || needs.pxPerMm <= 0 || !meta.width || !meta.height) return 1;
   // A tenth above the need: the guess from the image's size is only as good as the scanner's framing.
   const need = Math.max(meta.width, meta.height) / needs.longSideMm / (needs.pxPerMm * 1.1);
@@ -140,7 +140,7 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
     // pdf-lib is loaded by the first PDF only: it is half of what a process or worker thread loads at start.
     const { openPdf } = await import('./pdf.ts');
     const pdf = await openPdf(bytes);
-    const pageFor = async (i: number) => ({ image: await pdf.page(i), scale: FULL_SIZE });
+    const pageFor = async (i: number, needs: PageNeeds) => descreened(await pdf.page(i), needs);
     return { format, pageCount: pdf.pageCount, page: pdf.page, pageFor };
   }
   let meta: Metadata;
@@ -192,15 +192,8 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
       image = { data: new Uint8Array(width * height), width, height };
       for (let i = 0; i < image.data.length; i++) image.data[i] = data[i * channels]!;
     }
-    // A black-and-white or dithered page read at the half size the forms allow, as `decodeBitsPng` reads a
-    // 1-bit PNG: the block means are the grey the dots stand for.
-    if (shrink === 1 && allowedReduction(meta, needs) >= 2 && (isBilevel(image) || isDithered(image))) {
-      const half = halveByBlockMeans(image);
-      return { image: largeEnough(half), scale: [width / half.width, height / half.height] };
-    }
-    const scale: [number, number] =
-      shrink > 1 ? [oriented.width / width, oriented.height / height] : FULL_SIZE;
-    return { image: largeEnough(image), scale };
+    if (shrink === 1) return descreened(image, needs);
+    return { image: largeEnough(image), scale: [oriented.width / width, oriented.height / height] };
   };
   return {
     format,
@@ -211,6 +204,18 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
 }
 
 const FULL_SIZE: [number, number] = [1, 1];
+
+/**
+ * A page decoded at full size, as read for `needs`: a black-and-white or dithered page at the half size the
+ * forms allow, as `decodeBitsPng` reads a 1-bit PNG (the block means are the grey the dots stand for).
+ */
+function descreened(image: GreyImage, needs: PageNeeds | undefined): ReadablePage {
+  if (allowedReduction(image, needs) >= 2 && (isBilevel(image) || isDithered(image))) {
+    const half = halveByBlockMeans(image);
+    return { image: largeEnough(half), scale: [image.width / half.width, image.height / half.height] };
+  }
+  return { image: largeEnough(image), scale: FULL_SIZE };
+}
 
 function largeEnough(image: GreyImage): GreyImage {
   if (Math.min(image.width, image.height) < DECODE_LIMITS.minSide)

@@ -2,13 +2,21 @@
  * Decoding a page at the resolution its candidate forms need, and 1-bit scans without the generic colour
  * conversion: neither may change what is read.
  */
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
+import {
+  concatTransformationMatrix,
+  drawObject,
+  PDFDocument,
+  popGraphicsState,
+  pushGraphicsState,
+} from 'pdf-lib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findShippedForm, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { CELL_PX_PER_MM } from '../pipeline/cells.ts';
 import { greyPalettePng, openSource } from '../pipeline/decode.ts';
+import type { GreyImage } from '../pipeline/image.ts';
 import { type PageResult, recogniseFilePage } from '../pipeline/page-job.ts';
 import { recognisePage } from '../pipeline/recognise.ts';
 import { formPxPerMm, pageNeeds, RESOLUTION_NEEDS } from '../pipeline/resolution.ts';
@@ -109,6 +117,35 @@ describe('a 300-dpi JPEG decoded at the resolution the form needs', () => {
   });
 });
 
+/** A scanner's PDF of a black-and-white page: one 1-bit Flate image drawn over the whole page. */
+async function bitsPdf(page: GreyImage): Promise<Uint8Array> {
+  const { data, width, height } = page;
+  const rowBytes = Math.ceil(width / 8);
+  const bits = new Uint8Array(rowBytes * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      if (data[y * width + x]! > 127) bits[y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
+  const doc = await PDFDocument.create();
+  const stream = doc.context.stream(deflateSync(bits), {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: width,
+    Height: height,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 1,
+    Filter: 'FlateDecode',
+  });
+  const pdfPage = doc.addPage([width, height]);
+  const name = pdfPage.node.newXObject('Im', doc.context.register(stream));
+  pdfPage.pushOperators(
+    pushGraphicsState(),
+    concatTransformationMatrix(width, 0, 0, height, 0, 0),
+    drawObject(name),
+    popGraphicsState(),
+  );
+  return doc.save();
+}
+
 describe('1-bit scans', () => {
   let grey: Buffer;
   let palettePng: Buffer;
@@ -138,21 +175,20 @@ describe('1-bit scans', () => {
       expect(reading(await readFile(bytes, [def]))).toEqual(reference);
   });
 
-  it('come out at half size, the means of 2x2 blocks, whichever file holds the page, when the form allows', async () => {
+  it('come out at half size, the means of 2x2 blocks, whichever file holds the page (a PDF too), when the form allows', async () => {
     const page = (await generateSheet(def, 14, 'scanner', {}, { dpi: 300 })).image;
     const files = await bilevelFiles(page);
     const needs = pageNeeds([def]);
     const full = await (await openSource(files.grey)).page(0);
     const [w, h] = [Math.ceil(full.width / 2), Math.ceil(full.height / 2)];
     const halves = [];
-    for (const bytes of [files.png, files.g4, files.grey]) {
+    for (const bytes of [files.png, files.g4, files.grey, await bitsPdf(full)]) {
       const { image, scale } = await (await openSource(bytes)).pageFor(0, needs);
       expect([image.width, image.height, scale]).toEqual([w, h, [full.width / w, full.height / h]]);
       halves.push(image.data);
     }
-    // One decoder for the 1-bit PNG, libvips and the block means for the other two: the same pixels.
-    expect(Buffer.compare(halves[0]!, halves[1]!)).toBe(0);
-    expect(Buffer.compare(halves[0]!, halves[2]!)).toBe(0);
+    // One decoder for the 1-bit PNG, libvips or the PDF reader and the block means for the others: the same.
+    for (const other of halves.slice(1)) expect(Buffer.compare(halves[0]!, other)).toBe(0);
     // The same page in grey tones is not black and white: read at full size.
     const grey = await sharp(page).png().toBuffer();
     expect((await (await openSource(grey)).pageFor(0, needs)).scale).toEqual([1, 1]);
