@@ -3,13 +3,7 @@
  * conversion: neither may change what is read.
  */
 import { crc32, deflateSync } from 'node:zlib';
-import {
-  concatTransformationMatrix,
-  drawObject,
-  PDFDocument,
-  popGraphicsState,
-  pushGraphicsState,
-} from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findShippedForm, shippedForms } from '../forms/definitions.ts';
@@ -24,6 +18,7 @@ import type { RecognisedSheet } from '../pipeline/result.ts';
 import { bilevelFiles } from '../samples/bilevel.ts';
 import { generateSheet } from '../samples/generate.ts';
 import { registrationErrorMm } from './helpers.ts';
+import { drawPage, imageStream } from './pdf-pages.ts';
 
 const def = findShippedForm('bubble-sheet-60x5');
 
@@ -126,23 +121,14 @@ async function bitsPdf(page: GreyImage): Promise<Uint8Array> {
     for (let x = 0; x < width; x++)
       if (data[y * width + x]! > 127) bits[y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
   const doc = await PDFDocument.create();
-  const stream = doc.context.stream(deflateSync(bits), {
-    Type: 'XObject',
-    Subtype: 'Image',
+  const stream = imageStream(doc, deflateSync(bits), {
     Width: width,
     Height: height,
     ColorSpace: 'DeviceGray',
     BitsPerComponent: 1,
     Filter: 'FlateDecode',
   });
-  const pdfPage = doc.addPage([width, height]);
-  const name = pdfPage.node.newXObject('Im', doc.context.register(stream));
-  pdfPage.pushOperators(
-    pushGraphicsState(),
-    concatTransformationMatrix(width, 0, 0, height, 0, 0),
-    drawObject(name),
-    popGraphicsState(),
-  );
+  drawPage(doc, stream, width, height);
   return doc.save();
 }
 

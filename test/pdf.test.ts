@@ -5,8 +5,6 @@ import {
   drawObject,
   PDFDocument,
   PDFName,
-  type PDFPage,
-  type PDFRawStream,
   popGraphicsState,
   pushGraphicsState,
   rgb,
@@ -15,26 +13,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PageRejection } from '../pipeline/decode.ts';
 import { openPdf } from '../pipeline/pdf.ts';
-
-type StreamDict = NonNullable<Parameters<PDFDocument['context']['stream']>[1]>;
-
-/** An image XObject stream with the given encoded data and dictionary entries. */
-function imageStream(doc: PDFDocument, data: Uint8Array, dict: StreamDict): PDFRawStream {
-  return doc.context.stream(data, { Type: 'XObject', Subtype: 'Image', ...dict });
-}
-
-/** A page of the image's size that draws the XObject over the whole page, as scanners write them. */
-function drawPage(doc: PDFDocument, stream: PDFRawStream, width: number, height: number): PDFPage {
-  const page = doc.addPage([width, height]);
-  const name = page.node.newXObject('Im', doc.context.register(stream));
-  page.pushOperators(
-    pushGraphicsState(),
-    concatTransformationMatrix(width, 0, 0, height, 0, 0),
-    drawObject(name),
-    popGraphicsState(),
-  );
-  return page;
-}
+import { drawPage, imageStream, type StreamDict } from './pdf-pages.ts';
 
 async function rejection(run: () => Promise<unknown>): Promise<string> {
   try {
