@@ -17,7 +17,7 @@ import {
   resolveForm,
 } from '../forms/definitions.ts';
 import type { FormDefinitionInput } from '../forms/schema.ts';
-import { openSource, type PageNeeds, PageRejection } from '../pipeline/decode.ts';
+import { isReduced, openSource, type PageNeeds, PageRejection } from '../pipeline/decode.ts';
 import { applyHomography, type Matrix3 } from '../pipeline/geometry.ts';
 import { type GreyImage, paperLevel, sampleBilinear } from '../pipeline/image.ts';
 import { findAnchorCandidates, type Orientation, type Registration, register } from '../pipeline/register.ts';
@@ -407,9 +407,13 @@ export async function* decodePages(files: string[], needs?: PageNeeds): AsyncGen
             yield { source, page, img: await src.page(page) };
             continue;
           }
-          const { image, scale } = await src.pageFor(page, needs);
-          const reduced = scale[0] !== 1 || scale[1] !== 1;
-          yield { source, page, img: image, ...(reduced && { full: () => src.page(page) }) };
+          const decoded = await src.pageFor(page, needs);
+          yield {
+            source,
+            page,
+            img: decoded.image,
+            ...(isReduced(decoded) && { full: () => src.page(page) }),
+          };
         } catch (err) {
           if (!(err instanceof PageRejection)) throw err;
           yield { source, page, error: `${err.reason}: ${err.message}` };

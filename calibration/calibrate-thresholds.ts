@@ -22,7 +22,7 @@ import {
 } from '../pipeline/bubbles.ts';
 import { fieldAccept, readCells } from '../pipeline/cells.ts';
 import { loadCharacterModel } from '../pipeline/character-model.ts';
-import { openSource, PageRejection } from '../pipeline/decode.ts';
+import { isReduced, openSource, PageRejection } from '../pipeline/decode.ts';
 import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
@@ -368,9 +368,9 @@ export async function measureLabelledFiles(
     try {
       // Decoded as recognition decodes it, and measured again at full size where the smaller copy failed.
       const src = await openSource(await readFile(source));
-      const { image, scale } = await src.pageFor(0, pageNeeds([def]));
-      page = measureLabelledPage(image, def, truth, withCharacters);
-      if (typeof page === 'string' && (scale[0] !== 1 || scale[1] !== 1))
+      const decoded = await src.pageFor(0, pageNeeds([def]));
+      page = measureLabelledPage(decoded.image, def, truth, withCharacters);
+      if (typeof page === 'string' && isReduced(decoded))
         page = measureLabelledPage(await src.page(0), def, truth, withCharacters);
     } catch (err) {
       if (!(err instanceof PageRejection)) throw err;

@@ -205,6 +205,9 @@ export async function openSource(bytes: Uint8Array): Promise<DecodedSource> {
 
 const FULL_SIZE: [number, number] = [1, 1];
 
+/** Whether the page was decoded smaller than scanned. */
+export const isReduced = (p: ReadablePage) => p.scale[0] !== 1 || p.scale[1] !== 1;
+
 /**
  * A page decoded at full size, as read for `needs`: a black-and-white or dithered page at the half size the
  * forms allow, as `decodeBitsPng` reads a 1-bit PNG (the block means are the grey the dots stand for).

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type SubjectAnswers, shippedAnswers } from '../forms/answer-types.ts';
 import type { FormDefinition } from '../forms/schema.ts';
-import { openSource, PageRejection, type ReadablePage } from './decode.ts';
+import { isReduced, openSource, PageRejection } from './decode.ts';
 import type { Matrix3 } from './geometry.ts';
 import { recognisePage } from './recognise.ts';
 import { formPxPerMm, pageNeeds } from './resolution.ts';
@@ -115,8 +115,6 @@ export function recognisePageBytes(p: PageBytes, forms: FormDefinition[]): Promi
   const answers = p.examYear === null ? undefined : shippedAnswers(p.examYear);
   return recogniseFilePage(p.source, async () => p.bytes, p.page, forms, answers);
 }
-
-const isReduced = (p: ReadablePage) => p.scale[0] !== 1 || p.scale[1] !== 1;
 
 /** No reduction asked: a page read again at the size it was scanned. */
 const FULL_SIZE = { pxPerMm: 0, longSideMm: 0 };
