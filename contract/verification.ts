@@ -99,3 +99,25 @@ export const decideTask = endpoint({
   body: Decision,
   answer: z.object({ pageFinal: z.boolean() }),
 });
+
+/**
+ * A form's blind control sample (its `controlShare`): answers read without a doubt and verified all the same.
+ * `corrected` are the silent errors it caught; `rate` their share of the decided ones and `upper95` the most
+ * the sample still allows (Wilson, 95%), both null before any decision.
+ */
+export const ControlSampleRow = z.object({
+  form: z.string(),
+  sampled: z.number().int(),
+  decided: z.number().int(),
+  corrected: z.number().int(),
+  rate: z.number().nullable(),
+  upper95: z.number().nullable(),
+});
+export type ControlSampleRow = z.infer<typeof ControlSampleRow>;
+
+/** Each form's control sample so far: what an administrator weighs a threshold by. */
+export const controlSample = endpoint({
+  method: 'GET',
+  url: '/api/verification/control',
+  answer: z.array(ControlSampleRow),
+});

@@ -64,3 +64,37 @@ export const tasksSettled = (taskStatuses: readonly string[]): boolean =>
 /** A page is final when every task of it is decided and every field has the value that stands. */
 export const pageIsFinal = (taskStatuses: readonly string[], fields: readonly FieldState[]): boolean =>
   tasksSettled(taskStatuses) && fields.every((f) => f.finalValue !== null);
+
+/**
+ * Whether the field a key names (its page's image, page and field) falls in a blind control sample of
+ * `share`: a hash of the key, so the draw is the same however often the page is recognised, and owes nothing
+ * to what the recogniser saw in it.
+ */
+export function inControlSample(key: string, share: number): boolean {
+  if (share <= 0) return false;
+  // FNV-1a, then murmur3's finaliser: FNV alone leaves the high bits of short, alike keys correlated.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32 < share;
+}
+
+/** What a control sample says: the share of answers accepted without doubt that were wrong. */
+export interface ControlEstimate {
+  /** Corrected among decided; null before any decision. */
+  rate: number | null;
+  /** The Wilson score interval's upper end at 95%: with none corrected yet, what the sample still allows. */
+  upper95: number | null;
+}
+
+export function controlEstimate(decided: number, corrected: number): ControlEstimate {
+  if (decided === 0) return { rate: null, upper95: null };
+  const z = 1.959964;
+  const p = corrected / decided;
+  const z2n = (z * z) / decided;
+  const centre = p + z2n / 2;
+  const spread = z * Math.sqrt((p * (1 - p)) / decided + z2n / (4 * decided));
+  return { rate: p, upper95: Math.min(1, (centre + spread) / (1 + z2n)) };
+}

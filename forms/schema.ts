@@ -660,6 +660,13 @@ export const FormDefinitionSchema = z
         bubbles: BubbleThresholdsSchema.optional(),
       })
       .default({}),
+    /**
+     * The share of handwritten answers (cells fields, neither pre-printed nor personal) read without a doubt
+     * that go to a verifier all the same, drawn at random and not marked as such: a blind control sample. Its
+     * corrections are the silent errors no doubt caught, counted where the thresholds alone would hide them,
+     * and its decisions the unbiased labels a threshold is refitted on. 0: none.
+     */
+    controlShare: z.number().min(0).max(0.5).default(0),
     ...bubbleReading,
   })
   .superRefine((def, ctx) => {

@@ -5,6 +5,7 @@
  * nothing.
  */
 
+import { inControlSample } from '../domain/verification.ts';
 import { type ExpandedForm, expandForm, personalFields } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
@@ -42,6 +43,24 @@ function doubtsOf(form: ExpandedForm, r: PageResult): Doubt[] {
     .map(([n, f]) => ({ field: n, priority: f.confidence, allowed: allowedSymbols(form, n) }));
   if (r.doubt.length > 0) doubts.unshift({ field: SHEET_NUMBER_TASK, priority: 0, allowed: DIGITS });
   return doubts;
+}
+
+/**
+ * The page's part of its form's blind control sample (`controlShare`): handwritten answers read without a
+ * doubt, neither pre-printed nor personal, each drawn by its page's file, page and name. They go to a
+ * verifier as any doubtful field does, with nothing on the task to tell them apart.
+ */
+function controlSample(form: ExpandedForm, r: PageResult, page: string): Doubt[] {
+  const def = form.definition;
+  if (def.controlShare <= 0 || r.status === 'rejected') return [];
+  const personal = new Set(personalFields(def));
+  return form.fields.flatMap((f) => {
+    const read = r.fields[f.name];
+    const eligible = f.kind === 'cells' && !f.preprinted && !personal.has(f.template);
+    if (!eligible || !read || read.doubt.length > 0) return [];
+    if (!inControlSample(`${page}/${f.name}`, def.controlShare)) return [];
+    return [{ field: f.name, priority: read.confidence, allowed: f.allowed, controlShare: def.controlShare }];
+  });
 }
 
 /**
@@ -83,13 +102,19 @@ export async function recognisePageStage(
       ? await recogniseFilePage(source, () => Promise.reject(bytes.missing), page.pageIndex, forms)
       : await recognise({ source, bytes, page: page.pageIndex, examYear: page.examYear });
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
-  const doubts = def ? doubtsOf(expandForm(def), r) : [];
+  const form = def && expandForm(def);
+  const doubts = form ? doubtsOf(form, r) : [];
+  const control = form ? controlSample(form, r, `${page.imageSha256}/${page.pageIndex}`) : [];
   const personal = def && r.status !== 'rejected' ? personalFields(def) : [];
   return db.transaction(async (tx) => {
     const withheld =
       personal.length > 0 && r.sheetNumber && (await refusedRegistration(tx, r.sheetNumber)) ? personal : [];
-    const result = withheld.length > 0 ? withholding(r, withheld) : r;
-    if (!(await recordResult(tx, id, result))) return 'already-done';
+    const kept = withheld.length > 0 ? withholding(r, withheld) : r;
+    // A sampled answer waits for its verifier as a doubtful one does: the page is not final before.
+    const result: PageResult =
+      control.length > 0 && kept.status === 'recognised' ? { ...kept, status: 'needs-verification' } : kept;
+    const sampled = control.map((d) => d.field);
+    if (!(await recordResult(tx, id, result, sampled))) return 'already-done';
     // A second scan of a sheet another page stands for: its doubts wait until an operator chooses it.
     const standing =
       !r.sheetNumber ||
@@ -101,8 +126,8 @@ export async function recognisePageStage(
         form: def,
         final: result.status === 'recognised',
       }));
-    const kept = doubts.filter((d) => !withheld.includes(d.field));
-    await openDoubts(tx, id, kept, { held: !standing });
+    const open = [...doubts.filter((d) => !withheld.includes(d.field)), ...control];
+    await openDoubts(tx, id, open, { held: !standing });
     return result.status;
   });
 }

@@ -6,19 +6,20 @@ import type { PageResult } from '../pipeline/page-job.ts';
 import type { RecognisedField } from '../pipeline/result.ts';
 import type { Queryable } from '../platform/db.ts';
 
+export interface PageToRecognise {
+  status: string;
+  /** The page's file by content and the page in it: what a control sample draws by. */
+  imageSha256: string;
+  pageIndex: number;
+  objectKey: string;
+  examYear: number | null;
+}
+
 /** The page's status and where its image is; null for no such page. */
-export async function pageToRecognise(
-  db: Queryable,
-  pageId: string,
-): Promise<{ status: string; pageIndex: number; objectKey: string; examYear: number | null } | null> {
+export async function pageToRecognise(db: Queryable, pageId: string): Promise<PageToRecognise | null> {
   // The exam year of the batch the file came in: its answers are read by that year's answer types.
-  const [page] = await db.query<{
-    status: string;
-    pageIndex: number;
-    objectKey: string;
-    examYear: number | null;
-  }>(
-    `select p.status, p.page_index as "pageIndex", i.object_key as "objectKey",
+  const [page] = await db.query<PageToRecognise>(
+    `select p.status, p.image_sha256 as "imageSha256", p.page_index as "pageIndex", i.object_key as "objectKey",
        (select min(e.year) from batch_items bi join batches b on b.id = bi.batch_id
           join exams e on e.id = b.exam_id where bi.image_sha256 = p.image_sha256) as "examYear"
      from pages p join images i on i.sha256 = p.image_sha256 where p.id = $1`,
@@ -28,10 +29,16 @@ export async function pageToRecognise(
 }
 
 /**
- * Writes a page's result and fields (a field without doubt final at once), only if the page is still
- * pending. Whether it was: a job run twice writes nothing the second time.
+ * Writes a page's result and fields (a field without doubt final at once, unless it is in the control sample:
+ * `control`), only if the page is still pending. Whether it was: a job run twice writes nothing the second
+ * time.
  */
-export async function recordResult(tx: Queryable, pageId: string, r: PageResult): Promise<boolean> {
+export async function recordResult(
+  tx: Queryable,
+  pageId: string,
+  r: PageResult,
+  control: readonly string[] = [],
+): Promise<boolean> {
   const taken = await tx.query(
     `update pages set status = $2, form = $3, reason = $4, detail = $5, sheet_number = $6,
        recognition = $7, recognised_at = now()
@@ -61,14 +68,16 @@ export async function recordResult(tx: Queryable, pageId: string, r: PageResult)
     await tx.query(
       `insert into fields (page_id, name, value, confidence, doubt, final_value, status)
        select $1, t.name, t.value, t.confidence, string_to_array(t.doubt, ','),
-         case when t.doubt = '' then t.value end, case when t.doubt = '' then 'accepted' else 'doubtful' end
-       from unnest($2::text[], $3::text[], $4::real[], $5::text[]) as t(name, value, confidence, doubt)`,
+         case when t.settled then t.value end, case when t.settled then 'accepted' else 'doubtful' end
+       from (select *, doubt = '' and not name = any($6::text[]) as settled
+             from unnest($2::text[], $3::text[], $4::real[], $5::text[]) as u(name, value, confidence, doubt)) t`,
       [
         pageId,
         entries.map(([n]) => n),
         entries.map(([, f]) => f.value),
         entries.map(([, f]) => f.confidence),
         entries.map(([, f]) => f.doubt.join(',')),
+        control,
       ],
     );
   }

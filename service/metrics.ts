@@ -1,14 +1,14 @@
 /**
  * Prometheus metrics, computed at scrape time from the queues and the database, so every API process reports
  * the same figures whichever worker did the work: queue depths by stage and state, pages by status,
- * verification tasks by status, works by status and route, recognition time quantiles over the last hour,
+ * verification tasks by status, the control sample's silent errors, works by status and route, recognition time quantiles over the last hour,
  * and the regulation's clock: appeal steps overdue and done late, checks overdue per exam (alerts fire on these).
  */
 import { allAppealSteps, overdueChecks } from '../checking/store.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { STAGES } from '../platform/queues.ts';
 import { pageCounts, recentRecognitionTimes } from '../recognition/store.ts';
-import { taskCounts } from '../verification/store.ts';
+import { controlCounts, taskCounts } from '../verification/store.ts';
 import { workCounts } from '../works/store.ts';
 
 type Samples = [Record<string, string>, number][];
@@ -52,6 +52,16 @@ export async function metricsText(
     'rcoi_verification_tasks',
     'Verification tasks by status.',
     tasks.map((t) => [{ status: t.status }, t.n]),
+  );
+  const control = await controlCounts(deps.db);
+  gauge(
+    'rcoi_control_sample',
+    'Answers read without doubt and verified all the same, by form and state (corrected: silent errors).',
+    control.flatMap((c) => [
+      [{ form: c.form, state: 'sampled' }, c.sampled] as [Record<string, string>, number],
+      [{ form: c.form, state: 'decided' }, c.decided],
+      [{ form: c.form, state: 'corrected' }, c.corrected],
+    ]),
   );
   const works = await workCounts(deps.db);
   gauge(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Accepts,
+  controlEstimate,
   derivedUpdates,
   type FieldState,
+  inControlSample,
   pageIsFinal,
   tasksSettled,
   valueProblem,
@@ -78,5 +80,44 @@ describe('when a page is final', () => {
   ])('tasks %j, fields %o: %s', (tasks, fields, final) => {
     expect(pageIsFinal(tasks, fields)).toBe(final);
     if (final) expect(tasksSettled(tasks)).toBe(true);
+  });
+});
+
+describe('the blind control sample', () => {
+  const keys = Array.from({ length: 50_000 }, (_, i) => `${(i * 7919).toString(16)}/0/answer.${i % 40}`);
+
+  it.each([
+    [0, 0, 0],
+    [0.02, 0.016, 0.024],
+    [0.1, 0.095, 0.105],
+    [0.5, 0.49, 0.51],
+  ])('draws a share of %s of alike keys within [%s, %s]', (share, low, high) => {
+    const drawn = keys.filter((k) => inControlSample(k, share)).length / keys.length;
+    expect(drawn).toBeGreaterThanOrEqual(low);
+    expect(drawn).toBeLessThanOrEqual(high);
+  });
+
+  it('draws the same keys every time, and a larger share draws them too', () => {
+    const small = keys.filter((k) => inControlSample(k, 0.02));
+    expect(keys.filter((k) => inControlSample(k, 0.02))).toEqual(small);
+    expect(small.every((k) => inControlSample(k, 0.1))).toBe(true);
+    // Keys that differ in one character only (answer.1 … answer.40 of one page) are not drawn together.
+    const page = Array.from({ length: 40 }, (_, i) => `ab12/0/answer.${i + 1}`);
+    expect(page.filter((k) => inControlSample(k, 0.5)).length).toBeGreaterThan(10);
+    expect(page.filter((k) => inControlSample(k, 0.5)).length).toBeLessThan(30);
+  });
+
+  it.each([
+    // decided, corrected, rate, upper end (Wilson 95%)
+    [0, 0, null, null],
+    [100, 0, 0, 0.037],
+    [1000, 0, 0, 0.0038],
+    [1000, 3, 0.003, 0.0088],
+    [50, 25, 0.5, 0.6336],
+  ])('estimates %s decided with %s corrected: rate %s, at most %s', (decided, corrected, rate, upper) => {
+    const e = controlEstimate(decided, corrected);
+    expect(e.rate).toBe(rate);
+    if (upper === null) expect(e.upper95).toBeNull();
+    else expect(e.upper95).toBeCloseTo(upper, 3);
   });
 });

@@ -1,6 +1,7 @@
 /** The verifier's loop over HTTP: the next doubtful field, its image crop, a decision, undo and release. */
 import type { FastifyInstance } from 'fastify';
 import {
+  controlSample,
   decideTask,
   nextTask,
   releaseTask,
@@ -8,7 +9,8 @@ import {
   taskImage,
   undoDecision,
 } from '../contract/verification.ts';
-import { VERIFIERS } from '../platform/access.ts';
+import { controlEstimate } from '../domain/verification.ts';
+import { ADMINS, VERIFIERS } from '../platform/access.ts';
 import type { ServiceContext } from '../platform/adapters.ts';
 import { route } from '../platform/http.ts';
 import { fieldCrop } from '../platform/images.ts';
@@ -53,6 +55,10 @@ export function verificationRoutes(app: FastifyInstance, deps: ServiceContext): 
     dwellMs: deps.verifyDwellMs,
     ...(await store.stationCounts(deps.db, verifier(user), new Date(query.since))),
   }));
+
+  route(app, controlSample, { roles: ADMINS }, async () =>
+    (await store.controlCounts(deps.db)).map((c) => ({ ...c, ...controlEstimate(c.decided, c.corrected) })),
+  );
 
   groupRoutes(app, deps);
 }

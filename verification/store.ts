@@ -487,6 +487,8 @@ export interface Doubt {
   field: string;
   priority: number;
   allowed: string;
+  /** Read without a doubt, and drawn for the control sample at this share; its verifier is not told. */
+  controlShare?: number;
 }
 
 /**
@@ -501,9 +503,9 @@ export async function openDoubts(
 ): Promise<void> {
   if (doubts.length === 0) return;
   await tx.query(
-    `insert into verification_tasks (page_id, field, priority, allowed, status)
-     select $1, t.field, t.priority, t.allowed, $5 from unnest($2::text[], $3::real[], $4::text[])
-       as t(field, priority, allowed)
+    `insert into verification_tasks (page_id, field, priority, allowed, status, control_share)
+     select $1, t.field, t.priority, t.allowed, $5, t.share
+       from unnest($2::text[], $3::real[], $4::text[], $6::float8[]) as t(field, priority, allowed, share)
      on conflict (page_id, field) do nothing`,
     [
       pageId,
@@ -511,7 +513,30 @@ export async function openDoubts(
       doubts.map((d) => d.priority),
       doubts.map((d) => d.allowed),
       opts.held ? 'held' : 'open',
+      doubts.map((d) => d.controlShare ?? null),
     ],
+  );
+}
+
+export interface ControlCounts {
+  form: string;
+  sampled: number;
+  decided: number;
+  corrected: number;
+}
+
+/**
+ * The control sample by form: answers drawn, decided, and corrected, i.e. read wrong without a doubt (a
+ * correction undone no longer counts; a verifier's value equal to the read one is a confirmation).
+ */
+export async function controlCounts(db: Queryable): Promise<ControlCounts[]> {
+  return db.query<ControlCounts>(
+    `select p.form, count(*)::int as sampled,
+       (count(*) filter (where t.status = 'done'))::int as decided,
+       (count(*) filter (where t.status = 'done' and f.status = 'corrected'))::int as corrected
+     from verification_tasks t join pages p on p.id = t.page_id
+       join fields f on f.page_id = t.page_id and f.name = t.field
+     where t.control_share is not null group by p.form order by p.form`,
   );
 }
 

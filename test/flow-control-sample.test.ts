@@ -1,0 +1,169 @@
+/**
+ * The blind control sample, on the embedded default and on PostgreSQL: answers read without a doubt, drawn by
+ * their form's `controlShare`, wait for a verifier as doubtful ones do, with nothing on the task to tell them
+ * apart; the page is final only once they are decided; a control answer corrected is counted as a silent
+ * error, and a correction undone no longer is.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inControlSample } from '../domain/verification.ts';
+import { expandForm, personalFields, shippedForms } from '../forms/definitions.ts';
+import { ingestBatch } from '../intake/ingest.ts';
+import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { migrate } from '../platform/migrate.ts';
+import { folderObjectStore } from '../platform/objects.ts';
+import { registerExam } from '../platform/store/exams.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
+import { corpusFiles } from '../samples/make-corpus.ts';
+import { controlCounts, decide, takeNextTask, undoDecision } from '../verification/store.ts';
+import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
+import { freshPostgresDatabase } from './services.ts';
+
+const SHARE = 0.3;
+const forms = shippedForms().map((f) => (f.kind === 'answer-sheet-1' ? { ...f, controlShare: SHARE } : f));
+const files = corpusFiles();
+
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+const backends: [string, () => Promise<Database>][] = [
+  [
+    'PGlite',
+    async () => {
+      const db = await pgliteDatabase();
+      cleanup.push(() => db.close());
+      return db;
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const db = postgresDatabase(await freshPostgresDatabase());
+      cleanup.push(() => db.close());
+      return db;
+    },
+  ],
+];
+
+interface FieldRow {
+  page_id: string;
+  name: string;
+  value: string;
+  doubt: string[];
+  status: string;
+  final_value: string | null;
+  form: string;
+  image_sha256: string;
+  page_index: number;
+}
+
+const ana = { id: 'verifier-ana', senior: false };
+const sofia = { id: 'senior-sofia', senior: true };
+
+describe.each(backends)('the control sample on %s', (_name, open) => {
+  it('sends the drawn answers to verifiers unmarked, holds their pages, and counts what they correct', async () => {
+    const db = await open();
+    const dir = mkdtempSync(join(tmpdir(), 'rcoi-control-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const deps = { db, objects: folderObjectStore(dir) };
+    await migrate(db);
+    await registerExam(db, MOSCOW_EGE_02);
+    const batch = await ingestBatch(
+      deps,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'upload',
+      files,
+    );
+    for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+
+    // The drawn fields are exactly the eligible ones the hash draws: handwritten, read without a doubt.
+    const fields = await db.query<FieldRow>(
+      `select f.page_id, f.name, f.value, f.doubt, f.status, f.final_value, p.form, p.image_sha256, p.page_index
+       from fields f join pages p on p.id = f.page_id`,
+    );
+    const eligible = fields.filter((f) => {
+      const def = forms.find((d) => d.id === f.form)!;
+      const field = expandForm(def).byName.get(f.name);
+      return (
+        def.controlShare > 0 &&
+        field?.kind === 'cells' &&
+        !field.preprinted &&
+        !personalFields(def).includes(field.template) &&
+        f.doubt.length === 0
+      );
+    });
+    const drawn = eligible.filter((f) =>
+      inControlSample(`${f.image_sha256}/${f.page_index}/${f.name}`, SHARE),
+    );
+    const tasks = await db.query<{ id: number; page_id: string; field: string; status: string }>(
+      `select id, page_id, field, status from verification_tasks where control_share is not null order by id`,
+    );
+    const key = (r: { page_id: string; name?: string; field?: string }) =>
+      `${r.page_id} ${r.name ?? r.field}`;
+    expect(tasks.map(key).sort()).toEqual(drawn.map(key).sort());
+    expect(drawn.length).toBeGreaterThan(5);
+    expect(drawn.length).toBeLessThan(eligible.length);
+    expect(tasks.every((t) => t.status === 'open')).toBe(true);
+    // Each waits as a doubtful field does, its reading kept, and its page and sheet are not final before it.
+    for (const f of drawn) expect(f).toMatchObject({ doubt: [], status: 'doubtful', final_value: null });
+    const waiting = await db.query<{ status: string; sheet: string | null }>(
+      `select p.status, s.status as sheet from pages p left join sheets s on s.page_id = p.id
+       where p.id = any($1::text[])`,
+      [[...new Set(drawn.map((f) => f.page_id))]],
+    );
+    expect(waiting.every((p) => p.status === 'needs-verification' && p.sheet !== 'final')).toBe(true);
+
+    // Every task is decided with the truth, as a careful verifier would; one control answer the recogniser
+    // read right is "corrected" to another digit, as if it had been read wrong.
+    const planted = drawn.find(
+      (f) => /^\d+$/.test(f.value) && corpusTruth(files, f.page_id, f.name) === f.value,
+    )!;
+    let plantedTask = 0;
+    for (;;) {
+      const t = await takeNextTask(db, ana);
+      if (!t) break;
+      const control = tasks.some((c) => c.id === t.id);
+      // Nothing tells the verifier a control answer from a doubtful one but the absence of a doubt.
+      if (control) expect(t).toMatchObject({ doubt: [], cells: [] });
+      const plant = t.pageId === planted.page_id && t.field === planted.name;
+      if (plant) plantedTask = t.id;
+      const truth = plant
+        ? `${(Number(t.value[0]) + 1) % 10}${t.value.slice(1)}`
+        : (corpusTruth(files, t.pageId, t.field) ?? t.value);
+      await decide(
+        db,
+        forms,
+        ana,
+        t.id,
+        truth === t.value ? { action: 'confirm' } : { action: 'correct', value: truth },
+      );
+    }
+    const misread = drawn.filter((f) => f !== planted && corpusTruth(files, f.page_id, f.name) !== f.value);
+    const form = planted.form;
+    const onForm = (rows: { page_id: string; form: string }[]) => rows.filter((r) => r.form === form).length;
+    const expected = {
+      form,
+      sampled: onForm(drawn),
+      decided: onForm(drawn),
+      corrected: onForm(misread) + 1,
+    };
+    expect((await controlCounts(db)).find((c) => c.form === form)).toEqual(expected);
+    const [left] = await db.query<{ n: number }>(
+      `select count(*)::int as n from pages where status = 'needs-verification'`,
+    );
+    expect(left?.n).toBe(0);
+
+    // The planted correction undone and confirmed instead: no longer a silent error.
+    await undoDecision(db, sofia, plantedTask);
+    await decide(db, forms, sofia, plantedTask, { action: 'confirm' });
+    expect((await controlCounts(db)).find((c) => c.form === form)).toEqual({
+      ...expected,
+      corrected: expected.corrected - 1,
+    });
+  }, 120_000);
+});
