@@ -27,7 +27,7 @@ import type { GreyImage } from '../pipeline/image.ts';
 import { paperLevel } from '../pipeline/image.ts';
 import { findAnchorCandidates, registerForm } from '../pipeline/register.ts';
 import { pageNeeds } from '../pipeline/resolution.ts';
-import type { RecognisedField } from '../pipeline/result.ts';
+import type { DoubtReason, RecognisedField } from '../pipeline/result.ts';
 import { turnsByBlocks, wayUp } from '../pipeline/way-up.ts';
 import type { SheetTruth } from '../samples/generate.ts';
 import { characterErrors } from '../samples/truth.ts';
@@ -60,6 +60,8 @@ export interface CharacterSample {
   blank: boolean;
   /** The character the truth has in this cell, '' for none. */
   truth: string;
+  /** How many answers its field stands for (WEIGHT). */
+  weight: number;
 }
 
 /** One labelled reading of a cells or link field, reduced to what the accept threshold decides on. */
@@ -73,7 +75,36 @@ export interface FieldSample {
   fixedDoubt: boolean;
   /** Least confidence among the field's written cells; 1 when none is written. */
   minConfidence: number;
+  /** How many answers it stands for (WEIGHT). */
+  weight: number;
 }
+
+/**
+ * Weights: a labelled scan stands for itself (1). An answer verified because it was drawn for the control
+ * sample at share s stands for 1/s answers accepted unseen, of which it is a random draw; an answer verified
+ * because it was doubted stands for itself, since every doubted answer is verified. Tables built on verified
+ * answers are thus estimates of the whole season, not counts of the sample.
+ */
+export type Weights = Record<string, number>;
+
+/** A page's labels: the true value of each field that has one (fields without are left out). */
+export type PageLabels = Pick<SheetTruth, 'form' | 'fields'>;
+
+/** The doubts reading a field's cells raises, which the replay raises again at each threshold. */
+const CELL_DOUBTS: ReadonlySet<string> = new Set<DoubtReason>([
+  'low-confidence-character',
+  'ambiguous-script',
+  'gap-in-answer',
+  'written-across-cells',
+  'not-of-type',
+  'marks-only',
+]);
+
+/**
+ * Whether recognition doubted a field for a reason beyond its cells (a replacement row that does not add up,
+ * a link's check digit): one the replay does not raise, so that field is verified at every threshold.
+ */
+export const doubtBeyondCells = (doubt: readonly string[]): boolean => doubt.some((d) => !CELL_DOUBTS.has(d));
 
 export interface ThresholdMeasures {
   pages: number;
@@ -99,8 +130,11 @@ function characterModelProblem(): string | null {
 export function measureLabelledPage(
   img: GreyImage,
   def: FormDefinition,
-  truth: SheetTruth,
+  truth: PageLabels,
   withCharacters: boolean,
+  weights: Weights = {},
+  /** Fields recognition doubted beyond their cells (doubtBeyondCells): verified at every threshold. */
+  beyondCells: ReadonlySet<string> = new Set(),
 ): { bubbles: PageBubbles; characters: CharacterSample[]; fields: FieldSample[] } | string {
   if (truth.form !== def.id) return `labelled as form ${truth.form}, not ${def.id}`;
   const r = registerForm(img, def, def.registration === 'anchors' ? findAnchorCandidates(img, [def]) : null);
@@ -148,12 +182,14 @@ export function measureLabelledPage(
       if (f.template === def.answers?.replacement?.task)
         before[f.name] = readCells(img, t, f, paper, fieldAccept(def, f)).field;
       const written = reading.reads.filter((r) => !r.blank);
+      const weight = weights[f.name] ?? 1;
       fields.push({
         field: f.name,
         units: Math.max(1, [...label.value].length),
         wrong: characterErrors(reading.field.value, label.value),
-        fixedDoubt: reading.field.doubt.length > 0,
+        fixedDoubt: reading.field.doubt.length > 0 || beyondCells.has(f.name),
         minConfidence: Math.min(1, ...written.map((r) => r.confidence)),
+        weight,
       });
       if (label.overflow) continue;
       const expected = [...label.value];
@@ -164,6 +200,7 @@ export function measureLabelledPage(
           confidence: read.confidence,
           blank: read.blank,
           truth: expected[i] ?? '',
+          weight,
         });
       });
     }
@@ -239,14 +276,15 @@ export function sweepBubbles(
  */
 export function sweepCharacters(samples: CharacterSample[], accepts: number[] = ACCEPT_SWEEP): SweepRow[] {
   const relevant = samples.filter((s) => !s.blank || s.truth !== '');
+  const items = relevant.reduce((n, s) => n + s.weight, 0);
   return accepts.map((accept) => {
     let verified = 0;
     let wrong = 0;
     for (const s of relevant) {
-      if (!s.blank && s.confidence < accept) verified++;
-      else if (s.symbol !== s.truth) wrong++;
+      if (!s.blank && s.confidence < accept) verified += s.weight;
+      else if (s.symbol !== s.truth) wrong += s.weight;
     }
-    return row(accept, relevant.length, verified, wrong);
+    return row(accept, items, verified, wrong);
   });
 }
 
@@ -261,9 +299,9 @@ export function sweepCharacterFields(fields: FieldSample[], accepts: number[] = 
     let verified = 0;
     let wrong = 0;
     for (const f of fields) {
-      items += f.units;
-      if (f.fixedDoubt || f.minConfidence < accept) verified += f.units;
-      else wrong += Math.min(f.wrong, f.units);
+      items += f.units * f.weight;
+      if (f.fixedDoubt || f.minConfidence < accept) verified += f.units * f.weight;
+      else wrong += Math.min(f.wrong, f.units) * f.weight;
     }
     return row(accept, items, verified, wrong);
   });
@@ -345,33 +383,45 @@ export function calibrateThresholds(def: FormDefinition, measures: ThresholdMeas
   return out;
 }
 
-/** Reads each labelled image (NAME.ext with NAME.json beside it, as `rcoi generate` writes them). */
-export async function measureLabelledFiles(
+/** One labelled page to measure: where it is from (for the report), the page in its file, and a way to load it. */
+export interface LabelledPage {
+  source: string;
+  page: number;
+  /**
+   * The file's bytes, the page's labels and what its answers stand for; or why the page cannot be used (no
+   * labels, its image gone). A failure to fetch it is thrown, never taken for a page to skip.
+   */
+  load(): Promise<
+    { bytes: Uint8Array; labels: PageLabels; weights?: Weights; beyondCells?: Set<string> } | { skip: string }
+  >;
+}
+
+/** Measures labelled pages, each decoded as recognition decodes it. */
+export async function measureLabelled(
   def: FormDefinition,
-  images: string[],
+  pages: Iterable<LabelledPage>,
 ): Promise<ThresholdMeasures> {
   const hasCells = expandForm(def).fields.some((f) => f.kind === 'cells' || f.kind === 'link');
   const modelProblem = hasCells ? characterModelProblem() : null;
   const measures: ThresholdMeasures = { pages: 0, skipped: [], bubbles: [], characters: [], fields: [] };
   if (!hasCells) measures.charactersSkipped = `form ${def.id} has no character cells`;
   else if (modelProblem) measures.charactersSkipped = modelProblem;
-  for (const source of images) {
-    let truth: SheetTruth;
-    try {
-      truth = JSON.parse(await readFile(source.replace(/\.[^./]+$/, '.json'), 'utf8')) as SheetTruth;
-    } catch (err) {
-      measures.skipped.push({ source, reason: `no ground truth: ${(err as Error).message.split('\n')[0]}` });
+  const withCharacters = measures.charactersSkipped === undefined;
+  for (const { source, page: index, load } of pages) {
+    const loaded = await load();
+    if ('skip' in loaded) {
+      measures.skipped.push({ source, reason: loaded.skip });
       continue;
     }
-    const withCharacters = measures.charactersSkipped === undefined;
+    const { bytes, labels, weights, beyondCells } = loaded;
     let page: ReturnType<typeof measureLabelledPage>;
     try {
       // Decoded as recognition decodes it, and measured again at full size where the smaller copy failed.
-      const src = await openSource(await readFile(source));
-      const decoded = await src.pageFor(0, pageNeeds([def]));
-      page = measureLabelledPage(decoded.image, def, truth, withCharacters);
+      const src = await openSource(bytes);
+      const decoded = await src.pageFor(index, pageNeeds([def]));
+      page = measureLabelledPage(decoded.image, def, labels, withCharacters, weights, beyondCells);
       if (typeof page === 'string' && isReduced(decoded))
-        page = measureLabelledPage(await src.page(0), def, truth, withCharacters);
+        page = measureLabelledPage(await src.page(index), def, labels, withCharacters, weights, beyondCells);
     } catch (err) {
       if (!(err instanceof PageRejection)) throw err;
       measures.skipped.push({ source, reason: `${err.reason}: ${err.message}` });
@@ -389,15 +439,38 @@ export async function measureLabelledFiles(
   return measures;
 }
 
+/** Reads each labelled image (NAME.ext with NAME.json beside it, as `rcoi generate` writes them). */
+export function measureLabelledFiles(def: FormDefinition, images: string[]): Promise<ThresholdMeasures> {
+  return measureLabelled(
+    def,
+    images.map((source) => ({
+      source,
+      page: 0,
+      load: async () => {
+        let labels: PageLabels;
+        try {
+          labels = JSON.parse(await readFile(source.replace(/\.[^./]+$/, '.json'), 'utf8')) as PageLabels;
+        } catch (err) {
+          return { skip: `no ground truth: ${(err as Error).message.split('\n')[0]}` };
+        }
+        return { bytes: await readFile(source), labels };
+      },
+    })),
+  );
+}
+
 const pct = (v: number, digits = 1) => `${(v * 100).toFixed(digits)}%`.padStart(7);
+
+/** A count, or a weighted estimate of one, as a whole number. */
+const count = (n: number) => String(Math.round(n));
 
 function table(name: string, rows: SweepRow[], current: number, digits: number): string[] {
   const lines = [`${name.padStart(9)}  items  verified   share  accepted  wrong  error rate`];
   for (const r of rows) {
     lines.push(
-      `${r.value.toFixed(digits).padStart(7)}${r.value === current ? ' *' : '  '}${String(r.items).padStart(7)}` +
-        `${String(r.verified).padStart(10)} ${pct(r.verifiedShare)}${String(r.accepted).padStart(10)}` +
-        `${String(r.acceptedErrors).padStart(7)}    ${pct(r.errorRate, 3)}`,
+      `${r.value.toFixed(digits).padStart(7)}${r.value === current ? ' *' : '  '}${count(r.items).padStart(7)}` +
+        `${count(r.verified).padStart(10)} ${pct(r.verifiedShare)}${count(r.accepted).padStart(10)}` +
+        `${count(r.acceptedErrors).padStart(7)}    ${pct(r.errorRate, 3)}`,
     );
   }
   return lines;
@@ -415,8 +488,8 @@ function advice(
     rec.acceptedErrors === 0
       ? 'no accepted errors'
       : budget !== undefined && rec.errorRate <= budget
-        ? `${rec.acceptedErrors} accepted error(s), within the ${pct(budget, 2).trim()} budget`
-        : `${rec.acceptedErrors} accepted error(s), the fewest`;
+        ? `${count(rec.acceptedErrors)} accepted error(s), within the ${pct(budget, 2).trim()} budget`
+        : `${count(rec.acceptedErrors)} accepted error(s), the fewest`;
   return (
     `recommended ${what} ${rec.value.toFixed(digits)} (current ${current.toFixed(digits)}): ` +
     `${pct(rec.verifiedShare).trim()} to verification, ${errors}`

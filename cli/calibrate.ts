@@ -8,12 +8,24 @@ import { calibrateBubblesFiles, formatBubbleReport } from '../calibration/calibr
 import { calibrateFormFiles, formatFormReport } from '../calibration/calibrate-form.ts';
 import {
   calibrateThresholds,
+  doubtBeyondCells,
   formatThresholdReport,
+  type LabelledPage,
+  measureLabelled,
   measureLabelledFiles,
 } from '../calibration/calibrate-thresholds.ts';
-import { resolveForm } from '../forms/definitions.ts';
+import { expandForm, resolveForm } from '../forms/definitions.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import { configFromEnv, openAdapters } from '../platform/config.ts';
+import { InfrastructureError } from '../platform/failures.ts';
+import type { ObjectStore } from '../platform/objects.ts';
+import { audit } from '../platform/store/audit.ts';
+import { type VerifiedPage, verifiedPages } from '../verification/store.ts';
 import { collectInputs } from './recognise.ts';
 import { CommandError, UsageError } from './usage.ts';
+
+/** Pages `--verified` reads by default: some minutes of one core, tens of thousands of answers. */
+const VERIFIED_PAGES = 2000;
 
 async function inputs(paths: string[]): Promise<string[]> {
   const files = await collectInputs(paths).catch((err: Error) => {
@@ -54,13 +66,78 @@ async function bubblesCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * The labelled pages a season's verifiers made: each final page's decided answers (cells and link fields; a
+ * bubble field has no control sample, so its decided ones alone would be a biased draw), a control answer
+ * standing for the accepted ones it was drawn from. Its image from the object store: one that is gone (past
+ * retention) skips the page, a store that cannot answer fails the command.
+ */
+function verifiedLabelledPages(
+  objects: ObjectStore,
+  def: FormDefinition,
+  pages: VerifiedPage[],
+): LabelledPage[] {
+  const form = expandForm(def);
+  const read = (field: string) => {
+    const kind = form.byName.get(field)?.kind;
+    return kind === 'cells' || kind === 'link';
+  };
+  return pages.map((p) => ({
+    source: `page ${p.pageId}`,
+    page: p.pageIndex,
+    load: async () => {
+      const bytes = await objects.get(p.objectKey).catch((err: unknown) => {
+        if (err instanceof InfrastructureError) throw err;
+        return null;
+      });
+      if (!bytes) return { skip: `no image at ${p.objectKey}` };
+      const labels = p.labels.filter((l) => read(l.field));
+      return {
+        bytes,
+        labels: {
+          form: def.id,
+          fields: Object.fromEntries(labels.map((l) => [l.field, { value: l.value }])),
+        },
+        weights: Object.fromEntries(labels.map((l) => [l.field, l.controlShare ? 1 / l.controlShare : 1])),
+        beyondCells: new Set(labels.filter((l) => doubtBeyondCells(l.doubt)).map((l) => l.field)),
+      };
+    },
+  }));
+}
+
+/** `--verified`: the answers verifiers decided in the configured database, read from there; audited. */
+async function measureVerified(def: FormDefinition, limit: number) {
+  const adapters = await openAdapters(configFromEnv(process.env));
+  try {
+    const pages = await verifiedPages(adapters.db, def.id, limit);
+    await audit(adapters.db, 'cli', 'calibration.verified-answers', def.id, { pages: pages.length });
+    const controls = pages.flatMap((p) => p.labels).filter((l) => l.controlShare !== null).length;
+    console.log(
+      `${pages.length} final page(s) of ${def.id} with their verified answers; ${controls} control answer(s), ` +
+        'each counted as the accepted answers it was drawn from: figures below are estimates for the season',
+    );
+    return await measureLabelled(def, verifiedLabelledPages(adapters.objects, def, pages));
+  } finally {
+    await adapters.close();
+  }
+}
+
 async function thresholdsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { form: { type: 'string' } },
+    options: { form: { type: 'string' }, verified: { type: 'boolean' }, pages: { type: 'string' } },
   });
   if (!values.form) throw new UsageError('calibrate thresholds needs --form ID|PATH');
+  const def = resolveForm(values.form);
+  if (values.verified) {
+    if (positionals.length > 0) throw new UsageError('calibrate thresholds --verified takes no LABELLED_DIR');
+    const limit = Number(values.pages ?? VERIFIED_PAGES);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--pages needs a whole number above 0');
+    console.log(formatThresholdReport(calibrateThresholds(def, await measureVerified(def, limit))));
+    return 0;
+  }
+  if (values.pages !== undefined) throw new UsageError('--pages goes with --verified');
   const [dir, ...extra] = positionals;
   if (!dir || extra.length > 0) throw new UsageError('calibrate thresholds takes one LABELLED_DIR');
   const isDir = await stat(dir).then(
@@ -68,7 +145,6 @@ async function thresholdsCommand(args: string[]): Promise<number> {
     () => false,
   );
   if (!isDir) throw new UsageError(`${dir} is not a directory`);
-  const def = resolveForm(values.form);
   const measures = await measureLabelledFiles(def, await inputs([dir]));
   console.log(formatThresholdReport(calibrateThresholds(def, measures)));
   return 0;

@@ -30,9 +30,11 @@ const USAGE: Record<string, string> = {
   'calibrate bubbles': `rcoi calibrate bubbles --form ID|PATH [--out FILE] BLANK_SCAN...
     Measures each bubble's empty level (a letter printed in it, its outline) on blank scans and writes a
     definition that reads every bubble against its own level (default out/calibrate/ID.bubbles.json).`,
-  'calibrate thresholds': `rcoi calibrate thresholds --form ID|PATH LABELLED_DIR
+  'calibrate thresholds': `rcoi calibrate thresholds --form ID|PATH (LABELLED_DIR | --verified [--pages N])
     Tunes the bubble marginal band and the character accept threshold on labelled scans (NAME.json
-    beside each image, as generate writes them) and prints accepted errors against verification load.`,
+    beside each image, as generate writes them) and prints accepted errors against verification load.
+    --verified: on the answers verifiers decided in the configured database instead (N final pages,
+    default 2000; each control-sample answer counted as the accepted ones it was drawn from). Audited.`,
   serve: `rcoi serve [--demo]
     The processing service: HTTP API (PORT, default 8080), hot-folder inbox, and the stages. Without
     DATABASE_URL, REDIS_URL and S3_* it runs embedded (PGlite, a folder, in-process stages) in

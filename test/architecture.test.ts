@@ -72,6 +72,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'calibration',
     'intake',
     'recognition',
+    'verification',
     'participants',
     'results',
     'retention',

@@ -190,6 +190,7 @@ describe('calibrate thresholds', () => {
       confidence: symbol === '' ? 1 : confidence,
       blank: symbol === '',
       truth,
+      weight: 1,
     });
     const samples = [
       s('1', 0.999, '1'),
@@ -214,6 +215,7 @@ describe('calibrate thresholds', () => {
       wrong,
       fixedDoubt,
       minConfidence,
+      weight: 1,
     });
     const fields = [
       f(3, 2, 0.7), // two wrong cells, hidden in a field that an unsure right cell sends to verification
@@ -232,6 +234,33 @@ describe('calibrate thresholds', () => {
     // Nothing within the budget: the fewest errors.
     expect(recommendWithin(rows.slice(1), 0)?.value).toBe(0.9);
   });
+
+  it('weighs a control answer as the unseen accepted answers it was drawn from', () => {
+    // Verified answers of a season: every doubted one (weight 1) and a 2% draw of those accepted unseen.
+    const field = (wrong: number, minConfidence: number, weight: number): FieldSample => ({
+      field: 'answer',
+      units: 2,
+      wrong,
+      fixedDoubt: false,
+      minConfidence,
+      weight,
+    });
+    const fields = [
+      field(0, 0.9995, 50), // drawn from the accepted, read right
+      field(1, 0.9991, 50), // drawn from the accepted, and wrong: a silent error found
+      field(0, 0.995, 1), // doubted at 0.998, read right
+      field(1, 0.99, 1), // doubted at 0.998, and wrong
+    ];
+    const rows = sweepCharacterFields(fields, [0.999, 0.998, 0.995, 0.99]);
+    expect(rows.map((r) => [r.value, r.items, r.verified, r.acceptedErrors])).toEqual([
+      [0.999, 204, 4, 50],
+      [0.998, 204, 4, 50],
+      [0.995, 204, 2, 50],
+      [0.99, 204, 0, 51],
+    ]);
+    // At 0.9992 the wrong control answer is caught, and with it the 50 it stands for.
+    expect(sweepCharacterFields(fields, [0.9992])[0]).toMatchObject({ verified: 104, acceptedErrors: 0 });
+  });
 });
 
 describe('calibrate usage', () => {
@@ -239,6 +268,17 @@ describe('calibrate usage', () => {
     await expect(calibrateCommand([])).rejects.toBeInstanceOf(UsageError);
     await expect(calibrateCommand(['form', dir])).rejects.toThrow(/needs --form/);
     await expect(calibrateCommand(['thresholds', '--form', FORM])).rejects.toThrow(/one LABELLED_DIR/);
+    // Labels come from files or from the database, never both; --pages only counts the database's.
+    await expect(calibrateCommand(['thresholds', '--form', FORM, '--verified', dir])).rejects.toThrow(
+      /--verified takes no LABELLED_DIR/,
+    );
+    await expect(calibrateCommand(['thresholds', '--form', FORM, '--pages', '5', dir])).rejects.toThrow(
+      /--pages goes with --verified/,
+    );
+    for (const pages of ['0', '2.5', 'many'])
+      await expect(
+        calibrateCommand(['thresholds', '--form', FORM, '--verified', '--pages', pages]),
+      ).rejects.toThrow(/--pages needs a whole number/);
     await expect(calibrateCommand(['form', '--form', 'no-such-form', dir])).rejects.toThrow(/unknown form/);
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {

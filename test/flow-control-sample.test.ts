@@ -5,6 +5,7 @@
  * error, and a correction undone no longer is.
  */
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,4 +167,96 @@ describe.each(backends)('the control sample on %s', (_name, open) => {
       corrected: expected.corrected - 1,
     });
   }, 120_000);
+});
+
+const BIN = new URL('../bin/rcoi.js', import.meta.url).pathname;
+
+describe('rcoi calibrate thresholds --verified', () => {
+  it('replays the season’s verified answers, a control answer standing for those it was drawn from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rcoi-verified-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const data = join(dir, 'data');
+    const db = await pgliteDatabase(join(data, 'db'));
+    const deps = { db, objects: folderObjectStore(join(data, 'objects')) };
+    await migrate(db);
+    await registerExam(db, MOSCOW_EGE_02);
+    const batch = await ingestBatch(
+      deps,
+      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
+      'upload',
+      files,
+    );
+    for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+    for (;;) {
+      const t = await takeNextTask(db, ana);
+      if (!t) break;
+      const truth = corpusTruth(files, t.pageId, t.field) ?? t.value;
+      await decide(
+        db,
+        forms,
+        ana,
+        t.id,
+        truth === t.value ? { action: 'confirm' } : { action: 'correct', value: truth },
+      );
+    }
+    // What recognition did on the form's final pages, among the fields a verifier decided.
+    const form = 'ege-as1-2023';
+    const cells = new Set(
+      expandForm(forms.find((f) => f.id === form)!)
+        .fields.filter((f) => f.kind === 'cells' || f.kind === 'link')
+        .map((f) => f.name),
+    );
+    const decided = (
+      await db.query<{ name: string; final_value: string; doubted: boolean; share: number | null }>(
+        `select f.name, f.final_value, f.doubt <> '{}' as doubted, t.control_share as share
+         from fields f join pages p on p.id = f.page_id join verification_tasks t on t.page_id = f.page_id and t.field = f.name
+         where p.form = $1 and p.status = 'final' and f.status in ('confirmed', 'corrected')`,
+        [form],
+      )
+    ).filter((f) => cells.has(f.name));
+    const [{ n: pages } = { n: 0 }] = await db.query<{ n: number }>(
+      `select count(*)::int as n from pages where form = $1 and status = 'final'`,
+      [form],
+    );
+    await db.close();
+    const units = (f: { final_value: string }) => Math.max(1, [...f.final_value].length);
+    const controls = decided.filter((f) => f.share !== null);
+    expect(controls.length).toBeGreaterThan(3);
+    const doubtedUnits = decided.filter((f) => f.doubted).reduce((n, f) => n + units(f), 0);
+    const acceptedUnits = controls.reduce((n, f) => n + units(f) / SHARE, 0);
+
+    // The embedded default: the database and objects in the data folder, whatever services the suite runs.
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|REDIS_URL|RCOI_DATA_DIR|S3_.*)$/.test(k)),
+    );
+    const run = spawnSync(process.execPath, [BIN, 'calibrate', 'thresholds', '--form', form, '--verified'], {
+      env: { ...env, RCOI_DATA_DIR: data },
+      encoding: 'utf8',
+    });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain(
+      `${pages} final page(s) of ${form} with their verified answers; ${controls.length} control answer(s)`,
+    );
+    // At the form's own threshold the replay decides as recognition did: the doubted answers verified, the
+    // control ones accepted (each for 1/share), none of them wrong.
+    const fieldTable = run.stdout.slice(run.stdout.indexOf('characters as recognition decides them'));
+    const current = fieldTable.match(/^ +0\.998 \* +(\d+) +(\d+) +[\d.]+% +(\d+) +(\d+) /m);
+    expect(current?.slice(1).map(Number)).toEqual([
+      Math.round(doubtedUnits + acceptedUnits),
+      doubtedUnits,
+      Math.round(acceptedUnits),
+      0,
+    ]);
+
+    const check = await pgliteDatabase(join(data, 'db'));
+    try {
+      const audited = await check.query<{ actor: string; subject: string; pages: number }>(
+        `select actor, subject, (detail->>'pages')::int as pages from audit_events
+         where action = 'calibration.verified-answers'`,
+      );
+      expect(audited).toEqual([{ actor: 'cli', subject: form, pages }]);
+    } finally {
+      await check.close();
+    }
+  }, 300_000);
 });

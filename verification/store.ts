@@ -540,6 +540,37 @@ export async function controlCounts(db: Queryable): Promise<ControlCounts[]> {
   );
 }
 
+export interface VerifiedPage {
+  pageId: string;
+  objectKey: string;
+  pageIndex: number;
+  /**
+   * Each field a verifier decided: its value as decided, why it was doubted (none: a control), and the share
+   * it was drawn at as a control.
+   */
+  labels: { field: string; value: string; doubt: string[]; controlShare: number | null }[];
+}
+
+/**
+ * Up to `limit` final pages of a form, drawn in an order that owes nothing to their reading, with what their
+ * verifiers decided: the labels a threshold is refitted on. Final pages only, where every doubt is decided,
+ * and not yet anonymised by retention (their values erased, their recognition gone).
+ */
+export async function verifiedPages(db: Queryable, form: string, limit: number): Promise<VerifiedPage[]> {
+  return db.query<VerifiedPage>(
+    `select p.id as "pageId", i.object_key as "objectKey", p.page_index as "pageIndex",
+       coalesce(json_agg(json_build_object('field', f.name, 'value', f.final_value, 'doubt', f.doubt,
+         'controlShare', t.control_share) order by f.name) filter (where f.name is not null), '[]') as labels
+     from pages p join images i on i.sha256 = p.image_sha256
+       left join fields f on f.page_id = p.id and f.status in ('confirmed', 'corrected')
+       left join verification_tasks t on t.page_id = f.page_id and t.field = f.name
+     where p.form = $1 and p.status = 'final' and p.recognition is not null
+     group by p.id, i.object_key, p.page_index
+     order by md5(p.id) limit $2`,
+    [form, limit],
+  );
+}
+
 /** How many verification tasks there are by status. */
 export async function taskCounts(db: Queryable): Promise<{ status: string; n: number }[]> {
   return db.query(
