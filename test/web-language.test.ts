@@ -180,7 +180,22 @@ describe('stations in Russian, with headings, landmarks and no serious accessibi
 
   it('the administrator’s stations, with the forms and checking rules by their Russian names', async () => {
     const page = await station('demo-admin', 'admin', (p) => p.getByText('Правила проверки').waitFor());
-    await page.getByText('ЕГЭ: бланк ответов № 1 (образец 2023 года)').waitFor();
+    await page.getByText('ЕГЭ: бланк ответов № 1 (образец 2023 года)').first().waitFor();
+    // The control sample by form title, as many drawn as the database holds, none decided yet.
+    const [drawn] = await demo.service.adapters.db.query<{ n: number }>(
+      `select count(*)::int as n from verification_tasks t join pages p on p.id = t.page_id
+       where t.control_share is not null and p.form = 'ege-as1-2023'`,
+    );
+    expect(drawn?.n).toBeGreaterThan(0);
+    const row = page.getByTestId('control-sample').getByRole('row', { name: /образец 2023 года/ });
+    await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
+      'ЕГЭ: бланк ответов № 1 (образец 2023 года)',
+      String(drawn?.n),
+      '0',
+      '0',
+      '—',
+      '—',
+    ]);
     await page.getByText(/ЕГЭ, Математика \(профильный уровень\) \(код 02\)/).waitFor();
     await expectRussianAndAccessible(page, 'Администрирование');
     await page.goto(`${base}/#/operator`);

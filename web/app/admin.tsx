@@ -1,11 +1,13 @@
 /**
  * The RCOI administrator's station: retention (what is due, what is held past its date, the holds and the
- * destruction acts), users and their roles, the import from the regional system (admin-ris.tsx), an exam's
- * results (results.tsx), and the form definitions and checking rules in use.
+ * destruction acts), the recognition's control sample (silent errors found), users and their roles, the import
+ * from the regional system (admin-ris.tsx), an exam's results (results.tsx), and the form definitions and
+ * checking rules in use.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ExamRow, FormRow, IssuedUser, RulesRow, UserRow } from '../../contract/admin.ts';
 import type { RetentionOutlook } from '../../contract/retention.ts';
+import type { ControlSampleRow } from '../../contract/verification.ts';
 import { RisImport } from './admin-ris.tsx';
 import { failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
@@ -132,9 +134,57 @@ function Users() {
   );
 }
 
+const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+
+/**
+ * Each form's blind control sample: answers read without a doubt and verified all the same; the corrected
+ * ones are errors that no doubt caught, and the upper end says how many the sample still allows.
+ */
+function ControlSample({ rows, forms }: { rows: ControlSampleRow[]; forms: FormRow[] }) {
+  const title = (id: string) => forms.find((f) => f.id === id)?.title ?? id;
+  return (
+    <>
+      <h2>Контрольная выборка распознавания</h2>
+      <p class="muted">
+        Часть ответов, принятых без сомнения, всё равно проверяют верификаторы, не зная об этом; исправленные
+        из них — ошибки, которые пропустили пороги распознавания.
+      </p>
+      {rows.length === 0 ? (
+        <p class="muted">Пока нет.</p>
+      ) : (
+        <table data-testid="control-sample">
+          <thead>
+            <tr>
+              <th>Бланк</th>
+              <th>Выбрано</th>
+              <th>Проверено</th>
+              <th>Исправлено</th>
+              <th>Доля ошибок</th>
+              <th>Не более (95%)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.form}>
+                <td>{title(r.form)}</td>
+                <td>{r.sampled}</td>
+                <td>{r.decided}</td>
+                <td class={r.corrected > 0 ? 'error' : ''}>{r.corrected}</td>
+                <td>{share(r.rate)}</td>
+                <td>{share(r.upper95)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 export function AdminStation() {
   const [retention, setRetention] = useState<RetentionOutlook | null>(null);
   const [forms, setForms] = useState<FormRow[]>([]);
+  const [control, setControl] = useState<ControlSampleRow[]>([]);
   const [rules, setRules] = useState<RulesRow[]>([]);
   const [exams, setExams] = useState<ExamRow[]>([]);
   const [exam, setExam] = useState<ExamRow | null>(null);
@@ -152,6 +202,7 @@ export function AdminStation() {
     Promise.all([
       json<RetentionOutlook>('GET', '/api/retention').then(setRetention),
       json<FormRow[]>('GET', '/api/forms').then((f) => setForms(f ?? [])),
+      json<ControlSampleRow[]>('GET', '/api/verification/control').then((c) => setControl(c ?? [])),
       json<ExamRow[]>('GET', '/api/exams').then((x) => {
         setExams(x ?? []);
         setExam(x?.[0] ?? null);
@@ -199,6 +250,7 @@ export function AdminStation() {
           )}
         </>
       )}
+      <ControlSample rows={control} forms={forms} />
       <Users />
       <RisImport guard={guard} />
       <ExamPicker exams={exams} exam={exam} onPick={setExam} />
