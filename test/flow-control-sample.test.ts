@@ -9,47 +9,44 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { TaskView } from '../contract/verification.ts';
 import { inControlSample } from '../domain/verification.ts';
 import { expandForm, personalFields, shippedForms } from '../forms/definitions.ts';
-import { ingestBatch } from '../intake/ingest.ts';
-import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
+import { type Database, pgliteDatabase } from '../platform/db.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
-import { registerExam } from '../platform/store/exams.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { controlCounts, decide, takeNextTask, undoDecision } from '../verification/store.ts';
-import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
-import { freshPostgresDatabase } from './services.ts';
+import { corpusTruth, recogniseCorpus } from './helpers.ts';
+import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
 const SHARE = 0.3;
 const forms = shippedForms().map((f) => (f.kind === 'answer-sheet-1' ? { ...f, controlShare: SHARE } : f));
 const files = corpusFiles();
 
-const cleanup: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+const undo = undoAfterAll();
+const ana = { id: 'verifier-ana', senior: false };
+const sofia = { id: 'senior-sofia', senior: true };
 
-const backends: [string, () => Promise<Database>][] = [
-  [
-    'PGlite',
-    async () => {
-      const db = await pgliteDatabase();
-      cleanup.push(() => db.close());
-      return db;
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const db = postgresDatabase(await freshPostgresDatabase());
-      cleanup.push(() => db.close());
-      return db;
-    },
-  ],
-];
+/** The corpus's truth of a task's field, as a careful verifier reads it. */
+const truthOf = (t: TaskView) => corpusTruth(files, t.pageId, t.field) ?? t.value;
+
+/** Every open task decided by Ana: the value `answer` gives it confirmed if it is the read one, else set. */
+async function verifyAll(db: Database, answer: (t: TaskView) => string = truthOf): Promise<void> {
+  for (;;) {
+    const t = await takeNextTask(db, ana);
+    if (!t) return;
+    const value = answer(t);
+    await decide(
+      db,
+      forms,
+      ana,
+      t.id,
+      value === t.value ? { action: 'confirm' } : { action: 'correct', value },
+    );
+  }
+}
 
 interface FieldRow {
   page_id: string;
@@ -63,24 +60,11 @@ interface FieldRow {
   page_index: number;
 }
 
-const ana = { id: 'verifier-ana', senior: false };
-const sofia = { id: 'senior-sofia', senior: true };
-
-describe.each(backends)('the control sample on %s', (_name, open) => {
+describe.each(DATABASES)('the control sample on %s', (_name, open) => {
   it('sends the drawn answers to verifiers unmarked, holds their pages, and counts what they correct', async () => {
-    const db = await open();
-    const dir = mkdtempSync(join(tmpdir(), 'rcoi-control-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const deps = { db, objects: folderObjectStore(dir) };
-    await migrate(db);
-    await registerExam(db, MOSCOW_EGE_02);
-    const batch = await ingestBatch(
-      deps,
-      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
-      'upload',
-      files,
-    );
-    for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+    const deps = await freshAdapters(open, undo, 'rcoi-control');
+    const { db } = deps;
+    await recogniseCorpus(deps, forms);
 
     // The drawn fields are exactly the eligible ones the hash draws: handwritten, read without a doubt.
     const fields = await db.query<FieldRow>(
@@ -125,25 +109,13 @@ describe.each(backends)('the control sample on %s', (_name, open) => {
       (f) => /^\d+$/.test(f.value) && corpusTruth(files, f.page_id, f.name) === f.value,
     )!;
     let plantedTask = 0;
-    for (;;) {
-      const t = await takeNextTask(db, ana);
-      if (!t) break;
-      const control = tasks.some((c) => c.id === t.id);
+    await verifyAll(db, (t) => {
       // Nothing tells the verifier a control answer from a doubtful one but the absence of a doubt.
-      if (control) expect(t).toMatchObject({ doubt: [], cells: [] });
-      const plant = t.pageId === planted.page_id && t.field === planted.name;
-      if (plant) plantedTask = t.id;
-      const truth = plant
-        ? `${(Number(t.value[0]) + 1) % 10}${t.value.slice(1)}`
-        : (corpusTruth(files, t.pageId, t.field) ?? t.value);
-      await decide(
-        db,
-        forms,
-        ana,
-        t.id,
-        truth === t.value ? { action: 'confirm' } : { action: 'correct', value: truth },
-      );
-    }
+      if (tasks.some((c) => c.id === t.id)) expect(t).toMatchObject({ doubt: [], cells: [] });
+      if (t.pageId !== planted.page_id || t.field !== planted.name) return truthOf(t);
+      plantedTask = t.id;
+      return `${(Number(t.value[0]) + 1) % 10}${t.value.slice(1)}`;
+    });
     const misread = drawn.filter((f) => f !== planted && corpusTruth(files, f.page_id, f.name) !== f.value);
     const form = planted.form;
     const onForm = (rows: { page_id: string; form: string }[]) => rows.filter((r) => r.form === form).length;
@@ -173,32 +145,13 @@ const BIN = new URL('../bin/rcoi.js', import.meta.url).pathname;
 
 describe('rcoi calibrate thresholds --verified', () => {
   it('replays the season’s verified answers, a control answer standing for those it was drawn from', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rcoi-verified-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const data = join(dir, 'data');
+    // The embedded default's own layout, so that the command finds the database and the images.
+    const data = mkdtempSync(join(tmpdir(), 'rcoi-verified-'));
+    undo(() => rmSync(data, { recursive: true, force: true }));
     const db = await pgliteDatabase(join(data, 'db'));
-    const deps = { db, objects: folderObjectStore(join(data, 'objects')) };
     await migrate(db);
-    await registerExam(db, MOSCOW_EGE_02);
-    const batch = await ingestBatch(
-      deps,
-      { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
-      'upload',
-      files,
-    );
-    for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
-    for (;;) {
-      const t = await takeNextTask(db, ana);
-      if (!t) break;
-      const truth = corpusTruth(files, t.pageId, t.field) ?? t.value;
-      await decide(
-        db,
-        forms,
-        ana,
-        t.id,
-        truth === t.value ? { action: 'confirm' } : { action: 'correct', value: truth },
-      );
-    }
+    await recogniseCorpus({ db, objects: folderObjectStore(join(data, 'objects')) }, forms);
+    await verifyAll(db);
     // What recognition did on the form's final pages, among the fields a verifier decided.
     const form = 'ege-as1-2023';
     const cells = new Set(

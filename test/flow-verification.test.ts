@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shippedForms } from '../forms/definitions.ts';
-import { ingestBatch } from '../intake/ingest.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { type Database, pgliteDatabase, postgresDatabase } from '../platform/db.ts';
 import { fieldCrop } from '../platform/images.ts';
 import { migrate } from '../platform/migrate.ts';
 import { folderObjectStore } from '../platform/objects.ts';
-import { registerExam } from '../platform/store/exams.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import {
   decide,
@@ -29,7 +26,7 @@ import {
   undoDecision,
   VerificationError,
 } from '../verification/store.ts';
-import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
+import { corpusTruth, recogniseCorpus } from './helpers.ts';
 import { freshPostgresDatabase } from './services.ts';
 
 const forms = shippedForms();
@@ -45,14 +42,7 @@ async function recognisedCorpus(db: Database): Promise<Adapters> {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const deps = { db, objects: folderObjectStore(dir) };
   await migrate(db);
-  await registerExam(db, MOSCOW_EGE_02);
-  const batch = await ingestBatch(
-    deps,
-    { batch: 'b1', station: 's1', exam: '2026-ege-02', declared: {} },
-    'upload',
-    files,
-  );
-  for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+  await recogniseCorpus(deps, forms);
   return deps;
 }
 

@@ -10,15 +10,19 @@ import type { Computation } from '../contract/results.ts';
 import type { RulesOf, SubjectRules } from '../domain/checking.ts';
 import type { SubjectScoring } from '../domain/scoring.ts';
 import type { SubjectAnswers } from '../forms/answer-types.ts';
+import type { FormDefinition } from '../forms/schema.ts';
+import { ingestBatch } from '../intake/ingest.ts';
 import { openSource } from '../pipeline/decode.ts';
 import { sha256 } from '../pipeline/page-job.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import type { Adapters } from '../platform/adapters.ts';
 import { configFromEnv } from '../platform/config.ts';
 import type { Database } from '../platform/db.ts';
 import { registerExam } from '../platform/store/exams.ts';
+import { recognisePageStage } from '../recognition/stage.ts';
 import type { ScoringBasis } from '../results/basis.ts';
 import { computeResults, setVariant } from '../results/store.ts';
-import { CORPUS_DIR, type GoldenPage } from '../samples/make-corpus.ts';
+import { CORPUS_DIR, corpusFiles, type GoldenPage } from '../samples/make-corpus.ts';
 import { DEMO_EXAM, type RunningService, seedDemo, startService } from '../service/run.ts';
 
 export { compare, registrationErrorMm } from '../samples/truth.ts';
@@ -61,6 +65,18 @@ export const MOSCOW_EGE_02 = {
   region: '77',
   timeZone: 'Europe/Moscow',
 } as const;
+
+/** The committed corpus uploaded as one batch of MOSCOW_EGE_02, every page recognised with `forms`. */
+export async function recogniseCorpus(deps: Adapters, forms: FormDefinition[]): Promise<void> {
+  await registerExam(deps.db, MOSCOW_EGE_02);
+  const batch = await ingestBatch(
+    deps,
+    { batch: 'b1', station: 's1', exam: MOSCOW_EGE_02.id, declared: {} },
+    'upload',
+    corpusFiles(),
+  );
+  for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+}
 
 /**
  * A complete work of the demo exam made directly in the database from recognised answer sheets 2 (and the

@@ -7,14 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { groupKey } from '../domain/verification-group.ts';
 import { shippedForms } from '../forms/definitions.ts';
-import { ingestBatch } from '../intake/ingest.ts';
 import type { Database } from '../platform/db.ts';
-import { registerExam } from '../platform/store/exams.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
 import { corpusFiles } from '../samples/make-corpus.ts';
 import { decideGroup, releaseGroup, takeGroup } from '../verification/store/group.ts';
 import { takeNextTask } from '../verification/store.ts';
-import { corpusTruth, MOSCOW_EGE_02 } from './helpers.ts';
+import { corpusTruth, recogniseCorpus } from './helpers.ts';
 import { DATABASES, freshAdapters, undoAfterAll } from './services.ts';
 
 const forms = shippedForms();
@@ -23,14 +20,7 @@ const undo = undoAfterAll();
 
 async function recognisedCorpus(open: () => Promise<Database>): Promise<Database> {
   const deps = await freshAdapters(open, undo, 'rcoi-verify-group');
-  await registerExam(deps.db, MOSCOW_EGE_02);
-  const batch = await ingestBatch(
-    deps,
-    { batch: 'b1', station: 's1', exam: MOSCOW_EGE_02.id, declared: {} },
-    'upload',
-    files,
-  );
-  for (const id of batch.newPages) await recognisePageStage(deps, forms, id);
+  await recogniseCorpus(deps, forms);
   return deps.db;
 }
 
