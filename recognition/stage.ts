@@ -45,12 +45,19 @@ function doubtsOf(form: ExpandedForm, r: PageResult): Doubt[] {
   return doubts;
 }
 
+/** What a page's control draw is keyed by: its file's content and its place in the file. */
+export const controlKey = (imageSha256: string, pageIndex: number) => `${imageSha256}/${pageIndex}`;
+
 /**
  * The page's part of its form's blind control sample (`controlShare`): handwritten answers read without a
  * doubt, neither pre-printed nor personal, each drawn by its page's file, page and name. They go to a
  * verifier as any doubtful field does, with nothing on the task to tell them apart.
  */
-function controlSample(form: ExpandedForm, r: PageResult, page: string): Doubt[] {
+export function controlSample(
+  form: ExpandedForm,
+  r: Pick<PageResult, 'status' | 'fields'>,
+  page: string,
+): Doubt[] {
   const def = form.definition;
   if (def.controlShare <= 0 || r.status === 'rejected') return [];
   const personal = new Set(personalFields(def));
@@ -104,7 +111,7 @@ export async function recognisePageStage(
   const def = r.form ? forms.find((f) => f.id === r.form) : undefined;
   const form = def && expandForm(def);
   const doubts = form ? doubtsOf(form, r) : [];
-  const control = form ? controlSample(form, r, `${page.imageSha256}/${page.pageIndex}`) : [];
+  const control = form ? controlSample(form, r, controlKey(page.imageSha256, page.pageIndex)) : [];
   const personal = def && r.status !== 'rejected' ? personalFields(def) : [];
   return db.transaction(async (tx) => {
     const withheld =

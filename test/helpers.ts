@@ -10,16 +10,17 @@ import type { Computation } from '../contract/results.ts';
 import type { RulesOf, SubjectRules } from '../domain/checking.ts';
 import type { SubjectScoring } from '../domain/scoring.ts';
 import type { SubjectAnswers } from '../forms/answer-types.ts';
+import { expandForm, shippedForms } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { ingestBatch } from '../intake/ingest.ts';
 import { openSource } from '../pipeline/decode.ts';
-import { sha256 } from '../pipeline/page-job.ts';
+import { type PageResult, sha256 } from '../pipeline/page-job.ts';
 import { SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { configFromEnv } from '../platform/config.ts';
 import type { Database } from '../platform/db.ts';
 import { registerExam } from '../platform/store/exams.ts';
-import { recognisePageStage } from '../recognition/stage.ts';
+import { controlKey, controlSample, recognisePageStage } from '../recognition/stage.ts';
 import type { ScoringBasis } from '../results/basis.ts';
 import { computeResults, setVariant } from '../results/store.ts';
 import { CORPUS_DIR, corpusFiles, type GoldenPage } from '../samples/make-corpus.ts';
@@ -35,12 +36,43 @@ export async function decodeFirstPage(bytes: Uint8Array) {
  * Verification tasks the service opens for a golden page: one per doubtful field, except a result that
  * only copies its doubtful answer (they share the answer's task), plus one for a doubtful sheet number.
  */
-export function expectedTasks(page: GoldenPage): number {
+function doubtTasks(page: GoldenPage): number {
   const copies = page.doubted.filter((n) => {
     const answer = n.replace(/^result\./, 'answer.');
     return answer !== n && page.doubted.includes(answer) && page.fields[n] === page.fields[answer];
   });
   return page.doubted.length - copies.length + (page.doubt.length > 0 ? 1 : 0);
+}
+
+/** The answers of a golden page (`FILE#N`, N from 1) its form's control sample draws, as recognition does. */
+function controlDrawn(key: string, page: GoldenPage): number {
+  const def = shippedForms().find((f) => f.id === page.form);
+  if (!def) return 0;
+  const [name, n] = key.split('#');
+  const file = corpusFiles().find((f) => f.name === name)!;
+  const fields = Object.fromEntries(
+    Object.entries(page.fields).map(([f, value]) => [
+      f,
+      { value, confidence: 1, doubt: page.doubted.includes(f) ? ['low-confidence-character' as const] : [] },
+    ]),
+  );
+  const r = { status: page.status as PageResult['status'], fields };
+  return controlSample(expandForm(def), r, controlKey(sha256(file.bytes), Number(n) - 1)).length;
+}
+
+/** The corpus's golden pages' doubtful fields and verification tasks, the control sample's included. */
+export function expectedVerification(golden: Record<string, GoldenPage>): {
+  doubtful: number;
+  tasks: number;
+} {
+  let doubtful = 0;
+  let tasks = 0;
+  for (const [key, page] of Object.entries(golden)) {
+    const drawn = controlDrawn(key, page);
+    doubtful += page.doubted.length + drawn;
+    tasks += doubtTasks(page) + drawn;
+  }
+  return { doubtful, tasks };
 }
 
 /** The truth for a verification task on a corpus page: the generator's value for the field, or the sheet number. */
