@@ -116,6 +116,11 @@ async function measureVerified(def: FormDefinition, limit: number) {
       `${pages.length} final page(s) of ${def.id} with their verified answers; ${controls} control answer(s), ` +
         'each counted as the accepted answers it was drawn from: figures below are estimates for the season',
     );
+    if (controls === 0)
+      console.log(
+        'no control answers (the form has no controlShare, or none was decided): the table counts doubted ' +
+          'answers only and says nothing of those accepted unseen; its accepted errors are a lower bound',
+      );
     return await measureLabelled(def, verifiedLabelledPages(adapters.objects, def, pages));
   } finally {
     await adapters.close();
