@@ -13,6 +13,7 @@
  * stage's throughput, the season's wall time, CPU by process, and every participant's result against the one
  * the simulation expects ("results: N participants, M mismatches").
  */
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -30,6 +31,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CheckView } from '../contract/checking.ts';
+import type { ControlSampleRow } from '../contract/verification.ts';
 import { loadSubjectRules, type Scores } from '../domain/checking.ts';
 import { generatePpeKeys, generateRcoiKeys, pemOf, sealPackage } from '../domain/ppe-package.ts';
 import { loadSubjectScoring } from '../domain/scoring.ts';
@@ -564,6 +566,8 @@ try {
     }
   }
   const missing = N - results.length;
+  // The answers read without doubt that verifiers checked all the same: the silent errors the season let through.
+  const control = (await admin('GET', '/api/verification/control')).json as ControlSampleRow[];
 
   console.log(
     `bench:season: ${N} participants (${pages.size} sheets at ${DPI} dpi in ${rooms.size} PPE packages), ` +
@@ -585,6 +589,18 @@ try {
   console.log(`season wall time: ${seasonSeconds.toFixed(0)} s (${(seasonSeconds / 60).toFixed(1)} min)`);
   console.log(
     `verification: ${decisions} decisions (${(decisions / pages.size).toFixed(2)} a sheet), ${refusedDecisions} corrections refused`,
+  );
+  const share = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
+  console.log(
+    `control sample: ${
+      control
+        .map(
+          (c) =>
+            `${c.form} ${c.sampled} drawn, ${c.corrected} of ${c.decided} decided corrected ` +
+            `(silent errors ${share(c.rate)}, at most ${share(c.upper95)} at 95%)`,
+        )
+        .join('; ') || 'none drawn'
+    }`,
   );
   console.log(
     `CPU seconds by process: ${spent.groups
