@@ -32,6 +32,7 @@ export function createThreadPool<Task, Result>(
   const queue: Job<Task, Result>[] = [];
   const running = new Map<Worker, Job<Task, Result>>();
   let nextId = 0;
+  let closing = false;
 
   const pump = () => {
     while (idle.length > 0 && queue.length > 0) {
@@ -51,13 +52,20 @@ export function createThreadPool<Task, Result>(
       job?.resolve(msg.result);
       pump();
     });
-    w.on('error', (err) => {
-      // A crashed thread fails only the task it held; a fresh thread takes its place.
+    // A thread that crashes (an uncaught error, out of memory) or exits on its own fails only the task it
+    // held; a fresh thread takes its place. 'error' is followed by 'exit': the thread is replaced once.
+    const lost = (err: Error) => {
+      const at = workers.indexOf(w);
+      if (at < 0) return;
+      workers.splice(at, 1);
+      if (idle.includes(w)) idle.splice(idle.indexOf(w), 1);
       const job = running.get(w);
       running.delete(w);
-      workers.splice(workers.indexOf(w), 1, spawn());
+      if (!closing) workers.push(spawn());
       job?.reject(err);
-    });
+    };
+    w.on('error', lost);
+    w.on('exit', (code) => lost(new Error(`a recognition thread exited (code ${code})`)));
     idle.push(w);
     pump();
     return w;
@@ -73,6 +81,7 @@ export function createThreadPool<Task, Result>(
       });
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
