@@ -66,19 +66,36 @@ export const pageIsFinal = (taskStatuses: readonly string[], fields: readonly Fi
   tasksSettled(taskStatuses) && fields.every((f) => f.finalValue !== null);
 
 /**
- * Whether the field a key names (its page's image, page and field) falls in a blind control sample of
- * `share`: a hash of the key, so the draw is the same however often the page is recognised, and owes nothing
- * to what the recogniser saw in it.
+ * A key's uniform draw in [0, 1): FNV-1a, then murmur3's finaliser (FNV alone leaves the high bits of short,
+ * alike keys correlated).
  */
-export function inControlSample(key: string, share: number): boolean {
-  if (share <= 0) return false;
-  // FNV-1a, then murmur3's finaliser: FNV alone leaves the high bits of short, alike keys correlated.
+function controlHash(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32 < share;
+  return (h >>> 0) / 2 ** 32;
+}
+
+/**
+ * Whether the field a key names (its page's image, page and field) falls in a blind control sample of
+ * `share`: a hash of the key, so the draw is the same however often the page is recognised, and owes nothing
+ * to what the recogniser saw in it.
+ */
+export function inControlSample(key: string, share: number): boolean {
+  return share > 0 && controlHash(key) < share;
+}
+
+/** The priority of a doubtful field is its confidence, and a doubted value's is never above this. */
+export const DOUBT_PRIORITY_CEILING = 0.5;
+
+/**
+ * Where a drawn answer waits among the doubts (lower first): a place spread evenly over the doubts' range by
+ * the same hash. Its own confidence would put every control after every doubt, and hold its page longest.
+ */
+export function controlPriority(key: string, share: number): number {
+  return (DOUBT_PRIORITY_CEILING * controlHash(key)) / share;
 }
 
 /** What a control sample says: the share of answers accepted without doubt that were wrong. */

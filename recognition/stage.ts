@@ -5,7 +5,7 @@
  * nothing.
  */
 
-import { inControlSample } from '../domain/verification.ts';
+import { controlPriority, inControlSample } from '../domain/verification.ts';
 import { type ExpandedForm, expandForm, personalFields } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
@@ -65,8 +65,10 @@ export function controlSample(
     const read = r.fields[f.name];
     const eligible = f.kind === 'cells' && !f.preprinted && !personal.has(f.template);
     if (!eligible || !read || read.doubt.length > 0) return [];
-    if (!inControlSample(`${page}/${f.name}`, def.controlShare)) return [];
-    return [{ field: f.name, priority: read.confidence, allowed: f.allowed, controlShare: def.controlShare }];
+    const key = `${page}/${f.name}`;
+    if (!inControlSample(key, def.controlShare)) return [];
+    const priority = controlPriority(key, def.controlShare);
+    return [{ field: f.name, priority, allowed: f.allowed, controlShare: def.controlShare }];
   });
 }
 

@@ -82,11 +82,19 @@ describe.each(DATABASES)('the control sample on %s', (_name, open) => {
         f.doubt.length === 0
       );
     });
+    // Each at its form's share: SHARE on the AS1s, the shipped one on the protocol.
+    const shareOf = (form: string) => forms.find((d) => d.id === form)!.controlShare;
     const drawn = eligible.filter((f) =>
-      inControlSample(`${f.image_sha256}/${f.page_index}/${f.name}`, SHARE),
+      inControlSample(`${f.image_sha256}/${f.page_index}/${f.name}`, shareOf(f.form)),
     );
-    const tasks = await db.query<{ id: number; page_id: string; field: string; status: string }>(
-      `select id, page_id, field, status from verification_tasks where control_share is not null order by id`,
+    const tasks = await db.query<{
+      id: number;
+      page_id: string;
+      field: string;
+      status: string;
+      priority: number;
+    }>(
+      `select id, page_id, field, status, priority from verification_tasks where control_share is not null order by id`,
     );
     const key = (r: { page_id: string; name?: string; field?: string }) =>
       `${r.page_id} ${r.name ?? r.field}`;
@@ -94,6 +102,11 @@ describe.each(DATABASES)('the control sample on %s', (_name, open) => {
     expect(drawn.length).toBeGreaterThan(5);
     expect(drawn.length).toBeLessThan(eligible.length);
     expect(tasks.every((t) => t.status === 'open')).toBe(true);
+    // They wait among the doubts, not behind them all: their places spread over the doubts' priorities.
+    const places = tasks.map((t) => t.priority);
+    expect(Math.min(...places)).toBeLessThan(0.25);
+    expect(Math.max(...places)).toBeGreaterThan(0.25);
+    expect(Math.max(...places)).toBeLessThan(0.5);
     // Each waits as a doubtful field does, its reading kept, and its page and sheet are not final before it.
     for (const f of drawn) expect(f).toMatchObject({ doubt: [], status: 'doubtful', final_value: null });
     const waiting = await db.query<{ status: string; sheet: string | null }>(
