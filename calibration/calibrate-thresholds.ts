@@ -60,7 +60,7 @@ export interface CharacterSample {
   blank: boolean;
   /** The character the truth has in this cell, '' for none. */
   truth: string;
-  /** How many answers its field stands for (WEIGHT). */
+  /** How many answers its field stands for (see Weights). */
   weight: number;
 }
 
@@ -75,7 +75,7 @@ export interface FieldSample {
   fixedDoubt: boolean;
   /** Least confidence among the field's written cells; 1 when none is written. */
   minConfidence: number;
-  /** How many answers it stands for (WEIGHT). */
+  /** How many answers it stands for (see Weights). */
   weight: number;
 }
 
