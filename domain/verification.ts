@@ -87,15 +87,12 @@ export function inControlSample(key: string, share: number): boolean {
   return share > 0 && controlHash(key) < share;
 }
 
-/** The priority of a doubtful field is its confidence, and a doubted value's is never above this. */
-export const DOUBT_PRIORITY_CEILING = 0.5;
-
 /**
- * Where a drawn answer waits among the doubts (lower first): a place spread evenly over the doubts' range by
+ * Where in the range of the doubts' priorities a drawn answer waits, 0 (first) to 1 (last): spread evenly by
  * the same hash. Its own confidence would put every control after every doubt, and hold its page longest.
  */
-export function controlPriority(key: string, share: number): number {
-  return (DOUBT_PRIORITY_CEILING * controlHash(key)) / share;
+export function controlPlace(key: string, share: number): number {
+  return controlHash(key) / share;
 }
 
 /** What a control sample says: the share of answers accepted without doubt that were wrong. */

@@ -9,7 +9,7 @@ import type { BubbleEmpty, FormDefinition } from '../forms/schema.ts';
 import type { AlignedBlocks } from './bubble-align.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
-import type { BlockFit, DoubtReason, RecognisedField } from './result.ts';
+import { type BlockFit, DOUBTED_MAX_CONFIDENCE, type DoubtReason, type RecognisedField } from './result.ts';
 
 export const BUBBLE_THRESHOLDS = {
   /** The sheet threshold is searched between these darkness levels. */
@@ -413,7 +413,7 @@ export function decideBubbles(
     confidence = Math.min(confidence, Math.min(1, distance / (2 * thresholds.marginal)));
   });
   if (!field.multiple && selected.length > 1) doubt.add('multiple-marks');
-  if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
+  if (doubt.size > 0) confidence = Math.min(confidence, DOUBTED_MAX_CONFIDENCE);
   return { value: selected.join(''), confidence: round3(confidence), doubt: [...doubt] };
 }
 

@@ -15,7 +15,7 @@ import { MIN_CONTRAST } from './character-tile.ts';
 import { BLANK_READ, type CharacterRead, readCharacter, resolveScripts } from './characters.ts';
 import type { Matrix3 } from './geometry.ts';
 import { type GreyImage, sampleBilinear } from './image.ts';
-import type { CellDoubt, DoubtReason, RecognisedField } from './result.ts';
+import { type CellDoubt, DOUBTED_MAX_CONFIDENCE, type DoubtReason, type RecognisedField } from './result.ts';
 import { sampleRect } from './sampling.ts';
 
 /** Cells are sampled at this resolution whatever the scan's dpi (≈ 254 dpi). */
@@ -159,7 +159,7 @@ export function readCells(
     .join('');
   // The comma and minus classes are small marks, as are specks: an answer made of nothing else is not read.
   if (value !== '' && !/[\p{L}\p{N}]/u.test(value)) doubt.add('marks-only');
-  if (doubt.size > 0) confidence = Math.min(confidence, 0.5);
+  if (doubt.size > 0) confidence = Math.min(confidence, DOUBTED_MAX_CONFIDENCE);
   return {
     field: { value, confidence: round3(confidence), doubt: [...doubt], ...(cells.length > 0 && { cells }) },
     reads,

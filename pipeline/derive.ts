@@ -4,17 +4,7 @@
  * task, make that result doubtful rather than picked.
  */
 import type { ExpandedForm, FieldInstance } from '../forms/definitions.ts';
-import type { RecognisedField } from './result.ts';
-
-const DOUBTFUL_CONFIDENCE = 0.5;
-
-function doubtful(field: RecognisedField, reason: RecognisedField['doubt'][number]): RecognisedField {
-  return {
-    ...field,
-    confidence: Math.min(field.confidence, DOUBTFUL_CONFIDENCE),
-    doubt: [...new Set([...field.doubt, reason])],
-  };
-}
+import { doubtful, type RecognisedField } from './result.ts';
 
 export function egeReplacements(
   form: ExpandedForm,

@@ -28,7 +28,14 @@ import {
   type RegistrationFailure,
   registerForm,
 } from './register.ts';
-import type { BarcodeDoubt, BlockFit, RecognisedField, RecognisedSheet, StageTimes } from './result.ts';
+import {
+  type BarcodeDoubt,
+  type BlockFit,
+  doubtful,
+  type RecognisedField,
+  type RecognisedSheet,
+  type StageTimes,
+} from './result.ts';
 import { matchesForm, readSheetBarcodes, type SheetBarcodes } from './sheet-barcodes.ts';
 import { turnsByBlocks, wayUp } from './way-up.ts';
 import { readWriting } from './writing.ts';
@@ -112,10 +119,9 @@ function tellApart(
 
 function readLink(field: RecognisedField): RecognisedField {
   if (field.value === '' || field.doubt.length > 0) return field;
-  if (field.value.length !== 13)
-    return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['incomplete-link'] };
+  if (field.value.length !== 13) return doubtful(field, 'incomplete-link');
   if (!ean13CheckDigitValid(field.value)) {
-    return { ...field, confidence: Math.min(field.confidence, 0.5), doubt: ['link-check-digit'] };
+    return doubtful(field, 'link-check-digit');
   }
   return field;
 }
@@ -152,9 +158,7 @@ function readFields(
   sheet.fields.forEach((f, i) => {
     const read = decideBubbles(f, sheet.measures[i] ?? [], stats, thresholds, marked);
     // A block whose print was not found where it should be: whatever its bubbles read, a person looks.
-    fields[f.name] = sheet.poor.has(f.name)
-      ? { ...read, confidence: Math.min(read.confidence, 0.5), doubt: [...read.doubt, 'layout-misfit'] }
-      : read;
+    fields[f.name] = sheet.poor.has(f.name) ? doubtful(read, 'layout-misfit') : read;
   });
   ms.bubbles = lap();
   // The subject first: its answers are read under their tasks' types (a replacement row's task before its

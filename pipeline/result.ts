@@ -57,14 +57,29 @@ export interface CellDoubt {
   detail: string;
 }
 
+/** The most confidence a value with a doubt is given: a doubt outweighs how sure the reading was. */
+export const DOUBTED_MAX_CONFIDENCE = 0.5;
+
 export interface RecognisedField {
   /** '' when empty; bubbles: the selected labels in order; writing: 'written' or ''. */
   value: string;
-  /** 0..1; values with doubts are never above 0.5. Cells fields: the whole answer's probability. */
+  /**
+   * 0..1; values with doubts are never above DOUBTED_MAX_CONFIDENCE. Cells fields: the whole answer's
+   * probability.
+   */
   confidence: number;
   doubt: DoubtReason[];
   /** Cells fields: the doubtful characters, when the doubt lies in characters. */
   cells?: CellDoubt[];
+}
+
+/** The field with one more doubt, and its confidence no higher than a doubted value's. */
+export function doubtful(field: RecognisedField, reason: DoubtReason): RecognisedField {
+  return {
+    ...field,
+    confidence: Math.min(field.confidence, DOUBTED_MAX_CONFIDENCE),
+    doubt: [...new Set([...field.doubt, reason])],
+  };
 }
 
 export interface RecognisedBarcode {

@@ -5,7 +5,7 @@
  * nothing.
  */
 
-import { controlPriority, inControlSample } from '../domain/verification.ts';
+import { controlPlace, inControlSample } from '../domain/verification.ts';
 import { type ExpandedForm, expandForm, personalFields } from '../forms/definitions.ts';
 import type { FormDefinition } from '../forms/schema.ts';
 import { allowedSymbols, sourceField } from '../pipeline/derive.ts';
@@ -15,7 +15,7 @@ import {
   recogniseFilePage,
   recognisePageBytes,
 } from '../pipeline/page-job.ts';
-import { type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
+import { DOUBTED_MAX_CONFIDENCE, type RecognisedField, SHEET_NUMBER_TASK } from '../pipeline/result.ts';
 import type { Adapters } from '../platform/adapters.ts';
 import { InfrastructureError } from '../platform/failures.ts';
 import { type Doubt, openDoubts } from '../verification/store.ts';
@@ -67,7 +67,8 @@ export function controlSample(
     if (!eligible || !read || read.doubt.length > 0) return [];
     const key = `${page}/${f.name}`;
     if (!inControlSample(key, def.controlShare)) return [];
-    const priority = controlPriority(key, def.controlShare);
+    // A doubt's priority is its confidence, never above DOUBTED_MAX_CONFIDENCE: a place among them.
+    const priority = DOUBTED_MAX_CONFIDENCE * controlPlace(key, def.controlShare);
     return [{ field: f.name, priority, allowed: f.allowed, controlShare: def.controlShare }];
   });
 }
