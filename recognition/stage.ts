@@ -51,7 +51,7 @@ export const controlKey = (imageSha256: string, pageIndex: number) => `${imageSh
 /**
  * The page's part of its form's blind control sample (`controlShare`): handwritten answers read without a
  * doubt, neither pre-printed nor personal, each drawn by its page's file, page and name. They go to a
- * verifier as any doubtful field does, with nothing on the task to tell them apart.
+ * verifier as any doubtful field does, their tasks not marked as controls.
  */
 export function controlSample(
   form: ExpandedForm,

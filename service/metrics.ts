@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics, computed at scrape time from the queues and the database, so every API process reports
  * the same figures whichever worker did the work: queue depths by stage and state, pages by status,
- * verification tasks by status, the control sample's silent errors, works by status and route, recognition time quantiles over the last hour,
- * and the regulation's clock: appeal steps overdue and done late, checks overdue per exam (alerts fire on these).
+ * verification tasks by status, the control sample's silent errors, works by status and route, recognition
+ * time quantiles over the last hour, and the regulation's clock: appeal steps overdue and done late, checks
+ * overdue per exam (alerts fire on these).
  */
 import { allAppealSteps, overdueChecks } from '../checking/store.ts';
 import type { ServiceContext } from '../platform/adapters.ts';

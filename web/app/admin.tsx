@@ -13,7 +13,7 @@ import { failure, json } from './api.ts';
 import { Refusal, useConfirm } from './confirm.tsx';
 import { ExamPicker } from './exams.tsx';
 import { Results } from './results.tsx';
-import { actorName, EXAM_KINDS, KIND_NAMES } from './texts.ts';
+import { actorName, EXAM_KINDS, KIND_NAMES, percent } from './texts.ts';
 import { Field } from './ui.tsx';
 
 const ROLES: Record<string, string> = {
@@ -134,8 +134,6 @@ function Users() {
   );
 }
 
-const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
-
 /**
  * Each form's blind control sample: answers read without a doubt and verified all the same; the corrected
  * ones are errors that no doubt caught, and the upper end says how many the sample still allows.
@@ -170,8 +168,8 @@ function ControlSample({ rows, forms }: { rows: ControlSampleRow[]; forms: FormR
                 <td>{r.sampled}</td>
                 <td>{r.decided}</td>
                 <td class={r.corrected > 0 ? 'error' : ''}>{r.corrected}</td>
-                <td>{share(r.rate)}</td>
-                <td>{share(r.upper95)}</td>
+                <td>{percent(r.rate, 2)}</td>
+                <td>{percent(r.upper95, 2)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,5 +1,6 @@
 /** The chair's view of checking under way: checks by round and status, what is overdue, each expert's figures. */
 import type { ExpertStatistics, Progress } from '../../contract/checking.ts';
+import { percent } from './texts.ts';
 
 const ROUND_NAMES: Record<string, string> = {
   screening: 'пустые бланки',
@@ -16,7 +17,6 @@ const STATUS_NAMES: Record<string, string> = {
   submitted: 'проверено',
 };
 const EXPERT_STATUS: Record<string, string> = { leading: 'ведущий', senior: 'старший', main: 'основной' };
-const share = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
 /** Checks by round and status, and the overdue ones (each in an expert's hand can go back to the pool). */
 export function ProgressTable({
@@ -105,9 +105,9 @@ export function ExpertsTable({ stats, progress }: { stats: ExpertStatistics[]; p
                 <td>{load?.inHand ?? 0}</td>
                 <td>{s.checked}</td>
                 <td class={load?.overdue ? 'error' : ''}>{load?.overdue ?? 0}</td>
-                <td>{share(s.consistency)}</td>
-                <td>{share(s.upheldAppealShare)}</td>
-                <td>{share(s.referenceAgreement)}</td>
+                <td>{percent(s.consistency)}</td>
+                <td>{percent(s.upheldAppealShare)}</td>
+                <td>{percent(s.referenceAgreement)}</td>
                 <td>{s.qualifiesFor ? EXPERT_STATUS[s.qualifiesFor] : 'не проходит'}</td>
               </tr>
             );

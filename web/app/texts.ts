@@ -112,6 +112,10 @@ export const KNOWN_CODES: readonly string[] = [...Object.keys(ERRORS), ...Object
 const TEXTS: Record<string, string> = { ...ERRORS, ...MESSAGES };
 
 /** A text that starts a sentence, put after a colon inside another. */
+/** A share as a percentage with `digits` decimals; '—' where there is none yet. */
+export const percent = (x: number | null, digits = 1): string =>
+  x === null ? '—' : `${(x * 100).toFixed(digits)}%`;
+
 export const inSentence = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
 
 /** The Russian text of a code with its parameters filled in. */
